@@ -1,0 +1,13 @@
+//! vex: a terminal restore browser for Veeam Backup for Microsoft 365.
+//!
+//! - [`api`]: the typed REST client (no UI types; the scripting subcommands use it alone).
+//! - [`sim`]: the emulator of the REST API (`vex sim`, and embedded by `vex demo` and the tests).
+
+pub mod api;
+pub mod sim;
+
+/// Installs rustls' `ring` crypto provider for the process (idempotent). Call before building any
+/// client or server.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,1 @@
+//! The VB365 REST API emulator.
