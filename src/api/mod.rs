@@ -1,2 +1,23 @@
-//! The VB365 REST client: no UI types, usable alone.
+//! The VB365 REST client: no UI types, usable alone (the scripting subcommands use it).
+//!
+//! - `auth`: tokens, refresh ahead of expiry, logout
+//! - `client`: requests, errors, retry policy, browsing calls
+//! - `paging`: pages by offset, counting a collection without listing it
+//! - `restore`: restoreTo / restore / export / save / send, one `RestoreOutcome` for v6/v7 and v8
+//! - `tls`: system trust, CA file, pinning, trust on first use
+//! - `version`: v6/v7/v8 differences in one place
+
+pub mod auth;
+pub mod client;
+pub mod error;
 pub mod models;
+pub mod paging;
+pub mod restore;
+pub mod tls;
+pub mod version;
+
+pub use client::{Client, ClientConfig, FolderParent, RetryNotice, RetryPolicy, SearchScope, SessionOrder, Timeouts};
+pub use error::ApiError;
+pub use restore::{DownloadProgress, RestoreProgress, RestoreScope};
+pub use tls::Trust;
+pub use version::{ApiVersion, VersionChoice};

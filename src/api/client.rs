@@ -1,0 +1,724 @@
+//! Requests, authentication, errors and the retry policy.
+//!
+//! Every call goes through [`Client::call`]: it adds the bearer token (refreshing ahead of expiry), on a
+//! 401 refreshes once and retries once, retries idempotent GETs on transient failures with bounded
+//! exponential backoff and jitter (honouring `Retry-After`), and never retries a write: a write whose
+//! answer is lost is reported as [`ApiError::OutcomeUnknown`].
+
+use super::auth::Tokens;
+use super::error::{ApiError, from_reqwest};
+use super::models::*;
+use super::paging;
+use super::tls::{self, Trust};
+use super::version::{ApiVersion, VersionChoice};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// Characters kept as-is in a path segment; everything else (notably `/`, `+`, `=`) is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Percent-encodes an id as one path segment.
+pub fn seg(id: &str) -> String {
+    utf8_percent_encode(id, SEGMENT).to_string()
+}
+
+/// Timeouts per kind of call.
+#[derive(Clone, Debug)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// Lists, single resources, login.
+    pub read: Duration,
+    /// Restores and other writes that run long on the server.
+    pub write: Duration,
+    /// Exports and saves: a stall of this long between bytes aborts.
+    pub download_stall: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(60),
+            write: Duration::from_secs(30 * 60),
+            download_stall: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// Retries of idempotent requests.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 = none).
+    pub max_retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { max_retries: 4, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(8) }
+    }
+}
+
+/// Told about each retry, so a UI can show "retrying 2/4 ...".
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryNotice {
+    pub attempt: u32,
+    pub max: u32,
+    pub what: String,
+    pub error: String,
+    pub delay: Duration,
+}
+
+pub type RetryObserver = Arc<dyn Fn(RetryNotice) + Send + Sync>;
+
+/// How to reach a server.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// `https://host:4443` (no version, no trailing slash needed).
+    pub base_url: String,
+    pub version: VersionChoice,
+    pub trust: Trust,
+    pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
+    pub retry_observer: Option<RetryObserver>,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            version: VersionChoice::Auto,
+            trust: Trust::System,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            retry_observer: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("version", &self.version)
+            .field("trust", &self.trust)
+            .finish()
+    }
+}
+
+/// Which folders to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FolderParent<'a> {
+    /// Root folders (`parentId=root`).
+    Root,
+    /// Children of this folder.
+    Folder(&'a str),
+    /// The whole tree (slow on big mailboxes).
+    All,
+}
+
+/// Where a server-side search runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchScope<'a> {
+    AllMailboxes,
+    Mailbox(&'a str),
+    Folder { mailbox: &'a str, folder: &'a str },
+}
+
+/// Order of restore sessions (v8 only; older versions ignore it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionOrder {
+    CreationTime,
+    EndTime,
+}
+
+/// Body of a request, kept so it can be sent again after a token refresh. Zeroized on drop: restore
+/// bodies carry passwords.
+#[derive(Clone)]
+pub(crate) enum Body {
+    None,
+    Json(Zeroizing<Vec<u8>>),
+}
+
+/// A cheap, cloneable handle; clones share the login.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    choice: VersionChoice,
+    version: RwLock<Option<ApiVersion>>,
+    tokens: tokio::sync::Mutex<Option<Tokens>>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    retry_observer: Option<RetryObserver>,
+}
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
+        let base = cfg.base_url.trim().trim_end_matches('/').to_string();
+        let parsed = url::Url::parse(&base).map_err(|e| ApiError::Config(format!("server URL {base:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ApiError::Config(format!("server URL {base:?}: use https:// (or http://)")));
+        }
+        let builder = reqwest::Client::builder()
+            .connect_timeout(cfg.timeouts.connect)
+            .user_agent(concat!("vex/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(60));
+        let builder = tls::apply(builder, &cfg.trust)?;
+        let http = builder.build().map_err(from_reqwest)?;
+        let fixed = match cfg.version {
+            VersionChoice::Fixed(v) => Some(v),
+            VersionChoice::Auto => None,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                choice: cfg.version,
+                version: RwLock::new(fixed),
+                tokens: tokio::sync::Mutex::new(None),
+                timeouts: cfg.timeouts,
+                retry: cfg.retry,
+                retry_observer: cfg.retry_observer,
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The version in use (known after `login`, or at once when fixed).
+    pub fn version(&self) -> Option<ApiVersion> {
+        self.inner.version.read().ok().and_then(|v| *v)
+    }
+
+    fn require_version(&self) -> Result<ApiVersion, ApiError> {
+        self.version()
+            .ok_or_else(|| ApiError::Config("not logged in: the API version is not known yet".into()))
+    }
+
+    fn url(&self, v: ApiVersion, path: &str) -> String {
+        format!("{}/{}/{}", self.inner.base, v.prefix(), path.trim_start_matches('/'))
+    }
+
+    /// Probes `/{v}/ServiceInstance` anonymously, newest first: 200/401/403 means served, 404 not.
+    pub async fn detect_version(&self) -> Result<ApiVersion, ApiError> {
+        let mut last_err = None;
+        for v in ApiVersion::NEWEST_FIRST {
+            let res = self
+                .inner
+                .http
+                .get(self.url(v, "ServiceInstance"))
+                .timeout(self.inner.timeouts.read)
+                .send()
+                .await;
+            match res {
+                Ok(r) => match r.status().as_u16() {
+                    200 | 401 | 403 => return Ok(v),
+                    404 => continue,
+                    s => last_err = Some(ApiError::Http { status: s, message: "probing ServiceInstance".into(), error_code: None }),
+                },
+                Err(e) => return Err(from_reqwest(e)),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| ApiError::NoSupportedVersion(self.inner.base.clone())))
+    }
+
+    /// Resolves `auto` (once) and returns the version.
+    pub async fn resolve_version(&self) -> Result<ApiVersion, ApiError> {
+        if let Some(v) = self.version() {
+            return Ok(v);
+        }
+        let v = match self.inner.choice {
+            VersionChoice::Fixed(v) => v,
+            VersionChoice::Auto => self.detect_version().await?,
+        };
+        if let Ok(mut w) = self.inner.version.write() {
+            *w = Some(v);
+        }
+        Ok(v)
+    }
+
+    /// Logs in with a user name and password (`grant_type=password`).
+    pub async fn login(&self, user: &str, password: &SecretString) -> Result<(), ApiError> {
+        let v = self.resolve_version().await?;
+        let mut form = form_encode(&[
+            ("grant_type", "password"),
+            ("username", user),
+            ("password", password.expose_secret()),
+        ]);
+        if v.wants_antiforgery_flag() {
+            form.push_str("&disable_antiforgery_token=true");
+        }
+        let tokens = self.token_request(v, Zeroizing::new(form)).await?;
+        *self.inner.tokens.lock().await = Some(tokens);
+        Ok(())
+    }
+
+    /// True while a login is held.
+    pub async fn is_logged_in(&self) -> bool {
+        self.inner.tokens.lock().await.is_some()
+    }
+
+    /// The user name the server reported at login.
+    pub async fn user_name(&self) -> Option<String> {
+        self.inner.tokens.lock().await.as_ref().and_then(|t| t.user_name.clone())
+    }
+
+    async fn token_request(&self, v: ApiVersion, form: Zeroizing<String>) -> Result<Tokens, ApiError> {
+        let mut attempt = 0;
+        loop {
+            let res = self
+                .inner
+                .http
+                .post(self.url(v, "token"))
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(reqwest::header::ACCEPT, "application/json")
+                .body(form.as_bytes().to_vec())
+                .timeout(self.inner.timeouts.read)
+                .send()
+                .await
+                .map_err(from_reqwest)?;
+            let status = res.status();
+            let retry_after = retry_after(&res);
+            let bytes = res.bytes().await.map_err(from_reqwest)?;
+            if status.is_success() {
+                let t: TokenResponse = serde_json::from_slice(&bytes)
+                    .map_err(|e| ApiError::Decode(format!("token response: {e}")))?;
+                if t.access_token.is_empty() {
+                    return Err(ApiError::Decode("token response has no access_token".into()));
+                }
+                return Ok(Tokens::from_response(t));
+            }
+            // /token may be throttled: back off and try again a few times.
+            if status == StatusCode::TOO_MANY_REQUESTS && attempt < self.inner.retry.max_retries {
+                attempt += 1;
+                let delay = retry_after.unwrap_or_else(|| self.backoff(attempt));
+                self.notify_retry(attempt, "login", "throttled (429)", delay);
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
+                let e: OAuthError = serde_json::from_slice(&bytes).unwrap_or_default();
+                let msg = e
+                    .error_description
+                    .or(e.error)
+                    .or_else(|| exception_message(&bytes))
+                    .unwrap_or_else(|| "the server refused the credentials".into());
+                return Err(ApiError::Auth(msg));
+            }
+            return Err(http_error(status, &bytes));
+        }
+    }
+
+    /// Refreshes the tokens now (rotates both).
+    pub async fn refresh(&self) -> Result<(), ApiError> {
+        let mut guard = self.inner.tokens.lock().await;
+        self.refresh_locked(&mut guard).await
+    }
+
+    async fn refresh_locked(&self, guard: &mut Option<Tokens>) -> Result<(), ApiError> {
+        let v = self.require_version()?;
+        let Some(t) = guard.as_ref() else {
+            return Err(ApiError::Auth("not logged in".into()));
+        };
+        let mut form = form_encode(&[("grant_type", "refresh_token"), ("refresh_token", t.refresh.expose_secret())]);
+        if v.wants_antiforgery_flag() {
+            form.push_str("&disable_antiforgery_token=true");
+        }
+        match self.token_request(v, Zeroizing::new(form)).await {
+            Ok(new) => {
+                *guard = Some(new);
+                Ok(())
+            }
+            Err(ApiError::Auth(m)) => {
+                *guard = None;
+                Err(ApiError::Auth(format!("the session expired and could not be renewed ({m}); log in again")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Logs out (v7/v8) and forgets the tokens. Best effort: errors are returned but the tokens are gone.
+    pub async fn logout(&self) -> Result<(), ApiError> {
+        let taken = self.inner.tokens.lock().await.take();
+        let (Some(t), Some(v)) = (taken, self.version()) else { return Ok(()) };
+        if !v.has_logout() {
+            return Ok(());
+        }
+        let res = self
+            .inner
+            .http
+            .post(self.url(v, "token/logout"))
+            .bearer_auth(t.access.expose_secret())
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(from_reqwest)?;
+        if res.status().is_success() {
+            Ok(())
+        } else {
+            let s = res.status();
+            let b = res.bytes().await.unwrap_or_default();
+            Err(http_error(s, &b))
+        }
+    }
+
+    /// The access token to use now, refreshing it first when it is about to expire.
+    async fn access_token(&self) -> Result<SecretString, ApiError> {
+        let mut guard = self.inner.tokens.lock().await;
+        let needs = match guard.as_ref() {
+            None => return Err(ApiError::Auth("not logged in".into())),
+            Some(t) => t.needs_refresh(Instant::now()),
+        };
+        if needs {
+            self.refresh_locked(&mut guard).await?;
+        }
+        guard
+            .as_ref()
+            .map(|t| t.access.clone())
+            .ok_or_else(|| ApiError::Auth("not logged in".into()))
+    }
+
+    /// After a 401 with `used`: refresh unless another request already did.
+    async fn renew_after_401(&self, used: &SecretString) -> Result<SecretString, ApiError> {
+        let mut guard = self.inner.tokens.lock().await;
+        let already = guard.as_ref().is_some_and(|t| !t.same_access(used));
+        if !already {
+            self.refresh_locked(&mut guard).await?;
+        }
+        guard
+            .as_ref()
+            .map(|t| t.access.clone())
+            .ok_or_else(|| ApiError::Auth("not logged in".into()))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let p = &self.inner.retry;
+        let exp = p.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let capped = exp.min(p.max_delay);
+        // Full jitter in [capped/2, capped].
+        let half = capped / 2;
+        let jitter = rand::random::<f64>();
+        half + half.mul_f64(jitter)
+    }
+
+    fn notify_retry(&self, attempt: u32, what: &str, error: &str, delay: Duration) {
+        tracing::info!(attempt, what, error, ?delay, "retrying");
+        if let Some(o) = &self.inner.retry_observer {
+            o(RetryNotice { attempt, max: self.inner.retry.max_retries, what: what.into(), error: error.into(), delay });
+        }
+    }
+
+    /// One authenticated request, with the refresh and retry policy. Returns the successful response.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, ApiError> {
+        let v = self.require_version()?;
+        let url = self.url(v, path);
+        let idempotent = method == Method::GET;
+        let what = path.split('?').next().unwrap_or(path).to_string();
+        let mut token = self.access_token().await?;
+        let mut refreshed = false;
+        let mut attempt = 0u32;
+        loop {
+            let mut rb = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.expose_secret())
+                .header(reqwest::header::ACCEPT, "application/json")
+                .timeout(timeout);
+            if !query.is_empty() {
+                rb = rb.query(query);
+            }
+            rb = match &body {
+                Body::None => rb,
+                Body::Json(b) => rb.header(reqwest::header::CONTENT_TYPE, "application/json").body(b.to_vec()),
+            };
+            let result = rb.send().await;
+            let err = match result {
+                Ok(res) if res.status().is_success() => return Ok(res),
+                Ok(res) if res.status() == StatusCode::UNAUTHORIZED && !refreshed => {
+                    // The server rejected the token before doing anything: safe to resend once.
+                    refreshed = true;
+                    token = self.renew_after_401(&token).await?;
+                    continue;
+                }
+                Ok(res) if res.status() == StatusCode::UNAUTHORIZED => {
+                    return Err(ApiError::Auth("the server rejected the renewed token; log in again".into()));
+                }
+                Ok(res) => {
+                    let status = res.status();
+                    let ra = retry_after(&res);
+                    let bytes = res.bytes().await.unwrap_or_default();
+                    (http_error(status, &bytes), ra)
+                }
+                Err(e) => {
+                    let mapped = from_reqwest(e);
+                    if !idempotent {
+                        // A write whose request may have reached the server: never resend.
+                        return Err(match mapped {
+                            ApiError::Network(m) | ApiError::Timeout(m) if !m.contains("connect") => {
+                                ApiError::OutcomeUnknown(format!("{what}: the connection was lost after sending ({m})"))
+                            }
+                            other => other,
+                        });
+                    }
+                    (mapped, None)
+                }
+            };
+            let (e, ra) = err;
+            // 429 on a write was refused before processing: the throttle is the only write we may wait out.
+            let may_retry = if idempotent { e.is_transient() } else { e.status() == Some(429) };
+            if may_retry && attempt < self.inner.retry.max_retries {
+                attempt += 1;
+                let delay = ra.unwrap_or_else(|| self.backoff(attempt));
+                self.notify_retry(attempt, &what, &e.to_string(), delay);
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            return Err(e);
+        }
+    }
+
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
+        let res = self.call(Method::GET, path, query, Body::None, self.inner.timeouts.read).await?;
+        decode(res).await
+    }
+
+    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+        let res = self.post(path, &[], body, self.inner.timeouts.read).await?;
+        decode(res).await
+    }
+
+    pub(crate) async fn post<B: Serialize>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        body: &B,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, ApiError> {
+        let bytes = Zeroizing::new(
+            serde_json::to_vec(body).map_err(|e| ApiError::Config(format!("cannot encode the request: {e}")))?,
+        );
+        self.call(Method::POST, path, query, Body::Json(bytes), timeout).await
+    }
+
+    pub(crate) fn timeouts(&self) -> &Timeouts {
+        &self.inner.timeouts
+    }
+
+    // ---------------------------------------------------------------- resources
+
+    /// `GET ServiceInstance` (authenticated): installation id and server build.
+    pub async fn service_instance(&self) -> Result<ServiceInstance, ApiError> {
+        self.get_json("ServiceInstance", &[]).await
+    }
+
+    /// Every organization (v6/v7 answer a bare array, v8 a page: both handled).
+    pub async fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
+        let v = self.require_version()?;
+        if v.organizations_paged() {
+            paging::collect_all(1000, |o, l| {
+                let q = page_q(o, l);
+                async move { self.get_json::<Page<Organization>>("Organizations", &q).await }
+            })
+            .await
+        } else {
+            self.get_json("Organizations", &[]).await
+        }
+    }
+
+    /// Opens a restore session on an organization (`explore`).
+    pub async fn explore(&self, organization_id: &str, opts: &ExploreOptions) -> Result<RestoreSession, ApiError> {
+        let mut o = opts.clone();
+        if self.version() != Some(ApiVersion::V8) {
+            o.repository_id = None;
+        }
+        self.post_json(&format!("Organizations/{}/explore", seg(organization_id)), &o).await
+    }
+
+    /// One page of restore sessions. `order` is honoured by v8 and ignored by older versions.
+    pub async fn restore_sessions(
+        &self,
+        offset: u64,
+        limit: u32,
+        order: Option<(SessionOrder, bool)>,
+    ) -> Result<Page<RestoreSession>, ApiError> {
+        let mut q = page_q(offset, limit);
+        if let (Some((by, asc)), Some(true)) = (order, self.version().map(|v| v.can_order_sessions())) {
+            q.push((
+                "orderBy",
+                match by {
+                    SessionOrder::CreationTime => "CreationTime".into(),
+                    SessionOrder::EndTime => "EndTime".into(),
+                },
+            ));
+            q.push(("orderAsc", asc.to_string()));
+        }
+        self.get_json("RestoreSessions", &q).await
+    }
+
+    /// Stops a restore session (200 in v6/v7, 204 in v8).
+    pub async fn stop_session(&self, restore_session_id: &str) -> Result<(), ApiError> {
+        self.post(&format!("RestoreSessions/{}/Stop", seg(restore_session_id)), &[], &serde_json::json!({}), self.inner.timeouts.read)
+            .await
+            .map(|_| ())
+    }
+
+    /// One page of a session's events.
+    pub async fn session_events(&self, restore_session_id: &str, offset: u64, limit: u32) -> Result<Page<SessionEvent>, ApiError> {
+        self.get_json(&format!("RestoreSessions/{}/Events", seg(restore_session_id)), &page_q(offset, limit)).await
+    }
+
+    /// Every event of a session.
+    pub async fn all_session_events(&self, restore_session_id: &str) -> Result<Vec<SessionEvent>, ApiError> {
+        paging::collect_all(1000, |o, l| self.session_events(restore_session_id, o, l)).await
+    }
+
+    /// One page of the session's mailboxes.
+    pub async fn mailboxes(&self, restore_session_id: &str, offset: u64, limit: u32) -> Result<Page<Mailbox>, ApiError> {
+        self.get_json(&format!("RestoreSessions/{}/organization/mailboxes", seg(restore_session_id)), &page_q(offset, limit))
+            .await
+    }
+
+    pub async fn mailbox(&self, restore_session_id: &str, mailbox_id: &str) -> Result<Mailbox, ApiError> {
+        self.get_json(&mb_path(restore_session_id, mailbox_id, ""), &[]).await
+    }
+
+    /// One page of folders under `parent`.
+    pub async fn folders(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        parent: FolderParent<'_>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Page<Folder>, ApiError> {
+        let mut q = page_q(offset, limit);
+        match parent {
+            FolderParent::Root => q.push(("parentId", "root".into())),
+            FolderParent::Folder(id) => q.push(("parentId", id.to_string())),
+            FolderParent::All => {}
+        }
+        self.get_json(&mb_path(restore_session_id, mailbox_id, "/folders"), &q).await
+    }
+
+    /// Every folder directly under `parent`.
+    pub async fn all_folders(&self, restore_session_id: &str, mailbox_id: &str, parent: FolderParent<'_>) -> Result<Vec<Folder>, ApiError> {
+        paging::collect_all(1000, |o, l| self.folders(restore_session_id, mailbox_id, parent, o, l)).await
+    }
+
+    pub async fn folder(&self, restore_session_id: &str, mailbox_id: &str, folder_id: &str) -> Result<Folder, ApiError> {
+        self.get_json(&mb_path(restore_session_id, mailbox_id, &format!("/folders/{}", seg(folder_id))), &[]).await
+    }
+
+    /// One page of a folder's items (v6 `folderId=`, v7/v8 `parentId=`).
+    pub async fn items(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        folder_id: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Page<Item>, ApiError> {
+        let v = self.require_version()?;
+        let mut q = page_q(offset, limit);
+        q.push((v.items_folder_param(), folder_id.to_string()));
+        self.get_json(&mb_path(restore_session_id, mailbox_id, "/items"), &q).await
+    }
+
+    /// The number of items in a folder, without listing it (see [`paging::count`]).
+    pub async fn count_items(&self, restore_session_id: &str, mailbox_id: &str, folder_id: &str) -> Result<u64, ApiError> {
+        paging::count(|o, l| self.items(restore_session_id, mailbox_id, folder_id, o, l)).await
+    }
+
+    pub async fn item(&self, restore_session_id: &str, mailbox_id: &str, item_id: &str) -> Result<Item, ApiError> {
+        self.get_json(&mb_path(restore_session_id, mailbox_id, &format!("/items/{}", seg(item_id))), &[]).await
+    }
+
+    /// Server-side search (Windows Search syntax: `from:`, `subject:"..."`, ...).
+    pub async fn search(
+        &self,
+        restore_session_id: &str,
+        scope: SearchScope<'_>,
+        query: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Page<Item>, ApiError> {
+        let path = match scope {
+            SearchScope::AllMailboxes => format!("RestoreSessions/{}/organization/mailboxes/search", seg(restore_session_id)),
+            SearchScope::Mailbox(m) => mb_path(restore_session_id, m, "/search"),
+            SearchScope::Folder { mailbox, folder } => {
+                mb_path(restore_session_id, mailbox, &format!("/folders/{}/search", seg(folder)))
+            }
+        };
+        let body = SearchOptions { query: Some(query.to_string()) };
+        // Search is a read: safe to retry, but it is a POST, so it goes through `post` (no retry).
+        let res = self.post(&path, &page_q(offset, limit), &body, self.inner.timeouts.read).await?;
+        decode(res).await
+    }
+
+    /// Asks the server for a device code to authorise a restore (`restoreDeviceCode`).
+    pub async fn restore_device_code(&self, restore_session_id: &str, req: &DeviceCodeRequest) -> Result<DeviceCode, ApiError> {
+        self.post_json(&format!("RestoreSessions/{}/organization/restoreDeviceCode", seg(restore_session_id)), req).await
+    }
+}
+
+/// `RestoreSessions/{rs}/organization/mailboxes/{mb}{rest}`.
+pub(crate) fn mb_path(restore_session_id: &str, mailbox_id: &str, rest: &str) -> String {
+    format!("RestoreSessions/{}/organization/mailboxes/{}{}", seg(restore_session_id), seg(mailbox_id), rest)
+}
+
+pub(crate) fn page_q(offset: u64, limit: u32) -> Vec<(&'static str, String)> {
+    vec![("offset", offset.to_string()), ("limit", paging::clamp_limit(limit).to_string())]
+}
+
+fn form_encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, SEGMENT), utf8_percent_encode(v, SEGMENT)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn retry_after(res: &reqwest::Response) -> Option<Duration> {
+    let v = res.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim().parse::<u64>().ok().map(|s| Duration::from_secs(s.min(120)))
+}
+
+fn exception_message(bytes: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ExceptionInfo>(bytes).ok().and_then(|e| e.message).filter(|m| !m.is_empty())
+}
+
+pub(crate) fn http_error(status: StatusCode, bytes: &[u8]) -> ApiError {
+    let info: ExceptionInfo = serde_json::from_slice(bytes).unwrap_or_default();
+    let message = info.message.filter(|m| !m.is_empty()).unwrap_or_else(|| {
+        let reason = status.canonical_reason().unwrap_or("error");
+        if bytes.is_empty() { reason.to_string() } else { format!("{reason} (the body is not a RESTExceptionInfo)") }
+    });
+    ApiError::Http { status: status.as_u16(), message, error_code: info.error_code }
+}
+
+pub(crate) async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, ApiError> {
+    let bytes = res.bytes().await.map_err(from_reqwest)?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(format!("{e}")))
+}
