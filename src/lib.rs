@@ -1,9 +1,13 @@
 //! vex: a terminal restore browser for Veeam Backup for Microsoft 365.
 //!
 //! - [`api`]: the typed REST client (no UI types; the scripting subcommands use it alone).
+//! - [`config`]: profiles, XDG paths, known servers (trust on first use).
 //! - [`sim`]: the emulator of the REST API (`vex sim`, and embedded by `vex demo` and the tests).
 
 pub mod api;
+pub mod audit;
+pub mod config;
+pub mod secrets;
 pub mod sim;
 
 /// Installs rustls' `ring` crypto provider for the process (idempotent). Call before building any
