@@ -7,6 +7,7 @@
 pub mod api;
 pub mod audit;
 pub mod config;
+pub mod connect;
 pub mod secrets;
 pub mod sim;
 

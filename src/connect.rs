@@ -1,0 +1,166 @@
+//! From command-line flags and a profile to a logged-in client: trust (pin, CA, known servers with
+//! trust on first use, or loudly insecure), the password source, and the login.
+//!
+//! Interactive questions (trust this certificate? password?) are asked on the terminal before the TUI
+//! starts; `Prompter` abstracts them so tests can answer.
+
+use crate::api::tls::{self, fingerprint_hex, parse_fingerprint};
+use crate::api::{ApiError, Client, ClientConfig, Trust, VersionChoice};
+use crate::config::known_servers::{KnownServers, TrustDecision, changed_message, server_key};
+use crate::config::{Paths, Profile};
+use secrecy::SecretString;
+
+/// Everything needed to connect, after merging flags over the profile.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectSpec {
+    pub server: String,
+    pub user: String,
+    pub api: VersionChoice,
+    pub pin: Option<String>,
+    pub ca_file: Option<std::path::PathBuf>,
+    pub insecure: bool,
+    pub read_only: bool,
+    pub password_command: Option<String>,
+    /// From a private config file only.
+    pub profile_password: Option<String>,
+}
+
+impl ConnectSpec {
+    /// Flags win over the profile.
+    pub fn merge(flags: ConnectSpec, profile: Option<&Profile>) -> Result<ConnectSpec, String> {
+        let p = profile.cloned().unwrap_or_default();
+        let server = non_empty(flags.server).or(p.server).ok_or("no server: give --server URL or a profile")?;
+        let user = non_empty(flags.user).or(p.user).ok_or("no user: give --user NAME or a profile")?;
+        let api = match (flags.api, p.api) {
+            (VersionChoice::Auto, Some(a)) => a.parse()?,
+            (a, _) => a,
+        };
+        Ok(ConnectSpec {
+            server,
+            user,
+            api,
+            pin: flags.pin.or(p.pin),
+            ca_file: flags.ca_file.or(p.ca_file),
+            insecure: flags.insecure || p.insecure,
+            read_only: flags.read_only || p.read_only,
+            password_command: flags.password_command.or(p.password_command),
+            profile_password: p.password,
+        })
+    }
+}
+
+fn non_empty(s: String) -> Option<String> {
+    if s.trim().is_empty() { None } else { Some(s) }
+}
+
+/// Questions asked outside the TUI.
+pub trait Prompter {
+    /// Shows `text` and asks yes/no; the default is no.
+    fn confirm(&mut self, text: &str) -> bool;
+    fn password(&mut self, label: &str) -> Result<SecretString, String>;
+    fn warn(&mut self, text: &str);
+}
+
+/// The real terminal.
+pub struct TerminalPrompter;
+
+impl Prompter for TerminalPrompter {
+    fn confirm(&mut self, text: &str) -> bool {
+        use std::io::Write;
+        eprint!("{text} [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line).is_err() {
+            return false;
+        }
+        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+    fn password(&mut self, label: &str) -> Result<SecretString, String> {
+        crate::secrets::prompt(label)
+    }
+    fn warn(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+/// Decides how to trust the server: explicit flags first, then the known-servers file, then a probe
+/// with trust on first use.
+pub async fn resolve_trust(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Trust, String> {
+    if spec.insecure {
+        prompt.warn("WARNING: --insecure: the server certificate is NOT verified; anyone on the path can read and change this session.");
+        return Ok(Trust::Insecure);
+    }
+    if let Some(pin) = &spec.pin {
+        return parse_fingerprint(pin).map(Trust::Pin).map_err(|e| e.to_string());
+    }
+    if let Some(ca) = &spec.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| format!("--ca-file {}: {e}", ca.display()))?;
+        return Ok(Trust::CaPem(pem));
+    }
+    if !spec.server.starts_with("https://") {
+        return Ok(Trust::System);
+    }
+    let key = server_key(&spec.server).ok_or_else(|| format!("cannot read host and port from {:?}", spec.server))?;
+    let mut known = KnownServers::load(&paths.known_servers_file())?;
+    // A certificate the system trusts needs nothing more (but a known pin still wins).
+    if let Some(stored) = known.get(&key) {
+        let presented = tls::probe_certificate(&spec.server).await.map_err(|e| e.to_string())?;
+        return match known.check(&key, &presented.sha256) {
+            TrustDecision::Known => Ok(Trust::Pin(stored)),
+            TrustDecision::Changed { stored, presented } => Err(changed_message(&key, &stored, &presented)),
+            TrustDecision::Unknown => Ok(Trust::Pin(stored)),
+        };
+    }
+    let probe = Client::new(ClientConfig { trust: Trust::System, ..ClientConfig::new(spec.server.clone()) })
+        .map_err(|e| e.to_string())?;
+    match probe.detect_version().await {
+        Ok(_) => return Ok(Trust::System),
+        Err(ApiError::Tls(_)) => {}
+        Err(e) => return Err(e.to_string()),
+    }
+    let presented = tls::probe_certificate(&spec.server).await.map_err(|e| e.to_string())?;
+    let text = format!(
+        "The certificate of {key} is not trusted by this system.\n  SHA-256: {}\nCompare it with the one on the server (e.g. in the VB365 console) before you trust it.\nTrust it and remember it for {key}?",
+        fingerprint_hex(&presented.sha256)
+    );
+    if !prompt.confirm(&text) {
+        return Err(format!("the certificate of {key} was not trusted; nothing was sent"));
+    }
+    known.remember(&key, presented.sha256)?;
+    Ok(Trust::Pin(presented.sha256))
+}
+
+/// The password: VEX_PASSWORD, the profile's password_command, a private profile password, or a prompt.
+pub fn resolve_password(spec: &ConnectSpec, prompt: &mut dyn Prompter) -> Result<SecretString, String> {
+    if let Some(p) = crate::secrets::from_env() {
+        return Ok(p);
+    }
+    if let Some(cmd) = &spec.password_command {
+        return crate::secrets::from_command(cmd);
+    }
+    if let Some(p) = &spec.profile_password {
+        return Ok(SecretString::from(p.clone()));
+    }
+    prompt.password(&format!("Password for {} at {}: ", spec.user, spec.server))
+}
+
+/// Builds the client and logs in; a refused password is asked again (up to three times) when it came
+/// from the prompt.
+pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, String> {
+    let trust = resolve_trust(spec, paths, prompt).await?;
+    let client = Client::new(ClientConfig { version: spec.api, trust, ..ClientConfig::new(spec.server.clone()) })
+        .map_err(|e| e.to_string())?;
+    let from_prompt = crate::secrets::from_env().is_none() && spec.password_command.is_none() && spec.profile_password.is_none();
+    let mut tries = 0;
+    loop {
+        let password = resolve_password(spec, prompt)?;
+        match client.login(&spec.user, &password).await {
+            Ok(()) => return Ok(client),
+            Err(ApiError::Auth(m)) if from_prompt && tries < 2 => {
+                tries += 1;
+                prompt.warn(&format!("login refused: {m}"));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
