@@ -8,6 +8,7 @@ pub mod api;
 pub mod audit;
 pub mod config;
 pub mod connect;
+pub mod restore_plan;
 pub mod secrets;
 pub mod sim;
 

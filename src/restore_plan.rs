@@ -1,0 +1,359 @@
+//! A restore as the operator describes it, before it is sent: what, from where, to where, with which
+//! credentials and flags. Validation names the field at fault; the summary states exactly what will
+//! happen; `to_request` builds the API body. Shared by the TUI dialog and `vex restore`.
+
+use crate::api::RestoreScope;
+use crate::api::models::{ItemId, OfficeRegion, RestoreCredentials, RestoreToRequest};
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use std::path::PathBuf;
+
+/// The three credential sets the API accepts.
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    Password { user: String, password: SecretString },
+    /// A code obtained from `restoreDeviceCode` and confirmed at the verification URL.
+    DeviceCode { user_code: String },
+    Application {
+        application_id: String,
+        certificate_file: PathBuf,
+        certificate_password: Option<SecretString>,
+        impersonation_account: String,
+    },
+}
+
+/// Restore flags, named as in the API.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RestoreFlags {
+    pub changed_items: bool,
+    pub deleted_items: bool,
+    pub mark_restored_as_unread: bool,
+    pub exclude_drafts: bool,
+    pub exclude_deleted_items: bool,
+    pub exclude_in_place_hold_items: bool,
+    pub exclude_litigation_hold_items: bool,
+}
+
+impl RestoreFlags {
+    /// (API name, human phrase, value) for every flag, in the dialog's order.
+    pub fn list(&self) -> [(&'static str, &'static str, bool); 7] {
+        [
+            ("changedItems", "all versions", self.changed_items),
+            ("deletedItems", "deleted items", self.deleted_items),
+            ("markRestoredAsUnread", "mark unread", self.mark_restored_as_unread),
+            ("excludeDrafts", "without Drafts", self.exclude_drafts),
+            ("excludeDeletedItems", "without Deleted Items", self.exclude_deleted_items),
+            ("excludeInPlaceHoldItems", "without In-Place Hold items", self.exclude_in_place_hold_items),
+            ("excludeLitigationHoldItems", "without Litigation Hold items", self.exclude_litigation_hold_items),
+        ]
+    }
+
+    /// The names of the flags that are set (for the audit log).
+    pub fn set_names(&self) -> Vec<String> {
+        self.list().iter().filter(|f| f.2).map(|f| f.0.to_string()).collect()
+    }
+}
+
+/// Which field a validation message belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    TargetMailbox,
+    TargetFolder,
+    CasServer,
+    User,
+    Password,
+    DeviceCode,
+    ApplicationId,
+    CertificateFile,
+    CertificatePassword,
+    Impersonation,
+    Items,
+}
+
+#[derive(Clone, Debug)]
+pub struct RestorePlan {
+    /// Display name of the source mailbox (e.g. "Zoë Müller").
+    pub source_mailbox: String,
+    /// Display name of the source folder, when there is one.
+    pub source_folder: Option<String>,
+    pub scope: RestoreScope,
+    /// Items for `RestoreScope::Items`.
+    pub item_ids: Vec<String>,
+    pub target_mailbox: String,
+    /// Empty: the server's default (the source folder's name).
+    pub target_folder: String,
+    pub cas_server: String,
+    pub office_region: Option<OfficeRegion>,
+    pub office_organization_name: String,
+    pub credentials: Credentials,
+    pub flags: RestoreFlags,
+}
+
+/// A plausible email address: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_email(s: &str) -> bool {
+    let s = s.trim();
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A GUID `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+pub fn is_guid(s: &str) -> bool {
+    let s = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Reads a PKCS#12 (PFX) file, checks it is one (a DER SEQUENCE whose length matches, version 3), and
+/// returns its base64 as a secret. Error messages never contain the file's bytes.
+pub fn read_pfx(path: &std::path::Path) -> Result<SecretString, String> {
+    let mut bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let check = check_pfx(&bytes);
+    let out = check.map(|()| SecretString::from(base64::engine::general_purpose::STANDARD.encode(&bytes)));
+    zeroize::Zeroize::zeroize(&mut bytes);
+    out.map_err(|e| format!("{} is not a PKCS#12 (.pfx) certificate: {e}", path.display()))
+}
+
+fn check_pfx(b: &[u8]) -> Result<(), String> {
+    if b.first() != Some(&0x30) {
+        return Err("it does not start with a DER SEQUENCE (is it PEM? convert it with openssl pkcs12 -export)".into());
+    }
+    let (len, hdr) = der_len(&b[1..]).ok_or("bad DER length")?;
+    if 1 + hdr + len != b.len() {
+        return Err(format!("the DER length ({}) does not match the file size ({})", 1 + hdr + len, b.len()));
+    }
+    let body = &b[1 + hdr..];
+    if body.len() < 3 || body[0] != 0x02 || body[1] != 0x01 || body[2] != 0x03 {
+        return Err("no PKCS#12 version 3 header".into());
+    }
+    Ok(())
+}
+
+fn der_len(b: &[u8]) -> Option<(usize, usize)> {
+    let first = *b.first()?;
+    if first < 0x80 {
+        return Some((first as usize, 1));
+    }
+    let n = (first & 0x7f) as usize;
+    if n == 0 || n > 4 || b.len() < 1 + n {
+        return None;
+    }
+    let mut len = 0usize;
+    for &x in &b[1..=n] {
+        len = (len << 8) | x as usize;
+    }
+    Some((len, 1 + n))
+}
+
+impl RestorePlan {
+    /// Every problem, with the field it belongs to. Empty = ready to confirm.
+    pub fn validate(&self) -> Vec<(Field, String)> {
+        let mut errs = Vec::new();
+        if self.target_mailbox.trim().is_empty() {
+            errs.push((Field::TargetMailbox, "the target mailbox is required".into()));
+        } else if !is_email(&self.target_mailbox) {
+            errs.push((Field::TargetMailbox, format!("{:?} is not an email address", self.target_mailbox.trim())));
+        }
+        if self.target_folder.chars().any(|c| c.is_control()) {
+            errs.push((Field::TargetFolder, "the folder name has control characters".into()));
+        }
+        if matches!(self.scope, RestoreScope::Items) && self.item_ids.is_empty() {
+            errs.push((Field::Items, "no items selected".into()));
+        }
+        match &self.credentials {
+            Credentials::Password { user, password } => {
+                if user.trim().is_empty() {
+                    errs.push((Field::User, "the user name is required".into()));
+                }
+                if password.expose_secret().is_empty() {
+                    errs.push((Field::Password, "the password is required".into()));
+                }
+            }
+            Credentials::DeviceCode { user_code } => {
+                if user_code.trim().is_empty() {
+                    errs.push((Field::DeviceCode, "request a device code first".into()));
+                }
+            }
+            Credentials::Application { application_id, certificate_file, impersonation_account, .. } => {
+                if !is_guid(application_id) {
+                    errs.push((Field::ApplicationId, "the application id is a GUID (xxxxxxxx-xxxx-...)".into()));
+                }
+                if certificate_file.as_os_str().is_empty() {
+                    errs.push((Field::CertificateFile, "the certificate file (.pfx) is required".into()));
+                } else if let Err(e) = read_pfx(certificate_file) {
+                    errs.push((Field::CertificateFile, e));
+                }
+                if impersonation_account.trim().is_empty() {
+                    errs.push((Field::Impersonation, "the impersonation account is required".into()));
+                }
+            }
+        }
+        errs
+    }
+
+    fn what(&self) -> String {
+        match &self.scope {
+            RestoreScope::Items => {
+                let n = self.item_ids.len();
+                format!("{n} item{}", if n == 1 { "" } else { "s" })
+            }
+            RestoreScope::Item(_) => "1 item".into(),
+            RestoreScope::Folder(_) => "the whole folder".into(),
+            RestoreScope::Mailbox => "the whole mailbox".into(),
+        }
+    }
+
+    /// "Restore 3 items from A (Inbox) to B/Folder1, all versions, mark unread".
+    pub fn summary(&self) -> String {
+        let from = match &self.source_folder {
+            Some(f) => format!("{} ({f})", self.source_mailbox),
+            None => self.source_mailbox.clone(),
+        };
+        let folder = if self.target_folder.trim().is_empty() {
+            self.source_folder.clone().unwrap_or_else(|| "original folders".into())
+        } else {
+            self.target_folder.trim().to_string()
+        };
+        let mut s = format!("Restore {} from {from} to {}/{folder}", self.what(), self.target_mailbox.trim());
+        for (_, phrase, on) in self.flags.list() {
+            if on {
+                s.push_str(", ");
+                s.push_str(phrase);
+            }
+        }
+        s
+    }
+
+    pub fn credential_mode(&self) -> &'static str {
+        match self.credentials {
+            Credentials::Password { .. } => "password",
+            Credentials::DeviceCode { .. } => "device-code",
+            Credentials::Application { .. } => "application",
+        }
+    }
+
+    /// The API body. Reads the certificate file (application mode).
+    pub fn to_request(&self) -> Result<RestoreToRequest, String> {
+        let opt = |s: &str| if s.trim().is_empty() { None } else { Some(s.trim().to_string()) };
+        let credentials = match &self.credentials {
+            Credentials::Password { user, password } => RestoreCredentials {
+                user_name: opt(user),
+                user_password: Some(password.clone()),
+                ..Default::default()
+            },
+            Credentials::DeviceCode { user_code } => {
+                RestoreCredentials { user_code: opt(user_code), ..Default::default() }
+            }
+            Credentials::Application {
+                application_id,
+                certificate_file,
+                certificate_password,
+                impersonation_account,
+            } => RestoreCredentials {
+                application_id: opt(application_id),
+                application_certificate: Some(read_pfx(certificate_file)?),
+                application_certificate_password: certificate_password.clone(),
+                impersonation_account_name: opt(impersonation_account),
+                ..Default::default()
+            },
+        };
+        let f = &self.flags;
+        Ok(RestoreToRequest {
+            changed_items: Some(f.changed_items),
+            deleted_items: Some(f.deleted_items),
+            mark_restored_as_unread: Some(f.mark_restored_as_unread),
+            exclude_drafts: Some(f.exclude_drafts),
+            exclude_deleted_items: Some(f.exclude_deleted_items),
+            exclude_in_place_hold_items: Some(f.exclude_in_place_hold_items),
+            exclude_litigation_hold_items: Some(f.exclude_litigation_hold_items),
+            mailbox: opt(&self.target_mailbox),
+            cas_server: opt(&self.cas_server),
+            folder: opt(&self.target_folder),
+            office_region: self.office_region.clone(),
+            office_organization_name: opt(&self.office_organization_name),
+            credentials,
+            items: match self.scope {
+                RestoreScope::Items => Some(self.item_ids.iter().map(|id| ItemId { id: id.clone() }).collect()),
+                _ => None,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> RestorePlan {
+        RestorePlan {
+            source_mailbox: "A".into(),
+            source_folder: Some("Inbox".into()),
+            scope: RestoreScope::Items,
+            item_ids: vec!["1".into(), "2".into(), "3".into()],
+            target_mailbox: "b@example.com".into(),
+            target_folder: "Folder1".into(),
+            cas_server: String::new(),
+            office_region: None,
+            office_organization_name: String::new(),
+            credentials: Credentials::Password { user: "admin".into(), password: SecretString::from("pw") },
+            flags: RestoreFlags { changed_items: true, mark_restored_as_unread: true, ..Default::default() },
+        }
+    }
+
+    #[test]
+    fn summary_states_what_will_happen() {
+        assert_eq!(plan().summary(), "Restore 3 items from A (Inbox) to b@example.com/Folder1, all versions, mark unread");
+        assert!(plan().validate().is_empty());
+        let r = plan().to_request().unwrap();
+        assert_eq!(r.items.as_ref().map(Vec::len), Some(3));
+        assert_eq!(r.changed_items, Some(true));
+        assert_eq!(r.cas_server, None);
+    }
+
+    #[test]
+    fn validation_names_fields() {
+        let mut p = plan();
+        p.target_mailbox = "not an email".into();
+        p.credentials = Credentials::Password { user: "".into(), password: SecretString::from("") };
+        let fields: Vec<Field> = p.validate().into_iter().map(|e| e.0).collect();
+        assert_eq!(fields, vec![Field::TargetMailbox, Field::User, Field::Password]);
+        for bad in ["a@b", "@b.com", "a b@c.com", "a@@b.com", "a@b.com."] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(is_email("zoë.müller@contoso.onmicrosoft.com"));
+    }
+
+    #[test]
+    fn application_certificate_must_be_a_pfx() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("c.pem");
+        std::fs::write(&pem, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+        let mut p = plan();
+        p.credentials = Credentials::Application {
+            application_id: "4d1f3b2a-1111-2222-3333-444455556666".into(),
+            certificate_file: pem.clone(),
+            certificate_password: None,
+            impersonation_account: "svc@x.com".into(),
+        };
+        let errs = p.validate();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].0, Field::CertificateFile);
+        assert!(errs[0].1.contains("PEM"), "{}", errs[0].1);
+        // A minimal well-formed PFX header: SEQUENCE { INTEGER 3, ... }.
+        let pfx = dir.path().join("c.pfx");
+        std::fs::write(&pfx, [0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00]).unwrap();
+        if let Credentials::Application { certificate_file, .. } = &mut p.credentials {
+            *certificate_file = pfx;
+        }
+        assert!(p.validate().is_empty());
+        let r = p.to_request().unwrap();
+        assert_eq!(r.credentials.application_certificate.unwrap().expose_secret(), "MAUCAQMwAA==");
+        let missing = dir.path().join("nope.pfx");
+        assert!(read_pfx(&missing).unwrap_err().contains("cannot read"));
+    }
+}

@@ -1,0 +1,118 @@
+//! Connecting safely, over HTTPS against the emulator: untrusted certificates are refused by default,
+//! accepted by pin and by trust on first use (remembered in known_servers), and a changed certificate
+//! after TOFU is refused with both fingerprints shown.
+
+use secrecy::SecretString;
+use vex::api::tls::{fingerprint_hex, sha256};
+use vex::api::{Trust, VersionChoice};
+use vex::config::Paths;
+use vex::config::known_servers::{KnownServers, server_key};
+use vex::connect::{ConnectSpec, Prompter, connect, resolve_trust};
+use vex::sim::{SimConfig, SimServer};
+
+struct Scripted {
+    answer: bool,
+    asked: Vec<String>,
+    warned: Vec<String>,
+    password: String,
+}
+
+impl Prompter for Scripted {
+    fn confirm(&mut self, text: &str) -> bool {
+        self.asked.push(text.to_string());
+        self.answer
+    }
+    fn password(&mut self, _label: &str) -> Result<SecretString, String> {
+        Ok(SecretString::from(self.password.clone()))
+    }
+    fn warn(&mut self, text: &str) {
+        self.warned.push(text.to_string());
+    }
+}
+
+async fn https_sim() -> (SimServer, SimConfig) {
+    vex::install_crypto_provider();
+    let cfg = SimConfig::default();
+    let server = vex::sim::start(SimConfig { ..SimConfig::default() }).await.expect("emulator");
+    (server, cfg)
+}
+
+fn spec(server: &SimServer, cfg: &SimConfig) -> ConnectSpec {
+    ConnectSpec {
+        server: server.base_url().to_string(),
+        user: cfg.user.clone(),
+        api: VersionChoice::Auto,
+        ..Default::default()
+    }
+}
+
+fn prompter(answer: bool, cfg: &SimConfig) -> Scripted {
+    Scripted { answer, asked: vec![], warned: vec![], password: cfg.password.clone() }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trust_on_first_use_then_known_then_changed() {
+    let (server, cfg) = https_sim().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = Paths::under(dir.path());
+    let der = server.cert_der().expect("TLS").to_vec();
+    let fp = sha256(&der);
+
+    // Declined: refused, nothing stored, nothing sent but the probe.
+    let mut p = prompter(false, &cfg);
+    let e = resolve_trust(&spec(&server, &cfg), &paths, &mut p).await.unwrap_err();
+    assert!(e.contains("not trusted"), "{e}");
+    assert_eq!(p.asked.len(), 1);
+    assert!(p.asked[0].contains(&fingerprint_hex(&fp)), "the question shows the fingerprint");
+    assert!(!paths.known_servers_file().exists());
+
+    // Accepted: remembered and used as a pin; the login works.
+    let mut p = prompter(true, &cfg);
+    let client = connect(&spec(&server, &cfg), &paths, &mut p).await.expect("TOFU connect");
+    assert!(client.is_logged_in().await);
+    let key = server_key(server.base_url()).expect("key");
+    let known = KnownServers::load(&paths.known_servers_file()).expect("load");
+    assert_eq!(known.get(&key), Some(fp));
+
+    // Known: no question the second time.
+    let mut p = prompter(false, &cfg);
+    let t = resolve_trust(&spec(&server, &cfg), &paths, &mut p).await.expect("known");
+    assert_eq!(t, Trust::Pin(fp));
+    assert!(p.asked.is_empty());
+
+    // Changed: the stored fingerprint differs from the presented one → refused, both shown.
+    let mut known = KnownServers::load(&paths.known_servers_file()).expect("load");
+    known.remember(&key, [0x42; 32]).expect("write");
+    let mut p = prompter(true, &cfg);
+    let e = resolve_trust(&spec(&server, &cfg), &paths, &mut p).await.unwrap_err();
+    assert!(e.contains("CHANGED"), "{e}");
+    assert!(e.contains(&fingerprint_hex(&[0x42; 32])), "old fingerprint shown: {e}");
+    assert!(e.contains(&fingerprint_hex(&fp)), "new fingerprint shown: {e}");
+    assert!(p.asked.is_empty(), "a changed certificate is never offered for trust");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explicit_pin_and_insecure() {
+    let (server, cfg) = https_sim().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = Paths::under(dir.path());
+    let fp = sha256(server.cert_der().expect("TLS"));
+
+    let mut s = spec(&server, &cfg);
+    s.pin = Some(fingerprint_hex(&fp).to_lowercase());
+    let mut p = prompter(false, &cfg);
+    connect(&s, &paths, &mut p).await.expect("pinned connect");
+    assert!(p.asked.is_empty());
+
+    s.pin = Some(fingerprint_hex(&[9; 32]));
+    let e = connect(&s, &paths, &mut p).await.err().expect("wrong pin refused");
+    assert!(e.contains("does not match"), "{e}");
+
+    let mut s = spec(&server, &cfg);
+    s.insecure = true;
+    let mut p = prompter(false, &cfg);
+    connect(&s, &paths, &mut p).await.expect("insecure connects");
+    assert!(p.warned.iter().any(|w| w.contains("NOT verified")), "insecure warns");
+    server.shutdown().await;
+}

@@ -1,0 +1,103 @@
+//! A real pseudo-terminal for end-to-end tests: the binary runs inside a detached tmux session; keys go in
+//! with `send-keys`, the screen comes out with `capture-pane`.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    pub name: String,
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `cmd` (a shell command line) in a new detached session of the given size. Returns None when
+    /// tmux is not installed (the caller decides whether that is a failure; .ci/run installs it).
+    pub fn start(tag: &str, cmd: &str, width: u16, height: u16) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            return None;
+        }
+        let name = format!("vex-{tag}-{}", std::process::id());
+        let socket = format!("vex-test-{}-{tag}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", &name])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(cmd)
+            .env("TERM", "xterm-256color")
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+        let t = Tmux { name, socket };
+        // Keep the pane after the program exits so its last screen and exit can be read.
+        let _ = t.tmux(&["set-option", "-t", &t.name, "remain-on-exit", "on"]);
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::io::Result<std::process::Output> {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output()
+    }
+
+    /// Sends tmux key names (`Enter`, `Down`, `Escape`, `C-c`) or literal text.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let _ = self.tmux(&["send-keys", "-t", &self.name, k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Sends literal text (not interpreted as key names).
+    pub fn text(&self, s: &str) {
+        let _ = self.tmux(&["send-keys", "-t", &self.name, "-l", s]);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.name])
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Waits until the screen contains `needle`; returns the screen, or panics with it after `timeout`.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {needle:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `pred(screen)` holds.
+    pub fn wait_until(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// True once the program in the pane has exited.
+    pub fn exited(&self) -> bool {
+        self.tmux(&["display-message", "-p", "-t", &self.name, "#{pane_dead}"])
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "1")
+            .unwrap_or(true)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
