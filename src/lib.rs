@@ -5,12 +5,16 @@
 //! - [`sim`]: the emulator of the REST API (`vex sim`, and embedded by `vex demo` and the tests).
 
 pub mod api;
+pub mod app;
 pub mod audit;
+pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod restore_plan;
+pub mod runtime;
 pub mod secrets;
 pub mod sim;
+pub mod ui;
 
 /// Installs rustls' `ring` crypto provider for the process (idempotent). Call before building any
 /// client or server.

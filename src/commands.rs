@@ -1,0 +1,563 @@
+//! Scripting subcommands: the same client, validation and confirmation rules as the TUI, with table,
+//! JSON or JSON-lines output for machines.
+//!
+//! Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 not found, 5 partial restore failure
+//! (some items failed), 6 network or TLS, 7 refused by the operator or read-only.
+
+use crate::api::models::*;
+use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope};
+use crate::restore_plan::{Credentials, RestoreFlags, RestorePlan};
+use clap::{Args, Subcommand, ValueEnum};
+use secrecy::SecretString;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_OTHER: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_AUTH: u8 = 3;
+pub const EXIT_NOT_FOUND: u8 = 4;
+pub const EXIT_PARTIAL: u8 = 5;
+pub const EXIT_NETWORK: u8 = 6;
+pub const EXIT_REFUSED: u8 = 7;
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct CmdError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CmdError {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        CmdError { code, message: message.into() }
+    }
+}
+
+impl From<ApiError> for CmdError {
+    fn from(e: ApiError) -> Self {
+        let code = match &e {
+            ApiError::Auth(_) => EXIT_AUTH,
+            ApiError::Http { status: 404, .. } => EXIT_NOT_FOUND,
+            ApiError::Network(_) | ApiError::Timeout(_) | ApiError::Tls(_) | ApiError::OutcomeUnknown(_) => EXIT_NETWORK,
+            _ => EXIT_OTHER,
+        };
+        CmdError { code, message: e.to_string() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output as one JSON document
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// Output as JSON lines (one object per line)
+    #[arg(long)]
+    pub jsonl: bool,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else if self.jsonl {
+            Format::Jsonl
+        } else {
+            Format::Table
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCmd {
+    /// List restore sessions (newest first on v8)
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Open a restore session (explore) on an organization
+    New {
+        /// Organization id (default: the first organization)
+        #[arg(long)]
+        org: Option<String>,
+        /// Point in time (ISO 8601; default: the latest backup)
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        show_deleted: bool,
+        #[arg(long)]
+        all_versions: bool,
+    },
+    /// Stop a restore session
+    Stop { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct Where {
+    /// Restore session id
+    #[arg(long)]
+    pub session: String,
+    /// Mailbox id
+    #[arg(long)]
+    pub mailbox: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub at: Where,
+    /// Item ids (comma separated)
+    #[arg(long, value_delimiter = ',', conflicts_with = "folder")]
+    pub items: Vec<String>,
+    /// Restore a whole folder (by id) instead of items
+    #[arg(long)]
+    pub folder: Option<String>,
+    /// Target mailbox (email)
+    #[arg(long = "to")]
+    pub to: String,
+    /// Target folder (default: the source folder's name)
+    #[arg(long = "to-folder", default_value = "")]
+    pub to_folder: String,
+    /// Exchange CAS server
+    #[arg(long, default_value = "")]
+    pub cas_server: String,
+    /// Exchange user for the restore; password from VEX_RESTORE_PASSWORD or a prompt
+    #[arg(long = "restore-user")]
+    pub restore_user: Option<String>,
+    /// A device code obtained with `vex device-code`
+    #[arg(long = "device-code")]
+    pub device_code: Option<String>,
+    /// Microsoft Entra application id (with --cert and --impersonate)
+    #[arg(long = "app-id")]
+    pub app_id: Option<String>,
+    /// Application certificate (.pfx); its password from VEX_CERT_PASSWORD if set
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Impersonation account for application restores
+    #[arg(long)]
+    pub impersonate: Option<String>,
+    #[arg(long)]
+    pub changed_items: bool,
+    #[arg(long)]
+    pub deleted_items: bool,
+    #[arg(long)]
+    pub mark_unread: bool,
+    #[arg(long)]
+    pub exclude_drafts: bool,
+    #[arg(long)]
+    pub exclude_deleted: bool,
+    #[arg(long)]
+    pub exclude_in_place_hold: bool,
+    #[arg(long)]
+    pub exclude_litigation_hold: bool,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the request (without secrets) and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScriptCmd {
+    /// Restore sessions: list, new, stop
+    Sessions {
+        #[command(subcommand)]
+        cmd: Option<SessionsCmd>,
+    },
+    /// Organizations
+    Organizations,
+    /// Mailboxes of a restore session
+    Mailboxes {
+        #[arg(long)]
+        session: String,
+    },
+    /// Folders of a mailbox (root folders, children of --parent, or --all)
+    Folders {
+        #[command(flatten)]
+        at: Where,
+        #[arg(long, conflicts_with = "all")]
+        parent: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Items of a folder, or a server-side search (--query, Windows Search syntax)
+    Items {
+        #[command(flatten)]
+        at: Where,
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// One item with every field
+    Item {
+        #[command(flatten)]
+        at: Where,
+        id: String,
+    },
+    /// Events of a restore session
+    Events { session: String },
+    /// Request a device code for restores
+    DeviceCode {
+        #[arg(long)]
+        session: String,
+    },
+    /// Restore items or a folder to another mailbox
+    Restore(Box<RestoreArgs>),
+    /// Export items or a folder to a PST file
+    Export {
+        #[command(flatten)]
+        at: Where,
+        #[arg(long, value_delimiter = ',', conflicts_with = "folder")]
+        items: Vec<String>,
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Writes a list: a table with these columns, or JSON.
+fn emit<T: Serialize>(fmt: Format, rows: &[T], cols: &[&str], cells: impl Fn(&T) -> Vec<String>) -> Result<(), CmdError> {
+    let mut out = std::io::stdout().lock();
+    let w = |e: std::io::Error| CmdError::new(EXIT_OTHER, format!("cannot write output: {e}"));
+    match fmt {
+        Format::Json => {
+            let s = serde_json::to_string_pretty(rows).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+            writeln!(out, "{s}").map_err(w)?;
+        }
+        Format::Jsonl => {
+            for r in rows {
+                let s = serde_json::to_string(r).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+                writeln!(out, "{s}").map_err(w)?;
+            }
+        }
+        Format::Table => {
+            let data: Vec<Vec<String>> = rows.iter().map(|r| cells(r).into_iter().map(|c| clean(&c)).collect()).collect();
+            let mut widths: Vec<usize> = cols.iter().map(|c| c.len()).collect();
+            for row in &data {
+                for (i, c) in row.iter().enumerate() {
+                    if let Some(w) = widths.get_mut(i) {
+                        *w = (*w).max(unicode_width::UnicodeWidthStr::width(c.as_str()).min(60));
+                    }
+                }
+            }
+            let line = |cells: Vec<String>| -> String {
+                cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0)))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(out, "{}", line(cols.iter().map(|c| c.to_string()).collect())).map_err(w)?;
+            for row in data {
+                writeln!(out, "{}", line(row)).map_err(w)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Control characters from the server never reach the terminal.
+fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn pad(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+fn date(d: &Option<ApiDate>) -> String {
+    d.as_ref().map(|d| d.display_in(time::UtcOffset::UTC)).unwrap_or_default()
+}
+
+/// Runs one scripting command with a logged-in client.
+pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: bool) -> Result<u8, CmdError> {
+    let fmt = out.format();
+    match cmd {
+        ScriptCmd::Organizations => {
+            let orgs = client.organizations().await?;
+            emit(fmt, &orgs, &["ID", "NAME", "FIRST BACKUP", "LAST BACKUP"], |o| {
+                vec![opt(&o.id), opt(&o.name), date(&o.first_backup_time), date(&o.last_backup_time)]
+            })?;
+        }
+        ScriptCmd::Sessions { cmd } => match cmd.unwrap_or(SessionsCmd::List { limit: 100 }) {
+            SessionsCmd::List { limit } => {
+                let page = client.restore_sessions(0, limit, Some((crate::api::SessionOrder::CreationTime, false))).await?;
+                emit(fmt, &page.results, &["ID", "STATE", "TYPE", "ORGANIZATION", "CREATED", "ENDED", "BY"], |s| {
+                    vec![
+                        s.id.clone(),
+                        s.state.to_string(),
+                        s.session_type.to_string(),
+                        opt(&s.organization),
+                        date(&s.creation_time),
+                        date(&s.end_time),
+                        opt(&s.initiated_by),
+                    ]
+                })?;
+            }
+            SessionsCmd::New { org, at, show_deleted, all_versions } => {
+                refuse_if_read_only(read_only, "open a restore session")?;
+                let org = match org {
+                    Some(o) => o,
+                    None => client
+                        .organizations()
+                        .await?
+                        .into_iter()
+                        .find_map(|o| o.id)
+                        .ok_or_else(|| CmdError::new(EXIT_NOT_FOUND, "no organization"))?,
+                };
+                let date_time = match at {
+                    Some(a) => match ApiDate::parse(&a) {
+                        ApiDate::Raw(_) => return Err(CmdError::new(EXIT_USAGE, format!("--at {a:?} is not a date"))),
+                        d => Some(d),
+                    },
+                    None => None,
+                };
+                let opts = ExploreOptions {
+                    date_time,
+                    session_type: Some(SessionType::Vex),
+                    show_deleted: Some(show_deleted),
+                    show_all_versions: Some(all_versions),
+                    repository_id: None,
+                };
+                let s = client.explore(&org, &opts).await?;
+                emit(fmt, std::slice::from_ref(&s), &["ID", "STATE", "ORGANIZATION"], |s| {
+                    vec![s.id.clone(), s.state.to_string(), opt(&s.organization)]
+                })?;
+            }
+            SessionsCmd::Stop { id } => {
+                refuse_if_read_only(read_only, "stop a session")?;
+                client.stop_session(&id).await?;
+                if fmt == Format::Table {
+                    println!("stopped {id}");
+                } else {
+                    println!("{}", serde_json::json!({"stopped": id}));
+                }
+            }
+        },
+        ScriptCmd::Mailboxes { session } => {
+            let all = crate::api::paging::collect_all(1000, |o, l| client.mailboxes(&session, o, l)).await?;
+            emit(fmt, &all, &["ID", "NAME", "EMAIL", "KIND"], |m| {
+                let kind = if m.is_archive { "archive" } else if m.is_public { "public" } else { "" };
+                vec![m.id.clone(), opt(&m.name), opt(&m.email), kind.into()]
+            })?;
+        }
+        ScriptCmd::Folders { at, parent, all } => {
+            let p = match (&parent, all) {
+                (_, true) => FolderParent::All,
+                (Some(id), _) => FolderParent::Folder(id),
+                (None, false) => FolderParent::Root,
+            };
+            let folders = client.all_folders(&at.session, &at.mailbox, p).await?;
+            emit(fmt, &folders, &["ID", "NAME", "TYPE", "CATEGORY"], |f| {
+                vec![
+                    f.id.clone(),
+                    opt(&f.name),
+                    f.folder_type.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                    opt(&f.category),
+                ]
+            })?;
+        }
+        ScriptCmd::Items { at, folder, query, offset, limit } => {
+            let page = match (&query, &folder) {
+                (Some(q), Some(f)) => {
+                    client
+                        .search(&at.session, SearchScope::Folder { mailbox: &at.mailbox, folder: f }, q, offset, limit)
+                        .await?
+                }
+                (Some(q), None) => client.search(&at.session, SearchScope::Mailbox(&at.mailbox), q, offset, limit).await?,
+                (None, Some(f)) => client.items(&at.session, &at.mailbox, f, offset, limit).await?,
+                (None, None) => return Err(CmdError::new(EXIT_USAGE, "give --folder ID or --query TEXT")),
+            };
+            emit(fmt, &page.results, &["ID", "CLASS", "TITLE"], |i| {
+                vec![i.id.clone(), opt(&i.item_class), i.title().unwrap_or("").to_string()]
+            })?;
+        }
+        ScriptCmd::Item { at, id } => {
+            let item = client.item(&at.session, &at.mailbox, &id).await?;
+            match fmt {
+                Format::Table => {
+                    let v = serde_json::to_value(&item).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+                    if let serde_json::Value::Object(m) = v {
+                        for (k, v) in m.iter().filter(|(k, _)| !k.starts_with('_')) {
+                            let val = match v {
+                                serde_json::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            println!("{:<24} {}", k, clean(&val));
+                        }
+                    }
+                }
+                _ => emit(fmt, std::slice::from_ref(&item), &[], |_| vec![])?,
+            }
+        }
+        ScriptCmd::Events { session } => {
+            let ev = client.all_session_events(&session).await?;
+            emit(fmt, &ev, &["ORDER", "TYPE", "STATUS", "START", "MESSAGE"], |e| {
+                vec![
+                    e.order.to_string(),
+                    e.event_type.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                    e.status.to_string(),
+                    date(&e.start_time),
+                    opt(&e.message),
+                ]
+            })?;
+        }
+        ScriptCmd::DeviceCode { session } => {
+            let dc = client.restore_device_code(&session, &DeviceCodeRequest::default()).await?;
+            emit(fmt, std::slice::from_ref(&dc), &["CODE", "URL", "EXPIRES IN"], |d| {
+                vec![opt(&d.user_code), opt(&d.verification_url), d.expires_in.map(|e| format!("{e}s")).unwrap_or_default()]
+            })?;
+        }
+        ScriptCmd::Restore(args) => return restore(client, *args, fmt, read_only).await,
+        ScriptCmd::Export { at, items, folder, out } => {
+            refuse_if_read_only(read_only, "export")?;
+            let (scope, opts) = match folder {
+                Some(f) => (RestoreScope::Folder(f), ExportOptions::default()),
+                None if items.is_empty() => return Err(CmdError::new(EXIT_USAGE, "give --items or --folder")),
+                None => (
+                    RestoreScope::Items,
+                    ExportOptions { items: Some(items.into_iter().map(|id| ItemId { id }).collect()), ..Default::default() },
+                ),
+            };
+            let n = client.export_pst(&at.session, &at.mailbox, &scope, &opts, &out, &|_| {}).await?;
+            if fmt == Format::Table {
+                println!("wrote {n} bytes to {}", out.display());
+            } else {
+                println!("{}", serde_json::json!({"path": out, "bytes": n}));
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {
+    if read_only { Err(CmdError::new(EXIT_REFUSED, format!("read-only: refusing to {what}"))) } else { Ok(()) }
+}
+
+async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) -> Result<u8, CmdError> {
+    refuse_if_read_only(read_only, "restore")?;
+    let credentials = if let Some(code) = a.device_code.clone() {
+        Credentials::DeviceCode { user_code: code }
+    } else if let Some(app) = a.app_id.clone() {
+        Credentials::Application {
+            application_id: app,
+            certificate_file: a.cert.clone().unwrap_or_default(),
+            certificate_password: std::env::var("VEX_CERT_PASSWORD").ok().map(SecretString::from),
+            impersonation_account: a.impersonate.clone().unwrap_or_default(),
+        }
+    } else if let Some(user) = a.restore_user.clone() {
+        let password = match std::env::var("VEX_RESTORE_PASSWORD") {
+            Ok(p) if !p.is_empty() => SecretString::from(p),
+            _ if a.dry_run => SecretString::from(String::new()),
+            _ => crate::secrets::prompt(&format!("Exchange password for {user}: ")).map_err(|e| CmdError::new(EXIT_USAGE, e))?,
+        };
+        Credentials::Password { user, password }
+    } else {
+        return Err(CmdError::new(EXIT_USAGE, "credentials: give --restore-user, --device-code, or --app-id with --cert and --impersonate"));
+    };
+    let scope = match &a.folder {
+        Some(f) => RestoreScope::Folder(f.clone()),
+        None => RestoreScope::Items,
+    };
+    let plan = RestorePlan {
+        source_mailbox: a.at.mailbox.clone(),
+        source_folder: a.folder.clone(),
+        scope: scope.clone(),
+        item_ids: a.items.clone(),
+        target_mailbox: a.to.clone(),
+        target_folder: a.to_folder.clone(),
+        cas_server: a.cas_server.clone(),
+        office_region: None,
+        office_organization_name: String::new(),
+        credentials,
+        flags: RestoreFlags {
+            changed_items: a.changed_items,
+            deleted_items: a.deleted_items,
+            mark_restored_as_unread: a.mark_unread,
+            exclude_drafts: a.exclude_drafts,
+            exclude_deleted_items: a.exclude_deleted,
+            exclude_in_place_hold_items: a.exclude_in_place_hold,
+            exclude_litigation_hold_items: a.exclude_litigation_hold,
+        },
+    };
+    let errs: Vec<_> = plan
+        .validate()
+        .into_iter()
+        .filter(|(f, _)| !(a.dry_run && *f == crate::restore_plan::Field::Password))
+        .collect();
+    if !errs.is_empty() {
+        let msg = errs.iter().map(|(f, m)| format!("{f:?}: {m}")).collect::<Vec<_>>().join("; ");
+        return Err(CmdError::new(EXIT_USAGE, msg));
+    }
+    if a.dry_run {
+        let mut req = serde_json::to_value(plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?)
+            .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+        if let serde_json::Value::Object(m) = &mut req {
+            for k in ["userPassword", "applicationCertificate", "applicationCertificatePassword"] {
+                if m.contains_key(k) {
+                    m.insert(k.into(), serde_json::Value::String("[REDACTED]".into()));
+                }
+            }
+        }
+        println!("{}", plan.summary());
+        println!("{}", serde_json::to_string_pretty(&req).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?);
+        return Ok(EXIT_OK);
+    }
+    if !a.yes {
+        eprint!("{}\nProceed? [y/N] ", plan.summary());
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            return Err(CmdError::new(EXIT_REFUSED, "cancelled; nothing was sent"));
+        }
+    }
+    let req = plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
+    let outcome = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}).await?;
+    emit(fmt, std::slice::from_ref(&outcome), &["CREATED", "MERGED", "SKIPPED", "FAILED", "WARNINGS", "EXCEPTIONS"], |o| {
+        vec![
+            o.created.to_string(),
+            o.merged.to_string(),
+            o.skipped.to_string(),
+            o.failed.to_string(),
+            o.warnings.join(" | "),
+            o.exceptions.join(" | "),
+        ]
+    })?;
+    Ok(if outcome.failed > 0 || outcome.cannot_continue_error.is_some() { EXIT_PARTIAL } else { EXIT_OK })
+}
