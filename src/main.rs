@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    eprintln!("vex: the CLI is being wired");
+}

@@ -13,26 +13,8 @@ const VERSIONS: [ApiVersion; 3] = [ApiVersion::V6, ApiVersion::V7, ApiVersion::V
 async fn sim(tls: bool, ttl: Duration) -> (SimServer, SimConfig) {
     vex::install_crypto_provider();
     let cfg = SimConfig { tls, token_ttl: ttl, v8_restore_duration: Duration::from_millis(150), ..Default::default() };
-    let server = vex::sim::start(cfg.clone_config()).await.expect("emulator starts");
+    let server = vex::sim::start(cfg.clone()).await.expect("emulator starts");
     (server, cfg)
-}
-
-trait CloneConfig {
-    fn clone_config(&self) -> SimConfig;
-}
-impl CloneConfig for SimConfig {
-    fn clone_config(&self) -> SimConfig {
-        SimConfig {
-            listen: self.listen,
-            tls: self.tls,
-            user: self.user.clone(),
-            password: self.password.clone(),
-            seed: self.seed,
-            token_ttl: self.token_ttl,
-            v8_restore_duration: self.v8_restore_duration,
-            ..Default::default()
-        }
-    }
 }
 
 fn pinned(server: &SimServer) -> Trust {

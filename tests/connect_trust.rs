@@ -33,7 +33,7 @@ impl Prompter for Scripted {
 async fn https_sim() -> (SimServer, SimConfig) {
     vex::install_crypto_provider();
     let cfg = SimConfig::default();
-    let server = vex::sim::start(SimConfig { ..SimConfig::default() }).await.expect("emulator");
+    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
     (server, cfg)
 }
 

@@ -1,1 +1,232 @@
-//! The VB365 REST API emulator.
+//! The VB365 REST API emulator: the Exchange-restore subset of v6, v7 and v8, served over HTTPS (a
+//! self-signed certificate generated at start) or plain HTTP. Used by `vex sim`, embedded by `vex demo` and
+//! started by every integration test.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), vex::sim::SimError> {
+//! let server = vex::sim::start(vex::sim::SimConfig { tls: false, ..Default::default() }).await?;
+//! println!("{}", server.base_url()); // http://127.0.0.1:PORT
+//! // ... talk to it, inspect server.store() ...
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Data: see [`data`] for the layout (which mailbox holds the 2,600-item Inbox and the million-item
+//! folder, which items have two versions or are deleted). State: see [`Store`].
+
+pub mod cli;
+pub mod data;
+pub mod faults;
+pub mod ids;
+mod names;
+mod rng;
+mod routes;
+pub mod search;
+pub mod store;
+mod tls;
+
+pub use cli::{SimArgs, run};
+pub use faults::Faults;
+pub use routes::{SEARCH_SCAN_BUDGET, server_version};
+pub use store::{ExploreSettings, RestoreFlags, RestoreRecord, RestoredCopy, Store};
+pub use tls::fingerprint;
+
+use axum::Router;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// API versions the emulator serves.
+pub const VERSIONS: [u8; 3] = [6, 7, 8];
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("emulator I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How to run the emulator.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// HTTPS with a self-signed certificate generated at start (SAN localhost, 127.0.0.1, ::1).
+    pub tls: bool,
+    /// The one account `POST /vN/token` accepts.
+    pub user: String,
+    pub password: String,
+    /// Seed of the generated data (same seed, same data).
+    pub seed: u64,
+    /// Access token lifetime.
+    pub token_ttl: Duration,
+    /// How long an asynchronous v8 restore runs.
+    pub v8_restore_duration: Duration,
+    /// Faults to inject (none by default).
+    pub faults: Faults,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            tls: true,
+            user: "vex".into(),
+            password: "vex-demo-password".into(),
+            seed: 42,
+            token_ttl: Duration::from_secs(3600),
+            v8_restore_duration: Duration::from_millis(1500),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// The (user, password) pair the emulator accepts.
+pub fn demo_credentials(cfg: &SimConfig) -> (String, String) {
+    (cfg.user.clone(), cfg.password.clone())
+}
+
+/// A running emulator. Dropping it stops the server at once; [`SimServer::shutdown`] stops it gracefully.
+pub struct SimServer {
+    base_url: String,
+    addr: SocketAddr,
+    cert: Option<tls::SelfSigned>,
+    store: Store,
+    handle: axum_server::Handle<SocketAddr>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimServer {
+    /// `https://127.0.0.1:PORT` or `http://...` (no trailing slash, no version).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The end-entity certificate (DER); `None` when serving plain HTTP.
+    pub fn cert_der(&self) -> Option<&[u8]> {
+        self.cert.as_ref().map(|c| c.cert_der.as_slice())
+    }
+
+    pub fn cert_pem(&self) -> Option<&str> {
+        self.cert.as_ref().map(|c| c.cert_pem.as_str())
+    }
+
+    /// SHA-256 of the certificate's DER: uppercase hex with `:` separators.
+    pub fn fingerprint_sha256(&self) -> Option<String> {
+        self.cert_der().map(fingerprint)
+    }
+
+    /// Shared state, for tests to inspect and poke.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops accepting connections, lets running requests finish (up to 5 s) and waits for the server.
+    pub async fn shutdown(mut self) {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!("emulator stopped with an error: {e}"),
+                Err(e) => tracing::warn!("emulator task failed: {e}"),
+            }
+        }
+        tracing::info!(url = %self.base_url, "emulator stopped");
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.handle.shutdown();
+        }
+    }
+}
+
+fn router(store: Store, faults: Faults) -> Router {
+    let app = Arc::new(routes::App { store });
+    Router::new()
+        .fallback(routes::handle)
+        .with_state(app)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(faults),
+            faults::middleware,
+        ))
+        .layer(axum::middleware::from_fn(log_request))
+}
+
+async fn log_request(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    tracing::debug!(%method, %path, status = resp.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "sim request");
+    resp
+}
+
+/// Binds, spawns the server task and returns once it is listening.
+pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
+    let listener = std::net::TcpListener::bind(cfg.listen).map_err(|source| SimError::Bind {
+        addr: cfg.listen,
+        source,
+    })?;
+    let addr = listener.local_addr()?;
+    let data = Arc::new(data::Data::new(cfg.seed));
+    let store = Store::new(
+        data,
+        store::StoreConfig {
+            user: cfg.user.clone(),
+            password: cfg.password.clone(),
+            token_ttl: cfg.token_ttl,
+            v8_restore_duration: cfg.v8_restore_duration,
+        },
+    );
+    let app = router(store.clone(), cfg.faults.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::<SocketAddr>::new();
+    let host = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let shown = SocketAddr::new(host, addr.port());
+    let (cert, task, base_url) = if cfg.tls {
+        let cert = tls::generate(Some(addr.ip()))?;
+        let rustls = axum_server::tls_rustls::RustlsConfig::from_config(tls::server_config(&cert)?);
+        let server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
+        let task = tokio::spawn(server.serve(app));
+        (Some(cert), task, format!("https://{shown}"))
+    } else {
+        let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+        let task = tokio::spawn(server.serve(app));
+        (None, task, format!("http://{shown}"))
+    };
+    tracing::info!(url = %base_url, seed = cfg.seed, "emulator listening");
+    Ok(SimServer {
+        base_url,
+        addr,
+        cert,
+        store,
+        handle,
+        task: Some(task),
+    })
+}
+
+#[cfg(test)]
+mod tests;

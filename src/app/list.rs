@@ -1,0 +1,368 @@
+//! Building blocks shared by the list panes: the scroll window, the `/` filter and a list that pages
+//! lazily as the cursor approaches its loaded end.
+
+use super::{Effect, Gen, Gens};
+use crossterm::event::KeyEvent;
+use std::cell::Cell;
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+/// Rows per request for lists that page lazily.
+pub const PAGE: u32 = 200;
+/// Fetch the next page when the cursor is this close to the loaded end.
+pub const PREFETCH: u64 = 50;
+
+/// The first visible row of a list. Only the drawing code moves it (it knows the height); the state
+/// keeps it so scrolling is stable from one frame to the next.
+#[derive(Clone, Debug, Default)]
+pub struct Viewport {
+    top: Cell<u64>,
+}
+
+impl Viewport {
+    /// The first row to show so that `cursor` is visible in `height` rows of a list of `len`.
+    pub fn window(&self, cursor: u64, height: u64, len: u64) -> u64 {
+        let mut top = self.top.get();
+        let height = height.max(1);
+        if cursor < top {
+            top = cursor;
+        } else if cursor >= top + height {
+            top = cursor + 1 - height;
+        }
+        top = top.min(len.saturating_sub(height));
+        self.top.set(top);
+        top
+    }
+
+    pub fn top(&self) -> u64 {
+        self.top.get()
+    }
+
+    pub fn reset(&self) {
+        self.top.set(0);
+    }
+}
+
+/// The `/` filter of a list: a case-insensitive substring over what is loaded.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    input: Input,
+    /// True while the operator types the filter.
+    pub editing: bool,
+    query_lower: String,
+}
+
+impl Filter {
+    pub fn query(&self) -> &str {
+        self.input.value()
+    }
+
+    pub fn is_active(&self) -> bool {
+        !self.input.value().is_empty()
+    }
+
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+
+    pub fn start(&mut self) {
+        self.editing = true;
+    }
+
+    pub fn clear(&mut self) {
+        self.input.reset();
+        self.query_lower.clear();
+        self.editing = false;
+    }
+
+    /// Feeds a key to the text field. Returns true when the query changed.
+    pub fn key(&mut self, ev: &KeyEvent) -> bool {
+        let before = self.input.value().to_string();
+        if let Some(req) = to_input_request(&crossterm::event::Event::Key(*ev)) {
+            self.input.handle(req);
+        }
+        self.query_lower = self.input.value().to_lowercase();
+        before != self.input.value()
+    }
+
+    /// True when `haystack` matches (always when no filter is set).
+    pub fn matches(&self, haystack: &str) -> bool {
+        self.query_lower.is_empty() || haystack.to_lowercase().contains(&self.query_lower)
+    }
+
+    #[cfg(test)]
+    pub fn set(&mut self, q: &str) {
+        self.input = Input::new(q.to_string());
+        self.query_lower = q.to_lowercase();
+    }
+}
+
+/// What a filter keystroke did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterKey {
+    /// The query changed: re-filter.
+    Changed,
+    /// Editing ended (Enter keeps the query, Esc clears it: both re-filter).
+    Done,
+    /// Nothing visible changed.
+    Nothing,
+}
+
+/// Routes a key to a filter being edited: Enter ends editing (keeps it), Esc clears it.
+pub fn filter_key(f: &mut Filter, ev: &KeyEvent) -> FilterKey {
+    use crossterm::event::KeyCode;
+    match ev.code {
+        KeyCode::Enter => {
+            f.editing = false;
+            FilterKey::Done
+        }
+        KeyCode::Esc => {
+            f.clear();
+            FilterKey::Done
+        }
+        _ => {
+            if f.key(ev) {
+                FilterKey::Changed
+            } else {
+                FilterKey::Nothing
+            }
+        }
+    }
+}
+
+/// Load state of a list that pages lazily.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Paging {
+    /// More may follow.
+    More,
+    /// The last page was short: everything is loaded.
+    Complete,
+    /// The last request failed; Refresh retries.
+    Failed(String),
+}
+
+/// An in-memory list that pages lazily (restore sessions, mailboxes): bounded by what the server has,
+/// filtered by `/`, cursor over the filtered rows.
+#[derive(Clone, Debug)]
+pub struct PagedList<T> {
+    pub rows: Vec<T>,
+    pub paging: Paging,
+    /// The generation of the page request in flight.
+    pub loading: Option<Gen>,
+    pub cursor: usize,
+    pub view: Viewport,
+    pub filter: Filter,
+    /// Indices into `rows` of the rows shown (all of them without a filter).
+    visible: Vec<usize>,
+}
+
+impl<T> Default for PagedList<T> {
+    fn default() -> Self {
+        PagedList {
+            rows: Vec::new(),
+            paging: Paging::More,
+            loading: None,
+            cursor: 0,
+            view: Viewport::default(),
+            filter: Filter::default(),
+            visible: Vec::new(),
+        }
+    }
+}
+
+impl<T> PagedList<T> {
+    /// Rows shown (after the filter).
+    pub fn len(&self) -> usize {
+        self.visible.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.visible.is_empty()
+    }
+
+    /// The `i`-th shown row.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.visible.get(i).and_then(|&r| self.rows.get(r))
+    }
+
+    pub fn selected(&self) -> Option<&T> {
+        self.get(self.cursor)
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.paging == Paging::Complete
+    }
+
+    /// Forgets everything (a reload); the filter stays.
+    pub fn reset(&mut self) {
+        self.rows.clear();
+        self.visible.clear();
+        self.paging = Paging::More;
+        self.loading = None;
+        self.cursor = 0;
+        self.view.reset();
+    }
+
+    /// Recomputes the shown rows after the rows or the filter changed, keeping the cursor on the same
+    /// row when it is still shown.
+    pub fn refilter(&mut self, hay: impl Fn(&T) -> String) {
+        let current = self.visible.get(self.cursor).copied();
+        self.visible = if self.filter.is_active() {
+            (0..self.rows.len())
+                .filter(|&i| self.filter.matches(&hay(&self.rows[i])))
+                .collect()
+        } else {
+            (0..self.rows.len()).collect()
+        };
+        if let Some(cur) = current
+            && let Some(pos) = self.visible.iter().position(|&r| r == cur)
+        {
+            self.cursor = pos;
+        }
+        self.clamp();
+    }
+
+    fn clamp(&mut self) {
+        self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Moves the cursor by `delta` rows (clamped).
+    pub fn move_by(&mut self, delta: i64) {
+        let n = self.visible.len() as i64;
+        if n == 0 {
+            self.cursor = 0;
+            return;
+        }
+        self.cursor = (self.cursor as i64 + delta).clamp(0, n - 1) as usize;
+    }
+
+    pub fn first(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn last(&mut self) {
+        self.cursor = self.visible.len().saturating_sub(1);
+    }
+
+    /// Puts the cursor on the first shown row for which `pred` holds. Returns whether one did.
+    pub fn select_where(&mut self, pred: impl Fn(&T) -> bool) -> bool {
+        if let Some(pos) = self.visible.iter().position(|&r| pred(&self.rows[r])) {
+            self.cursor = pos;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// True when the next page should be fetched now: more exists, nothing is in flight, no filter,
+    /// and the cursor is within [`PREFETCH`] rows of the loaded end.
+    pub fn wants_next_page(&self) -> bool {
+        self.paging == Paging::More
+            && self.loading.is_none()
+            && !self.filter.is_active()
+            && (self.cursor as u64) + PREFETCH >= self.rows.len() as u64
+    }
+
+    /// Marks the next page as requested and returns its offset.
+    pub fn begin_next_page(&mut self, gens: &mut Gens) -> (Gen, u64) {
+        let g = gens.issue();
+        self.loading = Some(g);
+        (g, self.rows.len() as u64)
+    }
+
+    /// Accepts a page when it answers the request in flight (else it is stale: false).
+    pub fn accept_page(&mut self, generation: Gen, offset: u64, result: Result<Vec<T>, String>, limit: u32) -> bool {
+        if self.loading != Some(generation) || offset != self.rows.len() as u64 {
+            return false;
+        }
+        self.loading = None;
+        match result {
+            Ok(rows) => {
+                self.paging = if rows.len() < limit as usize {
+                    Paging::Complete
+                } else {
+                    Paging::More
+                };
+                self.rows.extend(rows);
+            }
+            Err(e) => self.paging = Paging::Failed(e),
+        }
+        true
+    }
+
+    /// Mutable access to a stored row by predicate (for local updates such as "stopped").
+    pub fn find_mut(&mut self, pred: impl Fn(&T) -> bool) -> Option<&mut T> {
+        self.rows.iter_mut().find(|r| pred(r))
+    }
+}
+
+/// Moves `cursor` (in `0..len`) for a movement action; `page` is the visible height.
+pub fn step(cursor: u64, len: u64, action: super::Action, page: u64) -> u64 {
+    use super::Action::*;
+    if len == 0 {
+        return 0;
+    }
+    let last = len - 1;
+    match action {
+        Up => cursor.saturating_sub(1),
+        Down => (cursor + 1).min(last),
+        PageUp => cursor.saturating_sub(page.max(1)),
+        PageDown => (cursor + page.max(1)).min(last),
+        First => 0,
+        Last => last,
+        _ => cursor.min(last),
+    }
+}
+
+/// Helper for panes: an effect to fetch the next page of a [`PagedList`], when one is wanted.
+pub fn next_page_effect<T>(
+    list: &mut PagedList<T>,
+    gens: &mut Gens,
+    make: impl FnOnce(Gen, u64) -> Effect,
+) -> Option<Effect> {
+    if list.wants_next_page() {
+        let (g, off) = list.begin_next_page(gens);
+        Some(make(g, off))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewport_follows_cursor() {
+        let v = Viewport::default();
+        assert_eq!(v.window(0, 10, 100), 0);
+        assert_eq!(v.window(9, 10, 100), 0);
+        assert_eq!(v.window(10, 10, 100), 1);
+        assert_eq!(v.window(50, 10, 100), 41);
+        assert_eq!(v.window(45, 10, 100), 41);
+        assert_eq!(v.window(40, 10, 100), 40);
+        assert_eq!(v.window(99, 10, 100), 90);
+        assert_eq!(v.window(3, 10, 5), 0);
+    }
+
+    #[test]
+    fn paged_list_filters_and_pages() {
+        let mut gens = Gens::default();
+        let mut l: PagedList<String> = PagedList::default();
+        assert!(l.wants_next_page());
+        let (g, off) = l.begin_next_page(&mut gens);
+        assert!(!l.accept_page(g + 1, off, Ok(vec![]), 2), "stale generation is dropped");
+        assert!(l.accept_page(g, off, Ok(vec!["Alpha".into(), "beta".into()]), 2));
+        l.refilter(|s| s.clone());
+        assert_eq!(l.len(), 2);
+        l.filter.set("ALP");
+        l.refilter(|s| s.clone());
+        assert_eq!(l.len(), 1);
+        assert!(!l.wants_next_page(), "a filter only covers what is loaded");
+        l.filter.clear();
+        l.refilter(|s| s.clone());
+        let (g, off) = l.begin_next_page(&mut gens);
+        assert!(l.accept_page(g, off, Ok(vec!["c".into()]), 2));
+        assert!(l.is_complete());
+    }
+}

@@ -1,0 +1,1043 @@
+//! State and pure update logic of the TUI browser: `update(&mut State, Msg) -> Vec<Effect>`. No I/O, no
+//! drawing: the runtime turns effects into requests and their answers back into messages; the `ui`
+//! module draws the state.
+//!
+//! Every request carries a generation; an answer whose generation is not the one its pane waits for
+//! (the operator moved on) is dropped.
+
+pub mod keymap;
+pub mod list;
+pub mod panes;
+pub mod zone;
+
+pub use keymap::{Action, Keymap};
+pub use zone::DisplayZone;
+
+use crate::api::ApiError;
+use crate::api::models::{ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreSession, SessionState};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use list::{Filter, FilterKey, filter_key};
+use panes::confirm::{ConfirmDialog, ConfirmOutcome, Confirmed};
+use panes::details::DetailsPane;
+use panes::folders::FoldersPane;
+use panes::help::HelpDialog;
+use panes::items::{ItemsPane, ListKey};
+use panes::mailboxes::MailboxesPane;
+use panes::new_session::{NewSessionDialog, Outcome};
+use panes::sessions::SessionsPane;
+use std::collections::{BTreeSet, HashMap};
+
+/// A request generation.
+pub type Gen = u64;
+
+/// Hands out generations (never reused).
+#[derive(Clone, Debug, Default)]
+pub struct Gens(u64);
+
+impl Gens {
+    pub fn issue(&mut self) -> Gen {
+        self.0 += 1;
+        self.0
+    }
+}
+
+/// What the header shows about the connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderInfo {
+    /// The server, as the operator knows it (`vb365.example.com:4443`, `demo`).
+    pub server: String,
+    pub user: String,
+    /// `v8`, ...
+    pub api_version: String,
+    /// Writing actions (stopping sessions, restores) are refused.
+    pub read_only: bool,
+}
+
+/// The panes, left to right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Sessions,
+    Mailboxes,
+    Folders,
+    Items,
+    Details,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Sessions => "Restore sessions",
+            Level::Mailboxes => "Mailboxes",
+            Level::Folders => "Folders",
+            Level::Items => "Items",
+            Level::Details => "Details",
+        }
+    }
+
+    /// The pane's help lines.
+    pub fn help(self) -> panes::Help {
+        match self {
+            Level::Sessions => panes::sessions::HELP,
+            Level::Mailboxes => panes::mailboxes::HELP,
+            Level::Folders => panes::folders::HELP,
+            Level::Items => panes::items::HELP,
+            Level::Details => panes::details::HELP,
+        }
+    }
+}
+
+/// The connection as the header shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conn {
+    Online,
+    /// The last request failed for a reason that is about the connection (network, TLS, login).
+    Failing(String),
+}
+
+/// A transient message in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    /// Ticks until it clears itself.
+    pub ticks_left: u32,
+}
+
+/// Ticks per second (the runtime ticks only while something loads or a message is shown).
+pub const TICKS_PER_SEC: u32 = 10;
+const INFO_TICKS: u32 = 4 * TICKS_PER_SEC;
+const ERROR_TICKS: u32 = 8 * TICKS_PER_SEC;
+
+/// A dialog over the panes.
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Help(HelpDialog),
+    NewSession(NewSessionDialog),
+    Confirm(ConfirmDialog),
+}
+
+/// Everything the browser shows.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub header: HeaderInfo,
+    pub conn: Conn,
+    /// Where dates are shown.
+    pub zone: DisplayZone,
+    /// False with `NO_COLOR`: bold and reverse only.
+    pub color: bool,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub keymap: Keymap,
+    pub focus: Level,
+    pub sessions: SessionsPane,
+    pub mailboxes: Option<MailboxesPane>,
+    pub folders: Option<FoldersPane>,
+    pub items: Option<ItemsPane>,
+    pub details: Option<DetailsPane>,
+    pub overlay: Option<Overlay>,
+    pub status: Option<Status>,
+    /// Counts ticks (the spinner's frame).
+    pub tick: u64,
+    /// Set by `update` when something visible changed; the runtime draws and clears it.
+    pub dirty: bool,
+    pub quit: bool,
+    pub gens: Gens,
+    /// Marks of items lists that are not open (kept when one browses elsewhere and comes back).
+    pub marks: HashMap<ListKey, BTreeSet<String>>,
+    pending_stop: Option<(Gen, String)>,
+    pending_explore: Option<Gen>,
+}
+
+impl State {
+    pub fn new(header: HeaderInfo) -> State {
+        State {
+            header,
+            conn: Conn::Online,
+            zone: DisplayZone::Local,
+            color: true,
+            size: (80, 24),
+            keymap: Keymap::default(),
+            focus: Level::Sessions,
+            sessions: SessionsPane::default(),
+            mailboxes: None,
+            folders: None,
+            items: None,
+            details: None,
+            overlay: None,
+            status: None,
+            tick: 0,
+            dirty: true,
+            quit: false,
+            gens: Gens::default(),
+            marks: HashMap::new(),
+            pending_stop: None,
+            pending_explore: None,
+        }
+    }
+
+    /// The panes that exist, left to right.
+    pub fn open_levels(&self) -> Vec<Level> {
+        let mut v = vec![Level::Sessions];
+        if self.mailboxes.is_some() {
+            v.push(Level::Mailboxes);
+        }
+        if self.folders.is_some() {
+            v.push(Level::Folders);
+        }
+        if self.items.is_some() {
+            v.push(Level::Items);
+        }
+        if self.details.is_some() {
+            v.push(Level::Details);
+        }
+        v
+    }
+
+    /// True while any request the operator waits for is in flight.
+    pub fn is_loading(&self) -> bool {
+        self.sessions.list.loading.is_some()
+            || self.mailboxes.as_ref().is_some_and(|m| m.list.loading.is_some())
+            || self.folders.as_ref().is_some_and(FoldersPane::is_loading)
+            || self.items.as_ref().is_some_and(ItemsPane::is_loading)
+            || self.details.as_ref().is_some_and(|d| d.loading.is_some())
+            || self.pending_stop.is_some()
+            || self.pending_explore.is_some()
+            || matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading.is_some())
+    }
+
+    /// True when the runtime should send ticks (spinner, a message to clear).
+    pub fn wants_tick(&self) -> bool {
+        self.is_loading() || self.status.is_some()
+    }
+
+    /// Rows a page key moves (the list height at this terminal size, roughly).
+    pub fn page_rows(&self) -> u64 {
+        (self.size.1 as u64).saturating_sub(7).max(1)
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+            ticks_left: INFO_TICKS,
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+            ticks_left: ERROR_TICKS,
+        });
+    }
+
+    /// Returns and clears the dirty flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// The filter of the focused pane.
+    pub fn focused_filter(&self) -> Option<&Filter> {
+        match self.focus {
+            Level::Sessions => Some(&self.sessions.list.filter),
+            Level::Mailboxes => self.mailboxes.as_ref().map(|m| &m.list.filter),
+            Level::Folders => self.folders.as_ref().map(|f| &f.filter),
+            Level::Items => self.items.as_ref().map(|i| &i.filter),
+            Level::Details => None,
+        }
+    }
+
+    fn focused_filter_mut(&mut self) -> Option<&mut Filter> {
+        match self.focus {
+            Level::Sessions => Some(&mut self.sessions.list.filter),
+            Level::Mailboxes => self.mailboxes.as_mut().map(|m| &mut m.list.filter),
+            Level::Folders => self.folders.as_mut().map(|f| &mut f.filter),
+            Level::Items => self.items.as_mut().map(|i| &mut i.filter),
+            Level::Details => None,
+        }
+    }
+
+    /// Applies the focused pane's filter again.
+    fn refilter_focused(&mut self) {
+        match self.focus {
+            Level::Sessions => self.sessions.list.refilter(panes::sessions::haystack),
+            Level::Mailboxes => {
+                if let Some(m) = &mut self.mailboxes {
+                    m.list.refilter(panes::mailboxes::haystack);
+                }
+            }
+            Level::Folders => {
+                if let Some(f) = &mut self.folders {
+                    f.rebuild();
+                }
+            }
+            Level::Items => {
+                if let Some(i) = &mut self.items {
+                    i.refilter();
+                }
+            }
+            Level::Details => {}
+        }
+    }
+
+    /// Keeps the open items list's marks for when the operator comes back to it.
+    fn stash_marks(&mut self) {
+        if let Some(items) = &self.items {
+            if items.marks.is_empty() {
+                self.marks.remove(&items.key);
+            } else {
+                self.marks.insert(items.key.clone(), items.marks.clone());
+            }
+        }
+    }
+}
+
+/// Input to `update`.
+#[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a message is moved once, from the channel into update"
+)]
+pub enum Msg {
+    /// The browser starts: load the first page of sessions.
+    Start,
+    /// A key press (dialogs and filters want raw keys; everything else goes through the keymap).
+    Key(KeyEvent),
+    /// An action, as if its key was pressed.
+    Action(Action),
+    Resize(u16, u16),
+    /// Spinner frame / message expiry.
+    Tick,
+    /// Leave now (a signal).
+    Quit,
+    Loaded(Loaded),
+}
+
+/// Answers to effects, tagged with the generation of their request.
+#[derive(Debug)]
+pub enum Loaded {
+    Sessions {
+        generation: Gen,
+        offset: u64,
+        result: Result<Vec<RestoreSession>, ApiError>,
+    },
+    Mailboxes {
+        generation: Gen,
+        offset: u64,
+        result: Result<Vec<Mailbox>, ApiError>,
+    },
+    Folders {
+        generation: Gen,
+        parent: Option<String>,
+        result: Result<Vec<Folder>, ApiError>,
+    },
+    ItemsPage {
+        generation: Gen,
+        offset: u64,
+        result: Result<Page<Item>, ApiError>,
+    },
+    ItemCount {
+        generation: Gen,
+        result: Result<u64, ApiError>,
+    },
+    Item {
+        generation: Gen,
+        result: Result<Item, ApiError>,
+    },
+    Organizations {
+        generation: Gen,
+        result: Result<Vec<Organization>, ApiError>,
+    },
+    Explored {
+        generation: Gen,
+        result: Result<RestoreSession, ApiError>,
+    },
+    Stopped {
+        generation: Gen,
+        session_id: String,
+        result: Result<(), ApiError>,
+    },
+}
+
+/// Requests for the runtime.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    LoadSessions {
+        generation: Gen,
+        offset: u64,
+        limit: u32,
+    },
+    LoadMailboxes {
+        generation: Gen,
+        session_id: String,
+        offset: u64,
+        limit: u32,
+    },
+    /// Root folders (`parent: None`) or the children of a folder.
+    LoadFolders {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+        parent: Option<String>,
+    },
+    LoadItemsPage {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+        folder_id: String,
+        offset: u64,
+        limit: u32,
+    },
+    CountItems {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+        folder_id: String,
+    },
+    LoadItem {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+        item_id: String,
+    },
+    LoadOrganizations {
+        generation: Gen,
+    },
+    Explore {
+        generation: Gen,
+        organization_id: String,
+        options: ExploreOptions,
+    },
+    StopSession {
+        generation: Gen,
+        session_id: String,
+    },
+    Quit,
+}
+
+/// A kind of task: a new task of the same slot supersedes (aborts) the previous one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Sessions,
+    Mailboxes,
+    Folders(Option<String>),
+    ItemsPage,
+    CountItems,
+    Item,
+    Organizations,
+}
+
+impl Effect {
+    /// The slot of a read; writes have none (they are never aborted).
+    pub fn slot(&self) -> Option<Slot> {
+        Some(match self {
+            Effect::LoadSessions { .. } => Slot::Sessions,
+            Effect::LoadMailboxes { .. } => Slot::Mailboxes,
+            Effect::LoadFolders { parent, .. } => Slot::Folders(parent.clone()),
+            Effect::LoadItemsPage { .. } => Slot::ItemsPage,
+            Effect::CountItems { .. } => Slot::CountItems,
+            Effect::LoadItem { .. } => Slot::Item,
+            Effect::LoadOrganizations { .. } => Slot::Organizations,
+            Effect::Explore { .. } | Effect::StopSession { .. } | Effect::Quit => return None,
+        })
+    }
+}
+
+/// The one update function: applies a message to the state and returns the requests to run.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let changed = match msg {
+        Msg::Start => {
+            let e = state.sessions.reload(&mut state.gens);
+            fx.push(e);
+            true
+        }
+        Msg::Key(ev) => {
+            on_key(state, ev, &mut fx);
+            true
+        }
+        Msg::Action(a) => {
+            on_action(state, a, &mut fx);
+            true
+        }
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            true
+        }
+        Msg::Tick => on_tick(state),
+        Msg::Quit => {
+            quit(state, &mut fx);
+            true
+        }
+        Msg::Loaded(l) => on_loaded(state, l, &mut fx),
+    };
+    if !state.quit {
+        prefetch(state, &mut fx);
+    }
+    if changed || !fx.is_empty() {
+        state.dirty = true;
+    }
+    fx
+}
+
+fn quit(state: &mut State, fx: &mut Vec<Effect>) {
+    state.quit = true;
+    fx.push(Effect::Quit);
+}
+
+fn on_tick(state: &mut State) -> bool {
+    state.tick = state.tick.wrapping_add(1);
+    let mut changed = state.is_loading();
+    if let Some(s) = &mut state.status {
+        s.ticks_left = s.ticks_left.saturating_sub(1);
+        if s.ticks_left == 0 {
+            state.status = None;
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Requests the panes need now: next pages near the end of a list, the items page under the cursor.
+fn prefetch(state: &mut State, fx: &mut Vec<Effect>) {
+    let gens = &mut state.gens;
+    fx.extend(state.sessions.prefetch(gens));
+    if let Some(m) = &mut state.mailboxes {
+        fx.extend(m.prefetch(gens));
+    }
+    if let Some(i) = &mut state.items {
+        fx.extend(i.wants(gens));
+    }
+}
+
+fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
+    if ev.kind == KeyEventKind::Release {
+        return;
+    }
+    if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+        return quit(state, fx);
+    }
+    if let Some(overlay) = state.overlay.take() {
+        state.overlay = on_overlay_key(state, overlay, &ev, fx);
+        return;
+    }
+    if let Some(f) = state.focused_filter_mut()
+        && f.editing
+    {
+        if filter_key(f, &ev) != FilterKey::Nothing {
+            state.refilter_focused();
+        }
+        return;
+    }
+    if let Some(a) = state.keymap.lookup(&ev) {
+        on_action(state, a, fx);
+    }
+}
+
+/// Gives a key to the open dialog; returns the dialog to keep open (None closes it).
+fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut Vec<Effect>) -> Option<Overlay> {
+    match overlay {
+        Overlay::Help(mut h) => {
+            let close = match state.keymap.lookup(ev) {
+                Some(a) => h.on_action(a),
+                None => false,
+            };
+            (!close).then_some(Overlay::Help(h))
+        }
+        Overlay::Confirm(mut c) => match c.on_key(ev) {
+            ConfirmOutcome::Keep => Some(Overlay::Confirm(c)),
+            ConfirmOutcome::Cancel => {
+                state.info("cancelled");
+                None
+            }
+            ConfirmOutcome::Confirm(Confirmed::StopSession { session_id }) => {
+                let generation = state.gens.issue();
+                state.pending_stop = Some((generation, session_id.clone()));
+                state.info("stopping the session…");
+                fx.push(Effect::StopSession { generation, session_id });
+                None
+            }
+        },
+        Overlay::NewSession(mut d) => match d.on_key(ev, &state.zone, &mut state.gens) {
+            Outcome::Keep => Some(Overlay::NewSession(d)),
+            Outcome::Close => {
+                if state.pending_explore.is_some() {
+                    state.info("the session is still being created: it will show in the list");
+                }
+                None
+            }
+            Outcome::Submit(e) => {
+                if let Effect::Explore { generation, .. } = &e {
+                    state.pending_explore = Some(*generation);
+                }
+                fx.push(e);
+                Some(Overlay::NewSession(d))
+            }
+        },
+    }
+}
+
+fn is_move(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
+    )
+}
+
+fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    match a {
+        Action::Quit => return quit(state, fx),
+        Action::Help => {
+            state.overlay = Some(Overlay::Help(HelpDialog::new(state.focus)));
+            return;
+        }
+        Action::NewSession => {
+            let (d, e) = NewSessionDialog::new(&mut state.gens);
+            state.overlay = Some(Overlay::NewSession(d));
+            fx.push(e);
+            return;
+        }
+        Action::Restore => {
+            if state.header.read_only {
+                state.error("read-only: restores are disabled");
+            } else {
+                state.info("restore comes with the next version (mark items with Space meanwhile)");
+            }
+            return;
+        }
+        Action::Events => {
+            state.info("session events come with the next version");
+            return;
+        }
+        Action::NextPane => return cycle_focus(state, true, fx),
+        Action::PrevPane => return cycle_focus(state, false, fx),
+        Action::Refresh => return refresh(state, fx),
+        Action::Filter => {
+            match state.focused_filter_mut() {
+                Some(f) => f.start(),
+                None => state.info("nothing to filter here"),
+            }
+            return;
+        }
+        Action::Back => {
+            if let Some(f) = state.focused_filter_mut()
+                && f.is_active()
+            {
+                f.clear();
+                state.refilter_focused();
+                return;
+            }
+        }
+        _ => {}
+    }
+    let page = state.page_rows();
+    match state.focus {
+        Level::Sessions => match a {
+            _ if is_move(a) => move_list(&mut state.sessions.list, a, page),
+            Action::Open => {
+                if let Some(s) = state.sessions.selected().cloned() {
+                    open_session(state, s, fx);
+                }
+            }
+            Action::Back => state.info("this is the first pane: q quits"),
+            Action::StopSession => ask_stop(state),
+            _ => {}
+        },
+        Level::Mailboxes => match a {
+            _ if is_move(a) => {
+                if let Some(m) = &mut state.mailboxes {
+                    move_list(&mut m.list, a, page);
+                }
+            }
+            Action::Open => {
+                if let Some((sid, mb)) = state
+                    .mailboxes
+                    .as_ref()
+                    .and_then(|m| Some((m.session.id.clone(), m.selected()?.clone())))
+                {
+                    open_mailbox(state, sid, mb, fx);
+                }
+            }
+            Action::Back => state.focus = Level::Sessions,
+            Action::StopSession => state.info("stop a session from the sessions pane"),
+            _ => {}
+        },
+        Level::Folders => match a {
+            _ if is_move(a) => {
+                if let Some(f) = &mut state.folders {
+                    let n = f.rows().len() as u64;
+                    f.cursor = list::step(f.cursor as u64, n, a, page) as usize;
+                }
+            }
+            Action::Open => open_folder(state, fx),
+            Action::Mark => {
+                if let Some(f) = &mut state.folders {
+                    fx.extend(f.toggle_selected(&mut state.gens));
+                }
+            }
+            Action::Back => state.focus = Level::Mailboxes,
+            _ => {}
+        },
+        Level::Items => match a {
+            _ if is_move(a) => {
+                if let Some(i) = &mut state.items {
+                    i.on_move(a, page);
+                }
+            }
+            Action::Open => open_item(state, fx),
+            Action::Mark => {
+                if let Some(i) = &mut state.items
+                    && i.toggle_mark()
+                {
+                    i.on_move(Action::Down, page);
+                }
+            }
+            Action::Back => state.focus = Level::Folders,
+            _ => {}
+        },
+        Level::Details => match a {
+            _ if is_move(a) => {
+                if let Some(d) = &mut state.details {
+                    d.on_move(a, page);
+                }
+            }
+            Action::Back => state.focus = Level::Items,
+            _ => {}
+        },
+    }
+}
+
+fn move_list<T>(l: &mut list::PagedList<T>, a: Action, page: u64) {
+    l.cursor = list::step(l.cursor as u64, l.len() as u64, a, page) as usize;
+}
+
+fn cycle_focus(state: &mut State, forward: bool, fx: &mut Vec<Effect>) {
+    if forward && state.focus == Level::Items && state.items.as_ref().is_some_and(|i| i.selected().is_some()) {
+        return open_item(state, fx);
+    }
+    let open = state.open_levels();
+    let n = open.len();
+    let i = open.iter().position(|l| *l == state.focus).unwrap_or(0);
+    state.focus = if forward {
+        open[(i + 1) % n]
+    } else {
+        open[(i + n - 1) % n]
+    };
+}
+
+fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
+    let gens = &mut state.gens;
+    match state.focus {
+        Level::Sessions => {
+            state.sessions.select_id = state.sessions.selected().map(|s| s.id.clone());
+            fx.push(state.sessions.reload(gens));
+        }
+        Level::Mailboxes => {
+            if let Some(m) = &mut state.mailboxes {
+                fx.push(m.reload(gens));
+            }
+        }
+        Level::Folders => {
+            if let Some(f) = &mut state.folders {
+                fx.push(f.reload(gens));
+            }
+        }
+        Level::Items => {
+            if let Some(i) = &mut state.items {
+                i.reload();
+            }
+        }
+        Level::Details => {
+            if let Some(d) = &mut state.details {
+                let generation = gens.issue();
+                d.loading = Some(generation);
+                fx.push(Effect::LoadItem {
+                    generation,
+                    session_id: d.key.session_id.clone(),
+                    mailbox_id: d.key.mailbox_id.clone(),
+                    item_id: d.item.id.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn ask_stop(state: &mut State) {
+    if state.header.read_only {
+        return state.error("read-only: stopping sessions is disabled");
+    }
+    let Some(s) = state.sessions.selected() else { return };
+    if s.state == SessionState::Stopped {
+        return state.info("that session is already stopped");
+    }
+    let org = s.organization.clone().unwrap_or_else(|| "(no organization)".into());
+    let created = s
+        .creation_time
+        .as_ref()
+        .map(|d| state.zone.short(d))
+        .unwrap_or_else(|| "?".into());
+    let msg = vec![
+        format!("Stop the restore session of {org}"),
+        format!("started {created}?"),
+        String::new(),
+        "Its mailboxes can no longer be browsed.".into(),
+    ];
+    let what = Confirmed::StopSession {
+        session_id: s.id.clone(),
+    };
+    state.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
+        "Stop restore session",
+        msg,
+        "Stop session",
+        what,
+    )));
+}
+
+fn open_session(state: &mut State, s: RestoreSession, fx: &mut Vec<Effect>) {
+    if state.mailboxes.as_ref().is_some_and(|m| m.session.id == s.id) {
+        state.focus = Level::Mailboxes;
+        return;
+    }
+    state.stash_marks();
+    state.folders = None;
+    state.items = None;
+    state.details = None;
+    let (p, e) = MailboxesPane::new(s, &mut state.gens);
+    state.mailboxes = Some(p);
+    fx.push(e);
+    state.focus = Level::Mailboxes;
+}
+
+fn open_mailbox(state: &mut State, session_id: String, mb: Mailbox, fx: &mut Vec<Effect>) {
+    if state
+        .folders
+        .as_ref()
+        .is_some_and(|f| f.session_id == session_id && f.mailbox.id == mb.id)
+    {
+        state.focus = Level::Folders;
+        return;
+    }
+    state.stash_marks();
+    state.items = None;
+    state.details = None;
+    let (p, e) = FoldersPane::new(session_id, mb, &mut state.gens);
+    state.folders = Some(p);
+    fx.push(e);
+    state.focus = Level::Folders;
+}
+
+fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(f) = &mut state.folders else { return };
+    let Some(&idx) = f.rows().get(f.cursor) else { return };
+    fx.extend(f.expand_selected(&mut state.gens));
+    let folder = f.nodes[idx].folder.clone();
+    let path = f.path_of(idx).join(" / ");
+    let key = ListKey {
+        session_id: f.session_id.clone(),
+        mailbox_id: f.mailbox.id.clone(),
+        folder_id: folder.id.clone(),
+    };
+    if state.items.as_ref().is_some_and(|i| i.key == key) {
+        state.focus = Level::Items;
+        return;
+    }
+    state.stash_marks();
+    state.details = None;
+    let marks = state.marks.get(&key).cloned().unwrap_or_default();
+    state.items = Some(ItemsPane::new(key, folder, path, marks));
+    state.focus = Level::Items;
+}
+
+fn open_item(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(items) = &state.items else { return };
+    let Some(item) = items.selected().cloned() else { return };
+    if state
+        .details
+        .as_ref()
+        .is_some_and(|d| d.item.id == item.id && d.key == items.key)
+    {
+        state.focus = Level::Details;
+        return;
+    }
+    let key = items.key.clone();
+    let generation = state.gens.issue();
+    let mut d = DetailsPane::new(key.clone(), item);
+    d.loading = Some(generation);
+    fx.push(Effect::LoadItem {
+        generation,
+        session_id: key.session_id,
+        mailbox_id: key.mailbox_id,
+        item_id: d.item.id.clone(),
+    });
+    state.details = Some(d);
+    state.focus = Level::Details;
+}
+
+/// An answer's error: its text, and whether it is about the connection.
+fn describe(e: &ApiError) -> (String, bool) {
+    let conn = matches!(
+        e,
+        ApiError::Network(_) | ApiError::Timeout(_) | ApiError::Tls(_) | ApiError::Auth(_)
+    );
+    (e.to_string(), conn)
+}
+
+/// Notes the outcome of an accepted answer: errors go to the status line (and the header when they
+/// are about the connection); a success clears a connection problem.
+fn note<T>(state: &mut State, what: &str, result: &Result<T, ApiError>) {
+    match result {
+        Ok(_) => state.conn = Conn::Online,
+        Err(e) => {
+            let (text, conn) = describe(e);
+            if conn {
+                state.conn = Conn::Failing(text.clone());
+            }
+            state.error(format!("{what}: {text}"));
+        }
+    }
+}
+
+fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
+    match l {
+        Loaded::Sessions {
+            generation,
+            offset,
+            result,
+        } => {
+            let (ok, err) = split(result);
+            if !state
+                .sessions
+                .on_page(generation, offset, ok.ok_or_else(|| err_text(&err)))
+            {
+                return false;
+            }
+            note_err(state, "restore sessions", err);
+        }
+        Loaded::Mailboxes {
+            generation,
+            offset,
+            result,
+        } => {
+            let Some(m) = &mut state.mailboxes else { return false };
+            let (ok, err) = split(result);
+            if !m.on_page(generation, offset, ok.ok_or_else(|| err_text(&err))) {
+                return false;
+            }
+            note_err(state, "mailboxes", err);
+        }
+        Loaded::Folders {
+            generation,
+            parent,
+            result,
+        } => {
+            let Some(f) = &mut state.folders else { return false };
+            let (ok, err) = split(result);
+            if !f.on_loaded(generation, parent.as_deref(), ok.ok_or_else(|| err_text(&err))) {
+                return false;
+            }
+            note_err(state, "folders", err);
+        }
+        Loaded::ItemsPage {
+            generation,
+            offset,
+            result,
+        } => {
+            let Some(i) = &mut state.items else { return false };
+            let (ok, err) = split(result);
+            if !i.on_page(generation, offset, ok.ok_or_else(|| err_text(&err))) {
+                return false;
+            }
+            note_err(state, "items", err);
+        }
+        Loaded::ItemCount { generation, result } => {
+            let Some(i) = &mut state.items else { return false };
+            let (ok, err) = split(result);
+            if !i.on_count(generation, ok.ok_or_else(|| err_text(&err))) {
+                return false;
+            }
+            note_err(state, "counting the items", err);
+        }
+        Loaded::Item { generation, result } => {
+            let Some(d) = &mut state.details else { return false };
+            let (ok, err) = split(result);
+            match d.on_item(generation, ok.ok_or_else(|| err_text(&err))) {
+                Ok(false) => return false,
+                Ok(true) | Err(_) => note_err(state, "item", err),
+            }
+        }
+        Loaded::Organizations { generation, result } => {
+            let Some(Overlay::NewSession(d)) = &mut state.overlay else {
+                return false;
+            };
+            let (ok, err) = split(result);
+            if !d.on_orgs(generation, ok.ok_or_else(|| err_text(&err)), &state.zone) {
+                return false;
+            }
+            note_err(state, "organizations", err);
+        }
+        Loaded::Explored { generation, result } => {
+            if state.pending_explore != Some(generation) {
+                return false;
+            }
+            state.pending_explore = None;
+            let dialog_open = match &mut state.overlay {
+                Some(Overlay::NewSession(d)) => d.on_explored(generation),
+                _ => false,
+            };
+            note(state, "starting the session", &result);
+            match result {
+                Ok(session) => {
+                    if dialog_open {
+                        state.overlay = None;
+                    }
+                    let org = session.organization.clone().unwrap_or_default();
+                    state.info(format!("restore session started for {org}"));
+                    state.sessions.select_id = Some(session.id.clone());
+                    fx.push(state.sessions.reload(&mut state.gens));
+                    open_session(state, session, fx);
+                }
+                Err(e) => {
+                    if let Some(Overlay::NewSession(d)) = &mut state.overlay {
+                        d.error = Some(e.to_string());
+                    }
+                }
+            }
+        }
+        Loaded::Stopped {
+            generation,
+            session_id,
+            result,
+        } => {
+            if state.pending_stop.as_ref().map(|(g, _)| *g) != Some(generation) {
+                return false;
+            }
+            state.pending_stop = None;
+            note(state, "stopping the session", &result);
+            if result.is_ok() {
+                state.info("restore session stopped");
+                state.sessions.mark_stopped(&session_id);
+                state.sessions.select_id = Some(session_id);
+                fx.push(state.sessions.reload(&mut state.gens));
+            }
+        }
+    }
+    true
+}
+
+fn split<T>(r: Result<T, ApiError>) -> (Option<T>, Option<ApiError>) {
+    match r {
+        Ok(v) => (Some(v), None),
+        Err(e) => (None, Some(e)),
+    }
+}
+
+fn err_text(e: &Option<ApiError>) -> String {
+    e.as_ref().map(|e| e.to_string()).unwrap_or_default()
+}
+
+fn note_err(state: &mut State, what: &str, err: Option<ApiError>) {
+    match err {
+        None => note::<()>(state, what, &Ok(())),
+        Some(e) => note::<()>(state, what, &Err(e)),
+    }
+}

@@ -1,0 +1,76 @@
+//! A yes/no confirmation whose default answer is Cancel.
+
+use super::Help;
+use crate::app::Action;
+use crossterm::event::{KeyCode, KeyEvent};
+
+pub const HELP: Help = &[
+    (Action::NextPane, "switch", "switch between the buttons"),
+    (Action::Open, "choose", "press the selected button (Cancel by default)"),
+    (Action::Back, "cancel", "cancel"),
+];
+
+/// What a confirmation confirms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    StopSession { session_id: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfirmDialog {
+    pub title: String,
+    /// Lines of the question (may hold server text: sanitised when drawn).
+    pub message: Vec<String>,
+    pub confirm_label: String,
+    /// True when the confirming button is selected (false at first: Cancel is the default).
+    pub yes: bool,
+    pub what: Confirmed,
+}
+
+/// What a key did to the dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Keep,
+    Cancel,
+    Confirm(Confirmed),
+}
+
+impl ConfirmDialog {
+    pub fn new(
+        title: impl Into<String>,
+        message: Vec<String>,
+        confirm_label: impl Into<String>,
+        what: Confirmed,
+    ) -> Self {
+        ConfirmDialog {
+            title: title.into(),
+            message,
+            confirm_label: confirm_label.into(),
+            yes: false,
+            what,
+        }
+    }
+
+    pub fn on_key(&mut self, ev: &KeyEvent) -> ConfirmOutcome {
+        match ev.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => ConfirmOutcome::Cancel,
+            KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char('h')
+            | KeyCode::Char('l') => {
+                self.yes = !self.yes;
+                ConfirmOutcome::Keep
+            }
+            KeyCode::Enter | KeyCode::Char(' ') => {
+                if self.yes {
+                    ConfirmOutcome::Confirm(self.what.clone())
+                } else {
+                    ConfirmOutcome::Cancel
+                }
+            }
+            _ => ConfirmOutcome::Keep,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Details of one item: every field the API returned for it, scrollable.
+
+use super::Help;
+use super::items::ListKey;
+use crate::api::models::Item;
+use crate::app::{Action, Gen};
+use std::cell::Cell;
+
+pub const HELP: Help = &[
+    (Action::Down, "scroll", "scroll down"),
+    (Action::Up, "scroll up", "scroll up"),
+    (Action::PageDown, "page", "scroll a page down"),
+    (Action::PageUp, "page up", "scroll a page up"),
+    (Action::First, "top", "top"),
+    (Action::Last, "bottom", "bottom"),
+    (Action::Back, "back", "back to the items"),
+];
+
+#[derive(Clone, Debug)]
+pub struct DetailsPane {
+    pub key: ListKey,
+    /// The item as listed, replaced by the single-item answer when it arrives.
+    pub item: Item,
+    /// The single-item request in flight.
+    pub loading: Option<Gen>,
+    /// First shown line.
+    pub scroll: u64,
+    /// The largest useful scroll, as of the last frame (the drawing code knows the wrapped length).
+    pub max_scroll: Cell<u64>,
+}
+
+impl DetailsPane {
+    pub fn new(key: ListKey, item: Item) -> DetailsPane {
+        DetailsPane {
+            key,
+            item,
+            loading: None,
+            scroll: 0,
+            max_scroll: Cell::new(u64::MAX),
+        }
+    }
+
+    pub fn on_move(&mut self, action: Action, page: u64) {
+        let max = self.max_scroll.get();
+        self.scroll = match action {
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::Down => self.scroll.saturating_add(1).min(max),
+            Action::PageUp => self.scroll.saturating_sub(page.max(1)),
+            Action::PageDown => self.scroll.saturating_add(page.max(1)).min(max),
+            Action::First => 0,
+            Action::Last => max,
+            _ => self.scroll,
+        };
+    }
+
+    /// Takes the single-item answer; false when stale.
+    pub fn on_item(&mut self, generation: Gen, result: Result<Item, String>) -> Result<bool, String> {
+        if self.loading != Some(generation) {
+            return Ok(false);
+        }
+        self.loading = None;
+        match result {
+            Ok(item) if item.id == self.item.id || self.item.id.is_empty() => {
+                self.item = item;
+                Ok(true)
+            }
+            Ok(_) => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The folder tree of a mailbox: root folders first, children loaded lazily per parent.
+
+use super::Help;
+use crate::api::models::{Folder, FolderType, Mailbox};
+use crate::app::list::{Filter, Viewport};
+use crate::app::{Action, Effect, Gen, Gens};
+
+pub const HELP: Help = &[
+    (Action::Open, "open", "open the folder's items (and expand it)"),
+    (Action::Mark, "expand", "expand / collapse the folder"),
+    (Action::Back, "back", "back to the mailboxes (clears a filter first)"),
+    (Action::Filter, "filter", "filter the loaded folders"),
+];
+
+/// Children of a folder (or the roots of the mailbox).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Children {
+    /// Not asked yet: the folder may or may not have any.
+    Unknown,
+    Loading(Gen),
+    /// Indices into `FoldersPane::nodes`.
+    Loaded(Vec<usize>),
+    Failed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct FolderNode {
+    pub folder: Folder,
+    pub depth: u16,
+    pub expanded: bool,
+    pub children: Children,
+}
+
+impl FolderNode {
+    /// The folder's name (its id when the server sent none).
+    pub fn name(&self) -> &str {
+        self.folder.name.as_deref().unwrap_or(&self.folder.id)
+    }
+}
+
+/// What kind of items a folder holds, from its `type` (mail when the server says `None` or nothing).
+pub fn folder_kind(f: &Folder) -> &'static str {
+    match &f.folder_type {
+        Some(FolderType::Appointment) => "calendar",
+        Some(FolderType::Contact) => "contacts",
+        Some(FolderType::Task) => "tasks",
+        Some(FolderType::Journal) => "journal",
+        Some(FolderType::StickyNote) => "notes",
+        Some(FolderType::None) | None => "mail",
+        Some(FolderType::Other(_)) => "other",
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FoldersPane {
+    pub session_id: String,
+    pub mailbox: Mailbox,
+    pub nodes: Vec<FolderNode>,
+    pub roots: Children,
+    /// Index into `rows()`.
+    pub cursor: usize,
+    pub view: Viewport,
+    pub filter: Filter,
+    rows: Vec<usize>,
+}
+
+impl FoldersPane {
+    /// A pane for `mailbox` and the request of its root folders.
+    pub fn new(session_id: String, mailbox: Mailbox, gens: &mut Gens) -> (FoldersPane, Effect) {
+        let mut p = FoldersPane {
+            session_id,
+            mailbox,
+            nodes: Vec::new(),
+            roots: Children::Unknown,
+            cursor: 0,
+            view: Viewport::default(),
+            filter: Filter::default(),
+            rows: Vec::new(),
+        };
+        let e = p.reload(gens);
+        (p, e)
+    }
+
+    /// Forgets the tree and asks for the roots again.
+    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
+        let generation = gens.issue();
+        self.nodes.clear();
+        self.rows.clear();
+        self.cursor = 0;
+        self.view.reset();
+        self.roots = Children::Loading(generation);
+        Effect::LoadFolders {
+            generation,
+            session_id: self.session_id.clone(),
+            mailbox_id: self.mailbox.id.clone(),
+            parent: None,
+        }
+    }
+
+    /// Visible rows: node indices in display order.
+    pub fn rows(&self) -> &[usize] {
+        &self.rows
+    }
+
+    pub fn selected(&self) -> Option<&FolderNode> {
+        self.rows.get(self.cursor).and_then(|&i| self.nodes.get(i))
+    }
+
+    /// True while the roots or any children are loading.
+    pub fn is_loading(&self) -> bool {
+        matches!(self.roots, Children::Loading(_))
+            || self.nodes.iter().any(|n| matches!(n.children, Children::Loading(_)))
+    }
+
+    /// Expands the selected folder (loading its children the first time). Returns the request, if any.
+    pub fn expand_selected(&mut self, gens: &mut Gens) -> Option<Effect> {
+        let &idx = self.rows.get(self.cursor)?;
+        self.expand(idx, gens)
+    }
+
+    fn expand(&mut self, idx: usize, gens: &mut Gens) -> Option<Effect> {
+        let node = self.nodes.get_mut(idx)?;
+        node.expanded = true;
+        let effect = match node.children {
+            Children::Unknown | Children::Failed(_) => {
+                let generation = gens.issue();
+                node.children = Children::Loading(generation);
+                Some(Effect::LoadFolders {
+                    generation,
+                    session_id: self.session_id.clone(),
+                    mailbox_id: self.mailbox.id.clone(),
+                    parent: Some(node.folder.id.clone()),
+                })
+            }
+            _ => None,
+        };
+        self.rebuild();
+        effect
+    }
+
+    /// Expands or collapses the selected folder.
+    pub fn toggle_selected(&mut self, gens: &mut Gens) -> Option<Effect> {
+        let &idx = self.rows.get(self.cursor)?;
+        if self.nodes[idx].expanded {
+            self.nodes[idx].expanded = false;
+            self.rebuild();
+            None
+        } else {
+            self.expand(idx, gens)
+        }
+    }
+
+    /// Takes the roots (`parent == None`) or the children of a folder; false when stale.
+    pub fn on_loaded(&mut self, generation: Gen, parent: Option<&str>, result: Result<Vec<Folder>, String>) -> bool {
+        let (depth, slot) = match parent {
+            None => {
+                if self.roots != Children::Loading(generation) {
+                    return false;
+                }
+                (0, None)
+            }
+            Some(pid) => {
+                let Some(i) = self
+                    .nodes
+                    .iter()
+                    .position(|n| n.folder.id == pid && n.children == Children::Loading(generation))
+                else {
+                    return false;
+                };
+                (self.nodes[i].depth + 1, Some(i))
+            }
+        };
+        let children = match result {
+            Ok(folders) => {
+                let start = self.nodes.len();
+                self.nodes.extend(folders.into_iter().map(|folder| FolderNode {
+                    folder,
+                    depth,
+                    expanded: false,
+                    children: Children::Unknown,
+                }));
+                Children::Loaded((start..self.nodes.len()).collect())
+            }
+            Err(e) => Children::Failed(e),
+        };
+        match slot {
+            None => self.roots = children,
+            Some(i) => self.nodes[i].children = children,
+        }
+        self.rebuild();
+        true
+    }
+
+    /// Recomputes the visible rows (expanded folders; with a filter, matches and their ancestors),
+    /// keeping the cursor on the same folder.
+    pub fn rebuild(&mut self) {
+        let current = self.rows.get(self.cursor).copied();
+        let mut out = Vec::new();
+        if let Children::Loaded(roots) = &self.roots {
+            self.visit(roots, &mut out);
+        }
+        self.rows = out;
+        if let Some(cur) = current
+            && let Some(pos) = self.rows.iter().position(|&r| r == cur)
+        {
+            self.cursor = pos;
+        }
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Appends the visible nodes among `ids` (and below) to `out`; true when any was.
+    fn visit(&self, ids: &[usize], out: &mut Vec<usize>) -> bool {
+        let filtering = self.filter.is_active();
+        let mut any = false;
+        for &id in ids {
+            let node = &self.nodes[id];
+            let mut sub = Vec::new();
+            let child_hit = match &node.children {
+                Children::Loaded(ch) if filtering || node.expanded => self.visit(ch, &mut sub),
+                _ => false,
+            };
+            if !filtering || child_hit || self.filter.matches(node.name()) {
+                out.push(id);
+                out.extend(sub);
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// The path of the selected folder from its root (`Inbox / Projects`).
+    pub fn path_of(&self, idx: usize) -> Vec<&str> {
+        // Parents are not stored: find the chain by searching the loaded children lists.
+        let mut chain = vec![idx];
+        let mut cur = idx;
+        'up: loop {
+            for (i, n) in self.nodes.iter().enumerate() {
+                if let Children::Loaded(ch) = &n.children
+                    && ch.contains(&cur)
+                {
+                    chain.push(i);
+                    cur = i;
+                    continue 'up;
+                }
+            }
+            break;
+        }
+        chain.iter().rev().map(|&i| self.nodes[i].name()).collect()
+    }
+
+    /// Moves the cursor to the row of the node `idx`, if shown.
+    pub fn select_node(&mut self, idx: usize) {
+        if let Some(pos) = self.rows.iter().position(|&r| r == idx) {
+            self.cursor = pos;
+        }
+    }
+}

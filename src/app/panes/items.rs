@@ -1,0 +1,429 @@
+//! The items of a folder: a window of pages cached by offset around the cursor (a million-item folder
+//! never holds more than a few pages), the end found by counting, marks kept per list.
+
+use super::Help;
+use crate::api::models::{Folder, FolderType, Item, ItemData, Page};
+use crate::app::list::{Filter, PREFETCH, Viewport};
+use crate::app::{Action, Effect, Gen, Gens};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rows per page request.
+pub const ITEMS_PAGE: u32 = 200;
+/// Pages kept on each side of the cursor's page; the rest are evicted.
+pub const KEEP_PAGES: u64 = 3;
+
+pub const HELP: Help = &[
+    (Action::Open, "details", "show the item's details"),
+    (Action::Mark, "mark", "mark / unmark the item"),
+    (Action::Back, "back", "back to the folders (clears a filter first)"),
+    (Action::Filter, "filter", "filter the loaded items"),
+    (Action::Last, "last", "last item (counts a big folder first)"),
+    (Action::Restore, "restore", "restore the marked items (coming next)"),
+];
+
+/// Which columns a folder's items get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemColumns {
+    Messages,
+    Calendar,
+    Contacts,
+    Tasks,
+    Journal,
+    Notes,
+}
+
+impl ItemColumns {
+    pub fn for_folder(f: &Folder) -> ItemColumns {
+        match &f.folder_type {
+            Some(FolderType::Appointment) => ItemColumns::Calendar,
+            Some(FolderType::Contact) => ItemColumns::Contacts,
+            Some(FolderType::Task) => ItemColumns::Tasks,
+            Some(FolderType::Journal) => ItemColumns::Journal,
+            Some(FolderType::StickyNote) => ItemColumns::Notes,
+            _ => ItemColumns::Messages,
+        }
+    }
+}
+
+/// Identifies an items list (marks are kept per list).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListKey {
+    pub session_id: String,
+    pub mailbox_id: String,
+    pub folder_id: String,
+}
+
+/// One shown row.
+pub enum Row<'a> {
+    Item(&'a Item),
+    /// Not loaded (yet).
+    Pending,
+}
+
+#[derive(Clone, Debug)]
+pub struct ItemsPane {
+    pub key: ListKey,
+    pub folder: Folder,
+    /// The folder's path for the breadcrumb (`Inbox / Projects`).
+    pub path: String,
+    pub columns: ItemColumns,
+    /// Loaded pages by offset (multiples of [`ITEMS_PAGE`]).
+    pages: BTreeMap<u64, Vec<Item>>,
+    /// The number of items, once known (a short page, the server's totalCount, or a count).
+    pub total: Option<u64>,
+    /// Absolute index of the selected item.
+    pub cursor: u64,
+    pub view: Viewport,
+    /// The page request in flight: (offset, generation).
+    in_flight: Option<(u64, Gen)>,
+    /// The count request in flight.
+    counting: Option<Gen>,
+    /// `G` was pressed before the end was known: go there when the count arrives.
+    pending_last: bool,
+    pub marks: BTreeSet<String>,
+    pub filter: Filter,
+    /// With a filter: the absolute indices of the matching loaded items, and the cursor among them.
+    filtered: Option<Vec<u64>>,
+    fcursor: usize,
+    pub error: Option<String>,
+}
+
+impl ItemsPane {
+    pub fn new(key: ListKey, folder: Folder, path: String, marks: BTreeSet<String>) -> ItemsPane {
+        let columns = ItemColumns::for_folder(&folder);
+        ItemsPane {
+            key,
+            folder,
+            path,
+            columns,
+            pages: BTreeMap::new(),
+            total: None,
+            cursor: 0,
+            view: Viewport::default(),
+            in_flight: None,
+            counting: None,
+            pending_last: false,
+            marks,
+            filter: Filter::default(),
+            filtered: None,
+            fcursor: 0,
+            error: None,
+        }
+    }
+
+    /// Forgets the pages (marks stay) and starts over.
+    pub fn reload(&mut self) {
+        self.pages.clear();
+        self.total = None;
+        self.cursor = 0;
+        self.view.reset();
+        self.in_flight = None;
+        self.counting = None;
+        self.pending_last = false;
+        self.error = None;
+        self.refilter();
+    }
+
+    fn page_of(i: u64) -> u64 {
+        i - i % ITEMS_PAGE as u64
+    }
+
+    /// The end of what is loaded contiguously from some page: the largest loaded index + 1.
+    fn loaded_end(&self) -> u64 {
+        self.pages
+            .iter()
+            .next_back()
+            .map(|(o, p)| o + p.len() as u64)
+            .unwrap_or(0)
+    }
+
+    /// Rows the list has: the total when known, else what is loaded.
+    pub fn known_len(&self) -> u64 {
+        self.total.unwrap_or_else(|| self.loaded_end())
+    }
+
+    /// Rows to draw: with a filter, the matches; else the known length, plus one "loading" row while
+    /// the end is unknown.
+    pub fn display_len(&self) -> u64 {
+        match &self.filtered {
+            Some(f) => f.len() as u64,
+            None if self.total.is_none() => self.loaded_end() + 1,
+            None => self.known_len(),
+        }
+    }
+
+    /// The shown row `i` (display order).
+    pub fn row(&self, i: u64) -> Row<'_> {
+        let abs = match &self.filtered {
+            Some(f) => match f.get(i as usize) {
+                Some(&a) => a,
+                None => return Row::Pending,
+            },
+            None => i,
+        };
+        match self.get(abs) {
+            Some(it) => Row::Item(it),
+            None => Row::Pending,
+        }
+    }
+
+    /// The item at absolute index `i`, when loaded.
+    pub fn get(&self, i: u64) -> Option<&Item> {
+        let p = Self::page_of(i);
+        self.pages.get(&p).and_then(|v| v.get((i - p) as usize))
+    }
+
+    pub fn selected(&self) -> Option<&Item> {
+        self.get(self.cursor)
+    }
+
+    /// The cursor in display order.
+    pub fn display_cursor(&self) -> u64 {
+        match &self.filtered {
+            Some(_) => self.fcursor as u64,
+            None => self.cursor,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.in_flight.is_some() || self.counting.is_some()
+    }
+
+    pub fn is_counting(&self) -> bool {
+        self.counting.is_some()
+    }
+
+    /// Number of pages held (bounded by the window).
+    pub fn pages_held(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Items held in memory.
+    pub fn items_held(&self) -> usize {
+        self.pages.values().map(Vec::len).sum()
+    }
+
+    /// Moves the cursor for a movement action; `page` is the visible height.
+    pub fn on_move(&mut self, action: Action, page: u64) {
+        if let Some(f) = &self.filtered {
+            let n = f.len() as u64;
+            self.fcursor = crate::app::list::step(self.fcursor as u64, n, action, page) as usize;
+            if let Some(&abs) = f.get(self.fcursor) {
+                self.cursor = abs;
+            }
+            return;
+        }
+        self.pending_last = false;
+        if action == Action::Last && self.total.is_none() {
+            // The end is unknown: learn it first (see `wants_count`), then jump.
+            self.pending_last = true;
+            return;
+        }
+        // Without a total the cursor stays within what is loaded (the prefetch extends it).
+        let len = self.known_len();
+        self.cursor = crate::app::list::step(self.cursor, len, action, page);
+    }
+
+    /// The request the pane needs now, if any: a count (after `G` on an unknown end), the page under
+    /// the cursor, or the neighbouring page when the cursor is within [`PREFETCH`] rows of its edge.
+    /// One page request is in flight at a time; a request far from the cursor is superseded (the
+    /// runtime aborts the old task: same slot).
+    pub fn wants(&mut self, gens: &mut Gens) -> Option<Effect> {
+        if self.error.is_some() || self.filtered.is_some() {
+            return None;
+        }
+        if self.pending_last && self.total.is_none() {
+            if self.counting.is_some() {
+                return None;
+            }
+            let generation = gens.issue();
+            self.counting = Some(generation);
+            return Some(Effect::CountItems {
+                generation,
+                session_id: self.key.session_id.clone(),
+                mailbox_id: self.key.mailbox_id.clone(),
+                folder_id: self.key.folder_id.clone(),
+            });
+        }
+        let ps = ITEMS_PAGE as u64;
+        let here = Self::page_of(self.cursor);
+        let exists = |off: u64| self.total.is_none_or(|t| off < t);
+        let want = if !self.pages.contains_key(&here) {
+            if self.total == Some(0) || !exists(here) {
+                return None;
+            }
+            Some(here)
+        } else {
+            let within = self.cursor - here;
+            let page_len = self.pages.get(&here).map_or(0, |p| p.len() as u64);
+            let next = here + ps;
+            if within + PREFETCH >= ps && page_len == ps && exists(next) && !self.pages.contains_key(&next) {
+                Some(next)
+            } else if within < PREFETCH && here > 0 && !self.pages.contains_key(&(here - ps)) {
+                Some(here - ps)
+            } else {
+                None
+            }
+        }?;
+        if let Some((off, _)) = self.in_flight {
+            if off == want {
+                return None;
+            }
+            // A prefetch waits for the request in flight, unless that one is no longer near the cursor.
+            let near = off + ps >= here && off <= here + ps;
+            if want != here && near {
+                return None;
+            }
+        }
+        let generation = gens.issue();
+        self.in_flight = Some((want, generation));
+        Some(Effect::LoadItemsPage {
+            generation,
+            session_id: self.key.session_id.clone(),
+            mailbox_id: self.key.mailbox_id.clone(),
+            folder_id: self.key.folder_id.clone(),
+            offset: want,
+            limit: ITEMS_PAGE,
+        })
+    }
+
+    /// Takes a page; false when it is stale (another request superseded it, or another list).
+    pub fn on_page(&mut self, generation: Gen, offset: u64, result: Result<Page<Item>, String>) -> bool {
+        if self.in_flight != Some((offset, generation)) {
+            return false;
+        }
+        self.in_flight = None;
+        match result {
+            Ok(page) => {
+                if let Some(t) = page.total_count.filter(|t| *t >= 0) {
+                    self.total = Some(t as u64);
+                }
+                let n = page.results.len() as u64;
+                if n < ITEMS_PAGE as u64 {
+                    // A short page ends the list (an empty page past the end too).
+                    self.total = Some(offset + n);
+                    self.cursor = self.cursor.min(self.total.unwrap_or(0).saturating_sub(1));
+                }
+                if n > 0 {
+                    self.pages.insert(offset, page.results);
+                }
+                self.evict();
+                if self.filter.is_active() {
+                    self.refilter();
+                }
+            }
+            Err(e) => self.error = Some(e),
+        }
+        true
+    }
+
+    /// Takes the count; false when stale.
+    pub fn on_count(&mut self, generation: Gen, result: Result<u64, String>) -> bool {
+        if self.counting != Some(generation) {
+            return false;
+        }
+        self.counting = None;
+        match result {
+            Ok(n) => {
+                self.total = Some(n);
+                if self.pending_last {
+                    self.pending_last = false;
+                    self.cursor = n.saturating_sub(1);
+                } else {
+                    self.cursor = self.cursor.min(n.saturating_sub(1));
+                }
+            }
+            Err(e) => {
+                self.pending_last = false;
+                self.error = Some(e);
+            }
+        }
+        true
+    }
+
+    /// Drops pages far from the cursor (memory stays bounded however far one scrolls).
+    fn evict(&mut self) {
+        let ps = ITEMS_PAGE as u64;
+        let here = Self::page_of(self.cursor);
+        let lo = here.saturating_sub(KEEP_PAGES * ps);
+        let hi = here + KEEP_PAGES * ps;
+        self.pages.retain(|&off, _| off >= lo && off <= hi);
+    }
+
+    /// Clears a load error so the next `wants` retries.
+    pub fn clear_error(&mut self) {
+        self.error = None;
+    }
+
+    /// Marks or unmarks the selected item. Returns false when no loaded item is selected.
+    pub fn toggle_mark(&mut self) -> bool {
+        let Some(id) = self.selected().map(|i| i.id.clone()) else {
+            return false;
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
+        }
+        true
+    }
+
+    pub fn is_marked(&self, item: &Item) -> bool {
+        self.marks.contains(&item.id)
+    }
+
+    /// Recomputes the filtered rows over the loaded pages (none without a filter).
+    pub fn refilter(&mut self) {
+        if !self.filter.is_active() {
+            self.filtered = None;
+            self.fcursor = 0;
+            return;
+        }
+        let mut hits = Vec::new();
+        for (off, page) in &self.pages {
+            for (i, it) in page.iter().enumerate() {
+                if self.filter.matches(&haystack(it)) {
+                    hits.push(off + i as u64);
+                }
+            }
+        }
+        self.fcursor = hits
+            .iter()
+            .position(|&a| a >= self.cursor)
+            .unwrap_or(hits.len().saturating_sub(1));
+        if let Some(&a) = hits.get(self.fcursor) {
+            self.cursor = a;
+        }
+        self.filtered = Some(hits);
+    }
+
+    /// Number of rows matching the filter (when one is set).
+    pub fn filtered_len(&self) -> Option<usize> {
+        self.filtered.as_ref().map(Vec::len)
+    }
+
+    #[cfg(test)]
+    pub fn in_flight(&self) -> Option<(u64, Gen)> {
+        self.in_flight
+    }
+}
+
+/// What `/` searches in an item: its title and the people, places and companies it names.
+pub fn haystack(it: &Item) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    if let Some(t) = it.title() {
+        parts.push(t);
+    }
+    match &it.data {
+        ItemData::Message(m) => parts.extend([m.from.as_deref(), m.to.as_deref()].into_iter().flatten()),
+        ItemData::Appointment(a) => parts.extend(
+            [a.organizer.as_deref(), a.location.as_deref(), a.attendees.as_deref()]
+                .into_iter()
+                .flatten(),
+        ),
+        ItemData::Contact(c) => parts.extend([c.email.as_deref(), c.company.as_deref()].into_iter().flatten()),
+        ItemData::Task(t) => parts.extend(t.owner.as_deref()),
+        ItemData::Journal(j) => parts.extend([j.entry_type.as_deref(), j.company.as_deref()].into_iter().flatten()),
+        ItemData::Discussion(d) => parts.extend(d.from.as_deref()),
+        _ => {}
+    }
+    parts.join(" ")
+}

@@ -1,0 +1,84 @@
+//! Restore sessions: the first pane.
+
+use super::Help;
+use crate::api::models::{RestoreSession, SessionState};
+use crate::app::list::{PAGE, PagedList, next_page_effect};
+use crate::app::{Action, Effect, Gen, Gens};
+
+pub const HELP: Help = &[
+    (Action::Open, "open", "browse the session's mailboxes"),
+    (Action::Back, "clear filter", "clear the filter"),
+    (Action::Filter, "filter", "filter the loaded sessions"),
+    (Action::StopSession, "stop", "stop the selected session"),
+    (Action::Events, "events", "session events (coming next)"),
+];
+
+/// The restore sessions, newest first (v8; older servers keep their order), paged lazily.
+#[derive(Clone, Debug, Default)]
+pub struct SessionsPane {
+    pub list: PagedList<RestoreSession>,
+    /// Put the cursor on this session once it is loaded (after creating or stopping one).
+    pub select_id: Option<String>,
+}
+
+impl SessionsPane {
+    /// Starts over from the first page.
+    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
+        self.list.reset();
+        let (generation, offset) = self.list.begin_next_page(gens);
+        Effect::LoadSessions {
+            generation,
+            offset,
+            limit: PAGE,
+        }
+    }
+
+    /// The next page, when the cursor nears the loaded end.
+    pub fn prefetch(&mut self, gens: &mut Gens) -> Option<Effect> {
+        next_page_effect(&mut self.list, gens, |generation, offset| Effect::LoadSessions {
+            generation,
+            offset,
+            limit: PAGE,
+        })
+    }
+
+    /// Takes a page; false when it is stale.
+    pub fn on_page(&mut self, generation: Gen, offset: u64, result: Result<Vec<RestoreSession>, String>) -> bool {
+        if !self.list.accept_page(generation, offset, result, PAGE) {
+            return false;
+        }
+        self.list.refilter(haystack);
+        if let Some(id) = self.select_id.clone()
+            && (self.list.select_where(|s| s.id == id) || self.list.is_complete())
+        {
+            self.select_id = None;
+        }
+        true
+    }
+
+    pub fn selected(&self) -> Option<&RestoreSession> {
+        self.list.selected()
+    }
+
+    /// Marks a session stopped locally (the reload confirms it).
+    pub fn mark_stopped(&mut self, id: &str) {
+        if let Some(s) = self.list.find_mut(|s| s.id == id) {
+            s.state = SessionState::Stopped;
+        }
+    }
+}
+
+/// What `/` searches in a session.
+pub fn haystack(s: &RestoreSession) -> String {
+    [
+        s.organization.as_deref(),
+        s.name.as_deref(),
+        s.initiated_by.as_deref(),
+        Some(s.state.as_str()),
+        Some(s.session_type.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
+}

@@ -1,0 +1,479 @@
+//! Terminal lifecycle and the event loop of the browser.
+//!
+//! The loop never awaits the network: terminal events arrive on a channel (fed by a crossterm
+//! `EventStream` task in [`run_tui`], by the test otherwise), effects run as tokio tasks holding a clone
+//! of the client, and their answers come back as messages on another channel. The screen is drawn only
+//! when the state changed, at most [`MAX_FPS`] times a second; ticks run only while something loads or
+//! a message waits to clear.
+
+pub use crate::app::HeaderInfo;
+
+use crate::api::models::Page;
+use crate::api::{ApiError, Client, FolderParent, SessionOrder};
+use crate::app::{self, DisplayZone, Effect, Loaded, Msg, Slot, State};
+use crate::ui;
+use crossterm::event::{Event, KeyEventKind};
+use futures_util::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+/// Frames per second, at most.
+pub const MAX_FPS: u32 = 100;
+const FRAME: Duration = Duration::from_millis(1000 / MAX_FPS as u64);
+const TICK: Duration = Duration::from_millis(1000 / app::TICKS_PER_SEC as u64);
+
+/// Set by the panic hook: the terminal is restored already, the loop must stop drawing and leave.
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Runs the browser on the real terminal until the operator quits (or SIGTERM/SIGHUP/SIGINT).
+/// The terminal is restored on every way out: quitting, an error, a panic, a signal.
+pub async fn run_tui(client: Client, header: HeaderInfo) -> Result<(), String> {
+    let mut state = State::new(header);
+    state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    state.zone = DisplayZone::Local;
+    // ratatui installs a panic hook that restores the terminal; ours (outermost) also shows the cursor
+    // and tells the loop to stop.
+    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    install_panic_hook();
+    if let Ok(size) = terminal.size() {
+        state.size = (size.width, size.height);
+    }
+    let _ = terminal.hide_cursor();
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
+    let reader = tokio::spawn(read_terminal(ev_tx));
+    let mut app = App::new(terminal, client, state);
+    let signals = spawn_signals(app.sender());
+    let result = app.run(&mut ev_rx).await;
+    reader.abort();
+    signals.abort();
+    app.abort_all();
+    let mut terminal = app.into_terminal();
+    restore(&mut terminal);
+    result
+}
+
+/// Leaves raw mode and the alternate screen and shows the cursor (best effort: after an SSH drop
+/// there is no terminal left to write to).
+fn restore<B: Backend>(terminal: &mut Terminal<B>) {
+    let _ = terminal.show_cursor();
+    let _ = ratatui::try_restore();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+}
+
+fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICKED.store(true, Ordering::SeqCst);
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+        // ratatui's hook (inside `prev`) restores raw mode and the screen, then prints the panic.
+        prev(info);
+    }));
+}
+
+/// Feeds terminal events into the channel until the terminal goes away.
+async fn read_terminal(tx: UnboundedSender<Event>) {
+    let mut stream = crossterm::event::EventStream::new();
+    while let Some(ev) = stream.next().await {
+        match ev {
+            Ok(ev) => {
+                if tx.send(ev).is_err() {
+                    break;
+                }
+            }
+            // The terminal is gone (SSH dropped): dropping the sender makes the loop quit.
+            Err(_) => break,
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP (SSH dropped) and SIGINT make the loop quit (and so restore the terminal).
+fn spawn_signals(tx: UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+                _ = int.recv() => {}
+            }
+            let _ = tx.send(Msg::Quit);
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = tx.send(Msg::Quit);
+            }
+        }
+    })
+}
+
+/// The browser's loop around any ratatui backend (the real terminal, or a `TestBackend`).
+pub struct App<B: Backend> {
+    terminal: Terminal<B>,
+    client: Client,
+    state: State,
+    tx: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Msg>,
+    tasks: HashMap<Slot, AbortHandle>,
+    started: bool,
+    last_draw: Option<Instant>,
+    next_tick: Option<Instant>,
+    /// Frames drawn (for tests and curiosity).
+    pub frames: u64,
+}
+
+impl<B: Backend> App<B> {
+    pub fn new(terminal: Terminal<B>, client: Client, state: State) -> App<B> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        App {
+            terminal,
+            client,
+            state,
+            tx,
+            rx,
+            tasks: HashMap::new(),
+            started: false,
+            last_draw: None,
+            next_tick: None,
+            frames: 0,
+        }
+    }
+
+    /// Where loader results (and signals) enter the loop.
+    pub fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn terminal(&self) -> &Terminal<B> {
+        &self.terminal
+    }
+
+    pub fn terminal_mut(&mut self) -> &mut Terminal<B> {
+        &mut self.terminal
+    }
+
+    pub fn into_terminal(self) -> Terminal<B> {
+        self.terminal
+    }
+
+    /// Applies a message and starts the effects it asks for.
+    pub fn dispatch(&mut self, msg: Msg) {
+        let fx = app::update(&mut self.state, msg);
+        for e in fx {
+            self.spawn(e);
+        }
+    }
+
+    /// Aborts every read in flight.
+    pub fn abort_all(&mut self) {
+        for (_, h) in self.tasks.drain() {
+            h.abort();
+        }
+    }
+
+    /// Number of read tasks still running.
+    pub fn running_tasks(&self) -> usize {
+        self.tasks.values().filter(|h| !h.is_finished()).count()
+    }
+
+    fn spawn(&mut self, e: Effect) {
+        if matches!(e, Effect::Quit) {
+            self.abort_all();
+            return;
+        }
+        let slot = e.slot();
+        let client = self.client.clone();
+        let tx = self.tx.clone();
+        let handle = tokio::spawn(async move {
+            let fallback = e.clone();
+            let msg = match AssertUnwindSafe(run_effect(client, e)).catch_unwind().await {
+                Ok(m) => m,
+                Err(_) => failed(
+                    &fallback,
+                    ApiError::Config("internal error while loading (see the log)".into()),
+                ),
+            };
+            if let Some(m) = msg {
+                let _ = tx.send(m);
+            }
+        });
+        if let Some(slot) = slot {
+            self.tasks.retain(|_, h| !h.is_finished());
+            if let Some(old) = self.tasks.insert(slot, handle.abort_handle()) {
+                // Superseded: its answer would be stale anyway.
+                old.abort();
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.dispatch(Msg::Key(k)),
+            Event::Resize(w, h) => self.dispatch(Msg::Resize(w, h)),
+            _ => {}
+        }
+    }
+
+    /// Draws the state now (clears the dirty flag).
+    pub fn draw(&mut self) -> Result<(), String> {
+        if PANICKED.load(Ordering::SeqCst) {
+            return Err("vex stopped after an internal error (see above)".into());
+        }
+        self.state.dirty = false;
+        let state = &self.state;
+        self.terminal
+            .draw(|f| ui::draw(f, state))
+            .map_err(|e| format!("cannot draw: {e}"))?;
+        self.last_draw = Some(Instant::now());
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Runs until the operator quits (or the event channel closes).
+    pub async fn run(&mut self, events: &mut UnboundedReceiver<Event>) -> Result<(), String> {
+        self.run_until(events, |_| false, None).await.map(|_| ())
+    }
+
+    /// Runs the loop until `until` holds for a drawn state (`Ok(true)`), the operator quits or the
+    /// event channel closes (`Ok(false)`), or `timeout` passes (`Ok(false)`). Tests drive the real
+    /// loop with it: send keys on the channel, run until the screen shows what they wait for.
+    pub async fn run_until(
+        &mut self,
+        events: &mut UnboundedReceiver<Event>,
+        mut until: impl FnMut(&State) -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<bool, String> {
+        if !self.started {
+            self.started = true;
+            if let Ok(size) = self.terminal.size() {
+                self.dispatch(Msg::Resize(size.width, size.height));
+            }
+            self.dispatch(Msg::Start);
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            if PANICKED.load(Ordering::SeqCst) {
+                self.abort_all();
+                return Err("vex stopped after an internal error (see above)".into());
+            }
+            if self.state.quit {
+                self.abort_all();
+                return Ok(false);
+            }
+            let now = Instant::now();
+            if self.state.dirty && self.last_draw.is_none_or(|t| now >= t + FRAME) {
+                self.draw()?;
+            }
+            if !self.state.dirty && until(&self.state) {
+                return Ok(true);
+            }
+            self.next_tick = match (self.state.wants_tick(), self.next_tick) {
+                (false, _) => None,
+                (true, Some(t)) => Some(t),
+                (true, None) => Some(now + TICK),
+            };
+            let draw_at = if self.state.dirty {
+                self.last_draw.map(|t| t + FRAME)
+            } else {
+                None
+            };
+            let tick_at = self.next_tick;
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Some(ev) => self.on_event(ev),
+                    None => self.dispatch(Msg::Quit),
+                },
+                Some(msg) = self.rx.recv() => self.dispatch(msg),
+                _ = sleep_opt(tick_at) => {
+                    self.next_tick = Some(Instant::now() + TICK);
+                    self.dispatch(Msg::Tick);
+                }
+                _ = sleep_opt(draw_at) => {}
+                _ = sleep_opt(deadline) => return Ok(false),
+            }
+            // Take whatever else is ready before drawing once.
+            while let Ok(msg) = self.rx.try_recv() {
+                self.dispatch(msg);
+            }
+            while let Ok(ev) = events.try_recv() {
+                self.on_event(ev);
+            }
+        }
+    }
+}
+
+async fn sleep_opt(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs one effect against the server and wraps the answer.
+async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
+    let loaded = match e {
+        Effect::LoadSessions {
+            generation,
+            offset,
+            limit,
+        } => Loaded::Sessions {
+            generation,
+            offset,
+            result: client
+                .restore_sessions(offset, limit, Some((SessionOrder::CreationTime, false)))
+                .await
+                .map(results),
+        },
+        Effect::LoadMailboxes {
+            generation,
+            session_id,
+            offset,
+            limit,
+        } => Loaded::Mailboxes {
+            generation,
+            offset,
+            result: client.mailboxes(&session_id, offset, limit).await.map(results),
+        },
+        Effect::LoadFolders {
+            generation,
+            session_id,
+            mailbox_id,
+            parent,
+        } => {
+            let p = match &parent {
+                None => FolderParent::Root,
+                Some(id) => FolderParent::Folder(id),
+            };
+            let result = client.all_folders(&session_id, &mailbox_id, p).await;
+            Loaded::Folders {
+                generation,
+                parent,
+                result,
+            }
+        }
+        Effect::LoadItemsPage {
+            generation,
+            session_id,
+            mailbox_id,
+            folder_id,
+            offset,
+            limit,
+        } => Loaded::ItemsPage {
+            generation,
+            offset,
+            result: client.items(&session_id, &mailbox_id, &folder_id, offset, limit).await,
+        },
+        Effect::CountItems {
+            generation,
+            session_id,
+            mailbox_id,
+            folder_id,
+        } => Loaded::ItemCount {
+            generation,
+            result: client.count_items(&session_id, &mailbox_id, &folder_id).await,
+        },
+        Effect::LoadItem {
+            generation,
+            session_id,
+            mailbox_id,
+            item_id,
+        } => Loaded::Item {
+            generation,
+            result: client.item(&session_id, &mailbox_id, &item_id).await,
+        },
+        Effect::LoadOrganizations { generation } => Loaded::Organizations {
+            generation,
+            result: client.organizations().await,
+        },
+        Effect::Explore {
+            generation,
+            organization_id,
+            options,
+        } => Loaded::Explored {
+            generation,
+            result: client.explore(&organization_id, &options).await,
+        },
+        Effect::StopSession { generation, session_id } => {
+            let result = client.stop_session(&session_id).await;
+            Loaded::Stopped {
+                generation,
+                session_id,
+                result,
+            }
+        }
+        Effect::Quit => return None,
+    };
+    Some(Msg::Loaded(loaded))
+}
+
+fn results<T>(p: Page<T>) -> Vec<T> {
+    p.results
+}
+
+/// The answer an effect gets when its task failed without one.
+fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
+    let l = match e.clone() {
+        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
+            generation,
+            offset,
+            result: Err(err),
+        },
+        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
+            generation,
+            offset,
+            result: Err(err),
+        },
+        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
+            generation,
+            parent,
+            result: Err(err),
+        },
+        Effect::LoadItemsPage { generation, offset, .. } => Loaded::ItemsPage {
+            generation,
+            offset,
+            result: Err(err),
+        },
+        Effect::CountItems { generation, .. } => Loaded::ItemCount {
+            generation,
+            result: Err(err),
+        },
+        Effect::LoadItem { generation, .. } => Loaded::Item {
+            generation,
+            result: Err(err),
+        },
+        Effect::LoadOrganizations { generation } => Loaded::Organizations {
+            generation,
+            result: Err(err),
+        },
+        Effect::Explore { generation, .. } => Loaded::Explored {
+            generation,
+            result: Err(err),
+        },
+        Effect::StopSession { generation, session_id } => Loaded::Stopped {
+            generation,
+            session_id,
+            result: Err(err),
+        },
+        Effect::Quit => return None,
+    };
+    Some(Msg::Loaded(l))
+}

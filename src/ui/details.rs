@@ -1,0 +1,283 @@
+//! Details of an item: every field its type has (labelled; `—` when the server sent none), dates in
+//! the operator's zone with the UTC value, attachments with human sizes, then any other raw field.
+
+use super::panes::{minutes, percent, task_status};
+use super::text::{human_size, sanitize, sanitize_lines, width, wrap};
+use super::theme::Theme;
+use super::{pane_block, spinner};
+use crate::api::models::{ApiDate, Attachment, Item, ItemData, ItemKind};
+use crate::app::State;
+use crate::app::zone::DisplayZone;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use serde_json::Value;
+
+/// One entry of the details.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    /// A labelled value; `None` when the server sent nothing. Lines are sanitised.
+    Field(&'static str, Option<Vec<String>>),
+    /// A labelled value whose label came from the server (raw fields).
+    RawField(String, Vec<String>),
+    Section(String),
+    /// Dim explanatory text.
+    Note(String),
+    Blank,
+}
+
+fn text(label: &'static str, v: Option<&str>) -> Entry {
+    Entry::Field(label, v.map(sanitize_lines))
+}
+
+fn date(label: &'static str, v: Option<&ApiDate>, zone: &DisplayZone) -> Entry {
+    Entry::Field(label, v.map(|d| vec![sanitize(&zone.long(d)).into_owned()]))
+}
+
+fn yes_no(label: &'static str, v: Option<bool>) -> Entry {
+    Entry::Field(label, v.map(|b| vec![if b { "yes" } else { "no" }.to_string()]))
+}
+
+fn plain(label: &'static str, v: Option<String>) -> Entry {
+    Entry::Field(label, v.map(|s| vec![sanitize(&s).into_owned()]))
+}
+
+fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
+    out.push(Entry::Blank);
+    if atts.is_empty() {
+        out.push(Entry::Field("Attachments", Some(vec!["none".into()])));
+        return;
+    }
+    out.push(Entry::Section(format!("Attachments ({})", atts.len())));
+    for a in atts {
+        let size = a.size_bytes.map(human_size).unwrap_or_else(|| "size unknown".into());
+        let name = sanitize(a.name.as_deref().unwrap_or("(no name)")).into_owned();
+        out.push(Entry::RawField(size, vec![name]));
+    }
+}
+
+/// A raw JSON value as text (strings unquoted).
+fn raw_value(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => sanitize_lines(s),
+        Value::Null => vec!["null".into()],
+        other => vec![sanitize(&other.to_string()).into_owned()],
+    }
+}
+
+/// Everything shown about an item, in order.
+pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let kind = it.kind();
+    let class = it.item_class.as_deref().unwrap_or("no itemClass");
+    out.push(Entry::Field(
+        "Type",
+        Some(vec![format!("{} ({})", kind.label(), sanitize(class))]),
+    ));
+    match &it.data {
+        ItemData::Message(m) => {
+            out.push(text("From", m.from.as_deref()));
+            out.push(text("To", m.to.as_deref()));
+            out.push(text("Cc", m.cc.as_deref()));
+            out.push(text("Bcc", m.bcc.as_deref()));
+            out.push(text("Subject", m.subject.as_deref()));
+            out.push(date("Sent", m.sent.as_ref(), zone));
+            out.push(date("Received", m.received.as_ref(), zone));
+            out.push(plain(
+                "Importance",
+                m.importance.as_ref().map(|i| i.as_str().to_string()),
+            ));
+            out.push(yes_no("Reminder", m.reminder));
+            attachments(&mut out, &m.attachments);
+        }
+        ItemData::Appointment(a) => {
+            out.push(text("Subject", a.subject.as_deref()));
+            out.push(text("Organizer", a.organizer.as_deref()));
+            out.push(text("Attendees", a.attendees.as_deref()));
+            out.push(date("Start", a.start_time.as_ref(), zone));
+            out.push(date("End", a.end_time.as_ref(), zone));
+            out.push(text("Location", a.location.as_deref()));
+            out.push(yes_no("Recurring", a.recurring));
+            out.push(text("Recurrence", a.recurrence_pattern_format.as_deref()));
+            attachments(&mut out, &a.attachments);
+        }
+        ItemData::Contact(c) => {
+            out.push(text("Full name", c.full_name.as_deref()));
+            out.push(text("Display as", c.display_as.as_deref()));
+            out.push(text("File as", c.file_as.as_deref()));
+            out.push(text("Email", c.email.as_deref()));
+            out.push(text("Company", c.company.as_deref()));
+            out.push(text("Job title", c.job_title.as_deref()));
+            out.push(text("Address", c.address.as_deref()));
+            out.push(text("Business phone", c.business_phone.as_deref()));
+            out.push(text("Home phone", c.home_phone.as_deref()));
+            out.push(text("Mobile", c.mobile.as_deref()));
+            out.push(text("Fax", c.fax.as_deref()));
+            out.push(text("IM address", c.im_address.as_deref()));
+            out.push(text("Web page", c.web_page.as_deref()));
+        }
+        ItemData::ContactGroup(g) => {
+            out.push(text("Name", g.name.as_deref()));
+        }
+        ItemData::Task(t) => {
+            out.push(text("Subject", t.subject.as_deref()));
+            out.push(plain("Status", t.status.as_ref().map(task_status)));
+            out.push(plain("% complete", t.percent_complete.map(percent)));
+            out.push(date("Start date", t.start_date.as_ref(), zone));
+            out.push(date("Due date", t.due_date.as_ref(), zone));
+            out.push(text("Owner", t.owner.as_deref()));
+        }
+        ItemData::Journal(j) => {
+            out.push(text("Subject", j.subject.as_deref()));
+            out.push(text("Entry type", j.entry_type.as_deref()));
+            out.push(date("Start", j.start_time.as_ref(), zone));
+            out.push(plain("Duration", j.duration.map(minutes)));
+            out.push(text("Company", j.company.as_deref()));
+        }
+        ItemData::StickyNote(n) => {
+            out.push(text("Note", n.subject.as_deref()));
+            out.push(date("Date", n.date.as_ref(), zone));
+        }
+        ItemData::Discussion(d) => {
+            out.push(text("From", d.from.as_deref()));
+            out.push(text("Subject", d.subject.as_deref()));
+            out.push(date("Posted on", d.posted_on.as_ref(), zone));
+            out.push(plain(
+                "Importance",
+                d.importance.as_ref().map(|i| i.as_str().to_string()),
+            ));
+            attachments(&mut out, &d.attachments);
+        }
+        ItemData::Other => {
+            out.push(Entry::Note(
+                "vex does not know this item class: the fields as the server sent them:".into(),
+            ));
+        }
+    }
+    if !it.extra.is_empty() {
+        out.push(Entry::Blank);
+        let title = if kind == ItemKind::Other {
+            "Fields"
+        } else {
+            "Other fields"
+        };
+        out.push(Entry::Section(title.into()));
+        for (k, v) in &it.extra {
+            out.push(Entry::RawField(sanitize(k).into_owned(), raw_value(v)));
+        }
+    }
+    out.push(Entry::Blank);
+    out.push(Entry::Field("Item id", Some(vec![sanitize(&it.id).into_owned()])));
+    if let Some(m) = &it.mailbox_id {
+        out.push(Entry::Field("Mailbox id", Some(vec![sanitize(m).into_owned()])));
+    }
+    out
+}
+
+/// Label column width.
+const LABEL: usize = 15;
+
+/// The entries as lines wrapped to `w` columns (label column, hanging indent).
+pub fn lines(entries: &[Entry], w: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let label_w = LABEL.min(w / 3).max(1);
+    let value_w = w.saturating_sub(label_w + 1).max(8);
+    let push_field = |out: &mut Vec<Line<'static>>, label: String, value: Option<&[String]>| {
+        let label = super::text::fit(&label, label_w);
+        let (vals, dim): (Vec<String>, bool) = match value {
+            Some(v) => (v.iter().flat_map(|l| wrap(l, value_w)).collect(), false),
+            None => (vec!["—".into()], true),
+        };
+        for (i, v) in vals.into_iter().enumerate() {
+            let lab = if i == 0 { label.clone() } else { " ".repeat(label_w) };
+            let vstyle = if dim { theme.dim() } else { ratatui::style::Style::new() };
+            out.push(Line::from(vec![
+                Span::styled(lab, theme.label()),
+                Span::raw(" "),
+                Span::styled(v, vstyle),
+            ]));
+        }
+    };
+    for e in entries {
+        match e {
+            Entry::Field(label, v) => push_field(&mut out, (*label).to_string(), v.as_deref()),
+            Entry::RawField(label, v) => {
+                let label = if width(label) > label_w {
+                    super::text::truncate(label, label_w)
+                } else {
+                    label.clone()
+                };
+                push_field(&mut out, label, Some(v))
+            }
+            Entry::Section(t) => out.push(Line::from(Span::styled(t.clone(), theme.section()))),
+            Entry::Note(t) => {
+                for l in wrap(t, w.max(1)) {
+                    out.push(Line::from(Span::styled(l, theme.dim())));
+                }
+            }
+            Entry::Blank => out.push(Line::default()),
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_item(
+    buf: &mut Buffer,
+    area: Rect,
+    title: String,
+    it: Option<&Item>,
+    scroll: u64,
+    state: &State,
+    focused: bool,
+    theme: &Theme,
+) -> u64 {
+    let t = Line::from(Span::styled(title, theme.title(focused)));
+    let b = pane_block(t, focused, theme);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let Some(it) = it else { return 0 };
+    let inner = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(1),
+        ..inner
+    };
+    let ls = lines(&entries(it, &state.zone), inner.width as usize, theme);
+    let h = inner.height as u64;
+    let max = (ls.len() as u64).saturating_sub(h);
+    let top = scroll.min(max);
+    for (row, l) in ls.iter().skip(top as usize).take(h as usize).enumerate() {
+        buf.set_line(inner.x, inner.y + row as u16, l, inner.width);
+    }
+    if max > 0 && inner.height > 0 {
+        // Where we are in a long item.
+        let pos = format!(" {}/{} ", (top + h).min(ls.len() as u64), ls.len());
+        let x = area.x + area.width.saturating_sub(width(&pos) as u16 + 1);
+        buf.set_string(x, area.y + area.height - 1, pos, theme.dim());
+    }
+    max
+}
+
+/// The details pane (item opened with Enter).
+pub fn draw_details(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let Some(d) = &state.details else { return };
+    let mut title = format!(" {}", d.item.kind().label());
+    if d.loading.is_some() {
+        title.push(' ');
+        title.push_str(spinner(state));
+    }
+    title.push(' ');
+    let max = draw_item(buf, area, title, Some(&d.item), d.scroll, state, focused, theme);
+    d.max_scroll.set(max);
+}
+
+/// The preview of the item under the items cursor (wide screens).
+pub fn draw_preview(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
+    let it = state.items.as_ref().and_then(|i| i.selected());
+    let title = match it {
+        Some(i) => format!(" {} ", i.kind().label()),
+        None => " Details ".into(),
+    };
+    draw_item(buf, area, title, it, 0, state, false, theme);
+}

@@ -1,0 +1,268 @@
+//! Dialogs drawn over the panes: help, new restore session, confirmation.
+
+use super::text::{fit, sanitize, truncate, width};
+use super::theme::Theme;
+use crate::api::models::ApiDate;
+use crate::app::panes::confirm::ConfirmDialog;
+use crate::app::panes::help::HelpDialog;
+use crate::app::panes::new_session::{Field, NewSessionDialog};
+use crate::app::panes::{self, Help};
+use crate::app::{Keymap, State};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.border(true))
+        .title(Line::from(Span::styled(format!(" {title} "), theme.title(true))))
+}
+
+/// Lines of help for a pane's help table, keys from the keymap.
+pub fn help_lines(km: &Keymap, help: Help, theme: &Theme, key_w: usize) -> Vec<Line<'static>> {
+    help.iter()
+        .map(|(a, _, text)| {
+            let keys = km.keys_for(*a).join(" ");
+            Line::from(vec![
+                Span::raw("  "),
+                Span::styled(fit(&keys, key_w), theme.key()),
+                Span::raw(format!("  {text}")),
+            ])
+        })
+        .collect()
+}
+
+pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme: &Theme) {
+    let r = centered(area, 76, area.height);
+    let block = dialog_block("Help", theme);
+    let inner = block.inner(r);
+    let buf = frame.buffer_mut();
+    Clear.render(r, buf);
+    block.render(r, buf);
+    let km = &state.keymap;
+    let key_w = 18;
+    let mut lines = vec![Line::from(Span::styled(
+        format!("{} pane", h.level.label()),
+        theme.section(),
+    ))];
+    lines.extend(help_lines(km, h.level.help(), theme, key_w));
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Everywhere", theme.section())));
+    lines.extend(help_lines(km, panes::GLOBAL_HELP, theme, key_w));
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Filter (while typing)", theme.section())));
+    lines.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled(fit("Enter", key_w), theme.key()),
+        Span::raw("  keep the filter"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled(fit("Esc", key_w), theme.key()),
+        Span::raw("  clear the filter"),
+    ]));
+    let hgt = inner.height as u64;
+    let max = (lines.len() as u64).saturating_sub(hgt);
+    h.max_scroll.set(max);
+    let top = h.scroll.min(max);
+    for (i, l) in lines.iter().skip(top as usize).take(hgt as usize).enumerate() {
+        buf.set_line(inner.x + 1, inner.y + i as u16, l, inner.width.saturating_sub(1));
+    }
+    let foot = " Esc / ? close ";
+    let x = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
+    buf.set_string(x, r.y + r.height - 1, foot, theme.dim());
+}
+
+fn checkbox(on: bool) -> &'static str {
+    if on { "[x]" } else { "[ ]" }
+}
+
+pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
+    let r = centered(area, 74, 20);
+    let block = dialog_block("New restore session", theme);
+    let inner = block.inner(r);
+    {
+        let buf = frame.buffer_mut();
+        Clear.render(r, buf);
+        block.render(r, buf);
+    }
+    if inner.height < 8 || inner.width < 20 {
+        return;
+    }
+    let x = inner.x + 1;
+    let w = inner.width.saturating_sub(2) as usize;
+    let zone = state.zone;
+    let list_h: u16 = inner.height.saturating_sub(11).clamp(1, 6);
+    let mut y = inner.y;
+    let buf = frame.buffer_mut();
+    let focus = |f: Field| d.field == f;
+    buf.set_string(
+        x,
+        y,
+        "Organization",
+        if focus(Field::Organization) {
+            theme.key()
+        } else {
+            theme.label()
+        },
+    );
+    y += 1;
+    if d.loading.is_some() {
+        buf.set_string(
+            x + 2,
+            y,
+            format!("{} loading organizations…", super::spinner(state)),
+            theme.dim(),
+        );
+    } else if let Some(e) = &d.load_error {
+        buf.set_string(
+            x + 2,
+            y,
+            truncate(&format!("! {}", sanitize(e)), w.saturating_sub(2)),
+            theme.error(),
+        );
+    } else if d.orgs.is_empty() {
+        buf.set_string(x + 2, y, "no organizations", theme.dim());
+    } else {
+        let top = d
+            .org_view
+            .window(d.org_cursor as u64, list_h as u64, d.orgs.len() as u64);
+        for (row, i) in (top..(top + list_h as u64).min(d.orgs.len() as u64)).enumerate() {
+            let o = &d.orgs[i as usize];
+            let name = sanitize(o.name.as_deref().or(o.office_name.as_deref()).unwrap_or("(no name)")).into_owned();
+            let last = o
+                .last_backup_time
+                .as_ref()
+                .map(|t| zone.short(t))
+                .unwrap_or_else(|| "never".into());
+            let right = format!("last backup {last}");
+            let name_w = w.saturating_sub(2 + width(&right) + 2);
+            let line = format!(
+                "{} {}  {right}",
+                if i as usize == d.org_cursor { "›" } else { " " },
+                fit(&name, name_w)
+            );
+            let yy = y + row as u16;
+            buf.set_string(x + 1, yy, truncate(&line, w.saturating_sub(1)), Style::new());
+            if i as usize == d.org_cursor {
+                buf.set_style(
+                    Rect::new(x + 1, yy, w.saturating_sub(1) as u16, 1),
+                    theme.selected(focus(Field::Organization)),
+                );
+            }
+        }
+    }
+    y += list_h;
+    let first = d
+        .selected_org()
+        .and_then(|o| o.first_backup_time.as_ref())
+        .map(|t| zone.short(t));
+    if let Some(f) = first {
+        buf.set_string(x + 2, y, format!("backups since {f}"), theme.dim());
+    }
+    y += 1;
+    let now = d
+        .selected_org()
+        .and_then(|o| o.last_backup_time.as_ref())
+        .and_then(ApiDate::as_utc)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let label = format!("Point in time ({}; default: the latest backup)", zone.label_at(now));
+    buf.set_string(
+        x,
+        y,
+        truncate(&label, w),
+        if focus(Field::PointInTime) {
+            theme.key()
+        } else {
+            theme.label()
+        },
+    );
+    y += 1;
+    let field_w = 30usize.min(w.saturating_sub(2));
+    let scroll = d.time.visual_scroll(field_w.saturating_sub(1));
+    let shown: String = sanitize(d.time.value()).chars().skip(scroll).collect();
+    buf.set_string(x + 2, y, fit(&shown, field_w), theme.field(focus(Field::PointInTime)));
+    if focus(Field::PointInTime) {
+        let cx = x + 2 + (d.time.visual_cursor().saturating_sub(scroll)).min(field_w) as u16;
+        frame.set_cursor_position((cx, y));
+    }
+    let buf = frame.buffer_mut();
+    y += 2;
+    let opt = |on: bool, text: &str| format!("{} {text}", checkbox(on));
+    buf.set_string(
+        x + 2,
+        y,
+        opt(d.show_deleted, "show deleted items"),
+        theme.field(focus(Field::ShowDeleted)),
+    );
+    y += 1;
+    buf.set_string(
+        x + 2,
+        y,
+        opt(d.all_versions, "show all versions"),
+        theme.field(focus(Field::AllVersions)),
+    );
+    y += 2;
+    let create = if d.submitting.is_some() {
+        format!("[ {} starting… ]", super::spinner(state))
+    } else {
+        "[ Start session ]".into()
+    };
+    let cancel = "[ Cancel ]";
+    buf.set_string(x + 2, y, &create, theme.field(focus(Field::Create)));
+    buf.set_string(
+        x + 4 + width(&create) as u16,
+        y,
+        cancel,
+        theme.field(focus(Field::Cancel)),
+    );
+    y += 1;
+    if let Some(e) = &d.error
+        && y < inner.y + inner.height
+    {
+        buf.set_string(x, y, truncate(&format!("! {}", sanitize(e)), w), theme.error());
+    }
+    let foot = " Tab next · Space toggle · Enter start · Esc close ";
+    let fx = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
+    buf.set_string(
+        fx,
+        r.y + r.height - 1,
+        truncate(foot, r.width.saturating_sub(4) as usize),
+        theme.dim(),
+    );
+}
+
+pub fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme) {
+    let h = c.message.len() as u16 + 5;
+    let r = centered(area, 60, h);
+    let block = dialog_block(&c.title, theme);
+    let inner = block.inner(r);
+    let buf = frame.buffer_mut();
+    Clear.render(r, buf);
+    block.render(r, buf);
+    let w = inner.width.saturating_sub(2) as usize;
+    for (i, l) in c.message.iter().enumerate() {
+        if i as u16 >= inner.height {
+            break;
+        }
+        buf.set_string(inner.x + 1, inner.y + i as u16, truncate(&sanitize(l), w), Style::new());
+    }
+    let y = inner.y + inner.height.saturating_sub(1);
+    let cancel = "[ Cancel ]";
+    let yes = format!("[ {} ]", c.confirm_label);
+    let total = width(cancel) + 2 + width(&yes);
+    let x = inner.x + (inner.width.saturating_sub(total as u16)) / 2;
+    buf.set_string(x, y, cancel, theme.field(!c.yes));
+    buf.set_string(x + width(cancel) as u16 + 2, y, &yes, theme.field(c.yes));
+}

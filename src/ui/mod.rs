@@ -1,0 +1,272 @@
+//! Drawing: functions that read the state (plus the scroll math of their windows). `draw` lays out
+//! the header, the breadcrumb, the panes that fit the width, the status line and any dialog.
+//!
+//! Every string that comes from the server goes through [`text::sanitize`] (usually via [`text::srv`])
+//! before it becomes a Span.
+
+pub mod details;
+pub mod dialogs;
+pub mod panes;
+pub mod table;
+pub mod text;
+pub mod theme;
+
+use crate::app::{Conn, Level, Overlay, State};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders};
+use text::{sanitize, truncate, truncate_left, width};
+use theme::Theme;
+
+/// What a pane slot on screen shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Pane(Level),
+    /// The details of the item under the items cursor (wide screens, items focused).
+    Preview,
+}
+
+/// Width from which two panes are shown side by side.
+pub const TWO_PANES: u16 = 110;
+/// Width from which three panes are shown.
+pub const THREE_PANES: u16 = 160;
+
+/// The panes shown at `width`: the focused one, its parent when there is room, and its child (or the
+/// preview of the selected item) on wide screens.
+pub fn visible(state: &State, width: u16) -> Vec<View> {
+    let max = if width >= THREE_PANES {
+        3
+    } else if width >= TWO_PANES {
+        2
+    } else {
+        1
+    };
+    let mut chain: Vec<View> = state.open_levels().into_iter().map(View::Pane).collect();
+    if state.focus == Level::Items {
+        chain.retain(|v| *v != View::Pane(Level::Details));
+        if state.items.as_ref().is_some_and(|i| i.selected().is_some()) {
+            chain.push(View::Preview);
+        }
+    }
+    let fi = chain.iter().position(|v| *v == View::Pane(state.focus)).unwrap_or(0);
+    let last = chain.len() - 1;
+    let end = if max >= 3 { (fi + 1).min(last) } else { fi };
+    let start = (end + 1).saturating_sub(max);
+    chain[start..=end].to_vec()
+}
+
+fn weight(v: View) -> u16 {
+    match v {
+        View::Pane(Level::Sessions) => 5,
+        View::Pane(Level::Mailboxes) => 4,
+        View::Pane(Level::Folders) => 3,
+        View::Pane(Level::Items) => 6,
+        View::Pane(Level::Details) | View::Preview => 5,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    let theme = Theme::new(state.color);
+    if area.width < 20 || area.height < 6 {
+        let msg = truncate("vex: the terminal is too small", area.width as usize);
+        frame.buffer_mut().set_string(area.x, area.y, msg, Style::new());
+        return;
+    }
+    let [header, crumb, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame.buffer_mut(), header, state, &theme);
+    draw_crumb(frame.buffer_mut(), crumb, state, &theme);
+    let views = visible(state, area.width);
+    let constraints: Vec<Constraint> = views
+        .iter()
+        .map(|v| match v {
+            View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
+            v => Constraint::Fill(weight(*v)),
+        })
+        .collect();
+    let areas = Layout::horizontal(constraints).split(body);
+    for (v, a) in views.iter().zip(areas.iter()) {
+        let focused = *v == View::Pane(state.focus);
+        panes::draw_view(frame, *a, state, *v, focused, &theme);
+    }
+    draw_status(frame, status, state, &theme);
+    match &state.overlay {
+        Some(Overlay::Help(h)) => dialogs::draw_help(frame, body, state, h, &theme),
+        Some(Overlay::NewSession(d)) => dialogs::draw_new_session(frame, body, state, d, &theme),
+        Some(Overlay::Confirm(c)) => dialogs::draw_confirm(frame, body, c, &theme),
+        None => {}
+    }
+}
+
+/// A bordered block with a title, styled for focus.
+pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Plain)
+        .border_style(theme.border(focused))
+        .title(title)
+}
+
+/// The spinner frame for the current tick.
+pub fn spinner(state: &State) -> &'static str {
+    const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+    FRAMES[(state.tick % FRAMES.len() as u64) as usize]
+}
+
+fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
+    buf.set_style(area, theme.header());
+    let h = &state.header;
+    let conn = match &state.conn {
+        Conn::Failing(e) => format!("✕ {}", sanitize(e)),
+        Conn::Online if state.is_loading() => format!("{} loading", spinner(state)),
+        Conn::Online => "● online".to_string(),
+    };
+    let mut parts = vec![" vex".to_string(), sanitize(&h.server).into_owned()];
+    if !h.user.is_empty() {
+        parts.push(format!("user {}", sanitize(&h.user)));
+    }
+    if !h.api_version.is_empty() {
+        parts.push(format!("API {}", sanitize(&h.api_version)));
+    }
+    parts.push(conn);
+    let left = parts.join(" │ ");
+    let right = if h.read_only { " READ-ONLY " } else { "" };
+    let avail = (area.width as usize).saturating_sub(width(right));
+    buf.set_string(area.x, area.y, truncate(&left, avail), theme.header());
+    if !right.is_empty() {
+        let x = area.x + area.width - width(right) as u16;
+        buf.set_string(x, area.y, right, theme.header_warn());
+    }
+    if matches!(state.conn, Conn::Failing(_)) {
+        // Make a failing connection stand out even without colour.
+        let w = width(&left).min(avail) as u16;
+        let start = area.x + width(&parts[..parts.len() - 1].join(" │ ")).min(avail) as u16;
+        if start < area.x + w {
+            buf.set_style(Rect::new(start, area.y, area.x + w - start, 1), theme.header_warn());
+        }
+    }
+}
+
+/// The breadcrumb segments up to the focused pane.
+pub fn crumbs(state: &State) -> Vec<String> {
+    let mut v = vec!["Sessions".to_string()];
+    if state.focus >= Level::Mailboxes
+        && let Some(m) = &state.mailboxes
+    {
+        let org = m.session.organization.as_deref().unwrap_or("session");
+        let when = m
+            .session
+            .creation_time
+            .as_ref()
+            .map(|d| state.zone.short(d))
+            .unwrap_or_default();
+        v.push(if when.is_empty() {
+            sanitize(org).into_owned()
+        } else {
+            format!("{} · {when}", sanitize(org))
+        });
+    }
+    if state.focus >= Level::Folders
+        && let Some(f) = &state.folders
+    {
+        let name = f
+            .mailbox
+            .name
+            .as_deref()
+            .or(f.mailbox.email.as_deref())
+            .unwrap_or("mailbox");
+        v.push(sanitize(name).into_owned());
+    }
+    if state.focus >= Level::Items
+        && let Some(i) = &state.items
+    {
+        v.push(sanitize(&i.path).into_owned());
+    }
+    if state.focus >= Level::Details
+        && let Some(d) = &state.details
+    {
+        v.push(sanitize(d.item.title().unwrap_or("(no subject)")).into_owned());
+    }
+    v
+}
+
+fn draw_crumb(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
+    let s = format!(" {}", crumbs(state).join(" › "));
+    buf.set_string(area.x, area.y, truncate_left(&s, area.width as usize), theme.crumb());
+}
+
+/// The hints for the focused pane: its own actions, then help and quit.
+pub fn hints(state: &State) -> Vec<(String, &'static str)> {
+    let km = &state.keymap;
+    let mut out = Vec::new();
+    let mut push = |a, hint: &'static str| {
+        if let Some(k) = km.first_key(a) {
+            out.push((k, hint));
+        }
+    };
+    for (a, hint, _) in state.focus.help() {
+        push(*a, hint);
+    }
+    if state.focus == Level::Sessions {
+        push(crate::app::Action::NewSession, "new");
+    }
+    push(crate::app::Action::Help, "help");
+    push(crate::app::Action::Quit, "quit");
+    out
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let buf = frame.buffer_mut();
+    // Typing a filter: the field, with the cursor.
+    if let Some(f) = state.focused_filter()
+        && f.editing
+    {
+        let prefix = " /";
+        let avail = (area.width as usize).saturating_sub(width(prefix) + 1);
+        let input = f.input();
+        let scroll = input.visual_scroll(avail);
+        let shown: String = skip_columns(input.value(), scroll);
+        buf.set_string(area.x, area.y, prefix, theme.key());
+        buf.set_string(area.x + 2, area.y, truncate(&shown, avail), Style::new());
+        let cx = area.x + 2 + (input.visual_cursor().saturating_sub(scroll)).min(avail) as u16;
+        frame.set_cursor_position((cx, area.y));
+        return;
+    }
+    if let Some(s) = &state.status {
+        let style = if s.error { theme.error() } else { theme.info() };
+        let text = format!(" {}", sanitize(&s.text));
+        buf.set_string(area.x, area.y, truncate(&text, area.width as usize), style);
+        return;
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (k, h) in hints(state) {
+        spans.push(Span::styled(k, theme.key()));
+        spans.push(Span::raw(format!(" {h}  ")));
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// Drops the first `cols` display columns of `s`.
+fn skip_columns(s: &str, cols: usize) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut used = 0;
+    let mut out = String::new();
+    for g in s.graphemes(true) {
+        if used >= cols {
+            out.push_str(g);
+        } else {
+            used += width(g);
+        }
+    }
+    out
+}

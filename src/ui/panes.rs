@@ -1,0 +1,527 @@
+//! The list panes: sessions, mailboxes, folder tree, items.
+
+use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths};
+use super::text::{fit, sanitize, thousands, truncate};
+use super::theme::Theme;
+use super::{View, details, pane_block, spinner};
+use crate::api::models::{Item, ItemData, SessionState, TaskStatus};
+use crate::app::list::{Filter, PagedList, Paging};
+use crate::app::panes::folders::{Children, folder_kind};
+use crate::app::panes::items::{ItemColumns, ItemsPane, Row};
+use crate::app::zone::DisplayZone;
+use crate::app::{Level, State};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// Draws one pane slot.
+pub fn draw_view(frame: &mut Frame, area: Rect, state: &State, view: View, focused: bool, theme: &Theme) {
+    let buf = frame.buffer_mut();
+    match view {
+        View::Pane(Level::Sessions) => draw_sessions(buf, area, state, focused, theme),
+        View::Pane(Level::Mailboxes) => draw_mailboxes(buf, area, state, focused, theme),
+        View::Pane(Level::Folders) => draw_folders(buf, area, state, focused, theme),
+        View::Pane(Level::Items) => draw_items(buf, area, state, focused, theme),
+        View::Pane(Level::Details) => details::draw_details(buf, area, state, focused, theme),
+        View::Preview => details::draw_preview(buf, area, state, theme),
+    }
+}
+
+/// The title of a pane: name, counts, filter, spinner.
+fn title<'a>(
+    name: &str,
+    extra: Vec<String>,
+    filter: Option<&Filter>,
+    loading: bool,
+    state: &State,
+    focused: bool,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut s = format!(" {name}");
+    for e in extra {
+        s.push_str(" · ");
+        s.push_str(&e);
+    }
+    if let Some(f) = filter
+        && (f.is_active() || f.editing)
+    {
+        s.push_str(&format!(" · /{}", sanitize(f.query())));
+    }
+    if loading {
+        s.push(' ');
+        s.push_str(spinner(state));
+    }
+    s.push(' ');
+    Line::from(Span::styled(s, theme.title(focused)))
+}
+
+/// Draws the block and returns its inner area.
+fn block(buf: &mut Buffer, area: Rect, title: Line<'_>, focused: bool, theme: &Theme) -> Rect {
+    let b = pane_block(title, focused, theme);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    inner
+}
+
+/// A centred-ish message inside an empty pane.
+fn message(buf: &mut Buffer, inner: Rect, row: u16, text: &str, style: ratatui::style::Style) {
+    if inner.height > row {
+        buf.set_string(
+            inner.x + 1,
+            inner.y + row,
+            truncate(text, inner.width.saturating_sub(2) as usize),
+            style,
+        );
+    }
+}
+
+/// Rows to draw for a paged list: the shown rows plus a "more" row while more may follow.
+fn paged_len<T>(l: &PagedList<T>) -> u64 {
+    let extra = !l.filter.is_active() && matches!(l.paging, Paging::More | Paging::Failed(_)) && !l.is_empty();
+    l.len() as u64 + u64::from(extra)
+}
+
+fn more_row<T>(l: &PagedList<T>, state: &State, theme: &Theme) -> Line<'static> {
+    match &l.paging {
+        Paging::Failed(e) => styled(format!(" ! {} (^R retries)", sanitize(e)), theme.error()),
+        _ => styled(format!(" {} loading more…", spinner(state)), theme.dim()),
+    }
+}
+
+/// The empty-list message of a paged list, if it is empty.
+fn empty_paged<T>(l: &PagedList<T>, what: &str, state: &State) -> Option<String> {
+    if !l.is_empty() {
+        return None;
+    }
+    Some(match &l.paging {
+        _ if l.loading.is_some() => format!("{} loading {what}…", spinner(state)),
+        Paging::Failed(e) => format!("! {} (^R retries)", sanitize(e)),
+        _ if l.filter.is_active() => format!("nothing loaded matches /{}", sanitize(l.filter.query())),
+        _ => format!("no {what}"),
+    })
+}
+
+fn count_label<T>(l: &PagedList<T>) -> String {
+    let loaded = l.rows.len() as u64;
+    let more = if l.is_complete() { "" } else { "+" };
+    if l.filter.is_active() {
+        format!("{} of {}{more}", thousands(l.len() as u64), thousands(loaded))
+    } else {
+        format!("{}{more}", thousands(loaded))
+    }
+}
+
+const SESSION_COLS: [Col; 6] = [
+    fixed("State", 8),
+    fixed("Type", 4),
+    fill("Organization", 3, 10),
+    fixed("Created", 16),
+    fixed("Ended", 16),
+    fill("Initiated by", 2, 8),
+];
+
+fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let l = &state.sessions.list;
+    let t = title(
+        "Restore sessions",
+        vec![count_label(l)],
+        Some(&l.filter),
+        l.loading.is_some(),
+        state,
+        focused,
+        theme,
+    );
+    let inner = block(buf, area, t, focused, theme);
+    if let Some(m) = empty_paged(l, "restore sessions", state) {
+        let hint = if l.loading.is_none() && matches!(l.paging, Paging::Complete) && !l.filter.is_active() {
+            format!(
+                "{m}: press {} to start one",
+                state
+                    .keymap
+                    .first_key(crate::app::Action::NewSession)
+                    .unwrap_or_default()
+            )
+        } else {
+            m
+        };
+        return message(buf, inner, 1, &hint, theme.dim());
+    }
+    let w = widths(&SESSION_COLS, inner.width as usize);
+    let zone = state.zone;
+    let n = l.len() as u64;
+    draw_rows(
+        buf,
+        inner,
+        Some(header_line(&SESSION_COLS, &w)),
+        paged_len(l),
+        l.cursor as u64,
+        &l.view,
+        focused,
+        theme,
+        |i| {
+            if i >= n {
+                return more_row(l, state, theme);
+            }
+            let Some(s) = l.get(i as usize) else {
+                return Line::default();
+            };
+            let date = |d: &Option<crate::api::models::ApiDate>| d.as_ref().map(|d| zone.short(d)).unwrap_or_default();
+            let cells = [
+                sanitize(s.state.as_str()).into_owned(),
+                sanitize(s.session_type.as_str()).into_owned(),
+                sanitize(s.organization.as_deref().unwrap_or("")).into_owned(),
+                date(&s.creation_time),
+                date(&s.end_time),
+                sanitize(s.initiated_by.as_deref().unwrap_or("")).into_owned(),
+            ];
+            let line = row_line(&cells, &SESSION_COLS, &w);
+            if s.state == SessionState::Working {
+                styled(line, theme.working())
+            } else {
+                Line::from(line)
+            }
+        },
+    );
+}
+
+const MAILBOX_COLS: [Col; 3] = [fill("Name", 3, 10), fill("Email", 3, 10), fixed("Kind", 8)];
+
+fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let Some(m) = &state.mailboxes else { return };
+    let l = &m.list;
+    let t = title(
+        "Mailboxes",
+        vec![count_label(l)],
+        Some(&l.filter),
+        l.loading.is_some(),
+        state,
+        focused,
+        theme,
+    );
+    let inner = block(buf, area, t, focused, theme);
+    if let Some(msg) = empty_paged(l, "mailboxes", state) {
+        return message(buf, inner, 1, &msg, theme.dim());
+    }
+    let w = widths(&MAILBOX_COLS, inner.width as usize);
+    let n = l.len() as u64;
+    draw_rows(
+        buf,
+        inner,
+        Some(header_line(&MAILBOX_COLS, &w)),
+        paged_len(l),
+        l.cursor as u64,
+        &l.view,
+        focused,
+        theme,
+        |i| {
+            if i >= n {
+                return more_row(l, state, theme);
+            }
+            let Some(mb) = l.get(i as usize) else {
+                return Line::default();
+            };
+            let kind = match (mb.is_archive, mb.is_public) {
+                (true, true) => "archive+public",
+                (true, false) => "archive",
+                (false, true) => "public",
+                (false, false) => "",
+            };
+            let cells = [
+                sanitize(mb.name.as_deref().unwrap_or("")).into_owned(),
+                sanitize(mb.email.as_deref().unwrap_or("")).into_owned(),
+                kind.to_string(),
+            ];
+            Line::from(row_line(&cells, &MAILBOX_COLS, &w))
+        },
+    );
+}
+
+fn draw_folders(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let Some(f) = &state.folders else { return };
+    let who = f.mailbox.email.as_deref().or(f.mailbox.name.as_deref()).unwrap_or("");
+    let t = title(
+        "Folders",
+        vec![sanitize(who).into_owned()],
+        Some(&f.filter),
+        f.is_loading(),
+        state,
+        focused,
+        theme,
+    );
+    let inner = block(buf, area, t, focused, theme);
+    let rows = f.rows();
+    if rows.is_empty() {
+        let msg = match &f.roots {
+            Children::Loading(_) => format!("{} loading folders…", spinner(state)),
+            Children::Failed(e) => format!("! {} (^R retries)", sanitize(e)),
+            _ if f.filter.is_active() => format!("no loaded folder matches /{}", sanitize(f.filter.query())),
+            _ => "no folders".into(),
+        };
+        return message(buf, inner, 0, &msg, theme.dim());
+    }
+    let kind_w = 8usize;
+    let w = inner.width as usize;
+    let name_w = w.saturating_sub(kind_w + 1);
+    draw_rows(
+        buf,
+        inner,
+        None,
+        rows.len() as u64,
+        f.cursor as u64,
+        &f.view,
+        focused,
+        theme,
+        |i| {
+            let Some(node) = rows.get(i as usize).and_then(|&n| f.nodes.get(n)) else {
+                return Line::default();
+            };
+            let marker = match &node.children {
+                Children::Unknown => "▸",
+                Children::Loading(_) => spinner(state),
+                Children::Loaded(c) if c.is_empty() => " ",
+                Children::Loaded(_) if node.expanded => "▾",
+                Children::Loaded(_) => "▸",
+                Children::Failed(_) => "!",
+            };
+            let indent = "  ".repeat(node.depth as usize);
+            let tree = format!("{indent}{marker} {}", sanitize(node.name()));
+            Line::from(vec![
+                Span::raw(fit(&tree, name_w)),
+                Span::raw(" "),
+                Span::styled(fit(folder_kind(&node.folder), kind_w), theme.dim()),
+            ])
+        },
+    );
+}
+
+/// The columns of an items list.
+pub fn item_cols(c: ItemColumns) -> Vec<Col> {
+    let mark = fixed(" ", 1);
+    match c {
+        ItemColumns::Messages => vec![mark, fill("From", 2, 10), fill("Subject", 4, 10), fixed("Received", 16)],
+        ItemColumns::Calendar => {
+            vec![
+                mark,
+                fixed("Start", 16),
+                fixed("End", 16),
+                fill("Subject", 3, 10),
+                fill("Location", 2, 8),
+            ]
+        }
+        ItemColumns::Contacts => vec![mark, fill("Name", 3, 10), fill("Email", 3, 10), fill("Company", 2, 8)],
+        ItemColumns::Tasks => {
+            vec![
+                mark,
+                fill("Subject", 4, 10),
+                fixed("Status", 11),
+                fixed_right("%", 4),
+                fixed("Due", 16),
+            ]
+        }
+        ItemColumns::Journal => {
+            vec![
+                mark,
+                fixed("Type", 12),
+                fixed("Start", 16),
+                fixed_right("Duration", 8),
+                fill("Subject", 3, 10),
+            ]
+        }
+        ItemColumns::Notes => vec![mark, fill("Name", 3, 10), fixed("Date", 16)],
+    }
+}
+
+/// A task status as a short word.
+pub fn task_status(s: &TaskStatus) -> String {
+    match s {
+        TaskStatus::NotStarted => "Not started".into(),
+        TaskStatus::InProgress => "In progress".into(),
+        TaskStatus::Completed => "Completed".into(),
+        TaskStatus::WaitingOnSomeoneElse => "Waiting".into(),
+        TaskStatus::Deferred => "Deferred".into(),
+        TaskStatus::Other(o) => sanitize(o).into_owned(),
+    }
+}
+
+/// A percentage without a useless fraction: `50%`, `12.5%`.
+pub fn percent(p: f64) -> String {
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// Journal durations are minutes: `45 min`, `2 h 05`.
+pub fn minutes(m: i64) -> String {
+    if m.abs() < 60 {
+        format!("{m} min")
+    } else {
+        format!("{} h {:02}", m / 60, (m % 60).abs())
+    }
+}
+
+/// The cells of an item row (sanitised), for its folder's columns.
+pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -> Vec<String> {
+    let s = |o: Option<&str>| sanitize(o.unwrap_or("")).into_owned();
+    let d = |o: Option<&crate::api::models::ApiDate>| o.map(|d| zone.short(d)).unwrap_or_default();
+    let title = s(it.title());
+    let mark = if marked { "●" } else { " " }.to_string();
+    let mut cells = vec![mark];
+    match c {
+        ItemColumns::Messages => {
+            let (from, when) = match &it.data {
+                ItemData::Message(m) => (s(m.from.as_deref()), d(m.received.as_ref().or(m.sent.as_ref()))),
+                ItemData::Discussion(p) => (s(p.from.as_deref()), d(p.posted_on.as_ref())),
+                ItemData::Appointment(a) => (s(a.organizer.as_deref()), d(a.start_time.as_ref())),
+                _ => (String::new(), String::new()),
+            };
+            cells.extend([from, title, when]);
+        }
+        ItemColumns::Calendar => {
+            let (start, end, loc) = match &it.data {
+                ItemData::Appointment(a) => (
+                    d(a.start_time.as_ref()),
+                    d(a.end_time.as_ref()),
+                    s(a.location.as_deref()),
+                ),
+                _ => (String::new(), String::new(), String::new()),
+            };
+            cells.extend([start, end, title, loc]);
+        }
+        ItemColumns::Contacts => {
+            let (email, company) = match &it.data {
+                ItemData::Contact(c) => (s(c.email.as_deref()), s(c.company.as_deref())),
+                _ => (String::new(), String::new()),
+            };
+            cells.extend([title, email, company]);
+        }
+        ItemColumns::Tasks => {
+            let (status, pct, due) = match &it.data {
+                ItemData::Task(t) => (
+                    t.status.as_ref().map(task_status).unwrap_or_default(),
+                    t.percent_complete.map(percent).unwrap_or_default(),
+                    d(t.due_date.as_ref()),
+                ),
+                _ => (String::new(), String::new(), String::new()),
+            };
+            cells.extend([title, status, pct, due]);
+        }
+        ItemColumns::Journal => {
+            let (kind, start, dur) = match &it.data {
+                ItemData::Journal(j) => (
+                    s(j.entry_type.as_deref()),
+                    d(j.start_time.as_ref()),
+                    j.duration.map(minutes).unwrap_or_default(),
+                ),
+                _ => (String::new(), String::new(), String::new()),
+            };
+            cells.extend([kind, start, dur, title]);
+        }
+        ItemColumns::Notes => {
+            let date = match &it.data {
+                ItemData::StickyNote(n) => d(n.date.as_ref()),
+                _ => String::new(),
+            };
+            cells.extend([title, date]);
+        }
+    }
+    cells
+}
+
+fn items_title(p: &ItemsPane) -> Vec<String> {
+    let mut extra = Vec::new();
+    let len = p.known_len();
+    let pos = if p.selected().is_some() || p.total.is_some_and(|t| t > 0) {
+        p.cursor + 1
+    } else {
+        0
+    };
+    match p.total {
+        Some(t) => extra.push(format!("{}/{}", thousands(pos), thousands(t))),
+        None => extra.push(format!("{}/{}+", thousands(pos), thousands(len))),
+    }
+    if p.is_counting() {
+        extra.push("counting…".into());
+    }
+    if let Some(n) = p.filtered_len() {
+        extra.push(format!(
+            "{} match{}",
+            thousands(n as u64),
+            if n == 1 { "" } else { "es" }
+        ));
+    }
+    if !p.marks.is_empty() {
+        extra.push(format!("{} marked", thousands(p.marks.len() as u64)));
+    }
+    extra
+}
+
+fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
+    let Some(p) = &state.items else { return };
+    let name = sanitize(p.folder.name.as_deref().unwrap_or("Items")).into_owned();
+    let t = title(
+        &name,
+        items_title(p),
+        Some(&p.filter),
+        p.is_loading(),
+        state,
+        focused,
+        theme,
+    );
+    let inner = block(buf, area, t, focused, theme);
+    let len = p.display_len();
+    let empty = match p.filtered_len() {
+        Some(0) => Some(format!("nothing loaded matches /{}", sanitize(p.filter.query()))),
+        Some(_) => None,
+        None if p.total == Some(0) => Some("this folder is empty".into()),
+        None => None,
+    };
+    if let Some(e) = &p.error {
+        message(
+            buf,
+            inner,
+            inner.height.saturating_sub(1),
+            &format!("! {} (^R retries)", sanitize(e)),
+            theme.error(),
+        );
+    }
+    if let Some(m) = empty {
+        return message(buf, inner, 1, &m, theme.dim());
+    }
+    let cols = item_cols(p.columns);
+    let w = widths(&cols, inner.width as usize);
+    let zone = state.zone;
+    let rows_area = if p.error.is_some() {
+        Rect {
+            height: inner.height.saturating_sub(1),
+            ..inner
+        }
+    } else {
+        inner
+    };
+    draw_rows(
+        buf,
+        rows_area,
+        Some(header_line(&cols, &w)),
+        len,
+        p.display_cursor(),
+        &p.view,
+        focused,
+        theme,
+        |i| match p.row(i) {
+            Row::Item(it) => {
+                let marked = p.is_marked(it);
+                let line = row_line(&item_cells(it, p.columns, &zone, marked), &cols, &w);
+                if marked {
+                    styled(line, theme.marked())
+                } else {
+                    Line::from(line)
+                }
+            }
+            Row::Pending => styled(format!("  {} loading…", spinner(state)), theme.dim()),
+        },
+    );
+}

@@ -1,0 +1,253 @@
+//! Text for the terminal: the one sanitising function for server strings, and fitting text to a
+//! display width (CJK and emoji take two columns).
+
+use std::borrow::Cow;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+/// True for characters that must never reach the terminal as they are: C0 controls (ESC, BEL, ...),
+/// DEL, C1 controls, bidirectional overrides and isolates, and the line/paragraph separators.
+fn is_unsafe(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// The one sanitising function: every string that comes from the server goes through it before it
+/// becomes a Span. Control characters and escape sequences become a visible escaped form (`\x1b`,
+/// `\n`, `\u{202e}`), so a crafted subject cannot move the cursor, set the title or reorder text.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_unsafe(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Sanitises a multi-line server string: line breaks split lines (CRLF too); everything else that is
+/// unsafe is escaped by [`sanitize`].
+pub fn sanitize_lines(s: &str) -> Vec<String> {
+    s.split('\n')
+        .map(|l| sanitize(l.strip_suffix('\r').unwrap_or(l)).into_owned())
+        .collect()
+}
+
+/// Display width, as the terminal (and ratatui) count it.
+pub fn width(s: &str) -> usize {
+    s.graphemes(true).map(grapheme_width).sum()
+}
+
+fn grapheme_width(g: &str) -> usize {
+    if g.len() == 1 {
+        // ASCII: controls are escaped before we get here; anything else is one column.
+        return 1;
+    }
+    g.width()
+}
+
+/// Cuts `s` to at most `w` columns, ending with `…` when cut. Never splits a grapheme.
+pub fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for g in s.graphemes(true) {
+        let gw = grapheme_width(g);
+        if used + gw > w - 1 {
+            break;
+        }
+        out.push_str(g);
+        used += gw;
+    }
+    out.push('…');
+    used += 1;
+    // A wide character that did not fit leaves a gap: pad so the result is exactly `w` wide.
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
+    out
+}
+
+/// Exactly `w` columns: truncated with `…` or padded with spaces on the right.
+pub fn fit(s: &str, w: usize) -> String {
+    let mut t = truncate(s, w);
+    let tw = width(&t);
+    t.extend(std::iter::repeat_n(' ', w.saturating_sub(tw)));
+    t
+}
+
+/// Exactly `w` columns, right-aligned.
+pub fn fit_right(s: &str, w: usize) -> String {
+    let t = truncate(s, w);
+    let tw = width(&t);
+    let mut out: String = std::iter::repeat_n(' ', w.saturating_sub(tw)).collect();
+    out.push_str(&t);
+    out
+}
+
+/// Sanitises a server string and fits it to `w` columns.
+pub fn srv(s: &str, w: usize) -> String {
+    fit(&sanitize(s), w)
+}
+
+/// Keeps the end of `s` within `w` columns (`…` in front when cut): for breadcrumbs and paths.
+pub fn truncate_left(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let gs: Vec<&str> = s.graphemes(true).collect();
+    let mut used = 1;
+    let mut start = gs.len();
+    while start > 0 {
+        let gw = grapheme_width(gs[start - 1]);
+        if used + gw > w {
+            break;
+        }
+        used += gw;
+        start -= 1;
+    }
+    let mut out = String::from("…");
+    for g in &gs[start..] {
+        out.push_str(g);
+    }
+    out
+}
+
+/// Wraps already-sanitised text to `w` columns, breaking at spaces and cutting words longer than a
+/// line. Always at least one line.
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut lw = 0;
+    for word in s.split(' ') {
+        let ww = width(word);
+        let sep = usize::from(!line.is_empty());
+        if lw + sep + ww <= w {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            lw += sep + ww;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            lw = 0;
+        }
+        if ww <= w {
+            line.push_str(word);
+            lw = ww;
+            continue;
+        }
+        // A word longer than the line: cut it by graphemes.
+        for g in word.graphemes(true) {
+            let gw = grapheme_width(g);
+            if lw + gw > w {
+                lines.push(std::mem::take(&mut line));
+                lw = 0;
+            }
+            line.push_str(g);
+            lw += gw;
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`.
+pub fn human_size(bytes: i64) -> String {
+    if bytes < 0 {
+        return format!("{bytes} B");
+    }
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}
+
+/// `1,000,000`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_escapes_controls_and_bidi() {
+        assert!(matches!(sanitize("plain ünïcode 日本"), Cow::Borrowed(_)));
+        assert_eq!(sanitize("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(sanitize("t\x07\x7f"), "t\\x07\\x7f");
+        assert_eq!(sanitize("x\u{9b}31m"), "x\\u{009b}31m");
+        assert_eq!(sanitize("\u{202e}gnp.exe"), "\\u{202e}gnp.exe");
+        assert_eq!(sanitize("\u{2066}a\u{2069}"), "\\u{2066}a\\u{2069}");
+        assert_eq!(sanitize("l1\nl2\tx\r"), "l1\\nl2\\tx\\r");
+        assert_eq!(sanitize_lines("a\r\nb\x1b"), vec!["a".to_string(), "b\\x1b".into()]);
+        // Nothing unsafe survives.
+        let evil: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        assert!(!sanitize(&evil).chars().any(is_unsafe));
+    }
+
+    #[test]
+    fn fitting_by_display_width() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(fit("日本語", 4), "日… ");
+        assert_eq!(width(&fit("日本語", 4)), 4);
+        assert_eq!(width(&fit("👩‍👩‍👧 family", 6)), 6);
+        assert_eq!(fit_right("7", 3), "  7");
+        assert_eq!(truncate_left("Sessions › Inbox", 8), "…› Inbox");
+        assert_eq!(fit("", 0), "");
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap("one two three", 7), vec!["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), vec![""]);
+        assert_eq!(wrap("日本語です", 4), vec!["日本", "語で", "す"]);
+    }
+
+    #[test]
+    fn sizes_and_counts() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024 + 300_000), "5.3 MiB");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(999), "999");
+    }
+}
