@@ -1,3 +1,110 @@
-fn main() {
-    eprintln!("vex: the CLI is being wired");
+//! `vex`: thin wiring of the CLI to the library.
+
+mod cli;
+
+use clap::Parser;
+use cli::{Cli, Command, ConnectArgs};
+use secrecy::SecretString;
+use std::process::ExitCode;
+use vex::api::tls::sha256;
+use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
+use vex::commands::{CmdError, EXIT_OTHER, EXIT_USAGE};
+use vex::config::{Config, Paths};
+use vex::connect::{ConnectSpec, TerminalPrompter};
+
+fn main() -> ExitCode {
+    vex::install_crypto_provider();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vex: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_OTHER);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("vex: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, CmdError> {
+    let paths = Paths::from_env();
+    match cli.command {
+        Some(Command::Sim(args)) => vex::sim::run(args).await.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string())),
+        Some(Command::Paths) => {
+            for (what, p) in paths.describe() {
+                println!("{what:<14} {}", p.display());
+            }
+            Ok(0)
+        }
+        Some(Command::Demo(d)) => demo(d, &cli.connect).await,
+        Some(Command::Script(cmd)) => {
+            let (client, spec) = connect(&cli.connect, &paths).await?;
+            let code = vex::commands::run(&client, cmd, &cli.output, spec.read_only).await;
+            let _ = client.logout().await;
+            code
+        }
+        None => {
+            let (client, spec) = connect(&cli.connect, &paths).await?;
+            let header = vex::app::HeaderInfo {
+                server: spec.server.clone(),
+                user: spec.user.clone(),
+                api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
+                read_only: spec.read_only,
+            };
+            let r = vex::runtime::run_tui(client.clone(), header).await;
+            let _ = client.logout().await;
+            r.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e))
+        }
+    }
+}
+
+async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSpec), CmdError> {
+    let usage = |m: String| CmdError::new(EXIT_USAGE, m);
+    let cfg_path = paths.config_file();
+    let cfg = Config::load(&cfg_path).map_err(|e| usage(e.to_string()))?;
+    let profile = cfg.profile(args.profile.as_deref(), &cfg_path).map_err(|e| usage(e.to_string()))?;
+    let flags = ConnectSpec {
+        server: args.server.clone().unwrap_or_default(),
+        user: args.user.clone().unwrap_or_default(),
+        api: args.api.parse().map_err(usage)?,
+        pin: args.pin.clone(),
+        ca_file: args.ca_file.clone(),
+        insecure: args.insecure,
+        read_only: args.read_only,
+        ..Default::default()
+    };
+    let spec = ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)?;
+    let client = vex::connect::connect(&spec, paths, &mut TerminalPrompter)
+        .await
+        .map_err(|m| CmdError::new(if m.contains("authentication") { vex::commands::EXIT_AUTH } else { vex::commands::EXIT_NETWORK }, m))?;
+    Ok((client, spec))
+}
+
+async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
+    let err = |m: String| CmdError::new(EXIT_OTHER, m);
+    let cfg = vex::sim::SimConfig { seed: d.seed, ..Default::default() };
+    let (user, password) = (cfg.user.clone(), SecretString::from(cfg.password.clone()));
+    let server = vex::sim::start(cfg).await.map_err(|e| err(format!("cannot start the emulator: {e}")))?;
+    let trust = match server.cert_der() {
+        Some(der) => Trust::Pin(sha256(der)),
+        None => Trust::System,
+    };
+    let version: VersionChoice = args.api.parse().map_err(|m: String| CmdError::new(EXIT_USAGE, m))?;
+    let client = Client::new(ClientConfig { version, trust, ..ClientConfig::new(server.base_url()) }).map_err(|e| err(e.to_string()))?;
+    client.login(&user, &password).await.map_err(|e| err(e.to_string()))?;
+    let header = vex::app::HeaderInfo {
+        server: format!("{} (demo)", server.base_url()),
+        user,
+        api_version: client.version().unwrap_or(ApiVersion::V8).to_string(),
+        read_only: args.read_only,
+    };
+    let r = vex::runtime::run_tui(client.clone(), header).await;
+    let _ = client.logout().await;
+    server.shutdown().await;
+    r.map(|()| 0).map_err(err)
 }
