@@ -63,8 +63,11 @@ impl AuditLog {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&self.path).map_err(|e| format!("audit log {}: {e}", self.path.display()))?;
-        f.write_all(line.as_bytes()).map_err(|e| format!("audit log {}: {e}", self.path.display()))
+        let mut f = opts
+            .open(&self.path)
+            .map_err(|e| format!("audit log {}: {e}", self.path.display()))?;
+        f.write_all(line.as_bytes())
+            .map_err(|e| format!("audit log {}: {e}", self.path.display()))
     }
 }
 
@@ -77,7 +80,9 @@ pub fn now_rfc3339() -> String {
 
 /// The local OS user.
 pub fn local_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 #[cfg(test)]
@@ -88,7 +93,12 @@ mod tests {
     fn appends_json_lines() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(dir.path().join("state/audit.jsonl"));
-        let rec = AuditRecord { action: "restore".into(), created: Some(3), outcome: "ok".into(), ..Default::default() };
+        let rec = AuditRecord {
+            action: "restore".into(),
+            created: Some(3),
+            outcome: "ok".into(),
+            ..Default::default()
+        };
         log.append(&rec).unwrap();
         log.append(&rec).unwrap();
         let text = std::fs::read_to_string(log.path()).unwrap();

@@ -31,7 +31,10 @@ pub struct CmdError {
 
 impl CmdError {
     pub fn new(code: u8, message: impl Into<String>) -> Self {
-        CmdError { code, message: message.into() }
+        CmdError {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -40,10 +43,15 @@ impl From<ApiError> for CmdError {
         let code = match &e {
             ApiError::Auth(_) => EXIT_AUTH,
             ApiError::Http { status: 404, .. } => EXIT_NOT_FOUND,
-            ApiError::Network(_) | ApiError::Timeout(_) | ApiError::Tls(_) | ApiError::OutcomeUnknown(_) => EXIT_NETWORK,
+            ApiError::Network(_) | ApiError::Timeout(_) | ApiError::Tls(_) | ApiError::OutcomeUnknown(_) => {
+                EXIT_NETWORK
+            }
             _ => EXIT_OTHER,
         };
-        CmdError { code, message: e.to_string() }
+        CmdError {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -232,7 +240,12 @@ pub enum ScriptCmd {
 }
 
 /// Writes a list: a table with these columns, or JSON.
-fn emit<T: Serialize>(fmt: Format, rows: &[T], cols: &[&str], cells: impl Fn(&T) -> Vec<String>) -> Result<(), CmdError> {
+fn emit<T: Serialize>(
+    fmt: Format,
+    rows: &[T],
+    cols: &[&str],
+    cells: impl Fn(&T) -> Vec<String>,
+) -> Result<(), CmdError> {
     let mut out = std::io::stdout().lock();
     let w = |e: std::io::Error| CmdError::new(EXIT_OTHER, format!("cannot write output: {e}"));
     match fmt {
@@ -247,7 +260,10 @@ fn emit<T: Serialize>(fmt: Format, rows: &[T], cols: &[&str], cells: impl Fn(&T)
             }
         }
         Format::Table => {
-            let data: Vec<Vec<String>> = rows.iter().map(|r| cells(r).into_iter().map(|c| clean(&c)).collect()).collect();
+            let data: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| cells(r).into_iter().map(|c| clean(&c)).collect())
+                .collect();
             let mut widths: Vec<usize> = cols.iter().map(|c| c.len()).collect();
             for row in &data {
                 for (i, c) in row.iter().enumerate() {
@@ -301,7 +317,9 @@ fn opt(s: &Option<String>) -> String {
 }
 
 fn date(d: &Option<ApiDate>) -> String {
-    d.as_ref().map(|d| d.display_in(time::UtcOffset::UTC)).unwrap_or_default()
+    d.as_ref()
+        .map(|d| d.display_in(time::UtcOffset::UTC))
+        .unwrap_or_default()
 }
 
 /// Runs one scripting command with a logged-in client.
@@ -311,25 +329,42 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
         ScriptCmd::Organizations => {
             let orgs = client.organizations().await?;
             emit(fmt, &orgs, &["ID", "NAME", "FIRST BACKUP", "LAST BACKUP"], |o| {
-                vec![opt(&o.id), opt(&o.name), date(&o.first_backup_time), date(&o.last_backup_time)]
+                vec![
+                    opt(&o.id),
+                    opt(&o.name),
+                    date(&o.first_backup_time),
+                    date(&o.last_backup_time),
+                ]
             })?;
         }
         ScriptCmd::Sessions { cmd } => match cmd.unwrap_or(SessionsCmd::List { limit: 100 }) {
             SessionsCmd::List { limit } => {
-                let page = client.restore_sessions(0, limit, Some((crate::api::SessionOrder::CreationTime, false))).await?;
-                emit(fmt, &page.results, &["ID", "STATE", "TYPE", "ORGANIZATION", "CREATED", "ENDED", "BY"], |s| {
-                    vec![
-                        s.id.clone(),
-                        s.state.to_string(),
-                        s.session_type.to_string(),
-                        opt(&s.organization),
-                        date(&s.creation_time),
-                        date(&s.end_time),
-                        opt(&s.initiated_by),
-                    ]
-                })?;
+                let page = client
+                    .restore_sessions(0, limit, Some((crate::api::SessionOrder::CreationTime, false)))
+                    .await?;
+                emit(
+                    fmt,
+                    &page.results,
+                    &["ID", "STATE", "TYPE", "ORGANIZATION", "CREATED", "ENDED", "BY"],
+                    |s| {
+                        vec![
+                            s.id.clone(),
+                            s.state.to_string(),
+                            s.session_type.to_string(),
+                            opt(&s.organization),
+                            date(&s.creation_time),
+                            date(&s.end_time),
+                            opt(&s.initiated_by),
+                        ]
+                    },
+                )?;
             }
-            SessionsCmd::New { org, at, show_deleted, all_versions } => {
+            SessionsCmd::New {
+                org,
+                at,
+                show_deleted,
+                all_versions,
+            } => {
                 refuse_if_read_only(read_only, "open a restore session")?;
                 let org = match org {
                     Some(o) => o,
@@ -372,7 +407,13 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
         ScriptCmd::Mailboxes { session } => {
             let all = crate::api::paging::collect_all(1000, |o, l| client.mailboxes(&session, o, l)).await?;
             emit(fmt, &all, &["ID", "NAME", "EMAIL", "KIND"], |m| {
-                let kind = if m.is_archive { "archive" } else if m.is_public { "public" } else { "" };
+                let kind = if m.is_archive {
+                    "archive"
+                } else if m.is_public {
+                    "public"
+                } else {
+                    ""
+                };
                 vec![m.id.clone(), opt(&m.name), opt(&m.email), kind.into()]
             })?;
         }
@@ -392,14 +433,33 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
                 ]
             })?;
         }
-        ScriptCmd::Items { at, folder, query, offset, limit } => {
+        ScriptCmd::Items {
+            at,
+            folder,
+            query,
+            offset,
+            limit,
+        } => {
             let page = match (&query, &folder) {
                 (Some(q), Some(f)) => {
                     client
-                        .search(&at.session, SearchScope::Folder { mailbox: &at.mailbox, folder: f }, q, offset, limit)
+                        .search(
+                            &at.session,
+                            SearchScope::Folder {
+                                mailbox: &at.mailbox,
+                                folder: f,
+                            },
+                            q,
+                            offset,
+                            limit,
+                        )
                         .await?
                 }
-                (Some(q), None) => client.search(&at.session, SearchScope::Mailbox(&at.mailbox), q, offset, limit).await?,
+                (Some(q), None) => {
+                    client
+                        .search(&at.session, SearchScope::Mailbox(&at.mailbox), q, offset, limit)
+                        .await?
+                }
                 (None, Some(f)) => client.items(&at.session, &at.mailbox, f, offset, limit).await?,
                 (None, None) => return Err(CmdError::new(EXIT_USAGE, "give --folder ID or --query TEXT")),
             };
@@ -438,9 +498,15 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
             })?;
         }
         ScriptCmd::DeviceCode { session } => {
-            let dc = client.restore_device_code(&session, &DeviceCodeRequest::default()).await?;
+            let dc = client
+                .restore_device_code(&session, &DeviceCodeRequest::default())
+                .await?;
             emit(fmt, std::slice::from_ref(&dc), &["CODE", "URL", "EXPIRES IN"], |d| {
-                vec![opt(&d.user_code), opt(&d.verification_url), d.expires_in.map(|e| format!("{e}s")).unwrap_or_default()]
+                vec![
+                    opt(&d.user_code),
+                    opt(&d.verification_url),
+                    d.expires_in.map(|e| format!("{e}s")).unwrap_or_default(),
+                ]
             })?;
         }
         ScriptCmd::Restore(args) => return restore(client, *args, fmt, read_only).await,
@@ -451,10 +517,15 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
                 None if items.is_empty() => return Err(CmdError::new(EXIT_USAGE, "give --items or --folder")),
                 None => (
                     RestoreScope::Items,
-                    ExportOptions { items: Some(items.into_iter().map(|id| ItemId { id }).collect()), ..Default::default() },
+                    ExportOptions {
+                        items: Some(items.into_iter().map(|id| ItemId { id }).collect()),
+                        ..Default::default()
+                    },
                 ),
             };
-            let n = client.export_pst(&at.session, &at.mailbox, &scope, &opts, &out, &|_| {}).await?;
+            let n = client
+                .export_pst(&at.session, &at.mailbox, &scope, &opts, &out, &|_| {})
+                .await?;
             if fmt == Format::Table {
                 println!("wrote {n} bytes to {}", out.display());
             } else {
@@ -466,7 +537,11 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
 }
 
 fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {
-    if read_only { Err(CmdError::new(EXIT_REFUSED, format!("read-only: refusing to {what}"))) } else { Ok(()) }
+    if read_only {
+        Err(CmdError::new(EXIT_REFUSED, format!("read-only: refusing to {what}")))
+    } else {
+        Ok(())
+    }
 }
 
 async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) -> Result<u8, CmdError> {
@@ -484,11 +559,15 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         let password = match std::env::var("VEX_RESTORE_PASSWORD") {
             Ok(p) if !p.is_empty() => SecretString::from(p),
             _ if a.dry_run => SecretString::from(String::new()),
-            _ => crate::secrets::prompt(&format!("Exchange password for {user}: ")).map_err(|e| CmdError::new(EXIT_USAGE, e))?,
+            _ => crate::secrets::prompt(&format!("Exchange password for {user}: "))
+                .map_err(|e| CmdError::new(EXIT_USAGE, e))?,
         };
         Credentials::Password { user, password }
     } else {
-        return Err(CmdError::new(EXIT_USAGE, "credentials: give --restore-user, --device-code, or --app-id with --cert and --impersonate"));
+        return Err(CmdError::new(
+            EXIT_USAGE,
+            "credentials: give --restore-user, --device-code, or --app-id with --cert and --impersonate",
+        ));
     };
     let scope = match &a.folder {
         Some(f) => RestoreScope::Folder(f.clone()),
@@ -521,21 +600,32 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         .filter(|(f, _)| !(a.dry_run && *f == crate::restore_plan::Field::Password))
         .collect();
     if !errs.is_empty() {
-        let msg = errs.iter().map(|(f, m)| format!("{f:?}: {m}")).collect::<Vec<_>>().join("; ");
+        let msg = errs
+            .iter()
+            .map(|(f, m)| format!("{f:?}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ");
         return Err(CmdError::new(EXIT_USAGE, msg));
     }
     if a.dry_run {
         let mut req = serde_json::to_value(plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?)
             .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
         if let serde_json::Value::Object(m) = &mut req {
-            for k in ["userPassword", "applicationCertificate", "applicationCertificatePassword"] {
+            for k in [
+                "userPassword",
+                "applicationCertificate",
+                "applicationCertificatePassword",
+            ] {
                 if m.contains_key(k) {
                     m.insert(k.into(), serde_json::Value::String("[REDACTED]".into()));
                 }
             }
         }
         println!("{}", plan.summary());
-        println!("{}", serde_json::to_string_pretty(&req).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&req).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?
+        );
         return Ok(EXIT_OK);
     }
     if !a.yes {
@@ -548,16 +638,27 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         }
     }
     let req = plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
-    let outcome = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}).await?;
-    emit(fmt, std::slice::from_ref(&outcome), &["CREATED", "MERGED", "SKIPPED", "FAILED", "WARNINGS", "EXCEPTIONS"], |o| {
-        vec![
-            o.created.to_string(),
-            o.merged.to_string(),
-            o.skipped.to_string(),
-            o.failed.to_string(),
-            o.warnings.join(" | "),
-            o.exceptions.join(" | "),
-        ]
-    })?;
-    Ok(if outcome.failed > 0 || outcome.cannot_continue_error.is_some() { EXIT_PARTIAL } else { EXIT_OK })
+    let outcome = client
+        .restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {})
+        .await?;
+    emit(
+        fmt,
+        std::slice::from_ref(&outcome),
+        &["CREATED", "MERGED", "SKIPPED", "FAILED", "WARNINGS", "EXCEPTIONS"],
+        |o| {
+            vec![
+                o.created.to_string(),
+                o.merged.to_string(),
+                o.skipped.to_string(),
+                o.failed.to_string(),
+                o.warnings.join(" | "),
+                o.exceptions.join(" | "),
+            ]
+        },
+    )?;
+    Ok(if outcome.failed > 0 || outcome.cannot_continue_error.is_some() {
+        EXIT_PARTIAL
+    } else {
+        EXIT_OK
+    })
 }

@@ -29,8 +29,12 @@ impl ConnectSpec {
     /// Flags win over the profile.
     pub fn merge(flags: ConnectSpec, profile: Option<&Profile>) -> Result<ConnectSpec, String> {
         let p = profile.cloned().unwrap_or_default();
-        let server = non_empty(flags.server).or(p.server).ok_or("no server: give --server URL or a profile")?;
-        let user = non_empty(flags.user).or(p.user).ok_or("no user: give --user NAME or a profile")?;
+        let server = non_empty(flags.server)
+            .or(p.server)
+            .ok_or("no server: give --server URL or a profile")?;
+        let user = non_empty(flags.user)
+            .or(p.user)
+            .ok_or("no user: give --user NAME or a profile")?;
         let api = match (flags.api, p.api) {
             (VersionChoice::Auto, Some(a)) => a.parse()?,
             (a, _) => a,
@@ -111,8 +115,11 @@ pub async fn resolve_trust(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn P
             TrustDecision::Unknown => Ok(Trust::Pin(stored)),
         };
     }
-    let probe = Client::new(ClientConfig { trust: Trust::System, ..ClientConfig::new(spec.server.clone()) })
-        .map_err(|e| e.to_string())?;
+    let probe = Client::new(ClientConfig {
+        trust: Trust::System,
+        ..ClientConfig::new(spec.server.clone())
+    })
+    .map_err(|e| e.to_string())?;
     match probe.detect_version().await {
         Ok(_) => return Ok(Trust::System),
         Err(ApiError::Tls(_)) => {}
@@ -148,9 +155,14 @@ pub fn resolve_password(spec: &ConnectSpec, prompt: &mut dyn Prompter) -> Result
 /// from the prompt.
 pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, String> {
     let trust = resolve_trust(spec, paths, prompt).await?;
-    let client = Client::new(ClientConfig { version: spec.api, trust, ..ClientConfig::new(spec.server.clone()) })
-        .map_err(|e| e.to_string())?;
-    let from_prompt = crate::secrets::from_env().is_none() && spec.password_command.is_none() && spec.profile_password.is_none();
+    let client = Client::new(ClientConfig {
+        version: spec.api,
+        trust,
+        ..ClientConfig::new(spec.server.clone())
+    })
+    .map_err(|e| e.to_string())?;
+    let from_prompt =
+        crate::secrets::from_env().is_none() && spec.password_command.is_none() && spec.profile_password.is_none();
     let mut tries = 0;
     loop {
         let password = resolve_password(spec, prompt)?;

@@ -34,7 +34,10 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<u8, CmdError> {
     let paths = Paths::from_env();
     match cli.command {
-        Some(Command::Sim(args)) => vex::sim::run(args).await.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string())),
+        Some(Command::Sim(args)) => vex::sim::run(args)
+            .await
+            .map(|()| 0)
+            .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string())),
         Some(Command::Paths) => {
             for (what, p) in paths.describe() {
                 println!("{what:<14} {}", p.display());
@@ -67,7 +70,9 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
     let usage = |m: String| CmdError::new(EXIT_USAGE, m);
     let cfg_path = paths.config_file();
     let cfg = Config::load(&cfg_path).map_err(|e| usage(e.to_string()))?;
-    let profile = cfg.profile(args.profile.as_deref(), &cfg_path).map_err(|e| usage(e.to_string()))?;
+    let profile = cfg
+        .profile(args.profile.as_deref(), &cfg_path)
+        .map_err(|e| usage(e.to_string()))?;
     let flags = ConnectSpec {
         server: args.server.clone().unwrap_or_default(),
         user: args.user.clone().unwrap_or_default(),
@@ -81,21 +86,40 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
     let spec = ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)?;
     let client = vex::connect::connect(&spec, paths, &mut TerminalPrompter)
         .await
-        .map_err(|m| CmdError::new(if m.contains("authentication") { vex::commands::EXIT_AUTH } else { vex::commands::EXIT_NETWORK }, m))?;
+        .map_err(|m| {
+            CmdError::new(
+                if m.contains("authentication") {
+                    vex::commands::EXIT_AUTH
+                } else {
+                    vex::commands::EXIT_NETWORK
+                },
+                m,
+            )
+        })?;
     Ok((client, spec))
 }
 
 async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
     let err = |m: String| CmdError::new(EXIT_OTHER, m);
-    let cfg = vex::sim::SimConfig { seed: d.seed, ..Default::default() };
+    let cfg = vex::sim::SimConfig {
+        seed: d.seed,
+        ..Default::default()
+    };
     let (user, password) = (cfg.user.clone(), SecretString::from(cfg.password.clone()));
-    let server = vex::sim::start(cfg).await.map_err(|e| err(format!("cannot start the emulator: {e}")))?;
+    let server = vex::sim::start(cfg)
+        .await
+        .map_err(|e| err(format!("cannot start the emulator: {e}")))?;
     let trust = match server.cert_der() {
         Some(der) => Trust::Pin(sha256(der)),
         None => Trust::System,
     };
     let version: VersionChoice = args.api.parse().map_err(|m: String| CmdError::new(EXIT_USAGE, m))?;
-    let client = Client::new(ClientConfig { version, trust, ..ClientConfig::new(server.base_url()) }).map_err(|e| err(e.to_string()))?;
+    let client = Client::new(ClientConfig {
+        version,
+        trust,
+        ..ClientConfig::new(server.base_url())
+    })
+    .map_err(|e| err(e.to_string()))?;
     client.login(&user, &password).await.map_err(|e| err(e.to_string()))?;
     let header = vex::app::HeaderInfo {
         server: format!("{} (demo)", server.base_url()),

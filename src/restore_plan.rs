@@ -11,9 +11,14 @@ use std::path::PathBuf;
 /// The three credential sets the API accepts.
 #[derive(Clone, Debug)]
 pub enum Credentials {
-    Password { user: String, password: SecretString },
+    Password {
+        user: String,
+        password: SecretString,
+    },
     /// A code obtained from `restoreDeviceCode` and confirmed at the verification URL.
-    DeviceCode { user_code: String },
+    DeviceCode {
+        user_code: String,
+    },
     Application {
         application_id: String,
         certificate_file: PathBuf,
@@ -42,9 +47,21 @@ impl RestoreFlags {
             ("deletedItems", "deleted items", self.deleted_items),
             ("markRestoredAsUnread", "mark unread", self.mark_restored_as_unread),
             ("excludeDrafts", "without Drafts", self.exclude_drafts),
-            ("excludeDeletedItems", "without Deleted Items", self.exclude_deleted_items),
-            ("excludeInPlaceHoldItems", "without In-Place Hold items", self.exclude_in_place_hold_items),
-            ("excludeLitigationHoldItems", "without Litigation Hold items", self.exclude_litigation_hold_items),
+            (
+                "excludeDeletedItems",
+                "without Deleted Items",
+                self.exclude_deleted_items,
+            ),
+            (
+                "excludeInPlaceHoldItems",
+                "without In-Place Hold items",
+                self.exclude_in_place_hold_items,
+            ),
+            (
+                "excludeLitigationHoldItems",
+                "without Litigation Hold items",
+                self.exclude_litigation_hold_items,
+            ),
         ]
     }
 
@@ -92,7 +109,9 @@ pub struct RestorePlan {
 /// A plausible email address: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_email(s: &str) -> bool {
     let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
@@ -106,7 +125,10 @@ pub fn is_guid(s: &str) -> bool {
     let s = s.trim().trim_start_matches('{').trim_end_matches('}');
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Reads a PKCS#12 (PFX) file, checks it is one (a DER SEQUENCE whose length matches, version 3), and
@@ -125,7 +147,11 @@ fn check_pfx(b: &[u8]) -> Result<(), String> {
     }
     let (len, hdr) = der_len(&b[1..]).ok_or("bad DER length")?;
     if 1 + hdr + len != b.len() {
-        return Err(format!("the DER length ({}) does not match the file size ({})", 1 + hdr + len, b.len()));
+        return Err(format!(
+            "the DER length ({}) does not match the file size ({})",
+            1 + hdr + len,
+            b.len()
+        ));
     }
     let body = &b[1 + hdr..];
     if body.len() < 3 || body[0] != 0x02 || body[1] != 0x01 || body[2] != 0x03 {
@@ -157,7 +183,10 @@ impl RestorePlan {
         if self.target_mailbox.trim().is_empty() {
             errs.push((Field::TargetMailbox, "the target mailbox is required".into()));
         } else if !is_email(&self.target_mailbox) {
-            errs.push((Field::TargetMailbox, format!("{:?} is not an email address", self.target_mailbox.trim())));
+            errs.push((
+                Field::TargetMailbox,
+                format!("{:?} is not an email address", self.target_mailbox.trim()),
+            ));
         }
         if self.target_folder.chars().any(|c| c.is_control()) {
             errs.push((Field::TargetFolder, "the folder name has control characters".into()));
@@ -179,9 +208,17 @@ impl RestorePlan {
                     errs.push((Field::DeviceCode, "request a device code first".into()));
                 }
             }
-            Credentials::Application { application_id, certificate_file, impersonation_account, .. } => {
+            Credentials::Application {
+                application_id,
+                certificate_file,
+                impersonation_account,
+                ..
+            } => {
                 if !is_guid(application_id) {
-                    errs.push((Field::ApplicationId, "the application id is a GUID (xxxxxxxx-xxxx-...)".into()));
+                    errs.push((
+                        Field::ApplicationId,
+                        "the application id is a GUID (xxxxxxxx-xxxx-...)".into(),
+                    ));
                 }
                 if certificate_file.as_os_str().is_empty() {
                     errs.push((Field::CertificateFile, "the certificate file (.pfx) is required".into()));
@@ -219,7 +256,11 @@ impl RestorePlan {
         } else {
             self.target_folder.trim().to_string()
         };
-        let mut s = format!("Restore {} from {from} to {}/{folder}", self.what(), self.target_mailbox.trim());
+        let mut s = format!(
+            "Restore {} from {from} to {}/{folder}",
+            self.what(),
+            self.target_mailbox.trim()
+        );
         for (_, phrase, on) in self.flags.list() {
             if on {
                 s.push_str(", ");
@@ -239,16 +280,23 @@ impl RestorePlan {
 
     /// The API body. Reads the certificate file (application mode).
     pub fn to_request(&self) -> Result<RestoreToRequest, String> {
-        let opt = |s: &str| if s.trim().is_empty() { None } else { Some(s.trim().to_string()) };
+        let opt = |s: &str| {
+            if s.trim().is_empty() {
+                None
+            } else {
+                Some(s.trim().to_string())
+            }
+        };
         let credentials = match &self.credentials {
             Credentials::Password { user, password } => RestoreCredentials {
                 user_name: opt(user),
                 user_password: Some(password.clone()),
                 ..Default::default()
             },
-            Credentials::DeviceCode { user_code } => {
-                RestoreCredentials { user_code: opt(user_code), ..Default::default() }
-            }
+            Credentials::DeviceCode { user_code } => RestoreCredentials {
+                user_code: opt(user_code),
+                ..Default::default()
+            },
             Credentials::Application {
                 application_id,
                 certificate_file,
@@ -300,14 +348,24 @@ mod tests {
             cas_server: String::new(),
             office_region: None,
             office_organization_name: String::new(),
-            credentials: Credentials::Password { user: "admin".into(), password: SecretString::from("pw") },
-            flags: RestoreFlags { changed_items: true, mark_restored_as_unread: true, ..Default::default() },
+            credentials: Credentials::Password {
+                user: "admin".into(),
+                password: SecretString::from("pw"),
+            },
+            flags: RestoreFlags {
+                changed_items: true,
+                mark_restored_as_unread: true,
+                ..Default::default()
+            },
         }
     }
 
     #[test]
     fn summary_states_what_will_happen() {
-        assert_eq!(plan().summary(), "Restore 3 items from A (Inbox) to b@example.com/Folder1, all versions, mark unread");
+        assert_eq!(
+            plan().summary(),
+            "Restore 3 items from A (Inbox) to b@example.com/Folder1, all versions, mark unread"
+        );
         assert!(plan().validate().is_empty());
         let r = plan().to_request().unwrap();
         assert_eq!(r.items.as_ref().map(Vec::len), Some(3));
@@ -319,7 +377,10 @@ mod tests {
     fn validation_names_fields() {
         let mut p = plan();
         p.target_mailbox = "not an email".into();
-        p.credentials = Credentials::Password { user: "".into(), password: SecretString::from("") };
+        p.credentials = Credentials::Password {
+            user: "".into(),
+            password: SecretString::from(""),
+        };
         let fields: Vec<Field> = p.validate().into_iter().map(|e| e.0).collect();
         assert_eq!(fields, vec![Field::TargetMailbox, Field::User, Field::Password]);
         for bad in ["a@b", "@b.com", "a b@c.com", "a@@b.com", "a@b.com."] {
@@ -352,7 +413,10 @@ mod tests {
         }
         assert!(p.validate().is_empty());
         let r = p.to_request().unwrap();
-        assert_eq!(r.credentials.application_certificate.unwrap().expose_secret(), "MAUCAQMwAA==");
+        assert_eq!(
+            r.credentials.application_certificate.unwrap().expose_secret(),
+            "MAUCAQMwAA=="
+        );
         let missing = dir.path().join("nope.pfx");
         assert!(read_pfx(&missing).unwrap_err().contains("cannot read"));
     }

@@ -9,7 +9,11 @@ use zeroize::Zeroize;
 /// `VEX_PASSWORD`, when set and non-empty.
 pub fn from_env() -> Option<SecretString> {
     let v = std::env::var("VEX_PASSWORD").ok()?;
-    if v.is_empty() { None } else { Some(SecretString::from(v)) }
+    if v.is_empty() {
+        None
+    } else {
+        Some(SecretString::from(v))
+    }
 }
 
 /// Runs `command` with `sh -c` and takes the first line of its output. The output is never logged and

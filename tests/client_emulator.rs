@@ -12,7 +12,12 @@ const VERSIONS: [ApiVersion; 3] = [ApiVersion::V6, ApiVersion::V7, ApiVersion::V
 
 async fn sim(tls: bool, ttl: Duration) -> (SimServer, SimConfig) {
     vex::install_crypto_provider();
-    let cfg = SimConfig { tls, token_ttl: ttl, v8_restore_duration: Duration::from_millis(150), ..Default::default() };
+    let cfg = SimConfig {
+        tls,
+        token_ttl: ttl,
+        v8_restore_duration: Duration::from_millis(150),
+        ..Default::default()
+    };
     let server = vex::sim::start(cfg.clone()).await.expect("emulator starts");
     (server, cfg)
 }
@@ -25,13 +30,19 @@ fn pinned(server: &SimServer) -> Trust {
 }
 
 fn client_for(server: &SimServer, v: VersionChoice, trust: Trust) -> Client {
-    let cfg = ClientConfig { version: v, trust, ..ClientConfig::new(server.base_url()) };
+    let cfg = ClientConfig {
+        version: v,
+        trust,
+        ..ClientConfig::new(server.base_url())
+    };
     Client::new(cfg).expect("client builds")
 }
 
 async fn logged_in(server: &SimServer, cfg: &SimConfig, v: ApiVersion) -> Client {
     let c = client_for(server, VersionChoice::Fixed(v), pinned(server));
-    c.login(&cfg.user, &SecretString::from(cfg.password.clone())).await.expect("login");
+    c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
+        .await
+        .expect("login");
     c
 }
 
@@ -53,7 +64,9 @@ async fn session(c: &Client) -> RestoreSession {
 }
 
 async fn all_mailboxes(c: &Client, sid: &str) -> Vec<Mailbox> {
-    vex::api::paging::collect_all(20, |o, l| c.mailboxes(sid, o, l)).await.expect("mailboxes")
+    vex::api::paging::collect_all(20, |o, l| c.mailboxes(sid, o, l))
+        .await
+        .expect("mailboxes")
 }
 
 async fn folder_named(c: &Client, sid: &str, mid: &str, name: &str) -> Folder {
@@ -80,8 +93,14 @@ async fn browse_everything_over_pinned_https_for_each_version() {
 
         // Existing sessions: Working and Stopped ones.
         let page = c.restore_sessions(0, 100, None).await.expect("sessions");
-        assert!(page.results.iter().any(|s| s.state == SessionState::Working), "{v}: a Working session");
-        assert!(page.results.iter().any(|s| s.state == SessionState::Stopped), "{v}: a Stopped session");
+        assert!(
+            page.results.iter().any(|s| s.state == SessionState::Working),
+            "{v}: a Working session"
+        );
+        assert!(
+            page.results.iter().any(|s| s.state == SessionState::Stopped),
+            "{v}: a Stopped session"
+        );
 
         let s = session(&c).await;
         let mbs = all_mailboxes(&c, &s.id).await;
@@ -103,17 +122,42 @@ async fn browse_everything_over_pinned_https_for_each_version() {
         // Folder tree: the standard folders at the root, children under Inbox.
         let mb = &mbs[0].id;
         let roots = c.all_folders(&s.id, mb, FolderParent::Root).await.expect("roots");
-        for name in ["Inbox", "Sent Items", "Drafts", "Deleted Items", "Junk Email", "Outbox", "Calendar", "Contacts", "Tasks", "Journal", "Notes"] {
-            assert!(roots.iter().any(|f| f.name.as_deref() == Some(name)), "{v}: root folder {name}");
+        for name in [
+            "Inbox",
+            "Sent Items",
+            "Drafts",
+            "Deleted Items",
+            "Junk Email",
+            "Outbox",
+            "Calendar",
+            "Contacts",
+            "Tasks",
+            "Journal",
+            "Notes",
+        ] {
+            assert!(
+                roots.iter().any(|f| f.name.as_deref() == Some(name)),
+                "{v}: root folder {name}"
+            );
         }
-        let inbox = roots.iter().find(|f| f.name.as_deref() == Some("Inbox")).expect("inbox");
+        let inbox = roots
+            .iter()
+            .find(|f| f.name.as_deref() == Some("Inbox"))
+            .expect("inbox");
         assert!(inbox.id.contains(['/', '+', '=']) || !inbox.id.is_empty());
-        let children = c.all_folders(&s.id, mb, FolderParent::Folder(&inbox.id)).await.expect("children");
+        let children = c
+            .all_folders(&s.id, mb, FolderParent::Folder(&inbox.id))
+            .await
+            .expect("children");
         assert!(!children.is_empty(), "{v}: Inbox has nested folders");
         let again = c.folder(&s.id, mb, &inbox.id).await.expect("one folder");
         assert_eq!(again.name.as_deref(), Some("Inbox"));
         if v == ApiVersion::V8 {
-            assert_eq!(again.mailbox_id.as_deref(), Some(mb.as_str()), "v8 folders carry mailboxId");
+            assert_eq!(
+                again.mailbox_id.as_deref(),
+                Some(mb.as_str()),
+                "v8 folders carry mailboxId"
+            );
         } else {
             assert_eq!(again.mailbox_id, None, "{v}: no mailboxId before v8");
         }
@@ -126,7 +170,10 @@ async fn browse_everything_over_pinned_https_for_each_version() {
         });
         let m = m.unwrap_or_else(|| panic!("{v}: messages in Inbox"));
         assert!(m.from.is_some() && m.to.is_some() && m.subject.is_some() && m.received.is_some());
-        assert!(msgs.iter().any(|i| !i.attachments().is_empty()), "{v}: some messages have attachments");
+        assert!(
+            msgs.iter().any(|i| !i.attachments().is_empty()),
+            "{v}: some messages have attachments"
+        );
 
         let cal = folder_named(&c, &s.id, mb, "Calendar").await;
         assert_eq!(cal.folder_type, Some(FolderType::Appointment));
@@ -140,25 +187,44 @@ async fn browse_everything_over_pinned_https_for_each_version() {
             .unwrap_or_else(|| panic!("{v}: appointments"));
         assert!(a.organizer.is_some() && a.attendees.is_some() && a.location.is_some() && a.start_time.is_some());
         assert!(
-            appts.iter().any(|i| matches!(&i.data, ItemData::Appointment(a) if a.recurring == Some(true))),
+            appts
+                .iter()
+                .any(|i| matches!(&i.data, ItemData::Appointment(a) if a.recurring == Some(true))),
             "{v}: a recurring appointment"
         );
 
         let contacts = first_items(&c, &s.id, mb, &folder_named(&c, &s.id, mb, "Contacts").await.id).await;
-        assert!(contacts.iter().any(|i| matches!(&i.data, ItemData::Contact(c) if c.email.is_some() && c.full_name.is_some())));
-        assert!(contacts.iter().any(|i| i.kind() == ItemKind::ContactGroup), "{v}: a distribution list");
+        assert!(
+            contacts
+                .iter()
+                .any(|i| matches!(&i.data, ItemData::Contact(c) if c.email.is_some() && c.full_name.is_some()))
+        );
+        assert!(
+            contacts.iter().any(|i| i.kind() == ItemKind::ContactGroup),
+            "{v}: a distribution list"
+        );
 
         let tasks = first_items(&c, &s.id, mb, &folder_named(&c, &s.id, mb, "Tasks").await.id).await;
         for st in TaskStatus::ALL {
             assert!(
-                tasks.iter().any(|i| matches!(&i.data, ItemData::Task(t) if t.status.as_ref() == Some(st))),
+                tasks
+                    .iter()
+                    .any(|i| matches!(&i.data, ItemData::Task(t) if t.status.as_ref() == Some(st))),
                 "{v}: a task {st}"
             );
         }
         let journal = first_items(&c, &s.id, mb, &folder_named(&c, &s.id, mb, "Journal").await.id).await;
-        assert!(journal.iter().any(|i| matches!(&i.data, ItemData::Journal(j) if j.entry_type.is_some() && j.start_time.is_some())));
+        assert!(
+            journal
+                .iter()
+                .any(|i| matches!(&i.data, ItemData::Journal(j) if j.entry_type.is_some() && j.start_time.is_some()))
+        );
         let notes = first_items(&c, &s.id, mb, &folder_named(&c, &s.id, mb, "Notes").await.id).await;
-        assert!(notes.iter().any(|i| matches!(&i.data, ItemData::StickyNote(n) if n.subject.is_some() && n.date.is_some())));
+        assert!(
+            notes
+                .iter()
+                .any(|i| matches!(&i.data, ItemData::StickyNote(n) if n.subject.is_some() && n.date.is_some()))
+        );
 
         // One item by id (ids carry '/', '+', '=': percent-encoded as one segment).
         let first = &msgs[0];
@@ -174,7 +240,11 @@ async fn browse_everything_over_pinned_https_for_each_version() {
         let _ = c.all_session_events(&s.id).await.expect("events");
         c.stop_session(&s.id).await.expect("stop");
         let after = c.restore_sessions(0, 1000, None).await.expect("sessions");
-        let stopped = after.results.iter().find(|x| x.id == s.id).expect("the session is listed");
+        let stopped = after
+            .results
+            .iter()
+            .find(|x| x.id == s.id)
+            .expect("the session is listed");
         assert_eq!(stopped.state, SessionState::Stopped, "{v}: stopped");
         assert!(stopped.end_time.is_some(), "{v}: endTime set on stop");
         c.logout().await.expect("logout");
@@ -190,8 +260,14 @@ async fn every_item_class_is_served_somewhere() {
     let mbs = all_mailboxes(&c, &s.id).await;
     let mut seen = std::collections::HashSet::new();
     for mb in mbs.iter().take(6) {
-        let folders = c.all_folders(&s.id, &mb.id, FolderParent::All).await.expect("all folders");
-        for f in folders.iter().filter(|f| !f.name.as_deref().unwrap_or("").contains("1M")) {
+        let folders = c
+            .all_folders(&s.id, &mb.id, FolderParent::All)
+            .await
+            .expect("all folders");
+        for f in folders
+            .iter()
+            .filter(|f| !f.name.as_deref().unwrap_or("").contains("1M"))
+        {
             for i in c.items(&s.id, &mb.id, &f.id, 0, 300).await.expect("items").results {
                 seen.insert(i.kind());
             }
@@ -219,7 +295,9 @@ async fn plain_http_and_auto_version_detection() {
     assert!(server.base_url().starts_with("http://"));
     let c = client_for(&server, VersionChoice::Auto, Trust::System);
     assert_eq!(c.detect_version().await.expect("probe"), ApiVersion::V8);
-    c.login(&cfg.user, &SecretString::from(cfg.password.clone())).await.expect("login");
+    c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
+        .await
+        .expect("login");
     assert_eq!(c.version(), Some(ApiVersion::V8), "auto picks the newest served");
     assert!(!c.organizations().await.expect("orgs").is_empty());
     server.shutdown().await;
@@ -230,7 +308,10 @@ async fn wrong_password_is_an_auth_error_with_the_server_message() {
     let (server, cfg) = sim(true, Duration::from_secs(3600)).await;
     for v in VERSIONS {
         let c = client_for(&server, VersionChoice::Fixed(v), pinned(&server));
-        let e = c.login(&cfg.user, &SecretString::from("not-the-password")).await.unwrap_err();
+        let e = c
+            .login(&cfg.user, &SecretString::from("not-the-password"))
+            .await
+            .unwrap_err();
         match &e {
             ApiError::Auth(msg) => {
                 assert!(!msg.is_empty());
@@ -272,7 +353,9 @@ async fn tokens_refresh_after_expiry_and_a_revoked_refresh_token_needs_login() {
         // Across several lifetimes, browsing keeps working (refresh ahead of expiry).
         for _ in 0..3 {
             tokio::time::sleep(Duration::from_millis(1100)).await;
-            c.mailboxes(&s.id, 0, 5).await.expect("browsing continues across refreshes");
+            c.mailboxes(&s.id, 0, 5)
+                .await
+                .expect("browsing continues across refreshes");
         }
         // The server forgets the access token: the 401 triggers one refresh and the request succeeds.
         server.store().expire_access_tokens();
@@ -283,7 +366,9 @@ async fn tokens_refresh_after_expiry_and_a_revoked_refresh_token_needs_login() {
         let e = c.mailboxes(&s.id, 0, 5).await.unwrap_err();
         assert!(matches!(e, ApiError::Auth(_)), "{v}: {e:?}");
         // Logging in again restores access.
-        c.login(&cfg.user, &SecretString::from(cfg.password.clone())).await.expect("login again");
+        c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
+            .await
+            .expect("login again");
         c.mailboxes(&s.id, 0, 5).await.expect("browsing after login");
     }
     server.shutdown().await;
@@ -324,7 +409,11 @@ async fn paging_over_a_folder_of_2600_items() {
         .expect("paging");
         assert_eq!(total as usize, ids.len(), "{v}: no duplicates across pages");
         assert!(total >= 2500, "{v}: {total} items");
-        assert_eq!(pages, total.div_ceil(700) as usize + usize::from(total % 700 == 0), "{v}: pages");
+        assert_eq!(
+            pages,
+            total.div_ceil(700) as usize + usize::from(total % 700 == 0),
+            "{v}: pages"
+        );
         assert_eq!(c.count_items(&s.id, &mb, &inbox).await.expect("count"), total);
     }
     server.shutdown().await;
@@ -355,7 +444,10 @@ async fn jumping_to_the_last_page_of_the_million_item_folder() {
         assert_eq!(last.results.len(), 50, "{v}: a full last page");
         let beyond = c.items(&s.id, &mb, &folder, n, 50).await.expect("past the end");
         assert!(beyond.results.is_empty(), "{v}: nothing past the end");
-        assert!(started.elapsed() < Duration::from_secs(10), "{v}: no listing of a million rows");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{v}: no listing of a million rows"
+        );
     }
     server.shutdown().await;
 }
@@ -392,32 +484,92 @@ async fn restore_to_another_mailbox_counts_for_each_version() {
         let target = mbs[3].email.clone().expect("target email");
         let folder = format!("Restored {v}");
         let inbox = folder_named(&c, &s.id, &src.id, "Inbox").await;
-        let ids: Vec<String> = c.items(&s.id, &src.id, &inbox.id, 0, 12).await.expect("items").results.into_iter().map(|i| i.id).collect();
+        let ids: Vec<String> = c
+            .items(&s.id, &src.id, &inbox.id, 0, 12)
+            .await
+            .expect("items")
+            .results
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         let three = ids[..3].to_vec();
 
         // Fresh: created.
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &restore_req(&target, &folder, &three, false), &no_progress).await.expect("restore");
-        assert_eq!((o.created, o.merged, o.skipped, o.failed), (3, 0, 0, 0), "{v}: fresh restore {o:?}");
+        let o = c
+            .restore_to(
+                &s.id,
+                &src.id,
+                &RestoreScope::Items,
+                &restore_req(&target, &folder, &three, false),
+                &no_progress,
+            )
+            .await
+            .expect("restore");
+        assert_eq!(
+            (o.created, o.merged, o.skipped, o.failed),
+            (3, 0, 0, 0),
+            "{v}: fresh restore {o:?}"
+        );
         if v == ApiVersion::V8 {
             assert!(o.session_id.is_some(), "v8 reports the restore's session");
         }
         // Repeat: skipped.
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &restore_req(&target, &folder, &three, false), &no_progress).await.expect("repeat");
+        let o = c
+            .restore_to(
+                &s.id,
+                &src.id,
+                &RestoreScope::Items,
+                &restore_req(&target, &folder, &three, false),
+                &no_progress,
+            )
+            .await
+            .expect("repeat");
         assert_eq!((o.created, o.skipped, o.failed), (0, 3, 0), "{v}: repeat {o:?}");
         // Changed items: every multi-version item merges, the rest are skipped.
         let all12 = ids.clone();
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &restore_req(&target, &folder, &all12, true), &no_progress).await.expect("changed");
-        assert_eq!(o.created + o.merged + o.skipped + o.failed, 12, "{v}: every item accounted {o:?}");
+        let o = c
+            .restore_to(
+                &s.id,
+                &src.id,
+                &RestoreScope::Items,
+                &restore_req(&target, &folder, &all12, true),
+                &no_progress,
+            )
+            .await
+            .expect("changed");
+        assert_eq!(
+            o.created + o.merged + o.skipped + o.failed,
+            12,
+            "{v}: every item accounted {o:?}"
+        );
         assert!(o.merged >= 1, "{v}: a newer version merges {o:?}");
         assert_eq!(o.created, 9, "{v}: the 9 not restored before are created {o:?}");
         // Unknown id: failed, with its exception.
         let bad = vec!["AAAA/unknown+item=".to_string()];
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &restore_req(&target, &folder, &bad, false), &no_progress).await.expect("unknown id");
+        let o = c
+            .restore_to(
+                &s.id,
+                &src.id,
+                &RestoreScope::Items,
+                &restore_req(&target, &folder, &bad, false),
+                &no_progress,
+            )
+            .await
+            .expect("unknown id");
         assert_eq!(o.failed, 1, "{v}: {o:?}");
-        assert!(o.exceptions.iter().any(|e| e.contains("AAAA/unknown+item=")), "{v}: exception names the id {o:?}");
+        assert!(
+            o.exceptions.iter().any(|e| e.contains("AAAA/unknown+item=")),
+            "{v}: exception names the id {o:?}"
+        );
         // Unknown target mailbox: a clear error status.
         let e = c
-            .restore_to(&s.id, &src.id, &RestoreScope::Items, &restore_req("nobody@nowhere.invalid", &folder, &three, false), &no_progress)
+            .restore_to(
+                &s.id,
+                &src.id,
+                &RestoreScope::Items,
+                &restore_req("nobody@nowhere.invalid", &folder, &three, false),
+                &no_progress,
+            )
             .await
             .unwrap_err();
         match e {
@@ -430,10 +582,18 @@ async fn restore_to_another_mailbox_counts_for_each_version() {
         // Missing credentials: a clear error status.
         let mut r = restore_req(&target, &folder, &three, false);
         r.credentials = RestoreCredentials::default();
-        let e = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.unwrap_err();
+        let e = c
+            .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .unwrap_err();
         assert!(matches!(e, ApiError::Http { status: 400, .. }), "{v}: {e:?}");
         // The emulator's own record: one record per accepted restore, none for the refused ones.
-        let records: Vec<_> = server.store().restores().into_iter().filter(|r| r.target_folder.as_deref() == Some(folder.as_str())).collect();
+        let records: Vec<_> = server
+            .store()
+            .restores()
+            .into_iter()
+            .filter(|r| r.target_folder.as_deref() == Some(folder.as_str()))
+            .collect();
         assert_eq!(records.len(), 4, "{v}: four accepted restores");
         assert!(records.iter().all(|r| r.api_version == v.number()));
     }
@@ -450,66 +610,122 @@ async fn restore_credential_modes_and_flags() {
         let src = &mbs[1];
         let target = mbs[4].email.clone().expect("email");
         let inbox = folder_named(&c, &s.id, &src.id, "Inbox").await;
-        let ids: Vec<String> = c.items(&s.id, &src.id, &inbox.id, 0, 6).await.expect("items").results.into_iter().map(|i| i.id).collect();
+        let ids: Vec<String> = c
+            .items(&s.id, &src.id, &inbox.id, 0, 6)
+            .await
+            .expect("items")
+            .results
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
 
         // Device code: request one, then restore with it.
-        let code = c.restore_device_code(&s.id, &DeviceCodeRequest::default()).await.expect("device code");
+        let code = c
+            .restore_device_code(&s.id, &DeviceCodeRequest::default())
+            .await
+            .expect("device code");
         let user_code = code.user_code.clone().expect("userCode");
         assert!(code.verification_url.is_some());
         let mut r = restore_req(&target, &format!("dc-{v}"), &ids[..2], false);
-        r.credentials = RestoreCredentials { user_code: Some(user_code), ..Default::default() };
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.expect("device-code restore");
+        r.credentials = RestoreCredentials {
+            user_code: Some(user_code),
+            ..Default::default()
+        };
+        let o = c
+            .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .expect("device-code restore");
         assert_eq!(o.created, 2, "{v}: {o:?}");
         // A code the server never issued is refused.
-        r.credentials = RestoreCredentials { user_code: Some("NOT-ISSUED".into()), ..Default::default() };
-        assert!(c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.is_err());
+        r.credentials = RestoreCredentials {
+            user_code: Some("NOT-ISSUED".into()),
+            ..Default::default()
+        };
+        assert!(
+            c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+                .await
+                .is_err()
+        );
 
         // Application id + certificate + impersonation account.
         let mut r = restore_req(&target, &format!("app-{v}"), &ids[..2], false);
         r.credentials = RestoreCredentials {
             application_id: Some("4d1f3b2a-1111-2222-3333-444455556666".into()),
-            application_certificate: Some(SecretString::from("MIIKPAIBAzCCCfYGCSqGSIb3DQEHAaCCCecEggnjMIIJ3zCCBgAGCSqGSIb3")),
+            application_certificate: Some(SecretString::from(
+                "MIIKPAIBAzCCCfYGCSqGSIb3DQEHAaCCCecEggnjMIIJ3zCCBgAGCSqGSIb3",
+            )),
             application_certificate_password: Some(SecretString::from("pfx-pass")),
             impersonation_account_name: Some("svc-restore@target.example".into()),
             ..Default::default()
         };
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.expect("application restore");
+        let o = c
+            .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .expect("application restore");
         assert_eq!(o.created, 2, "{v}: {o:?}");
         // Incomplete application set: refused with a message naming what is missing.
         r.credentials.impersonation_account_name = None;
-        let e = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.unwrap_err();
+        let e = c
+            .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("impersonationAccountName"), "{v}: {e}");
 
         // markRestoredAsUnread: the copies are unread in the target.
         let folder = format!("unread-{v}");
         let mut r = restore_req(&target, &folder, &ids[2..4], false);
         r.mark_restored_as_unread = Some(true);
-        c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.expect("unread restore");
+        c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .expect("unread restore");
         let copies = server.store().target_contents(&target, &folder);
         assert_eq!(copies.len(), 2);
         assert!(copies.iter().all(|c| c.unread), "{v}: restored as unread");
 
         // excludeDrafts: items from Drafts are skipped, with a warning.
         let drafts = folder_named(&c, &s.id, &src.id, "Drafts").await;
-        let d_ids: Vec<String> = c.items(&s.id, &src.id, &drafts.id, 0, 3).await.expect("drafts").results.into_iter().map(|i| i.id).collect();
+        let d_ids: Vec<String> = c
+            .items(&s.id, &src.id, &drafts.id, 0, 3)
+            .await
+            .expect("drafts")
+            .results
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         assert!(!d_ids.is_empty(), "Drafts has items");
         let mut r = restore_req(&target, &format!("drafts-{v}"), &d_ids, false);
         r.exclude_drafts = Some(true);
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.expect("exclude drafts");
+        let o = c
+            .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .expect("exclude drafts");
         assert_eq!((o.created, o.skipped), (0, d_ids.len() as i64), "{v}: {o:?}");
         assert!(!o.warnings.is_empty(), "{v}: a warning explains the skip");
         r.exclude_drafts = Some(false);
         r.folder = Some(format!("drafts2-{v}"));
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.expect("drafts included");
+        let o = c
+            .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+            .await
+            .expect("drafts included");
         assert_eq!(o.created, d_ids.len() as i64, "{v}: {o:?}");
 
         // excludeDeletedItems: items from Deleted Items are skipped.
         let deleted = folder_named(&c, &s.id, &src.id, "Deleted Items").await;
-        let del_ids: Vec<String> = c.items(&s.id, &src.id, &deleted.id, 0, 2).await.expect("deleted").results.into_iter().map(|i| i.id).collect();
+        let del_ids: Vec<String> = c
+            .items(&s.id, &src.id, &deleted.id, 0, 2)
+            .await
+            .expect("deleted")
+            .results
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         if !del_ids.is_empty() {
             let mut r = restore_req(&target, &format!("del-{v}"), &del_ids, false);
             r.exclude_deleted_items = Some(true);
-            let o = c.restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress).await.expect("exclude deleted");
+            let o = c
+                .restore_to(&s.id, &src.id, &RestoreScope::Items, &r, &no_progress)
+                .await
+                .expect("exclude deleted");
             assert_eq!(o.created, 0, "{v}: {o:?}");
         }
 
@@ -518,7 +734,16 @@ async fn restore_credential_modes_and_flags() {
         let n = c.count_items(&s.id, &src.id, &tasks.id).await.expect("count");
         let mut r = restore_req(&target, &format!("tasks-{v}"), &[], false);
         r.items = None;
-        let o = c.restore_to(&s.id, &src.id, &RestoreScope::Folder(tasks.id.clone()), &r, &no_progress).await.expect("folder restore");
+        let o = c
+            .restore_to(
+                &s.id,
+                &src.id,
+                &RestoreScope::Folder(tasks.id.clone()),
+                &r,
+                &no_progress,
+            )
+            .await
+            .expect("folder restore");
         assert_eq!(o.created as u64, n, "{v}: {o:?}");
     }
     server.shutdown().await;
@@ -531,11 +756,21 @@ async fn export_to_pst_writes_the_served_bytes() {
     let s = session(&c).await;
     let mbs = all_mailboxes(&c, &s.id).await;
     let inbox = folder_named(&c, &s.id, &mbs[0].id, "Inbox").await;
-    let ids: Vec<ItemId> = c.items(&s.id, &mbs[0].id, &inbox.id, 0, 3).await.expect("items").results.into_iter().map(|i| ItemId { id: i.id }).collect();
+    let ids: Vec<ItemId> = c
+        .items(&s.id, &mbs[0].id, &inbox.id, 0, 3)
+        .await
+        .expect("items")
+        .results
+        .into_iter()
+        .map(|i| ItemId { id: i.id })
+        .collect();
     let dir = tempfile::tempdir().expect("tempdir");
     let dest = dir.path().join("out.pst");
     let progress_seen = std::sync::atomic::AtomicU64::new(0);
-    let opts = ExportOptions { items: Some(ids.clone()), ..Default::default() };
+    let opts = ExportOptions {
+        items: Some(ids.clone()),
+        ..Default::default()
+    };
     let n = c
         .export_pst(&s.id, &mbs[0].id, &RestoreScope::Items, &opts, &dest, &|p| {
             progress_seen.store(p.written, std::sync::atomic::Ordering::Relaxed);
@@ -544,19 +779,35 @@ async fn export_to_pst_writes_the_served_bytes() {
         .expect("export");
     let bytes = std::fs::read(&dest).expect("file written");
     assert_eq!(bytes.len() as u64, n);
-    assert_eq!(progress_seen.load(std::sync::atomic::Ordering::Relaxed), n, "progress reached the end");
+    assert_eq!(
+        progress_seen.load(std::sync::atomic::Ordering::Relaxed),
+        n,
+        "progress reached the end"
+    );
     assert!(bytes.starts_with(b"!BDN"), "a PST");
     // The same export fetched raw: byte for byte what the client wrote.
     let raw_dest = dir.path().join("again.pst");
-    c.export_pst(&s.id, &mbs[0].id, &RestoreScope::Items, &opts, &raw_dest, &|_| {}).await.expect("again");
+    c.export_pst(&s.id, &mbs[0].id, &RestoreScope::Items, &opts, &raw_dest, &|_| {})
+        .await
+        .expect("again");
     assert_eq!(std::fs::read(&raw_dest).expect("read"), bytes, "deterministic export");
     assert!(!dir.path().join("out.part").exists(), "no partial file left");
 
     let msg = dir.path().join("one.msg");
-    c.save_msg(&s.id, &mbs[0].id, &[ids[0].id.clone()], &msg, &|_| {}).await.expect("save one");
+    c.save_msg(&s.id, &mbs[0].id, &[ids[0].id.clone()], &msg, &|_| {})
+        .await
+        .expect("save one");
     assert!(std::fs::read(&msg).expect("msg").starts_with(&[0xD0, 0xCF, 0x11, 0xE0]));
     let zip = dir.path().join("many.zip");
-    c.save_msg(&s.id, &mbs[0].id, &[ids[0].id.clone(), ids[1].id.clone()], &zip, &|_| {}).await.expect("save many");
+    c.save_msg(
+        &s.id,
+        &mbs[0].id,
+        &[ids[0].id.clone(), ids[1].id.clone()],
+        &zip,
+        &|_| {},
+    )
+    .await
+    .expect("save many");
     assert!(std::fs::read(&zip).expect("zip").starts_with(b"PK\x03\x04"));
     server.shutdown().await;
 }

@@ -47,7 +47,12 @@ fn spec(server: &SimServer, cfg: &SimConfig) -> ConnectSpec {
 }
 
 fn prompter(answer: bool, cfg: &SimConfig) -> Scripted {
-    Scripted { answer, asked: vec![], warned: vec![], password: cfg.password.clone() }
+    Scripted {
+        answer,
+        asked: vec![],
+        warned: vec![],
+        password: cfg.password.clone(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -63,12 +68,17 @@ async fn trust_on_first_use_then_known_then_changed() {
     let e = resolve_trust(&spec(&server, &cfg), &paths, &mut p).await.unwrap_err();
     assert!(e.contains("not trusted"), "{e}");
     assert_eq!(p.asked.len(), 1);
-    assert!(p.asked[0].contains(&fingerprint_hex(&fp)), "the question shows the fingerprint");
+    assert!(
+        p.asked[0].contains(&fingerprint_hex(&fp)),
+        "the question shows the fingerprint"
+    );
     assert!(!paths.known_servers_file().exists());
 
     // Accepted: remembered and used as a pin; the login works.
     let mut p = prompter(true, &cfg);
-    let client = connect(&spec(&server, &cfg), &paths, &mut p).await.expect("TOFU connect");
+    let client = connect(&spec(&server, &cfg), &paths, &mut p)
+        .await
+        .expect("TOFU connect");
     assert!(client.is_logged_in().await);
     let key = server_key(server.base_url()).expect("key");
     let known = KnownServers::load(&paths.known_servers_file()).expect("load");
@@ -76,7 +86,9 @@ async fn trust_on_first_use_then_known_then_changed() {
 
     // Known: no question the second time.
     let mut p = prompter(false, &cfg);
-    let t = resolve_trust(&spec(&server, &cfg), &paths, &mut p).await.expect("known");
+    let t = resolve_trust(&spec(&server, &cfg), &paths, &mut p)
+        .await
+        .expect("known");
     assert_eq!(t, Trust::Pin(fp));
     assert!(p.asked.is_empty());
 

@@ -62,7 +62,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_retries: 4, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(8) }
+        RetryPolicy {
+            max_retries: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+        }
     }
 }
 
@@ -169,7 +173,9 @@ impl Client {
         let base = cfg.base_url.trim().trim_end_matches('/').to_string();
         let parsed = url::Url::parse(&base).map_err(|e| ApiError::Config(format!("server URL {base:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ApiError::Config(format!("server URL {base:?}: use https:// (or http://)")));
+            return Err(ApiError::Config(format!(
+                "server URL {base:?}: use https:// (or http://)"
+            )));
         }
         let builder = reqwest::Client::builder()
             .connect_timeout(cfg.timeouts.connect)
@@ -228,7 +234,13 @@ impl Client {
                 Ok(r) => match r.status().as_u16() {
                     200 | 401 | 403 => return Ok(v),
                     404 => continue,
-                    s => last_err = Some(ApiError::Http { status: s, message: "probing ServiceInstance".into(), error_code: None }),
+                    s => {
+                        last_err = Some(ApiError::Http {
+                            status: s,
+                            message: "probing ServiceInstance".into(),
+                            error_code: None,
+                        })
+                    }
                 },
                 Err(e) => return Err(from_reqwest(e)),
             }
@@ -274,7 +286,12 @@ impl Client {
 
     /// The user name the server reported at login.
     pub async fn user_name(&self) -> Option<String> {
-        self.inner.tokens.lock().await.as_ref().and_then(|t| t.user_name.clone())
+        self.inner
+            .tokens
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|t| t.user_name.clone())
     }
 
     async fn token_request(&self, v: ApiVersion, form: Zeroizing<String>) -> Result<Tokens, ApiError> {
@@ -295,8 +312,8 @@ impl Client {
             let retry_after = retry_after(&res);
             let bytes = res.bytes().await.map_err(from_reqwest)?;
             if status.is_success() {
-                let t: TokenResponse = serde_json::from_slice(&bytes)
-                    .map_err(|e| ApiError::Decode(format!("token response: {e}")))?;
+                let t: TokenResponse =
+                    serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(format!("token response: {e}")))?;
                 if t.access_token.is_empty() {
                     return Err(ApiError::Decode("token response has no access_token".into()));
                 }
@@ -334,7 +351,10 @@ impl Client {
         let Some(t) = guard.as_ref() else {
             return Err(ApiError::Auth("not logged in".into()));
         };
-        let mut form = form_encode(&[("grant_type", "refresh_token"), ("refresh_token", t.refresh.expose_secret())]);
+        let mut form = form_encode(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t.refresh.expose_secret()),
+        ]);
         if v.wants_antiforgery_flag() {
             form.push_str("&disable_antiforgery_token=true");
         }
@@ -345,7 +365,9 @@ impl Client {
             }
             Err(ApiError::Auth(m)) => {
                 *guard = None;
-                Err(ApiError::Auth(format!("the session expired and could not be renewed ({m}); log in again")))
+                Err(ApiError::Auth(format!(
+                    "the session expired and could not be renewed ({m}); log in again"
+                )))
             }
             Err(e) => Err(e),
         }
@@ -354,7 +376,9 @@ impl Client {
     /// Logs out (v7/v8) and forgets the tokens. Best effort: errors are returned but the tokens are gone.
     pub async fn logout(&self) -> Result<(), ApiError> {
         let taken = self.inner.tokens.lock().await.take();
-        let (Some(t), Some(v)) = (taken, self.version()) else { return Ok(()) };
+        let (Some(t), Some(v)) = (taken, self.version()) else {
+            return Ok(());
+        };
         if !v.has_logout() {
             return Ok(());
         }
@@ -418,7 +442,13 @@ impl Client {
     fn notify_retry(&self, attempt: u32, what: &str, error: &str, delay: Duration) {
         tracing::info!(attempt, what, error, ?delay, "retrying");
         if let Some(o) = &self.inner.retry_observer {
-            o(RetryNotice { attempt, max: self.inner.retry.max_retries, what: what.into(), error: error.into(), delay });
+            o(RetryNotice {
+                attempt,
+                max: self.inner.retry.max_retries,
+                what: what.into(),
+                error: error.into(),
+                delay,
+            });
         }
     }
 
@@ -451,7 +481,9 @@ impl Client {
             }
             rb = match &body {
                 Body::None => rb,
-                Body::Json(b) => rb.header(reqwest::header::CONTENT_TYPE, "application/json").body(b.to_vec()),
+                Body::Json(b) => rb
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.to_vec()),
             };
             let result = rb.send().await;
             let err = match result {
@@ -463,7 +495,9 @@ impl Client {
                     continue;
                 }
                 Ok(res) if res.status() == StatusCode::UNAUTHORIZED => {
-                    return Err(ApiError::Auth("the server rejected the renewed token; log in again".into()));
+                    return Err(ApiError::Auth(
+                        "the server rejected the renewed token; log in again".into(),
+                    ));
                 }
                 Ok(res) => {
                     let status = res.status();
@@ -487,7 +521,11 @@ impl Client {
             };
             let (e, ra) = err;
             // 429 on a write was refused before processing: the throttle is the only write we may wait out.
-            let may_retry = if idempotent { e.is_transient() } else { e.status() == Some(429) };
+            let may_retry = if idempotent {
+                e.is_transient()
+            } else {
+                e.status() == Some(429)
+            };
             if may_retry && attempt < self.inner.retry.max_retries {
                 attempt += 1;
                 let delay = ra.unwrap_or_else(|| self.backoff(attempt));
@@ -499,12 +537,22 @@ impl Client {
         }
     }
 
-    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
-        let res = self.call(Method::GET, path, query, Body::None, self.inner.timeouts.read).await?;
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        let res = self
+            .call(Method::GET, path, query, Body::None, self.inner.timeouts.read)
+            .await?;
         decode(res).await
     }
 
-    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
+    pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
         let res = self.post(path, &[], body, self.inner.timeouts.read).await?;
         decode(res).await
     }
@@ -553,7 +601,8 @@ impl Client {
         if self.version() != Some(ApiVersion::V8) {
             o.repository_id = None;
         }
-        self.post_json(&format!("Organizations/{}/explore", seg(organization_id)), &o).await
+        self.post_json(&format!("Organizations/{}/explore", seg(organization_id)), &o)
+            .await
     }
 
     /// One page of restore sessions. `order` is honoured by v8 and ignored by older versions.
@@ -579,14 +628,28 @@ impl Client {
 
     /// Stops a restore session (200 in v6/v7, 204 in v8).
     pub async fn stop_session(&self, restore_session_id: &str) -> Result<(), ApiError> {
-        self.post(&format!("RestoreSessions/{}/Stop", seg(restore_session_id)), &[], &serde_json::json!({}), self.inner.timeouts.read)
-            .await
-            .map(|_| ())
+        self.post(
+            &format!("RestoreSessions/{}/Stop", seg(restore_session_id)),
+            &[],
+            &serde_json::json!({}),
+            self.inner.timeouts.read,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// One page of a session's events.
-    pub async fn session_events(&self, restore_session_id: &str, offset: u64, limit: u32) -> Result<Page<SessionEvent>, ApiError> {
-        self.get_json(&format!("RestoreSessions/{}/Events", seg(restore_session_id)), &page_q(offset, limit)).await
+    pub async fn session_events(
+        &self,
+        restore_session_id: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Page<SessionEvent>, ApiError> {
+        self.get_json(
+            &format!("RestoreSessions/{}/Events", seg(restore_session_id)),
+            &page_q(offset, limit),
+        )
+        .await
     }
 
     /// Every event of a session.
@@ -595,9 +658,17 @@ impl Client {
     }
 
     /// One page of the session's mailboxes.
-    pub async fn mailboxes(&self, restore_session_id: &str, offset: u64, limit: u32) -> Result<Page<Mailbox>, ApiError> {
-        self.get_json(&format!("RestoreSessions/{}/organization/mailboxes", seg(restore_session_id)), &page_q(offset, limit))
-            .await
+    pub async fn mailboxes(
+        &self,
+        restore_session_id: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Page<Mailbox>, ApiError> {
+        self.get_json(
+            &format!("RestoreSessions/{}/organization/mailboxes", seg(restore_session_id)),
+            &page_q(offset, limit),
+        )
+        .await
     }
 
     pub async fn mailbox(&self, restore_session_id: &str, mailbox_id: &str) -> Result<Mailbox, ApiError> {
@@ -619,16 +690,31 @@ impl Client {
             FolderParent::Folder(id) => q.push(("parentId", id.to_string())),
             FolderParent::All => {}
         }
-        self.get_json(&mb_path(restore_session_id, mailbox_id, "/folders"), &q).await
+        self.get_json(&mb_path(restore_session_id, mailbox_id, "/folders"), &q)
+            .await
     }
 
     /// Every folder directly under `parent`.
-    pub async fn all_folders(&self, restore_session_id: &str, mailbox_id: &str, parent: FolderParent<'_>) -> Result<Vec<Folder>, ApiError> {
+    pub async fn all_folders(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        parent: FolderParent<'_>,
+    ) -> Result<Vec<Folder>, ApiError> {
         paging::collect_all(1000, |o, l| self.folders(restore_session_id, mailbox_id, parent, o, l)).await
     }
 
-    pub async fn folder(&self, restore_session_id: &str, mailbox_id: &str, folder_id: &str) -> Result<Folder, ApiError> {
-        self.get_json(&mb_path(restore_session_id, mailbox_id, &format!("/folders/{}", seg(folder_id))), &[]).await
+    pub async fn folder(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        folder_id: &str,
+    ) -> Result<Folder, ApiError> {
+        self.get_json(
+            &mb_path(restore_session_id, mailbox_id, &format!("/folders/{}", seg(folder_id))),
+            &[],
+        )
+        .await
     }
 
     /// One page of a folder's items (v6 `folderId=`, v7/v8 `parentId=`).
@@ -643,16 +729,26 @@ impl Client {
         let v = self.require_version()?;
         let mut q = page_q(offset, limit);
         q.push((v.items_folder_param(), folder_id.to_string()));
-        self.get_json(&mb_path(restore_session_id, mailbox_id, "/items"), &q).await
+        self.get_json(&mb_path(restore_session_id, mailbox_id, "/items"), &q)
+            .await
     }
 
     /// The number of items in a folder, without listing it (see [`paging::count`]).
-    pub async fn count_items(&self, restore_session_id: &str, mailbox_id: &str, folder_id: &str) -> Result<u64, ApiError> {
+    pub async fn count_items(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        folder_id: &str,
+    ) -> Result<u64, ApiError> {
         paging::count(|o, l| self.items(restore_session_id, mailbox_id, folder_id, o, l)).await
     }
 
     pub async fn item(&self, restore_session_id: &str, mailbox_id: &str, item_id: &str) -> Result<Item, ApiError> {
-        self.get_json(&mb_path(restore_session_id, mailbox_id, &format!("/items/{}", seg(item_id))), &[]).await
+        self.get_json(
+            &mb_path(restore_session_id, mailbox_id, &format!("/items/{}", seg(item_id))),
+            &[],
+        )
+        .await
     }
 
     /// Server-side search (Windows Search syntax: `from:`, `subject:"..."`, ...).
@@ -665,37 +761,69 @@ impl Client {
         limit: u32,
     ) -> Result<Page<Item>, ApiError> {
         let path = match scope {
-            SearchScope::AllMailboxes => format!("RestoreSessions/{}/organization/mailboxes/search", seg(restore_session_id)),
+            SearchScope::AllMailboxes => format!(
+                "RestoreSessions/{}/organization/mailboxes/search",
+                seg(restore_session_id)
+            ),
             SearchScope::Mailbox(m) => mb_path(restore_session_id, m, "/search"),
             SearchScope::Folder { mailbox, folder } => {
                 mb_path(restore_session_id, mailbox, &format!("/folders/{}/search", seg(folder)))
             }
         };
-        let body = SearchOptions { query: Some(query.to_string()) };
+        let body = SearchOptions {
+            query: Some(query.to_string()),
+        };
         // Search is a read: safe to retry, but it is a POST, so it goes through `post` (no retry).
-        let res = self.post(&path, &page_q(offset, limit), &body, self.inner.timeouts.read).await?;
+        let res = self
+            .post(&path, &page_q(offset, limit), &body, self.inner.timeouts.read)
+            .await?;
         decode(res).await
     }
 
     /// Asks the server for a device code to authorise a restore (`restoreDeviceCode`).
-    pub async fn restore_device_code(&self, restore_session_id: &str, req: &DeviceCodeRequest) -> Result<DeviceCode, ApiError> {
-        self.post_json(&format!("RestoreSessions/{}/organization/restoreDeviceCode", seg(restore_session_id)), req).await
+    pub async fn restore_device_code(
+        &self,
+        restore_session_id: &str,
+        req: &DeviceCodeRequest,
+    ) -> Result<DeviceCode, ApiError> {
+        self.post_json(
+            &format!(
+                "RestoreSessions/{}/organization/restoreDeviceCode",
+                seg(restore_session_id)
+            ),
+            req,
+        )
+        .await
     }
 }
 
 /// `RestoreSessions/{rs}/organization/mailboxes/{mb}{rest}`.
 pub(crate) fn mb_path(restore_session_id: &str, mailbox_id: &str, rest: &str) -> String {
-    format!("RestoreSessions/{}/organization/mailboxes/{}{}", seg(restore_session_id), seg(mailbox_id), rest)
+    format!(
+        "RestoreSessions/{}/organization/mailboxes/{}{}",
+        seg(restore_session_id),
+        seg(mailbox_id),
+        rest
+    )
 }
 
 pub(crate) fn page_q(offset: u64, limit: u32) -> Vec<(&'static str, String)> {
-    vec![("offset", offset.to_string()), ("limit", paging::clamp_limit(limit).to_string())]
+    vec![
+        ("offset", offset.to_string()),
+        ("limit", paging::clamp_limit(limit).to_string()),
+    ]
 }
 
 fn form_encode(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, SEGMENT), utf8_percent_encode(v, SEGMENT)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, SEGMENT),
+                utf8_percent_encode(v, SEGMENT)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -706,16 +834,27 @@ fn retry_after(res: &reqwest::Response) -> Option<Duration> {
 }
 
 fn exception_message(bytes: &[u8]) -> Option<String> {
-    serde_json::from_slice::<ExceptionInfo>(bytes).ok().and_then(|e| e.message).filter(|m| !m.is_empty())
+    serde_json::from_slice::<ExceptionInfo>(bytes)
+        .ok()
+        .and_then(|e| e.message)
+        .filter(|m| !m.is_empty())
 }
 
 pub(crate) fn http_error(status: StatusCode, bytes: &[u8]) -> ApiError {
     let info: ExceptionInfo = serde_json::from_slice(bytes).unwrap_or_default();
     let message = info.message.filter(|m| !m.is_empty()).unwrap_or_else(|| {
         let reason = status.canonical_reason().unwrap_or("error");
-        if bytes.is_empty() { reason.to_string() } else { format!("{reason} (the body is not a RESTExceptionInfo)") }
+        if bytes.is_empty() {
+            reason.to_string()
+        } else {
+            format!("{reason} (the body is not a RESTExceptionInfo)")
+        }
     });
-    ApiError::Http { status: status.as_u16(), message, error_code: info.error_code }
+    ApiError::Http {
+        status: status.as_u16(),
+        message,
+        error_code: info.error_code,
+    }
 }
 
 pub(crate) async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, ApiError> {

@@ -19,7 +19,11 @@ pub enum ApiError {
     Auth(String),
     /// The server answered with an error status and (usually) a RESTExceptionInfo message.
     #[error("server error {status}: {message}")]
-    Http { status: u16, message: String, error_code: Option<String> },
+    Http {
+        status: u16,
+        message: String,
+        error_code: Option<String>,
+    },
     /// The server answered 2xx, but the body is not what the API promises.
     #[error("unexpected response: {0}")]
     Decode(String),

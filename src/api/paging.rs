@@ -150,7 +150,9 @@ mod tests {
 
     #[tokio::test]
     async fn collects_across_short_last_page() {
-        let all = collect_all(100, |o, l| std::future::ready(Ok(page(o, l, 250, false)))).await.unwrap();
+        let all = collect_all(100, |o, l| std::future::ready(Ok(page(o, l, 250, false))))
+            .await
+            .unwrap();
         assert_eq!(all.len(), 250);
         assert_eq!(all[249], 249);
         assert_eq!(last_page_offset(1_000_000, 50), 999_950);

@@ -88,12 +88,17 @@ impl Client {
         let v = self.version().ok_or_else(|| ApiError::Auth("not logged in".into()))?;
         let res = self.post(path, &[], body, self.timeouts().write).await?;
         let bytes = res.bytes().await.map_err(|e| {
-            ApiError::OutcomeUnknown(format!("the restore was sent but its answer was lost ({})", from_reqwest(e)))
+            ApiError::OutcomeUnknown(format!(
+                "the restore was sent but its answer was lost ({})",
+                from_reqwest(e)
+            ))
         })?;
         if v.async_restore() {
-            let a: AsyncRestoreResponse = serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError::OutcomeUnknown(format!("the restore was accepted but its answer is unreadable: {e}")))?;
-            self.wait_restore(&a.session_id, Duration::from_millis(250), progress).await
+            let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::OutcomeUnknown(format!("the restore was accepted but its answer is unreadable: {e}"))
+            })?;
+            self.wait_restore(&a.session_id, Duration::from_millis(250), progress)
+                .await
         } else {
             let s: ItemsRestoreStatistics = serde_json::from_slice(&bytes)
                 .map_err(|e| ApiError::OutcomeUnknown(format!("the restore ran but its answer is unreadable: {e}")))?;
@@ -103,7 +108,8 @@ impl Client {
 
     /// v8: `GET RestoreSessions/{id}/Statistics`.
     pub async fn restore_statistics(&self, restore_session_id: &str) -> Result<RestoreSessionStatistics, ApiError> {
-        self.get_json(&format!("RestoreSessions/{}/Statistics", seg(restore_session_id)), &[]).await
+        self.get_json(&format!("RestoreSessions/{}/Statistics", seg(restore_session_id)), &[])
+            .await
     }
 
     /// v8: polls a restore's session until its Restore event(s) leave Running, then reads the statistics.
@@ -117,8 +123,10 @@ impl Client {
         let mut delay = interval;
         loop {
             let events = self.all_session_events(session_id).await?;
-            let restores: Vec<&SessionEvent> =
-                events.iter().filter(|e| e.event_type.as_ref() == Some(&EventType::Restore)).collect();
+            let restores: Vec<&SessionEvent> = events
+                .iter()
+                .filter(|e| e.event_type.as_ref() == Some(&EventType::Restore))
+                .collect();
             let running = restores.is_empty() || restores.iter().any(|e| e.status == EventStatus::Running);
             let stats = self.restore_statistics(session_id).await?;
             progress(RestoreProgress {
@@ -166,7 +174,9 @@ impl Client {
             ),
             many => (
                 mb_path(restore_session_id, mailbox_id, "/items/Save"),
-                SaveOptions { items: Some(many.iter().map(|id| ItemId { id: id.clone() }).collect()) },
+                SaveOptions {
+                    items: Some(many.iter().map(|id| ItemId { id: id.clone() }).collect()),
+                },
             ),
         };
         self.download(&path, &body, dest, progress).await
@@ -194,7 +204,10 @@ impl Client {
                 Ok(n) => n,
                 Err(_) => {
                     let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(ApiError::Timeout(format!("the download stalled for {}s", stall.as_secs())));
+                    return Err(ApiError::Timeout(format!(
+                        "the download stalled for {}s",
+                        stall.as_secs()
+                    )));
                 }
             };
             let Some(chunk) = next else { break };
@@ -211,13 +224,17 @@ impl Client {
             written += chunk.len() as u64;
             progress(DownloadProgress { written, total });
         }
-        file.flush().await.map_err(|e| ApiError::Config(format!("cannot write {}: {e}", tmp.display())))?;
+        file.flush()
+            .await
+            .map_err(|e| ApiError::Config(format!("cannot write {}: {e}", tmp.display())))?;
         drop(file);
-        if let Some(t) = total {
-            if t != written {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(ApiError::Network(format!("the download was cut short: {written} of {t} bytes")));
-            }
+        if let Some(t) = total
+            && t != written
+        {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(ApiError::Network(format!(
+                "the download was cut short: {written} of {t} bytes"
+            )));
         }
         tokio::fs::rename(&tmp, dest)
             .await
@@ -226,11 +243,23 @@ impl Client {
     }
 
     /// Sends items to the mailbox owner's default address.
-    pub async fn send_to_default(&self, restore_session_id: &str, mailbox_id: &str, item_ids: &[String]) -> Result<(), ApiError> {
-        let body = SaveOptions { items: Some(item_ids.iter().map(|id| ItemId { id: id.clone() }).collect()) };
-        self.post(&mb_path(restore_session_id, mailbox_id, "/items/sendToDefaultAddress"), &[], &body, self.timeouts().write)
-            .await
-            .map(|_| ())
+    pub async fn send_to_default(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        item_ids: &[String],
+    ) -> Result<(), ApiError> {
+        let body = SaveOptions {
+            items: Some(item_ids.iter().map(|id| ItemId { id: id.clone() }).collect()),
+        };
+        self.post(
+            &mb_path(restore_session_id, mailbox_id, "/items/sendToDefaultAddress"),
+            &[],
+            &body,
+            self.timeouts().write,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Sends items to another address.
@@ -240,8 +269,13 @@ impl Client {
         mailbox_id: &str,
         opts: &SendToDifferentAddressOptions,
     ) -> Result<(), ApiError> {
-        self.post(&mb_path(restore_session_id, mailbox_id, "/items/sendToDifferentAddress"), &[], opts, self.timeouts().write)
-            .await
-            .map(|_| ())
+        self.post(
+            &mb_path(restore_session_id, mailbox_id, "/items/sendToDifferentAddress"),
+            &[],
+            opts,
+            self.timeouts().write,
+        )
+        .await
+        .map(|_| ())
     }
 }

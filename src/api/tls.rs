@@ -40,7 +40,10 @@ pub fn fingerprint_hex(fp: &[u8; 32]) -> String {
 /// Parses a SHA-256 fingerprint given with or without colons/spaces, any case, optional `sha256:` prefix.
 pub fn parse_fingerprint(s: &str) -> Result<[u8; 32], ApiError> {
     let t = s.trim();
-    let t = t.strip_prefix("sha256:").or_else(|| t.strip_prefix("SHA256:")).unwrap_or(t);
+    let t = t
+        .strip_prefix("sha256:")
+        .or_else(|| t.strip_prefix("SHA256:"))
+        .unwrap_or(t);
     let hex: String = t.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
     if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(ApiError::Config(
@@ -183,7 +186,10 @@ pub fn apply(builder: reqwest::ClientBuilder, trust: &Trust) -> Result<reqwest::
             builder.tls_certs_merge(certs)
         }
         Trust::Pin(pin) => {
-            let cfg = custom_config(Arc::new(PinVerifier { pin: *pin, provider: provider() }))?;
+            let cfg = custom_config(Arc::new(PinVerifier {
+                pin: *pin,
+                provider: provider(),
+            }))?;
             builder.tls_backend_preconfigured(cfg)
         }
         Trust::Insecure => builder.tls_danger_accept_invalid_certs(true),
@@ -200,7 +206,10 @@ pub struct PresentedCert {
 /// Connects once without verifying, to read the certificate the server presents (TOFU). Sends one
 /// anonymous GET of the URL given and nothing else.
 pub async fn probe_certificate(url: &str) -> Result<PresentedCert, ApiError> {
-    let rec = Arc::new(RecordingVerifier { seen: Mutex::new(None), provider: provider() });
+    let rec = Arc::new(RecordingVerifier {
+        seen: Mutex::new(None),
+        provider: provider(),
+    });
     let cfg = custom_config(rec.clone())?;
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(cfg)

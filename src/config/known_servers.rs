@@ -33,7 +33,10 @@ pub fn server_key(url: &str) -> Option<String> {
 impl KnownServers {
     /// Loads the file (missing = empty). Malformed lines are reported, not silently dropped.
     pub fn load(path: &Path) -> Result<KnownServers, String> {
-        let mut ks = KnownServers { path: path.into(), entries: BTreeMap::new() };
+        let mut ks = KnownServers {
+            path: path.into(),
+            entries: BTreeMap::new(),
+        };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ks),
@@ -58,7 +61,10 @@ impl KnownServers {
         match self.entries.get(&key.to_ascii_lowercase()) {
             None => TrustDecision::Unknown,
             Some(s) if s == presented => TrustDecision::Known,
-            Some(s) => TrustDecision::Changed { stored: *s, presented: *presented },
+            Some(s) => TrustDecision::Changed {
+                stored: *s,
+                presented: *presented,
+            },
         }
     }
 
@@ -113,7 +119,13 @@ mod tests {
         ks.remember(&key, [1; 32]).unwrap();
         let ks = KnownServers::load(&p).unwrap();
         assert_eq!(ks.check(&key, &[1; 32]), TrustDecision::Known);
-        assert_eq!(ks.check(&key, &[2; 32]), TrustDecision::Changed { stored: [1; 32], presented: [2; 32] });
+        assert_eq!(
+            ks.check(&key, &[2; 32]),
+            TrustDecision::Changed {
+                stored: [1; 32],
+                presented: [2; 32]
+            }
+        );
         let m = changed_message(&key, &[1; 32], &[2; 32]);
         assert!(m.contains("01:01:01") && m.contains("02:02:02"));
         std::fs::write(&p, "garbage\n").unwrap();

@@ -84,21 +84,33 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(ConfigError::Io { path: path.into(), message: e.to_string() }),
-        };
-        let cfg: Config =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
-        if cfg.profiles.values().any(|p| p.password.is_some()) {
-            if let Some(mode) = exposed_mode(path) {
-                return Err(ConfigError::Exposed { path: path.into(), mode });
+            Err(e) => {
+                return Err(ConfigError::Io {
+                    path: path.into(),
+                    message: e.to_string(),
+                });
             }
+        };
+        let cfg: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        if cfg.profiles.values().any(|p| p.password.is_some())
+            && let Some(mode) = exposed_mode(path)
+        {
+            return Err(ConfigError::Exposed {
+                path: path.into(),
+                mode,
+            });
         }
         Ok(cfg)
     }
 
     /// The named profile, or the default one, or none.
     pub fn profile(&self, name: Option<&str>, path: &Path) -> Result<Option<Profile>, ConfigError> {
-        let Some(name) = name.or(self.default_profile.as_deref()) else { return Ok(None) };
+        let Some(name) = name.or(self.default_profile.as_deref()) else {
+            return Ok(None);
+        };
         match self.profiles.get(name) {
             Some(p) => Ok(Some(p.clone())),
             None => Err(ConfigError::NoSuchProfile {
@@ -136,7 +148,11 @@ mod tests {
     fn profiles_load_and_errors_are_clear() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("config.toml");
-        assert_eq!(Config::load(&p).unwrap(), Config::default(), "missing file = empty config");
+        assert_eq!(
+            Config::load(&p).unwrap(),
+            Config::default(),
+            "missing file = empty config"
+        );
         std::fs::write(
             &p,
             "default_profile = \"prod\"\n[profiles.prod]\nserver = \"https://vb:4443\"\nuser = \"op\"\nread_only = true\n",

@@ -18,19 +18,28 @@ impl Paths {
     pub fn from_env() -> Paths {
         use etcetera::BaseStrategy;
         let base = etcetera::choose_base_strategy().ok();
-        let home_fallback = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let home_fallback = || {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("."))
+        };
         let pick = |var: &str, f: &dyn Fn() -> Option<PathBuf>, fallback: &str| -> PathBuf {
             if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
                 return PathBuf::from(v);
             }
-            f().map(|p| p.join("vex")).unwrap_or_else(|| home_fallback().join(fallback).join("vex"))
+            f().map(|p| p.join("vex"))
+                .unwrap_or_else(|| home_fallback().join(fallback).join("vex"))
         };
         Paths {
             config_dir: pick("VEX_CONFIG_DIR", &|| base.as_ref().map(|b| b.config_dir()), ".config"),
             data_dir: pick("VEX_DATA_DIR", &|| base.as_ref().map(|b| b.data_dir()), ".local/share"),
             state_dir: pick(
                 "VEX_STATE_DIR",
-                &|| base.as_ref().and_then(|b| b.state_dir()).or_else(|| base.as_ref().map(|b| b.data_dir())),
+                &|| {
+                    base.as_ref()
+                        .and_then(|b| b.state_dir())
+                        .or_else(|| base.as_ref().map(|b| b.data_dir()))
+                },
                 ".local/state",
             ),
         }
@@ -38,7 +47,11 @@ impl Paths {
 
     /// All paths under one directory (tests, `--isolated` runs).
     pub fn under(root: &std::path::Path) -> Paths {
-        Paths { config_dir: root.join("config"), data_dir: root.join("data"), state_dir: root.join("state") }
+        Paths {
+            config_dir: root.join("config"),
+            data_dir: root.join("data"),
+            state_dir: root.join("state"),
+        }
     }
 
     pub fn config_file(&self) -> PathBuf {

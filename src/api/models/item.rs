@@ -26,7 +26,12 @@ crate::string_enum!(
 pub struct Attachment {
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "sizeBytes", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sizeBytes",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub size_bytes: Option<i64>,
 }
 
@@ -253,9 +258,19 @@ impl Item {
 struct RawItem {
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     id: Option<String>,
-    #[serde(rename = "itemClass", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "itemClass",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     item_class: Option<String>,
-    #[serde(rename = "mailboxId", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mailboxId",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     mailbox_id: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     subject: Option<String>,
@@ -277,67 +292,160 @@ struct RawItem {
     reminder: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     importance: Option<Importance>,
-    #[serde(default, deserialize_with = "opt_vec_attachments", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_vec_attachments",
+        skip_serializing_if = "Option::is_none"
+    )]
     attachments: Option<Vec<Attachment>>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     organizer: Option<String>,
-    #[serde(default, deserialize_with = "opt_string_or_list", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_string_or_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     attendees: Option<String>,
-    #[serde(rename = "startTime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "startTime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     start_time: Option<ApiDate>,
-    #[serde(rename = "endTime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "endTime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     end_time: Option<ApiDate>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     location: Option<String>,
-    #[serde(rename = "recurrencePatternFormat", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "recurrencePatternFormat",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     recurrence_pattern_format: Option<String>,
     #[serde(default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
     recurring: Option<bool>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     address: Option<String>,
-    #[serde(rename = "businessPhone", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "businessPhone",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     business_phone: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     company: Option<String>,
-    #[serde(rename = "displayAs", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "displayAs",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     display_as: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     email: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     fax: Option<String>,
-    #[serde(rename = "fileAs", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fileAs",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     file_as: Option<String>,
-    #[serde(rename = "fullName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fullName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     full_name: Option<String>,
-    #[serde(rename = "homePhone", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "homePhone",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     home_phone: Option<String>,
-    #[serde(rename = "imAddress", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "imAddress",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     im_address: Option<String>,
-    #[serde(rename = "jobTitle", default, deserialize_with = "opt_string_or_list", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "jobTitle",
+        default,
+        deserialize_with = "opt_string_or_list",
+        skip_serializing_if = "Option::is_none"
+    )]
     job_title: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     mobile: Option<String>,
-    #[serde(rename = "webPage", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "webPage",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     web_page: Option<String>,
-    #[serde(rename = "postedOn", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "postedOn",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     posted_on: Option<ApiDate>,
     #[serde(default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
     duration: Option<i64>,
-    #[serde(rename = "entryType", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "entryType",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     entry_type: Option<String>,
     #[serde(default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
     date: Option<ApiDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<TaskStatus>,
-    #[serde(rename = "percentComplete", default, deserialize_with = "opt_f64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "percentComplete",
+        default,
+        deserialize_with = "opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     percent_complete: Option<f64>,
-    #[serde(rename = "startDate", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "startDate",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     start_date: Option<ApiDate>,
-    #[serde(rename = "dueDate", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "dueDate",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     due_date: Option<ApiDate>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     owner: Option<String>,
-    #[serde(rename = "_links", default, skip_serializing_if = "Links::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "Links::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     links: Links,
     #[serde(flatten)]
     extra: Map<String, Value>,
@@ -435,7 +543,10 @@ impl From<RawItem> for Item {
                 duration: r.duration.take(),
                 company: r.company.take(),
             }),
-            ItemKind::StickyNote => ItemData::StickyNote(StickyNote { subject: r.subject.take(), date: r.date.take() }),
+            ItemKind::StickyNote => ItemData::StickyNote(StickyNote {
+                subject: r.subject.take(),
+                date: r.date.take(),
+            }),
             ItemKind::Discussion => ItemData::Discussion(Discussion {
                 from: r.from.take(),
                 subject: r.subject.take(),
@@ -447,7 +558,14 @@ impl From<RawItem> for Item {
         };
         // Whatever the variant did not take (all None fields are skipped) stays reachable in `extra`.
         extra.extend(json_map(&r));
-        Item { id, item_class, mailbox_id, data, links, extra }
+        Item {
+            id,
+            item_class,
+            mailbox_id,
+            data,
+            links,
+            extra,
+        }
     }
 }
 
@@ -574,7 +692,9 @@ mod tests {
             "attachments":[{"name":"a.pdf","sizeBytes":"1024"}],"location":"odd","futureField":1,
             "importance":"Urgent","_links":{"self":{"href":"x"}}}"#;
         let i: Item = serde_json::from_str(j).unwrap();
-        let ItemData::Message(m) = &i.data else { panic!("not a message") };
+        let ItemData::Message(m) = &i.data else {
+            panic!("not a message")
+        };
         assert_eq!(m.subject.as_deref(), Some("Hi"));
         assert_eq!(m.reminder, Some(false));
         assert_eq!(m.importance, Some(Importance::Other("Urgent".into())));

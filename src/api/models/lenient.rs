@@ -295,12 +295,13 @@ fn split_zone(s: &str) -> (&str, Option<UtcOffset>) {
     if s.len() > 6 {
         let (t, z) = s.split_at(s.len() - 6);
         let zb = z.as_bytes();
-        if (zb[0] == b'+' || zb[0] == b'-') && zb[3] == b':' {
-            if let (Ok(h), Ok(m)) = (z[1..3].parse::<i8>(), z[4..6].parse::<i8>()) {
-                let sign = if zb[0] == b'-' { -1 } else { 1 };
-                if let Ok(off) = UtcOffset::from_hms(sign * h, sign * m, 0) {
-                    return (t, Some(off));
-                }
+        if (zb[0] == b'+' || zb[0] == b'-')
+            && zb[3] == b':'
+            && let (Ok(h), Ok(m)) = (z[1..3].parse::<i8>(), z[4..6].parse::<i8>())
+        {
+            let sign = if zb[0] == b'-' { -1 } else { 1 };
+            if let Ok(off) = UtcOffset::from_hms(sign * h, sign * m, 0) {
+                return (t, Some(off));
             }
         }
     }
@@ -428,7 +429,10 @@ mod tests {
 
     #[test]
     fn us_form_and_offsets() {
-        assert_eq!(ApiDate::parse("6/5/2017 1:12 PM").display_in(UtcOffset::UTC), "2017-06-05 13:12");
+        assert_eq!(
+            ApiDate::parse("6/5/2017 1:12 PM").display_in(UtcOffset::UTC),
+            "2017-06-05 13:12"
+        );
         let d = ApiDate::parse("2022-10-09T21:00:00+02:00");
         assert_eq!(d.to_wire(), "2022-10-09T19:00:00.0000000Z");
         assert!(matches!(ApiDate::parse("not a date"), ApiDate::Raw(_)));

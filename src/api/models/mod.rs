@@ -41,14 +41,29 @@ pub struct Page<T> {
     pub offset: i64,
     #[serde(default, deserialize_with = "lenient::i64_or_zero")]
     pub limit: i64,
-    #[serde(rename = "setId", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_string")]
+    #[serde(
+        rename = "setId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_string"
+    )]
     pub set_id: Option<String>,
     #[serde(default = "Vec::new", deserialize_with = "vec_or_empty")]
     pub results: Vec<T>,
-    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     pub links: Links,
     /// v6/v7 only, nullable.
-    #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none", deserialize_with = "opt_i64")]
+    #[serde(
+        rename = "totalCount",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_i64"
+    )]
     pub total_count: Option<i64>,
 }
 
@@ -57,7 +72,12 @@ pub struct Page<T> {
 pub struct ExceptionInfo {
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(rename = "errorCode", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "errorCode",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_code: Option<String>,
 }
 
@@ -79,11 +99,26 @@ pub struct TokenResponse {
     pub token_type: String,
     #[serde(default, deserialize_with = "lenient::i64_or_zero")]
     pub expires_in: i64,
-    #[serde(rename = "userName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_name: Option<String>,
-    #[serde(rename = ".issued", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = ".issued",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub issued: Option<String>,
-    #[serde(rename = ".expires", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = ".expires",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires: Option<String>,
 }
 
@@ -105,7 +140,12 @@ impl std::fmt::Debug for TokenResponse {
 /// `RESTServiceInstance`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ServiceInstance {
-    #[serde(rename = "installationId", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "installationId",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub installation_id: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -156,21 +196,56 @@ pub struct Organization {
     pub id: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(rename = "officeName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "officeName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub office_name: Option<String>,
-    #[serde(rename = "type", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub org_type: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(rename = "isBackedup", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "isBackedup",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_backedup: Option<bool>,
-    #[serde(rename = "isExchangeOnline", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "isExchangeOnline",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_exchange_online: Option<bool>,
-    #[serde(rename = "firstBackuptime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "firstBackuptime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_backup_time: Option<ApiDate>,
-    #[serde(rename = "lastBackuptime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "lastBackuptime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_backup_time: Option<ApiDate>,
-    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     pub links: Links,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -179,16 +254,36 @@ pub struct Organization {
 /// `RESTExploreOptions` (v6/v7) / `RESTOrganizationExploreOptions` (v8).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExploreOptions {
-    #[serde(rename = "dateTime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "dateTime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date_time: Option<ApiDate>,
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub session_type: Option<SessionType>,
-    #[serde(rename = "showDeleted", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "showDeleted",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub show_deleted: Option<bool>,
-    #[serde(rename = "showAllVersions", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "showAllVersions",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub show_all_versions: Option<bool>,
     /// v8 only.
-    #[serde(rename = "repositoryId", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "repositoryId",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub repository_id: Option<String>,
 }
 
@@ -202,7 +297,12 @@ pub struct RestoreSession {
     pub organization: Option<String>,
     #[serde(rename = "type", default = "default_session_type")]
     pub session_type: SessionType,
-    #[serde(rename = "creationTime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "creationTime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub creation_time: Option<ApiDate>,
     #[serde(rename = "endTime", default, deserialize_with = "opt_date")]
     pub end_time: Option<ApiDate>,
@@ -210,20 +310,45 @@ pub struct RestoreSession {
     pub state: SessionState,
     #[serde(default = "default_result")]
     pub result: SessionResult,
-    #[serde(rename = "initiatedBy", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "initiatedBy",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub initiated_by: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
-    #[serde(rename = "scopeName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "scopeName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scope_name: Option<String>,
-    #[serde(rename = "clientHost", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "clientHost",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_host: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// v8 only.
-    #[serde(rename = "eTag", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "eTag",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub etag: Option<i64>,
-    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     pub links: Links,
 }
 
@@ -241,11 +366,26 @@ fn default_result() -> SessionResult {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionEvent {
     pub id: String,
-    #[serde(rename = "itemName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "itemName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub item_name: Option<String>,
-    #[serde(rename = "itemType", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "itemType",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub item_type: Option<String>,
-    #[serde(rename = "itemSizeBytes", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "itemSizeBytes",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub item_size_bytes: Option<i64>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -255,7 +395,12 @@ pub struct SessionEvent {
     pub event_type: Option<EventType>,
     #[serde(default = "default_event_status")]
     pub status: EventStatus,
-    #[serde(rename = "startTime", default, deserialize_with = "opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "startTime",
+        default,
+        deserialize_with = "opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_time: Option<ApiDate>,
     #[serde(rename = "endTime", default, deserialize_with = "opt_date")]
     pub end_time: Option<ApiDate>,
@@ -267,7 +412,12 @@ pub struct SessionEvent {
     pub message: Option<String>,
     #[serde(default, deserialize_with = "lenient::i64_or_zero")]
     pub order: i64,
-    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     pub links: Links,
 }
 
@@ -287,7 +437,12 @@ pub struct Mailbox {
     pub is_archive: bool,
     #[serde(rename = "isPublic", default, deserialize_with = "lenient::bool_or_false")]
     pub is_public: bool,
-    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     pub links: Links,
 }
 
@@ -305,31 +460,66 @@ pub struct Folder {
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// v8 only.
-    #[serde(rename = "mailboxId", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mailboxId",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mailbox_id: Option<String>,
-    #[serde(rename = "_links", default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "links_or_empty")]
+    #[serde(
+        rename = "_links",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "links_or_empty"
+    )]
     pub links: Links,
 }
 
 /// `RESTDeviceCodeRequestOptions`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeviceCodeRequest {
-    #[serde(rename = "targetApplicationId", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetApplicationId",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_application_id: Option<String>,
     #[serde(rename = "targetRegion", default, skip_serializing_if = "Option::is_none")]
     pub target_region: Option<OfficeRegion>,
-    #[serde(rename = "targetOrganizationName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetOrganizationName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_organization_name: Option<String>,
 }
 
 /// `RESTDeviceCodeResponse`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DeviceCode {
-    #[serde(rename = "userCode", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userCode",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_code: Option<String>,
-    #[serde(rename = "verificationUrl", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "verificationUrl",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub verification_url: Option<String>,
-    #[serde(rename = "expiresIn", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "expiresIn",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_in: Option<i64>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,

@@ -16,16 +16,41 @@ fn ser_secret<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S:
 /// zeroized on drop, exposed only while the request body is serialised.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RestoreCredentials {
-    #[serde(rename = "userName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_name: Option<String>,
-    #[serde(rename = "userPassword", default, serialize_with = "ser_secret", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userPassword",
+        default,
+        serialize_with = "ser_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_password: Option<SecretString>,
-    #[serde(rename = "userCode", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userCode",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_code: Option<String>,
-    #[serde(rename = "applicationId", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationId",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_id: Option<String>,
     /// Base64 of the PFX.
-    #[serde(rename = "applicationCertificate", default, serialize_with = "ser_secret", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationCertificate",
+        default,
+        serialize_with = "ser_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_certificate: Option<SecretString>,
     #[serde(
         rename = "applicationCertificatePassword",
@@ -34,7 +59,12 @@ pub struct RestoreCredentials {
         skip_serializing_if = "Option::is_none"
     )]
     pub application_certificate_password: Option<SecretString>,
-    #[serde(rename = "impersonationAccountName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "impersonationAccountName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub impersonation_account_name: Option<String>,
 }
 
@@ -83,17 +113,47 @@ impl RestoreCredentials {
 /// (folder, mailbox: `items` absent).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RestoreToRequest {
-    #[serde(rename = "changedItems", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "changedItems",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub changed_items: Option<bool>,
-    #[serde(rename = "deletedItems", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "deletedItems",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deleted_items: Option<bool>,
-    #[serde(rename = "markRestoredAsUnread", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "markRestoredAsUnread",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mark_restored_as_unread: Option<bool>,
-    #[serde(rename = "excludeDrafts", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "excludeDrafts",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exclude_drafts: Option<bool>,
-    #[serde(rename = "excludeDeletedItems", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "excludeDeletedItems",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exclude_deleted_items: Option<bool>,
-    #[serde(rename = "excludeInPlaceHoldItems", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "excludeInPlaceHoldItems",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exclude_in_place_hold_items: Option<bool>,
     #[serde(
         rename = "excludeLitigationHoldItems",
@@ -104,13 +164,23 @@ pub struct RestoreToRequest {
     pub exclude_litigation_hold_items: Option<bool>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<String>,
-    #[serde(rename = "casServer", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "casServer",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cas_server: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
     #[serde(rename = "officeRegion", default, skip_serializing_if = "Option::is_none")]
     pub office_region: Option<OfficeRegion>,
-    #[serde(rename = "officeOrganizationName", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "officeOrganizationName",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub office_organization_name: Option<String>,
     #[serde(flatten)]
     pub credentials: RestoreCredentials,
@@ -138,13 +208,23 @@ pub struct ItemsRestoreStatistics {
     pub failed_items_count: i64,
     #[serde(rename = "skippedItemsCount", default, deserialize_with = "i64_or_zero")]
     pub skipped_items_count: i64,
-    #[serde(rename = "failedFoldersCount", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "failedFoldersCount",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub failed_folders_count: Option<i64>,
     #[serde(default, deserialize_with = "vec_or_empty")]
     pub exceptions: Vec<String>,
     #[serde(default, deserialize_with = "vec_or_empty")]
     pub warnings: Vec<String>,
-    #[serde(rename = "cannotContinueError", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "cannotContinueError",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cannot_continue_error: Option<String>,
 }
 
@@ -168,7 +248,12 @@ pub struct ItemRestoreDetails {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(rename = "itemType", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "itemType",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub item_type: Option<String>,
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -176,21 +261,61 @@ pub struct ItemRestoreDetails {
     pub path: Option<String>,
     #[serde(default, deserialize_with = "vec_or_empty", skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    #[serde(rename = "mailboxEmail", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mailboxEmail",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mailbox_email: Option<String>,
-    #[serde(rename = "mailboxIsArchive", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mailboxIsArchive",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mailbox_is_archive: Option<bool>,
-    #[serde(rename = "mailboxIsPublic", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mailboxIsPublic",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mailbox_is_public: Option<bool>,
-    #[serde(rename = "createdMailboxItemsCount", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "createdMailboxItemsCount",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_mailbox_items_count: Option<i64>,
-    #[serde(rename = "mergedMailboxItemsCount", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mergedMailboxItemsCount",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub merged_mailbox_items_count: Option<i64>,
-    #[serde(rename = "failedMailboxItemsCount", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "failedMailboxItemsCount",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub failed_mailbox_items_count: Option<i64>,
-    #[serde(rename = "skippedMailboxItemsCount", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "skippedMailboxItemsCount",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub skipped_mailbox_items_count: Option<i64>,
-    #[serde(rename = "cannotContinueMailboxError", default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "cannotContinueMailboxError",
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cannot_continue_mailbox_error: Option<String>,
 }
 
@@ -218,9 +343,19 @@ pub struct RestoreSessionStatistics {
 pub struct ExportOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemId>>,
-    #[serde(rename = "enablePstSizeLimit", default, deserialize_with = "opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "enablePstSizeLimit",
+        default,
+        deserialize_with = "opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub enable_pst_size_limit: Option<bool>,
-    #[serde(rename = "pstSizeLimitBytes", default, deserialize_with = "opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "pstSizeLimitBytes",
+        default,
+        deserialize_with = "opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pst_size_limit_bytes: Option<i64>,
 }
 
@@ -338,11 +473,17 @@ mod tests {
 
     #[test]
     fn credential_modes_need_complete_sets() {
-        let mut c = RestoreCredentials { user_name: Some("u".into()), ..Default::default() };
+        let mut c = RestoreCredentials {
+            user_name: Some("u".into()),
+            ..Default::default()
+        };
         assert!(c.mode().is_err());
         c.user_password = Some(SecretString::from("p"));
         assert_eq!(c.mode(), Ok(CredentialMode::Password));
-        let c = RestoreCredentials { application_id: Some("id".into()), ..Default::default() };
+        let c = RestoreCredentials {
+            application_id: Some("id".into()),
+            ..Default::default()
+        };
         assert!(c.mode().unwrap_err().contains("applicationCertificate"));
         assert!(RestoreCredentials::default().mode().is_err());
     }
