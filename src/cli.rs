@@ -19,6 +19,12 @@ pub struct Cli {
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Log file (default: vex.log in the state dir, see `vex paths`)
+    #[arg(long = "log-file", env = "VEX_LOG_FILE", global = true)]
+    pub log_file: Option<std::path::PathBuf>,
+    /// Log level or filter (error, warn, info, debug, trace; or e.g. vex=debug)
+    #[arg(long = "log-level", env = "VEX_LOG", default_value = "info", global = true)]
+    pub log_level: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -66,10 +66,10 @@ pub enum Format {
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output as one JSON document
-    #[arg(long, conflicts_with = "jsonl")]
+    #[arg(long, conflicts_with = "jsonl", global = true)]
     pub json: bool,
     /// Output as JSON lines (one object per line)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub jsonl: bool,
 }
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod logging;
 pub mod restore_plan;
 pub mod runtime;
 pub mod secrets;

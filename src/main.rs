@@ -33,6 +33,15 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8, CmdError> {
     let paths = Paths::from_env();
+    let log_file = cli.log_file.clone().unwrap_or_else(|| paths.log_file());
+    if let Err(e) = vex::logging::init(&log_file, &cli.log_level) {
+        eprintln!("vex: {e} (continuing without a log)");
+    }
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        build = env!("VEX_BUILD"),
+        "vex starting"
+    );
     match cli.command {
         Some(Command::Sim(args)) => vex::sim::run(args)
             .await

@@ -1,0 +1,331 @@
+//! The scripting subcommands, run as the real binary against the emulator: table and JSON outputs, and
+//! each documented exit code. Also: the password reaches no log line and no argv.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+use vex::sim::{SimConfig, SimServer};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vex");
+
+struct Env {
+    server: SimServer,
+    cfg: SimConfig,
+    dir: tempfile::TempDir,
+}
+
+async fn env() -> Env {
+    vex::install_crypto_provider();
+    let cfg = SimConfig {
+        tls: false,
+        v8_restore_duration: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
+    Env {
+        server,
+        cfg,
+        dir: tempfile::tempdir().expect("tempdir"),
+    }
+}
+
+impl Env {
+    fn vex(&self, api: &str, args: &[&str]) -> Output {
+        self.vex_with_password(api, &self.cfg.password, args)
+    }
+
+    fn vex_with_password(&self, api: &str, password: &str, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args([
+                "--server",
+                self.server.base_url(),
+                "--user",
+                &self.cfg.user,
+                "--api",
+                api,
+            ])
+            .args(args)
+            .env("VEX_PASSWORD", password)
+            .env("VEX_CONFIG_DIR", self.dir.path().join("config"))
+            .env("VEX_DATA_DIR", self.dir.path().join("data"))
+            .env("VEX_STATE_DIR", self.dir.path().join("state"))
+            .env("VEX_LOG", "trace")
+            .env_remove("VEX_PROFILE")
+            .output()
+            .expect("run vex")
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "vex failed: {}\n{}",
+        stdout(o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_subcommand_in_table_and_json() {
+    let e = env().await;
+    for api in ["v6", "v8"] {
+        // Organizations and sessions.
+        let orgs = json(&e.vex(api, &["organizations", "--json"]));
+        assert!(orgs.as_array().is_some_and(|a| a.len() >= 2), "{api}: {orgs}");
+        let table = stdout(&e.vex(api, &["sessions", "list"]));
+        assert!(table.starts_with("ID"), "{api}: a table with a header: {table}");
+        assert!(table.contains("Working") && table.contains("Stopped"));
+        let new = json(&e.vex(api, &["sessions", "new", "--show-deleted", "--json"]));
+        let sid = new[0]["id"].as_str().expect("session id").to_string();
+        assert_eq!(new[0]["state"], "Working");
+
+        // Mailboxes (JSON lines), folders, items, item.
+        let out = e.vex(api, &["mailboxes", "--session", &sid, "--jsonl"]);
+        assert!(out.status.success());
+        let lines: Vec<serde_json::Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert!(lines.len() >= 50, "{api}: {} mailboxes", lines.len());
+        let mb = lines[0]["id"].as_str().expect("mailbox id").to_string();
+        let target = lines[5]["email"].as_str().expect("email").to_string();
+        let folders = json(&e.vex(api, &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
+        let inbox = folders
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
+            .and_then(|f| f["id"].as_str())
+            .expect("Inbox")
+            .to_string();
+        let items = json(&e.vex(
+            api,
+            &[
+                "items",
+                "--session",
+                &sid,
+                "--mailbox",
+                &mb,
+                "--folder",
+                &inbox,
+                "--limit",
+                "4",
+                "--json",
+            ],
+        ));
+        let ids: Vec<String> = items
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|i| i["id"].as_str().expect("id").to_string())
+            .collect();
+        assert_eq!(ids.len(), 4);
+        let item = json(&e.vex(api, &["item", "--session", &sid, "--mailbox", &mb, &ids[0], "--json"]));
+        assert_eq!(item[0]["id"], ids[0].as_str());
+        let t = stdout(&e.vex(api, &["item", "--session", &sid, "--mailbox", &mb, &ids[0]]));
+        assert!(t.contains("itemClass"), "{t}");
+        let found = json(&e.vex(
+            api,
+            &[
+                "items",
+                "--session",
+                &sid,
+                "--mailbox",
+                &mb,
+                "--query",
+                "subject:a",
+                "--json",
+            ],
+        ));
+        assert!(found.is_array());
+
+        // Restore: dry run shows no secret; then created; then skipped.
+        let folder = format!("cli-{api}");
+        let list = ids[..2].join(",");
+        let base = [
+            "restore",
+            "--session",
+            &sid,
+            "--mailbox",
+            &mb,
+            "--items",
+            &list,
+            "--to",
+            &target,
+            "--to-folder",
+            &folder,
+            "--restore-user",
+            "admin@target.example",
+        ];
+        let mut dry: Vec<&str> = base.to_vec();
+        dry.push("--dry-run");
+        let out = Command::new(BIN)
+            .args(["--server", e.server.base_url(), "--user", &e.cfg.user, "--api", api])
+            .args(&dry)
+            .env("VEX_PASSWORD", &e.cfg.password)
+            .env("VEX_RESTORE_PASSWORD", "Exchange-Secret-42")
+            .env("VEX_STATE_DIR", e.dir.path().join("state"))
+            .output()
+            .expect("dry run");
+        let text = stdout(&out);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("Restore 2 items"), "{text}");
+        assert!(
+            !text.contains("Exchange-Secret-42") && text.contains("[REDACTED]"),
+            "{text}"
+        );
+        assert!(
+            e.server
+                .store()
+                .restores()
+                .iter()
+                .all(|r| r.target_folder.as_deref() != Some(folder.as_str()))
+        );
+
+        let mut real: Vec<&str> = base.to_vec();
+        real.extend(["--yes", "--json"]);
+        let run = |args: &[&str]| {
+            Command::new(BIN)
+                .args(["--server", e.server.base_url(), "--user", &e.cfg.user, "--api", api])
+                .args(args)
+                .env("VEX_PASSWORD", &e.cfg.password)
+                .env("VEX_RESTORE_PASSWORD", "Exchange-Secret-42")
+                .env("VEX_STATE_DIR", e.dir.path().join("state"))
+                .output()
+                .expect("restore")
+        };
+        let o = json(&run(&real));
+        assert_eq!(
+            (o[0]["created"].as_i64(), o[0]["skipped"].as_i64()),
+            (Some(2), Some(0)),
+            "{api}: {o}"
+        );
+        let o = json(&run(&real));
+        assert_eq!(
+            (o[0]["created"].as_i64(), o[0]["skipped"].as_i64()),
+            (Some(0), Some(2)),
+            "{api}: {o}"
+        );
+
+        // Exit 5: some items failed.
+        let mut bad: Vec<&str> = base.to_vec();
+        bad[6] = "AAAA/unknown+id=";
+        bad.extend(["--yes", "--json"]);
+        assert_eq!(code(&run(&bad)), 5, "{api}: partial failure");
+
+        // Export writes a PST.
+        let pst = e.dir.path().join(format!("{api}.pst"));
+        let out = e.vex(
+            api,
+            &[
+                "export",
+                "--session",
+                &sid,
+                "--mailbox",
+                &mb,
+                "--items",
+                &list,
+                "--out",
+                &pst.to_string_lossy(),
+            ],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::read(&pst).expect("pst").starts_with(b"!BDN"));
+
+        // Events and stop.
+        let ev = json(&e.vex(api, &["events", &sid, "--json"]));
+        assert!(
+            ev.as_array().is_some_and(|a| !a.is_empty()),
+            "{api}: restores left events"
+        );
+        assert!(e.vex(api, &["sessions", "stop", &sid]).status.success());
+    }
+    e.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documented_exit_codes() {
+    let e = env().await;
+    // 2: usage.
+    assert_eq!(code(&e.vex("v8", &["items", "--session", "x", "--mailbox", "y"])), 2);
+    assert_eq!(code(&Command::new(BIN).arg("--no-such-flag").output().expect("run")), 2);
+    // 3: authentication.
+    let o = e.vex_with_password("v8", "wrong-password", &["organizations"]);
+    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
+    // 4: not found.
+    let sid = json(&e.vex("v8", &["sessions", "new", "--json"]))[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mbs = json(&e.vex("v8", &["mailboxes", "--session", &sid, "--json"]));
+    let mb = mbs[0]["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        code(&e.vex("v8", &["item", "--session", &sid, "--mailbox", &mb, "AAAA/none="])),
+        4
+    );
+    // 6: network (nothing listens there).
+    let o = Command::new(BIN)
+        .args([
+            "--server",
+            "http://127.0.0.1:9",
+            "--user",
+            "u",
+            "--api",
+            "v8",
+            "organizations",
+        ])
+        .env("VEX_PASSWORD", "x")
+        .env("VEX_STATE_DIR", e.dir.path().join("state"))
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 6, "{}", String::from_utf8_lossy(&o.stderr));
+    // 7: refused in read-only mode, and nothing was restored.
+    let before = e.server.store().restores().len();
+    let o = e.vex(
+        "v8",
+        &[
+            "--read-only",
+            "restore",
+            "--session",
+            &sid,
+            "--mailbox",
+            &mb,
+            "--items",
+            "a",
+            "--to",
+            "x@y.com",
+            "--restore-user",
+            "u",
+            "--yes",
+        ],
+    );
+    assert_eq!(code(&o), 7, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(e.server.store().restores().len(), before);
+    e.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_password_reaches_no_log_and_no_argv() {
+    let e = env().await;
+    let out = e.vex("v7", &["sessions", "list"]);
+    assert!(out.status.success());
+    let log_path = e.dir.path().join("state/vex.log");
+    let log = std::fs::read_to_string(&log_path).expect("a log was written");
+    assert!(log.contains("vex starting"), "the log has content: {log}");
+    assert!(!log.contains(&e.cfg.password), "the password is not in the log");
+    assert!(!log.to_lowercase().contains("bearer "), "no bearer token in the log");
+    assert!(!log.contains("access_token"), "no token response in the log");
+    // The CLI has no flag that takes the password: it is refused as an argument.
+    let o = Command::new(BIN)
+        .args(["--password", "x", "organizations"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&o), 2);
+    e.server.shutdown().await;
+}
