@@ -496,6 +496,14 @@ impl Data {
             .collect()
     }
 
+    /// The folder at `path` (`"Inbox/Archive 1M"`, case-insensitive) of a mailbox.
+    pub fn folder_by_path(&self, mb: MailboxKey, path: &str) -> Option<FolderKey> {
+        let want = path.trim().trim_matches('/');
+        self.all_folders(mb)
+            .into_iter()
+            .find(|f| self.folder_path(*f).eq_ignore_ascii_case(want))
+    }
+
     pub fn folder_id(&self, f: FolderKey) -> String {
         ids::encode_folder(self.seed, f)
     }
@@ -1143,6 +1151,8 @@ mod tests {
         };
         assert_eq!(d.counts(million), (1_000_000, 0));
         assert_eq!(d.folder_path(million), "Inbox/Archive 1M");
+        assert_eq!(d.folder_by_path(MILLION_MAILBOX, "inbox/archive 1m"), Some(million));
+        assert_eq!(d.folder_by_path(BIG_INBOX_MAILBOX, "Inbox/Archive 1M"), None);
         assert_eq!(d.folder_count(MailboxKey { org: 0, mbx: 3 }), USER_FOLDERS.len() as u16);
         assert_eq!(
             d.folder_path(FolderKey {

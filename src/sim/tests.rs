@@ -458,18 +458,3 @@ async fn tls_presents_the_generated_certificate() {
     assert_eq!(r.status(), 401);
     server.shutdown().await;
 }
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "scratch: serves for manual checks"]
-async fn scratch_serve() {
-    let cfg = SimConfig {
-        tls: false,
-        listen: "127.0.0.1:18443".parse().unwrap(),
-        v8_restore_duration: Duration::from_millis(800),
-        ..SimConfig::default()
-    };
-    let server = start(cfg).await.unwrap();
-    println!("SERVING {}", server.base_url());
-    tokio::time::sleep(Duration::from_secs(900)).await;
-    server.shutdown().await;
-}
