@@ -10,8 +10,8 @@ use crate::config::known_servers::{KnownServers, TrustDecision, changed_message,
 use crate::config::{Paths, Profile};
 use secrecy::SecretString;
 
-/// Everything needed to connect, after merging flags over the profile.
-#[derive(Clone, Debug, Default)]
+/// Everything needed to connect, after merging flags over the profile. `Debug` redacts the password.
+#[derive(Clone, Default)]
 pub struct ConnectSpec {
     pub server: String,
     pub user: String,
@@ -23,6 +23,25 @@ pub struct ConnectSpec {
     pub password_command: Option<String>,
     /// From a private config file only.
     pub profile_password: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectSpec")
+            .field("server", &self.server)
+            .field("user", &self.user)
+            .field("api", &self.api)
+            .field("pin", &self.pin)
+            .field("ca_file", &self.ca_file)
+            .field("insecure", &self.insecure)
+            .field("read_only", &self.read_only)
+            .field("password_command", &self.password_command.as_ref().map(|_| "[set]"))
+            .field(
+                "profile_password",
+                &self.profile_password.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
 }
 
 impl ConnectSpec {
@@ -174,5 +193,36 @@ pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompte
             }
             Err(e) => return Err(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_profile_and_debug_hides_the_password() {
+        let profile = Profile {
+            server: Some("https://p:4443".into()),
+            user: Some("puser".into()),
+            api: Some("v7".into()),
+            password: Some("profile-secret-pw".into()),
+            read_only: true,
+            ..Default::default()
+        };
+        let flags = ConnectSpec {
+            user: "flaguser".into(),
+            ..Default::default()
+        };
+        let s = ConnectSpec::merge(flags, Some(&profile)).unwrap();
+        assert_eq!((s.server.as_str(), s.user.as_str()), ("https://p:4443", "flaguser"));
+        assert_eq!(s.api, "v7".parse().unwrap());
+        assert!(s.read_only);
+        assert!(!format!("{s:?}").contains("profile-secret-pw"));
+        assert!(
+            ConnectSpec::merge(ConnectSpec::default(), None)
+                .unwrap_err()
+                .contains("--server")
+        );
     }
 }

@@ -256,8 +256,13 @@ async fn documented_exit_codes() {
     assert_eq!(code(&e.vex("v8", &["items", "--session", "x", "--mailbox", "y"])), 2);
     assert_eq!(code(&Command::new(BIN).arg("--no-such-flag").output().expect("run")), 2);
     // 3: authentication.
-    let o = e.vex_with_password("v8", "wrong-password", &["organizations"]);
+    let o = e.vex_with_password("v8", "wrong-password-XYZ", &["organizations"]);
     assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
+    let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !all.contains("wrong-password-XYZ"),
+        "the refused password is not echoed: {all}"
+    );
     // 4: not found.
     let sid = json(&e.vex("v8", &["sessions", "new", "--json"]))[0]["id"]
         .as_str()
