@@ -214,10 +214,9 @@ impl<T> PagedList<T> {
         } else {
             (0..self.rows.len()).collect()
         };
-        if let Some(cur) = current
-            && let Some(pos) = self.visible.iter().position(|&r| r == cur)
-        {
-            self.cursor = pos;
+        if let Some(cur) = current {
+            // The same row when still shown, else the first shown.
+            self.cursor = self.visible.iter().position(|&r| r == cur).unwrap_or(0);
         }
         self.clamp();
     }

@@ -1,5 +1,6 @@
 //! `vex sim`: run the emulator in the foreground.
 
+use super::faults::{Faults, Malformation, ResetAfterApply, SlowBody, Throttle, parse_rate};
 use super::{SimConfig, SimError, VERSIONS, start};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -34,6 +35,61 @@ pub struct SimArgs {
     /// How long an asynchronous v8 restore takes, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1500)]
     pub v8_restore_ms: u64,
+
+    // ---- fault injection (API routes only; see `--fault-route`) ----
+    /// Delay each request by N ms plus up to JITTER ms more, uniformly drawn (e.g. 50,200).
+    #[arg(long, value_name = "N[,JITTER]", value_parser = parse_latency, help_heading = "Faults")]
+    pub latency_ms: Option<(u64, u64)>,
+    /// Answer this fraction of requests with a 5xx and a RESTExceptionInfo body (0..1).
+    #[arg(long, value_name = "F", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    pub fault_rate: f64,
+    /// Drop the connection on this fraction of requests, before the response or in the middle of its body.
+    #[arg(long, value_name = "F", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    pub reset_rate: f64,
+    /// Cut this fraction of bodies short: the full Content-Length is announced, part of the body is sent.
+    #[arg(long, value_name = "F", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    pub truncate_rate: f64,
+    /// Damage this fraction of 2xx bodies (bad JSON, wrong types, nulls, unknown enums, ...).
+    #[arg(long, value_name = "F", value_parser = parse_rate, default_value_t = 0.0, help_heading = "Faults")]
+    pub malformed_rate: f64,
+    /// Only these kinds of damage (comma-separated): truncated-json, html, empty, wrong-types, nulls,
+    /// unknown-enums, unknown-item-class, wrong-shape, deep-nesting, huge-numbers, json-instead-of-bytes.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',', help_heading = "Faults")]
+    pub malformed_kind: Vec<Malformation>,
+    /// Let response bodies trickle, at about this many bytes per second (default 20000).
+    #[arg(long, value_name = "BYTES_PER_SEC", num_args = 0..=1, help_heading = "Faults")]
+    pub slow_body: Option<Option<u64>>,
+    /// Throttle POST /token with 429 and Retry-After: N lets only every N-th call pass (default 2: every
+    /// other call), a fraction like 0.3 throttles that share of calls at random.
+    #[arg(long, value_name = "N|F", num_args = 0..=1, help_heading = "Faults")]
+    pub throttle_token: Option<Option<Throttle>>,
+    /// The Retry-After of a throttled /token, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1, help_heading = "Faults")]
+    pub throttle_retry_after: u64,
+    /// Apply restore POSTs, then drop the connection before answering (all of them, or the first N).
+    #[arg(long, value_name = "N", num_args = 0..=1, help_heading = "Faults")]
+    pub reset_after_apply: Option<Option<u32>>,
+    /// Limit the rate faults, latency and slow bodies to matching requests (repeatable): a case-insensitive
+    /// substring of the path, optionally after a method and with * wildcards ("items", "GET folders",
+    /// "POST restoreTo", "mailboxes/*/items").
+    #[arg(long, value_name = "PATTERN", help_heading = "Faults")]
+    pub fault_route: Vec<String>,
+    /// Seed of the fault decisions (default: --seed).
+    #[arg(long, value_name = "N", help_heading = "Faults")]
+    pub fault_seed: Option<u64>,
+}
+
+fn parse_latency(s: &str) -> Result<(u64, u64), String> {
+    let (base, jitter) = match s.split_once(',') {
+        Some((b, j)) => (b, j),
+        None => (s, "0"),
+    };
+    let num = |x: &str| {
+        x.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{s:?}: give milliseconds as N or N,JITTER (e.g. 50,200)"))
+    };
+    Ok((num(base)?, num(jitter)?))
 }
 
 impl SimArgs {
@@ -46,7 +102,37 @@ impl SimArgs {
             seed: self.seed,
             token_ttl: Duration::from_secs(self.token_ttl.max(1)),
             v8_restore_duration: Duration::from_millis(self.v8_restore_ms),
+            faults: self.faults(),
             ..SimConfig::default()
+        }
+    }
+
+    /// The faults the flags ask for.
+    pub fn faults(&self) -> Faults {
+        let (latency, jitter) = match self.latency_ms {
+            Some((base, jitter)) => (Some(Duration::from_millis(base)), Duration::from_millis(jitter)),
+            None => (None, Duration::ZERO),
+        };
+        Faults {
+            seed: self.fault_seed.unwrap_or(self.seed),
+            routes: self.fault_route.clone(),
+            latency,
+            latency_jitter: jitter,
+            fault_rate: self.fault_rate,
+            reset_rate: self.reset_rate,
+            truncate_rate: self.truncate_rate,
+            malformed_rate: self.malformed_rate,
+            malformations: self.malformed_kind.clone(),
+            slow_body: self
+                .slow_body
+                .map(|rate| SlowBody::bytes_per_sec(rate.unwrap_or(20_000).max(1))),
+            throttle_token: self.throttle_token.map(|t| t.unwrap_or(Throttle::Every(2))),
+            throttle_retry_after: Duration::from_secs(self.throttle_retry_after),
+            reset_after_apply: match self.reset_after_apply {
+                None => ResetAfterApply::Off,
+                Some(None) => ResetAfterApply::All,
+                Some(Some(n)) => ResetAfterApply::First(n),
+            },
         }
     }
 }
@@ -87,6 +173,13 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     println!("  user:        {}", cfg.user);
     println!("  password:    {}", cfg.password);
     println!("  seed:        {}", cfg.seed);
+    let faults = cfg.faults.describe();
+    if !faults.is_empty() {
+        println!("  faults:      {}", faults[0]);
+        for line in &faults[1..] {
+            println!("               {line}");
+        }
+    }
     match (server.fingerprint_sha256(), server.cert_pem()) {
         (Some(fp), Some(pem)) => {
             println!("  certificate: self-signed, SHA-256 {fp}");
@@ -128,5 +221,76 @@ mod tests {
             .config();
         assert!(!c.tls);
         assert_eq!(c.v8_restore_duration, Duration::from_millis(200));
+        assert!(c.faults.is_none());
+    }
+
+    #[test]
+    fn fault_flags() {
+        let c = Cli::parse_from([
+            "sim",
+            "--latency-ms",
+            "50,200",
+            "--fault-rate",
+            "0.2",
+            "--reset-rate",
+            "0.05",
+            "--truncate-rate",
+            "0.01",
+            "--malformed-rate",
+            "0.5",
+            "--malformed-kind",
+            "nulls,wrong-types",
+            "--slow-body",
+            "--throttle-token",
+            "--reset-after-apply",
+            "--fault-route",
+            "items",
+            "--fault-route",
+            "GET folders",
+            "--seed",
+            "7",
+        ])
+        .sim
+        .config();
+        let f = &c.faults;
+        assert_eq!(f.latency, Some(Duration::from_millis(50)));
+        assert_eq!(f.latency_jitter, Duration::from_millis(200));
+        assert_eq!((f.fault_rate, f.reset_rate, f.truncate_rate, f.malformed_rate), (0.2, 0.05, 0.01, 0.5));
+        assert_eq!(f.malformations, [Malformation::NullsEverywhere, Malformation::WrongTypes]);
+        assert_eq!(f.slow_body, Some(SlowBody::bytes_per_sec(20_000)));
+        assert_eq!(f.throttle_token, Some(Throttle::Every(2)));
+        assert_eq!(f.throttle_retry_after, Duration::from_secs(1));
+        assert_eq!(f.reset_after_apply, ResetAfterApply::All);
+        assert_eq!(f.routes, ["items", "GET folders"]);
+        assert_eq!(f.seed, 7);
+        let f = Cli::parse_from([
+            "sim",
+            "--throttle-token",
+            "0.3",
+            "--reset-after-apply",
+            "1",
+            "--slow-body",
+            "1000",
+            "--latency-ms",
+            "10",
+            "--fault-seed",
+            "99",
+        ])
+        .sim
+        .faults();
+        assert_eq!(f.throttle_token, Some(Throttle::Rate(0.3)));
+        assert_eq!(f.reset_after_apply, ResetAfterApply::First(1));
+        assert_eq!(f.slow_body.map(|s| s.chunk), Some(20));
+        assert_eq!((f.latency, f.latency_jitter), (Some(Duration::from_millis(10)), Duration::ZERO));
+        assert_eq!(f.seed, 99);
+        for bad in [
+            &["sim", "--fault-rate", "1.5"][..],
+            &["sim", "--reset-rate", "x"],
+            &["sim", "--latency-ms", "a,b"],
+            &["sim", "--malformed-kind", "bogus"],
+            &["sim", "--throttle-token", "0"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 }

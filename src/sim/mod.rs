@@ -26,7 +26,7 @@ pub mod store;
 mod tls;
 
 pub use cli::{SimArgs, run};
-pub use faults::Faults;
+pub use faults::{FaultStats, Faults, Malformation, ResetAfterApply, SlowBody, Throttle};
 pub use routes::{SEARCH_SCAN_BUDGET, server_version};
 pub use store::{ExploreSettings, RestoreFlags, RestoreRecord, RestoredCopy, Store};
 pub use tls::fingerprint;
@@ -96,6 +96,7 @@ pub struct SimServer {
     addr: SocketAddr,
     cert: Option<tls::SelfSigned>,
     store: Store,
+    faults: Arc<faults::FaultState>,
     handle: axum_server::Handle<SocketAddr>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -138,6 +139,22 @@ impl SimServer {
         &self.store
     }
 
+    /// The faults in force (see [`faults`]).
+    pub fn faults(&self) -> Faults {
+        self.faults.faults()
+    }
+
+    /// Replaces the faults for the requests that follow (e.g. set up a session cleanly, then break the
+    /// network). The fault layer's request sequence and counters carry on.
+    pub fn set_faults(&self, faults: Faults) {
+        self.faults.set(faults);
+    }
+
+    /// What the fault layer saw and did so far: API requests, 5xx, resets, throttles, ...
+    pub fn fault_stats(&self) -> FaultStats {
+        self.faults.stats()
+    }
+
     /// Stops accepting connections, lets running requests finish (up to 5 s) and waits for the server.
     pub async fn shutdown(mut self) {
         self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
@@ -160,15 +177,12 @@ impl Drop for SimServer {
     }
 }
 
-fn router(store: Store, faults: Faults) -> Router {
+fn router(store: Store, faults: Arc<faults::FaultState>) -> Router {
     let app = Arc::new(routes::App { store });
     Router::new()
         .fallback(routes::handle)
         .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(faults),
-            faults::middleware,
-        ))
+        .layer(axum::middleware::from_fn_with_state(faults, faults::middleware))
         .layer(axum::middleware::from_fn(log_request))
 }
 
@@ -198,7 +212,8 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
             v8_restore_duration: cfg.v8_restore_duration,
         },
     );
-    let app = router(store.clone(), cfg.faults.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let fault_state = Arc::new(faults::FaultState::new(cfg.faults.clone()));
+    let app = router(store.clone(), fault_state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::<SocketAddr>::new();
     let host = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -223,10 +238,13 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
         addr,
         cert,
         store,
+        faults: fault_state,
         handle,
         task: Some(task),
     })
 }
 
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;

@@ -51,9 +51,12 @@ fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
     }
     out.push(Entry::Section(format!("Attachments ({})", atts.len())));
     for a in atts {
-        let size = a.size_bytes.map(human_size).unwrap_or_else(|| "size unknown".into());
+        let size = a.size_bytes.map(human_size).unwrap_or_else(|| "?".into());
         let name = sanitize(a.name.as_deref().unwrap_or("(no name)")).into_owned();
-        out.push(Entry::RawField(size, vec![name]));
+        out.push(Entry::RawField(
+            String::new(),
+            vec![format!("{}  {name}", super::text::fit_right(&size, 10))],
+        ));
     }
 }
 
@@ -259,10 +262,18 @@ fn draw_item(
     max
 }
 
+/// The pane title for an item: its kind (`Item` for an unknown class).
+fn kind_title(it: &Item) -> &'static str {
+    match it.kind() {
+        ItemKind::Other => "Item",
+        k => k.label(),
+    }
+}
+
 /// The details pane (item opened with Enter).
 pub fn draw_details(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
     let Some(d) = &state.details else { return };
-    let mut title = format!(" {}", d.item.kind().label());
+    let mut title = format!(" {}", kind_title(&d.item));
     if d.loading.is_some() {
         title.push(' ');
         title.push_str(spinner(state));
@@ -276,7 +287,7 @@ pub fn draw_details(buf: &mut Buffer, area: Rect, state: &State, focused: bool, 
 pub fn draw_preview(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let it = state.items.as_ref().and_then(|i| i.selected());
     let title = match it {
-        Some(i) => format!(" {} ", i.kind().label()),
+        Some(i) => format!(" {} ", kind_title(i)),
         None => " Details ".into(),
     };
     draw_item(buf, area, title, it, 0, state, false, theme);

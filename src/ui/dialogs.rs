@@ -14,9 +14,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 
-/// A rectangle of at most `w`×`h` centred in `area`.
+/// A rectangle of at most `w`×`h` centred in `area` (the full width when `area` is not much wider:
+/// slivers of the pane behind would only confuse).
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
+    let w = if area.width < w + 12 { area.width } else { w };
     let h = h.min(area.height);
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }
@@ -79,7 +80,11 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, t
     for (i, l) in lines.iter().skip(top as usize).take(hgt as usize).enumerate() {
         buf.set_line(inner.x + 1, inner.y + i as u16, l, inner.width.saturating_sub(1));
     }
-    let foot = " Esc / ? close ";
+    let foot = if max > 0 {
+        " j/k scroll · Esc close "
+    } else {
+        " Esc close "
+    };
     let x = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
     buf.set_string(x, r.y + r.height - 1, foot, theme.dim());
 }
@@ -147,7 +152,7 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
                 .map(|t| zone.short(t))
                 .unwrap_or_else(|| "never".into());
             let right = format!("last backup {last}");
-            let name_w = w.saturating_sub(2 + width(&right) + 2);
+            let name_w = w.saturating_sub(5 + width(&right));
             let line = format!(
                 "{} {}  {right}",
                 if i as usize == d.org_cursor { "›" } else { " " },

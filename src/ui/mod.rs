@@ -64,7 +64,7 @@ fn weight(v: View) -> u16 {
         View::Pane(Level::Mailboxes) => 4,
         View::Pane(Level::Folders) => 3,
         View::Pane(Level::Items) => 6,
-        View::Pane(Level::Details) | View::Preview => 5,
+        View::Pane(Level::Details) | View::Preview => 6,
     }
 }
 
@@ -91,6 +91,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
         .iter()
         .map(|v| match v {
             View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
+            // The focused pane gets the larger share.
+            v if *v == View::Pane(state.focus) => Constraint::Fill(weight(*v) * 3 / 2),
             v => Constraint::Fill(weight(*v)),
         })
         .collect();
@@ -214,7 +216,12 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             out.push((k, hint));
         }
     };
+    let filtering = state.focused_filter().is_some_and(|f| f.is_active());
     for (a, hint, _) in state.focus.help() {
+        // "Esc clears the filter" only matters with a filter.
+        if *a == crate::app::Action::Back && state.focus == Level::Sessions && !filtering {
+            continue;
+        }
         push(*a, hint);
     }
     if state.focus == Level::Sessions {
@@ -248,10 +255,23 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         buf.set_string(area.x, area.y, truncate(&text, area.width as usize), style);
         return;
     }
+    // As many hints as fit, whole; help and quit (the last two) always.
+    let hs = hints(state);
+    let cost = |(k, h): &(String, &str)| width(k) + 1 + width(h) + 2;
+    let tail: usize = hs.iter().rev().take(2).map(cost).sum();
+    let mut budget = (area.width as usize).saturating_sub(1 + tail);
     let mut spans = vec![Span::raw(" ")];
-    for (k, h) in hints(state) {
-        spans.push(Span::styled(k, theme.key()));
-        spans.push(Span::raw(format!(" {h}  ")));
+    let n = hs.len();
+    for (i, hint) in hs.iter().enumerate() {
+        let c = cost(hint);
+        if i + 2 < n {
+            if c > budget {
+                continue;
+            }
+            budget -= c;
+        }
+        spans.push(Span::styled(hint.0.clone(), theme.key()));
+        spans.push(Span::raw(format!(" {}  ", hint.1)));
     }
     buf.set_line(area.x, area.y, &Line::from(spans), area.width);
 }

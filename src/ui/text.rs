@@ -136,21 +136,25 @@ pub fn wrap(s: &str, w: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut lw = 0;
+    // True once the line has a word (an empty word is a space that must be kept: `  47 KiB`).
+    let mut started = false;
     for word in s.split(' ') {
         let ww = width(word);
-        let sep = usize::from(!line.is_empty());
+        let sep = usize::from(started);
         if lw + sep + ww <= w {
             if sep == 1 {
                 line.push(' ');
             }
             line.push_str(word);
             lw += sep + ww;
+            started = true;
             continue;
         }
-        if !line.is_empty() {
+        if started {
             lines.push(std::mem::take(&mut line));
             lw = 0;
         }
+        started = true;
         if ww <= w {
             line.push_str(word);
             lw = ww;
@@ -240,6 +244,7 @@ mod tests {
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), vec![""]);
         assert_eq!(wrap("日本語です", 4), vec!["日本", "語で", "す"]);
+        assert_eq!(wrap("  47 KiB  a.pdf", 40), vec!["  47 KiB  a.pdf"]);
     }
 
     #[test]

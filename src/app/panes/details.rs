@@ -7,13 +7,13 @@ use crate::app::{Action, Gen};
 use std::cell::Cell;
 
 pub const HELP: Help = &[
+    (Action::Back, "back", "back to the items"),
     (Action::Down, "scroll", "scroll down"),
     (Action::Up, "scroll up", "scroll up"),
     (Action::PageDown, "page", "scroll a page down"),
     (Action::PageUp, "page up", "scroll a page up"),
     (Action::First, "top", "top"),
     (Action::Last, "bottom", "bottom"),
-    (Action::Back, "back", "back to the items"),
 ];
 
 #[derive(Clone, Debug)]

@@ -200,12 +200,32 @@ impl FoldersPane {
             self.visit(roots, &mut out);
         }
         self.rows = out;
-        if let Some(cur) = current
-            && let Some(pos) = self.rows.iter().position(|&r| r == cur)
-        {
-            self.cursor = pos;
+        let filtering = self.filter.is_active();
+        let shown = |rows: &[usize], i: usize| rows.iter().position(|&r| r == i);
+        let hit = |i: usize| !filtering || self.filter.matches(self.nodes[i].name());
+        if let Some(cur) = current {
+            // Stay on the same folder when it is shown and (with a filter) matches; else the first match;
+            // else (a filter was cleared under a collapsed folder) its nearest shown ancestor.
+            let mut pos = shown(&self.rows, cur).filter(|_| hit(cur));
+            if pos.is_none() && filtering {
+                pos = self.rows.iter().position(|&r| hit(r));
+            }
+            let mut up = Some(cur);
+            while pos.is_none() {
+                let Some(i) = up else { break };
+                pos = shown(&self.rows, i);
+                up = self.parent_of(i);
+            }
+            self.cursor = pos.unwrap_or(0);
         }
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// The loaded parent of node `idx`.
+    fn parent_of(&self, idx: usize) -> Option<usize> {
+        self.nodes
+            .iter()
+            .position(|n| matches!(&n.children, Children::Loaded(ch) if ch.contains(&idx)))
     }
 
     /// Appends the visible nodes among `ids` (and below) to `out`; true when any was.
@@ -233,17 +253,9 @@ impl FoldersPane {
         // Parents are not stored: find the chain by searching the loaded children lists.
         let mut chain = vec![idx];
         let mut cur = idx;
-        'up: loop {
-            for (i, n) in self.nodes.iter().enumerate() {
-                if let Children::Loaded(ch) = &n.children
-                    && ch.contains(&cur)
-                {
-                    chain.push(i);
-                    cur = i;
-                    continue 'up;
-                }
-            }
-            break;
+        while let Some(p) = self.parent_of(cur) {
+            chain.push(p);
+            cur = p;
         }
         chain.iter().rev().map(|&i| self.nodes[i].name()).collect()
     }
