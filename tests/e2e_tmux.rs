@@ -1,0 +1,136 @@
+//! End to end in a real pseudo-terminal: the real binary (`vex demo`) inside tmux, driven with
+//! send-keys and read with capture-pane, as an operator would use it.
+
+mod support;
+
+use secrecy::SecretString;
+use std::time::Duration;
+use support::tmux::Tmux;
+use vex::api::models::ItemData;
+use vex::api::{ApiVersion, Client, ClientConfig, FolderParent, VersionChoice};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vex");
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Starts `vex demo` in tmux, or returns None (skipping) when tmux is missing outside CI.
+fn demo(tag: &str, dir: &std::path::Path, width: u16, height: u16) -> Option<Tmux> {
+    let cmd = format!(
+        "env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
+        d = dir.display()
+    );
+    match Tmux::start(tag, &cmd, width, height) {
+        Some(t) => Some(t),
+        None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI (.ci/run installs it)"),
+        None => {
+            eprintln!("tmux not installed: skipping the end-to-end test");
+            None
+        }
+    }
+}
+
+/// What the demo's first Calendar appointment of the first mailbox is, asked of an emulator with the
+/// same seed through the client (so the test does not hard-code generated data).
+async fn expected_appointment() -> (String, String, String) {
+    vex::install_crypto_provider();
+    let cfg = vex::sim::SimConfig {
+        tls: false,
+        ..Default::default()
+    };
+    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
+    let c = Client::new(ClientConfig {
+        version: VersionChoice::Fixed(ApiVersion::V8),
+        ..ClientConfig::new(server.base_url())
+    })
+    .expect("client");
+    c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
+        .await
+        .expect("login");
+    let org = c.organizations().await.expect("orgs")[0].id.clone().expect("id");
+    let s = c.explore(&org, &Default::default()).await.expect("explore");
+    let mb = c.mailboxes(&s.id, 0, 1).await.expect("mailboxes").results[0].id.clone();
+    let cal = c
+        .all_folders(&s.id, &mb, FolderParent::Root)
+        .await
+        .expect("folders")
+        .into_iter()
+        .find(|f| f.name.as_deref() == Some("Calendar"))
+        .expect("Calendar");
+    let first = c
+        .items(&s.id, &mb, &cal.id, 0, 1)
+        .await
+        .expect("items")
+        .results
+        .remove(0);
+    server.shutdown().await;
+    match first.data {
+        ItemData::Appointment(a) => (
+            a.organizer.expect("organizer"),
+            a.location.expect("location"),
+            a.attendees.expect("attendees"),
+        ),
+        other => panic!("not an appointment: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_browse_to_an_appointment_and_to_the_end_of_a_million_items() {
+    let (organizer, location, attendees) = expected_appointment().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = demo("browse", dir.path(), 120, 36) else {
+        return;
+    };
+
+    // The sessions pane with data, quickly.
+    t.wait_for("Restore sessions", WAIT);
+    t.wait_for("contoso.onmicrosoft.com", WAIT);
+    // Filter to the contoso sessions; the newest (Working) one is first. Open it.
+    t.text("/contoso");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("Mailboxes", WAIT);
+    t.wait_for("Zoë Müller", WAIT);
+    // First mailbox → folders → Calendar → first appointment.
+    t.keys(&["Enter"]);
+    t.wait_for("Calendar", WAIT);
+    t.text("/Calendar");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("Location", WAIT);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Organizer", WAIT);
+    assert!(
+        screen.contains(&organizer),
+        "organizer {organizer} on screen:\n{screen}"
+    );
+    assert!(screen.contains(&location), "location {location} on screen:\n{screen}");
+    let first_attendee = attendees.split(';').next().unwrap_or("").trim().to_string();
+    assert!(
+        screen.contains(&first_attendee),
+        "attendee {first_attendee} on screen:\n{screen}"
+    );
+
+    // Back to the mailboxes (h, not Esc: tmux turns a quick Esc + key into Alt+key).
+    for _ in 0..8 {
+        if t.screen().contains("Mailboxes ·") && !t.screen().contains("Folders ·") {
+            break;
+        }
+        t.keys(&["h"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.wait_for("François Lefèvre", WAIT);
+    t.keys(&["j", "Enter"]);
+    t.wait_for("Inbox", WAIT);
+    // Expand Inbox, filter to the million-item folder, open it, jump to the end.
+    t.keys(&["Space"]);
+    t.wait_for("Archive 1M", WAIT);
+    t.text("/Archive");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("Received", WAIT);
+    t.keys(&["G"]);
+    let screen = t.wait_for("1,000,000/1,000,000", WAIT);
+    assert!(screen.contains("Archive 1M"), "{screen}");
+
+    // Quit restores the terminal: the program exits and the alternate screen is gone.
+    t.keys(&["q"]);
+    t.wait_until("vex to exit", WAIT, |_| t.exited());
+    let after = t.screen();
+    assert!(!after.contains("Restore sessions"), "the TUI left the screen:\n{after}");
+}
