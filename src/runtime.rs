@@ -93,17 +93,20 @@ async fn read_terminal(tx: UnboundedSender<Event>) {
     }
 }
 
-/// SIGTERM, SIGHUP (SSH dropped) and SIGINT make the loop quit (and so restore the terminal).
+/// SIGTERM, SIGHUP (SSH dropped) and SIGINT make the loop quit (and so restore the terminal). The
+/// handlers are registered before this returns, so a signal that arrives right after the first frame is
+/// not lost to the default action (which would leave the terminal in raw mode).
 fn spawn_signals(tx: UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-                signal(SignalKind::interrupt()),
-            ) else {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handlers = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        );
+        tokio::spawn(async move {
+            let (Ok(mut term), Ok(mut hup), Ok(mut int)) = handlers else {
                 return;
             };
             tokio::select! {
@@ -112,14 +115,16 @@ fn spawn_signals(tx: UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
                 _ = int.recv() => {}
             }
             let _ = tx.send(Msg::Quit);
-        }
-        #[cfg(not(unix))]
-        {
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 let _ = tx.send(Msg::Quit);
             }
-        }
-    })
+        })
+    }
 }
 
 /// The browser's loop around any ratatui backend (the real terminal, or a `TestBackend`).

@@ -134,3 +134,43 @@ async fn demo_browse_to_an_appointment_and_to_the_end_of_a_million_items() {
     let after = t.screen();
     assert!(!after.contains("Restore sessions"), "the TUI left the screen:\n{after}");
 }
+
+/// SIGTERM and SIGHUP (an SSH drop) end vex with the terminal restored: alternate screen left, cursor shown.
+#[test]
+fn signals_restore_the_terminal() {
+    for (tag, sig) in [("term", "TERM"), ("hup", "HUP")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // `exec` so the pane's pid is vex itself.
+        let cmd = format!(
+            "exec env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
+            d = dir.path().display()
+        );
+        let Some(t) = (match Tmux::start(tag, &cmd, 100, 30) {
+            Some(t) => Some(t),
+            None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI"),
+            None => None,
+        }) else {
+            return;
+        };
+        let out = dir.path().join("terminal-output");
+        t.record_output(&out);
+        t.wait_for("Restore sessions", WAIT);
+        assert!(t.alternate_on(), "the TUI owns the alternate screen");
+        let pid = t.pane_pid().expect("pid");
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &pid.to_string()])
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -{sig}");
+        t.wait_until("vex to exit", WAIT, |_| t.exited());
+        assert!(!t.alternate_on(), "SIG{sig}: the alternate screen was left");
+        // What vex wrote last: the cursor shown after it was last hidden, the alternate screen left.
+        let bytes = std::fs::read(&out).unwrap_or_default();
+        let last = |pat: &[u8]| bytes.windows(pat.len()).rposition(|w| w == pat);
+        let (hide, show) = (last(b"\x1b[?25l"), last(b"\x1b[?25h"));
+        assert!(show > hide, "SIG{sig}: the cursor is shown at the end");
+        assert!(
+            last(b"\x1b[?1049l") > last(b"\x1b[?1049h"),
+            "SIG{sig}: the alternate screen is left at the end"
+        );
+    }
+}

@@ -88,6 +88,31 @@ impl Tmux {
         }
     }
 
+    /// The pid of the program in the pane.
+    pub fn pane_pid(&self) -> Option<u32> {
+        self.tmux(&["display-message", "-p", "-t", &self.name, "#{pane_pid}"])
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+    }
+
+    /// Whether the pane is in the alternate screen (a full-screen program owns it).
+    pub fn alternate_on(&self) -> bool {
+        self.tmux(&["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "1")
+            .unwrap_or(false)
+    }
+
+    /// Copies everything the program writes to the terminal into `path` (raw bytes).
+    pub fn record_output(&self, path: &std::path::Path) {
+        let _ = self.tmux(&[
+            "pipe-pane",
+            "-t",
+            &self.name,
+            "-o",
+            &format!("cat >> '{}'", path.display()),
+        ]);
+    }
+
     /// True once the program in the pane has exited.
     pub fn exited(&self) -> bool {
         self.tmux(&["display-message", "-p", "-t", &self.name, "#{pane_dead}"])
