@@ -291,25 +291,14 @@ fn emit<T: Serialize>(
     Ok(())
 }
 
-/// Control characters from the server never reach the terminal.
+/// Control characters and escape sequences from the server never reach the terminal: the same
+/// sanitiser as the TUI.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    crate::ui::text::sanitize(s).into_owned()
 }
 
 fn pad(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
-    out
+    crate::ui::text::fit(s, width)
 }
 
 fn opt(s: &Option<String>) -> String {

@@ -106,9 +106,31 @@ impl Prompter for TerminalPrompter {
     }
 }
 
+/// For use while the TUI owns the terminal: nothing can be asked, so an unknown certificate is not
+/// trusted (the TOFU question is asked on the terminal before the TUI starts, for the server given on
+/// the command line).
+pub struct NoPrompter;
+
+impl Prompter for NoPrompter {
+    fn confirm(&mut self, text: &str) -> bool {
+        tracing::warn!(question = text, "cannot ask while the TUI runs: answered no");
+        false
+    }
+    fn password(&mut self, _label: &str) -> Result<SecretString, String> {
+        Err("cannot ask for a password here".into())
+    }
+    fn warn(&mut self, text: &str) {
+        tracing::warn!("{text}");
+    }
+}
+
 /// Decides how to trust the server: explicit flags first, then the known-servers file, then a probe
 /// with trust on first use.
-pub async fn resolve_trust(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Trust, String> {
+pub async fn resolve_trust<P: Prompter + ?Sized>(
+    spec: &ConnectSpec,
+    paths: &Paths,
+    prompt: &mut P,
+) -> Result<Trust, String> {
     if spec.insecure {
         prompt.warn("WARNING: --insecure: the server certificate is NOT verified; anyone on the path can read and change this session.");
         return Ok(Trust::Insecure);
@@ -170,18 +192,31 @@ pub fn resolve_password(spec: &ConnectSpec, prompt: &mut dyn Prompter) -> Result
     prompt.password(&format!("Password for {} at {}: ", spec.user, spec.server))
 }
 
-/// Builds the client and logs in; a refused password is asked again (up to three times) when it came
-/// from the prompt.
-pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, String> {
+/// True when a password comes without asking: `VEX_PASSWORD`, a `password_command`, a profile password.
+pub fn has_password_source(spec: &ConnectSpec) -> bool {
+    crate::secrets::from_env().is_some() || spec.password_command.is_some() || spec.profile_password.is_some()
+}
+
+/// Resolves trust (asking with `prompt` on first use) and builds the client, without logging in.
+pub async fn client_for<P: Prompter + ?Sized>(
+    spec: &ConnectSpec,
+    paths: &Paths,
+    prompt: &mut P,
+) -> Result<Client, String> {
     let trust = resolve_trust(spec, paths, prompt).await?;
-    let client = Client::new(ClientConfig {
+    Client::new(ClientConfig {
         version: spec.api,
         trust,
         ..ClientConfig::new(spec.server.clone())
     })
-    .map_err(|e| e.to_string())?;
-    let from_prompt =
-        crate::secrets::from_env().is_none() && spec.password_command.is_none() && spec.profile_password.is_none();
+    .map_err(|e| e.to_string())
+}
+
+/// Builds the client and logs in; a refused password is asked again (up to three times) when it came
+/// from the prompt.
+pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, String> {
+    let client = client_for(spec, paths, prompt).await?;
+    let from_prompt = !has_password_source(spec);
     let mut tries = 0;
     loop {
         let password = resolve_password(spec, prompt)?;

@@ -10,7 +10,9 @@ use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
 use vex::commands::{CmdError, EXIT_OTHER, EXIT_USAGE};
 use vex::config::{Config, Paths};
+use vex::app::panes::login::{LoginDialog, LoginTarget};
 use vex::connect::{ConnectSpec, TerminalPrompter};
+use vex::runtime::TuiOptions;
 
 fn main() -> ExitCode {
     vex::install_crypto_provider();
@@ -60,22 +62,68 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
             let _ = client.logout().await;
             code
         }
-        None => {
-            let (client, spec) = connect(&cli.connect, &paths).await?;
-            let header = vex::app::HeaderInfo {
-                server: spec.server.clone(),
-                user: spec.user.clone(),
-                api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
-                read_only: spec.read_only,
-            };
-            let r = vex::runtime::run_tui(client.clone(), header).await;
-            let _ = client.logout().await;
-            r.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e))
-        }
+        None => tui(&cli.connect, &paths).await,
     }
 }
 
-async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSpec), CmdError> {
+/// The TUI against a server. Trust is settled on the terminal first (the TOFU question); the password
+/// comes from its source or, when there is none and vex runs interactively, from the login screen.
+async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
+    use std::io::IsTerminal;
+    let spec = connect_spec(args, paths)?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let header = |client: &Client| vex::app::HeaderInfo {
+        server: spec.server.clone(),
+        user: spec.user.clone(),
+        api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
+        read_only: spec.read_only,
+        insecure: spec.insecure,
+    };
+    let r = if interactive && !vex::connect::has_password_source(&spec) {
+        let client = vex::connect::client_for(&spec, paths, &mut TerminalPrompter)
+            .await
+            .map_err(|m| CmdError::new(vex::commands::EXIT_NETWORK, m))?;
+        let target = LoginTarget {
+            server: spec.server.clone(),
+            api: spec.api,
+        };
+        let opts = TuiOptions {
+            login: Some(LoginDialog::start(target, &spec.user)),
+            connector: Some(connector(spec.clone(), paths.clone())),
+        };
+        vex::runtime::run_tui_with(client.clone(), header(&client), opts).await
+    } else {
+        let (client, _) = connect(args, paths).await?;
+        vex::runtime::run_tui(client.clone(), header(&client)).await
+    };
+    r.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e))
+}
+
+/// Clients for another server or API version chosen on the login screen: same trust settings, no
+/// questions (an unknown certificate is refused: review it by starting vex with that --server).
+fn connector(spec: ConnectSpec, paths: Paths) -> vex::runtime::Connector {
+    std::sync::Arc::new(move |t: LoginTarget| {
+        let spec = ConnectSpec {
+            server: t.server,
+            api: t.api,
+            ..spec.clone()
+        };
+        let paths = paths.clone();
+        Box::pin(async move {
+            vex::connect::client_for(&spec, &paths, &mut vex::connect::NoPrompter)
+                .await
+                .map_err(|m| {
+                    if m.contains("was not trusted") {
+                        format!("{m} (to review its certificate, start vex with --server {})", spec.server)
+                    } else {
+                        m
+                    }
+                })
+        })
+    })
+}
+
+fn connect_spec(args: &ConnectArgs, paths: &Paths) -> Result<ConnectSpec, CmdError> {
     let usage = |m: String| CmdError::new(EXIT_USAGE, m);
     let cfg_path = paths.config_file();
     let cfg = Config::load(&cfg_path).map_err(|e| usage(e.to_string()))?;
@@ -92,7 +140,11 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
         read_only: args.read_only,
         ..Default::default()
     };
-    let spec = ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)?;
+    ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)
+}
+
+async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSpec), CmdError> {
+    let spec = connect_spec(args, paths)?;
     let client = vex::connect::connect(&spec, paths, &mut TerminalPrompter)
         .await
         .map_err(|m| {
@@ -135,9 +187,10 @@ async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
         user,
         api_version: client.version().unwrap_or(ApiVersion::V8).to_string(),
         read_only: args.read_only,
+        insecure: false,
     };
-    let r = vex::runtime::run_tui(client.clone(), header).await;
-    let _ = client.logout().await;
+    // Logs out on the way out.
+    let r = vex::runtime::run_tui(client, header).await;
     server.shutdown().await;
     r.map(|()| 0).map_err(err)
 }

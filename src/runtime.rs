@@ -8,9 +8,12 @@
 
 pub use crate::app::HeaderInfo;
 
+mod jobs;
+
 use crate::api::models::Page;
 use crate::api::{ApiError, Client, FolderParent, SessionOrder};
-use crate::app::{self, DisplayZone, Effect, Loaded, Msg, Slot, State};
+use crate::app::panes::login::{LoggedIn, LoginDialog, LoginTarget};
+use crate::app::{self, DisplayZone, Effect, Gen, Loaded, Msg, Slot, State};
 use crate::ui;
 use crossterm::event::{Event, KeyEventKind};
 use futures_util::{FutureExt, StreamExt};
@@ -19,6 +22,7 @@ use ratatui::backend::Backend;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
@@ -32,12 +36,38 @@ const TICK: Duration = Duration::from_millis(1000 / app::TICKS_PER_SEC as u64);
 /// Set by the panic hook: the terminal is restored already, the loop must stop drawing and leave.
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
+/// Makes a client for another server or API version (chosen on the first login screen): trust is
+/// resolved without asking (known servers, pins, the system store), since the TUI owns the terminal.
+pub type Connector =
+    Arc<dyn Fn(LoginTarget) -> futures_util::future::BoxFuture<'static, Result<Client, String>> + Send + Sync>;
+
+/// How the browser starts besides the client and the header.
+#[derive(Default)]
+pub struct TuiOptions {
+    /// Start with the login screen (no password was supplied; the client is not logged in).
+    pub login: Option<LoginDialog>,
+    /// For a login to another server or API version; without one, such a client trusts the system store.
+    pub connector: Option<Connector>,
+}
+
+/// How long logging out on the way out may take.
+const LOGOUT_WAIT: Duration = Duration::from_secs(5);
+
 /// Runs the browser on the real terminal until the operator quits (or SIGTERM/SIGHUP/SIGINT).
 /// The terminal is restored on every way out: quitting, an error, a panic, a signal.
 pub async fn run_tui(client: Client, header: HeaderInfo) -> Result<(), String> {
+    run_tui_with(client, header, TuiOptions::default()).await
+}
+
+/// [`run_tui`] with a login screen first and/or a connector; logs out on the way out.
+pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) -> Result<(), String> {
     let mut state = State::new(header);
+    if let Some(login) = opts.login {
+        state = state.with_login(login);
+    }
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     state.zone = DisplayZone::Local;
+    state.audit_log = Some(crate::config::Paths::from_env().audit_log());
     // ratatui installs a panic hook that restores the terminal; ours (outermost) also shows the cursor
     // and tells the loop to stop.
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
@@ -49,14 +79,27 @@ pub async fn run_tui(client: Client, header: HeaderInfo) -> Result<(), String> {
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
     let reader = tokio::spawn(read_terminal(ev_tx));
     let mut app = App::new(terminal, client, state);
+    app.sync_updates();
+    app.connector = opts.connector;
     let signals = spawn_signals(app.sender());
     let result = app.run(&mut ev_rx).await;
     reader.abort();
     signals.abort();
     app.abort_all();
+    let client = app.client().clone();
     let mut terminal = app.into_terminal();
     restore(&mut terminal);
+    logout(&client).await;
     result
+}
+
+/// Ends the login on the server (best effort, bounded: the operator is leaving).
+pub async fn logout(client: &Client) {
+    match tokio::time::timeout(LOGOUT_WAIT, client.logout()).await {
+        Ok(Ok(())) => tracing::info!("logged out"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "logout failed"),
+        Err(_) => tracing::warn!("logout timed out"),
+    }
 }
 
 /// Leaves raw mode and the alternate screen and shows the cursor (best effort: after an SSH drop
@@ -140,7 +183,16 @@ pub struct App<B: Backend> {
     next_tick: Option<Instant>,
     /// Frames drawn (for tests and curiosity).
     pub frames: u64,
+    /// Makes the client for a login to another server or API version.
+    pub connector: Option<Connector>,
+    /// A client made for a login, handed over when its `LoggedIn` answer is dispatched.
+    new_client: Arc<Mutex<Option<(Gen, Client)>>>,
+    /// Writes the synchronized-update sequences around a frame (see [`App::sync_updates`]).
+    sync: Option<SyncFn<B>>,
 }
+
+/// Queues `BeginSynchronizedUpdate` (true) or `EndSynchronizedUpdate` (false) on a backend.
+type SyncFn<B> = fn(&mut B, bool) -> std::io::Result<()>;
 
 impl<B: Backend> App<B> {
     pub fn new(terminal: Terminal<B>, client: Client, state: State) -> App<B> {
@@ -156,7 +208,30 @@ impl<B: Backend> App<B> {
             last_draw: None,
             next_tick: None,
             frames: 0,
+            connector: None,
+            new_client: Arc::new(Mutex::new(None)),
+            sync: None,
         }
+    }
+
+    /// Wraps every frame in synchronized-update sequences (`CSI ? 2026 h` ... `l`), so the terminal shows
+    /// it whole (no tearing); terminals without the mode ignore them. For backends that write bytes.
+    pub fn sync_updates(&mut self)
+    where
+        B: std::io::Write,
+    {
+        self.sync = Some(|b: &mut B, begin: bool| {
+            if begin {
+                crossterm::queue!(b, crossterm::terminal::BeginSynchronizedUpdate)
+            } else {
+                crossterm::execute!(b, crossterm::terminal::EndSynchronizedUpdate)
+            }
+        });
+    }
+
+    /// The client requests go through (a login to another server replaces it).
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Where loader results (and signals) enter the loop.
@@ -182,6 +257,16 @@ impl<B: Backend> App<B> {
 
     /// Applies a message and starts the effects it asks for.
     pub fn dispatch(&mut self, msg: Msg) {
+        if let Msg::Loaded(Loaded::LoggedIn {
+            generation,
+            result: Ok(_),
+        }) = &msg
+            && let Ok(mut slot) = self.new_client.lock()
+            && slot.as_ref().is_some_and(|(g, _)| g == generation)
+            && let Some((_, c)) = slot.take()
+        {
+            self.client = c;
+        }
         let fx = app::update(&mut self.state, msg);
         for e in fx {
             self.spawn(e);
@@ -205,18 +290,47 @@ impl<B: Backend> App<B> {
             self.abort_all();
             return;
         }
+        if let Effect::Job(job) = e {
+            return jobs::spawn(self, *job);
+        }
+        if let Effect::Login {
+            generation,
+            user,
+            password,
+            reconnect,
+        } = e
+        {
+            let current = self.client.clone();
+            let connector = self.connector.clone();
+            let new_client = self.new_client.clone();
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                let work = login(current, connector, new_client, generation, user, password, reconnect);
+                let result = AssertUnwindSafe(work).catch_unwind().await.unwrap_or_else(|_| {
+                    Err(ApiError::Config("internal error while logging in (see the log)".into()))
+                });
+                let _ = tx.send(Msg::Loaded(Loaded::LoggedIn { generation, result }));
+            });
+            return;
+        }
         let slot = e.slot();
         let client = self.client.clone();
         let tx = self.tx.clone();
         let handle = tokio::spawn(async move {
             let fallback = e.clone();
-            let msg = match AssertUnwindSafe(run_effect(client, e)).catch_unwind().await {
+            let msg = match AssertUnwindSafe(run_effect(client.clone(), e)).catch_unwind().await {
                 Ok(m) => m,
                 Err(_) => failed(
                     &fallback,
                     ApiError::Config("internal error while loading (see the log)".into()),
                 ),
             };
+            // The client drops its tokens only when the server refused to renew them: the session is
+            // gone, whatever this request's own error says. It is sent again after a new login.
+            if !client.is_logged_in().await {
+                let _ = tx.send(Msg::SessionExpired(fallback));
+                return;
+            }
             if let Some(m) = msg {
                 let _ = tx.send(m);
             }
@@ -245,9 +359,15 @@ impl<B: Backend> App<B> {
         }
         self.state.dirty = false;
         let state = &self.state;
-        self.terminal
-            .draw(|f| ui::draw(f, state))
-            .map_err(|e| format!("cannot draw: {e}"))?;
+        if let Some(sync) = self.sync {
+            sync(self.terminal.backend_mut(), true).map_err(|e| format!("cannot draw: {e}"))?;
+        }
+        let drawn = self.terminal.draw(|f| ui::draw(f, state)).map(drop);
+        if let Some(sync) = self.sync {
+            // Ended even when drawing failed: a terminal must not stay in the mode.
+            sync(self.terminal.backend_mut(), false).map_err(|e| format!("cannot draw: {e}"))?;
+        }
+        drawn.map_err(|e| format!("cannot draw: {e}"))?;
         self.last_draw = Some(Instant::now());
         self.frames += 1;
         Ok(())
@@ -331,6 +451,44 @@ async fn sleep_opt(at: Option<Instant>) {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
     }
+}
+
+/// Logs in, first making a new client when the operator chose another server or API version (it is
+/// left in `new_client` for the loop to take with the answer).
+async fn login(
+    current: Client,
+    connector: Option<Connector>,
+    new_client: Arc<Mutex<Option<(Gen, Client)>>>,
+    generation: Gen,
+    user: String,
+    password: secrecy::SecretString,
+    reconnect: Option<LoginTarget>,
+) -> Result<LoggedIn, ApiError> {
+    let (client, fresh) = match reconnect {
+        None => (current, false),
+        Some(t) => {
+            let made = match connector {
+                Some(c) => c(t).await,
+                None => Client::new(crate::api::ClientConfig {
+                    version: t.api,
+                    ..crate::api::ClientConfig::new(t.server)
+                })
+                .map_err(|e| e.to_string()),
+            };
+            (made.map_err(ApiError::Config)?, true)
+        }
+    };
+    client.login(&user, &password).await?;
+    drop(password);
+    let info = LoggedIn {
+        user,
+        server: client.base_url().to_string(),
+        api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
+    };
+    if fresh && let Ok(mut slot) = new_client.lock() {
+        *slot = Some((generation, client));
+    }
+    Ok(info)
 }
 
 /// Runs one effect against the server and wraps the answer.
@@ -425,7 +583,8 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
                 result,
             }
         }
-        Effect::Quit => return None,
+        // Logins run in `App::spawn` (they may replace the client); jobs in `jobs::spawn`.
+        Effect::Login { .. } | Effect::Job(_) | Effect::Quit => return None,
     };
     Some(Msg::Loaded(loaded))
 }
@@ -478,6 +637,11 @@ fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
             session_id,
             result: Err(err),
         },
+        Effect::Login { generation, .. } => Loaded::LoggedIn {
+            generation,
+            result: Err(err),
+        },
+        Effect::Job(j) => Loaded::Job(crate::app::jobs::JobLoaded::failed(&j, err)),
         Effect::Quit => return None,
     };
     Some(Msg::Loaded(l))

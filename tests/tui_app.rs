@@ -22,6 +22,7 @@ fn header() -> HeaderInfo {
         user: "vex".into(),
         api_version: "v8".into(),
         read_only: false,
+        insecure: false,
     }
 }
 
@@ -364,6 +365,16 @@ impl Fake {
                 session_id,
                 result: Ok(()),
             },
+            Effect::Login { generation, user, .. } => Loaded::LoggedIn {
+                generation,
+                result: Ok(vex::app::panes::login::LoggedIn {
+                    user,
+                    server: "https://demo:4443".into(),
+                    api_version: "v8".into(),
+                }),
+            },
+            // Restores, exports and their views: tests/tui_restore*.rs.
+            Effect::Job(_) => return None,
             Effect::Quit => return None,
         };
         Some(Msg::Loaded(l))

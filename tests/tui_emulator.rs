@@ -45,6 +45,7 @@ impl Harness {
             user: "vex".into(),
             api_version: "v8".into(),
             read_only: false,
+            insecure: false,
         });
         state.zone = DisplayZone::UTC;
         state.color = false;

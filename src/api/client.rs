@@ -1,12 +1,33 @@
 //! Requests, authentication, errors and the retry policy.
 //!
-//! Every call goes through [`Client::call`]: it adds the bearer token (refreshing ahead of expiry), on a
-//! 401 refreshes once and retries once, retries idempotent GETs on transient failures with bounded
-//! exponential backoff and jitter (honouring `Retry-After`), and never retries a write: a write whose
-//! answer is lost is reported as [`ApiError::OutcomeUnknown`].
+//! Every call goes through one request loop: it adds the bearer token (refreshing ahead of expiry), on a
+//! 401 refreshes once and resends once (the server refused before doing anything), and then:
+//!
+//! - **Reads** (GETs, and searches, which are reads sent as POST) are retried on transient failures — a
+//!   refused or dropped connection, a timeout, a body that breaks off or arrives short, 429, 500, 502,
+//!   503, 504 — with exponential backoff and jitter ([`RetryPolicy`]: at most `max_retries` more
+//!   attempts), honouring `Retry-After` (seconds or an HTTP date, capped at 120 s). Each retry is
+//!   reported to [`ClientConfig::retry_observer`] ("retrying 2/4 in 0.5 s: GET ...: server error 503").
+//! - **Writes** (restores, exports, saves, sends, explore, stop) are sent once. A write is only retried
+//!   after a 429 (refused before processing). When its connection fails after it may have been sent, or
+//!   its answer breaks off, the result is [`ApiError::OutcomeUnknown`]: the server may have applied it,
+//!   and vex never resends it; look at the session's events.
+//! - **Login** (`/token`) is retried like a read (a password grant changes nothing; a lost refresh answer
+//!   at worst ends the session, which a resend cannot make worse), and waits out 429 `Retry-After`.
+//! - **Timeouts** come per kind of call ([`Timeouts`]): `read` for lists, single resources and login
+//!   (short), `write` for restores and other long-running writes, `download_stall` between two chunks of
+//!   an export or save (whose total time is bounded by `write`).
+//!
+//! # Cancellation
+//!
+//! Every call is a future that does nothing unless polled. Dropping it — or aborting the tokio task that
+//! runs it, or losing a `tokio::select!` race or a `tokio::time::timeout` — cancels the request at once:
+//! its connection is closed, no retry follows, and an export or save removes its partial file. Cancelling
+//! a write that was already sent does not undo it on the server (like `OutcomeUnknown`). Cancellation
+//! never corrupts the client: its clones and other calls go on working.
 
 use super::auth::Tokens;
-use super::error::{ApiError, from_reqwest};
+use super::error::{ApiError, MAX_MESSAGE, from_reqwest, one_line};
 use super::models::*;
 use super::paging;
 use super::tls::{self, Trust};
@@ -80,6 +101,22 @@ pub struct RetryNotice {
     pub delay: Duration,
 }
 
+impl std::fmt::Display for RetryNotice {
+    /// `retrying 2/4 in 0.5 s: GET RestoreSessions: server error 503: ...`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "retrying {}/{} in {:.1} s: {}: {}",
+            self.attempt,
+            self.max,
+            self.delay.as_secs_f64(),
+            self.what,
+            self.error
+        )
+    }
+}
+
+/// Called on each retry (from the task making the call; keep it quick).
 pub type RetryObserver = Arc<dyn Fn(RetryNotice) + Send + Sync>;
 
 /// How to reach a server.
@@ -220,32 +257,51 @@ impl Client {
     }
 
     /// Probes `/{v}/ServiceInstance` anonymously, newest first: 200/401/403 means served, 404 not.
+    /// A transient failure (5xx, dropped connection, timeout) is retried like any read and, when it
+    /// persists, is the answer: it never makes the client settle for an older version.
     pub async fn detect_version(&self) -> Result<ApiVersion, ApiError> {
-        let mut last_err = None;
         for v in ApiVersion::NEWEST_FIRST {
-            let res = self
-                .inner
-                .http
-                .get(self.url(v, "ServiceInstance"))
-                .timeout(self.inner.timeouts.read)
-                .send()
-                .await;
-            match res {
-                Ok(r) => match r.status().as_u16() {
-                    200 | 401 | 403 => return Ok(v),
-                    404 => continue,
-                    s => {
-                        last_err = Some(ApiError::Http {
-                            status: s,
-                            message: "probing ServiceInstance".into(),
-                            error_code: None,
-                        })
-                    }
-                },
-                Err(e) => return Err(from_reqwest(e)),
+            let what = format!("GET {}/ServiceInstance", v.prefix());
+            let mut attempt = 0u32;
+            loop {
+                let res = self
+                    .inner
+                    .http
+                    .get(self.url(v, "ServiceInstance"))
+                    .timeout(self.inner.timeouts.read)
+                    .send()
+                    .await;
+                let (err, ra) = match res {
+                    Ok(r) => match r.status().as_u16() {
+                        200 | 401 | 403 => return Ok(v),
+                        404 => break,
+                        _ => {
+                            let status = r.status();
+                            let ra = retry_after(&r);
+                            let bytes = r.bytes().await.unwrap_or_default();
+                            (http_error(status, &bytes), ra)
+                        }
+                    },
+                    Err(e) => (from_reqwest(e), None),
+                };
+                if err.is_transient() && attempt < self.inner.retry.max_retries {
+                    attempt += 1;
+                    let delay = ra.unwrap_or_else(|| self.backoff(attempt));
+                    self.notify_retry(attempt, &what, &err.to_string(), delay);
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                return Err(match err {
+                    ApiError::Http { status, message, error_code } => ApiError::Http {
+                        status,
+                        message: format!("probing {}/ServiceInstance: {message}", v.prefix()),
+                        error_code,
+                    },
+                    other => other,
+                });
             }
         }
-        Err(last_err.unwrap_or_else(|| ApiError::NoSupportedVersion(self.inner.base.clone())))
+        Err(ApiError::NoSupportedVersion(self.inner.base.clone()))
     }
 
     /// Resolves `auto` (once) and returns the version.
@@ -295,7 +351,7 @@ impl Client {
     }
 
     async fn token_request(&self, v: ApiVersion, form: Zeroizing<String>) -> Result<Tokens, ApiError> {
-        let mut attempt = 0;
+        let mut attempt = 0u32;
         loop {
             let res = self
                 .inner
@@ -306,37 +362,53 @@ impl Client {
                 .body(form.as_bytes().to_vec())
                 .timeout(self.inner.timeouts.read)
                 .send()
-                .await
-                .map_err(from_reqwest)?;
-            let status = res.status();
-            let retry_after = retry_after(&res);
-            let bytes = res.bytes().await.map_err(from_reqwest)?;
-            if status.is_success() {
-                let t: TokenResponse =
-                    serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(format!("token response: {e}")))?;
-                if t.access_token.is_empty() {
-                    return Err(ApiError::Decode("token response has no access_token".into()));
+                .await;
+            let outcome: Result<std::convert::Infallible, (ApiError, Option<Duration>)> = match res {
+                Err(e) => Err((from_reqwest(e), None)),
+                Ok(res) => {
+                    let status = res.status();
+                    let ra = retry_after(&res);
+                    match res.bytes().await {
+                        Err(e) => Err((from_reqwest(e), None)),
+                        Ok(bytes) if status.is_success() => {
+                            let t: TokenResponse = decode_bytes(&bytes).map_err(|e| match e {
+                                ApiError::Decode(m) => ApiError::Decode(format!("token response: {m}")),
+                                other => other,
+                            })?;
+                            if t.access_token.is_empty() {
+                                return Err(ApiError::Decode("token response has no access_token".into()));
+                            }
+                            return Ok(Tokens::from_response(t));
+                        }
+                        Ok(bytes) if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED => {
+                            let e: OAuthError = serde_json::from_slice(&bytes).unwrap_or_default();
+                            let msg = e
+                                .error_description
+                                .or(e.error)
+                                .map(|m| one_line(&m, MAX_MESSAGE))
+                                .or_else(|| exception_message(&bytes))
+                                .unwrap_or_else(|| "the server refused the credentials".into());
+                            return Err(ApiError::Auth(msg));
+                        }
+                        Ok(bytes) => Err((http_error(status, &bytes), ra)),
+                    }
                 }
-                return Ok(Tokens::from_response(t));
-            }
-            // /token may be throttled: back off and try again a few times.
-            if status == StatusCode::TOO_MANY_REQUESTS && attempt < self.inner.retry.max_retries {
+            };
+            let Err((err, ra)) = outcome;
+            // /token may be throttled (429) or briefly unavailable: back off and try again a few times.
+            if err.is_transient() && attempt < self.inner.retry.max_retries {
                 attempt += 1;
-                let delay = retry_after.unwrap_or_else(|| self.backoff(attempt));
-                self.notify_retry(attempt, "login", "throttled (429)", delay);
+                let delay = ra.unwrap_or_else(|| self.backoff(attempt));
+                let why = if err.status() == Some(429) {
+                    "throttled (429)".to_string()
+                } else {
+                    err.to_string()
+                };
+                self.notify_retry(attempt, "login", &why, delay);
                 tokio::time::sleep(delay).await;
                 continue;
             }
-            if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
-                let e: OAuthError = serde_json::from_slice(&bytes).unwrap_or_default();
-                let msg = e
-                    .error_description
-                    .or(e.error)
-                    .or_else(|| exception_message(&bytes))
-                    .unwrap_or_else(|| "the server refused the credentials".into());
-                return Err(ApiError::Auth(msg));
-            }
-            return Err(http_error(status, &bytes));
+            return Err(err);
         }
     }
 
@@ -452,7 +524,9 @@ impl Client {
         }
     }
 
-    /// One authenticated request, with the refresh and retry policy. Returns the successful response.
+    /// One authenticated request, with the refresh and retry policy. Returns the successful response with
+    /// its body unread (for streaming downloads). A GET is retried on transient failures up to the moment
+    /// its headers arrive; a write is never resent (see [`ApiError::OutcomeUnknown`]).
     pub(crate) async fn call(
         &self,
         method: Method,
@@ -461,10 +535,50 @@ impl Client {
         body: Body,
         timeout: Duration,
     ) -> Result<reqwest::Response, ApiError> {
+        let safe = method == Method::GET;
+        self.exchange(method, path, query, body, timeout, safe, |res| async move { Ok(res) })
+            .await
+    }
+
+    /// Like [`Client::call`], but reads the whole body. When `safe` (a read: GETs, and searches sent as
+    /// POST), a body that breaks off is retried like any transient failure; otherwise a lost answer is
+    /// [`ApiError::OutcomeUnknown`].
+    pub(crate) async fn call_read(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        timeout: Duration,
+        safe: bool,
+    ) -> Result<bytes::Bytes, ApiError> {
+        self.exchange(method, path, query, body, timeout, safe, |res| async move {
+            res.bytes().await.map_err(from_reqwest)
+        })
+        .await
+    }
+
+    /// The request loop: token, send, 401 → refresh once, transient failure of a safe request → backoff
+    /// and again (bounded), `finish` turns a successful response into the result (its transient failures
+    /// are retried too when the request is safe).
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange<T, F, Fut>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        timeout: Duration,
+        safe: bool,
+        finish: F,
+    ) -> Result<T, ApiError>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
         let v = self.require_version()?;
         let url = self.url(v, path);
-        let idempotent = method == Method::GET;
-        let what = path.split('?').next().unwrap_or(path).to_string();
+        let what = format!("{method} {}", path.split('?').next().unwrap_or(path));
         let mut token = self.access_token().await?;
         let mut refreshed = false;
         let mut attempt = 0u32;
@@ -485,9 +599,19 @@ impl Client {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(b.to_vec()),
             };
-            let result = rb.send().await;
-            let err = match result {
-                Ok(res) if res.status().is_success() => return Ok(res),
+            let (err, ra) = match rb.send().await {
+                Ok(res) if res.status().is_success() => match finish(res).await {
+                    Ok(t) => return Ok(t),
+                    Err(e) if !safe => {
+                        return Err(match e {
+                            ApiError::Network(m) | ApiError::Timeout(m) => {
+                                ApiError::OutcomeUnknown(format!("{what}: the request was sent but its answer was lost ({m})"))
+                            }
+                            other => other,
+                        });
+                    }
+                    Err(e) => (e, None),
+                },
                 Ok(res) if res.status() == StatusCode::UNAUTHORIZED && !refreshed => {
                     // The server rejected the token before doing anything: safe to resend once.
                     refreshed = true;
@@ -506,34 +630,34 @@ impl Client {
                     (http_error(status, &bytes), ra)
                 }
                 Err(e) => {
+                    let maybe_sent = !e.is_connect();
                     let mapped = from_reqwest(e);
-                    if !idempotent {
-                        // A write whose request may have reached the server: never resend.
+                    if !safe && maybe_sent {
+                        // A write that may have reached the server: never resend.
                         return Err(match mapped {
-                            ApiError::Network(m) | ApiError::Timeout(m) if !m.contains("connect") => {
-                                ApiError::OutcomeUnknown(format!("{what}: the connection was lost after sending ({m})"))
-                            }
+                            ApiError::Network(m) | ApiError::Timeout(m) => ApiError::OutcomeUnknown(format!(
+                                "{what}: the connection was lost after sending ({m})"
+                            )),
                             other => other,
                         });
                     }
                     (mapped, None)
                 }
             };
-            let (e, ra) = err;
             // 429 on a write was refused before processing: the throttle is the only write we may wait out.
-            let may_retry = if idempotent {
-                e.is_transient()
+            let may_retry = if safe {
+                err.is_transient()
             } else {
-                e.status() == Some(429)
+                err.status() == Some(429)
             };
             if may_retry && attempt < self.inner.retry.max_retries {
                 attempt += 1;
                 let delay = ra.unwrap_or_else(|| self.backoff(attempt));
-                self.notify_retry(attempt, &what, &e.to_string(), delay);
+                self.notify_retry(attempt, &what, &err.to_string(), delay);
                 tokio::time::sleep(delay).await;
                 continue;
             }
-            return Err(e);
+            return Err(err);
         }
     }
 
@@ -542,19 +666,23 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
-        let res = self
-            .call(Method::GET, path, query, Body::None, self.inner.timeouts.read)
+        let bytes = self
+            .call_read(Method::GET, path, query, Body::None, self.inner.timeouts.read, true)
             .await?;
-        decode(res).await
+        decode_bytes(&bytes)
     }
 
+    /// A write whose answer is JSON (explore, device code): sent once; a lost answer is
+    /// [`ApiError::OutcomeUnknown`].
     pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
-        let res = self.post(path, &[], body, self.inner.timeouts.read).await?;
-        decode(res).await
+        let bytes = self
+            .call_read(Method::POST, path, &[], json_body(body)?, self.inner.timeouts.read, false)
+            .await?;
+        decode_bytes(&bytes)
     }
 
     pub(crate) async fn post<B: Serialize>(
@@ -564,10 +692,7 @@ impl Client {
         body: &B,
         timeout: Duration,
     ) -> Result<reqwest::Response, ApiError> {
-        let bytes = Zeroizing::new(
-            serde_json::to_vec(body).map_err(|e| ApiError::Config(format!("cannot encode the request: {e}")))?,
-        );
-        self.call(Method::POST, path, query, Body::Json(bytes), timeout).await
+        self.call(Method::POST, path, query, json_body(body)?, timeout).await
     }
 
     pub(crate) fn timeouts(&self) -> &Timeouts {
@@ -773,11 +898,18 @@ impl Client {
         let body = SearchOptions {
             query: Some(query.to_string()),
         };
-        // Search is a read: safe to retry, but it is a POST, so it goes through `post` (no retry).
-        let res = self
-            .post(&path, &page_q(offset, limit), &body, self.inner.timeouts.read)
+        // Search is a read sent as POST: safe to retry.
+        let bytes = self
+            .call_read(
+                Method::POST,
+                &path,
+                &page_q(offset, limit),
+                json_body(&body)?,
+                self.inner.timeouts.read,
+                true,
+            )
             .await?;
-        decode(res).await
+        decode_bytes(&bytes)
     }
 
     /// Asks the server for a device code to authorise a restore (`restoreDeviceCode`).
@@ -828,9 +960,24 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The longest `Retry-After` honoured: a server asking for more gets retried after this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
 fn retry_after(res: &reqwest::Response) -> Option<Duration> {
     let v = res.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(|s| Duration::from_secs(s.min(120)))
+    parse_retry_after(v, time::OffsetDateTime::now_utc())
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), capped at
+/// [`MAX_RETRY_AFTER`]; a date in the past is "now".
+pub fn parse_retry_after(v: &str, now: time::OffsetDateTime) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
+    }
+    let when = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let wait = (when - now).max(time::Duration::ZERO);
+    Some(Duration::try_from(wait).unwrap_or(MAX_RETRY_AFTER).min(MAX_RETRY_AFTER))
 }
 
 fn exception_message(bytes: &[u8]) -> Option<String> {
@@ -838,11 +985,12 @@ fn exception_message(bytes: &[u8]) -> Option<String> {
         .ok()
         .and_then(|e| e.message)
         .filter(|m| !m.is_empty())
+        .map(|m| one_line(&m, MAX_MESSAGE))
 }
 
 pub(crate) fn http_error(status: StatusCode, bytes: &[u8]) -> ApiError {
     let info: ExceptionInfo = serde_json::from_slice(bytes).unwrap_or_default();
-    let message = info.message.filter(|m| !m.is_empty()).unwrap_or_else(|| {
+    let message = info.message.filter(|m| !m.is_empty()).map(|m| one_line(&m, MAX_MESSAGE)).unwrap_or_else(|| {
         let reason = status.canonical_reason().unwrap_or("error");
         if bytes.is_empty() {
             reason.to_string()
@@ -853,11 +1001,101 @@ pub(crate) fn http_error(status: StatusCode, bytes: &[u8]) -> ApiError {
     ApiError::Http {
         status: status.as_u16(),
         message,
-        error_code: info.error_code,
+        error_code: info.error_code.map(|c| one_line(&c, 100)),
     }
 }
 
-pub(crate) async fn decode<T: DeserializeOwned>(res: reqwest::Response) -> Result<T, ApiError> {
-    let bytes = res.bytes().await.map_err(from_reqwest)?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(format!("{e}")))
+/// A JSON body; the error names what was wrong without quoting the body (it may be huge or hostile).
+pub(crate) fn decode_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            ApiError::Decode("the answer is empty".into())
+        } else {
+            ApiError::Decode(one_line(&e.to_string(), MAX_MESSAGE))
+        }
+    })
+}
+
+/// A request body as JSON, kept zeroized (restore bodies carry passwords).
+pub(crate) fn json_body<B: Serialize>(body: &B) -> Result<Body, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Config(format!("cannot encode the request: {e}")))?;
+    Ok(Body::Json(Zeroizing::new(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date_and_capped() {
+        let now = datetime!(2025-11-20 10:00:00 UTC);
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("86400", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Thu, 20 Nov 2025 10:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(parse_retry_after("Thu, 20 Nov 2025 09:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("Fri, 20 Nov 2026 10:00:00 GMT", now), Some(MAX_RETRY_AFTER));
+        for bad in ["", "soon", "-1", "1.5", "\u{1b}[2J"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_is_jittered_and_bounded() {
+        let c = Client::new(ClientConfig {
+            retry: RetryPolicy {
+                max_retries: 10,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(2),
+            },
+            ..ClientConfig::new("http://127.0.0.1:1")
+        })
+        .unwrap();
+        for attempt in 1..=30 {
+            let full = Duration::from_millis(100)
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(Duration::from_secs(2));
+            for _ in 0..20 {
+                let d = c.backoff(attempt);
+                assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} not in [{:?}, {full:?}]", full / 2);
+            }
+        }
+        let spread: std::collections::HashSet<Duration> = (0..50).map(|_| c.backoff(3)).collect();
+        assert!(spread.len() > 10, "jitter");
+    }
+
+    #[test]
+    fn retry_notice_reads_well() {
+        let n = RetryNotice {
+            attempt: 2,
+            max: 4,
+            what: "GET RestoreSessions".into(),
+            error: "server error 503: busy".into(),
+            delay: Duration::from_millis(500),
+        };
+        assert_eq!(n.to_string(), "retrying 2/4 in 0.5 s: GET RestoreSessions: server error 503: busy");
+    }
+
+    #[test]
+    fn error_bodies_are_defused() {
+        let body = br#"{"message":"bad \u001b]0;pwned\u0007 thing\u202e","errorCode":"X\u001b[2J"}"#;
+        let e = http_error(StatusCode::INTERNAL_SERVER_ERROR, body);
+        let ApiError::Http { message, error_code, .. } = &e else { panic!("{e:?}") };
+        assert!(!message.chars().any(|c| c.is_control()), "{message:?}");
+        assert!(!error_code.as_deref().unwrap().contains('\u{1b}'));
+        let e = http_error(StatusCode::BAD_GATEWAY, b"<html>nope</html>");
+        assert_eq!(e.to_string(), "server error 502: Bad Gateway (the body is not a RESTExceptionInfo)");
+        let huge = format!(r#"{{"message":"{}"}}"#, "x".repeat(1_000_000));
+        let ApiError::Http { message, .. } = http_error(StatusCode::INTERNAL_SERVER_ERROR, huge.as_bytes()) else {
+            panic!()
+        };
+        assert!(message.chars().count() <= MAX_MESSAGE + 1);
+        let d: Result<Page<Item>, _> = decode_bytes(br#"{"results":"\u001b[2J"}"#);
+        assert!(!d.unwrap_err().to_string().contains('\u{1b}'));
+        assert_eq!(decode_bytes::<Page<Item>>(b"  ").unwrap_err(), ApiError::Decode("the answer is empty".into()));
+    }
 }

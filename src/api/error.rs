@@ -66,9 +66,13 @@ impl ApiError {
 
 /// Maps a reqwest error to an ApiError, dropping the URL's query (never secret, but noisy) and
 /// keeping the cause chain, which is where rustls puts the certificate reason.
+///
+/// vex decodes JSON itself, so a reqwest "body" or "decode" error is always the transport failing while
+/// the body was read (a connection dropped mid-answer, fewer bytes than `Content-Length`): that is a
+/// [`ApiError::Network`] error (transient), never a [`ApiError::Decode`] one.
 pub(crate) fn from_reqwest(e: reqwest::Error) -> ApiError {
     let is_timeout = e.is_timeout();
-    let is_decode = e.is_decode();
+    let is_body = e.is_decode() || e.is_body();
     let mut causes = Vec::new();
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {
@@ -78,7 +82,10 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ApiError {
     let mut msg = e.without_url().to_string();
     let mut tls = false;
     for t in causes {
-        if t.contains("certificate") || t.contains("Certificate") || t.contains("tls") || t.contains("TLS") {
+        // A TLS connection that ends without close_notify is a dropped connection, not a trust problem.
+        let dropped = t.contains("close_notify");
+        if !dropped && (t.contains("certificate") || t.contains("Certificate") || t.contains("tls") || t.contains("TLS"))
+        {
             tls = true;
         }
         if !msg.contains(&t) {
@@ -90,9 +97,54 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ApiError {
         ApiError::Timeout(msg)
     } else if tls {
         ApiError::Tls(msg)
-    } else if is_decode {
-        ApiError::Decode(msg)
+    } else if is_body {
+        ApiError::Network(format!("the answer broke off: {msg}"))
     } else {
         ApiError::Network(msg)
+    }
+}
+
+/// A server-provided message made safe to show in one line of a terminal: control characters (C0, DEL,
+/// C1: escape sequences, bells, carriage returns) and bidirectional overrides become `\u{FFFD}`,
+/// line breaks and tabs become spaces, and anything beyond `max` characters is cut with an ellipsis.
+/// Error messages carry server text into logs, stderr and the TUI: a hostile server must not be able to
+/// move the cursor, retitle the window or write the clipboard through them.
+pub fn one_line(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max * 4));
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        out.push(match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() || is_bidi_control(c) => '\u{FFFD}',
+            c => c,
+        });
+    }
+    out
+}
+
+/// Characters that reorder text when displayed (embeddings, overrides, isolates, marks).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The longest server message kept in an error.
+pub(crate) const MAX_MESSAGE: usize = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_defuses_terminal_controls() {
+        let hostile = "a\x1b[2J\x1b]52;c;ZXZpbA==\x07b\u{9b}31m\u{202e}txt.exe\r\nnext\u{85}";
+        let safe = one_line(hostile, 100);
+        assert!(!safe.chars().any(|c| c.is_control() || is_bidi_control(c)), "{safe:?}");
+        assert!(safe.starts_with("a\u{FFFD}[2J"));
+        assert!(safe.contains("next"));
+        assert_eq!(one_line(&"x".repeat(1_000_000), 10), format!("{}…", "x".repeat(10)));
+        assert_eq!(one_line("Zoë 山田 🎉", 100), "Zoë 山田 🎉");
     }
 }

@@ -1,13 +1,66 @@
 //! restoreTo / restore / export / save / send. One [`RestoreOutcome`] for v6/v7 (synchronous counts) and
 //! v8 (an async session polled until its Restore event leaves Running). Restores are never resent.
 
-use super::client::{Client, mb_path, seg};
-use super::error::{ApiError, from_reqwest};
+use super::client::{Body, Client, decode_bytes, mb_path, seg};
+use super::error::{ApiError, from_reqwest, one_line};
 use super::models::*;
 use futures_util::StreamExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
+
+/// How long a v8 restore session may show no Restore event at all before following it is given up.
+pub const NO_RESTORE_EVENT_GRACE: Duration = Duration::from_secs(120);
+
+/// The counts of `RESTItemsRestoreStatistics`.
+const ITEM_COUNTS: &[&str] = &["createdItemsCount", "mergedItemsCount", "skippedItemsCount", "failedItemsCount"];
+/// The counts of `RESTRestoreSessionStatistics`.
+const SESSION_COUNTS: &[&str] = &[
+    "totalItemsCount",
+    "restoredItemsCount",
+    "failedItemsCount",
+    "skippedItemsCount",
+];
+
+/// True when `bytes` is a JSON object holding at least one of `keys` with a value that is not null.
+fn has_any(bytes: &[u8], keys: &[&str]) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(m)) => keys.iter().any(|k| m.get(*k).is_some_and(|v| !v.is_null())),
+        _ => false,
+    }
+}
+
+/// `export.pst` → `export.pst.part` (next to it, so the final rename stays on one file system).
+fn part_path(dest: &Path) -> PathBuf {
+    let mut name = dest.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".part");
+    dest.with_file_name(name)
+}
+
+/// Removes a partial download unless disarmed: on errors and when the download's future is dropped.
+struct PartFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl PartFile {
+    fn new(path: PathBuf) -> PartFile {
+        PartFile { path, armed: true }
+    }
+
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if self.armed {
+            // Synchronous on purpose: a dropped future gets no chance to await.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
 
 /// What a restore applies to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,23 +146,74 @@ impl Client {
                 from_reqwest(e)
             ))
         })?;
+        let unreadable = |e: &dyn std::fmt::Display| {
+            ApiError::OutcomeUnknown(format!(
+                "the restore was sent but its answer is unreadable ({}); look at the session's events",
+                one_line(&e.to_string(), 300)
+            ))
+        };
         if v.async_restore() {
-            let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| {
-                ApiError::OutcomeUnknown(format!("the restore was accepted but its answer is unreadable: {e}"))
-            })?;
+            let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
+            if a.session_id.trim().is_empty() {
+                return Err(unreadable(&"no sessionId"));
+            }
             self.wait_restore(&a.session_id, Duration::from_millis(250), progress)
                 .await
+                .map_err(|e| match e {
+                    // The restore runs on the server: whatever went wrong since, its outcome is unknown here.
+                    ApiError::OutcomeUnknown(m) => ApiError::OutcomeUnknown(m),
+                    other => ApiError::OutcomeUnknown(format!(
+                        "the restore was accepted as session {} but following it failed ({other}); look at that \
+                         session's events",
+                        a.session_id
+                    )),
+                })
         } else {
-            let s: ItemsRestoreStatistics = serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError::OutcomeUnknown(format!("the restore ran but its answer is unreadable: {e}")))?;
+            // Lenient parsing would read `{}` or all-null counts as "0 restored": that is no answer.
+            if !has_any(&bytes, ITEM_COUNTS) {
+                return Err(unreadable(&"it holds none of the item counts"));
+            }
+            let s: ItemsRestoreStatistics = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
+            let counts = [
+                s.created_items_count,
+                s.merged_items_count,
+                s.skipped_items_count,
+                s.failed_items_count,
+            ];
+            if counts.iter().any(|n| *n < 0) {
+                return Err(unreadable(&format!("negative item counts {counts:?}")));
+            }
             Ok(s.into())
         }
     }
 
-    /// v8: `GET RestoreSessions/{id}/Statistics`.
+    /// v8: `GET RestoreSessions/{id}/Statistics`. An answer with none of the counts is a decode error, not
+    /// zeros.
     pub async fn restore_statistics(&self, restore_session_id: &str) -> Result<RestoreSessionStatistics, ApiError> {
-        self.get_json(&format!("RestoreSessions/{}/Statistics", seg(restore_session_id)), &[])
-            .await
+        let bytes = self
+            .call_read(
+                reqwest::Method::GET,
+                &format!("RestoreSessions/{}/Statistics", seg(restore_session_id)),
+                &[],
+                Body::None,
+                self.timeouts().read,
+                true,
+            )
+            .await?;
+        if !has_any(&bytes, SESSION_COUNTS) {
+            return Err(ApiError::Decode("the restore statistics hold none of the item counts".into()));
+        }
+        let s: RestoreSessionStatistics = decode_bytes(&bytes)?;
+        let counts = [
+            s.total_items_count,
+            s.restored_items_count,
+            s.failed_items_count,
+            s.skipped_items_count,
+        ];
+        if counts.iter().any(|n| *n < 0) {
+            return Err(ApiError::Decode(format!("the restore statistics hold negative counts {counts:?}")));
+        }
+        Ok(s)
     }
 
     /// v8: polls a restore's session until its Restore event(s) leave Running, then reads the statistics.
@@ -121,12 +225,21 @@ impl Client {
         progress: &(dyn Fn(RestoreProgress) + Send + Sync),
     ) -> Result<RestoreOutcome, ApiError> {
         let mut delay = interval;
+        let started = std::time::Instant::now();
         loop {
             let events = self.all_session_events(session_id).await?;
             let restores: Vec<&SessionEvent> = events
                 .iter()
                 .filter(|e| e.event_type.as_ref() == Some(&EventType::Restore))
                 .collect();
+            if restores.is_empty() && started.elapsed() > NO_RESTORE_EVENT_GRACE {
+                // A server that never shows the restore (or names its events in a way this vex does not
+                // know) would be polled forever.
+                return Err(ApiError::OutcomeUnknown(format!(
+                    "session {session_id} shows no restore event after {} s; look at its events",
+                    NO_RESTORE_EVENT_GRACE.as_secs()
+                )));
+            }
             let running = restores.is_empty() || restores.iter().any(|e| e.status == EventStatus::Running);
             let stats = self.restore_statistics(session_id).await?;
             progress(RestoreProgress {
@@ -182,6 +295,9 @@ impl Client {
         self.download(&path, &body, dest, progress).await
     }
 
+    /// Streams a download to `dest` through `dest.part` (renamed at the end), so a broken, short or
+    /// cancelled download never leaves a file that looks complete: the partial file is removed on every
+    /// error and when the future is dropped.
     async fn download<B: serde::Serialize>(
         &self,
         path: &str,
@@ -189,12 +305,34 @@ impl Client {
         dest: &Path,
         progress: &(dyn Fn(DownloadProgress) + Send + Sync),
     ) -> Result<u64, ApiError> {
-        // Write to a temporary name and rename at the end: a broken download never looks complete.
-        let tmp = dest.with_extension("part");
-        let mut file = tokio::fs::File::create(&tmp)
-            .await
-            .map_err(|e| ApiError::Config(format!("cannot write {}: {e}", tmp.display())))?;
+        let tmp = part_path(dest);
+        let cannot_write = |e: std::io::Error| ApiError::Config(format!("cannot write {}: {e}", tmp.display()));
+        let mut guard = PartFile::new(tmp.clone());
+        let mut file = tokio::fs::File::create(&tmp).await.map_err(cannot_write)?;
         let res = self.post(path, &[], body, self.timeouts().write).await?;
+        // A 200 that carries an error page or a JSON error instead of the file.
+        let ctype = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if ctype.contains("json") || ctype.starts_with("text/") {
+            let bytes = tokio::time::timeout(self.timeouts().download_stall, res.bytes())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            let msg = serde_json::from_slice::<ExceptionInfo>(&bytes)
+                .ok()
+                .and_then(|e| e.message)
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| format!(": {}", one_line(&m, 300)))
+                .unwrap_or_default();
+            return Err(ApiError::Decode(format!(
+                "the server answered {ctype} instead of the file{msg}"
+            )));
+        }
         let total = res.content_length();
         let mut stream = res.bytes_stream();
         let mut written = 0u64;
@@ -203,7 +341,6 @@ impl Client {
             let next = match tokio::time::timeout(stall, stream.next()).await {
                 Ok(n) => n,
                 Err(_) => {
-                    let _ = tokio::fs::remove_file(&tmp).await;
                     return Err(ApiError::Timeout(format!(
                         "the download stalled for {}s",
                         stall.as_secs()
@@ -211,34 +348,28 @@ impl Client {
                 }
             };
             let Some(chunk) = next else { break };
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(from_reqwest(e));
-                }
-            };
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| ApiError::Config(format!("cannot write {}: {e}", tmp.display())))?;
+            let chunk = chunk.map_err(from_reqwest)?;
+            file.write_all(&chunk).await.map_err(cannot_write)?;
             written += chunk.len() as u64;
             progress(DownloadProgress { written, total });
         }
-        file.flush()
-            .await
-            .map_err(|e| ApiError::Config(format!("cannot write {}: {e}", tmp.display())))?;
+        file.flush().await.map_err(cannot_write)?;
+        file.sync_all().await.map_err(cannot_write)?;
         drop(file);
         if let Some(t) = total
             && t != written
         {
-            let _ = tokio::fs::remove_file(&tmp).await;
             return Err(ApiError::Network(format!(
                 "the download was cut short: {written} of {t} bytes"
             )));
         }
+        if written == 0 {
+            return Err(ApiError::Decode("the server sent an empty file".into()));
+        }
         tokio::fs::rename(&tmp, dest)
             .await
             .map_err(|e| ApiError::Config(format!("cannot move the download to {}: {e}", dest.display())))?;
+        guard.disarm();
         Ok(written)
     }
 

@@ -65,14 +65,24 @@ fn provider() -> Arc<CryptoProvider> {
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
-/// Accepts exactly the pinned end-entity certificate; verifies handshake signatures normally.
+/// What a custom verifier does with the end-entity certificate. Handshake signatures are verified the
+/// same way in both modes, so the server always proves it holds the certificate's key.
 #[derive(Debug)]
-struct PinVerifier {
-    pin: [u8; 32],
+enum Check {
+    /// Accept exactly this certificate (SHA-256 of its DER).
+    Pin([u8; 32]),
+    /// Accept any certificate and remember it (only for [`probe_certificate`], whose connection carries
+    /// no credentials and no data).
+    Record(Mutex<Option<Vec<u8>>>),
+}
+
+#[derive(Debug)]
+struct Verifier {
+    check: Check,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for PinVerifier {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -81,62 +91,26 @@ impl ServerCertVerifier for PinVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let got = sha256(end_entity.as_ref());
-        if got == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "certificate fingerprint {} does not match the pinned {}",
-                fingerprint_hex(&got),
-                fingerprint_hex(&self.pin)
-            )))
+        match &self.check {
+            Check::Pin(pin) => {
+                let got = sha256(end_entity.as_ref());
+                if got == *pin {
+                    Ok(ServerCertVerified::assertion())
+                } else {
+                    Err(rustls::Error::General(format!(
+                        "certificate fingerprint {} does not match the pinned {}",
+                        fingerprint_hex(&got),
+                        fingerprint_hex(pin)
+                    )))
+                }
+            }
+            Check::Record(seen) => {
+                if let Ok(mut s) = seen.lock() {
+                    *s = Some(end_entity.as_ref().to_vec());
+                }
+                Ok(ServerCertVerified::assertion())
+            }
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// Records the peer's end-entity certificate and accepts it (used only by [`probe_certificate`], whose
-/// connection carries no credentials and no data).
-#[derive(Debug)]
-struct RecordingVerifier {
-    seen: Mutex<Option<Vec<u8>>>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Ok(mut s) = self.seen.lock() {
-            *s = Some(end_entity.as_ref().to_vec());
-        }
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -186,8 +160,8 @@ pub fn apply(builder: reqwest::ClientBuilder, trust: &Trust) -> Result<reqwest::
             builder.tls_certs_merge(certs)
         }
         Trust::Pin(pin) => {
-            let cfg = custom_config(Arc::new(PinVerifier {
-                pin: *pin,
+            let cfg = custom_config(Arc::new(Verifier {
+                check: Check::Pin(*pin),
                 provider: provider(),
             }))?;
             builder.tls_backend_preconfigured(cfg)
@@ -206,8 +180,8 @@ pub struct PresentedCert {
 /// Connects once without verifying, to read the certificate the server presents (TOFU). Sends one
 /// anonymous GET of the URL given and nothing else.
 pub async fn probe_certificate(url: &str) -> Result<PresentedCert, ApiError> {
-    let rec = Arc::new(RecordingVerifier {
-        seen: Mutex::new(None),
+    let rec = Arc::new(Verifier {
+        check: Check::Record(Mutex::new(None)),
         provider: provider(),
     });
     let cfg = custom_config(rec.clone())?;
@@ -218,12 +192,11 @@ pub async fn probe_certificate(url: &str) -> Result<PresentedCert, ApiError> {
         .map_err(super::error::from_reqwest)?;
     // Any answer (even an error status) means the handshake happened.
     let _ = client.get(url).send().await.map_err(super::error::from_reqwest)?;
-    let der = rec
-        .seen
-        .lock()
-        .ok()
-        .and_then(|s| s.clone())
-        .ok_or_else(|| ApiError::Tls("the server presented no certificate".into()))?;
+    let seen = match &rec.check {
+        Check::Record(seen) => seen.lock().ok().and_then(|s| s.clone()),
+        Check::Pin(_) => None,
+    };
+    let der = seen.ok_or_else(|| ApiError::Tls("the server presented no certificate".into()))?;
     let sha256 = sha256(&der);
     Ok(PresentedCert { der, sha256 })
 }

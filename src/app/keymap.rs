@@ -21,9 +21,19 @@ pub enum Action {
     Refresh,
     NewSession,
     StopSession,
-    /// Reserved for the restore dialog (next issue).
+    /// Mark (or unmark) every item of the folder, loaded or not: a restore then covers the folder.
+    MarkAll,
+    /// The restore dialog for the marked items, the selected item or the selected folder.
     Restore,
-    /// Reserved for the session events view.
+    /// Export the marked items (or the folder) to a PST file.
+    ExportPst,
+    /// Save the marked items (or the selected one) as MSG.
+    SaveMsg,
+    /// Send the marked items (or the selected one) by mail.
+    Send,
+    /// The results of this run's restores, exports and sends.
+    Results,
+    /// The events of the restore session (and of restores started from it).
     Events,
     Help,
     Quit,
@@ -31,7 +41,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 24] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -47,7 +57,12 @@ impl Action {
         Action::Refresh,
         Action::NewSession,
         Action::StopSession,
+        Action::MarkAll,
         Action::Restore,
+        Action::ExportPst,
+        Action::SaveMsg,
+        Action::Send,
+        Action::Results,
         Action::Events,
         Action::Help,
         Action::Quit,
@@ -71,11 +86,25 @@ impl Action {
             Action::Refresh => "refresh",
             Action::NewSession => "new_session",
             Action::StopSession => "stop_session",
+            Action::MarkAll => "mark_all",
             Action::Restore => "restore",
+            Action::ExportPst => "export_pst",
+            Action::SaveMsg => "save_msg",
+            Action::Send => "send",
+            Action::Results => "results",
             Action::Events => "events",
             Action::Help => "help",
             Action::Quit => "quit",
         }
+    }
+
+    /// True for actions that change something on the server or write data out (restores, stopping a
+    /// session, sending, exporting): read-only mode hides them from hints and help and refuses them.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Action::StopSession | Action::Restore | Action::ExportPst | Action::SaveMsg | Action::Send
+        )
     }
 
     /// What the action does when a pane does not say better.
@@ -96,8 +125,13 @@ impl Action {
             Action::Refresh => "reload",
             Action::NewSession => "new restore session",
             Action::StopSession => "stop the restore session",
-            Action::Restore => "restore (coming next)",
-            Action::Events => "session events (coming next)",
+            Action::MarkAll => "mark / unmark the whole folder",
+            Action::Restore => "restore",
+            Action::ExportPst => "export to PST",
+            Action::SaveMsg => "save as MSG",
+            Action::Send => "send by mail",
+            Action::Results => "results of restores, exports and sends",
+            Action::Events => "session events",
             Action::Help => "help",
             Action::Quit => "quit",
         }
@@ -157,7 +191,13 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     key(KeyCode::F(5), Action::Refresh),
     key(KeyCode::Char('n'), Action::NewSession),
     key(KeyCode::Char('x'), Action::StopSession),
+    key(KeyCode::Char('*'), Action::MarkAll),
+    key(KeyCode::Char('a'), Action::MarkAll),
     key(KeyCode::Char('r'), Action::Restore),
+    key(KeyCode::Char('E'), Action::ExportPst),
+    key(KeyCode::Char('s'), Action::SaveMsg),
+    key(KeyCode::Char('S'), Action::Send),
+    key(KeyCode::Char('R'), Action::Results),
     key(KeyCode::Char('e'), Action::Events),
     key(KeyCode::Char('?'), Action::Help),
     key(KeyCode::F(1), Action::Help),

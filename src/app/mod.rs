@@ -5,6 +5,8 @@
 //! Every request carries a generation; an answer whose generation is not the one its pane waits for
 //! (the operator moved on) is dropped.
 
+pub mod fields;
+pub mod jobs;
 pub mod keymap;
 pub mod list;
 pub mod panes;
@@ -21,6 +23,7 @@ use panes::confirm::{ConfirmDialog, ConfirmOutcome, Confirmed};
 use panes::details::DetailsPane;
 use panes::folders::FoldersPane;
 use panes::help::HelpDialog;
+use panes::login::{LoggedIn, LoginDialog, LoginOutcome, LoginTarget};
 use panes::items::{ItemsPane, ListKey};
 use panes::mailboxes::MailboxesPane;
 use panes::new_session::{NewSessionDialog, Outcome};
@@ -51,6 +54,8 @@ pub struct HeaderInfo {
     pub api_version: String,
     /// Writing actions (stopping sessions, restores) are refused.
     pub read_only: bool,
+    /// The server certificate is not verified (`--insecure`): a banner says so for the whole session.
+    pub insecure: bool,
 }
 
 /// The panes, left to right.
@@ -114,6 +119,24 @@ pub enum Overlay {
     Help(HelpDialog),
     NewSession(NewSessionDialog),
     Confirm(ConfirmDialog),
+    /// The guided restore (form, confirmation, progress, result).
+    Restore(Box<panes::restore::RestoreDialog>),
+    /// Export to PST, save as MSG, send by mail.
+    Transfer(Box<panes::transfer::TransferDialog>),
+    /// A restore session's events.
+    Events(Box<panes::events::EventsView>),
+    /// The results of this run's restores, exports and sends.
+    Results(panes::results::ResultsView),
+}
+
+/// Stopping the sessions vex started, then quitting.
+#[derive(Clone, Debug)]
+struct Quitting {
+    /// The stops in flight.
+    waiting: BTreeSet<Gen>,
+    /// Ticks left to wait for them.
+    ticks_left: u32,
+    failed: bool,
 }
 
 /// Everything the browser shows.
@@ -146,6 +169,22 @@ pub struct State {
     pub marks: HashMap<ListKey, BTreeSet<String>>,
     pending_stop: Option<(Gen, String)>,
     pending_explore: Option<Gen>,
+    /// The login screen, over everything (also over a half-filled dialog, which it leaves alone).
+    pub login: Option<LoginDialog>,
+    /// Where the client logs in (the expiry login screen shows it).
+    pub target: Option<LoginTarget>,
+    /// Requests held while the login screen is up (they failed because the session expired, or were
+    /// asked for meanwhile): sent again, with their generations, once logged in.
+    after_login: Vec<Effect>,
+    /// Restore sessions this vex started (`n`) and did not stop, with how to name them: quitting offers
+    /// to stop them.
+    pub created_sessions: Vec<(String, String)>,
+    /// Quitting after stopping sessions.
+    quitting: Option<Quitting>,
+    /// Restores, exports and sends of this run (the results list) and the last restore's form.
+    pub jobs: jobs::Jobs,
+    /// Where restores, exports and sends are recorded (`None`: not recorded).
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -172,7 +211,27 @@ impl State {
             marks: HashMap::new(),
             pending_stop: None,
             pending_explore: None,
+            login: None,
+            target: None,
+            after_login: Vec::new(),
+            created_sessions: Vec::new(),
+            quitting: None,
+            jobs: jobs::Jobs::default(),
+            audit_log: None,
         }
+    }
+
+    /// Starts with the login screen (no password was supplied): nothing loads until the login succeeds.
+    pub fn with_login(mut self, login: LoginDialog) -> State {
+        self.target = Some(login.current.clone());
+        self.login = Some(login);
+        self.conn = Conn::Failing("not logged in".into());
+        self
+    }
+
+    /// Requests waiting for the login screen (tests and curiosity).
+    pub fn held_for_login(&self) -> &[Effect] {
+        &self.after_login
     }
 
     /// The panes that exist, left to right.
@@ -202,7 +261,10 @@ impl State {
             || self.details.as_ref().is_some_and(|d| d.loading.is_some())
             || self.pending_stop.is_some()
             || self.pending_explore.is_some()
+            || self.quitting.is_some()
+            || self.login.as_ref().is_some_and(|l| l.submitting.is_some())
             || matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading.is_some())
+            || jobs::busy(self)
     }
 
     /// True when the runtime should send ticks (spinner, a message to clear).
@@ -311,6 +373,9 @@ pub enum Msg {
     /// Leave now (a signal).
     Quit,
     Loaded(Loaded),
+    /// A request failed because the session is gone (the server refused to renew it): the login screen
+    /// comes back over the view and the request is sent again after the login.
+    SessionExpired(Effect),
 }
 
 /// Answers to effects, tagged with the generation of their request.
@@ -357,6 +422,12 @@ pub enum Loaded {
         session_id: String,
         result: Result<(), ApiError>,
     },
+    LoggedIn {
+        generation: Gen,
+        result: Result<LoggedIn, ApiError>,
+    },
+    /// Restores, exports, sends and their views.
+    Job(jobs::JobLoaded),
 }
 
 /// Requests for the runtime.
@@ -412,6 +483,16 @@ pub enum Effect {
         generation: Gen,
         session_id: String,
     },
+    /// Logs in (`Debug` shows no password). `reconnect`: the operator chose another server or API
+    /// version on the first login screen, so the runtime makes a new client for it first.
+    Login {
+        generation: Gen,
+        user: String,
+        password: secrecy::SecretString,
+        reconnect: Option<LoginTarget>,
+    },
+    /// Restores, exports, sends and their views.
+    Job(Box<jobs::JobEffect>),
     Quit,
 }
 
@@ -425,6 +506,7 @@ pub enum Slot {
     CountItems,
     Item,
     Organizations,
+    Job(jobs::JobSlot),
 }
 
 impl Effect {
@@ -438,7 +520,10 @@ impl Effect {
             Effect::CountItems { .. } => Slot::CountItems,
             Effect::LoadItem { .. } => Slot::Item,
             Effect::LoadOrganizations { .. } => Slot::Organizations,
-            Effect::Explore { .. } | Effect::StopSession { .. } | Effect::Quit => return None,
+            Effect::Job(j) => return j.slot().map(Slot::Job),
+            Effect::Explore { .. } | Effect::StopSession { .. } | Effect::Login { .. } | Effect::Quit => {
+                return None;
+            }
         })
     }
 }
@@ -470,9 +555,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             true
         }
         Msg::Loaded(l) => on_loaded(state, l, &mut fx),
+        Msg::SessionExpired(e) => {
+            session_expired(state, e);
+            true
+        }
     };
     if !state.quit {
         prefetch(state, &mut fx);
+    }
+    if state.login.is_some() {
+        hold_for_login(state, &mut fx);
     }
     if changed || !fx.is_empty() {
         state.dirty = true;
@@ -487,6 +579,14 @@ fn quit(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn on_tick(state: &mut State) -> bool {
     state.tick = state.tick.wrapping_add(1);
+    if let Some(q) = &mut state.quitting {
+        q.ticks_left = q.ticks_left.saturating_sub(1);
+        if q.ticks_left == 0 {
+            // The server is slow to answer the stops: leave anyway (they were sent).
+            state.quit = true;
+            return true;
+        }
+    }
     let mut changed = state.is_loading();
     if let Some(s) = &mut state.status {
         s.ticks_left = s.ticks_left.saturating_sub(1);
@@ -517,6 +617,17 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
     if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
         return quit(state, fx);
     }
+    if let Some(mut login) = state.login.take() {
+        match login.on_key(&ev, &mut state.gens) {
+            LoginOutcome::Keep => state.login = Some(login),
+            LoginOutcome::Quit => quit(state, fx),
+            LoginOutcome::Submit(e) => {
+                fx.push(e);
+                state.login = Some(login);
+            }
+        }
+        return;
+    }
     if let Some(overlay) = state.overlay.take() {
         state.overlay = on_overlay_key(state, overlay, &ev, fx);
         return;
@@ -546,6 +657,18 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
         }
         Overlay::Confirm(mut c) => match c.on_key(ev) {
             ConfirmOutcome::Keep => Some(Overlay::Confirm(c)),
+            ConfirmOutcome::Cancel if matches!(c.what, Confirmed::StopOnQuit { .. }) => {
+                if ev.code == KeyCode::Esc {
+                    state.info("still here");
+                } else {
+                    quit(state, fx);
+                }
+                None
+            }
+            ConfirmOutcome::Confirm(Confirmed::StopOnQuit { session_ids }) => {
+                stop_then_quit(state, session_ids, fx);
+                None
+            }
             ConfirmOutcome::Cancel => {
                 state.info("cancelled");
                 None
@@ -574,6 +697,10 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 Some(Overlay::NewSession(d))
             }
         },
+        Overlay::Restore(d) => jobs::restore_key(state, d, ev, fx),
+        Overlay::Transfer(d) => jobs::transfer_key(state, d, ev, fx),
+        Overlay::Events(v) => jobs::events_key(state, v, ev, fx),
+        Overlay::Results(v) => jobs::results_key(state, v, ev, fx),
     }
 }
 
@@ -585,8 +712,18 @@ fn is_move(a: Action) -> bool {
 }
 
 fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
+    if state.login.is_some() {
+        // Only the login screen takes keys; an action replayed meanwhile can only quit.
+        if a == Action::Quit {
+            quit(state, fx);
+        }
+        return;
+    }
+    if state.header.read_only && a.is_write() {
+        return refuse_write(state, a);
+    }
     match a {
-        Action::Quit => return quit(state, fx),
+        Action::Quit => return offer_quit(state, fx),
         Action::Help => {
             state.overlay = Some(Overlay::Help(HelpDialog::new(state.focus)));
             return;
@@ -597,16 +734,14 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             fx.push(e);
             return;
         }
-        Action::Restore => {
-            if state.header.read_only {
-                state.error("read-only: restores are disabled");
-            } else {
-                state.info("restore comes with the next version (mark items with Space meanwhile)");
-            }
-            return;
-        }
-        Action::Events => {
-            state.info("session events come with the next version");
+        Action::MarkAll
+        | Action::Restore
+        | Action::ExportPst
+        | Action::SaveMsg
+        | Action::Send
+        | Action::Results
+        | Action::Events => {
+            jobs::on_action(state, a, fx);
             return;
         }
         Action::NextPane => return cycle_focus(state, true, fx),
@@ -899,6 +1034,7 @@ fn note<T>(state: &mut State, what: &str, result: &Result<T, ApiError>) {
 
 fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
     match l {
+        Loaded::Job(j) => return jobs::on_loaded(state, j, fx),
         Loaded::Sessions {
             generation,
             offset,
@@ -991,6 +1127,12 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                         state.overlay = None;
                     }
                     let org = session.organization.clone().unwrap_or_default();
+                    let when = session
+                        .creation_time
+                        .as_ref()
+                        .map(|d| format!(" · {}", state.zone.short(d)))
+                        .unwrap_or_default();
+                    state.created_sessions.push((session.id.clone(), format!("{org}{when}")));
                     state.info(format!("restore session started for {org}"));
                     state.sessions.select_id = Some(session.id.clone());
                     fx.push(state.sessions.reload(&mut state.gens));
@@ -1007,6 +1149,33 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
             generation,
             session_id,
             result,
+        } if state.quitting.as_ref().is_some_and(|q| q.waiting.contains(&generation)) => {
+            stopped_on_quit(state, generation, &session_id, result, fx);
+        }
+        Loaded::LoggedIn { generation, result } => {
+            let Some(login) = &mut state.login else { return false };
+            match result {
+                Ok(info) => {
+                    if login.submitting != Some(generation) {
+                        return false;
+                    }
+                    logged_in(state, info, fx);
+                }
+                Err(e) => {
+                    let text = match &e {
+                        ApiError::Auth(m) => format!("login refused: {m}"),
+                        other => other.to_string(),
+                    };
+                    if !login.on_refused(generation, text) {
+                        return false;
+                    }
+                }
+            }
+        }
+        Loaded::Stopped {
+            generation,
+            session_id,
+            result,
         } => {
             if state.pending_stop.as_ref().map(|(g, _)| *g) != Some(generation) {
                 return false;
@@ -1014,6 +1183,7 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
             state.pending_stop = None;
             note(state, "stopping the session", &result);
             if result.is_ok() {
+                state.created_sessions.retain(|(id, _)| *id != session_id);
                 state.info("restore session stopped");
                 state.sessions.mark_stopped(&session_id);
                 state.sessions.select_id = Some(session_id);
@@ -1039,5 +1209,175 @@ fn note_err(state: &mut State, what: &str, err: Option<ApiError>) {
     match err {
         None => note::<()>(state, what, &Ok(())),
         Some(e) => note::<()>(state, what, &Err(e)),
+    }
+}
+
+/// The message for a writing action refused in read-only mode.
+fn refuse_write(state: &mut State, a: Action) {
+    let what = match a {
+        Action::Restore => "restores are disabled",
+        Action::StopSession => "stopping sessions is disabled",
+        _ => "writing actions are disabled",
+    };
+    state.error(format!("read-only: {what}"));
+}
+
+/// The session is gone: the login screen comes over the view (leaving it, its dialogs and filters as
+/// they are) and the request waits to be sent again.
+fn session_expired(state: &mut State, e: Effect) {
+    if state.login.is_none() {
+        let target = state.target.clone().unwrap_or_else(|| LoginTarget {
+            server: state.header.server.clone(),
+            api: state.header.api_version.parse().unwrap_or_default(),
+        });
+        state.login = Some(LoginDialog::expired(target, &state.header.user));
+        state.conn = Conn::Failing("session expired: log in again".into());
+    }
+    hold(state, e);
+}
+
+/// Holds a request for after the login; a newer read of the same slot replaces an older one.
+fn hold(state: &mut State, e: Effect) {
+    if matches!(e, Effect::Quit | Effect::Login { .. }) {
+        return;
+    }
+    if let Some(slot) = e.slot() {
+        state.after_login.retain(|x| x.slot().as_ref() != Some(&slot));
+    }
+    state.after_login.push(e);
+}
+
+/// While the login screen is up nothing but the login goes to the server.
+fn hold_for_login(state: &mut State, fx: &mut Vec<Effect>) {
+    for e in std::mem::take(fx) {
+        if matches!(e, Effect::Quit | Effect::Login { .. }) {
+            fx.push(e);
+        } else {
+            hold(state, e);
+        }
+    }
+}
+
+/// The login succeeded: the screen goes, the header names the login, and the held requests go out
+/// with their generations (the panes still wait for exactly those).
+fn logged_in(state: &mut State, info: LoggedIn, fx: &mut Vec<Effect>) {
+    let was_expired = state.login.as_ref().is_some_and(|l| !l.can_change_server());
+    let new_target = state.login.as_ref().map(|l| LoginTarget {
+        server: info.server.clone(),
+        api: l.api,
+    });
+    state.login = None;
+    if let Some(t) = new_target {
+        if state.target.as_ref().is_none_or(|old| old.server != t.server) {
+            state.header.server = t.server.clone();
+        }
+        state.target = Some(t);
+    }
+    state.header.user = info.user;
+    if !info.api_version.is_empty() {
+        state.header.api_version = info.api_version;
+    }
+    state.conn = Conn::Online;
+    state.info(if was_expired {
+        "logged in again: carrying on"
+    } else {
+        "logged in"
+    });
+    fx.append(&mut state.after_login);
+}
+
+/// `q`: sessions this vex started and left running are offered to be stopped first (default: leave
+/// them); otherwise vex quits at once.
+fn offer_quit(state: &mut State, fx: &mut Vec<Effect>) {
+    let running: Vec<(String, String)> = state
+        .created_sessions
+        .iter()
+        .filter(|(id, _)| {
+            !state
+                .sessions
+                .list
+                .rows
+                .iter()
+                .any(|s| s.id == *id && s.state == SessionState::Stopped)
+        })
+        .cloned()
+        .collect();
+    if running.is_empty() || state.header.read_only {
+        return quit(state, fx);
+    }
+    let n = running.len();
+    let mut msg = vec![format!(
+        "vex started {n} restore session{} that {} still running:",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "is" } else { "are" }
+    )];
+    msg.extend(running.iter().take(4).map(|(_, label)| format!("  {label}")));
+    if n > 4 {
+        msg.push(format!("  and {} more", n - 4));
+    }
+    msg.push(String::new());
+    msg.push(format!("Stop {} before quitting? (Esc: stay)", if n == 1 { "it" } else { "them" }));
+    let mut c = ConfirmDialog::new(
+        "Quit vex",
+        msg,
+        "Stop and quit",
+        Confirmed::StopOnQuit {
+            session_ids: running.into_iter().map(|(id, _)| id).collect(),
+        },
+    );
+    c.cancel_label = "Leave running".into();
+    state.overlay = Some(Overlay::Confirm(c));
+}
+
+/// Ticks to wait for the stops before leaving anyway.
+const QUIT_WAIT_TICKS: u32 = 10 * TICKS_PER_SEC;
+
+fn stop_then_quit(state: &mut State, ids: Vec<String>, fx: &mut Vec<Effect>) {
+    let mut gens = BTreeSet::new();
+    for session_id in ids {
+        let generation = state.gens.issue();
+        gens.insert(generation);
+        fx.push(Effect::StopSession { generation, session_id });
+    }
+    if gens.is_empty() {
+        return quit(state, fx);
+    }
+    state.info(format!(
+        "stopping {} restore session{}…",
+        gens.len(),
+        if gens.len() == 1 { "" } else { "s" }
+    ));
+    state.quitting = Some(Quitting {
+        waiting: gens,
+        ticks_left: QUIT_WAIT_TICKS,
+        failed: false,
+    });
+}
+
+/// A stop asked for on quitting answered: leave when all did; stay and say so when one failed.
+fn stopped_on_quit(
+    state: &mut State,
+    generation: Gen,
+    session_id: &str,
+    result: Result<(), ApiError>,
+    fx: &mut Vec<Effect>,
+) {
+    let ok = result.is_ok();
+    match result {
+        Ok(()) => {
+            state.created_sessions.retain(|(id, _)| id != session_id);
+            state.sessions.mark_stopped(session_id);
+        }
+        Err(e) => state.error(format!("could not stop a restore session: {e} (q again to quit)")),
+    }
+    let Some(q) = &mut state.quitting else { return };
+    q.waiting.remove(&generation);
+    q.failed |= !ok;
+    if q.waiting.is_empty() {
+        let failed = q.failed;
+        state.quitting = None;
+        if !failed {
+            quit(state, fx);
+        }
     }
 }

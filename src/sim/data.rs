@@ -5,13 +5,16 @@
 //! from its key alone, so a folder of a million items costs nothing and any page of it is O(limit).
 //!
 //! Layout (same for every seed; names and contents change with the seed):
-//! - organization 0 `contoso.onmicrosoft.com` (50 mailboxes) and 1 `fabrikam.onmicrosoft.com` (50);
-//! - in each organization one archive mailbox (same e-mail as its primary) and one public-folder mailbox (last);
+//! - organization 0 `contoso.onmicrosoft.com` (50 generated mailboxes, then the two hostile ones of
+//!   [`super::hostile`]: 52) and 1 `fabrikam.onmicrosoft.com` (50);
+//! - in each organization one archive mailbox (same e-mail as its primary) and one public-folder mailbox (the
+//!   last generated one, index 49);
 //! - organization 0, mailbox 0 (Zoë Müller): Inbox holds exactly [`BIG_INBOX`] live items;
 //! - organization 0, mailbox 1 (François Lefèvre): `Inbox/Archive 1M` holds exactly [`MILLION`] items;
 //! - items with `idx % 4 == 1` have two versions; mail, calendar and contact folders (not Drafts or Outbox)
 //!   hold 0-3 deleted items after their live ones (the first Inbox: 5), seen only with `showDeleted`.
 
+use super::hostile;
 use super::ids::{self, FolderKey, ItemKey, MailboxKey};
 use super::names::{self, Person};
 use super::rng::{Rng, hash};
@@ -68,6 +71,25 @@ pub struct FolderDef {
     lo: u32,
     hi: u32,
     special: Special,
+}
+
+/// A folder with exactly `n` items (no deleted ones), for hand-made tables.
+pub(crate) const fn fixed(
+    name: &'static str,
+    parent: Option<u16>,
+    content: Content,
+    category: &'static str,
+    ftype: &'static str,
+    n: u32,
+) -> FolderDef {
+    fd(name, parent, content, category, ftype, n, n, Special::None)
+}
+
+impl FolderDef {
+    /// The most live items the folder can hold.
+    pub(crate) fn hi(&self) -> u32 {
+        self.hi
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -178,6 +200,8 @@ pub enum MailboxKind {
     /// The archive of the user mailbox with this index.
     Archive(u16),
     Public,
+    /// One of the hand-made mailboxes of [`super::hostile`] (never drawn as a sender or recipient).
+    Hostile,
 }
 
 #[derive(Clone, Debug)]
@@ -371,6 +395,28 @@ impl Data {
                     kind,
                 });
             }
+            if o == 0 {
+                // Appended, so the generated mailboxes keep their indices and their items.
+                for (key, name, local) in [
+                    (hostile::HOSTILE_MAILBOX, hostile::HOSTILE_NAME, hostile::HOSTILE_LOCAL),
+                    (
+                        hostile::HOSTILE_NAMED_MAILBOX,
+                        hostile::HOSTILE_NAMED_NAME,
+                        hostile::HOSTILE_NAMED_LOCAL,
+                    ),
+                ] {
+                    debug_assert_eq!(usize::from(key.mbx), mailboxes.len());
+                    let id = uuid_from(&[seed, 0x3B, u64::from(o), u64::from(key.mbx)]);
+                    mailbox_ids.insert(id, key);
+                    mailboxes.push(MailboxInfo {
+                        key,
+                        id,
+                        name: name.to_string(),
+                        email: format!("{local}@{domain}"),
+                        kind: MailboxKind::Hostile,
+                    });
+                }
+            }
             let id = uuid_from(&[seed, 0x06, u64::from(o)]);
             org_ids.insert(id, o);
             orgs.push(OrgInfo {
@@ -421,11 +467,17 @@ impl Data {
         }
     }
 
+    /// True for the hand-made mailboxes of [`super::hostile`].
+    pub fn is_hostile(&self, mb: MailboxKey) -> bool {
+        self.mailbox(mb).is_some_and(|m| m.kind == MailboxKind::Hostile)
+    }
+
     // ---- folders ----
 
     fn table(&self, mb: MailboxKey) -> &'static [FolderDef] {
         match self.mailbox(mb).map(|m| m.kind) {
             Some(MailboxKind::Public) => PUBLIC_FOLDERS,
+            Some(MailboxKind::Hostile) => hostile::HOSTILE_FOLDERS,
             _ => USER_FOLDERS,
         }
     }
@@ -532,6 +584,9 @@ impl Data {
         let Some(def) = self.folder_def(f) else { return (0, 0) };
         if f.mailbox == MILLION_MAILBOX && f.folder == MILLION_FOLDER_INDEX {
             return (MILLION, 0);
+        }
+        if self.is_hostile(f.mailbox) {
+            return (def.hi, 0);
         }
         let mut rng = Rng::new(&[
             self.seed,
@@ -715,6 +770,9 @@ impl Data {
 
     /// The light view of an item (class, title, sender, recipients).
     pub fn summary(&self, i: ItemKey) -> Option<Summary> {
+        if self.is_hostile(i.folder.mailbox) {
+            return hostile::summary(self, i);
+        }
         let def = self.folder_def(i.folder)?;
         let mut rng = self.rng(i);
         let class = self.class_of(i, def);
@@ -849,6 +907,9 @@ impl Data {
 
     /// The full item (no links, no mailbox id: the HTTP layer adds those per version).
     pub fn item(&self, i: ItemKey) -> Option<Item> {
+        if self.is_hostile(i.folder.mailbox) {
+            return hostile::item(self, i);
+        }
         let def = self.folder_def(i.folder)?;
         let sum = self.summary(i)?;
         let mut rng = Rng::new(&[
@@ -1120,7 +1181,10 @@ mod tests {
         let d = Data::new(42);
         assert_eq!(d.orgs.len(), 2);
         for o in &d.orgs {
-            assert_eq!(o.mailboxes.len(), 50);
+            let generated = &o.mailboxes[..50];
+            assert!(generated.iter().all(|m| m.kind != MailboxKind::Hostile));
+            assert!(generated[49].is_public(), "the public folders come last of the generated ones");
+            assert_eq!(o.mailboxes.len(), if o.index == 0 { 52 } else { 50 });
             assert_eq!(o.mailboxes.iter().filter(|m| m.is_archive()).count(), 1);
             assert_eq!(o.mailboxes.iter().filter(|m| m.is_public()).count(), 1);
             let arch = o.mailboxes.iter().find(|m| m.is_archive()).unwrap();
@@ -1131,7 +1195,7 @@ mod tests {
                 .filter(|m| !m.is_archive())
                 .map(|m| m.email.clone())
                 .collect();
-            assert_eq!(emails.len(), 49, "primary e-mails are unique");
+            assert_eq!(emails.len(), o.mailboxes.len() - 1, "primary e-mails are unique");
         }
         let m0 = &d.orgs[0].mailboxes;
         assert_eq!(m0[0].name, "Zoë Müller");

@@ -322,7 +322,8 @@ impl Faults {
 /// A route pattern: an optional HTTP method, then a case-insensitive substring of the request path
 /// (percent-encoded, without the query). `"items"` matches every path containing `items`;
 /// `"GET items"` only GETs of them; `"GET"` every GET; `"POST restoreTo"` the restores to another mailbox;
-/// `"/token"` the token endpoint. A `*` matches any run of characters (`"mailboxes/*/folders"`).
+/// `"/token"` the token endpoint. A `*` matches any run of characters (`"mailboxes/*/folders"`); a
+/// trailing `$` anchors the pattern at the end of the path (`"GET /items$"`: item lists, not single items).
 pub fn route_matches(pattern: &str, method: &Method, path: &str) -> bool {
     let pattern = pattern.trim();
     let (m, rest) = match pattern.split_once(char::is_whitespace) {
@@ -342,10 +343,23 @@ fn is_method(s: &str) -> bool {
         .any(|m| m.eq_ignore_ascii_case(s))
 }
 
-/// True when `pattern` (with `*` wildcards) occurs somewhere in `text`.
+/// True when `pattern` (with `*` wildcards and an optional trailing `$`) occurs somewhere in `text`.
 fn glob_contains(text: &str, pattern: &str) -> bool {
+    let (pattern, anchored) = match pattern.strip_suffix('$') {
+        Some(p) => (p, true),
+        None => (pattern, false),
+    };
+    let parts: Vec<&str> = pattern.split('*').collect();
     let mut rest = text;
-    for part in pattern.split('*').filter(|p| !p.is_empty()) {
+    for (n, part) in parts.iter().enumerate() {
+        let last = n + 1 == parts.len();
+        if last && anchored {
+            // The last part sits at the very end (after whatever the previous parts left).
+            return rest.ends_with(part) || (part.is_empty() && (parts.len() > 1 || rest.is_empty()));
+        }
+        if part.is_empty() {
+            continue;
+        }
         match rest.find(part) {
             Some(i) => rest = &rest[i + part.len()..],
             None => return false,
@@ -805,6 +819,13 @@ mod tests {
         assert!(!route_matches("mailboxes/*/folders", &get, items));
         assert!(route_matches("", &get, items));
         assert!(route_matches("/token", &post, "/v8/token"));
+        assert!(route_matches("GET /items$", &get, items));
+        assert!(!route_matches("GET /items$", &get, &format!("{items}/abc")));
+        assert!(route_matches("GET /items/", &get, &format!("{items}/abc")));
+        assert!(route_matches("mailboxes/*$", &get, items));
+        assert!(route_matches("organization/mailboxes$", &get, "/v8/RestoreSessions/a/organization/mailboxes"));
+        assert!(!route_matches("organization/mailboxes$", &get, items));
+        assert!(route_matches("$", &get, items));
         assert!(!route_matches("/token", &post, items));
         let f = Faults {
             routes: vec!["folders".into(), "POST restoreTo".into()],

@@ -17,6 +17,7 @@
 pub mod cli;
 pub mod data;
 pub mod faults;
+pub mod hostile;
 pub mod ids;
 mod names;
 mod rng;

@@ -2,7 +2,7 @@
 //! the operator's zone with the UTC value, attachments with human sizes, then any other raw field.
 
 use super::panes::{minutes, percent, task_status};
-use super::text::{human_size, sanitize, sanitize_lines, width, wrap};
+use super::text::{clip, human_size, sanitize, sanitize_lines, thousands, width, wrap};
 use super::theme::Theme;
 use super::{pane_block, spinner};
 use crate::api::models::{ApiDate, Attachment, Item, ItemData, ItemKind};
@@ -27,8 +27,22 @@ pub enum Entry {
     Blank,
 }
 
+/// The most of one value the details show (bytes): a 1 MiB subject or 10,000 recipients are cut there,
+/// with a note, so each frame lays out a bounded amount of text.
+pub const MAX_VALUE: usize = 16 * 1024;
+
+/// A server value's lines, sanitised, cut at [`MAX_VALUE`].
+fn long_lines(s: &str) -> Vec<String> {
+    let (shown, cut) = clip(s, MAX_VALUE);
+    let mut lines = sanitize_lines(shown);
+    if cut {
+        lines.push(format!("… (cut: {} bytes in all)", thousands(s.len() as u64)));
+    }
+    lines
+}
+
 fn text(label: &'static str, v: Option<&str>) -> Entry {
-    Entry::Field(label, v.map(sanitize_lines))
+    Entry::Field(label, v.map(long_lines))
 }
 
 fn date(label: &'static str, v: Option<&ApiDate>, zone: &DisplayZone) -> Entry {
@@ -52,7 +66,7 @@ fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
     out.push(Entry::Section(format!("Attachments ({})", atts.len())));
     for a in atts {
         let size = a.size_bytes.map(human_size).unwrap_or_else(|| "?".into());
-        let name = sanitize(a.name.as_deref().unwrap_or("(no name)")).into_owned();
+        let name = sanitize(clip(a.name.as_deref().unwrap_or("(no name)"), 1024).0).into_owned();
         out.push(Entry::RawField(
             String::new(),
             vec![format!("{}  {name}", super::text::fit_right(&size, 10))],
@@ -63,9 +77,9 @@ fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
 /// A raw JSON value as text (strings unquoted).
 fn raw_value(v: &Value) -> Vec<String> {
     match v {
-        Value::String(s) => sanitize_lines(s),
+        Value::String(s) => long_lines(s),
         Value::Null => vec!["null".into()],
-        other => vec![sanitize(&other.to_string()).into_owned()],
+        other => long_lines(&other.to_string()),
     }
 }
 
@@ -167,7 +181,7 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
         };
         out.push(Entry::Section(title.into()));
         for (k, v) in &it.extra {
-            out.push(Entry::RawField(sanitize(k).into_owned(), raw_value(v)));
+            out.push(Entry::RawField(sanitize(clip(k, 1024).0).into_owned(), raw_value(v)));
         }
     }
     out.push(Entry::Blank);

@@ -6,7 +6,7 @@ use crate::api::models::ApiDate;
 use crate::app::panes::confirm::ConfirmDialog;
 use crate::app::panes::help::HelpDialog;
 use crate::app::panes::new_session::{Field, NewSessionDialog};
-use crate::app::panes::{self, Help};
+use crate::app::panes;
 use crate::app::{Keymap, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -31,7 +31,12 @@ fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
 }
 
 /// Lines of help for a pane's help table, keys from the keymap.
-pub fn help_lines(km: &Keymap, help: Help, theme: &Theme, key_w: usize) -> Vec<Line<'static>> {
+pub fn help_lines(
+    km: &Keymap,
+    help: &[(crate::app::Action, &'static str, &'static str)],
+    theme: &Theme,
+    key_w: usize,
+) -> Vec<Line<'static>> {
     help.iter()
         .map(|(a, _, text)| {
             let keys = km.keys_for(*a).join(" ");
@@ -57,7 +62,16 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, t
         format!("{} pane", h.level.label()),
         theme.section(),
     ))];
-    lines.extend(help_lines(km, h.level.help(), theme, key_w));
+    // Read-only: writing actions are not offered at all.
+    let read_only = state.header.read_only;
+    let own: Vec<_> = h
+        .level
+        .help()
+        .iter()
+        .filter(|(a, _, _)| !(read_only && a.is_write()))
+        .copied()
+        .collect();
+    lines.extend(help_lines(km, &own, theme, key_w));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("Everywhere", theme.section())));
     lines.extend(help_lines(km, panes::GLOBAL_HELP, theme, key_w));
@@ -149,7 +163,7 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
             let last = o
                 .last_backup_time
                 .as_ref()
-                .map(|t| zone.short(t))
+                .map(|t| sanitize(&zone.short(t)).into_owned())
                 .unwrap_or_else(|| "never".into());
             let right = format!("last backup {last}");
             let name_w = w.saturating_sub(5 + width(&right));
@@ -172,7 +186,7 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     let first = d
         .selected_org()
         .and_then(|o| o.first_backup_time.as_ref())
-        .map(|t| zone.short(t));
+        .map(|t| sanitize(&zone.short(t)).into_owned());
     if let Some(f) = first {
         buf.set_string(x + 2, y, format!("backups since {f}"), theme.dim());
     }
@@ -264,10 +278,10 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Th
         buf.set_string(inner.x + 1, inner.y + i as u16, truncate(&sanitize(l), w), Style::new());
     }
     let y = inner.y + inner.height.saturating_sub(1);
-    let cancel = "[ Cancel ]";
+    let cancel = format!("[ {} ]", c.cancel_label);
     let yes = format!("[ {} ]", c.confirm_label);
-    let total = width(cancel) + 2 + width(&yes);
+    let total = width(&cancel) + 2 + width(&yes);
     let x = inner.x + (inner.width.saturating_sub(total as u16)) / 2;
-    buf.set_string(x, y, cancel, theme.field(!c.yes));
-    buf.set_string(x + width(cancel) as u16 + 2, y, &yes, theme.field(c.yes));
+    buf.set_string(x, y, &cancel, theme.field(!c.yes));
+    buf.set_string(x + width(&cancel) as u16 + 2, y, &yes, theme.field(c.yes));
 }

@@ -6,6 +6,8 @@
 
 pub mod details;
 pub mod dialogs;
+pub mod jobs;
+pub mod login;
 pub mod panes;
 pub mod table;
 pub mod text;
@@ -106,8 +108,18 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Some(Overlay::Help(h)) => dialogs::draw_help(frame, body, state, h, &theme),
         Some(Overlay::NewSession(d)) => dialogs::draw_new_session(frame, body, state, d, &theme),
         Some(Overlay::Confirm(c)) => dialogs::draw_confirm(frame, body, c, &theme),
+        Some(Overlay::Restore(d)) => jobs::draw_restore(frame, body, state, d, &theme),
+        Some(Overlay::Transfer(d)) => jobs::draw_transfer(frame, body, state, d, &theme),
+        Some(Overlay::Events(v)) => jobs::draw_events(frame, body, state, v, &theme),
+        Some(Overlay::Results(v)) => jobs::draw_results(frame, body, state, v, &theme),
         None => {}
     }
+    if let Some(l) = &state.login {
+        login::draw_login(frame, body, state, l, &theme);
+    }
+    // The last line of defence: a server string that slipped past `sanitize` still never reaches the
+    // terminal raw.
+    text::scrub(frame.buffer_mut());
 }
 
 /// A bordered block with a title, styled for focus.
@@ -142,12 +154,26 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     parts.push(conn);
     let left = parts.join(" │ ");
-    let right = if h.read_only { " READ-ONLY " } else { "" };
-    let avail = (area.width as usize).saturating_sub(width(right));
+    // Badges on the right: read-only, and the insecure banner (which stays for the whole session).
+    let mut badges: Vec<(&str, Style)> = Vec::new();
+    if h.read_only {
+        badges.push((" READ-ONLY ", theme.header_warn()));
+    }
+    if h.insecure {
+        let text = if area.width >= 70 {
+            " INSECURE: certificate not verified "
+        } else {
+            " INSECURE "
+        };
+        badges.push((text, theme.danger()));
+    }
+    let right_w: usize = badges.iter().map(|(t, _)| width(t)).sum();
+    let avail = (area.width as usize).saturating_sub(right_w);
     buf.set_string(area.x, area.y, truncate(&left, avail), theme.header());
-    if !right.is_empty() {
-        let x = area.x + area.width - width(right) as u16;
-        buf.set_string(x, area.y, right, theme.header_warn());
+    let mut x = area.x + area.width.saturating_sub(right_w as u16);
+    for (text, style) in badges {
+        buf.set_string(x, area.y, text, style);
+        x += width(text) as u16;
     }
     if matches!(state.conn, Conn::Failing(_)) {
         // Make a failing connection stand out even without colour.
@@ -170,7 +196,7 @@ pub fn crumbs(state: &State) -> Vec<String> {
             .session
             .creation_time
             .as_ref()
-            .map(|d| state.zone.short(d))
+            .map(|d| sanitize(&state.zone.short(d)).into_owned())
             .unwrap_or_default();
         v.push(if when.is_empty() {
             sanitize(org).into_owned()
@@ -197,7 +223,8 @@ pub fn crumbs(state: &State) -> Vec<String> {
     if state.focus >= Level::Details
         && let Some(d) = &state.details
     {
-        v.push(sanitize(d.item.title().unwrap_or("(no subject)")).into_owned());
+        let title = text::clip(d.item.title().unwrap_or("(no subject)"), 1024).0;
+        v.push(truncate(&sanitize(title), 80));
     }
     v
 }
@@ -209,9 +236,21 @@ fn draw_crumb(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
 
 /// The hints for the focused pane: its own actions, then help and quit.
 pub fn hints(state: &State) -> Vec<(String, &'static str)> {
+    if state.login.is_some() {
+        return vec![
+            ("Tab".into(), "next field"),
+            ("Enter".into(), "log in"),
+            ("^C".into(), "quit"),
+        ];
+    }
     let km = &state.keymap;
+    let read_only = state.header.read_only;
     let mut out = Vec::new();
-    let mut push = |a, hint: &'static str| {
+    let mut push = |a: crate::app::Action, hint: &'static str| {
+        // Read-only: writing actions are not offered at all.
+        if read_only && a.is_write() {
+            return;
+        }
         if let Some(k) = km.first_key(a) {
             out.push((k, hint));
         }

@@ -1,7 +1,7 @@
 //! The list panes: sessions, mailboxes, folder tree, items.
 
 use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths};
-use super::text::{fit, sanitize, thousands, truncate};
+use super::text::{clip, fit, sanitize, thousands, truncate};
 use super::theme::Theme;
 use super::{View, details, pane_block, spinner};
 use crate::api::models::{Item, ItemData, SessionState, TaskStatus};
@@ -167,7 +167,12 @@ fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, the
             let Some(s) = l.get(i as usize) else {
                 return Line::default();
             };
-            let date = |d: &Option<crate::api::models::ApiDate>| d.as_ref().map(|d| zone.short(d)).unwrap_or_default();
+            // An unparseable date is shown as the server sent it: sanitised like any server text.
+            let date = |d: &Option<crate::api::models::ApiDate>| {
+                d.as_ref()
+                    .map(|d| sanitize(&zone.short(d)).into_owned())
+                    .unwrap_or_default()
+            };
             let cells = [
                 sanitize(s.state.as_str()).into_owned(),
                 sanitize(s.session_type.as_str()).into_owned(),
@@ -365,8 +370,12 @@ pub fn minutes(m: i64) -> String {
 
 /// The cells of an item row (sanitised), for its folder's columns.
 pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -> Vec<String> {
-    let s = |o: Option<&str>| sanitize(o.unwrap_or("")).into_owned();
-    let d = |o: Option<&crate::api::models::ApiDate>| o.map(|d| zone.short(d)).unwrap_or_default();
+    // A cell is never wider than the screen: a 1 MiB subject is clipped before it is sanitised.
+    let s = |o: Option<&str>| sanitize(clip(o.unwrap_or(""), 4096).0).into_owned();
+    let d = |o: Option<&crate::api::models::ApiDate>| {
+        o.map(|d| sanitize(&zone.short(d)).into_owned())
+            .unwrap_or_default()
+    };
     let title = s(it.title());
     let mark = if marked { "●" } else { " " }.to_string();
     let mut cells = vec![mark];
@@ -453,7 +462,9 @@ fn items_title(p: &ItemsPane) -> Vec<String> {
             if n == 1 { "" } else { "es" }
         ));
     }
-    if !p.marks.is_empty() {
+    if p.all_marked {
+        extra.push("all marked".into());
+    } else if !p.marks.is_empty() {
         extra.push(format!("{} marked", thousands(p.marks.len() as u64)));
     }
     extra

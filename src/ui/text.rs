@@ -35,6 +35,19 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Replaces any cell whose symbol holds a character [`sanitize`] would escape with `�`; returns how
+/// many cells it had to change (0 when every string went through `sanitize`, as it should).
+pub fn scrub(buf: &mut ratatui::buffer::Buffer) -> usize {
+    let mut n = 0;
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(is_unsafe) {
+            cell.set_symbol("\u{fffd}");
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Sanitises a multi-line server string: line breaks split lines (CRLF too); everything else that is
 /// unsafe is escaped by [`sanitize`].
 pub fn sanitize_lines(s: &str) -> Vec<String> {
@@ -56,29 +69,47 @@ fn grapheme_width(g: &str) -> usize {
     g.width()
 }
 
-/// Cuts `s` to at most `w` columns, ending with `…` when cut. Never splits a grapheme.
+/// Cuts `s` to at most `w` columns, ending with `…` when cut. Never splits a grapheme. Reads no further
+/// than the cut (a 1 MiB subject costs what its first `w` columns cost).
 pub fn truncate(s: &str, w: usize) -> String {
-    if width(s) <= w {
+    // A grapheme never takes more columns than it has bytes: a short string always fits.
+    if s.len() <= w {
         return s.to_string();
     }
     if w == 0 {
         return String::new();
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for g in s.graphemes(true) {
-        let gw = grapheme_width(g);
-        if used + gw > w - 1 {
-            break;
+    // The end (in bytes) and width of the longest prefix that fits in `w - 1` columns (room for `…`).
+    let (mut cut, mut cut_used, mut used) = (0, 0, 0);
+    for (i, g) in s.grapheme_indices(true) {
+        used += grapheme_width(g);
+        if used > w {
+            let mut out = String::with_capacity(cut + w + 2);
+            out.push_str(&s[..cut]);
+            out.push('…');
+            // A wide character that did not fit leaves a gap: pad so the result is exactly `w` wide.
+            out.extend(std::iter::repeat_n(' ', w.saturating_sub(cut_used + 1)));
+            return out;
         }
-        out.push_str(g);
-        used += gw;
+        if used < w {
+            cut = i + g.len();
+            cut_used = used;
+        }
     }
-    out.push('…');
-    used += 1;
-    // A wide character that did not fit leaves a gap: pad so the result is exactly `w` wide.
-    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
-    out
+    s.to_string()
+}
+
+/// At most `max` bytes of `s` (cut at a character boundary), and whether it was cut: for server strings
+/// too long to show whole (a 1 MiB subject), before they are sanitised and laid out.
+pub fn clip(s: &str, max: usize) -> (&str, bool) {
+    if s.len() <= max {
+        return (s, false);
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&s[..end], true)
 }
 
 /// Exactly `w` columns: truncated with `…` or padded with spaces on the right.
@@ -236,6 +267,47 @@ mod tests {
         assert_eq!(fit_right("7", 3), "  7");
         assert_eq!(truncate_left("Sessions › Inbox", 8), "…› Inbox");
         assert_eq!(fit("", 0), "");
+    }
+
+    #[test]
+    fn truncating_reads_only_what_it_shows() {
+        // The old definition: measure all, then cut.
+        fn reference(s: &str, w: usize) -> String {
+            if width(s) <= w {
+                return s.to_string();
+            }
+            if w == 0 {
+                return String::new();
+            }
+            let mut out = String::new();
+            let mut used = 0;
+            for g in s.graphemes(true) {
+                let gw = grapheme_width(g);
+                if used + gw > w - 1 {
+                    break;
+                }
+                out.push_str(g);
+                used += gw;
+            }
+            out.push('…');
+            out.extend(std::iter::repeat_n(' ', w.saturating_sub(used + 1)));
+            out
+        }
+        let samples = [
+            "", "a", "abc", "abcdef", "日本語", "日本語です", "a日b本c", "👩‍👩‍👧 family", "e\u{301}e\u{301}e\u{301}x",
+            "\u{200b}\u{200b}\u{200b}\u{200b}ab", "ＡＢＣ", "🇯🇵🇯🇵🇯🇵",
+        ];
+        for s in samples {
+            for w in 0..12 {
+                assert_eq!(truncate(s, w), reference(s, w), "{s:?} at {w}");
+            }
+        }
+        let big = "x".repeat(1 << 20);
+        let t = std::time::Instant::now();
+        assert_eq!(truncate(&big, 5), "xxxx…");
+        assert!(t.elapsed() < std::time::Duration::from_millis(50));
+        assert_eq!(clip("日本", 4), ("日", true));
+        assert_eq!(clip("ab", 4), ("ab", false));
     }
 
     #[test]

@@ -33,6 +33,20 @@ impl Theme {
         )
     }
 
+    /// The insecure banner: white on red; without colour, normal video in the reversed header bar
+    /// (bold, underlined), so it stands out either way.
+    pub fn danger(&self) -> Style {
+        self.pick(
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .remove_modifier(Modifier::REVERSED)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        )
+    }
+
     pub fn crumb(&self) -> Style {
         self.pick(Style::new().fg(Color::Cyan), Style::new().add_modifier(Modifier::BOLD))
     }

@@ -21,15 +21,16 @@ impl<'de> Visitor<'de> for NumVisitor {
         Ok(Some(v as f64))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v))
+        Ok(v.is_finite().then_some(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         let t = v.trim();
         if t.is_empty() {
             return Ok(None);
         }
+        // "NaN", "inf" and out-of-range values parse, but are no number anyone can use: absent.
         t.parse::<f64>()
-            .map(Some)
+            .map(|f| f.is_finite().then_some(f))
             .map_err(|_| E::custom(format!("expected a number, found the string {:?}", truncate(t))))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
@@ -50,10 +51,52 @@ fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-/// `Option<i64>` from a number, a numeric string, or null.
+/// Integers stay exact (an `f64` holds only 53 bits): whole numbers are read as `i64`, fractions are
+/// truncated, values beyond `i64` saturate, non-finite ones are absent.
+struct IntVisitor;
+
+impl<'de> Visitor<'de> for IntVisitor {
+    type Value = Option<i64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer, a numeric string or null")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // `as` truncates toward zero and saturates.
+        Ok(v.is_finite().then_some(v as i64))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        if let Ok(n) = t.parse::<i64>() {
+            return Ok(Some(n));
+        }
+        NumVisitor.visit_str(t).map(|f| f.map(|f| f as i64))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(i64::from(v)))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(IntVisitor)
+    }
+}
+
+/// `Option<i64>` from a number, a numeric string, or null (exact for every `i64`).
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let v = d.deserialize_any(NumVisitor)?;
-    Ok(v.map(|f| f as i64))
+    d.deserialize_any(IntVisitor)
 }
 
 /// `i64` (0 when absent or null) from a number or numeric string.
@@ -168,30 +211,43 @@ impl ApiDate {
             .unwrap_or_else(|_| ApiDate::Raw(secs.to_string()))
     }
 
-    /// The wire form: `YYYY-MM-DDTHH:MM:SS.fffffffZ` for instants, without the `Z` for civil values.
+    /// The wire form: `YYYY-MM-DDTHH:MM:SS.fffffffZ` for instants; civil values without the `Z`, and
+    /// without a fraction when they have none.
     pub fn to_wire(&self) -> String {
         match self {
             ApiDate::Utc(t) => format_utc7(*t),
-            ApiDate::Civil(p) => format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                p.year(),
-                u8::from(p.month()),
-                p.day(),
-                p.hour(),
-                p.minute(),
-                p.second()
-            ),
+            ApiDate::Civil(p) => {
+                let frac = if p.nanosecond() == 0 {
+                    String::new()
+                } else {
+                    format!(".{:07}", p.nanosecond() / 100)
+                };
+                format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}",
+                    p.year(),
+                    u8::from(p.month()),
+                    p.day(),
+                    p.hour(),
+                    p.minute(),
+                    p.second()
+                )
+            }
             ApiDate::Raw(s) => s.clone(),
         }
     }
 
     /// Human form in the given offset (the operator's local zone): `2024-03-01 14:05`.
+    /// An instant whose local time falls outside the years the `time` crate supports (a year-9999 date
+    /// east of UTC) is shown in UTC, marked as such.
     pub fn display_in(&self, offset: UtcOffset) -> String {
         match self {
             ApiDate::Utc(t) => {
-                let l = t.to_offset(offset);
+                let (l, mark) = match t.checked_to_offset(offset) {
+                    Some(l) => (l, ""),
+                    None => (*t, " UTC"),
+                };
                 format!(
-                    "{:04}-{:02}-{:02} {:02}:{:02}",
+                    "{:04}-{:02}-{:02} {:02}:{:02}{mark}",
                     l.year(),
                     u8::from(l.month()),
                     l.day(),
@@ -212,9 +268,26 @@ impl ApiDate {
     }
 }
 
-/// Formats an instant as the server does: UTC, 7 fractional digits, `Z`.
+/// Formats an instant as the server does: UTC, 7 fractional digits, `Z`. (An instant whose UTC time
+/// would fall outside the supported years keeps its own offset.)
 pub fn format_utc7(t: OffsetDateTime) -> String {
-    let u = t.to_offset(UtcOffset::UTC);
+    let Some(u) = t.checked_to_offset(UtcOffset::UTC) else {
+        let o = t.offset();
+        let (h, m, _) = o.as_hms();
+        let sign = if o.is_negative() { '-' } else { '+' };
+        return format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}{sign}{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.nanosecond() / 100,
+            h.unsigned_abs(),
+            m.unsigned_abs()
+        );
+    };
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
         u.year(),
@@ -233,9 +306,16 @@ fn parse_date(s: &str) -> Option<ApiDate> {
         return None;
     }
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Some(ApiDate::Utc(t.to_offset(UtcOffset::UTC)));
+        // Out of range once in UTC (year 9999 at a negative offset): not a date we can hold.
+        return Some(ApiDate::Utc(tick(t.checked_to_offset(UtcOffset::UTC)?)));
     }
     parse_iso_like(s).or_else(|| parse_us(s))
+}
+
+/// The server's precision: 100 ns (7 fractional digits). Finer digits are dropped on input, so what is
+/// read is exactly what [`ApiDate::to_wire`] writes back.
+fn tick(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 100 * 100).unwrap_or(t)
 }
 
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.f+]][Z|±HH:MM]` and the same with `.` or `/` between date parts.
@@ -280,11 +360,11 @@ fn parse_iso_like(s: &str) -> Option<ApiDate> {
             (second, nanos)
         }
     };
-    let time = Time::from_hms_nano(hour, minute, second, nanos).ok()?;
+    let time = Time::from_hms_nano(hour, minute, second, nanos / 100 * 100).ok()?;
     let pdt = PrimitiveDateTime::new(date, time);
     match zone {
         None => Some(ApiDate::Civil(pdt)),
-        Some(off) => Some(ApiDate::Utc(pdt.assume_offset(off).to_offset(UtcOffset::UTC))),
+        Some(off) => Some(ApiDate::Utc(pdt.assume_offset(off).checked_to_offset(UtcOffset::UTC)?)),
     }
 }
 
@@ -292,12 +372,13 @@ fn split_zone(s: &str) -> (&str, Option<UtcOffset>) {
     if let Some(t) = s.strip_suffix(['Z', 'z']) {
         return (t, Some(UtcOffset::UTC));
     }
-    if s.len() > 6 {
+    // `±HH:MM` is 6 ASCII bytes: anything else there (a multi-byte character) is no zone.
+    if s.len() > 6 && s.is_char_boundary(s.len() - 6) {
         let (t, z) = s.split_at(s.len() - 6);
         let zb = z.as_bytes();
         if (zb[0] == b'+' || zb[0] == b'-')
             && zb[3] == b':'
-            && let (Ok(h), Ok(m)) = (z[1..3].parse::<i8>(), z[4..6].parse::<i8>())
+            && let (Some(Ok(h)), Some(Ok(m))) = (z.get(1..3).map(str::parse::<i8>), z.get(4..6).map(str::parse::<i8>))
         {
             let sign = if zb[0] == b'-' { -1 } else { 1 };
             if let Ok(off) = UtcOffset::from_hms(sign * h, sign * m, 0) {

@@ -48,7 +48,8 @@ pub struct Page<T> {
         deserialize_with = "opt_string"
     )]
     pub set_id: Option<String>,
-    #[serde(default = "Vec::new", deserialize_with = "vec_or_empty")]
+    /// Required (a body without it is no page, e.g. an error sent with status 200); `null` is empty.
+    #[serde(deserialize_with = "vec_or_empty")]
     pub results: Vec<T>,
     #[serde(
         rename = "_links",

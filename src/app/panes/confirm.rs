@@ -14,6 +14,8 @@ pub const HELP: Help = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirmed {
     StopSession { session_id: String },
+    /// Quitting: stop the restore sessions vex started (Cancel quits leaving them, Esc stays).
+    StopOnQuit { session_ids: Vec<String> },
 }
 
 #[derive(Clone, Debug)]
@@ -22,6 +24,8 @@ pub struct ConfirmDialog {
     /// Lines of the question (may hold server text: sanitised when drawn).
     pub message: Vec<String>,
     pub confirm_label: String,
+    /// The label of the default button (`Cancel`).
+    pub cancel_label: String,
     /// True when the confirming button is selected (false at first: Cancel is the default).
     pub yes: bool,
     pub what: Confirmed,
@@ -46,6 +50,7 @@ impl ConfirmDialog {
             title: title.into(),
             message,
             confirm_label: confirm_label.into(),
+            cancel_label: "Cancel".into(),
             yes: false,
             what,
         }

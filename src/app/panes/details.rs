@@ -14,6 +14,7 @@ pub const HELP: Help = &[
     (Action::PageUp, "page up", "scroll a page up"),
     (Action::First, "top", "top"),
     (Action::Last, "bottom", "bottom"),
+    (Action::Restore, "restore", "restore this item"),
 ];
 
 #[derive(Clone, Debug)]

@@ -10,6 +10,10 @@ pub const HELP: Help = &[
     (Action::Mark, "expand", "expand / collapse the folder"),
     (Action::Back, "back", "back to the mailboxes (clears a filter first)"),
     (Action::Filter, "filter", "filter the loaded folders"),
+    (Action::Restore, "restore", "restore the whole folder"),
+    (Action::ExportPst, "export", "export the whole folder to PST"),
+    (Action::Results, "results", "results of restores and exports"),
+    (Action::Events, "events", "events of the restore session"),
 ];
 
 /// Children of a folder (or the roots of the mailbox).

@@ -18,7 +18,13 @@ pub const HELP: Help = &[
     (Action::Back, "back", "back to the folders (clears a filter first)"),
     (Action::Filter, "filter", "filter the loaded items"),
     (Action::Last, "last", "last item (counts a big folder first)"),
-    (Action::Restore, "restore", "restore the marked items (coming next)"),
+    (Action::MarkAll, "mark all", "mark / unmark the whole folder"),
+    (Action::Restore, "restore", "restore the marked (or selected) items"),
+    (Action::ExportPst, "export", "export the marked items to PST"),
+    (Action::SaveMsg, "save", "save the marked items as MSG"),
+    (Action::Send, "send", "send the marked items by mail"),
+    (Action::Results, "results", "results of restores, exports and sends"),
+    (Action::Events, "events", "events of the restore session"),
 ];
 
 /// Which columns a folder's items get.
@@ -81,6 +87,8 @@ pub struct ItemsPane {
     /// `G` was pressed before the end was known: go there when the count arrives.
     pending_last: bool,
     pub marks: BTreeSet<String>,
+    /// Every item of the folder is marked, loaded or not: restores and exports go through the folder.
+    pub all_marked: bool,
     pub filter: Filter,
     /// With a filter: the absolute indices of the matching loaded items, and the cursor among them.
     filtered: Option<Vec<u64>>,
@@ -104,6 +112,7 @@ impl ItemsPane {
             counting: None,
             pending_last: false,
             marks,
+            all_marked: false,
             filter: Filter::default(),
             filtered: None,
             fcursor: 0,
@@ -355,8 +364,13 @@ impl ItemsPane {
         self.error = None;
     }
 
-    /// Marks or unmarks the selected item. Returns false when no loaded item is selected.
+    /// Marks or unmarks the selected item. Returns false when no loaded item is selected (or when the
+    /// whole folder was marked: Space then clears that mark).
     pub fn toggle_mark(&mut self) -> bool {
+        if self.all_marked {
+            self.all_marked = false;
+            return false;
+        }
         let Some(id) = self.selected().map(|i| i.id.clone()) else {
             return false;
         };
@@ -367,7 +381,14 @@ impl ItemsPane {
     }
 
     pub fn is_marked(&self, item: &Item) -> bool {
-        self.marks.contains(&item.id)
+        self.all_marked || self.marks.contains(&item.id)
+    }
+
+    /// Marks the whole folder (true; single marks are superseded), or clears it (false).
+    pub fn toggle_all(&mut self) -> bool {
+        self.marks.clear();
+        self.all_marked = !self.all_marked;
+        self.all_marked
     }
 
     /// Recomputes the filtered rows over the loaded pages (none without a filter).

@@ -9,6 +9,8 @@ pub const HELP: Help = &[
     (Action::Open, "open", "browse the mailbox's folders"),
     (Action::Back, "back", "back to the sessions (clears a filter first)"),
     (Action::Filter, "filter", "filter the loaded mailboxes"),
+    (Action::Restore, "restore", "restore the whole mailbox"),
+    (Action::Events, "events", "events of the restore session"),
 ];
 
 #[derive(Clone, Debug)]

@@ -2,12 +2,17 @@
 
 pub mod confirm;
 pub mod details;
+pub mod events;
 pub mod folders;
 pub mod help;
 pub mod items;
+pub mod login;
 pub mod mailboxes;
 pub mod new_session;
+pub mod restore;
+pub mod results;
 pub mod sessions;
+pub mod transfer;
 
 use super::Action;
 

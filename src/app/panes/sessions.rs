@@ -10,7 +10,8 @@ pub const HELP: Help = &[
     (Action::Back, "clear filter", "clear the filter"),
     (Action::Filter, "filter", "filter the loaded sessions"),
     (Action::StopSession, "stop", "stop the selected session"),
-    (Action::Events, "events", "session events (coming next)"),
+    (Action::Events, "events", "events of the selected session"),
+    (Action::Results, "results", "results of restores and exports"),
 ];
 
 /// The restore sessions, newest first (v8; older servers keep their order), paged lazily.

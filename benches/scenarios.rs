@@ -1,0 +1,710 @@
+//! Performance scenarios at process level (issue 7). Each prints its figures as it runs; a table with a
+//! summary line comes last. Run by `benches/run` (`cargo bench --bench scenarios [-- NAME...]`, release);
+//! `cargo test --all-targets` runs this target without `--bench`: a smoke pass at small sizes, in seconds,
+//! that checks the scenarios still run (targets are not judged on a debug build).
+//!
+//! The emulator always runs in another process (`vex sim --plain --listen 127.0.0.1:0`), so its memory
+//! and CPU are not counted; the peak-memory scenario runs in a child process of its own.
+
+mod support;
+
+use crossterm::event::KeyCode;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use std::process::{Command, ExitCode};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::fixture::{self, Baseline};
+use support::{BIN, Browser, ByteCount, MILLION, Sim, client, cpu_time, full_run, median, proc_status_kb};
+use vex::app::{Action, Level, State};
+use vex::ui::View;
+use vex::ui::panes::draw_view;
+use vex::ui::theme::Theme;
+
+/// The terminal size the scenarios use.
+const SIZE: (u16, u16) = (200, 60);
+
+/// How big each scenario is: the real sizes under `cargo bench`, small ones for the smoke pass.
+struct Scale {
+    full: bool,
+    render_samples: usize,
+    render_iters: u32,
+    scroll_rows: u64,
+    throughput_items: u64,
+    throughput_rounds: usize,
+    bytes_reps: usize,
+    latency_keys: usize,
+    latency_ms: u64,
+    idle: Duration,
+    burst: Duration,
+    startup_runs: usize,
+}
+
+impl Scale {
+    fn new(full: bool) -> Scale {
+        if full {
+            Scale {
+                full,
+                render_samples: 21,
+                render_iters: 100,
+                scroll_rows: 50_000,
+                throughput_items: 100_000,
+                throughput_rounds: 7,
+                bytes_reps: 5,
+                latency_keys: 40,
+                latency_ms: 500,
+                idle: Duration::from_secs(5),
+                burst: Duration::from_secs(2),
+                startup_runs: 3,
+            }
+        } else {
+            Scale {
+                full,
+                render_samples: 3,
+                render_iters: 2,
+                scroll_rows: 500,
+                throughput_items: 2_000,
+                throughput_rounds: 1,
+                bytes_reps: 1,
+                latency_keys: 3,
+                latency_ms: 100,
+                idle: Duration::from_millis(300),
+                burst: Duration::from_millis(300),
+                startup_runs: 1,
+            }
+        }
+    }
+}
+
+/// One line of the table.
+struct Outcome {
+    name: &'static str,
+    figure: String,
+    target: &'static str,
+    /// None: no fixed target (reported only).
+    met: Option<bool>,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn main() -> ExitCode {
+    if let Ok(role) = std::env::var("VEX_BENCH_CHILD") {
+        return child(&role);
+    }
+    let scale = Scale::new(full_run());
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let want = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
+    println!(
+        "vex performance scenarios ({}, {} build)",
+        if scale.full { "full run" } else { "smoke pass" },
+        if cfg!(debug_assertions) { "debug" } else { "release" }
+    );
+    let sim = Sim::spawn(&[]);
+    println!("emulator: {} (pid {}, separate process)", sim.url, sim.pid());
+    let mut out: Vec<Outcome> = Vec::new();
+    let started = Instant::now();
+    type Scenario = fn(&Sim, &Scale) -> Vec<Outcome>;
+    let all: [(&str, Scenario); 8] = [
+        ("render", render),
+        ("memory", memory),
+        ("throughput", throughput),
+        ("bytes", bytes),
+        ("latency", latency),
+        ("idle", idle),
+        ("requests", requests),
+        ("startup", startup),
+    ];
+    for (name, f) in all {
+        if want(name) {
+            println!("\n== {name}");
+            let t = Instant::now();
+            out.extend(f(&sim, &scale));
+            println!("   ({name} took {:.1} s)", t.elapsed().as_secs_f64());
+        }
+    }
+    drop(sim);
+    println!("\n(all scenarios took {:.1} s)", started.elapsed().as_secs_f64());
+    print_table(&out, scale.full);
+    let missed = out.iter().filter(|o| o.met == Some(false)).count();
+    if scale.full && missed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_table(out: &[Outcome], full: bool) {
+    let w0 = out.iter().map(|o| o.name.chars().count()).max().unwrap_or(8).max(8);
+    let w1 = out.iter().map(|o| o.figure.chars().count()).max().unwrap_or(6).max(6);
+    let w2 = out.iter().map(|o| o.target.chars().count()).max().unwrap_or(6).max(6);
+    println!("{:<w0$}  {:<w1$}  {:<w2$}  result", "scenario", "figure", "target");
+    println!("{}", "-".repeat(w0 + w1 + w2 + 14));
+    for o in out {
+        let result = match (o.met, full) {
+            (None, _) => "reported",
+            (Some(_), false) => "smoke",
+            (Some(true), true) => "met",
+            (Some(false), true) => "MISSED",
+        };
+        println!("{:<w0$}  {:<w1$}  {:<w2$}  {result}", o.name, o.figure, o.target);
+    }
+    let targets = out.iter().filter(|o| o.met.is_some()).count();
+    let met = out.iter().filter(|o| o.met == Some(true)).count();
+    if full {
+        println!("summary: {met} of {targets} targets met");
+    } else {
+        println!("summary: smoke pass, {targets} targets not judged (run benches/run)");
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+// ------------------------------------------------------------------------------------------------ render
+
+/// One frame of the items pane (the whole 200x60 area) at 100 items and at 1,000,000 items, cursor in the
+/// middle of the million; interleaved samples, medians.
+fn render(sim: &Sim, s: &Scale) -> Vec<Outcome> {
+    let rt = runtime();
+    let (hundred, million) = rt.block_on(async {
+        let c = client(&sim.url).await;
+        let mut m = fixture::million_state(&c, SIZE).await;
+        fixture::goto(&mut m, &c, MILLION / 2).await;
+        let h = fixture::small_state(&m, &c, 100).await;
+        (h, m)
+    });
+    assert!(million.items.as_ref().is_some_and(|i| i.selected().is_some()));
+    let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal");
+    let theme = Theme::new(true);
+    let mut pane = |state: &State, iters: u32| -> f64 {
+        let t = Instant::now();
+        for _ in 0..iters {
+            let mut f = term.get_frame();
+            let area = f.area();
+            draw_view(&mut f, area, state, View::Pane(Level::Items), true, &theme);
+        }
+        t.elapsed().as_nanos() as f64 / f64::from(iters)
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    pane(&hundred, s.render_iters);
+    pane(&million, s.render_iters);
+    for i in 0..s.render_samples {
+        if i % 2 == 0 {
+            a.push(pane(&hundred, s.render_iters));
+            b.push(pane(&million, s.render_iters));
+        } else {
+            b.push(pane(&million, s.render_iters));
+            a.push(pane(&hundred, s.render_iters));
+        }
+    }
+    let (ta, tb) = (median(&mut a), median(&mut b));
+    let ratio = tb / ta;
+    // The whole screen too (folders, items, preview), for the record.
+    let mut frame = |state: &State, iters: u32| -> f64 {
+        let t = Instant::now();
+        for _ in 0..iters {
+            let mut f = term.get_frame();
+            vex::ui::draw(&mut f, state);
+        }
+        t.elapsed().as_nanos() as f64 / f64::from(iters)
+    };
+    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+    for _ in 0..s.render_samples.div_ceil(2) {
+        fa.push(frame(&hundred, s.render_iters));
+        fb.push(frame(&million, s.render_iters));
+    }
+    let (fa, fb) = (median(&mut fa), median(&mut fb));
+    println!(
+        "   items pane 200x60: 100 items {:.1} µs, 1,000,000 items {:.1} µs per frame: ratio {ratio:.2}",
+        ta / 1e3,
+        tb / 1e3
+    );
+    println!(
+        "   whole screen:      100 items {:.1} µs, 1,000,000 items {:.1} µs per frame",
+        fa / 1e3,
+        fb / 1e3
+    );
+    vec![Outcome {
+        name: "render: items pane, 1M vs 100 items",
+        figure: format!("ratio {ratio:.2} ({:.0} µs vs {:.0} µs)", tb / 1e3, ta / 1e3),
+        target: "≤ 1.5",
+        met: Some(ratio <= 1.5),
+    }]
+}
+
+// ------------------------------------------------------------------------------------------------ memory
+
+/// Peak RSS of the browser (the real loop over a 200x60 `TestBackend`) after scrolling through rows of
+/// the million-item folder and jumping to its end; measured in a child process of its own.
+fn memory(sim: &Sim, s: &Scale) -> Vec<Outcome> {
+    let exe = std::env::current_exe().expect("current exe");
+    let out = Command::new(exe)
+        .env("VEX_BENCH_CHILD", "memory")
+        .env("VEX_BENCH_URL", &sim.url)
+        .env("VEX_BENCH_ROWS", s.scroll_rows.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("memory child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the memory child failed:\n{text}");
+    let get = |k: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k)?.strip_prefix('='))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{k} missing in:\n{text}"))
+    };
+    let (hwm, rss, open_hwm) = (get("hwm_kb"), get("rss_kb"), get("open_hwm_kb"));
+    let (items, pages, secs) = (get("items_max"), get("pages_max"), get("scroll_ms"));
+    let mb = hwm as f64 / 1024.0;
+    println!(
+        "   scrolled {} rows ({:.1} s) then G: peak RSS {mb:.1} MB (after opening the folder {:.1} MB, now {:.1} MB); \
+         at most {} items in {} pages held",
+        thousands(s.scroll_rows),
+        secs as f64 / 1000.0,
+        open_hwm as f64 / 1024.0,
+        rss as f64 / 1024.0,
+        thousands(items),
+        pages
+    );
+    vec![Outcome {
+        name: "memory: peak RSS, 50k rows + G",
+        figure: format!("{mb:.1} MB (≤ {} items held)", thousands(items)),
+        target: "< 64 MB",
+        met: Some(mb < 64.0),
+    }]
+}
+
+fn child(role: &str) -> ExitCode {
+    match role {
+        "memory" => {
+            let url = std::env::var("VEX_BENCH_URL").expect("VEX_BENCH_URL");
+            let rows: u64 = std::env::var("VEX_BENCH_ROWS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(50_000);
+            runtime().block_on(memory_child(&url, rows));
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("unknown VEX_BENCH_CHILD {other:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn memory_child(url: &str, rows: u64) {
+    let c = client(url).await;
+    let mut b = Browser::new(Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal"), c, SIZE);
+    b.open_million().await;
+    let open_hwm = proc_status_kb("VmHWM").unwrap_or(0);
+    let (mut items_max, mut pages_max) = (0usize, 0usize);
+    let t = Instant::now();
+    // Down, row by row, in bursts of 50 keys (the prefetch distance), each burst drawn once its rows show
+    // and nothing loads. While the end is unknown the cursor stops at the last loaded row: a burst that
+    // outruns the prefetch goes on from there.
+    let cursor = |b: &Browser<TestBackend>| b.state().items.as_ref().map_or(0, |i| i.cursor);
+    while cursor(&b) < rows {
+        let target = (cursor(&b) + 50).min(rows);
+        for _ in cursor(&b)..target {
+            b.key(KeyCode::Down);
+        }
+        b.until("the rows", |s| {
+            let Some(i) = s.items.as_ref() else { return false };
+            items_max = items_max.max(i.items_held());
+            pages_max = pages_max.max(i.pages_held());
+            !s.is_loading() && i.selected().is_some() && (i.cursor == target || i.cursor + 1 == i.known_len())
+        })
+        .await;
+    }
+    let scroll = t.elapsed();
+    b.key(KeyCode::Char('G'));
+    b.until("the last row", |s| {
+        let Some(i) = s.items.as_ref() else { return false };
+        items_max = items_max.max(i.items_held());
+        pages_max = pages_max.max(i.pages_held());
+        i.total == Some(MILLION) && i.cursor == MILLION - 1 && i.selected().is_some()
+    })
+    .await;
+    println!("open_hwm_kb={open_hwm}");
+    println!("hwm_kb={}", proc_status_kb("VmHWM").unwrap_or(0));
+    println!("rss_kb={}", proc_status_kb("VmRSS").unwrap_or(0));
+    println!("items_max={items_max}");
+    println!("pages_max={pages_max}");
+    println!("scroll_ms={}", scroll.as_millis());
+}
+
+// -------------------------------------------------------------------------------------------- throughput
+
+/// Enumerating items through vex's client against a minimal client over the same emulator, same page
+/// size; runs interleaved, medians.
+fn throughput(sim: &Sim, s: &Scale) -> Vec<Outcome> {
+    const LIMIT: u32 = 1000;
+    let n = s.throughput_items;
+    let (tv, tb) = runtime().block_on(async {
+        let c = client(&sim.url).await;
+        let key = fixture::million_key(&c).await;
+        let base = Baseline::login(&sim.url).await;
+        // Warm up both (connections, the emulator's caches, allocator).
+        fixture::enumerate_vex(&c, &key, n.min(5_000), LIMIT).await;
+        base.enumerate(&key, n.min(5_000), LIMIT).await;
+        let (mut tv, mut tb) = (Vec::new(), Vec::new());
+        for r in 0..s.throughput_rounds {
+            for k in 0..2 {
+                let t = Instant::now();
+                if (r + k) % 2 == 0 {
+                    assert_eq!(fixture::enumerate_vex(&c, &key, n, LIMIT).await, n);
+                    tv.push(ms(t.elapsed()));
+                } else {
+                    assert_eq!(base.enumerate(&key, n, LIMIT).await, n);
+                    tb.push(ms(t.elapsed()));
+                }
+            }
+        }
+        (median(&mut tv), median(&mut tb))
+    });
+    let ratio = tv / tb;
+    println!(
+        "   {} items, {LIMIT} per page, {} interleaved rounds: vex {tv:.0} ms ({:.0} items/s), \
+         baseline {tb:.0} ms ({:.0} items/s): ratio {ratio:.2}",
+        thousands(n),
+        s.throughput_rounds,
+        n as f64 / tv * 1000.0,
+        n as f64 / tb * 1000.0
+    );
+    vec![Outcome {
+        name: "client throughput: vex / baseline",
+        figure: format!("ratio {ratio:.2} ({tv:.0} ms vs {tb:.0} ms per 100k)"),
+        target: "≤ 1.3",
+        met: Some(ratio <= 1.3),
+    }]
+}
+
+// ------------------------------------------------------------------------------------------------- bytes
+
+/// Bytes sent to a 200x60 terminal (crossterm backend over a counting writer, frames as the loop draws
+/// them, synchronized-update sequences included) for one row of scrolling and for one page down.
+fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
+    let (scroll, moved, page) = runtime().block_on(async {
+        let c = client(&sim.url).await;
+        let count = ByteCount::default();
+        let term = Terminal::with_options(
+            CrosstermBackend::new(count.writer()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
+            },
+        )
+        .expect("terminal");
+        let mut b = Browser::new(term, c, SIZE);
+        b.app.sync_updates();
+        b.open_million().await;
+        b.until("quiet", |s| !s.wants_tick()).await;
+        let first = count.take();
+        println!("   opening the folder (every frame so far): {} bytes", thousands(first));
+        let cursor = |s: &State| s.items.as_ref().map_or(0, |i| i.cursor);
+        // One key, then everything the loop draws because of it (trailing frames included).
+        async fn step<B: ratatui::backend::Backend>(
+            b: &mut Browser<B>,
+            count: &ByteCount,
+            code: KeyCode,
+            want: u64,
+        ) -> u64 {
+            b.idle(Duration::from_millis(20)).await;
+            count.take();
+            b.key(code);
+            b.until("the move", |s| {
+                s.items
+                    .as_ref()
+                    .is_some_and(|i| i.cursor == want && i.selected().is_some() && !s.is_loading())
+            })
+            .await;
+            b.idle(Duration::from_millis(30)).await;
+            count.take()
+        }
+        let page_rows = b.state().page_rows();
+        // Page down once: the cursor is on the last visible row.
+        let c0 = cursor(b.state());
+        step(&mut b, &count, KeyCode::PageDown, c0 + page_rows).await;
+        let (mut scroll, mut moved, mut page) = (Vec::new(), Vec::new(), Vec::new());
+        // Down on the last visible row: the window scrolls by one row.
+        for _ in 0..s.bytes_reps {
+            let c0 = cursor(b.state());
+            scroll.push(step(&mut b, &count, KeyCode::Down, c0 + 1).await as f64);
+        }
+        // Up from there: the cursor moves within the window.
+        for _ in 0..s.bytes_reps {
+            let c0 = cursor(b.state());
+            moved.push(step(&mut b, &count, KeyCode::Up, c0 - 1).await as f64);
+        }
+        for _ in 0..s.bytes_reps {
+            let c0 = cursor(b.state());
+            page.push(step(&mut b, &count, KeyCode::PageDown, c0 + page_rows).await as f64);
+        }
+        (median(&mut scroll), median(&mut moved), median(&mut page))
+    });
+    println!(
+        "   200x60: one row of scrolling (the window moves) {scroll:.0} B, cursor one row within the window \
+         {moved:.0} B, page down {page:.0} B"
+    );
+    vec![
+        Outcome {
+            name: "terminal bytes: one-row scroll",
+            figure: format!("{scroll:.0} B (cursor move {moved:.0} B)"),
+            target: "< 4 KB",
+            met: Some(scroll < 4096.0),
+        },
+        Outcome {
+            name: "terminal bytes: page down",
+            figure: format!("{page:.0} B"),
+            target: "-",
+            met: None,
+        },
+    ]
+}
+
+// ----------------------------------------------------------------------------------------------- latency
+
+/// Key-to-frame latency while a slow request is in flight: the emulator delays item requests by
+/// 500 ms; keys arrive from another task at varying moments; the time from sending a key to the end of
+/// the frame that shows it.
+fn latency(_: &Sim, s: &Scale) -> Vec<Outcome> {
+    let delay = s.latency_ms.to_string();
+    let slow = Sim::spawn(&["--latency-ms", &delay, "--fault-route", "items"]);
+    let (mut lat, supersede) = runtime().block_on(async {
+        let c = client(&slow.url).await;
+        let mut b = Browser::new(Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal"), c, SIZE);
+        b.open_million().await;
+        let cursor = |s: &State| s.items.as_ref().map_or(0, |i| i.cursor);
+        let mut lat = Vec::new();
+        let mut k = 0u64;
+        while lat.len() < s.latency_keys {
+            let c0 = cursor(b.state());
+            if !b.state().is_loading() {
+                // Page down until a page load is in flight (the prefetch near a page's end).
+                b.key(KeyCode::PageDown);
+                b.until("page down", |s| cursor(s) != c0).await;
+                continue;
+            }
+            let sent: Arc<Mutex<Option<Instant>>> = Arc::default();
+            let (tx, sent2) = (b.tx.clone(), sent.clone());
+            k += 1;
+            let wait = Duration::from_millis(3 + (k * 7) % 23);
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                *sent2.lock().expect("lock") = Some(Instant::now());
+                let _ = tx.send(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
+                    KeyCode::Down,
+                    crossterm::event::KeyModifiers::NONE,
+                )));
+            });
+            b.until("the key's frame", |s| cursor(s) == c0 + 1).await;
+            let shown = Instant::now();
+            let sent = sent.lock().expect("lock").expect("sent");
+            // Counted only when the request was still in flight at the frame.
+            if b.state().is_loading() {
+                lat.push(ms(shown - sent));
+            }
+        }
+        (lat, ())
+    });
+    let _ = supersede;
+    let n = lat.len();
+    let p50 = median(&mut lat);
+    let max = lat.iter().copied().fold(0.0, f64::max);
+    let p95 = lat[((n as f64 * 0.95).ceil() as usize).saturating_sub(1).min(n - 1)];
+    println!(
+        "   {n} keys with a {} ms request in flight: key to frame p50 {p50:.1} ms, p95 {p95:.1} ms, max {max:.1} ms",
+        s.latency_ms
+    );
+    vec![Outcome {
+        name: "key-to-frame, 500 ms request in flight",
+        figure: format!("max {max:.1} ms (p50 {p50:.1} ms, {n} keys)"),
+        target: "< 50 ms",
+        met: Some(max < 50.0),
+    }]
+}
+
+// -------------------------------------------------------------------------------------------------- idle
+
+/// Frames and CPU while nothing happens, and the frame rate under a burst of keys.
+fn idle(sim: &Sim, s: &Scale) -> Vec<Outcome> {
+    let (frames, cpu, fps) = runtime().block_on(async {
+        let c = client(&sim.url).await;
+        let mut b = Browser::new(Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal"), c, SIZE);
+        b.open_million().await;
+        b.until("quiet", |s| !s.wants_tick()).await;
+        let (f0, c0) = (b.app.frames, cpu_time());
+        b.idle(s.idle).await;
+        let (frames, cpu) = (b.app.frames - f0, cpu_time() - c0);
+        // A key every millisecond (Down, Up, ...) for a while: frames are capped.
+        let tx = b.tx.clone();
+        let burst = s.burst;
+        let sender = tokio::spawn(async move {
+            let mut iv = tokio::time::interval(Duration::from_millis(1));
+            let t = Instant::now();
+            let mut down = true;
+            while t.elapsed() < burst {
+                iv.tick().await;
+                let code = if down { KeyCode::Down } else { KeyCode::Up };
+                down = !down;
+                let ev = crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
+                    code,
+                    crossterm::event::KeyModifiers::NONE,
+                ));
+                if tx.send(ev).is_err() {
+                    break;
+                }
+            }
+        });
+        let (f0, t0) = (b.app.frames, Instant::now());
+        b.idle(burst).await;
+        let fps = (b.app.frames - f0) as f64 / t0.elapsed().as_secs_f64();
+        let _ = sender.await;
+        (frames, cpu, fps)
+    });
+    println!(
+        "   idle {:.1} s: {frames} frames, {:.0} ms CPU; keys every 1 ms for {:.1} s: {fps:.0} frames/s",
+        s.idle.as_secs_f64(),
+        ms(cpu),
+        s.burst.as_secs_f64()
+    );
+    vec![
+        Outcome {
+            name: "idle: frames in 5 idle seconds",
+            figure: format!("{frames} frames, {:.0} ms CPU", ms(cpu)),
+            target: "0 frames",
+            met: Some(frames == 0),
+        },
+        Outcome {
+            name: "frame rate, a key every 1 ms",
+            figure: format!("{fps:.0} frames/s"),
+            target: "≤ ~100/s",
+            met: Some(fps <= 105.0),
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------- requests
+
+/// Requests each navigation costs on the million-item folder (counted by the emulator: this one runs
+/// in-process, only to read its request counter).
+fn requests(_: &Sim, _: &Scale) -> Vec<Outcome> {
+    let figure = runtime().block_on(async {
+        vex::install_crypto_provider();
+        let server = vex::sim::start(vex::sim::SimConfig {
+            tls: false,
+            ..Default::default()
+        })
+        .await
+        .expect("emulator");
+        let c = client(server.base_url()).await;
+        let mut b = Browser::new(Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal"), c.clone(), SIZE);
+        b.open_million().await;
+        b.until("quiet", |s| !s.is_loading()).await;
+        let mut state = b.state().clone();
+        let mut parts = Vec::new();
+        for (label, a) in [
+            ("PgDn", Action::PageDown),
+            ("G", Action::Last),
+            ("g", Action::First),
+            ("G again", Action::Last),
+            ("PgUp", Action::PageUp),
+        ] {
+            let r0 = server.fault_stats().requests;
+            fixture::act(&mut state, &c, a).await;
+            let n = server.fault_stats().requests - r0;
+            parts.push(format!("{label} {n}"));
+        }
+        server.shutdown().await;
+        parts.join(", ")
+    });
+    println!("   requests per key on the million (v8, no totalCount): {figure}");
+    vec![Outcome {
+        name: "requests per key (v8)",
+        figure,
+        target: "-",
+        met: None,
+    }]
+}
+
+// ----------------------------------------------------------------------------------------------- startup
+
+/// `vex demo` (release) in tmux: from launch to the first frame, and to the first session rows.
+fn startup(_: &Sim, s: &Scale) -> Vec<Outcome> {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("   tmux is not installed: skipped");
+        return vec![Outcome {
+            name: "start-up: vex demo to first data",
+            figure: "skipped (no tmux)".into(),
+            target: "(< 2 s good)",
+            met: None,
+        }];
+    }
+    let (mut first, mut data) = (Vec::new(), Vec::new());
+    for r in 0..s.startup_runs {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = format!("vex-bench-{}-{r}", std::process::id());
+        let cmd = format!(
+            "exec env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
+            d = dir.path().display()
+        );
+        let tmux = |args: &[&str]| {
+            Command::new("tmux")
+                .args(["-L", &socket, "-f", "/dev/null"])
+                .args(args)
+                .env("TERM", "xterm-256color")
+                .output()
+        };
+        let t0 = Instant::now();
+        let ok = tmux(&["new-session", "-d", "-s", "bench", "-x", "120", "-y", "36", &cmd])
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "tmux new-session");
+        let mut seen_frame = None;
+        loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", "bench"])
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            if seen_frame.is_none() && screen.contains("Restore sessions") {
+                seen_frame = Some(t0.elapsed());
+            }
+            if screen.contains("contoso.onmicrosoft.com") {
+                data.push(ms(t0.elapsed()));
+                first.push(ms(seen_frame.unwrap_or_else(|| t0.elapsed())));
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(30), "vex demo showed no sessions:\n{screen}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = tmux(&["kill-server"]);
+    }
+    let (f, d) = (median(&mut first), median(&mut data));
+    println!(
+        "   vex demo in tmux 120x36, median of {}: first frame {f:.0} ms, first session rows {d:.0} ms",
+        s.startup_runs
+    );
+    vec![Outcome {
+        name: "start-up: vex demo to first data",
+        figure: format!("{d:.0} ms (first frame {f:.0} ms)"),
+        target: "(< 2 s good)",
+        met: None,
+    }]
+}

@@ -1,0 +1,967 @@
+//! Restores, exports and sends: the jobs the operator started (kept for the results list), their effects
+//! and answers, and the glue between the browser and the restore / export / send dialogs, the results
+//! list and the events view. Still pure: the runtime runs the effects (and appends the audit records).
+//!
+//! A job is sent once. Nothing here ever resends a restore: a refused one goes back to its form (every
+//! field kept) and waits for the operator; one whose answer was lost is "outcome unknown".
+
+use super::panes::events::{EventSource, EventsReply, EventsView};
+use super::panes::restore::{KnownMailbox, Phase, Remembered, Reply, RestoreDialog, Source, TargetFolders};
+use super::panes::results::ResultsView;
+use super::panes::transfer::{TPhase, TReply, TransferDialog, TransferKind};
+use super::{Action, Effect, Gen, Level, Overlay, State};
+use crate::api::models::{DeviceCode, Folder, ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
+use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
+use crate::audit::AuditRecord;
+use crate::restore_plan::RestorePlan;
+use crossterm::event::KeyEvent;
+use std::path::PathBuf;
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Restore,
+    RestoreOriginal,
+    ExportPst,
+    SaveMsg,
+    Send,
+}
+
+impl JobKind {
+    /// The audit log's `action`.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            JobKind::Restore => "restore",
+            JobKind::RestoreOriginal => "restore-original",
+            JobKind::ExportPst => "export",
+            JobKind::SaveMsg => "save",
+            JobKind::Send => "send",
+        }
+    }
+
+    pub fn is_restore(self) -> bool {
+        matches!(self, JobKind::Restore | JobKind::RestoreOriginal)
+    }
+}
+
+/// Where a job is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobStatus {
+    Running {
+        /// v8 restores: the counts so far.
+        progress: Option<RestoreProgress>,
+        /// Downloads: the bytes so far.
+        bytes: Option<DownloadProgress>,
+    },
+    Restored(RestoreOutcome),
+    Downloaded {
+        bytes: u64,
+        path: String,
+    },
+    Sent,
+    /// Refused or not sent (the message says which).
+    Failed(String),
+    /// Sent, but its answer was lost: the server may have applied it.
+    Unknown(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub generation: Gen,
+    pub kind: JobKind,
+    /// What it does, in one line ("Restore 3 items from A (Inbox) to b@x.com/Restored").
+    pub summary: String,
+    pub source: Source,
+    pub status: JobStatus,
+    /// The audit record could not be written.
+    pub audit_error: Option<String>,
+}
+
+impl Job {
+    pub fn is_running(&self) -> bool {
+        matches!(self.status, JobStatus::Running { .. })
+    }
+
+    /// v8: the restore's own session (its events and statistics live there).
+    pub fn restore_session(&self) -> Option<&str> {
+        match &self.status {
+            JobStatus::Restored(o) => o.session_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// This run's jobs, oldest first, and what the next restore dialog starts with.
+#[derive(Clone, Debug, Default)]
+pub struct Jobs {
+    pub list: Vec<Job>,
+    pub memory: Remembered,
+}
+
+impl Jobs {
+    pub fn get(&self, generation: Gen) -> Option<&Job> {
+        self.list.iter().find(|j| j.generation == generation)
+    }
+
+    fn get_mut(&mut self, generation: Gen) -> Option<&mut Job> {
+        self.list.iter_mut().find(|j| j.generation == generation)
+    }
+
+    pub fn any_running(&self) -> bool {
+        self.list.iter().any(Job::is_running)
+    }
+
+    /// The `i`-th job, newest first.
+    pub fn newest(&self, i: usize) -> Option<&Job> {
+        self.list.iter().rev().nth(i)
+    }
+}
+
+/// Where an audit record goes and the record so far (the runtime adds the time, the local user, the
+/// outcome and the counts). It has no field that could hold a secret.
+#[derive(Clone, Debug)]
+pub struct AuditTicket {
+    pub path: PathBuf,
+    pub record: AuditRecord,
+}
+
+/// Requests of the jobs and their views.
+#[derive(Clone, Debug)]
+pub enum JobEffect {
+    /// `restoreTo` (or `restore` to the original location). Never aborted, never resent.
+    Restore {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+        scope: RestoreScope,
+        /// The request is built from it in the task (it reads the certificate file).
+        plan: Box<RestorePlan>,
+        original: bool,
+        audit: Option<AuditTicket>,
+    },
+    DeviceCode {
+        generation: Gen,
+        session_id: String,
+    },
+    LoadEvents {
+        generation: Gen,
+        session_id: String,
+    },
+    /// Root folders of the restore's target mailbox (suggestions).
+    LoadTargetFolders {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+    },
+    /// Export to PST (`Pst`) or save as MSG (`Msg`) into `dest`.
+    Download {
+        generation: Gen,
+        kind: TransferKind,
+        session_id: String,
+        mailbox_id: String,
+        scope: RestoreScope,
+        item_ids: Vec<String>,
+        dest: PathBuf,
+        overwrite: bool,
+        audit: Option<AuditTicket>,
+    },
+    Send {
+        generation: Gen,
+        session_id: String,
+        mailbox_id: String,
+        item_ids: Vec<String>,
+        /// `None`: the mailbox's own address.
+        different: Option<SendToDifferentAddressOptions>,
+        audit: Option<AuditTicket>,
+    },
+}
+
+/// Reads of the jobs' views that a newer one supersedes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum JobSlot {
+    Events,
+    TargetFolders,
+}
+
+impl JobEffect {
+    /// The slot of a read; writes have none (they are never aborted).
+    pub fn slot(&self) -> Option<JobSlot> {
+        match self {
+            JobEffect::LoadEvents { .. } => Some(JobSlot::Events),
+            JobEffect::LoadTargetFolders { .. } => Some(JobSlot::TargetFolders),
+            _ => None,
+        }
+    }
+
+    pub fn generation(&self) -> Gen {
+        match self {
+            JobEffect::Restore { generation, .. }
+            | JobEffect::DeviceCode { generation, .. }
+            | JobEffect::LoadEvents { generation, .. }
+            | JobEffect::LoadTargetFolders { generation, .. }
+            | JobEffect::Download { generation, .. }
+            | JobEffect::Send { generation, .. } => *generation,
+        }
+    }
+}
+
+/// Answers to [`JobEffect`]s.
+#[derive(Debug)]
+pub enum JobLoaded {
+    RestoreProgress {
+        generation: Gen,
+        progress: RestoreProgress,
+    },
+    Restored {
+        generation: Gen,
+        result: Result<RestoreOutcome, ApiError>,
+        audit_error: Option<String>,
+    },
+    DeviceCode {
+        generation: Gen,
+        result: Result<DeviceCode, ApiError>,
+    },
+    Events {
+        generation: Gen,
+        result: Result<Vec<SessionEvent>, ApiError>,
+    },
+    TargetFolders {
+        generation: Gen,
+        result: Result<Vec<Folder>, ApiError>,
+    },
+    DownloadProgress {
+        generation: Gen,
+        progress: DownloadProgress,
+    },
+    Downloaded {
+        generation: Gen,
+        /// The file written (as the operator named it, `~` expanded).
+        dest: PathBuf,
+        result: Result<u64, ApiError>,
+        audit_error: Option<String>,
+    },
+    Sent {
+        generation: Gen,
+        result: Result<(), ApiError>,
+        audit_error: Option<String>,
+    },
+}
+
+impl JobLoaded {
+    /// The answer a job effect gets when its task failed without one.
+    pub fn failed(e: &JobEffect, err: ApiError) -> JobLoaded {
+        let generation = e.generation();
+        match e {
+            JobEffect::Restore { .. } => JobLoaded::Restored {
+                generation,
+                // A task that died after sending cannot tell: say so rather than invite a resend.
+                result: Err(ApiError::OutcomeUnknown(err.to_string())),
+                audit_error: None,
+            },
+            JobEffect::DeviceCode { .. } => JobLoaded::DeviceCode {
+                generation,
+                result: Err(err),
+            },
+            JobEffect::LoadEvents { .. } => JobLoaded::Events {
+                generation,
+                result: Err(err),
+            },
+            JobEffect::LoadTargetFolders { .. } => JobLoaded::TargetFolders {
+                generation,
+                result: Err(err),
+            },
+            JobEffect::Download { dest, .. } => JobLoaded::Downloaded {
+                generation,
+                dest: dest.clone(),
+                result: Err(err),
+                audit_error: None,
+            },
+            JobEffect::Send { .. } => JobLoaded::Sent {
+                generation,
+                result: Err(ApiError::OutcomeUnknown(err.to_string())),
+                audit_error: None,
+            },
+        }
+    }
+}
+
+/// True while a job runs or one of the jobs' views waits for an answer (the spinner ticks).
+pub fn busy(state: &State) -> bool {
+    state.jobs.any_running()
+        || match &state.overlay {
+            Some(Overlay::Events(v)) => v.loading.is_some(),
+            Some(Overlay::Restore(d)) => d.device_loading.is_some() || d.target_folders.loading.is_some(),
+            _ => false,
+        }
+}
+
+/// The browser's actions for jobs; false when `a` is not one of them.
+pub fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) -> bool {
+    match a {
+        Action::MarkAll => mark_all(state),
+        Action::Restore => open_restore(state, fx),
+        Action::ExportPst => open_transfer(state, TransferKind::Pst),
+        Action::SaveMsg => open_transfer(state, TransferKind::Msg),
+        Action::Send => open_transfer(state, TransferKind::Send),
+        Action::Results => open_results(state),
+        Action::Events => open_events(state, None, None, fx),
+        _ => return false,
+    }
+    true
+}
+
+fn refuse_read_only(state: &mut State) -> bool {
+    if state.header.read_only {
+        state.error("read-only");
+        return true;
+    }
+    false
+}
+
+fn mark_all(state: &mut State) {
+    if state.focus != Level::Items {
+        return state.info("mark all works in the items pane (a folder restores whole with r in the folders pane)");
+    }
+    let Some(items) = &mut state.items else { return };
+    if items.toggle_all() {
+        let n = items
+            .total
+            .map(|t| format!("all {} items", crate::ui::text::thousands(t)))
+            .unwrap_or_else(|| "every item".into());
+        state.info(format!("{n} of the folder marked: r restores the folder, E exports it"));
+    } else {
+        state.info("marks cleared");
+    }
+}
+
+/// A mailbox's display name (its e-mail when it has none).
+fn mailbox_name(m: &crate::api::models::Mailbox) -> String {
+    m.name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| m.email.clone())
+        .unwrap_or_else(|| m.id.clone())
+}
+
+/// What `r`, `E`, `s` and `S` apply to in the focused pane.
+pub fn source(state: &State) -> Result<Source, String> {
+    let from_mailbox = |session_id: &str, mb: &crate::api::models::Mailbox| Source {
+        session_id: session_id.to_string(),
+        mailbox_id: mb.id.clone(),
+        mailbox_name: mailbox_name(mb),
+        mailbox_email: mb.email.clone(),
+        folder: None,
+        scope: RestoreScope::Mailbox,
+        item_ids: Vec::new(),
+        item_title: None,
+    };
+    match state.focus {
+        Level::Sessions => Err("open a mailbox first: restores work on items, folders and mailboxes".into()),
+        Level::Mailboxes => {
+            let m = state.mailboxes.as_ref().ok_or("no mailboxes")?;
+            let mb = m.selected().ok_or("no mailbox selected")?;
+            Ok(from_mailbox(&m.session.id, mb))
+        }
+        Level::Folders => {
+            let f = state.folders.as_ref().ok_or("no folders")?;
+            let &idx = f.rows().get(f.cursor).ok_or("no folder selected")?;
+            let mut s = from_mailbox(&f.session_id, &f.mailbox);
+            s.folder = Some(f.path_of(idx).join(" / "));
+            s.scope = RestoreScope::Folder(f.nodes[idx].folder.id.clone());
+            Ok(s)
+        }
+        Level::Items | Level::Details => {
+            let f = state.folders.as_ref().ok_or("no folders")?;
+            let items = state.items.as_ref().ok_or("no items")?;
+            let mut s = from_mailbox(&items.key.session_id, &f.mailbox);
+            s.mailbox_id = items.key.mailbox_id.clone();
+            s.folder = Some(items.path.clone());
+            if state.focus == Level::Details {
+                let d = state.details.as_ref().ok_or("no item")?;
+                s.scope = RestoreScope::Item(d.item.id.clone());
+                s.item_ids = vec![d.item.id.clone()];
+                s.item_title = d.item.title().map(str::to_string);
+            } else if items.all_marked {
+                s.scope = RestoreScope::Folder(items.key.folder_id.clone());
+            } else if !items.marks.is_empty() {
+                s.scope = RestoreScope::Items;
+                s.item_ids = items.marks.iter().cloned().collect();
+            } else {
+                let it = items.selected().ok_or("no item selected (Space marks items)")?;
+                s.scope = RestoreScope::Item(it.id.clone());
+                s.item_ids = vec![it.id.clone()];
+                s.item_title = it.title().map(str::to_string);
+            }
+            Ok(s)
+        }
+    }
+}
+
+/// The mailboxes of the browsed session (what the target field suggests).
+fn known_mailboxes(state: &State) -> Vec<KnownMailbox> {
+    state
+        .mailboxes
+        .as_ref()
+        .map(|m| {
+            m.list
+                .rows
+                .iter()
+                .map(|mb| KnownMailbox {
+                    id: mb.id.clone(),
+                    name: mailbox_name(mb),
+                    email: mb.email.clone().unwrap_or_default(),
+                    archive: mb.is_archive,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn open_restore(state: &mut State, fx: &mut Vec<Effect>) {
+    if refuse_read_only(state) {
+        return;
+    }
+    let src = match source(state) {
+        Ok(s) => s,
+        Err(m) => return state.info(m),
+    };
+    let async_restore = state.header.api_version.trim().eq_ignore_ascii_case("v8");
+    let mut d = RestoreDialog::new(src, known_mailboxes(state), &state.jobs.memory, async_restore);
+    if let Some(id) = d.target_in_backup().map(|m| m.id.clone()) {
+        load_target_folders(state, &mut d, id, fx);
+    }
+    state.overlay = Some(Overlay::Restore(Box::new(d)));
+}
+
+fn load_target_folders(state: &mut State, d: &mut RestoreDialog, mailbox_id: String, fx: &mut Vec<Effect>) {
+    let generation = state.gens.issue();
+    d.target_folders = TargetFolders {
+        mailbox_id: Some(mailbox_id.clone()),
+        loading: Some(generation),
+        names: Vec::new(),
+    };
+    fx.push(Effect::Job(Box::new(JobEffect::LoadTargetFolders {
+        generation,
+        session_id: d.source.session_id.clone(),
+        mailbox_id,
+    })));
+}
+
+fn open_transfer(state: &mut State, kind: TransferKind) {
+    if refuse_read_only(state) {
+        return;
+    }
+    let src = match source(state) {
+        Ok(s) => s,
+        Err(m) => return state.info(m),
+    };
+    match TransferDialog::new(kind, src) {
+        Ok(d) => state.overlay = Some(Overlay::Transfer(Box::new(d))),
+        Err(m) => state.info(m),
+    }
+}
+
+fn open_results(state: &mut State) {
+    if state.jobs.list.is_empty() {
+        return state.info("no restores, exports or sends yet");
+    }
+    state.overlay = Some(Overlay::Results(ResultsView::default()));
+}
+
+/// The browsed restore session (the mailboxes pane's, else the selected one): (label, id).
+fn browsed_session(state: &State) -> Option<EventSource> {
+    let s = match &state.mailboxes {
+        Some(m) => &m.session,
+        None => state.sessions.selected()?,
+    };
+    let org = s.organization.as_deref().unwrap_or("restore session");
+    Some(EventSource {
+        label: format!("session of {org}"),
+        session_id: s.id.clone(),
+    })
+}
+
+/// Opens the events view: of `job` (its restore session first, then the session it came from), or of
+/// the browsed session and the restores started from it. `back` is shown again on Esc.
+fn open_events(state: &mut State, job: Option<Gen>, back: Option<Overlay>, fx: &mut Vec<Effect>) {
+    let mut sources = Vec::new();
+    let mut note = None;
+    match job.and_then(|g| state.jobs.get(g)) {
+        Some(j) => {
+            if let Some(rs) = j.restore_session() {
+                sources.push(EventSource {
+                    label: "the restore's session".into(),
+                    session_id: rs.to_string(),
+                });
+            }
+            sources.push(EventSource {
+                label: "the browsed session".into(),
+                session_id: j.source.session_id.clone(),
+            });
+            if let JobStatus::Unknown(_) = j.status {
+                note = Some("The outcome is unknown: the server may have applied it. Look for it here.".into());
+            }
+        }
+        None => {
+            if let Some(b) = browsed_session(state) {
+                let sid = b.session_id.clone();
+                sources.push(b);
+                for j in state.jobs.list.iter().rev() {
+                    if j.source.session_id == sid
+                        && let Some(rs) = j.restore_session()
+                    {
+                        sources.push(EventSource {
+                            label: format!("restore: {}", j.summary),
+                            session_id: rs.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    match EventsView::new(sources, &mut state.gens) {
+        Some((mut v, e)) => {
+            v.note = note;
+            v.back = back.map(Box::new);
+            state.overlay = Some(Overlay::Events(Box::new(v)));
+            fx.push(e);
+        }
+        None => {
+            state.overlay = back;
+            state.info("no restore session to show the events of");
+        }
+    }
+}
+
+/// The audit ticket of a job (none when the audit log is off).
+fn ticket(state: &State, kind: JobKind, source: &Source, plan: Option<&RestorePlan>) -> Option<AuditTicket> {
+    let path = state.audit_log.clone()?;
+    let mut record = AuditRecord {
+        api_user: state.header.user.clone(),
+        server: state.header.server.clone(),
+        action: kind.audit_action().into(),
+        restore_session: source.session_id.clone(),
+        source_mailbox: source
+            .mailbox_email
+            .clone()
+            .unwrap_or_else(|| source.mailbox_name.clone()),
+        source_folder: source.folder.clone(),
+        item_count: source.item_count(),
+        ..Default::default()
+    };
+    if let Some(p) = plan {
+        if kind == JobKind::Restore {
+            record.target_mailbox = Some(p.target_mailbox.trim().to_string());
+            record.target_folder = Some(p.target_folder.trim().to_string()).filter(|f| !f.is_empty());
+            record.flags = p.flags.set_names();
+        }
+        record.credential_mode = Some(p.credential_mode().into());
+    }
+    Some(AuditTicket { path, record })
+}
+
+/// A key for the restore dialog; returns the overlay to keep.
+pub fn restore_key(
+    state: &mut State,
+    mut d: Box<RestoreDialog>,
+    ev: &KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Overlay> {
+    match d.on_key(ev) {
+        Reply::Keep => {}
+        Reply::Close => return None,
+        Reply::StopWaiting => {
+            state.info("stopped waiting: the restore goes on on the server; R shows its result when it ends");
+            return None;
+        }
+        Reply::RequestCode => {
+            let generation = state.gens.issue();
+            d.device_loading = Some(generation);
+            fx.push(Effect::Job(Box::new(JobEffect::DeviceCode {
+                generation,
+                session_id: d.source.session_id.clone(),
+            })));
+        }
+        Reply::LoadFolders(id) => load_target_folders(state, &mut d, id, fx),
+        Reply::Send => send_restore(state, &mut d, fx),
+        Reply::Events => {
+            let job = d.job();
+            open_events(state, job, Some(Overlay::Restore(d)), fx);
+            return state.overlay.take();
+        }
+    }
+    Some(Overlay::Restore(d))
+}
+
+fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) {
+    if d.is_running() {
+        return;
+    }
+    if state.header.read_only {
+        d.phase = Phase::Form;
+        return state.error("read-only");
+    }
+    let plan = d.plan();
+    let summary = d.summary(&plan);
+    let kind = if d.original {
+        JobKind::RestoreOriginal
+    } else {
+        JobKind::Restore
+    };
+    let generation = state.gens.issue();
+    let audit = ticket(state, kind, &d.source, Some(&plan));
+    state.jobs.memory = d.remembered();
+    state.jobs.list.push(Job {
+        generation,
+        kind,
+        summary,
+        source: d.source.clone(),
+        status: JobStatus::Running {
+            progress: None,
+            bytes: None,
+        },
+        audit_error: None,
+    });
+    fx.push(Effect::Job(Box::new(JobEffect::Restore {
+        generation,
+        session_id: d.source.session_id.clone(),
+        mailbox_id: d.source.mailbox_id.clone(),
+        scope: d.source.scope.clone(),
+        plan: Box::new(plan),
+        original: d.original,
+        audit,
+    })));
+    d.sent(generation);
+}
+
+/// A key for the export / save / send dialog.
+pub fn transfer_key(
+    state: &mut State,
+    mut d: Box<TransferDialog>,
+    ev: &KeyEvent,
+    fx: &mut Vec<Effect>,
+) -> Option<Overlay> {
+    match d.on_key(ev) {
+        TReply::Keep => {}
+        TReply::Close => return None,
+        TReply::StopWaiting => {
+            state.info("stopped waiting: it goes on; R shows its result when it ends");
+            return None;
+        }
+        TReply::Go => start_transfer(state, &mut d, fx),
+    }
+    Some(Overlay::Transfer(d))
+}
+
+fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect>) {
+    if d.job().is_some_and(|g| state.jobs.get(g).is_some_and(Job::is_running)) {
+        return;
+    }
+    if state.header.read_only {
+        d.phase = TPhase::Form;
+        return state.error("read-only");
+    }
+    let generation = state.gens.issue();
+    let kind = match d.kind {
+        TransferKind::Pst => JobKind::ExportPst,
+        TransferKind::Msg => JobKind::SaveMsg,
+        TransferKind::Send => JobKind::Send,
+    };
+    let mut audit = ticket(state, kind, &d.source, None);
+    let s = &d.source;
+    let effect = match d.kind {
+        TransferKind::Pst | TransferKind::Msg => {
+            let dest = d.path.value().trim().to_string();
+            if let Some(a) = &mut audit {
+                a.record.target_folder = Some(dest.clone());
+            }
+            JobEffect::Download {
+                generation,
+                kind: d.kind,
+                session_id: s.session_id.clone(),
+                mailbox_id: s.mailbox_id.clone(),
+                scope: s.scope.clone(),
+                item_ids: s.ids(),
+                dest: PathBuf::from(dest),
+                overwrite: d.overwrite,
+                audit,
+            }
+        }
+        TransferKind::Send => {
+            let text = |i: &tui_input::Input| Some(i.value().trim().to_string()).filter(|v| !v.is_empty());
+            let different = d.different.then(|| SendToDifferentAddressOptions {
+                items: Some(s.ids().into_iter().map(|id| ItemId { id }).collect()),
+                from: text(&d.from),
+                to: text(&d.to),
+                subject: text(&d.subject),
+                text: text(&d.text),
+            });
+            if let Some(a) = &mut audit {
+                a.record.target_mailbox = Some(match &different {
+                    Some(o) => o.to.clone().unwrap_or_default(),
+                    None => s.mailbox_email.clone().unwrap_or_default(),
+                });
+            }
+            JobEffect::Send {
+                generation,
+                session_id: s.session_id.clone(),
+                mailbox_id: s.mailbox_id.clone(),
+                item_ids: s.ids(),
+                different,
+                audit,
+            }
+        }
+    };
+    state.jobs.list.push(Job {
+        generation,
+        kind,
+        summary: d.summary(),
+        source: d.source.clone(),
+        status: JobStatus::Running {
+            progress: None,
+            bytes: None,
+        },
+        audit_error: None,
+    });
+    fx.push(Effect::Job(Box::new(effect)));
+    d.started(generation);
+}
+
+/// A key for the events view.
+pub fn events_key(state: &mut State, mut v: Box<EventsView>, ev: &KeyEvent, fx: &mut Vec<Effect>) -> Option<Overlay> {
+    let Some(a) = state.keymap.lookup(ev) else {
+        return Some(Overlay::Events(v));
+    };
+    let page = state.page_rows();
+    match v.on_action(a, page, &mut state.gens) {
+        EventsReply::Keep => Some(Overlay::Events(v)),
+        EventsReply::Load(e) => {
+            fx.push(e);
+            Some(Overlay::Events(v))
+        }
+        EventsReply::Close => v.back.take().map(|b| *b),
+    }
+}
+
+/// A key for the results list.
+pub fn results_key(state: &mut State, mut v: ResultsView, ev: &KeyEvent, fx: &mut Vec<Effect>) -> Option<Overlay> {
+    let Some(a) = state.keymap.lookup(ev) else {
+        return Some(Overlay::Results(v));
+    };
+    let n = state.jobs.list.len() as u64;
+    match a {
+        Action::Back | Action::Quit | Action::Results => None,
+        Action::Events | Action::Open => {
+            let job = state.jobs.newest(v.cursor).map(|j| j.generation);
+            open_events(state, job, Some(Overlay::Results(v)), fx);
+            state.overlay.take()
+        }
+        a if matches!(
+            a,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
+        ) =>
+        {
+            v.cursor = crate::app::list::step(v.cursor as u64, n, a, state.page_rows()) as usize;
+            Some(Overlay::Results(v))
+        }
+        _ => Some(Overlay::Results(v)),
+    }
+}
+
+/// The restore dialog showing job `generation`, on top or behind the events view.
+fn restore_dialog(overlay: &mut Option<Overlay>, generation: Gen) -> Option<&mut RestoreDialog> {
+    match overlay.as_mut()? {
+        Overlay::Restore(d) if d.job() == Some(generation) => Some(d),
+        Overlay::Events(v) => match v.back.as_deref_mut()? {
+            Overlay::Restore(d) if d.job() == Some(generation) => Some(d),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn transfer_dialog(overlay: &mut Option<Overlay>, generation: Gen) -> Option<&mut TransferDialog> {
+    match overlay.as_mut()? {
+        Overlay::Transfer(d) if d.job() == Some(generation) => Some(d),
+        _ => None,
+    }
+}
+
+/// "created 3, merged 0, skipped 0, failed 0".
+pub fn counts(o: &RestoreOutcome) -> String {
+    let mut s = format!(
+        "created {}, merged {}, skipped {}, failed {}",
+        o.created, o.merged, o.skipped, o.failed
+    );
+    if let Some(f) = o.failed_folders.filter(|f| *f > 0) {
+        s.push_str(&format!(", {f} folders failed"));
+    }
+    s
+}
+
+/// Takes an answer of a job or of the jobs' views; false when nothing changed (stale).
+pub fn on_loaded(state: &mut State, l: JobLoaded, _fx: &mut [Effect]) -> bool {
+    match l {
+        JobLoaded::RestoreProgress { generation, progress } => {
+            let Some(j) = state.jobs.get_mut(generation) else {
+                return false;
+            };
+            match &mut j.status {
+                JobStatus::Running { progress: p, .. } => *p = Some(progress),
+                _ => return false,
+            }
+        }
+        JobLoaded::Restored {
+            generation,
+            result,
+            audit_error,
+        } => {
+            let Some(j) = state.jobs.get_mut(generation) else {
+                return false;
+            };
+            j.audit_error = audit_error.clone();
+            let dialog = restore_dialog(&mut state.overlay, generation);
+            match result {
+                Ok(outcome) => {
+                    let failed = outcome.failed > 0 || outcome.cannot_continue_error.is_some();
+                    let text = format!("restore: {}", counts(&outcome));
+                    j.status = JobStatus::Restored(outcome);
+                    if let Some(d) = dialog {
+                        d.done(generation);
+                    }
+                    if failed {
+                        state.error(text);
+                    } else {
+                        state.info(text);
+                    }
+                }
+                Err(ApiError::OutcomeUnknown(m)) => {
+                    j.status = JobStatus::Unknown(m);
+                    if let Some(d) = dialog {
+                        d.done(generation);
+                    }
+                    state.error("restore: outcome unknown — the server may have applied it; check the events (e)");
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    j.status = JobStatus::Failed(text.clone());
+                    if let Some(d) = dialog {
+                        d.refused(text.clone());
+                    }
+                    state.error(format!("restore refused: {text}"));
+                }
+            }
+            if let Some(a) = audit_error {
+                state.error(format!("the audit log could not be written: {a}"));
+            }
+        }
+        JobLoaded::DeviceCode { generation, result } => {
+            let Some(Overlay::Restore(d)) = &mut state.overlay else {
+                return false;
+            };
+            if !d.on_device_code(generation, result.map_err(|e| e.to_string())) {
+                return false;
+            }
+        }
+        JobLoaded::Events { generation, result } => {
+            let Some(Overlay::Events(v)) = &mut state.overlay else {
+                return false;
+            };
+            if !v.on_events(generation, result.map_err(|e| e.to_string())) {
+                return false;
+            }
+        }
+        JobLoaded::TargetFolders { generation, result } => {
+            let Some(Overlay::Restore(d)) = &mut state.overlay else {
+                return false;
+            };
+            let names = result
+                .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
+                .unwrap_or_default();
+            if !d.on_target_folders(generation, names) {
+                return false;
+            }
+        }
+        JobLoaded::DownloadProgress { generation, progress } => {
+            let Some(j) = state.jobs.get_mut(generation) else {
+                return false;
+            };
+            match &mut j.status {
+                JobStatus::Running { bytes, .. } => *bytes = Some(progress),
+                _ => return false,
+            }
+        }
+        JobLoaded::Downloaded {
+            generation,
+            dest,
+            result,
+            audit_error,
+        } => {
+            let Some(j) = state.jobs.get_mut(generation) else {
+                return false;
+            };
+            j.audit_error = audit_error.clone();
+            let what = if j.kind == JobKind::ExportPst { "export" } else { "save" };
+            match result {
+                Ok(bytes) => {
+                    let path = dest.display().to_string();
+                    let text = format!("{what}: wrote {} to {path}", crate::ui::text::human_size(bytes as i64));
+                    j.status = JobStatus::Downloaded { bytes, path };
+                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
+                        d.done(generation);
+                    }
+                    state.info(text);
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    j.status = JobStatus::Failed(text.clone());
+                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
+                        d.refused(text.clone());
+                    }
+                    state.error(format!("{what} failed: {text}"));
+                }
+            }
+            if let Some(a) = audit_error {
+                state.error(format!("the audit log could not be written: {a}"));
+            }
+        }
+        JobLoaded::Sent {
+            generation,
+            result,
+            audit_error,
+        } => {
+            let Some(j) = state.jobs.get_mut(generation) else {
+                return false;
+            };
+            j.audit_error = audit_error.clone();
+            match result {
+                Ok(()) => {
+                    j.status = JobStatus::Sent;
+                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
+                        d.done(generation);
+                    }
+                    state.info("sent");
+                }
+                Err(ApiError::OutcomeUnknown(m)) => {
+                    j.status = JobStatus::Unknown(m);
+                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
+                        d.done(generation);
+                    }
+                    state.error("send: outcome unknown — the server may have sent it; check the events (e)");
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    j.status = JobStatus::Failed(text.clone());
+                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
+                        d.refused(text.clone());
+                    }
+                    state.error(format!("send refused: {text}"));
+                }
+            }
+            if let Some(a) = audit_error {
+                state.error(format!("the audit log could not be written: {a}"));
+            }
+        }
+    }
+    true
+}

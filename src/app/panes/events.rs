@@ -1,0 +1,137 @@
+//! The events of a restore session (`e`): the browsed session's, and for v8 restores the restore's own
+//! session (Tab switches). An overlay over whatever was open; Esc goes back to it.
+
+use super::Help;
+use crate::api::models::SessionEvent;
+use crate::app::list::Viewport;
+use crate::app::{Action, Effect, Gen, Gens, Overlay};
+
+pub const HELP: Help = &[
+    (Action::Down, "down", "next event"),
+    (
+        Action::NextPane,
+        "session",
+        "switch between the browsed session and the restore's session",
+    ),
+    (Action::Refresh, "reload", "load the events again"),
+    (Action::Back, "close", "close (back to what was open)"),
+];
+
+/// A session whose events can be shown: (what it is, its id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventSource {
+    pub label: String,
+    pub session_id: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventsView {
+    pub sources: Vec<EventSource>,
+    pub current: usize,
+    pub loading: Option<Gen>,
+    pub events: Vec<SessionEvent>,
+    pub cursor: usize,
+    pub view: Viewport,
+    pub error: Option<String>,
+    /// A note over the list (e.g. "the outcome of the restore is unknown").
+    pub note: Option<String>,
+    /// What was open before (shown again on Esc).
+    pub back: Option<Box<Overlay>>,
+}
+
+/// What a key did.
+#[derive(Debug)]
+pub enum EventsReply {
+    Keep,
+    Load(Effect),
+    Close,
+}
+
+impl EventsView {
+    /// The view and the request of the first source's events (`None` when there is no source).
+    pub fn new(sources: Vec<EventSource>, gens: &mut Gens) -> Option<(EventsView, Effect)> {
+        if sources.is_empty() {
+            return None;
+        }
+        let mut v = EventsView {
+            sources,
+            current: 0,
+            loading: None,
+            events: Vec::new(),
+            cursor: 0,
+            view: Viewport::default(),
+            error: None,
+            note: None,
+            back: None,
+        };
+        let e = v.load(gens);
+        Some((v, e))
+    }
+
+    pub fn source(&self) -> Option<&EventSource> {
+        self.sources.get(self.current)
+    }
+
+    fn load(&mut self, gens: &mut Gens) -> Effect {
+        let generation = gens.issue();
+        self.loading = Some(generation);
+        self.error = None;
+        let session_id = self.source().map(|s| s.session_id.clone()).unwrap_or_default();
+        Effect::Job(Box::new(crate::app::jobs::JobEffect::LoadEvents {
+            generation,
+            session_id,
+        }))
+    }
+
+    /// Takes the events; false when stale. The cursor goes to the newest.
+    pub fn on_events(&mut self, generation: Gen, result: Result<Vec<SessionEvent>, String>) -> bool {
+        if self.loading != Some(generation) {
+            return false;
+        }
+        self.loading = None;
+        match result {
+            Ok(mut ev) => {
+                ev.sort_by_key(|e| e.order);
+                self.cursor = ev.len().saturating_sub(1);
+                self.events = ev;
+                self.view.reset();
+            }
+            Err(e) => self.error = Some(e),
+        }
+        true
+    }
+
+    pub fn selected(&self) -> Option<&SessionEvent> {
+        self.events.get(self.cursor)
+    }
+
+    pub fn on_action(&mut self, a: Action, page: u64, gens: &mut Gens) -> EventsReply {
+        match a {
+            Action::Back | Action::Quit => EventsReply::Close,
+            Action::NextPane | Action::PrevPane => {
+                if self.sources.len() < 2 {
+                    return EventsReply::Keep;
+                }
+                let n = self.sources.len();
+                self.current = if a == Action::NextPane {
+                    (self.current + 1) % n
+                } else {
+                    (self.current + n - 1) % n
+                };
+                self.events.clear();
+                self.cursor = 0;
+                EventsReply::Load(self.load(gens))
+            }
+            Action::Refresh => EventsReply::Load(self.load(gens)),
+            a if matches!(
+                a,
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
+            ) =>
+            {
+                self.cursor = crate::app::list::step(self.cursor as u64, self.events.len() as u64, a, page) as usize;
+                EventsReply::Keep
+            }
+            _ => EventsReply::Keep,
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The login screen: server, API version, user and a masked password.
+//!
+//! It is shown at start when no password source exists (no `VEX_PASSWORD`, `password_command` or profile
+//! password), and over the current view when the session expires mid-way (the refresh token was
+//! refused). After an expiry only the user and password can change: the server and the API version
+//! stay what the view on screen was loaded from.
+//!
+//! The password lives in a [`SecretField`]: zeroized memory that is wiped when it grows, is cleared or is
+//! dropped, shown as bullets, and redacted in `Debug`. It leaves the dialog only as a `SecretString`.
+
+use super::Help;
+use crate::api::{ApiVersion, VersionChoice};
+use crate::app::{Action, Effect, Gen, Gens};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use secrecy::SecretString;
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+use zeroize::{Zeroize, Zeroizing};
+
+pub const HELP: Help = &[
+    (Action::NextPane, "next field", "next field"),
+    (Action::PrevPane, "prev field", "previous field"),
+    (Action::Open, "log in", "log in"),
+];
+
+/// Where to log in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginTarget {
+    /// The server URL (`https://vb365.example.com:4443`).
+    pub server: String,
+    pub api: VersionChoice,
+}
+
+/// Why the login screen is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginReason {
+    /// No password was supplied: nothing is loaded yet.
+    Start,
+    /// The server refused to renew the session: the view behind waits for the login.
+    Expired,
+}
+
+/// The focused field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginField {
+    Server,
+    Api,
+    User,
+    Password,
+}
+
+/// The API versions offered, in order.
+pub const API_CHOICES: [VersionChoice; 4] = [
+    VersionChoice::Auto,
+    VersionChoice::Fixed(ApiVersion::V6),
+    VersionChoice::Fixed(ApiVersion::V7),
+    VersionChoice::Fixed(ApiVersion::V8),
+];
+
+/// A masked input for a secret. The text is kept in a zeroized buffer that is never reallocated in
+/// place (growing copies it into a new zeroized buffer and wipes the old one), so no copy of the
+/// password is left behind in freed memory. `Debug` shows nothing of it.
+#[derive(Clone, Default)]
+pub struct SecretField {
+    buf: Zeroizing<String>,
+    /// Cursor, in characters.
+    cursor: usize,
+}
+
+impl std::fmt::Debug for SecretField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretField([REDACTED])")
+    }
+}
+
+impl SecretField {
+    /// Number of characters (what the bullets show).
+    pub fn chars(&self) -> usize {
+        self.buf.chars().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The cursor, in characters.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    fn byte_at(&self, char_idx: usize) -> usize {
+        self.buf
+            .char_indices()
+            .nth(char_idx)
+            .map(|(i, _)| i)
+            .unwrap_or(self.buf.len())
+    }
+
+    pub fn insert(&mut self, c: char) {
+        let need = self.buf.len() + c.len_utf8();
+        if need > self.buf.capacity() {
+            let mut bigger = Zeroizing::new(String::with_capacity((need * 2).max(64)));
+            bigger.push_str(&self.buf);
+            // The old buffer is wiped when it is dropped here.
+            self.buf = bigger;
+        }
+        let at = self.byte_at(self.cursor);
+        self.buf.insert(at, c);
+        self.cursor += 1;
+    }
+
+    pub fn backspace(&mut self) {
+        if self.cursor == 0 {
+            return;
+        }
+        self.cursor -= 1;
+        let at = self.byte_at(self.cursor);
+        self.buf.remove(at);
+    }
+
+    pub fn delete(&mut self) {
+        if self.cursor < self.chars() {
+            let at = self.byte_at(self.cursor);
+            self.buf.remove(at);
+        }
+    }
+
+    /// Wipes the text (and the whole buffer behind it).
+    pub fn clear(&mut self) {
+        self.buf.zeroize();
+        self.cursor = 0;
+    }
+
+    /// The text as a secret for the login request.
+    pub fn to_secret(&self) -> SecretString {
+        SecretString::from(self.buf.as_str())
+    }
+
+    /// Handles an editing key; false when the key is not one.
+    fn on_key(&mut self, ev: &KeyEvent) -> bool {
+        let plain = (ev.modifiers - KeyModifiers::SHIFT).is_empty();
+        match ev.code {
+            KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => self.clear(),
+            KeyCode::Char(c) if plain => self.insert(c),
+            KeyCode::Backspace => self.backspace(),
+            KeyCode::Delete => self.delete(),
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(self.chars()),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = self.chars(),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// The login dialog.
+#[derive(Clone, Debug)]
+pub struct LoginDialog {
+    pub reason: LoginReason,
+    pub server: Input,
+    pub api: VersionChoice,
+    pub user: Input,
+    pub password: SecretField,
+    pub field: LoginField,
+    /// What the current client was made for: a login to anything else asks the runtime for a new client.
+    pub current: LoginTarget,
+    /// The server's refusal or a problem with the input (server text: sanitised when drawn).
+    pub error: Option<String>,
+    /// The login request in flight.
+    pub submitting: Option<Gen>,
+}
+
+/// What a key did to the dialog.
+#[derive(Clone, Debug)]
+pub enum LoginOutcome {
+    Keep,
+    /// Leave vex (Esc on the first login: there is nothing to go back to).
+    Quit,
+    Submit(Effect),
+}
+
+/// What the runtime reports after a successful login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedIn {
+    pub user: String,
+    /// The server URL logged in to.
+    pub server: String,
+    /// The version in use (`v8`), known after the login.
+    pub api_version: String,
+}
+
+impl LoginDialog {
+    /// The first login (no password was supplied): every field can be edited.
+    pub fn start(target: LoginTarget, user: &str) -> LoginDialog {
+        let field = if user.trim().is_empty() {
+            LoginField::User
+        } else {
+            LoginField::Password
+        };
+        LoginDialog {
+            reason: LoginReason::Start,
+            server: Input::new(target.server.clone()),
+            api: target.api,
+            user: Input::new(user.to_string()),
+            password: SecretField::default(),
+            field,
+            current: target,
+            error: None,
+            submitting: None,
+        }
+    }
+
+    /// After the session expired: same server and API version (shown, not editable), user prefilled.
+    pub fn expired(target: LoginTarget, user: &str) -> LoginDialog {
+        LoginDialog {
+            reason: LoginReason::Expired,
+            ..LoginDialog::start(target, user)
+        }
+    }
+
+    /// True when the server and API fields can be changed.
+    pub fn can_change_server(&self) -> bool {
+        self.reason == LoginReason::Start
+    }
+
+    fn fields(&self) -> &'static [LoginField] {
+        if self.can_change_server() {
+            &[LoginField::Server, LoginField::Api, LoginField::User, LoginField::Password]
+        } else {
+            &[LoginField::User, LoginField::Password]
+        }
+    }
+
+    fn step(&mut self, forward: bool) {
+        let order = self.fields();
+        let n = order.len();
+        let i = order.iter().position(|f| *f == self.field).unwrap_or(0);
+        self.field = order[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+    }
+
+    fn cycle_api(&mut self, forward: bool) {
+        let n = API_CHOICES.len();
+        let i = API_CHOICES.iter().position(|v| *v == self.api).unwrap_or(0);
+        self.api = API_CHOICES[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+    }
+
+    pub fn on_key(&mut self, ev: &KeyEvent, gens: &mut Gens) -> LoginOutcome {
+        if self.submitting.is_some() {
+            // Waiting for the server (Ctrl+C still quits).
+            return LoginOutcome::Keep;
+        }
+        match ev.code {
+            KeyCode::Esc => {
+                return match self.reason {
+                    LoginReason::Start => LoginOutcome::Quit,
+                    LoginReason::Expired => {
+                        self.error = Some("log in to go on where you were (Ctrl+C quits)".into());
+                        LoginOutcome::Keep
+                    }
+                };
+            }
+            KeyCode::Enter => return self.submit(gens),
+            KeyCode::Tab | KeyCode::Down => {
+                self.step(true);
+                return LoginOutcome::Keep;
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.step(false);
+                return LoginOutcome::Keep;
+            }
+            _ => {}
+        }
+        match self.field {
+            LoginField::Api => match ev.code {
+                KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') => self.cycle_api(true),
+                KeyCode::Left | KeyCode::Char('h') => self.cycle_api(false),
+                _ => {}
+            },
+            LoginField::Server | LoginField::User => {
+                let input = if self.field == LoginField::Server {
+                    &mut self.server
+                } else {
+                    &mut self.user
+                };
+                if let Some(req) = to_input_request(&crossterm::event::Event::Key(*ev)) {
+                    input.handle(req);
+                }
+            }
+            LoginField::Password => {
+                self.password.on_key(ev);
+            }
+        }
+        LoginOutcome::Keep
+    }
+
+    /// Checks the input and builds the login request.
+    fn submit(&mut self, gens: &mut Gens) -> LoginOutcome {
+        let server = self.server.value().trim().to_string();
+        let user = self.user.value().trim().to_string();
+        if server.is_empty() {
+            self.field = LoginField::Server;
+            self.error = Some("enter the server URL (https://host:4443)".into());
+            return LoginOutcome::Keep;
+        }
+        if user.is_empty() {
+            self.field = LoginField::User;
+            self.error = Some("enter the user name".into());
+            return LoginOutcome::Keep;
+        }
+        if self.password.is_empty() {
+            self.field = LoginField::Password;
+            self.error = Some("enter the password".into());
+            return LoginOutcome::Keep;
+        }
+        let target = LoginTarget {
+            server,
+            api: self.api,
+        };
+        let generation = gens.issue();
+        self.submitting = Some(generation);
+        self.error = None;
+        LoginOutcome::Submit(Effect::Login {
+            generation,
+            user,
+            password: self.password.to_secret(),
+            reconnect: (target != self.current).then_some(target),
+        })
+    }
+
+    /// Takes a refused login: the message is shown, the password is wiped and focused for the retry.
+    /// False when the answer is not for this dialog.
+    pub fn on_refused(&mut self, generation: Gen, message: String) -> bool {
+        if self.submitting != Some(generation) {
+            return false;
+        }
+        self.submitting = None;
+        self.error = Some(message);
+        self.password.clear();
+        self.field = LoginField::Password;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn secret_field_edits_and_never_shows_itself() {
+        let mut f = SecretField::default();
+        for c in "hunter2-and-a-long-tail-to-make-it-grow-past-sixty-four-bytes-of-capacity".chars() {
+            f.insert(c);
+        }
+        f.on_key(&key(KeyCode::Home));
+        f.on_key(&key(KeyCode::Delete));
+        f.on_key(&key(KeyCode::End));
+        f.on_key(&key(KeyCode::Backspace));
+        let s = f.to_secret();
+        assert!(s.expose_secret().starts_with("unter2-"));
+        assert!(s.expose_secret().ends_with("capacit"));
+        assert!(!format!("{f:?}").contains("unter"));
+        f.clear();
+        assert!(f.is_empty() && f.cursor() == 0);
+    }
+
+    #[test]
+    fn submit_needs_every_field_and_names_a_new_target() {
+        let mut gens = Gens::default();
+        let target = LoginTarget {
+            server: "https://a:4443".into(),
+            api: VersionChoice::Auto,
+        };
+        let mut d = LoginDialog::start(target.clone(), "op");
+        assert_eq!(d.field, LoginField::Password);
+        assert!(matches!(d.on_key(&key(KeyCode::Enter), &mut gens), LoginOutcome::Keep));
+        assert_eq!(d.error.as_deref(), Some("enter the password"));
+        d.on_key(&key(KeyCode::Char('p')), &mut gens);
+        let LoginOutcome::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
+            panic!("no login")
+        };
+        assert_eq!(reconnect, None);
+        let g = d.submitting.expect("in flight");
+        assert!(d.on_refused(g, "bad".into()));
+        assert!(d.password.is_empty());
+        // Another API version: the runtime must make a new client.
+        d.field = LoginField::Api;
+        d.on_key(&key(KeyCode::Right), &mut gens);
+        d.field = LoginField::Password;
+        d.on_key(&key(KeyCode::Char('p')), &mut gens);
+        let LoginOutcome::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
+            panic!("no login")
+        };
+        assert_eq!(
+            reconnect,
+            Some(LoginTarget {
+                api: VersionChoice::Fixed(ApiVersion::V6),
+                ..target.clone()
+            })
+        );
+        // After an expiry, the server cannot be reached with Tab.
+        let mut e = LoginDialog::expired(target, "op");
+        for _ in 0..5 {
+            e.on_key(&key(KeyCode::Tab), &mut gens);
+            assert!(matches!(e.field, LoginField::User | LoginField::Password));
+        }
+        assert!(matches!(e.on_key(&key(KeyCode::Esc), &mut gens), LoginOutcome::Keep));
+    }
+}

@@ -1,0 +1,930 @@
+//! The guided restore dialog (`r`): what (the marked items, one item, a whole folder or mailbox), where to
+//! (another mailbox and folder, or the original location), with which credentials and flags. Problems are
+//! shown next to their field; a confirmation states exactly what will happen (Cancel is the default);
+//! then the progress and the result. The dialog never sends twice: once confirmed, its form is locked
+//! until the answer arrives, and a refused restore comes back with every field as it was.
+
+use super::Help;
+use crate::api::RestoreScope;
+use crate::api::models::DeviceCode;
+use crate::app::fields::{SecretField, edit, is_typing};
+use crate::app::{Action, Gen};
+use crate::restore_plan::{Credentials, Field as PlanField, RestoreFlags, RestorePlan};
+use crossterm::event::{KeyCode, KeyEvent};
+use std::path::PathBuf;
+use tui_input::Input;
+
+pub const HELP: Help = &[
+    (Action::NextPane, "next field", "next field (Shift-Tab: previous)"),
+    (
+        Action::Mark,
+        "toggle",
+        "toggle a checkbox, switch the credential mode or destination",
+    ),
+    (
+        Action::Open,
+        "restore",
+        "check the form and show what will happen (on Cancel: close)",
+    ),
+    (
+        Action::Back,
+        "close",
+        "close (while running: stop waiting; the restore goes on)",
+    ),
+    (Action::Events, "events", "the session's events (on the result)"),
+];
+
+/// What a restore (or an export, a send) applies to, and how to name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub session_id: String,
+    pub mailbox_id: String,
+    /// Display name of the mailbox (its e-mail when it has no name).
+    pub mailbox_name: String,
+    pub mailbox_email: Option<String>,
+    /// The folder's path (`Inbox / Projects`), when there is one.
+    pub folder: Option<String>,
+    pub scope: RestoreScope,
+    /// The items of an items restore (`RestoreScope::Items`), or the one of `RestoreScope::Item`.
+    pub item_ids: Vec<String>,
+    /// The subject of a single item.
+    pub item_title: Option<String>,
+}
+
+impl Source {
+    /// "3 items", "1 item", "the whole folder", "the whole mailbox".
+    pub fn what(&self) -> String {
+        match &self.scope {
+            RestoreScope::Items => {
+                let n = self.item_ids.len();
+                format!("{n} item{}", if n == 1 { "" } else { "s" })
+            }
+            RestoreScope::Item(_) => "1 item".into(),
+            RestoreScope::Folder(_) => "the whole folder".into(),
+            RestoreScope::Mailbox => "the whole mailbox".into(),
+        }
+    }
+
+    /// "Zoë Müller (Inbox)".
+    pub fn from_label(&self) -> String {
+        match &self.folder {
+            Some(f) => format!("{} ({f})", self.mailbox_name),
+            None => self.mailbox_name.clone(),
+        }
+    }
+
+    /// The number of items, when the restore lists them.
+    pub fn item_count(&self) -> Option<u64> {
+        match &self.scope {
+            RestoreScope::Items => Some(self.item_ids.len() as u64),
+            RestoreScope::Item(_) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The item ids of an items or item scope (what export, save and send take).
+    pub fn ids(&self) -> Vec<String> {
+        match &self.scope {
+            RestoreScope::Item(id) => vec![id.clone()],
+            _ => self.item_ids.clone(),
+        }
+    }
+}
+
+/// Which credential set the restore uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CredMode {
+    #[default]
+    Password,
+    DeviceCode,
+    Application,
+}
+
+impl CredMode {
+    pub const ALL: [CredMode; 3] = [CredMode::Password, CredMode::DeviceCode, CredMode::Application];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CredMode::Password => "password",
+            CredMode::DeviceCode => "device code",
+            CredMode::Application => "app certificate",
+        }
+    }
+
+    fn step(self, forward: bool) -> CredMode {
+        let i = CredMode::ALL.iter().position(|m| *m == self).unwrap_or(0);
+        let n = CredMode::ALL.len();
+        CredMode::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    }
+}
+
+/// A field or button of the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Another mailbox, or the original location.
+    Destination,
+    TargetMailbox,
+    TargetFolder,
+    CasServer,
+    Mode,
+    User,
+    Password,
+    /// The button that requests a device code.
+    RequestCode,
+    AppId,
+    CertFile,
+    CertPassword,
+    Impersonation,
+    /// The `i`-th flag of [`RestoreFlags::list`].
+    Flag(usize),
+    Submit,
+    Cancel,
+}
+
+impl Field {
+    /// The field a validation message of the plan belongs to.
+    pub fn of(f: PlanField) -> Field {
+        match f {
+            PlanField::TargetMailbox => Field::TargetMailbox,
+            PlanField::TargetFolder => Field::TargetFolder,
+            PlanField::CasServer => Field::CasServer,
+            PlanField::User => Field::User,
+            PlanField::Password => Field::Password,
+            PlanField::DeviceCode => Field::RequestCode,
+            PlanField::ApplicationId => Field::AppId,
+            PlanField::CertificateFile => Field::CertFile,
+            PlanField::CertificatePassword => Field::CertPassword,
+            PlanField::Impersonation => Field::Impersonation,
+            PlanField::Items => Field::Submit,
+        }
+    }
+
+    /// True for fields one types into.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Field::TargetMailbox
+                | Field::TargetFolder
+                | Field::CasServer
+                | Field::User
+                | Field::Password
+                | Field::AppId
+                | Field::CertFile
+                | Field::CertPassword
+                | Field::Impersonation
+        )
+    }
+}
+
+/// A mailbox of the organization (what the target field suggests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownMailbox {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub archive: bool,
+}
+
+/// The folders of the target mailbox, when it is in the same backup (suggestions for the folder field).
+#[derive(Clone, Debug, Default)]
+pub struct TargetFolders {
+    pub mailbox_id: Option<String>,
+    pub loading: Option<Gen>,
+    pub names: Vec<String>,
+}
+
+/// The values a new dialog starts with: the last confirmed restore's. Never a secret, and never the
+/// flags (a flag carried over unnoticed would change what the next restore does).
+#[derive(Clone, Debug, Default)]
+pub struct Remembered {
+    pub target: String,
+    pub folder: String,
+    pub cas: String,
+    pub mode: CredMode,
+    pub user: String,
+    pub app_id: String,
+    pub cert_file: String,
+    pub impersonation: String,
+}
+
+/// Where the dialog is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Form,
+    /// The summary; `yes` when the Restore button is selected (Cancel is the default).
+    Confirm {
+        yes: bool,
+        lines: Vec<String>,
+    },
+    /// Sent: the job of `generation` runs. `stop`: the "stop waiting" button is selected.
+    Running {
+        generation: Gen,
+        stop: bool,
+    },
+    /// The job of `generation` ended (its result is in the results list). `events`: that button is selected.
+    Done {
+        generation: Gen,
+        events: bool,
+    },
+}
+
+/// What a key asks the browser to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Keep,
+    Close,
+    /// The operator confirmed: send the restore of [`RestoreDialog::plan`].
+    Send,
+    /// Close while the restore runs (it goes on on the server).
+    StopWaiting,
+    RequestCode,
+    /// The target is a mailbox of this backup: load its folders for the suggestions.
+    LoadFolders(String),
+    /// Show the events of the restore (of its session).
+    Events,
+}
+
+#[derive(Clone, Debug)]
+pub struct RestoreDialog {
+    pub source: Source,
+    /// Restore to the original location (credentials only) instead of another mailbox.
+    pub original: bool,
+    pub target: Input,
+    pub folder: Input,
+    pub cas: Input,
+    pub mode: CredMode,
+    pub user: Input,
+    pub password: SecretField,
+    pub device_code: Option<DeviceCode>,
+    pub device_loading: Option<Gen>,
+    pub app_id: Input,
+    pub cert_file: Input,
+    pub cert_password: SecretField,
+    pub impersonation: Input,
+    pub flags: RestoreFlags,
+    pub field: Field,
+    /// Validation messages, next to their fields.
+    pub errors: Vec<(Field, String)>,
+    /// The server's refusal (or another problem sending), shown in the dialog.
+    pub server_error: Option<String>,
+    pub phase: Phase,
+    /// Mailboxes of the organization (suggestions).
+    pub mailboxes: Vec<KnownMailbox>,
+    pub target_folders: TargetFolders,
+    /// The highlighted suggestion.
+    pub suggest_cursor: Option<usize>,
+    /// Esc hid the suggestions (until the next edit).
+    pub suggest_hidden: bool,
+    /// v8: the restore reports progress counts (else a spinner until the answer).
+    pub async_restore: bool,
+}
+
+/// The flags as `(label, value)` in the dialog's order.
+pub fn flag_labels() -> [&'static str; 7] {
+    [
+        "changed items (all versions)",
+        "deleted items",
+        "mark restored as unread",
+        "exclude drafts",
+        "exclude deleted items",
+        "exclude in-place hold items",
+        "exclude litigation hold items",
+    ]
+}
+
+fn flag_mut(f: &mut RestoreFlags, i: usize) -> Option<&mut bool> {
+    Some(match i {
+        0 => &mut f.changed_items,
+        1 => &mut f.deleted_items,
+        2 => &mut f.mark_restored_as_unread,
+        3 => &mut f.exclude_drafts,
+        4 => &mut f.exclude_deleted_items,
+        5 => &mut f.exclude_in_place_hold_items,
+        6 => &mut f.exclude_litigation_hold_items,
+        _ => return None,
+    })
+}
+
+/// The value of the `i`-th flag.
+pub fn flag(f: &RestoreFlags, i: usize) -> bool {
+    f.list().get(i).is_some_and(|x| x.2)
+}
+
+impl RestoreDialog {
+    pub fn new(source: Source, mailboxes: Vec<KnownMailbox>, memory: &Remembered, async_restore: bool) -> Self {
+        let input = |s: &str| Input::new(s.to_string());
+        RestoreDialog {
+            source,
+            original: false,
+            target: input(&memory.target),
+            folder: input(&memory.folder),
+            cas: input(&memory.cas),
+            mode: memory.mode,
+            user: input(&memory.user),
+            password: SecretField::default(),
+            device_code: None,
+            device_loading: None,
+            app_id: input(&memory.app_id),
+            cert_file: input(&memory.cert_file),
+            cert_password: SecretField::default(),
+            impersonation: input(&memory.impersonation),
+            flags: RestoreFlags::default(),
+            field: Field::TargetMailbox,
+            errors: Vec::new(),
+            server_error: None,
+            phase: Phase::Form,
+            mailboxes,
+            target_folders: TargetFolders::default(),
+            suggest_cursor: None,
+            suggest_hidden: false,
+            async_restore,
+        }
+    }
+
+    /// What the next dialog starts with.
+    pub fn remembered(&self) -> Remembered {
+        Remembered {
+            target: self.target.value().to_string(),
+            folder: self.folder.value().to_string(),
+            cas: self.cas.value().to_string(),
+            mode: self.mode,
+            user: self.user.value().to_string(),
+            app_id: self.app_id.value().to_string(),
+            cert_file: self.cert_file.value().to_string(),
+            impersonation: self.impersonation.value().to_string(),
+        }
+    }
+
+    /// The fields shown, in Tab order.
+    pub fn fields(&self) -> Vec<Field> {
+        let mut v = vec![Field::Destination];
+        if !self.original {
+            v.extend([Field::TargetMailbox, Field::TargetFolder, Field::CasServer]);
+        }
+        v.push(Field::Mode);
+        match self.mode {
+            CredMode::Password => v.extend([Field::User, Field::Password]),
+            CredMode::DeviceCode => v.push(Field::RequestCode),
+            CredMode::Application => {
+                v.extend([Field::AppId, Field::CertFile, Field::CertPassword, Field::Impersonation])
+            }
+        }
+        if !self.original {
+            v.extend((0..7).map(Field::Flag));
+        }
+        v.extend([Field::Submit, Field::Cancel]);
+        v
+    }
+
+    /// The validation message of a field.
+    pub fn error_of(&self, f: Field) -> Option<&str> {
+        self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
+    }
+
+    /// True while the restore runs (the form is locked, Enter never sends again).
+    pub fn is_running(&self) -> bool {
+        matches!(self.phase, Phase::Running { .. })
+    }
+
+    /// The job this dialog shows (running or done).
+    pub fn job(&self) -> Option<Gen> {
+        match self.phase {
+            Phase::Running { generation, .. } | Phase::Done { generation, .. } => Some(generation),
+            _ => None,
+        }
+    }
+
+    /// The restore as the form describes it.
+    pub fn plan(&self) -> RestorePlan {
+        let text = |i: &Input| i.value().trim().to_string();
+        let credentials = match self.mode {
+            CredMode::Password => Credentials::Password {
+                user: text(&self.user),
+                password: self.password.secret(),
+            },
+            CredMode::DeviceCode => Credentials::DeviceCode {
+                user_code: self
+                    .device_code
+                    .as_ref()
+                    .and_then(|d| d.user_code.clone())
+                    .unwrap_or_default(),
+            },
+            CredMode::Application => Credentials::Application {
+                application_id: text(&self.app_id),
+                certificate_file: PathBuf::from(text(&self.cert_file)),
+                certificate_password: (!self.cert_password.is_empty()).then(|| self.cert_password.secret()),
+                impersonation_account: text(&self.impersonation),
+            },
+        };
+        let (target_mailbox, target_folder, cas_server, flags) = if self.original {
+            (
+                self.source.mailbox_email.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                RestoreFlags::default(),
+            )
+        } else {
+            (
+                text(&self.target),
+                text(&self.folder),
+                text(&self.cas),
+                self.flags.clone(),
+            )
+        };
+        RestorePlan {
+            source_mailbox: self.source.mailbox_name.clone(),
+            source_folder: self.source.folder.clone(),
+            scope: self.source.scope.clone(),
+            item_ids: self.source.ids(),
+            target_mailbox,
+            target_folder,
+            cas_server,
+            office_region: None,
+            office_organization_name: String::new(),
+            credentials,
+            flags,
+        }
+    }
+
+    /// The one-line statement of what will happen.
+    pub fn summary(&self, plan: &RestorePlan) -> String {
+        if self.original {
+            format!(
+                "Restore {} from {} to its original location",
+                self.source.what(),
+                self.source.from_label()
+            )
+        } else {
+            plan.summary()
+        }
+    }
+
+    /// Checks the form; on success the confirmation (Cancel selected) comes up.
+    fn submit(&mut self) -> Reply {
+        let plan = self.plan();
+        self.errors = plan
+            .validate()
+            .into_iter()
+            .filter(|(f, _)| !(self.original && matches!(f, PlanField::TargetMailbox | PlanField::TargetFolder)))
+            .map(|(f, m)| (Field::of(f), m))
+            .collect();
+        if let Some((f, _)) = self.errors.first() {
+            self.field = *f;
+            self.suggest_cursor = None;
+            return Reply::Keep;
+        }
+        let mut lines = vec![self.summary(&plan)];
+        lines.push(match &plan.credentials {
+            Credentials::Password { user, .. } => format!("as {user} (password)"),
+            Credentials::DeviceCode { user_code } => format!("with the device code {user_code}"),
+            Credentials::Application {
+                application_id,
+                impersonation_account,
+                ..
+            } => format!("as application {application_id}, impersonating {impersonation_account}"),
+        });
+        if !self.original && !plan.cas_server.trim().is_empty() {
+            lines.push(format!("through the CAS server {}", plan.cas_server.trim()));
+        }
+        self.phase = Phase::Confirm { yes: false, lines };
+        Reply::Keep
+    }
+
+    /// The suggestions for the focused field: (shown, value).
+    pub fn suggestions(&self) -> Vec<(String, String)> {
+        if self.suggest_hidden || self.phase != Phase::Form {
+            return Vec::new();
+        }
+        match self.field {
+            Field::TargetMailbox => {
+                let q = self.target.value().trim().to_lowercase();
+                if q.is_empty() {
+                    return Vec::new();
+                }
+                let mut seen = std::collections::HashSet::new();
+                let hits: Vec<(String, String)> = self
+                    .mailboxes
+                    .iter()
+                    .filter(|m| !m.archive && !m.email.is_empty())
+                    .filter(|m| m.email.to_lowercase().contains(&q) || m.name.to_lowercase().contains(&q))
+                    .filter(|m| seen.insert(m.email.to_lowercase()))
+                    .map(|m| (format!("{} <{}>", m.name, m.email), m.email.clone()))
+                    .take(6)
+                    .collect();
+                if hits.len() == 1 && hits[0].1.to_lowercase() == q {
+                    return Vec::new();
+                }
+                hits
+            }
+            Field::TargetFolder => {
+                let q = self.folder.value().trim().to_lowercase();
+                if q.is_empty() {
+                    return Vec::new();
+                }
+                let hits: Vec<(String, String)> = self
+                    .target_folders
+                    .names
+                    .iter()
+                    .filter(|n| n.to_lowercase().contains(&q))
+                    .map(|n| (n.clone(), n.clone()))
+                    .take(6)
+                    .collect();
+                if hits.len() == 1 && hits[0].1.to_lowercase() == q {
+                    return Vec::new();
+                }
+                hits
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The mailbox of this backup the target names exactly, if any.
+    pub fn target_in_backup(&self) -> Option<&KnownMailbox> {
+        let t = self.target.value().trim().to_lowercase();
+        if t.is_empty() {
+            return None;
+        }
+        let mut hits = self.mailboxes.iter().filter(|m| m.email.to_lowercase() == t);
+        let first = hits.next()?;
+        if first.archive {
+            return hits.find(|m| !m.archive).or(Some(first));
+        }
+        Some(first)
+    }
+
+    /// Takes the folders of the target; false when stale.
+    pub fn on_target_folders(&mut self, generation: Gen, names: Vec<String>) -> bool {
+        if self.target_folders.loading != Some(generation) {
+            return false;
+        }
+        self.target_folders.loading = None;
+        self.target_folders.names = names;
+        true
+    }
+
+    /// Takes a device code; false when stale.
+    pub fn on_device_code(&mut self, generation: Gen, result: Result<DeviceCode, String>) -> bool {
+        if self.device_loading != Some(generation) {
+            return false;
+        }
+        self.device_loading = None;
+        match result {
+            Ok(code) => {
+                self.device_code = Some(code);
+                self.errors.retain(|(f, _)| *f != Field::RequestCode);
+                self.server_error = None;
+            }
+            Err(e) => self.errors = vec![(Field::RequestCode, e)],
+        }
+        true
+    }
+
+    fn step(&mut self, forward: bool) {
+        let fields = self.fields();
+        let n = fields.len();
+        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
+        self.field = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+        self.suggest_cursor = None;
+        self.suggest_hidden = false;
+    }
+
+    /// Puts the highlighted suggestion into its field.
+    fn accept_suggestion(&mut self) -> Reply {
+        let Some(i) = self.suggest_cursor.take() else {
+            return Reply::Keep;
+        };
+        let Some((_, value)) = self.suggestions().get(i).cloned() else {
+            return Reply::Keep;
+        };
+        match self.field {
+            Field::TargetMailbox => {
+                self.target = Input::new(value);
+                self.errors.retain(|(f, _)| *f != Field::TargetMailbox);
+                self.target_changed()
+            }
+            Field::TargetFolder => {
+                self.folder = Input::new(value);
+                Reply::Keep
+            }
+            _ => Reply::Keep,
+        }
+    }
+
+    /// After the target changed: its folders are wanted when it is a mailbox of this backup.
+    fn target_changed(&mut self) -> Reply {
+        let id = self.target_in_backup().map(|m| m.id.clone());
+        match id {
+            Some(id) if self.target_folders.mailbox_id.as_deref() != Some(id.as_str()) => Reply::LoadFolders(id),
+            _ => Reply::Keep,
+        }
+    }
+
+    pub fn on_key(&mut self, ev: &KeyEvent) -> Reply {
+        match &mut self.phase {
+            Phase::Form => self.form_key(ev),
+            Phase::Confirm { yes, .. } => match ev.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => {
+                    self.phase = Phase::Form;
+                    Reply::Keep
+                }
+                KeyCode::Tab
+                | KeyCode::BackTab
+                | KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Char('h')
+                | KeyCode::Char('l') => {
+                    *yes = !*yes;
+                    Reply::Keep
+                }
+                KeyCode::Enter | KeyCode::Char(' ') => {
+                    if *yes {
+                        Reply::Send
+                    } else {
+                        self.phase = Phase::Form;
+                        Reply::Keep
+                    }
+                }
+                _ => Reply::Keep,
+            },
+            Phase::Running { stop, .. } => match ev.code {
+                KeyCode::Esc | KeyCode::Char('q') => Reply::StopWaiting,
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                    *stop = !*stop;
+                    Reply::Keep
+                }
+                // Enter on the (disabled) Restore button does nothing: nothing is ever sent twice.
+                KeyCode::Enter | KeyCode::Char(' ') if *stop => Reply::StopWaiting,
+                KeyCode::Char('e') => Reply::Events,
+                _ => Reply::Keep,
+            },
+            Phase::Done { events, .. } => match ev.code {
+                KeyCode::Esc | KeyCode::Char('q') => Reply::Close,
+                KeyCode::Char('e') => Reply::Events,
+                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                    *events = !*events;
+                    Reply::Keep
+                }
+                KeyCode::Enter | KeyCode::Char(' ') => {
+                    if *events {
+                        Reply::Events
+                    } else {
+                        Reply::Close
+                    }
+                }
+                _ => Reply::Keep,
+            },
+        }
+    }
+
+    fn form_key(&mut self, ev: &KeyEvent) -> Reply {
+        let suggestions = self.suggestions().len();
+        match ev.code {
+            KeyCode::Esc => {
+                if suggestions > 0 {
+                    self.suggest_hidden = true;
+                    self.suggest_cursor = None;
+                    return Reply::Keep;
+                }
+                return Reply::Close;
+            }
+            KeyCode::Tab => {
+                let r = self.accept_suggestion();
+                self.step(true);
+                return r;
+            }
+            KeyCode::BackTab => {
+                self.step(false);
+                return Reply::Keep;
+            }
+            KeyCode::Down if suggestions > 0 => {
+                self.suggest_cursor = Some(self.suggest_cursor.map_or(0, |c| (c + 1).min(suggestions - 1)));
+                return Reply::Keep;
+            }
+            KeyCode::Up if suggestions > 0 && self.suggest_cursor.is_some() => {
+                self.suggest_cursor = self.suggest_cursor.and_then(|c| c.checked_sub(1));
+                return Reply::Keep;
+            }
+            KeyCode::Down => {
+                self.step(true);
+                return Reply::Keep;
+            }
+            KeyCode::Up => {
+                self.step(false);
+                return Reply::Keep;
+            }
+            KeyCode::Enter => {
+                if self.suggest_cursor.is_some() {
+                    return self.accept_suggestion();
+                }
+                return match self.field {
+                    Field::Cancel => Reply::Close,
+                    Field::RequestCode => self.request_code(),
+                    _ => self.submit(),
+                };
+            }
+            _ => {}
+        }
+        let space = ev.code == KeyCode::Char(' ') && is_typing(ev);
+        let left_right = matches!(ev.code, KeyCode::Left | KeyCode::Right);
+        match self.field {
+            Field::Destination if space || left_right => {
+                self.original = !self.original;
+                self.errors.clear();
+            }
+            Field::Mode if space || left_right => {
+                self.mode = self.mode.step(ev.code != KeyCode::Left);
+                self.errors.clear();
+            }
+            Field::Flag(i) if space => {
+                if let Some(v) = flag_mut(&mut self.flags, i) {
+                    *v = !*v;
+                }
+            }
+            Field::Submit if space => return self.submit(),
+            Field::Cancel if space => return Reply::Close,
+            Field::RequestCode if space => return self.request_code(),
+            Field::Password | Field::CertPassword => {
+                let f = self.field;
+                let secret = if f == Field::Password {
+                    &mut self.password
+                } else {
+                    &mut self.cert_password
+                };
+                if secret.handle(ev) {
+                    self.errors.retain(|(g, _)| *g != f);
+                }
+            }
+            f if f.is_text() => {
+                let input = match f {
+                    Field::TargetMailbox => &mut self.target,
+                    Field::TargetFolder => &mut self.folder,
+                    Field::CasServer => &mut self.cas,
+                    Field::User => &mut self.user,
+                    Field::AppId => &mut self.app_id,
+                    Field::CertFile => &mut self.cert_file,
+                    _ => &mut self.impersonation,
+                };
+                if edit(input, ev) {
+                    self.errors.retain(|(g, _)| *g != f);
+                    self.suggest_cursor = None;
+                    self.suggest_hidden = false;
+                    if f == Field::TargetMailbox {
+                        return self.target_changed();
+                    }
+                }
+            }
+            _ => {}
+        }
+        Reply::Keep
+    }
+
+    fn request_code(&mut self) -> Reply {
+        if self.device_loading.is_some() {
+            return Reply::Keep;
+        }
+        Reply::RequestCode
+    }
+
+    /// The restore was sent as job `generation`: the form locks.
+    pub fn sent(&mut self, generation: Gen) {
+        self.server_error = None;
+        self.phase = Phase::Running {
+            generation,
+            stop: false,
+        };
+    }
+
+    /// The server refused (or the request could not be made): back to the form with every field kept.
+    pub fn refused(&mut self, message: String) {
+        self.server_error = Some(message);
+        self.phase = Phase::Form;
+    }
+
+    /// The job ended with an outcome (or an unknown one): show it; the secrets are no longer needed.
+    pub fn done(&mut self, generation: Gen) {
+        self.password.clear();
+        self.cert_password.clear();
+        self.phase = Phase::Done {
+            generation,
+            events: false,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn source() -> Source {
+        Source {
+            session_id: "s".into(),
+            mailbox_id: "m".into(),
+            mailbox_name: "Zoë Müller".into(),
+            mailbox_email: Some("zoe@contoso.com".into()),
+            folder: Some("Inbox".into()),
+            scope: RestoreScope::Items,
+            item_ids: vec!["1".into(), "2".into(), "3".into()],
+            item_title: None,
+        }
+    }
+
+    fn mailboxes() -> Vec<KnownMailbox> {
+        let m = |id: &str, name: &str, email: &str, archive| KnownMailbox {
+            id: id.into(),
+            name: name.into(),
+            email: email.into(),
+            archive,
+        };
+        vec![
+            m("1", "Zoë Müller", "zoe@contoso.com", false),
+            m("2", "François Lefèvre", "francois@contoso.com", false),
+            m("3", "Archive - François", "francois@contoso.com", true),
+            m("4", "Fang Wang", "fang@contoso.com", false),
+        ]
+    }
+
+    fn key(d: &mut RestoreDialog, code: KeyCode) -> Reply {
+        d.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn typed(d: &mut RestoreDialog, s: &str) -> Reply {
+        let mut last = Reply::Keep;
+        for c in s.chars() {
+            last = key(d, KeyCode::Char(c));
+        }
+        last
+    }
+
+    #[test]
+    fn suggestions_then_folders_then_confirm_with_cancel_default() {
+        let mut d = RestoreDialog::new(source(), mailboxes(), &Remembered::default(), false);
+        assert_eq!(d.field, Field::TargetMailbox);
+        typed(&mut d, "fra");
+        assert_eq!(d.suggestions().len(), 1, "the archive is not offered twice");
+        key(&mut d, KeyCode::Down);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::LoadFolders("2".into()));
+        assert_eq!(d.target.value(), "francois@contoso.com");
+        assert!(d.suggestions().is_empty());
+        d.target_folders = TargetFolders {
+            mailbox_id: Some("2".into()),
+            loading: Some(9),
+            names: vec![],
+        };
+        assert!(d.on_target_folders(9, vec!["Inbox".into(), "Sent Items".into()]));
+        key(&mut d, KeyCode::Tab);
+        typed(&mut d, "in");
+        assert_eq!(d.suggestions(), vec![("Inbox".to_string(), "Inbox".to_string())]);
+        key(&mut d, KeyCode::Tab);
+        assert_eq!(d.folder.value(), "in", "Tab without a highlight keeps the text");
+        // Enter checks the form: the user and password are missing.
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep);
+        assert_eq!(d.field, Field::User);
+        assert!(d.error_of(Field::Password).is_some());
+        typed(&mut d, "admin");
+        key(&mut d, KeyCode::Tab);
+        typed(&mut d, "pw");
+        key(&mut d, KeyCode::Enter);
+        let Phase::Confirm { yes, lines } = &d.phase else {
+            panic!("{:?}", d.phase)
+        };
+        assert!(!yes);
+        assert_eq!(
+            lines[0],
+            "Restore 3 items from Zoë Müller (Inbox) to francois@contoso.com/in"
+        );
+        // Enter on the default (Cancel) goes back to the form, every field kept.
+        key(&mut d, KeyCode::Enter);
+        assert_eq!(d.phase, Phase::Form);
+        assert_eq!(d.password.len(), 2);
+        key(&mut d, KeyCode::Enter);
+        key(&mut d, KeyCode::Tab);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Send);
+        d.sent(7);
+        // While it runs, Enter never sends again.
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep);
+        key(&mut d, KeyCode::Tab);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::StopWaiting);
+        d.refused("no".into());
+        assert_eq!(d.phase, Phase::Form);
+        assert_eq!(d.target.value(), "francois@contoso.com");
+        d.done(7);
+        assert!(d.password.is_empty());
+    }
+
+    #[test]
+    fn original_location_needs_only_credentials() {
+        let mut d = RestoreDialog::new(source(), mailboxes(), &Remembered::default(), false);
+        key(&mut d, KeyCode::BackTab);
+        assert_eq!(d.field, Field::Destination);
+        key(&mut d, KeyCode::Char(' '));
+        assert!(d.original);
+        assert!(!d.fields().contains(&Field::TargetMailbox));
+        assert!(!d.fields().contains(&Field::Flag(0)));
+        key(&mut d, KeyCode::Enter);
+        assert_eq!(
+            d.errors.iter().map(|e| e.0).collect::<Vec<_>>(),
+            vec![Field::User, Field::Password]
+        );
+    }
+}

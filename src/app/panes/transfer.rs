@@ -1,0 +1,444 @@
+//! Export to PST (`E`), save as MSG (`s`) and send by mail (`S`): a path (or the addresses), then the
+//! download with a progress bar in bytes (or the send, after a confirmation whose default is Cancel).
+
+use super::Help;
+use super::restore::Source;
+use crate::api::RestoreScope;
+use crate::app::fields::{edit, is_typing};
+use crate::app::{Action, Gen};
+use crate::restore_plan::is_email;
+use crossterm::event::{KeyCode, KeyEvent};
+use tui_input::Input;
+
+pub const HELP: Help = &[
+    (Action::NextPane, "next field", "next field (Shift-Tab: previous)"),
+    (Action::Mark, "toggle", "toggle a checkbox or the address mode"),
+    (Action::Open, "go", "export / save / send (on Cancel: close)"),
+    (Action::Back, "close", "close (while running: stop waiting; it goes on)"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferKind {
+    /// Export to a PST file.
+    Pst,
+    /// Save as MSG (several items: a ZIP of MSGs).
+    Msg,
+    /// Send by mail (to the mailbox's own address or another one).
+    Send,
+}
+
+impl TransferKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            TransferKind::Pst => "Export to PST",
+            TransferKind::Msg => "Save as MSG",
+            TransferKind::Send => "Send by mail",
+        }
+    }
+
+    pub fn button(self) -> &'static str {
+        match self {
+            TransferKind::Pst => "Export",
+            TransferKind::Msg => "Save",
+            TransferKind::Send => "Send…",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TField {
+    Path,
+    Overwrite,
+    /// Default address or a different one.
+    SendMode,
+    From,
+    To,
+    Subject,
+    Text,
+    Submit,
+    Cancel,
+}
+
+impl TField {
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            TField::Path | TField::From | TField::To | TField::Subject | TField::Text
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TPhase {
+    Form,
+    /// Sending mail asks first (Cancel selected).
+    Confirm {
+        yes: bool,
+        lines: Vec<String>,
+    },
+    Running {
+        generation: Gen,
+        stop: bool,
+    },
+    Done {
+        generation: Gen,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TReply {
+    Keep,
+    Close,
+    /// Start the download or the send.
+    Go,
+    StopWaiting,
+}
+
+#[derive(Clone, Debug)]
+pub struct TransferDialog {
+    pub kind: TransferKind,
+    pub source: Source,
+    pub path: Input,
+    pub overwrite: bool,
+    /// Send to a different address (else the mailbox's own).
+    pub different: bool,
+    pub from: Input,
+    pub to: Input,
+    pub subject: Input,
+    pub text: Input,
+    pub field: TField,
+    pub errors: Vec<(TField, String)>,
+    /// A refusal or a failed download, shown in the dialog (the fields are kept).
+    pub server_error: Option<String>,
+    pub phase: TPhase,
+}
+
+/// A file name from display names: letters, digits and `-_.@` kept, the rest `_`.
+pub fn file_stem(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '@') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while out.contains("__") {
+        out = out.replace("__", "_");
+    }
+    let t = out.trim_matches(|c| c == '_' || c == '.').to_string();
+    let t: String = t.chars().take(80).collect();
+    if t.is_empty() { "export".into() } else { t }
+}
+
+/// The default file of an export or save: `./<mailbox>-<folder>.pst`, `./<subject>.msg`, `./<mailbox>-<folder>.zip`.
+pub fn default_path(kind: TransferKind, s: &Source) -> String {
+    let base = match &s.folder {
+        Some(f) => format!("{}-{}", s.mailbox_name, f.rsplit(" / ").next().unwrap_or(f)),
+        None => s.mailbox_name.clone(),
+    };
+    match kind {
+        TransferKind::Pst => format!("./{}.pst", file_stem(&base)),
+        TransferKind::Msg if s.ids().len() == 1 => {
+            format!("./{}.msg", file_stem(s.item_title.as_deref().unwrap_or(&base)))
+        }
+        TransferKind::Msg => format!("./{}.zip", file_stem(&base)),
+        TransferKind::Send => String::new(),
+    }
+}
+
+impl TransferDialog {
+    /// The dialog, or why this kind does not apply to the source.
+    pub fn new(kind: TransferKind, source: Source) -> Result<TransferDialog, String> {
+        if kind != TransferKind::Pst && !matches!(source.scope, RestoreScope::Items | RestoreScope::Item(_)) {
+            return Err(format!(
+                "{} works on items: mark them with Space (a whole folder: E exports it to PST)",
+                kind.title().to_lowercase()
+            ));
+        }
+        let path = Input::new(default_path(kind, &source));
+        let subject = Input::new(match &source.item_title {
+            Some(t) if source.ids().len() == 1 => format!("Restored: {t}"),
+            _ => format!("Restored items from {}", source.from_label()),
+        });
+        Ok(TransferDialog {
+            kind,
+            source,
+            path,
+            overwrite: false,
+            different: false,
+            from: Input::default(),
+            to: Input::default(),
+            subject,
+            text: Input::default(),
+            field: if kind == TransferKind::Send {
+                TField::SendMode
+            } else {
+                TField::Path
+            },
+            errors: Vec::new(),
+            server_error: None,
+            phase: TPhase::Form,
+        })
+    }
+
+    pub fn fields(&self) -> Vec<TField> {
+        let mut v = match self.kind {
+            TransferKind::Pst | TransferKind::Msg => vec![TField::Path, TField::Overwrite],
+            TransferKind::Send if self.different => {
+                vec![
+                    TField::SendMode,
+                    TField::From,
+                    TField::To,
+                    TField::Subject,
+                    TField::Text,
+                ]
+            }
+            TransferKind::Send => vec![TField::SendMode],
+        };
+        v.extend([TField::Submit, TField::Cancel]);
+        v
+    }
+
+    pub fn error_of(&self, f: TField) -> Option<&str> {
+        self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
+    }
+
+    pub fn job(&self) -> Option<Gen> {
+        match self.phase {
+            TPhase::Running { generation, .. } | TPhase::Done { generation } => Some(generation),
+            _ => None,
+        }
+    }
+
+    /// "Send 3 items from Zoë Müller (Inbox) to …" / "Export 3 items from … to ./x.pst".
+    pub fn summary(&self) -> String {
+        let what = self.source.what();
+        let from = self.source.from_label();
+        match self.kind {
+            TransferKind::Pst => format!("Export {what} from {from} to {}", self.path.value().trim()),
+            TransferKind::Msg => format!("Save {what} from {from} to {}", self.path.value().trim()),
+            TransferKind::Send if self.different => {
+                format!("Send {what} from {from} to {}", self.to.value().trim())
+            }
+            TransferKind::Send => format!(
+                "Send {what} from {from} to the mailbox's own address{}",
+                self.source
+                    .mailbox_email
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+
+    fn validate(&mut self) -> bool {
+        self.errors.clear();
+        match self.kind {
+            TransferKind::Pst | TransferKind::Msg => {
+                if self.path.value().trim().is_empty() {
+                    self.errors.push((TField::Path, "a file to write is required".into()));
+                }
+            }
+            TransferKind::Send if self.different => {
+                let to = self.to.value().trim();
+                if to.is_empty() {
+                    self.errors.push((TField::To, "the recipient is required".into()));
+                } else if !is_email(to) {
+                    self.errors
+                        .push((TField::To, format!("{to:?} is not an email address")));
+                }
+                let from = self.from.value().trim();
+                if !from.is_empty() && !is_email(from) {
+                    self.errors
+                        .push((TField::From, format!("{from:?} is not an email address")));
+                }
+            }
+            TransferKind::Send => {}
+        }
+        if let Some((f, _)) = self.errors.first() {
+            self.field = *f;
+            return false;
+        }
+        true
+    }
+
+    fn submit(&mut self) -> TReply {
+        if !self.validate() {
+            return TReply::Keep;
+        }
+        if self.kind == TransferKind::Send {
+            self.phase = TPhase::Confirm {
+                yes: false,
+                lines: vec![self.summary(), "Mail leaves the organization as you address it.".into()],
+            };
+            return TReply::Keep;
+        }
+        TReply::Go
+    }
+
+    fn step(&mut self, forward: bool) {
+        let fields = self.fields();
+        let n = fields.len();
+        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
+        self.field = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
+    }
+
+    pub fn on_key(&mut self, ev: &KeyEvent) -> TReply {
+        match &mut self.phase {
+            TPhase::Form => {}
+            TPhase::Confirm { yes, .. } => {
+                return match ev.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => {
+                        self.phase = TPhase::Form;
+                        TReply::Keep
+                    }
+                    KeyCode::Tab
+                    | KeyCode::BackTab
+                    | KeyCode::Left
+                    | KeyCode::Right
+                    | KeyCode::Char('h')
+                    | KeyCode::Char('l') => {
+                        *yes = !*yes;
+                        TReply::Keep
+                    }
+                    KeyCode::Enter | KeyCode::Char(' ') if *yes => TReply::Go,
+                    KeyCode::Enter | KeyCode::Char(' ') => {
+                        self.phase = TPhase::Form;
+                        TReply::Keep
+                    }
+                    _ => TReply::Keep,
+                };
+            }
+            TPhase::Running { stop, .. } => {
+                return match ev.code {
+                    KeyCode::Esc | KeyCode::Char('q') => TReply::StopWaiting,
+                    KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                        *stop = !*stop;
+                        TReply::Keep
+                    }
+                    KeyCode::Enter | KeyCode::Char(' ') if *stop => TReply::StopWaiting,
+                    _ => TReply::Keep,
+                };
+            }
+            TPhase::Done { .. } => {
+                return match ev.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Char(' ') => TReply::Close,
+                    _ => TReply::Keep,
+                };
+            }
+        }
+        match ev.code {
+            KeyCode::Esc => return TReply::Close,
+            KeyCode::Tab | KeyCode::Down => {
+                self.step(true);
+                return TReply::Keep;
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                self.step(false);
+                return TReply::Keep;
+            }
+            KeyCode::Enter => {
+                return match self.field {
+                    TField::Cancel => TReply::Close,
+                    _ => self.submit(),
+                };
+            }
+            _ => {}
+        }
+        let space = ev.code == KeyCode::Char(' ') && is_typing(ev);
+        match self.field {
+            TField::Overwrite if space => self.overwrite = !self.overwrite,
+            TField::SendMode if space || matches!(ev.code, KeyCode::Left | KeyCode::Right) => {
+                self.different = !self.different;
+                self.errors.clear();
+            }
+            TField::Submit if space => return self.submit(),
+            TField::Cancel if space => return TReply::Close,
+            f if f.is_text() => {
+                let input = match f {
+                    TField::Path => &mut self.path,
+                    TField::From => &mut self.from,
+                    TField::To => &mut self.to,
+                    TField::Subject => &mut self.subject,
+                    _ => &mut self.text,
+                };
+                if edit(input, ev) {
+                    self.errors.retain(|(g, _)| *g != f);
+                }
+            }
+            _ => {}
+        }
+        TReply::Keep
+    }
+
+    pub fn started(&mut self, generation: Gen) {
+        self.server_error = None;
+        self.phase = TPhase::Running {
+            generation,
+            stop: false,
+        };
+    }
+
+    pub fn refused(&mut self, message: String) {
+        self.server_error = Some(message);
+        self.phase = TPhase::Form;
+    }
+
+    pub fn done(&mut self, generation: Gen) {
+        self.phase = TPhase::Done { generation };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn source(scope: RestoreScope) -> Source {
+        Source {
+            session_id: "s".into(),
+            mailbox_id: "m".into(),
+            mailbox_name: "Zoë Müller".into(),
+            mailbox_email: Some("zoe@contoso.com".into()),
+            folder: Some("Inbox / Projects".into()),
+            scope,
+            item_ids: vec!["1".into(), "2".into()],
+            item_title: None,
+        }
+    }
+
+    #[test]
+    fn default_paths_and_scopes() {
+        let s = source(RestoreScope::Items);
+        assert_eq!(default_path(TransferKind::Pst, &s), "./Zoë_Müller-Projects.pst");
+        assert_eq!(default_path(TransferKind::Msg, &s), "./Zoë_Müller-Projects.zip");
+        let mut one = source(RestoreScope::Item("1".into()));
+        one.item_title = Some("Q1 budget: final/2".into());
+        assert_eq!(default_path(TransferKind::Msg, &one), "./Q1_budget_final_2.msg");
+        assert!(TransferDialog::new(TransferKind::Msg, source(RestoreScope::Folder("f".into()))).is_err());
+        assert!(TransferDialog::new(TransferKind::Pst, source(RestoreScope::Folder("f".into()))).is_ok());
+    }
+
+    #[test]
+    fn send_to_a_different_address_validates_and_confirms() {
+        let mut d = TransferDialog::new(TransferKind::Send, source(RestoreScope::Items)).unwrap();
+        let k = |d: &mut TransferDialog, c| d.on_key(&KeyEvent::new(c, KeyModifiers::NONE));
+        k(&mut d, KeyCode::Char(' '));
+        assert!(d.different);
+        assert_eq!(k(&mut d, KeyCode::Enter), TReply::Keep);
+        assert_eq!(d.field, TField::To);
+        for c in "a@b.com".chars() {
+            k(&mut d, KeyCode::Char(c));
+        }
+        k(&mut d, KeyCode::Enter);
+        assert!(matches!(d.phase, TPhase::Confirm { yes: false, .. }));
+        k(&mut d, KeyCode::Enter);
+        assert_eq!(d.phase, TPhase::Form);
+        k(&mut d, KeyCode::Enter);
+        k(&mut d, KeyCode::Right);
+        assert_eq!(k(&mut d, KeyCode::Enter), TReply::Go);
+    }
+}

@@ -1,0 +1,683 @@
+//! Guided restores, exports and the results through the real browser loop: keys injected into `App`
+//! (headless, `TestBackend`), the emulator over HTTP as the server (v6: synchronous counts; v8: async
+//! restores with statistics). The emulator's own record of restores and target folders is the judge.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use secrecy::SecretString;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use vex::api::models::{ExportOptions, ItemId};
+use vex::api::{ApiVersion, Client, ClientConfig, RestoreScope, VersionChoice};
+use vex::app::jobs::JobStatus;
+use vex::app::panes::restore::{CredMode, Field, Phase};
+use vex::app::panes::transfer::TPhase;
+use vex::app::{DisplayZone, HeaderInfo, Level, Overlay, State};
+use vex::runtime::App;
+
+const WAIT: Duration = Duration::from_secs(60);
+const TARGET: &str = "francois.lefevre@contoso.com";
+const PASSWORD: &str = "Tr0ub4dor&3-restore";
+const CERT_PASSWORD: &str = "pfx-pass-7731";
+
+struct Harness {
+    app: App<TestBackend>,
+    tx: UnboundedSender<Event>,
+    rx: UnboundedReceiver<Event>,
+    server: vex::sim::SimServer,
+    client: Client,
+    dir: tempfile::TempDir,
+    version: ApiVersion,
+}
+
+impl Harness {
+    async fn start(version: ApiVersion, w: u16, h: u16) -> Harness {
+        vex::install_crypto_provider();
+        let server = vex::sim::start(vex::sim::SimConfig {
+            tls: false,
+            v8_restore_duration: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .await
+        .expect("emulator starts");
+        let url = server.base_url().to_string();
+        let client = Client::new(ClientConfig {
+            version: VersionChoice::Fixed(version),
+            ..ClientConfig::new(url.clone())
+        })
+        .expect("client");
+        client
+            .login("vex", &SecretString::from("vex-demo-password"))
+            .await
+            .expect("login");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut state = State::new(HeaderInfo {
+            server: url,
+            user: "vex".into(),
+            api_version: version.to_string(),
+            read_only: false,
+            ..Default::default()
+        });
+        state.zone = DisplayZone::UTC;
+        state.color = false;
+        state.audit_log = Some(dir.path().join("state/audit.jsonl"));
+        let terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        let app = App::new(terminal, client.clone(), state);
+        let (tx, rx) = mpsc::unbounded_channel();
+        Harness {
+            app,
+            tx,
+            rx,
+            server,
+            client,
+            dir,
+            version,
+        }
+    }
+
+    fn state(&self) -> &State {
+        self.app.state()
+    }
+
+    fn screen(&self) -> String {
+        let area = self.app.terminal().backend().buffer().area;
+        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
+        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
+        t.backend().to_string()
+    }
+
+    fn send(&self, code: KeyCode, mods: KeyModifiers) {
+        self.tx
+            .send(Event::Key(KeyEvent::new(code, mods)))
+            .expect("loop listens");
+    }
+
+    fn key(&self, code: KeyCode) {
+        self.send(code, KeyModifiers::NONE);
+    }
+
+    fn keys(&self, code: KeyCode, n: usize) {
+        for _ in 0..n {
+            self.key(code);
+        }
+    }
+
+    fn ctrl(&self, c: char) {
+        self.send(KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
+
+    fn typed(&self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
+        let ok = self
+            .app
+            .run_until(&mut self.rx, pred, Some(WAIT))
+            .await
+            .expect("loop runs");
+        assert!(
+            ok,
+            "[{}] timed out waiting for {what}; status {:?}\n{}",
+            self.version,
+            self.app.state().status,
+            self.screen()
+        );
+    }
+
+    /// Lets the loop take every key sent so far.
+    async fn settle(&mut self) {
+        let _ = self
+            .app
+            .run_until(&mut self.rx, |_| false, Some(Duration::from_millis(150)))
+            .await
+            .expect("loop runs");
+    }
+
+    fn dialog(&self) -> &vex::app::panes::restore::RestoreDialog {
+        match &self.state().overlay {
+            Some(Overlay::Restore(d)) => d,
+            other => panic!("[{}] no restore dialog: {other:?}\n{}", self.version, self.screen()),
+        }
+    }
+
+    /// From the sessions: the working Contoso session → its first mailbox (Zoë Müller) → `folder`.
+    async fn open_folder(&mut self, folder: &str) {
+        self.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
+            .await;
+        let pos = self
+            .state()
+            .sessions
+            .list
+            .rows
+            .iter()
+            .position(|s| {
+                s.state.as_str() == "Working" && s.organization.as_deref().is_some_and(|o| o.contains("contoso"))
+            })
+            .expect("a working contoso session");
+        self.keys(KeyCode::Down, pos);
+        self.key(KeyCode::Enter);
+        self.until("the mailboxes", |s| {
+            s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
+        })
+        .await;
+        let first = self.state().mailboxes.as_ref().and_then(|m| m.selected().cloned());
+        assert_eq!(first.and_then(|m| m.name).as_deref(), Some("Zoë Müller"));
+        self.key(KeyCode::Enter);
+        self.until("the folders", |s| {
+            s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
+        })
+        .await;
+        self.pick_folder(folder).await;
+    }
+
+    /// In the folders pane: filter to `folder` and open it.
+    async fn pick_folder(&mut self, folder: &str) {
+        self.key(KeyCode::Char('/'));
+        self.typed(&folder.to_lowercase());
+        self.key(KeyCode::Enter);
+        self.key(KeyCode::Enter);
+        let name = folder.to_string();
+        self.until("the folder's items", move |s| {
+            s.focus == Level::Items
+                && s.items
+                    .as_ref()
+                    .is_some_and(|i| i.folder.name.as_deref() == Some(name.as_str()) && i.selected().is_some())
+        })
+        .await;
+    }
+
+    /// Back from the items to the folders pane, its filter cleared.
+    async fn back_to_folders(&mut self) {
+        self.key(KeyCode::Esc);
+        self.until("the folders", |s| s.focus == Level::Folders).await;
+        self.key(KeyCode::Esc);
+        self.until("no folder filter", |s| {
+            s.folders.as_ref().is_some_and(|f| !f.filter.is_active())
+        })
+        .await;
+    }
+
+    /// `r`, and the dialog's form.
+    async fn open_restore(&mut self) {
+        self.key(KeyCode::Char('r'));
+        self.until(
+            "the restore dialog",
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == Phase::Form),
+        )
+        .await;
+    }
+
+    /// Moves the focus to `f` with Tab.
+    async fn focus(&mut self, f: Field) {
+        self.settle().await;
+        let fields = self.dialog().fields();
+        let from = fields
+            .iter()
+            .position(|x| *x == self.dialog().field)
+            .expect("focused field");
+        let to = fields.iter().position(|x| *x == f).expect("field shown");
+        let n = (to + fields.len() - from) % fields.len();
+        self.keys(KeyCode::Tab, n);
+        self.settle().await;
+        assert_eq!(self.dialog().field, f);
+    }
+
+    /// Switches the credential mode (the dialog remembers the last one).
+    async fn set_mode(&mut self, mode: CredMode) {
+        self.focus(Field::Mode).await;
+        for _ in 0..3 {
+            if self.dialog().mode == mode {
+                return;
+            }
+            self.key(KeyCode::Right);
+            self.settle().await;
+        }
+        assert_eq!(self.dialog().mode, mode);
+    }
+
+    /// Replaces the text of the focused input.
+    fn retype(&self, s: &str) {
+        self.ctrl('u');
+        self.typed(s);
+    }
+
+    /// Enter (check), then Tab + Enter on the confirmation: sends. Waits for the result (or the refusal).
+    async fn confirm_and_wait(&mut self) {
+        self.key(KeyCode::Enter);
+        self.until(
+            "the confirmation",
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
+        )
+        .await;
+        let screen = self.screen();
+        assert!(
+            screen.contains("[ Cancel ]") && screen.contains("[ Restore ]"),
+            "{screen}"
+        );
+        self.key(KeyCode::Tab);
+        self.key(KeyCode::Enter);
+        self.until("the restore's end", |s| match &s.overlay {
+            Some(Overlay::Restore(d)) => {
+                matches!(d.phase, Phase::Done { .. }) || (d.phase == Phase::Form && d.server_error.is_some())
+            }
+            _ => false,
+        })
+        .await;
+    }
+
+    /// The outcome of the job the dialog shows.
+    fn outcome(&self) -> vex::api::models::RestoreOutcome {
+        let g = self.dialog().job().expect("a job");
+        match &self.state().jobs.get(g).expect("job").status {
+            JobStatus::Restored(o) => o.clone(),
+            other => panic!("[{}] not restored: {other:?}\n{}", self.version, self.screen()),
+        }
+    }
+
+    fn audit_lines(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
+            .collect()
+    }
+
+    fn audit_path(&self) -> PathBuf {
+        self.dir.path().join("state/audit.jsonl")
+    }
+}
+
+/// Fills the form of a fresh dialog (focus on the target mailbox): target, folder, user + password.
+async fn fill_password_form(h: &mut Harness, target: &str, folder: &str) {
+    h.retype(target);
+    h.key(KeyCode::Tab);
+    h.retype(folder);
+    h.set_mode(CredMode::Password).await;
+    h.focus(Field::User).await;
+    h.retype("restore-admin@contoso.com");
+    h.key(KeyCode::Tab);
+    h.typed(PASSWORD);
+    h.settle().await;
+}
+
+async fn restore_to(h: &mut Harness, folder: &str) -> vex::api::models::RestoreOutcome {
+    h.open_restore().await;
+    fill_password_form(h, TARGET, folder).await;
+    h.confirm_and_wait().await;
+    let o = h.outcome();
+    h.key(KeyCode::Enter);
+    h.until("the dialog closed", |s| s.overlay.is_none()).await;
+    o
+}
+
+async fn scenario(version: ApiVersion) {
+    let mut h = Harness::start(version, 100, 40).await;
+    h.open_folder("Inbox").await;
+    // Three messages marked.
+    h.keys(KeyCode::Char(' '), 3);
+    h.until("3 marks", |s| s.items.as_ref().is_some_and(|i| i.marks.len() == 3))
+        .await;
+    let marked: Vec<String> = h
+        .state()
+        .items
+        .as_ref()
+        .map(|i| i.marks.iter().cloned().collect())
+        .unwrap_or_default();
+
+    // First restore: created 3 (the screen says so).
+    h.open_restore().await;
+    fill_password_form(&mut h, TARGET, "Restored").await;
+    assert!(
+        h.screen().contains(&"•".repeat(PASSWORD.chars().count())),
+        "masked:\n{}",
+        h.screen()
+    );
+    assert!(!h.screen().contains(PASSWORD));
+    h.confirm_and_wait().await;
+    let o = h.outcome();
+    assert_eq!((o.created, o.merged, o.skipped, o.failed), (3, 0, 0, 0), "{o:?}");
+    assert!(h.screen().contains("created 3"), "{}", h.screen());
+    if version == ApiVersion::V8 {
+        assert!(o.session_id.is_some(), "v8 restores have their own session");
+        // The events of the restore's session, from the result.
+        h.key(KeyCode::Char('e'));
+        h.until(
+            "the restore's events",
+            |s| matches!(&s.overlay, Some(Overlay::Events(v)) if v.loading.is_none() && !v.events.is_empty()),
+        )
+        .await;
+        assert!(h.screen().contains("Restore"), "{}", h.screen());
+        h.key(KeyCode::Esc);
+        h.until("back to the result", |s| {
+            matches!(&s.overlay, Some(Overlay::Restore(_)))
+        })
+        .await;
+    }
+    h.key(KeyCode::Enter);
+    h.until("closed", |s| s.overlay.is_none()).await;
+    // The dialog remembered everything but the password.
+    h.open_restore().await;
+    assert_eq!(h.dialog().target.value(), TARGET);
+    assert!(h.dialog().password.is_empty());
+    h.key(KeyCode::Esc);
+    h.until("closed", |s| s.overlay.is_none()).await;
+
+    // Again: skipped 3.
+    let o = restore_to(&mut h, "Restored").await;
+    assert_eq!((o.created, o.skipped), (0, 3), "{o:?}");
+    // Changed items: the multi-version message is merged.
+    h.open_restore().await;
+    fill_password_form(&mut h, TARGET, "Restored").await;
+    h.focus(Field::Flag(0)).await;
+    h.key(KeyCode::Char(' '));
+    h.confirm_and_wait().await;
+    let o = h.outcome();
+    assert!(o.merged >= 1 && o.created + o.merged + o.skipped == 3, "{o:?}");
+    assert!(h.screen().contains(&format!("merged {}", o.merged)), "{}", h.screen());
+    h.key(KeyCode::Enter);
+
+    // An unknown target mailbox: the server's message, every field still filled.
+    h.open_restore().await;
+    fill_password_form(&mut h, "nobody@contoso.com", "Restored").await;
+    h.confirm_and_wait().await;
+    let d = h.dialog();
+    assert_eq!(d.phase, Phase::Form);
+    assert!(
+        d.server_error
+            .as_deref()
+            .is_some_and(|e| e.contains("nobody@contoso.com")),
+        "{:?}",
+        d.server_error
+    );
+    assert_eq!(d.target.value(), "nobody@contoso.com");
+    assert_eq!(d.folder.value(), "Restored");
+    assert_eq!(d.user.value(), "restore-admin@contoso.com");
+    assert_eq!(d.password.len(), PASSWORD.chars().count());
+    let screen = h.screen();
+    assert!(screen.contains("was not found"), "{screen}");
+    assert!(screen.contains("nobody@contoso.com"), "{screen}");
+    // Fix the one field and send again: it goes through.
+    h.focus(Field::TargetMailbox).await;
+    h.retype(TARGET);
+    h.focus(Field::TargetFolder).await;
+    h.retype("Fixed");
+    h.confirm_and_wait().await;
+    assert_eq!(h.outcome().created, 3);
+    h.key(KeyCode::Enter);
+
+    // Device code.
+    h.open_restore().await;
+    h.key(KeyCode::Tab);
+    h.retype("DeviceCode");
+    h.set_mode(CredMode::DeviceCode).await;
+    h.key(KeyCode::Tab);
+    h.settle().await;
+    assert_eq!(h.dialog().field, Field::RequestCode);
+    h.key(KeyCode::Enter);
+    h.until(
+        "a device code",
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.device_code.is_some()),
+    )
+    .await;
+    let code = h
+        .dialog()
+        .device_code
+        .clone()
+        .and_then(|c| c.user_code)
+        .expect("a code");
+    assert!(h.screen().contains(&code), "{}", h.screen());
+    h.key(KeyCode::Tab);
+    h.confirm_and_wait().await;
+    assert_eq!(h.outcome().created, 3);
+    h.key(KeyCode::Enter);
+
+    // Application + certificate, marking the copies unread.
+    let pfx = h.dir.path().join("app.pfx");
+    std::fs::write(&pfx, [0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00]).expect("pfx");
+    h.open_restore().await;
+    h.key(KeyCode::Tab);
+    h.retype("AppMode");
+    h.set_mode(CredMode::Application).await;
+    h.key(KeyCode::Tab);
+    h.typed("4d1f3b2a-1111-2222-3333-444455556666");
+    h.key(KeyCode::Tab);
+    h.typed(&pfx.display().to_string());
+    h.key(KeyCode::Tab);
+    h.typed(CERT_PASSWORD);
+    h.key(KeyCode::Tab);
+    h.typed("svc-restore@contoso.com");
+    h.focus(Field::Flag(2)).await;
+    h.key(KeyCode::Char(' '));
+    h.settle().await;
+    assert!(!h.screen().contains(CERT_PASSWORD));
+    h.confirm_and_wait().await;
+    assert_eq!(h.outcome().created, 3);
+    h.key(KeyCode::Enter);
+    h.until("closed", |s| s.overlay.is_none()).await;
+    let copies = h.server.store().target_contents(TARGET, "AppMode");
+    assert_eq!(copies.len(), 3);
+    assert!(copies.iter().all(|c| c.unread), "{copies:?}");
+    let plain = h.server.store().target_contents(TARGET, "Restored");
+    assert!(plain.iter().all(|c| !c.unread), "{plain:?}");
+
+    // Export the same 3 messages to PST.
+    let pst = h.dir.path().join("zoe-inbox.pst");
+    h.key(KeyCode::Char('E'));
+    h.until("the export dialog", |s| {
+        matches!(&s.overlay, Some(Overlay::Transfer(_)))
+    })
+    .await;
+    h.retype(&pst.display().to_string());
+    h.key(KeyCode::Enter);
+    h.until(
+        "the export's end",
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. })),
+    )
+    .await;
+    let bytes = std::fs::read(&pst).expect("the PST was written");
+    assert_eq!(&bytes[..4], b"!BDN");
+    let direct = h.dir.path().join("direct.pst");
+    let session = h.state().items.as_ref().map(|i| i.key.clone()).expect("items");
+    let n = h
+        .client
+        .export_pst(
+            &session.session_id,
+            &session.mailbox_id,
+            &RestoreScope::Items,
+            &ExportOptions {
+                items: Some(marked.iter().map(|id| ItemId { id: id.clone() }).collect()),
+                ..Default::default()
+            },
+            &direct,
+            &|_| {},
+        )
+        .await
+        .expect("direct export");
+    assert_eq!(bytes.len() as u64, n);
+    assert_eq!(std::fs::metadata(&direct).map(|m| m.len()).ok(), Some(n));
+    h.key(KeyCode::Enter);
+    h.until("closed", |s| s.overlay.is_none()).await;
+
+    // Drafts with every flag: excludeDrafts skips them, with a warning on screen.
+    h.back_to_folders().await;
+    h.pick_folder("Drafts").await;
+    h.keys(KeyCode::Char(' '), 2);
+    h.open_restore().await;
+    fill_password_form(&mut h, TARGET, "AllFlags").await;
+    for i in 0..7 {
+        h.focus(Field::Flag(i)).await;
+        h.key(KeyCode::Char(' '));
+    }
+    h.confirm_and_wait().await;
+    let o = h.outcome();
+    assert_eq!(o.skipped, 2, "{o:?}");
+    assert!(o.warnings.iter().any(|w| w.contains("excludeDrafts")), "{o:?}");
+    assert!(h.screen().contains("excludeDrafts"), "{}", h.screen());
+    h.key(KeyCode::Enter);
+
+    // The whole Inbox (2,600 items, never all loaded) through "mark all": a folder restore.
+    h.back_to_folders().await;
+    h.pick_folder("Inbox").await;
+    h.key(KeyCode::Char('a'));
+    h.until("all marked", |s| s.items.as_ref().is_some_and(|i| i.all_marked))
+        .await;
+    assert!(h.state().items.as_ref().is_some_and(|i| i.items_held() < 2_600));
+    h.open_restore().await;
+    fill_password_form(&mut h, TARGET, "WholeInbox").await;
+    h.confirm_and_wait().await;
+    let o = h.outcome();
+    assert!(o.created >= 2_600, "{o:?}");
+
+    // The emulator's record: every restore exactly once, with what the dialog set.
+    let records = h.server.store().restores();
+    let kinds: Vec<&str> = records.iter().map(|r| r.kind).collect();
+    assert_eq!(records.len(), 8, "{kinds:?}");
+    let folder = records.last().expect("the folder restore");
+    assert_eq!(folder.kind, "folder");
+    assert!(folder.item_ids.is_empty());
+    assert!(folder.source_folder_id.is_some());
+    for r in &records[..7] {
+        assert_eq!(r.kind, "items");
+        assert!(records.iter().filter(|x| x.id == r.id).count() == 1);
+    }
+    let modes: Vec<&str> = records.iter().map(|r| r.credential_mode.as_str()).collect();
+    assert_eq!(
+        modes,
+        [
+            "Password",
+            "Password",
+            "Password",
+            "Password",
+            "DeviceCode",
+            "Application",
+            "Password",
+            "Password"
+        ]
+    );
+    assert!(records[2].flags.changed_items && !records[1].flags.changed_items);
+    assert!(records[5].flags.mark_unread && !records[4].flags.mark_unread);
+    let all = &records[6].flags;
+    assert!(
+        all.changed_items
+            && all.deleted_items
+            && all.mark_unread
+            && all.exclude_drafts
+            && all.exclude_deleted_items
+            && all.exclude_in_place_hold
+            && all.exclude_litigation_hold,
+        "{all:?}"
+    );
+    assert_eq!(records[0].target_folder.as_deref(), Some("Restored"));
+    assert_eq!(records[0].item_ids.len(), 3);
+
+    // The audit log: one line per restore sent (the refused one too), the export, no secret.
+    let lines = h.audit_lines();
+    let restores: Vec<&serde_json::Value> = lines.iter().filter(|l| l["action"] == "restore").collect();
+    assert_eq!(restores.len(), 9, "{lines:#?}");
+    assert_eq!(restores[0]["created"], 3);
+    assert_eq!(restores[0]["outcome"], "ok");
+    assert_eq!(restores[0]["target_mailbox"], TARGET);
+    assert_eq!(restores[0]["credential_mode"], "password");
+    assert_eq!(restores[1]["skipped"], 3);
+    assert_eq!(restores[3]["outcome"], "failed");
+    assert_eq!(lines.iter().filter(|l| l["action"] == "export").count(), 1);
+    let raw = std::fs::read_to_string(h.audit_path()).expect("audit");
+    for secret in [PASSWORD, CERT_PASSWORD, "MAUCAQMwAA=="] {
+        assert!(!raw.contains(secret), "a secret in the audit log");
+    }
+    // Nor in the state's Debug output.
+    let dbg = format!("{:?}", h.state());
+    assert!(!dbg.contains(PASSWORD) && !dbg.contains(CERT_PASSWORD));
+
+    // The results list keeps them all.
+    h.key(KeyCode::Enter);
+    h.until("closed", |s| s.overlay.is_none()).await;
+    h.key(KeyCode::Char('R'));
+    h.until("the results", |s| matches!(&s.overlay, Some(Overlay::Results(_))))
+        .await;
+    let screen = h.screen();
+    assert!(screen.contains("created 3"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guided_restores_v6() {
+    scenario(ApiVersion::V6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guided_restores_v8() {
+    scenario(ApiVersion::V8).await;
+}
+
+/// The answer of a restore is lost after the server applied it: "outcome unknown", the events offered,
+/// nothing resent (the emulator applied it once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_is_outcome_unknown_and_never_resent() {
+    for version in [ApiVersion::V6, ApiVersion::V8] {
+        let mut h = Harness::start(version, 100, 40).await;
+        h.server.set_faults(vex::sim::Faults {
+            reset_after_apply: vex::sim::ResetAfterApply::First(1),
+            ..Default::default()
+        });
+        h.open_folder("Inbox").await;
+        h.keys(KeyCode::Char(' '), 3);
+        h.open_restore().await;
+        fill_password_form(&mut h, TARGET, "Lost").await;
+        h.confirm_and_wait().await;
+        let g = h.dialog().job().expect("job");
+        assert!(
+            matches!(h.state().jobs.get(g).map(|j| &j.status), Some(JobStatus::Unknown(_))),
+            "[{version}] {:?}",
+            h.state().jobs.get(g).map(|j| &j.status)
+        );
+        let screen = h.screen();
+        assert!(screen.contains("outcome unknown"), "{screen}");
+        assert!(screen.contains("check the events"), "{screen}");
+        // Enter on the dialog does not send again.
+        h.key(KeyCode::Tab);
+        h.key(KeyCode::Enter);
+        h.until(
+            "the events",
+            |s| matches!(&s.overlay, Some(Overlay::Events(v)) if v.loading.is_none()),
+        )
+        .await;
+        let screen = h.screen();
+        assert!(screen.contains("outcome is unknown"), "{screen}");
+        h.settle().await;
+        assert_eq!(
+            h.server.store().restores().len(),
+            1,
+            "[{version}] applied once, never resent"
+        );
+        assert_eq!(h.server.store().target_contents(TARGET, "Lost").len(), 3);
+        let lines = h.audit_lines();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["outcome"], "unknown");
+    }
+}
+
+/// Read-only: restore, export, save and send keys only say "read-only".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_every_write_key() {
+    let mut h = Harness::start(ApiVersion::V8, 100, 40).await;
+    // Flip to read-only after the start (the header is the state's).
+    h.open_folder("Inbox").await;
+    let mut state = h.state().clone();
+    state.header.read_only = true;
+    let terminal = Terminal::new(TestBackend::new(100, 40)).expect("terminal");
+    let mut app = App::new(terminal, h.client.clone(), state);
+    std::mem::swap(&mut h.app, &mut app);
+    for k in ['r', 'E', 's', 'S'] {
+        h.key(KeyCode::Char(k));
+        h.settle().await;
+        assert!(h.state().overlay.is_none(), "{k}");
+        let status = h.state().status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+        assert!(status.contains("read-only"), "{k}: {status}");
+    }
+    assert!(h.server.store().restores().is_empty());
+    assert!(!h.audit_path().exists());
+}

@@ -1,0 +1,592 @@
+//! The restore dialog (and the export dialog, the results list, the events view) drawn on a `TestBackend`
+//! at 80x24 and 160x40, driven through `update` with answers from an in-memory fake. Also: keys and
+//! guards that need no server (never twice, read-only, mark all, secrets never drawn or debugged).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use vex::api::models::{DeviceCode, Folder, Item, Mailbox, Page, RestoreOutcome, RestoreSession, SessionEvent};
+use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
+use vex::app::jobs::{JobEffect, JobLoaded, JobStatus};
+use vex::app::panes::restore::{Field, Phase};
+use vex::app::{DisplayZone, Effect, HeaderInfo, Level, Loaded, Msg, Overlay, State, update};
+
+const SECRET: &str = "s3cr3t-Pa55";
+
+fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).expect("fixture decodes")
+}
+
+fn sessions() -> Vec<RestoreSession> {
+    from(json!([
+        {"id": "s-1", "name": "Contoso restore", "organization": "contoso.onmicrosoft.com", "type": "Vex",
+         "creationTime": "2024-03-01T14:00:00Z", "state": "Working", "result": "Success",
+         "initiatedBy": "CONTOSO\\administrator"}
+    ]))
+}
+
+fn mailboxes() -> Vec<Mailbox> {
+    from(json!([
+        {"id": "mb-1", "name": "Zoë Müller", "email": "zoe.muller@contoso.com"},
+        {"id": "mb-2", "name": "François Lefèvre", "email": "francois.lefevre@contoso.com"},
+        {"id": "mb-3", "name": "Online Archive - Zoë Müller", "email": "zoe.muller@contoso.com", "isArchive": true},
+        {"id": "mb-4", "name": "Fang Wang", "email": "fang.wang@contoso.com"}
+    ]))
+}
+
+fn folders() -> Vec<Folder> {
+    from(json!([
+        {"id": "f-inbox", "name": "Inbox", "type": "None", "category": "Inbox"},
+        {"id": "f-sent", "name": "Sent Items", "type": "None", "category": "Sent"},
+        {"id": "f-restored", "name": "Restored", "type": "None"},
+        {"id": "f-drafts", "name": "Drafts", "type": "None", "category": "Drafts"}
+    ]))
+}
+
+fn message(i: u64) -> Item {
+    from(json!({
+        "id": format!("msg-{i}"), "itemClass": "IPM.Note", "from": "Anna Müller",
+        "subject": format!("Quarterly report #{i}"),
+        "received": format!("2024-02-{:02}T09:{:02}:00Z", 1 + i % 28, i % 60)
+    }))
+}
+
+fn header() -> HeaderInfo {
+    HeaderInfo {
+        server: "demo (127.0.0.1:4443)".into(),
+        user: "vex".into(),
+        api_version: "v8".into(),
+        ..Default::default()
+    }
+}
+
+/// Answers the browsing effects (and the target folders); jobs are answered by the tests.
+fn answer(e: &Effect) -> Option<Msg> {
+    let l = match e.clone() {
+        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
+            generation,
+            offset,
+            result: Ok(if offset == 0 { sessions() } else { vec![] }),
+        },
+        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
+            generation,
+            offset,
+            result: Ok(if offset == 0 { mailboxes() } else { vec![] }),
+        },
+        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
+            generation,
+            result: Ok(if parent.is_none() { folders() } else { vec![] }),
+            parent,
+        },
+        Effect::LoadItemsPage { generation, offset, .. } => Loaded::ItemsPage {
+            generation,
+            offset,
+            result: Ok(Page {
+                offset: offset as i64,
+                limit: 200,
+                set_id: None,
+                results: if offset == 0 {
+                    (0..12).map(message).collect()
+                } else {
+                    vec![]
+                },
+                links: Default::default(),
+                total_count: None,
+            }),
+        },
+        Effect::CountItems { generation, .. } => Loaded::ItemCount {
+            generation,
+            result: Ok(12),
+        },
+        Effect::Job(j) => match *j {
+            JobEffect::LoadTargetFolders { generation, .. } => Loaded::Job(JobLoaded::TargetFolders {
+                generation,
+                result: Ok(folders()),
+            }),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Msg::Loaded(l))
+}
+
+/// Applies effects' answers until none is left; returns the job effects (for the tests to answer).
+fn settle(s: &mut State, mut fx: Vec<Effect>) -> Vec<JobEffect> {
+    let mut jobs = Vec::new();
+    for _ in 0..100 {
+        if fx.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for e in fx {
+            match answer(&e) {
+                Some(m) => next.extend(update(s, m)),
+                None => {
+                    if let Effect::Job(j) = e {
+                        jobs.push(*j);
+                    }
+                }
+            }
+        }
+        fx = next;
+    }
+    jobs
+}
+
+fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<JobEffect> {
+    let fx = update(s, Msg::Key(KeyEvent::new(code, mods)));
+    settle(s, fx)
+}
+
+fn key(s: &mut State, code: KeyCode) -> Vec<JobEffect> {
+    key_mod(s, code, KeyModifiers::NONE)
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        key(s, KeyCode::Char(c));
+    }
+}
+
+fn tab_to(s: &mut State, f: Field) {
+    for _ in 0..40 {
+        if dialog(s).field == f {
+            return;
+        }
+        key(s, KeyCode::Tab);
+    }
+    panic!("{f:?} not reached");
+}
+
+fn dialog(s: &State) -> &vex::app::panes::restore::RestoreDialog {
+    match &s.overlay {
+        Some(Overlay::Restore(d)) => d,
+        other => panic!("no restore dialog: {other:?}"),
+    }
+}
+
+/// Zoë Müller's Inbox with three messages marked.
+fn marked_three(api: &str) -> State {
+    let mut s = State::new(HeaderInfo {
+        api_version: api.into(),
+        ..header()
+    });
+    s.zone = DisplayZone::UTC;
+    s.color = false;
+    s.size = (80, 24);
+    let fx = update(&mut s, Msg::Start);
+    settle(&mut s, fx);
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.focus, Level::Items);
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Char(' '));
+    }
+    assert_eq!(s.items.as_ref().map(|i| i.marks.len()), Some(3));
+    s
+}
+
+fn opened(api: &str) -> State {
+    let mut s = marked_three(api);
+    let jobs = key(&mut s, KeyCode::Char('r'));
+    assert!(jobs.is_empty());
+    assert_eq!(dialog(&s).phase, Phase::Form);
+    s
+}
+
+fn filled(api: &str) -> State {
+    let mut s = opened(api);
+    typed(&mut s, "francois.lefevre@contoso.com");
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "Restored");
+    tab_to(&mut s, Field::User);
+    typed(&mut s, "restore-admin@contoso.com");
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, SECRET);
+    tab_to(&mut s, Field::Flag(2));
+    key(&mut s, KeyCode::Char(' '));
+    tab_to(&mut s, Field::Password);
+    s
+}
+
+fn confirming(api: &str) -> State {
+    let mut s = filled(api);
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(dialog(&s).phase, Phase::Confirm { yes: false, .. }));
+    s
+}
+
+/// Confirmed: the restore effect went out.
+fn running(api: &str) -> (State, JobEffect) {
+    let mut s = confirming(api);
+    key(&mut s, KeyCode::Tab);
+    let mut jobs = key(&mut s, KeyCode::Enter);
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let job = jobs.remove(0);
+    (s, job)
+}
+
+fn finish(s: &mut State, job: &JobEffect, result: Result<RestoreOutcome, ApiError>) {
+    let fx = update(
+        s,
+        Msg::Loaded(Loaded::Job(JobLoaded::Restored {
+            generation: job.generation(),
+            result,
+            audit_error: None,
+        })),
+    );
+    settle(s, fx);
+}
+
+fn outcome_with_problems() -> RestoreOutcome {
+    RestoreOutcome {
+        created: 1,
+        merged: 1,
+        skipped: 0,
+        failed: 1,
+        failed_folders: None,
+        warnings: vec!["1 item(s) skipped: items in Drafts are excluded (excludeDrafts).".into()],
+        exceptions: vec!["Item 'AAMkADQ5Zj' was not found in the backup of mailbox 'zoe.muller@contoso.com'.".into()],
+        cannot_continue_error: None,
+        session_id: Some("9a1f7c2e-44b1-4f0e-9d51-0c8e2b7a6f11".into()),
+    }
+}
+
+fn render(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut s = s.clone();
+    s.size = (w, h);
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|fr| vex::ui::draw(fr, &s)).expect("draw");
+    t
+}
+
+fn text(s: &State, w: u16, h: u16) -> String {
+    render(s, w, h).backend().to_string()
+}
+
+macro_rules! snap_both {
+    ($name:literal, $state:expr) => {{
+        let s = $state;
+        insta::assert_snapshot!(concat!($name, "_80x24"), render(&s, 80, 24).backend());
+        insta::assert_snapshot!(concat!($name, "_160x40"), render(&s, 160, 40).backend());
+    }};
+}
+
+// ------------------------------------------------------------------------------------------------
+// Snapshots
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn snapshot_restore_empty() {
+    snap_both!("restore_empty", opened("v8"));
+}
+
+#[test]
+fn snapshot_restore_filled_password_masked() {
+    let s = filled("v8");
+    for (w, h) in [(80, 24), (160, 40)] {
+        let t = text(&s, w, h);
+        assert!(!t.contains(SECRET), "{t}");
+        assert!(t.contains(&"•".repeat(SECRET.len())), "{t}");
+    }
+    assert!(!format!("{s:?}").contains(SECRET));
+    snap_both!("restore_filled", s);
+}
+
+#[test]
+fn snapshot_restore_suggestions() {
+    let mut s = opened("v8");
+    typed(&mut s, "fr");
+    key(&mut s, KeyCode::Down);
+    snap_both!("restore_suggestions", s);
+}
+
+#[test]
+fn snapshot_restore_validation_errors() {
+    let mut s = opened("v8");
+    typed(&mut s, "francois at contoso");
+    key(&mut s, KeyCode::Enter);
+    let d = dialog(&s);
+    assert_eq!(d.phase, Phase::Form);
+    assert_eq!(d.field, Field::TargetMailbox, "the first field at fault gets the focus");
+    assert!(d.error_of(Field::User).is_some() && d.error_of(Field::Password).is_some());
+    snap_both!("restore_validation", s);
+}
+
+#[test]
+fn snapshot_restore_confirmation() {
+    let s = confirming("v8");
+    let t = text(&s, 160, 40);
+    assert!(
+        t.contains("Restore 3 items from Zoë Müller (Inbox) to francois.lefevre@contoso.com/Restored, mark unread")
+    );
+    snap_both!("restore_confirm", s);
+}
+
+#[test]
+fn snapshot_restore_running_v6_and_v8() {
+    let (s, _) = running("v6");
+    snap_both!("restore_running_v6", s);
+    let (mut s, job) = running("v8");
+    let fx = update(
+        &mut s,
+        Msg::Loaded(Loaded::Job(JobLoaded::RestoreProgress {
+            generation: job.generation(),
+            progress: RestoreProgress {
+                total: 3,
+                restored: 2,
+                failed: 0,
+                skipped: 0,
+                last_event: Some("Restoring 3 items...".into()),
+            },
+        })),
+    );
+    settle(&mut s, fx);
+    snap_both!("restore_running_v8", s);
+}
+
+#[test]
+fn snapshot_restore_result_with_warnings_and_exceptions() {
+    let (mut s, job) = running("v8");
+    finish(&mut s, &job, Ok(outcome_with_problems()));
+    assert!(matches!(dialog(&s).phase, Phase::Done { .. }));
+    snap_both!("restore_result", s);
+}
+
+#[test]
+fn snapshot_restore_outcome_unknown() {
+    let (mut s, job) = running("v6");
+    finish(
+        &mut s,
+        &job,
+        Err(ApiError::OutcomeUnknown(
+            "restore: the request was sent but its answer was lost (connection reset)".into(),
+        )),
+    );
+    let t = text(&s, 80, 24);
+    assert!(
+        t.contains("outcome unknown — the server may have applied it; check the events"),
+        "{t}"
+    );
+    snap_both!("restore_outcome_unknown", s);
+}
+
+#[test]
+fn snapshot_restore_refused_keeps_every_field() {
+    let (mut s, job) = running("v8");
+    finish(
+        &mut s,
+        &job,
+        Err(ApiError::Http {
+            status: 400,
+            message: "Mailbox 'nobody@contoso.com' was not found in organization 'contoso.onmicrosoft.com'.".into(),
+            error_code: None,
+        }),
+    );
+    let d = dialog(&s);
+    assert_eq!(d.phase, Phase::Form);
+    assert_eq!(d.target.value(), "francois.lefevre@contoso.com");
+    assert_eq!(d.folder.value(), "Restored");
+    assert_eq!(d.user.value(), "restore-admin@contoso.com");
+    assert_eq!(d.password.len(), SECRET.len());
+    assert!(d.flags.mark_restored_as_unread);
+    snap_both!("restore_refused", s);
+}
+
+#[test]
+fn snapshot_device_code_and_application_modes() {
+    let mut s = opened("v8");
+    tab_to(&mut s, Field::Mode);
+    key(&mut s, KeyCode::Right);
+    key(&mut s, KeyCode::Tab);
+    let jobs = key(&mut s, KeyCode::Enter);
+    let [JobEffect::DeviceCode { generation, .. }] = jobs.as_slice() else {
+        panic!("{jobs:?}")
+    };
+    let fx = update(
+        &mut s,
+        Msg::Loaded(Loaded::Job(JobLoaded::DeviceCode {
+            generation: *generation,
+            result: Ok(DeviceCode {
+                user_code: Some("QF7XK2LM".into()),
+                verification_url: Some("https://microsoft.com/devicelogin".into()),
+                expires_in: Some(900),
+                message: Some("To sign in, open https://microsoft.com/devicelogin and enter QF7XK2LM.".into()),
+            }),
+        })),
+    );
+    settle(&mut s, fx);
+    snap_both!("restore_device_code", s.clone());
+    tab_to(&mut s, Field::Mode);
+    key(&mut s, KeyCode::Right);
+    tab_to(&mut s, Field::CertPassword);
+    typed(&mut s, SECRET);
+    assert!(!text(&s, 160, 40).contains(SECRET));
+    snap_both!("restore_application", s);
+}
+
+#[test]
+fn snapshot_results_and_events() {
+    let (mut s, job) = running("v8");
+    finish(&mut s, &job, Ok(outcome_with_problems()));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.overlay.is_none());
+    key(&mut s, KeyCode::Char('R'));
+    snap_both!("results", s.clone());
+    // e: the restore's own session first.
+    let jobs = key(&mut s, KeyCode::Char('e'));
+    let [JobEffect::LoadEvents { generation, session_id }] = jobs.as_slice() else {
+        panic!("{jobs:?}")
+    };
+    assert_eq!(session_id, "9a1f7c2e-44b1-4f0e-9d51-0c8e2b7a6f11");
+    let events: Vec<SessionEvent> = from(json!([
+        {"id": "e1", "type": "Restore", "status": "Warning", "order": 1,
+         "startTime": "2024-03-01T14:10:00Z", "endTime": "2024-03-01T14:10:02Z",
+         "title": "Restore of 3 items to francois.lefevre@contoso.com",
+         "message": "Restore finished: 1 created, 1 merged, 0 skipped, 1 failed.",
+         "source": "zoe.muller@contoso.com", "target": "francois.lefevre@contoso.com/Restored"}
+    ]));
+    let fx = update(
+        &mut s,
+        Msg::Loaded(Loaded::Job(JobLoaded::Events {
+            generation: *generation,
+            result: Ok(events),
+        })),
+    );
+    settle(&mut s, fx);
+    snap_both!("events", s.clone());
+    // Esc goes back to the results.
+    key(&mut s, KeyCode::Esc);
+    assert!(matches!(s.overlay, Some(Overlay::Results(_))));
+}
+
+#[test]
+fn snapshot_export_progress() {
+    let mut s = marked_three("v8");
+    key(&mut s, KeyCode::Char('E'));
+    snap_both!("export_form", s.clone());
+    let jobs = key(&mut s, KeyCode::Enter);
+    let [
+        JobEffect::Download {
+            generation,
+            dest,
+            scope,
+            item_ids,
+            ..
+        },
+    ] = jobs.as_slice()
+    else {
+        panic!("{jobs:?}")
+    };
+    assert_eq!(dest.display().to_string(), "./Zoë_Müller-Inbox.pst");
+    assert_eq!(*scope, RestoreScope::Items);
+    assert_eq!(item_ids.len(), 3);
+    let fx = update(
+        &mut s,
+        Msg::Loaded(Loaded::Job(JobLoaded::DownloadProgress {
+            generation: *generation,
+            progress: DownloadProgress {
+                written: 3 * 1024 * 1024,
+                total: Some(8 * 1024 * 1024),
+            },
+        })),
+    );
+    settle(&mut s, fx);
+    snap_both!("export_running", s);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Guards
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn enter_while_running_never_sends_again_and_stop_waiting_keeps_the_job() {
+    let (mut s, job) = running("v6");
+    for _ in 0..5 {
+        assert!(key(&mut s, KeyCode::Enter).is_empty());
+        assert!(key(&mut s, KeyCode::Char(' ')).is_empty());
+    }
+    // Stop waiting (Tab + Enter): the dialog goes, the job stays and gets its answer later.
+    key(&mut s, KeyCode::Tab);
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.overlay.is_none());
+    let status = s.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
+    assert!(status.contains("goes on on the server"), "{status}");
+    assert!(s.jobs.any_running());
+    finish(
+        &mut s,
+        &job,
+        Ok(RestoreOutcome {
+            created: 3,
+            ..Default::default()
+        }),
+    );
+    assert!(!s.jobs.any_running());
+    assert!(matches!(s.jobs.list[0].status, JobStatus::Restored(_)));
+    let status = s.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
+    assert!(status.contains("created 3"), "{status}");
+}
+
+#[test]
+fn esc_cancels_and_the_cancel_button_too() {
+    let mut s = opened("v8");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    key(&mut s, KeyCode::Char('r'));
+    tab_to(&mut s, Field::Cancel);
+    key(&mut s, KeyCode::Enter);
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn read_only_shows_only_a_message() {
+    let mut s = marked_three("v8");
+    s.header.read_only = true;
+    for c in ['r', 'E', 's', 'S'] {
+        let jobs = key(&mut s, KeyCode::Char(c));
+        assert!(jobs.is_empty());
+        assert!(s.overlay.is_none(), "{c}");
+        let status = s.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
+        assert!(status.contains("read-only"), "{c}: {status}");
+    }
+}
+
+#[test]
+fn mark_all_restores_the_folder_and_space_clears_it() {
+    let mut s = marked_three("v8");
+    key(&mut s, KeyCode::Char('*'));
+    let items = s.items.as_ref().expect("items");
+    assert!(items.all_marked && items.marks.is_empty());
+    assert!(text(&s, 80, 24).contains("all marked"));
+    key(&mut s, KeyCode::Char('r'));
+    let d = dialog(&s);
+    assert_eq!(d.source.scope, RestoreScope::Folder("f-inbox".into()));
+    assert!(d.source.item_ids.is_empty());
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char(' '));
+    assert!(!s.items.as_ref().is_some_and(|i| i.all_marked));
+    // From the folders pane, r restores the selected folder.
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.focus, Level::Folders);
+    key(&mut s, KeyCode::Char('r'));
+    assert_eq!(dialog(&s).source.scope, RestoreScope::Folder("f-inbox".into()));
+}
+
+#[test]
+fn the_target_in_this_backup_suggests_its_folders() {
+    let mut s = opened("v8");
+    typed(&mut s, "francois.lefevre@contoso.com");
+    let d = dialog(&s);
+    assert_eq!(d.target_folders.mailbox_id.as_deref(), Some("mb-2"));
+    assert!(d.target_folders.names.contains(&"Restored".to_string()));
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "res");
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(dialog(&s).folder.value(), "Restored");
+    // Ctrl-U clears a field.
+    key_mod(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(dialog(&s).folder.value(), "");
+}
