@@ -8,9 +8,9 @@ use secrecy::SecretString;
 use std::process::ExitCode;
 use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
+use vex::app::panes::login::{LoginDialog, LoginTarget};
 use vex::commands::{CmdError, EXIT_OTHER, EXIT_USAGE};
 use vex::config::{Config, Paths};
-use vex::app::panes::login::{LoginDialog, LoginTarget};
 use vex::connect::{ConnectSpec, TerminalPrompter};
 use vex::runtime::TuiOptions;
 
@@ -114,7 +114,10 @@ fn connector(spec: ConnectSpec, paths: Paths) -> vex::runtime::Connector {
                 .await
                 .map_err(|m| {
                     if m.contains("was not trusted") {
-                        format!("{m} (to review its certificate, start vex with --server {})", spec.server)
+                        format!(
+                            "{m} (to review its certificate, start vex with --server {})",
+                            spec.server
+                        )
                     } else {
                         m
                     }

@@ -306,9 +306,10 @@ impl<B: Backend> App<B> {
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 let work = login(current, connector, new_client, generation, user, password, reconnect);
-                let result = AssertUnwindSafe(work).catch_unwind().await.unwrap_or_else(|_| {
-                    Err(ApiError::Config("internal error while logging in (see the log)".into()))
-                });
+                let result = AssertUnwindSafe(work)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| Err(ApiError::Config("internal error while logging in (see the log)".into())));
                 let _ = tx.send(Msg::Loaded(Loaded::LoggedIn { generation, result }));
             });
             return;

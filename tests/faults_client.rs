@@ -133,7 +133,13 @@ fn no_progress(_: vex::api::RestoreProgress) {}
 /// Everything a browse touches, as comparable ids.
 async fn browse(c: &Client, f: &Fixture) -> Vec<String> {
     let mut out = Vec::new();
-    out.extend(c.organizations().await.expect("organizations").into_iter().filter_map(|o| o.id));
+    out.extend(
+        c.organizations()
+            .await
+            .expect("organizations")
+            .into_iter()
+            .filter_map(|o| o.id),
+    );
     out.extend(
         c.restore_sessions(0, 50, None)
             .await
@@ -158,10 +164,7 @@ async fn browse(c: &Client, f: &Fixture) -> Vec<String> {
             .expect("Inbox");
         let page = c.items(&f.session, &mb.id, &inbox.id, 0, 100).await.expect("items");
         out.extend(page.results.iter().map(|i| i.id.clone()));
-        let one = c
-            .item(&f.session, &mb.id, &page.results[0].id)
-            .await
-            .expect("one item");
+        let one = c.item(&f.session, &mb.id, &page.results[0].id).await.expect("one item");
         out.push(one.id);
         out.push(
             c.count_items(&f.session, &mb.id, &inbox.id)
@@ -236,7 +239,9 @@ async fn reads_succeed_under_5xx_resets_and_latency_with_bounded_retries() {
         "some call needed more than one retry"
     );
     assert!(
-        notices.iter().any(|n| n.what.starts_with("POST ") && n.what.ends_with("/search")),
+        notices
+            .iter()
+            .any(|n| n.what.starts_with("POST ") && n.what.ends_with("/search")),
         "searches are reads: retried too"
     );
     server.shutdown().await;
@@ -256,7 +261,11 @@ async fn login_and_version_probing_ride_out_faults() {
         });
         let (c, notices) = client(&server, VersionChoice::Auto, 8, Timeouts::default());
         login(&c).await;
-        assert_eq!(c.version(), Some(ApiVersion::V8), "seed {seed}: a 5xx never downgrades the version");
+        assert_eq!(
+            c.version(),
+            Some(ApiVersion::V8),
+            "seed {seed}: a 5xx never downgrades the version"
+        );
         met += notices.lock().unwrap().len();
     }
     assert!(met >= 3, "faults were met ({met} retries)");
@@ -293,7 +302,11 @@ async fn retries_stop_at_the_limit_with_the_last_error() {
     assert!(e.to_string().contains("Injected fault"), "the server's message: {e}");
     let n = notices.lock().unwrap().clone();
     assert_eq!(n.iter().map(|n| n.attempt).collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(server.fault_stats().requests - before.requests, 4, "1 + 3 retries, no more");
+    assert_eq!(
+        server.fault_stats().requests - before.requests,
+        4,
+        "1 + 3 retries, no more"
+    );
     // Other reads are untouched.
     c.items(&f.session, &f.mailbox, &f.inbox, 0, 5).await.expect("items");
     server.shutdown().await;
@@ -314,7 +327,13 @@ async fn a_restore_whose_answer_is_lost_is_outcome_unknown_and_applied_exactly_o
                 ..Faults::none()
             });
             let e = c
-                .restore_to(&f.session, &f.mailbox, &RestoreScope::Items, &restore_req(&f, "Lost answer"), &no_progress)
+                .restore_to(
+                    &f.session,
+                    &f.mailbox,
+                    &RestoreScope::Items,
+                    &restore_req(&f, "Lost answer"),
+                    &no_progress,
+                )
                 .await
                 .unwrap_err();
             assert!(matches!(e, ApiError::OutcomeUnknown(_)), "{v} tls={tls}: {e:?}");
@@ -324,7 +343,11 @@ async fn a_restore_whose_answer_is_lost_is_outcome_unknown_and_applied_exactly_o
                 before + 1,
                 "{v} tls={tls}: the emulator ran exactly one restore"
             );
-            assert_eq!(server.fault_stats().requests, requests + 1, "{v}: sent once, never resent");
+            assert_eq!(
+                server.fault_stats().requests,
+                requests + 1,
+                "{v}: sent once, never resent"
+            );
             assert!(notices.lock().unwrap().is_empty(), "{v}: no retry of a write");
 
             // The answer breaking off in the middle, or arriving short: the same.
@@ -350,7 +373,13 @@ async fn a_restore_whose_answer_is_lost_is_outcome_unknown_and_applied_exactly_o
                 server.set_faults(faults.clone());
                 let before = server.store().restores().len();
                 let e = c
-                    .restore_to(&f.session, &f.mailbox, &RestoreScope::Items, &restore_req(&f, "Broken"), &no_progress)
+                    .restore_to(
+                        &f.session,
+                        &f.mailbox,
+                        &RestoreScope::Items,
+                        &restore_req(&f, "Broken"),
+                        &no_progress,
+                    )
                     .await
                     .unwrap_err();
                 assert!(matches!(e, ApiError::OutcomeUnknown(_)), "{v} {faults:?}: {e:?}");
@@ -366,7 +395,13 @@ async fn a_restore_whose_answer_is_lost_is_outcome_unknown_and_applied_exactly_o
             let before = server.store().restores().len();
             let requests = server.fault_stats().requests;
             let e = c
-                .restore_to(&f.session, &f.mailbox, &RestoreScope::Items, &restore_req(&f, "Refused"), &no_progress)
+                .restore_to(
+                    &f.session,
+                    &f.mailbox,
+                    &RestoreScope::Items,
+                    &restore_req(&f, "Refused"),
+                    &no_progress,
+                )
                 .await
                 .unwrap_err();
             assert!(matches!(e, ApiError::Http { status: 500..=504, .. }), "{v}: {e:?}");
@@ -406,7 +441,11 @@ async fn a_v8_restore_is_followed_through_faulty_polling() {
         assert_eq!((o.created, o.failed), (2, 0), "{o:?}");
     }
     assert_eq!(server.store().restores().len(), before + 3);
-    assert!(!notices.lock().unwrap().is_empty(), "the polling met faults: {:?}", server.fault_stats());
+    assert!(
+        !notices.lock().unwrap().is_empty(),
+        "the polling met faults: {:?}",
+        server.fault_stats()
+    );
     assert!(notices.lock().unwrap().iter().all(|n| n.what.starts_with("GET ")));
 
     // Polling that cannot get through: the restore runs on the server, so its outcome is unknown here.
@@ -416,10 +455,18 @@ async fn a_v8_restore_is_followed_through_faulty_polling() {
         ..Faults::none()
     });
     let e = c
-        .restore_to(&f.session, &f.mailbox, &RestoreScope::Items, &restore_req(&f, "Unfollowed"), &no_progress)
+        .restore_to(
+            &f.session,
+            &f.mailbox,
+            &RestoreScope::Items,
+            &restore_req(&f, "Unfollowed"),
+            &no_progress,
+        )
         .await
         .unwrap_err();
-    let ApiError::OutcomeUnknown(m) = &e else { panic!("{e:?}") };
+    let ApiError::OutcomeUnknown(m) = &e else {
+        panic!("{e:?}")
+    };
     assert!(m.contains("accepted as session"), "{m}");
     assert_eq!(server.store().restores().len(), before + 4);
     server.shutdown().await;
@@ -442,7 +489,10 @@ async fn a_throttled_token_endpoint_is_waited_out() {
     c.refresh().await.expect("refresh");
     let n = notices.lock().unwrap().clone();
     assert_eq!(n.len(), 2, "{n:?}");
-    assert!(n.iter().all(|n| n.what == "login" && n.error.contains("429") && n.delay == Duration::from_secs(1)));
+    assert!(
+        n.iter()
+            .all(|n| n.what == "login" && n.error.contains("429") && n.delay == Duration::from_secs(1))
+    );
     assert_eq!(server.fault_stats().throttled, 2);
     c.organizations().await.expect("logged in");
 
@@ -514,10 +564,7 @@ async fn a_broken_export_is_an_error_and_leaves_no_file() {
     let export = |c: &Client| {
         let c = c.clone();
         let (s, m, o, d) = (f.session.clone(), f.mailbox.clone(), opts.clone(), dest.clone());
-        async move {
-            c.export_pst(&s, &m, &RestoreScope::Items, &o, &d, &|_| {})
-                .await
-        }
+        async move { c.export_pst(&s, &m, &RestoreScope::Items, &o, &d, &|_| {}).await }
     };
     let route = vec!["exportToPst".to_string()];
     let cases: Vec<(&str, Faults)> = vec![
@@ -723,7 +770,13 @@ async fn timeouts_are_short_for_reads_and_long_for_restores() {
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     assert_eq!(notices.lock().unwrap().len(), 1, "a timed-out read is retried");
     let o = c
-        .restore_to(&f.session, &f.mailbox, &RestoreScope::Items, &restore_req(&f, "Slow"), &no_progress)
+        .restore_to(
+            &f.session,
+            &f.mailbox,
+            &RestoreScope::Items,
+            &restore_req(&f, "Slow"),
+            &no_progress,
+        )
         .await
         .expect("a slow restore is waited for");
     assert_eq!(o.created, 2);

@@ -159,11 +159,20 @@ async fn call(c: &Client, f: &Fixture, e: Endpoint, n: usize, dir: &std::path::P
             .unwrap();
             login(&fresh).await?;
             // Whatever it read, the login it holds works (or fails cleanly).
-            fresh.organizations().await.map(|o| format!("login, {} organizations", o.len()))
+            fresh
+                .organizations()
+                .await
+                .map(|o| format!("login, {} organizations", o.len()))
         }
         Endpoint::Organizations => c.organizations().await.map(|o| format!("{} organizations", o.len())),
-        Endpoint::Sessions => c.restore_sessions(0, 50, None).await.map(|p| format!("{} sessions", p.results.len())),
-        Endpoint::Mailboxes => c.mailboxes(&f.session, 0, 60).await.map(|p| format!("{} mailboxes", p.results.len())),
+        Endpoint::Sessions => c
+            .restore_sessions(0, 50, None)
+            .await
+            .map(|p| format!("{} sessions", p.results.len())),
+        Endpoint::Mailboxes => c
+            .mailboxes(&f.session, 0, 60)
+            .await
+            .map(|p| format!("{} mailboxes", p.results.len())),
         Endpoint::Folders => c
             .all_folders(&f.session, &f.mailbox, FolderParent::Root)
             .await
@@ -188,7 +197,12 @@ async fn call(c: &Client, f: &Fixture, e: Endpoint, n: usize, dir: &std::path::P
             let req = restore_req(f, format!("Malformed {n}"));
             c.restore_to(&f.session, &f.mailbox, &RestoreScope::Items, &req, &|_| {})
                 .await
-                .map(|o| format!("{} created, {} merged, {} skipped, {} failed", o.created, o.merged, o.skipped, o.failed))
+                .map(|o| {
+                    format!(
+                        "{} created, {} merged, {} skipped, {} failed",
+                        o.created, o.merged, o.skipped, o.failed
+                    )
+                })
         }
         Endpoint::Export => {
             let dest = dir.join(format!("export-{n}.pst"));
@@ -211,7 +225,11 @@ fn check_error_text(what: &str, e: &ApiError) {
         !text.chars().any(|c| c.is_control()),
         "{what}: the error is one printable line: {text:?}"
     );
-    assert!(text.chars().count() < 2_000, "{what}: a short error ({} chars)", text.chars().count());
+    assert!(
+        text.chars().count() < 2_000,
+        "{what}: a short error ({} chars)",
+        text.chars().count()
+    );
 }
 
 async fn run_version(v: ApiVersion) {
@@ -243,7 +261,11 @@ async fn run_version(v: ApiVersion) {
             let out: Outcome = match out {
                 Ok(o) => o,
                 Err(_) => {
-                    assert_eq!(e, Endpoint::PolledEvents, "{what}: only event polling may take its time");
+                    assert_eq!(
+                        e,
+                        Endpoint::PolledEvents,
+                        "{what}: only event polling may take its time"
+                    );
                     Err(ApiError::Cancelled)
                 }
             };
@@ -257,7 +279,11 @@ async fn run_version(v: ApiVersion) {
             }
             match e {
                 Endpoint::Restore | Endpoint::Statistics | Endpoint::PolledEvents => {
-                    assert_eq!(server.store().restores().len(), restores_before + 1, "{what}: sent once");
+                    assert_eq!(
+                        server.store().restores().len(),
+                        restores_before + 1,
+                        "{what}: sent once"
+                    );
                     match &out {
                         Ok(s) => assert!(
                             s.starts_with("2 created") || s.starts_with("0 created, 0 merged, 2 skipped"),
@@ -297,7 +323,12 @@ async fn run_version(v: ApiVersion) {
             if kind == Malformation::JsonInsteadOfBytes
                 && matches!(
                     e,
-                    Endpoint::Organizations | Endpoint::Sessions | Endpoint::Mailboxes | Endpoint::Folders | Endpoint::Items | Endpoint::Events
+                    Endpoint::Organizations
+                        | Endpoint::Sessions
+                        | Endpoint::Mailboxes
+                        | Endpoint::Folders
+                        | Endpoint::Items
+                        | Endpoint::Events
                 )
             {
                 assert!(out.is_err(), "{what}: {out:?}");
@@ -347,7 +378,11 @@ async fn the_damage_reaches_each_endpoint() {
         });
         let before = server.fault_stats().malformed;
         let _ = tokio::time::timeout(Duration::from_secs(5), call(&c, &f, e, 1000 + n, dir.path())).await;
-        assert!(server.fault_stats().malformed > before, "{e:?}: the route pattern {} matched", e.route());
+        assert!(
+            server.fault_stats().malformed > before,
+            "{e:?}: the route pattern {} matched",
+            e.route()
+        );
     }
     server.shutdown().await;
 }

@@ -149,22 +149,125 @@ fn wire_string() -> impl Strategy<Value = String> {
 
 /// Every field name of the models, so generated objects hit the typed fields.
 const KEYS: &[&str] = &[
-    "id", "name", "email", "isArchive", "isPublic", "_links", "href", "self", "results", "offset", "limit", "setId",
-    "totalCount", "itemClass", "mailboxId", "subject", "from", "to", "cc", "bcc", "sent", "received", "reminder",
-    "importance", "attachments", "sizeBytes", "organizer", "attendees", "startTime", "endTime", "location",
-    "recurring", "recurrencePatternFormat", "fullName", "displayAs", "fileAs", "company", "jobTitle", "address",
-    "businessPhone", "homePhone", "mobile", "fax", "imAddress", "webPage", "status", "percentComplete", "startDate",
-    "dueDate", "owner", "entryType", "duration", "date", "postedOn", "type", "state", "result", "creationTime",
-    "initiatedBy", "details", "scopeName", "clientHost", "reason", "eTag", "organization", "itemName", "itemType",
-    "itemSizeBytes", "source", "target", "title", "message", "order", "errorCode", "access_token", "refresh_token",
-    "token_type", "expires_in", "userName", ".issued", ".expires", "createdItemsCount", "mergedItemsCount",
-    "failedItemsCount", "skippedItemsCount", "failedFoldersCount", "exceptions", "warnings", "cannotContinueError",
-    "totalItemsCount", "restoredItemsCount", "errors", "items", "itemRestoreDetailsType", "mailboxEmail",
-    "mailboxIsArchive", "mailboxIsPublic", "createdMailboxItemsCount", "mergedMailboxItemsCount",
-    "failedMailboxItemsCount", "skippedMailboxItemsCount", "cannotContinueMailboxError", "userCode",
-    "verificationUrl", "expiresIn", "officeName", "region", "isBackedup", "isExchangeOnline", "firstBackuptime",
-    "lastBackuptime", "sessionId", "installationId", "version", "error", "error_description", "category",
-    "description", "path",
+    "id",
+    "name",
+    "email",
+    "isArchive",
+    "isPublic",
+    "_links",
+    "href",
+    "self",
+    "results",
+    "offset",
+    "limit",
+    "setId",
+    "totalCount",
+    "itemClass",
+    "mailboxId",
+    "subject",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "sent",
+    "received",
+    "reminder",
+    "importance",
+    "attachments",
+    "sizeBytes",
+    "organizer",
+    "attendees",
+    "startTime",
+    "endTime",
+    "location",
+    "recurring",
+    "recurrencePatternFormat",
+    "fullName",
+    "displayAs",
+    "fileAs",
+    "company",
+    "jobTitle",
+    "address",
+    "businessPhone",
+    "homePhone",
+    "mobile",
+    "fax",
+    "imAddress",
+    "webPage",
+    "status",
+    "percentComplete",
+    "startDate",
+    "dueDate",
+    "owner",
+    "entryType",
+    "duration",
+    "date",
+    "postedOn",
+    "type",
+    "state",
+    "result",
+    "creationTime",
+    "initiatedBy",
+    "details",
+    "scopeName",
+    "clientHost",
+    "reason",
+    "eTag",
+    "organization",
+    "itemName",
+    "itemType",
+    "itemSizeBytes",
+    "source",
+    "target",
+    "title",
+    "message",
+    "order",
+    "errorCode",
+    "access_token",
+    "refresh_token",
+    "token_type",
+    "expires_in",
+    "userName",
+    ".issued",
+    ".expires",
+    "createdItemsCount",
+    "mergedItemsCount",
+    "failedItemsCount",
+    "skippedItemsCount",
+    "failedFoldersCount",
+    "exceptions",
+    "warnings",
+    "cannotContinueError",
+    "totalItemsCount",
+    "restoredItemsCount",
+    "errors",
+    "items",
+    "itemRestoreDetailsType",
+    "mailboxEmail",
+    "mailboxIsArchive",
+    "mailboxIsPublic",
+    "createdMailboxItemsCount",
+    "mergedMailboxItemsCount",
+    "failedMailboxItemsCount",
+    "skippedMailboxItemsCount",
+    "cannotContinueMailboxError",
+    "userCode",
+    "verificationUrl",
+    "expiresIn",
+    "officeName",
+    "region",
+    "isBackedup",
+    "isExchangeOnline",
+    "firstBackuptime",
+    "lastBackuptime",
+    "sessionId",
+    "installationId",
+    "version",
+    "error",
+    "error_description",
+    "category",
+    "description",
+    "path",
 ];
 
 fn key() -> impl Strategy<Value = String> {
@@ -178,8 +281,7 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
         any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
-        prop::sample::select(vec![0.5f64, -1.0, 1e300, -1e-300, 9.007_199_254_740_993e15])
-            .prop_map(|f| Value::from(f)),
+        prop::sample::select(vec![0.5f64, -1.0, 1e300, -1e-300, 9.007_199_254_740_993e15]).prop_map(|f| Value::from(f)),
         wire_string().prop_map(Value::from),
     ]
 }
@@ -260,20 +362,22 @@ fn item() -> impl Strategy<Value = Item> {
         (s(), s(), s(), s(), s()),
         (d(), d(), opt(any::<bool>()), opt(enum_strategy!(Importance)), atts()),
     )
-        .prop_map(|((from, to, cc, bcc, subject), (sent, received, reminder, importance, attachments))| {
-            ItemData::Message(Message {
-                from,
-                to,
-                cc,
-                bcc,
-                subject,
-                sent,
-                received,
-                reminder,
-                importance,
-                attachments,
-            })
-        });
+        .prop_map(
+            |((from, to, cc, bcc, subject), (sent, received, reminder, importance, attachments))| {
+                ItemData::Message(Message {
+                    from,
+                    to,
+                    cc,
+                    bcc,
+                    subject,
+                    sent,
+                    received,
+                    reminder,
+                    importance,
+                    attachments,
+                })
+            },
+        );
     let appointment = ((s(), s(), s(), d(), d()), (s(), opt(any::<bool>()), s(), atts())).prop_map(
         |((subject, organizer, attendees, start_time, end_time), (location, recurring, pattern, attachments))| {
             ItemData::Appointment(Appointment {
@@ -321,15 +425,16 @@ fn item() -> impl Strategy<Value = Item> {
             })
         },
     );
-    let journal = (s(), s(), d(), opt(any::<i64>()), s()).prop_map(|(subject, entry_type, start_time, duration, company)| {
-        ItemData::Journal(Journal {
-            subject,
-            entry_type,
-            start_time,
-            duration,
-            company,
-        })
-    });
+    let journal =
+        (s(), s(), d(), opt(any::<i64>()), s()).prop_map(|(subject, entry_type, start_time, duration, company)| {
+            ItemData::Journal(Journal {
+                subject,
+                entry_type,
+                start_time,
+                duration,
+                company,
+            })
+        });
     let note = (s(), d()).prop_map(|(subject, date)| ItemData::StickyNote(StickyNote { subject, date }));
     let post = (s(), s(), d(), opt(enum_strategy!(Importance)), atts()).prop_map(
         |(from, subject, posted_on, importance, attachments)| {
@@ -355,7 +460,12 @@ fn item() -> impl Strategy<Value = Item> {
     ];
     (data, text(), opt(text()), links(), extra(), any::<u8>()).prop_map(|(data, id, mailbox_id, links, extra, pick)| {
         let classes: &[&str] = match &data {
-            ItemData::Message(_) => &["IPM.Note", "IPM.Note.SMIME", "IPM.Schedule.Meeting.Request", "REPORT.IPM.Note.NDR"],
+            ItemData::Message(_) => &[
+                "IPM.Note",
+                "IPM.Note.SMIME",
+                "IPM.Schedule.Meeting.Request",
+                "REPORT.IPM.Note.NDR",
+            ],
             ItemData::Appointment(_) => &["IPM.Appointment", "ipm.appointment.occurrence"],
             ItemData::Contact(_) => &["IPM.Contact"],
             ItemData::ContactGroup(_) => &["IPM.DistList"],
@@ -405,8 +515,19 @@ fn organization() -> impl Strategy<Value = Organization> {
 
 fn restore_session() -> impl Strategy<Value = RestoreSession> {
     (
-        (text(), opt(text()), opt(text()), enum_strategy!(SessionType), opt(api_date())),
-        (opt(api_date()), enum_strategy!(SessionState), enum_strategy!(SessionResult), opt(text())),
+        (
+            text(),
+            opt(text()),
+            opt(text()),
+            enum_strategy!(SessionType),
+            opt(api_date()),
+        ),
+        (
+            opt(api_date()),
+            enum_strategy!(SessionState),
+            enum_strategy!(SessionResult),
+            opt(text()),
+        ),
         (opt(text()), opt(text()), opt(text()), opt(text()), opt(any::<i64>())),
         links(),
     )
@@ -438,8 +559,20 @@ fn restore_session() -> impl Strategy<Value = RestoreSession> {
 
 fn session_event() -> impl Strategy<Value = SessionEvent> {
     (
-        (text(), opt(text()), opt(text()), opt(any::<i64>()), opt(text()), opt(text())),
-        (opt(enum_strategy!(EventType)), enum_strategy!(EventStatus), opt(api_date()), opt(api_date())),
+        (
+            text(),
+            opt(text()),
+            opt(text()),
+            opt(any::<i64>()),
+            opt(text()),
+            opt(text()),
+        ),
+        (
+            opt(enum_strategy!(EventType)),
+            enum_strategy!(EventStatus),
+            opt(api_date()),
+            opt(api_date()),
+        ),
         (opt(text()), opt(text()), opt(text()), any::<i64>()),
         links(),
     )
@@ -492,69 +625,120 @@ fn folder() -> impl Strategy<Value = Folder> {
         opt(text()),
         links(),
     )
-        .prop_map(|(id, name, folder_type, category, description, mailbox_id, links)| Folder {
-            id,
-            name,
-            folder_type,
-            category,
-            description,
-            mailbox_id,
-            links,
-        })
+        .prop_map(
+            |(id, name, folder_type, category, description, mailbox_id, links)| Folder {
+                id,
+                name,
+                folder_type,
+                category,
+                description,
+                mailbox_id,
+                links,
+            },
+        )
 }
 
-fn page<T: std::fmt::Debug + Clone + 'static>(results: impl Strategy<Value = T> + 'static) -> impl Strategy<Value = Page<T>> {
-    (any::<i64>(), any::<i64>(), opt(text()), vec(results, 0..4), links(), opt(any::<i64>())).prop_map(
-        |(offset, limit, set_id, results, links, total_count)| Page {
+fn page<T: std::fmt::Debug + Clone + 'static>(
+    results: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Page<T>> {
+    (
+        any::<i64>(),
+        any::<i64>(),
+        opt(text()),
+        vec(results, 0..4),
+        links(),
+        opt(any::<i64>()),
+    )
+        .prop_map(|(offset, limit, set_id, results, links, total_count)| Page {
             offset,
             limit,
             set_id,
             results,
             links,
             total_count,
-        },
-    )
+        })
 }
 
 fn token_response() -> impl Strategy<Value = TokenResponse> {
-    (text(), text(), text(), any::<i64>(), opt(text()), opt(text()), opt(text())).prop_map(
-        |(access_token, refresh_token, token_type, expires_in, user_name, issued, expires)| TokenResponse {
-            access_token,
-            refresh_token,
-            token_type,
-            expires_in,
-            user_name,
-            issued,
-            expires,
-        },
+    (
+        text(),
+        text(),
+        text(),
+        any::<i64>(),
+        opt(text()),
+        opt(text()),
+        opt(text()),
     )
+        .prop_map(
+            |(access_token, refresh_token, token_type, expires_in, user_name, issued, expires)| TokenResponse {
+                access_token,
+                refresh_token,
+                token_type,
+                expires_in,
+                user_name,
+                issued,
+                expires,
+            },
+        )
 }
 
 fn items_restore_statistics() -> impl Strategy<Value = ItemsRestoreStatistics> {
     (
-        (any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>(), opt(any::<i64>())),
+        (
+            any::<i64>(),
+            any::<i64>(),
+            any::<i64>(),
+            any::<i64>(),
+            opt(any::<i64>()),
+        ),
         (vec(text(), 0..3), vec(text(), 0..3), opt(text())),
     )
-        .prop_map(|((c, m, f, s, ff), (exceptions, warnings, cannot))| ItemsRestoreStatistics {
-            created_items_count: c,
-            merged_items_count: m,
-            failed_items_count: f,
-            skipped_items_count: s,
-            failed_folders_count: ff,
-            exceptions,
-            warnings,
-            cannot_continue_error: cannot,
-        })
+        .prop_map(
+            |((c, m, f, s, ff), (exceptions, warnings, cannot))| ItemsRestoreStatistics {
+                created_items_count: c,
+                merged_items_count: m,
+                failed_items_count: f,
+                skipped_items_count: s,
+                failed_folders_count: ff,
+                exceptions,
+                warnings,
+                cannot_continue_error: cannot,
+            },
+        )
 }
 
 fn item_restore_details() -> impl Strategy<Value = ItemRestoreDetails> {
     (
-        (opt(text()), opt(text()), opt(text()), opt(text()), opt(text()), opt(text())),
-        (opt(text()), opt(text()), vec(text(), 0..2), opt(text()), opt(any::<bool>()), opt(any::<bool>())),
-        (opt(any::<i64>()), opt(any::<i64>()), opt(any::<i64>()), opt(any::<i64>()), opt(text())),
+        (
+            opt(text()),
+            opt(text()),
+            opt(text()),
+            opt(text()),
+            opt(text()),
+            opt(text()),
+        ),
+        (
+            opt(text()),
+            opt(text()),
+            vec(text(), 0..2),
+            opt(text()),
+            opt(any::<bool>()),
+            opt(any::<bool>()),
+        ),
+        (
+            opt(any::<i64>()),
+            opt(any::<i64>()),
+            opt(any::<i64>()),
+            opt(any::<i64>()),
+            opt(text()),
+        ),
     )
         .prop_map(
-            |((id, details_type, title, name, error, item_type), (status, path, warnings, email, arch, public), (c, m, f, s, cannot))| {
+            |(
+                (id, details_type, title, name, error, item_type),
+                (status, path, warnings, email, arch, public),
+                (c, m, f, s, cannot),
+            )| {
                 ItemRestoreDetails {
                     id,
                     details_type,
@@ -583,15 +767,17 @@ fn restore_session_statistics() -> impl Strategy<Value = RestoreSessionStatistic
         (any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>()),
         (vec(text(), 0..3), vec(text(), 0..3), vec(item_restore_details(), 0..3)),
     )
-        .prop_map(|((total, restored, failed, skipped), (warnings, errors, items))| RestoreSessionStatistics {
-            total_items_count: total,
-            restored_items_count: restored,
-            failed_items_count: failed,
-            skipped_items_count: skipped,
-            warnings,
-            errors,
-            items,
-        })
+        .prop_map(
+            |((total, restored, failed, skipped), (warnings, errors, items))| RestoreSessionStatistics {
+                total_items_count: total,
+                restored_items_count: restored,
+                failed_items_count: failed,
+                skipped_items_count: skipped,
+                warnings,
+                errors,
+                items,
+            },
+        )
 }
 
 fn exception_info() -> impl Strategy<Value = ExceptionInfo> {
@@ -711,7 +897,12 @@ fn retype(v: &Value, how: u8) -> Value {
     };
     match how % 6 {
         0 => Value::String(s),
-        1 => s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(json!(42), Value::Number),
+        1 => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(json!(42), Value::Number),
         2 => Value::Bool(!s.is_empty()),
         3 => Value::Null,
         4 => json!([v.clone()]),
@@ -821,20 +1012,38 @@ fn damage(mut bytes: Vec<u8>, ops: &[ByteOp]) -> Vec<u8> {
 /// multi-byte characters at awkward byte offsets.
 fn date_like() -> impl Strategy<Value = String> {
     let part = |lo: i64, hi: i64, width: usize| (lo..=hi).prop_map(move |n| format!("{n:0width$}"));
-    let odd = prop::sample::select(vec!["é", "日", "🎉", "\u{301}", "", " ", "+", "-", ":", ".", "Z", "T", "/"]);
+    let odd = prop::sample::select(vec![
+        "é", "日", "🎉", "\u{301}", "", " ", "+", "-", ":", ".", "Z", "T", "/",
+    ]);
     (
-        (part(-1, 10_001, 4), prop::sample::select(vec!["-", ".", "/", "é"]), part(0, 13, 2), part(0, 32, 2)),
-        (prop::sample::select(vec!["T", " ", "t", "", "é"]), part(0, 25, 2), part(0, 61, 2), part(0, 61, 2)),
+        (
+            part(-1, 10_001, 4),
+            prop::sample::select(vec!["-", ".", "/", "é"]),
+            part(0, 13, 2),
+            part(0, 32, 2),
+        ),
+        (
+            prop::sample::select(vec!["T", " ", "t", "", "é"]),
+            part(0, 25, 2),
+            part(0, 61, 2),
+            part(0, 61, 2),
+        ),
         (
             prop::sample::select(vec!["", ".0", ".1234567", ".123456789012", ",5", ".é"]),
-            prop::sample::select(vec!["", "Z", "z", "+02:00", "-14:00", "+23:59", "-99:99", "+0é:00", "é", "+01:00é"]),
+            prop::sample::select(vec![
+                "", "Z", "z", "+02:00", "-14:00", "+23:59", "-99:99", "+0é:00", "é", "+01:00é",
+            ]),
         ),
         (odd.clone(), any::<u8>(), 0u8..4),
     )
         .prop_map(|((y, sep, mo, d), (t, h, mi, s), (frac, zone), (odd, at, mode))| {
             let mut out = match mode {
                 0 => format!("{y}{sep}{mo}{sep}{d}{t}{h}:{mi}:{s}{frac}{zone}"),
-                1 => format!("{mo}/{d}/{y} {h}:{mi}{} {}", if at % 2 == 0 { ":00" } else { "" }, ["AM", "PM", "pm", "XM"][usize::from(at % 4)]),
+                1 => format!(
+                    "{mo}/{d}/{y} {h}:{mi}{} {}",
+                    if at % 2 == 0 { ":00" } else { "" },
+                    ["AM", "PM", "pm", "XM"][usize::from(at % 4)]
+                ),
                 2 => format!("{y}{sep}{mo}{sep}{d}"),
                 _ => format!("{y}-{mo}-{d}T{h}:{mi}{zone}"),
             };
@@ -1058,6 +1267,26 @@ fn regression_dates_at_the_edge_of_time() {
     let _ = max.display_in(UtcOffset::from_hms(14, 0, 0).unwrap());
     let min = ApiDate::parse("0001-01-01T00:00:00Z");
     let _ = min.display_in(UtcOffset::from_hms(-14, 0, 0).unwrap());
+}
+
+/// A US-style date with a negative year was understood, but written back in a form that was not.
+#[test]
+fn regression_dates_with_signed_or_long_years() {
+    for s in [
+        "01/01/-1000 00:00:00 AM",
+        "1/1/10000",
+        "-001-01-01T00:00:00",
+        "+999-01-01",
+        "2024-+1-01",
+        "1/+1/2024",
+    ] {
+        let d = ApiDate::parse(s);
+        if !matches!(d, ApiDate::Raw(_)) {
+            assert_eq!(ApiDate::parse(&d.to_wire()), d, "{s}");
+        }
+    }
+    assert!(matches!(ApiDate::parse("01/01/-1000 00:00:00 AM"), ApiDate::Raw(_)));
+    assert!(matches!(ApiDate::parse("6/5/2017 1:12 PM"), ApiDate::Civil(_)));
 }
 
 /// Integers above 2^53 went through `f64` and came back rounded.

@@ -47,7 +47,11 @@ impl Walker {
         let base = format!("{}/{v}", server.base_url());
         let r: Value = http
             .post(format!("{base}/token"))
-            .form(&[("grant_type", "password"), ("username", "vex"), ("password", "vex-demo-password")])
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "vex"),
+                ("password", "vex-demo-password"),
+            ])
             .send()
             .await
             .unwrap()
@@ -124,7 +128,11 @@ async fn hostile_mailboxes_conform_to_the_spec() {
     for v in ["v6", "v7", "v8"] {
         let mut w = Walker::new(&server, v).await;
         let orgs = w.get("/Organizations").await;
-        let org = if v == "v8" { results(&orgs)[0].clone() } else { orgs[0].clone() };
+        let org = if v == "v8" {
+            results(&orgs)[0].clone()
+        } else {
+            orgs[0].clone()
+        };
         let rs = w
             .post(
                 &format!("/Organizations/{}/explore", org["id"].as_str().unwrap()),
@@ -148,10 +156,16 @@ async fn hostile_mailboxes_conform_to_the_spec() {
             let roots = results(&w.get(&format!("{mbp}/folders?parentId=root")).await);
             let inbox = roots.iter().find(|f| f["name"] == "Inbox").expect("Inbox").clone();
             let children = results(
-                &w.get(&format!("{mbp}/folders?parentId={}", enc(inbox["id"].as_str().unwrap())))
-                    .await,
+                &w.get(&format!(
+                    "{mbp}/folders?parentId={}",
+                    enc(inbox["id"].as_str().unwrap())
+                ))
+                .await,
             );
-            assert!(children.iter().any(|f| f["name"] == ""), "{v}: the folder without a name");
+            assert!(
+                children.iter().any(|f| f["name"] == ""),
+                "{v}: the folder without a name"
+            );
             assert!(
                 children
                     .iter()
@@ -165,9 +179,7 @@ async fn hostile_mailboxes_conform_to_the_spec() {
                 let items = results(&w.get(&format!("{mbp}/items?{param}={}&limit=100", enc(fid))).await);
                 assert!(!items.is_empty(), "{v}: {} has items", f["name"]);
                 for it in &items {
-                    let one = w
-                        .get(&format!("{mbp}/items/{}", enc(it["id"].as_str().unwrap())))
-                        .await;
+                    let one = w.get(&format!("{mbp}/items/{}", enc(it["id"].as_str().unwrap()))).await;
                     assert_eq!(&one, it, "{v}: the item by id is the listed one");
                 }
             }
@@ -185,7 +197,10 @@ async fn hostile_mailboxes_conform_to_the_spec() {
             for idx in [0usize, 1, 2, 12] {
                 let r = w
                     .post(
-                        &format!("{mbp}/items/{}/restoreTo", enc(inbox_items[idx]["id"].as_str().unwrap())),
+                        &format!(
+                            "{mbp}/items/{}/restoreTo",
+                            enc(inbox_items[idx]["id"].as_str().unwrap())
+                        ),
                         json!({"mailbox": target, "folder": "Hostile restores", "userName": "a", "userPassword": "b"}),
                     )
                     .await;
@@ -256,9 +271,13 @@ async fn the_client_reads_hostile_data_verbatim() {
         assert_eq!(items[10].title(), None, "every field absent");
         assert_eq!(items[11].kind(), ItemKind::Other, "no itemClass");
         assert_eq!(items[18].attachments().len(), 1000);
-        let ItemData::Message(m) = &items[17].data else { panic!() };
+        let ItemData::Message(m) = &items[17].data else {
+            panic!()
+        };
         assert_eq!(m.to.as_deref().unwrap().split("; ").count(), CROWD);
-        let ItemData::Message(m) = &items[21].data else { panic!() };
+        let ItemData::Message(m) = &items[21].data else {
+            panic!()
+        };
         assert_eq!(
             m.received.as_ref().and_then(ApiDate::as_utc).map(|t| t.year()),
             Some(9999)
@@ -268,7 +287,9 @@ async fn the_client_reads_hostile_data_verbatim() {
         }
         let cal = folders.iter().find(|f| f.name.as_deref() == Some("Calendar")).unwrap();
         let appts = c.items(&s.id, mb, &cal.id, 0, 10).await.unwrap().results;
-        let ItemData::Appointment(a) = &appts[0].data else { panic!() };
+        let ItemData::Appointment(a) = &appts[0].data else {
+            panic!()
+        };
         assert_eq!(a.attendees.as_deref().unwrap().split("; ").count(), CROWD);
         // Search and a restore of hostile items, through the client.
         let found = c
@@ -298,7 +319,10 @@ async fn the_client_reads_hostile_data_verbatim() {
             .await
             .unwrap();
         assert_eq!(o.created as usize, MAIL.len(), "{v}: {o:?}");
-        let events = c.all_session_events(o.session_id.as_deref().unwrap_or(&s.id)).await.unwrap();
+        let events = c
+            .all_session_events(o.session_id.as_deref().unwrap_or(&s.id))
+            .await
+            .unwrap();
         assert!(!events.is_empty());
     }
     server.shutdown().await;

@@ -681,3 +681,30 @@ async fn read_only_refuses_every_write_key() {
     assert!(h.server.store().restores().is_empty());
     assert!(!h.audit_path().exists());
 }
+
+/// To the original location (credentials only), save as MSG (two items: a ZIP) and send to another
+/// address, on v7.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn original_location_save_and_send() {
+    let mut h = Harness::start(ApiVersion::V7, 100, 40).await;
+    h.open_folder("Inbox").await;
+    h.keys(KeyCode::Char(' '), 2);
+    h.open_restore().await;
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::Char(' '));
+    h.settle().await;
+    assert!(h.dialog().original);
+    assert!(!h.dialog().fields().contains(&Field::TargetMailbox));
+    h.set_mode(CredMode::Password).await;
+    h.key(KeyCode::Tab);
+    h.typed("restore-admin@contoso.com");
+    h.key(KeyCode::Tab);
+    h.typed(PASSWORD);
+    h.key(KeyCode::Enter);
+    h.until("the confirmation", |s| {
+        matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. }))
+    })
+    .await;
+    assert!(h.screen().contains("to its original location"), "{}", h.screen());
+    h.key(KeyCode::Escape_or_tab());
+}

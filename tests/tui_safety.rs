@@ -70,8 +70,10 @@ struct Fake {
 impl Fake {
     fn plain(items: Vec<Item>) -> Fake {
         Fake {
-            session: from(json!({"id": "s-1", "organization": "Contoso Ltd", "type": "Vex", "state": "Working",
-                "creationTime": "2024-03-01T14:00:00Z", "initiatedBy": "CONTOSO\\op"})),
+            session: from(
+                json!({"id": "s-1", "organization": "Contoso Ltd", "type": "Vex", "state": "Working",
+                "creationTime": "2024-03-01T14:00:00Z", "initiatedBy": "CONTOSO\\op"}),
+            ),
             mailbox: from(json!({"id": "mb-1", "name": "Anna Müller", "email": "anna@contoso.com"})),
             folder: from(json!({"id": "f-inbox", "name": "Inbox", "type": "None"})),
             items,
@@ -83,16 +85,28 @@ impl Fake {
             Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
                 generation,
                 offset,
-                result: Ok(if offset == 0 { vec![self.session.clone()] } else { vec![] }),
+                result: Ok(if offset == 0 {
+                    vec![self.session.clone()]
+                } else {
+                    vec![]
+                }),
             },
             Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
                 generation,
                 offset,
-                result: Ok(if offset == 0 { vec![self.mailbox.clone()] } else { vec![] }),
+                result: Ok(if offset == 0 {
+                    vec![self.mailbox.clone()]
+                } else {
+                    vec![]
+                }),
             },
             Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
                 generation,
-                result: Ok(if parent.is_none() { vec![self.folder.clone()] } else { vec![] }),
+                result: Ok(if parent.is_none() {
+                    vec![self.folder.clone()]
+                } else {
+                    vec![]
+                }),
                 parent,
             },
             Effect::LoadItemsPage {
@@ -101,7 +115,13 @@ impl Fake {
                 limit,
                 ..
             } => {
-                let results: Vec<Item> = self.items.iter().skip(offset as usize).take(limit as usize).cloned().collect();
+                let results: Vec<Item> = self
+                    .items
+                    .iter()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .cloned()
+                    .collect();
                 Loaded::ItemsPage {
                     generation,
                     offset,
@@ -114,18 +134,31 @@ impl Fake {
                 generation,
                 result: Ok(self.items.len() as u64),
             },
-            Effect::LoadItem { generation, item_id, .. } => Loaded::Item {
+            Effect::LoadItem {
+                generation, item_id, ..
+            } => Loaded::Item {
                 generation,
-                result: self.items.iter().find(|i| i.id == item_id).cloned().ok_or(ApiError::Http {
-                    status: 404,
-                    message: "no such item".into(),
-                    error_code: None,
-                }),
+                result: self
+                    .items
+                    .iter()
+                    .find(|i| i.id == item_id)
+                    .cloned()
+                    .ok_or(ApiError::Http {
+                        status: 404,
+                        message: "no such item".into(),
+                        error_code: None,
+                    }),
             },
-            Effect::Explore { generation, organization_id, .. } => Loaded::Explored {
+            Effect::Explore {
                 generation,
-                result: Ok(from(json!({"id": "s-new", "organization": organization_id, "type": "Vex",
-                    "state": "Working", "creationTime": "2024-03-02T10:00:00Z"}))),
+                organization_id,
+                ..
+            } => Loaded::Explored {
+                generation,
+                result: Ok(from(
+                    json!({"id": "s-new", "organization": organization_id, "type": "Vex",
+                    "state": "Working", "creationTime": "2024-03-02T10:00:00Z"}),
+                )),
             },
             Effect::StopSession { generation, session_id } => Loaded::Stopped {
                 generation,
@@ -242,8 +275,10 @@ fn hostile_items() -> Vec<Item> {
 #[test]
 fn hostile_server_text_never_reaches_the_terminal_raw() {
     let mut f = Fake::plain(hostile_items());
-    f.session = from(json!({"id": "s-1", "organization": evil("Org"), "type": "Vex", "state": "Working",
-        "creationTime": "2024-03-01T14:00:00Z", "initiatedBy": evil("op")}));
+    f.session = from(
+        json!({"id": "s-1", "organization": evil("Org"), "type": "Vex", "state": "Working",
+        "creationTime": "2024-03-01T14:00:00Z", "initiatedBy": evil("op")}),
+    );
     f.mailbox = from(json!({"id": "mb-1", "name": evil("Mailbox"), "email": evil("mb@x")}));
     f.folder = from(json!({"id": "f-inbox", "name": evil("Folder"), "type": "None"}));
     let mut h = header();
@@ -285,7 +320,9 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
     );
     f.settle(&mut s, fx);
     let fx = update(&mut s, Msg::Action(Action::Refresh));
-    let e = fx.iter().find(|e| matches!(e, Effect::LoadItemsPage { .. } | Effect::CountItems { .. }));
+    let e = fx
+        .iter()
+        .find(|e| matches!(e, Effect::LoadItemsPage { .. } | Effect::CountItems { .. }));
     if let Some(Effect::CountItems { generation, .. }) | Some(Effect::LoadItemsPage { generation, .. }) = e {
         let g = *generation;
         let msg = match e {
@@ -319,11 +356,14 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
     assert_clean(&render(&s, 80, 24), "confirmation");
     press(&mut s, KeyCode::Esc);
     // The login screen with the server's (hostile) refusal.
-    let fx = update(&mut s, Msg::SessionExpired(Effect::LoadSessions {
-        generation: 999,
-        offset: 0,
-        limit: 10,
-    }));
+    let fx = update(
+        &mut s,
+        Msg::SessionExpired(Effect::LoadSessions {
+            generation: 999,
+            offset: 0,
+            limit: 10,
+        }),
+    );
     assert!(fx.is_empty());
     let fx = typed(&mut s, "pw");
     assert!(fx.is_empty());
@@ -349,8 +389,10 @@ fn hostile_dates_are_sanitised_too() {
     let items = vec![from(json!({"id": "d", "itemClass": "IPM.Note", "subject": "s",
         "received": format!("2024{CLEAR}{RLO}")}))];
     let mut f = Fake::plain(items);
-    f.session = from(json!({"id": "s-1", "organization": "O", "type": "Vex", "state": "Working",
-        "creationTime": format!("yesterday{TITLE}"), "endTime": format!("{OSC52}")}));
+    f.session = from(
+        json!({"id": "s-1", "organization": "O", "type": "Vex", "state": "Working",
+        "creationTime": format!("yesterday{TITLE}"), "endTime": format!("{OSC52}")}),
+    );
     let s = in_items(&f, header());
     for (w, h) in [(80, 24), (160, 40)] {
         assert_clean(&render(&s, w, h), "dates");
@@ -382,12 +424,14 @@ fn first_login_holds_every_request_until_it_succeeds() {
     }
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
-    let [Effect::Login {
-        generation,
-        user,
-        reconnect,
-        ..
-    }] = &fx[..]
+    let [
+        Effect::Login {
+            generation,
+            user,
+            reconnect,
+            ..
+        },
+    ] = &fx[..]
     else {
         panic!("{fx:?}")
     };
@@ -432,10 +476,7 @@ fn a_refused_login_shows_the_server_message_and_can_be_retried() {
     let l = s.login.as_ref().expect("still shown");
     assert!(l.password.is_empty(), "the refused password is wiped");
     let text = text_of(&render(&s, 80, 24));
-    assert!(
-        text.contains("The user name or password is incorrect."),
-        "{text}"
-    );
+    assert!(text.contains("The user name or password is incorrect."), "{text}");
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(fx.iter().any(is_login));
@@ -524,7 +565,10 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
     assert!(s.login.is_some(), "the login screen is back");
     assert!(matches!(s.conn, Conn::Failing(_)));
     let text = text_of(&render(&s, 80, 24));
-    assert!(text.contains("Session expired") && text.contains("CORP\\restore-op"), "{text}");
+    assert!(
+        text.contains("Session expired") && text.contains("CORP\\restore-op"),
+        "{text}"
+    );
     // Nothing else reaches the panes meanwhile (keys and actions go to the login screen).
     let fx = update(&mut s, Msg::Action(Action::Refresh));
     assert!(fx.is_empty());
@@ -532,11 +576,13 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
     // The user is prefilled: type the password.
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
-    let [Effect::Login {
-        generation: lg,
-        reconnect: None,
-        ..
-    }] = &fx[..]
+    let [
+        Effect::Login {
+            generation: lg,
+            reconnect: None,
+            ..
+        },
+    ] = &fx[..]
     else {
         panic!("{fx:?}")
     };
@@ -568,6 +614,53 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
     assert_eq!(a.filter.query(), "report");
     assert_eq!(a.cursor, b.cursor);
     assert_eq!(a.marks, b.marks);
+}
+
+#[test]
+fn a_half_filled_restore_dialog_is_intact_after_the_login() {
+    let f = Fake::plain(three_items());
+    let mut s = in_items(&f, header());
+    press(&mut s, KeyCode::Char(' '));
+    let fx = press(&mut s, KeyCode::Char('r'));
+    f.settle(&mut s, fx);
+    assert!(matches!(s.overlay, Some(Overlay::Restore(_))), "{:?}", s.status);
+    typed(&mut s, "zoe@contoso");
+    let dialog = format!("{:?}", s.overlay);
+    assert!(dialog.contains("zoe@contoso"), "{dialog}");
+    // A request of the dialog fails with the session gone.
+    update(
+        &mut s,
+        Msg::SessionExpired(Effect::LoadMailboxes {
+            generation: 77,
+            session_id: "s-1".into(),
+            offset: 0,
+            limit: 10,
+        }),
+    );
+    assert!(s.login.is_some());
+    typed(&mut s, PASSWORD);
+    let fx = press(&mut s, KeyCode::Enter);
+    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+        panic!("no login")
+    };
+    let fx = update(
+        &mut s,
+        Msg::Loaded(Loaded::LoggedIn {
+            generation,
+            result: Ok(LoggedIn {
+                user: "CORP\\restore-op".into(),
+                server: target().server,
+                api_version: "v8".into(),
+            }),
+        }),
+    );
+    assert!(
+        matches!(&fx[..], [Effect::LoadMailboxes { generation: 77, .. }]),
+        "{fx:?}"
+    );
+    assert!(s.login.is_none());
+    assert_eq!(format!("{:?}", s.overlay), dialog, "the dialog is as it was");
+    assert_eq!(s.focus, Level::Items);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -652,7 +745,10 @@ fn quitting_offers_to_stop_the_sessions_vex_started() {
     };
     assert!(!c.yes, "the default is to leave them");
     let text = text_of(&render(&s, 80, 24));
-    assert!(text.contains("Leave running") && text.contains("Stop and quit"), "{text}");
+    assert!(
+        text.contains("Leave running") && text.contains("Stop and quit"),
+        "{text}"
+    );
     let fx = press(&mut s, KeyCode::Enter);
     assert!(s.quit && matches!(&fx[..], [Effect::Quit]), "{fx:?}");
 
@@ -745,13 +841,22 @@ fn the_insecure_banner_stays_and_reads_without_colour() {
     }
     // Over dialogs and the login screen too.
     press(&mut s, KeyCode::Char('?'));
-    update(&mut s, Msg::SessionExpired(Effect::LoadSessions {
-        generation: 1,
-        offset: 0,
-        limit: 1,
-    }));
+    update(
+        &mut s,
+        Msg::SessionExpired(Effect::LoadSessions {
+            generation: 1,
+            offset: 0,
+            limit: 1,
+        }),
+    );
     let t = render(&s, 80, 24);
-    assert!(text_of(&t).lines().next().unwrap_or_default().contains("INSECURE: certificate not verified"));
+    assert!(
+        text_of(&t)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("INSECURE: certificate not verified")
+    );
     // Colour: white on red. No colour: normal video inside the reversed header bar, bold.
     let buf = t.backend().buffer();
     let x = (0..80u16).find(|&x| buf[(x, 0)].symbol() == "I").expect("the banner");
@@ -800,11 +905,14 @@ fn snapshot_login_with_error() {
 fn snapshot_session_expired() {
     let f = Fake::plain(three_items());
     let mut s = in_items(&f, header());
-    update(&mut s, Msg::SessionExpired(Effect::LoadSessions {
-        generation: 1,
-        offset: 0,
-        limit: 1,
-    }));
+    update(
+        &mut s,
+        Msg::SessionExpired(Effect::LoadSessions {
+            generation: 1,
+            offset: 0,
+            limit: 1,
+        }),
+    );
     s.status = None;
     insta::assert_snapshot!("login_expired_80x24", render(&s, 80, 24).backend());
 }

@@ -292,7 +292,11 @@ impl Client {
                     continue;
                 }
                 return Err(match err {
-                    ApiError::Http { status, message, error_code } => ApiError::Http {
+                    ApiError::Http {
+                        status,
+                        message,
+                        error_code,
+                    } => ApiError::Http {
                         status,
                         message: format!("probing {}/ServiceInstance: {message}", v.prefix()),
                         error_code,
@@ -604,9 +608,9 @@ impl Client {
                     Ok(t) => return Ok(t),
                     Err(e) if !safe => {
                         return Err(match e {
-                            ApiError::Network(m) | ApiError::Timeout(m) => {
-                                ApiError::OutcomeUnknown(format!("{what}: the request was sent but its answer was lost ({m})"))
-                            }
+                            ApiError::Network(m) | ApiError::Timeout(m) => ApiError::OutcomeUnknown(format!(
+                                "{what}: the request was sent but its answer was lost ({m})"
+                            )),
                             other => other,
                         });
                     }
@@ -635,9 +639,9 @@ impl Client {
                     if !safe && maybe_sent {
                         // A write that may have reached the server: never resend.
                         return Err(match mapped {
-                            ApiError::Network(m) | ApiError::Timeout(m) => ApiError::OutcomeUnknown(format!(
-                                "{what}: the connection was lost after sending ({m})"
-                            )),
+                            ApiError::Network(m) | ApiError::Timeout(m) => {
+                                ApiError::OutcomeUnknown(format!("{what}: the connection was lost after sending ({m})"))
+                            }
                             other => other,
                         });
                     }
@@ -680,7 +684,14 @@ impl Client {
         body: &B,
     ) -> Result<T, ApiError> {
         let bytes = self
-            .call_read(Method::POST, path, &[], json_body(body)?, self.inner.timeouts.read, false)
+            .call_read(
+                Method::POST,
+                path,
+                &[],
+                json_body(body)?,
+                self.inner.timeouts.read,
+                false,
+            )
             .await?;
         decode_bytes(&bytes)
     }
@@ -990,14 +1001,18 @@ fn exception_message(bytes: &[u8]) -> Option<String> {
 
 pub(crate) fn http_error(status: StatusCode, bytes: &[u8]) -> ApiError {
     let info: ExceptionInfo = serde_json::from_slice(bytes).unwrap_or_default();
-    let message = info.message.filter(|m| !m.is_empty()).map(|m| one_line(&m, MAX_MESSAGE)).unwrap_or_else(|| {
-        let reason = status.canonical_reason().unwrap_or("error");
-        if bytes.is_empty() {
-            reason.to_string()
-        } else {
-            format!("{reason} (the body is not a RESTExceptionInfo)")
-        }
-    });
+    let message = info
+        .message
+        .filter(|m| !m.is_empty())
+        .map(|m| one_line(&m, MAX_MESSAGE))
+        .unwrap_or_else(|| {
+            let reason = status.canonical_reason().unwrap_or("error");
+            if bytes.is_empty() {
+                reason.to_string()
+            } else {
+                format!("{reason} (the body is not a RESTExceptionInfo)")
+            }
+        });
     ApiError::Http {
         status: status.as_u16(),
         message,
@@ -1037,8 +1052,14 @@ mod tests {
             parse_retry_after("Thu, 20 Nov 2025 10:00:30 GMT", now),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(parse_retry_after("Thu, 20 Nov 2025 09:00:00 GMT", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("Fri, 20 Nov 2026 10:00:00 GMT", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Thu, 20 Nov 2025 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 20 Nov 2026 10:00:00 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
         for bad in ["", "soon", "-1", "1.5", "\u{1b}[2J"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
@@ -1061,7 +1082,11 @@ mod tests {
                 .min(Duration::from_secs(2));
             for _ in 0..20 {
                 let d = c.backoff(attempt);
-                assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} not in [{:?}, {full:?}]", full / 2);
+                assert!(
+                    d >= full / 2 && d <= full,
+                    "attempt {attempt}: {d:?} not in [{:?}, {full:?}]",
+                    full / 2
+                );
             }
         }
         let spread: std::collections::HashSet<Duration> = (0..50).map(|_| c.backoff(3)).collect();
@@ -1077,18 +1102,29 @@ mod tests {
             error: "server error 503: busy".into(),
             delay: Duration::from_millis(500),
         };
-        assert_eq!(n.to_string(), "retrying 2/4 in 0.5 s: GET RestoreSessions: server error 503: busy");
+        assert_eq!(
+            n.to_string(),
+            "retrying 2/4 in 0.5 s: GET RestoreSessions: server error 503: busy"
+        );
     }
 
     #[test]
     fn error_bodies_are_defused() {
         let body = br#"{"message":"bad \u001b]0;pwned\u0007 thing\u202e","errorCode":"X\u001b[2J"}"#;
         let e = http_error(StatusCode::INTERNAL_SERVER_ERROR, body);
-        let ApiError::Http { message, error_code, .. } = &e else { panic!("{e:?}") };
+        let ApiError::Http {
+            message, error_code, ..
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
         assert!(!message.chars().any(|c| c.is_control()), "{message:?}");
         assert!(!error_code.as_deref().unwrap().contains('\u{1b}'));
         let e = http_error(StatusCode::BAD_GATEWAY, b"<html>nope</html>");
-        assert_eq!(e.to_string(), "server error 502: Bad Gateway (the body is not a RESTExceptionInfo)");
+        assert_eq!(
+            e.to_string(),
+            "server error 502: Bad Gateway (the body is not a RESTExceptionInfo)"
+        );
         let huge = format!(r#"{{"message":"{}"}}"#, "x".repeat(1_000_000));
         let ApiError::Http { message, .. } = http_error(StatusCode::INTERNAL_SERVER_ERROR, huge.as_bytes()) else {
             panic!()
@@ -1096,6 +1132,9 @@ mod tests {
         assert!(message.chars().count() <= MAX_MESSAGE + 1);
         let d: Result<Page<Item>, _> = decode_bytes(br#"{"results":"\u001b[2J"}"#);
         assert!(!d.unwrap_err().to_string().contains('\u{1b}'));
-        assert_eq!(decode_bytes::<Page<Item>>(b"  ").unwrap_err(), ApiError::Decode("the answer is empty".into()));
+        assert_eq!(
+            decode_bytes::<Page<Item>>(b"  ").unwrap_err(),
+            ApiError::Decode("the answer is empty".into())
+        );
     }
 }

@@ -84,7 +84,8 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> ApiError {
     for t in causes {
         // A TLS connection that ends without close_notify is a dropped connection, not a trust problem.
         let dropped = t.contains("close_notify");
-        if !dropped && (t.contains("certificate") || t.contains("Certificate") || t.contains("tls") || t.contains("TLS"))
+        if !dropped
+            && (t.contains("certificate") || t.contains("Certificate") || t.contains("tls") || t.contains("TLS"))
         {
             tls = true;
         }

@@ -13,7 +13,12 @@ use tokio::io::AsyncWriteExt;
 pub const NO_RESTORE_EVENT_GRACE: Duration = Duration::from_secs(120);
 
 /// The counts of `RESTItemsRestoreStatistics`.
-const ITEM_COUNTS: &[&str] = &["createdItemsCount", "mergedItemsCount", "skippedItemsCount", "failedItemsCount"];
+const ITEM_COUNTS: &[&str] = &[
+    "createdItemsCount",
+    "mergedItemsCount",
+    "skippedItemsCount",
+    "failedItemsCount",
+];
 /// The counts of `RESTRestoreSessionStatistics`.
 const SESSION_COUNTS: &[&str] = &[
     "totalItemsCount",
@@ -201,7 +206,9 @@ impl Client {
             )
             .await?;
         if !has_any(&bytes, SESSION_COUNTS) {
-            return Err(ApiError::Decode("the restore statistics hold none of the item counts".into()));
+            return Err(ApiError::Decode(
+                "the restore statistics hold none of the item counts".into(),
+            ));
         }
         let s: RestoreSessionStatistics = decode_bytes(&bytes)?;
         let counts = [
@@ -211,7 +218,9 @@ impl Client {
             s.skipped_items_count,
         ];
         if counts.iter().any(|n| *n < 0) {
-            return Err(ApiError::Decode(format!("the restore statistics hold negative counts {counts:?}")));
+            return Err(ApiError::Decode(format!(
+                "the restore statistics hold negative counts {counts:?}"
+            )));
         }
         Ok(s)
     }

@@ -96,6 +96,8 @@ impl Job {
 pub struct Jobs {
     pub list: Vec<Job>,
     pub memory: Remembered,
+    /// `q` was pressed once while a job ran (the next `q` quits).
+    quit_warned: bool,
 }
 
 impl Jobs {
@@ -283,6 +285,17 @@ impl JobLoaded {
             },
         }
     }
+}
+
+/// `q` while a restore, export or send runs: the first press only warns (leaving now loses its result
+/// and its audit record); the second quits. True when the quit is held.
+pub fn hold_quit(state: &mut State) -> bool {
+    if !state.jobs.any_running() || state.jobs.quit_warned {
+        return false;
+    }
+    state.jobs.quit_warned = true;
+    state.error("a restore, export or send is still running: its result would not be shown nor audited — q again quits");
+    true
 }
 
 /// True while a job runs or one of the jobs' views waits for an answer (the spinner ticks).
@@ -801,6 +814,14 @@ pub fn counts(o: &RestoreOutcome) -> String {
 
 /// Takes an answer of a job or of the jobs' views; false when nothing changed (stale).
 pub fn on_loaded(state: &mut State, l: JobLoaded, _fx: &mut [Effect]) -> bool {
+    let changed = on_answer(state, l);
+    if !state.jobs.any_running() {
+        state.jobs.quit_warned = false;
+    }
+    changed
+}
+
+fn on_answer(state: &mut State, l: JobLoaded) -> bool {
     match l {
         JobLoaded::RestoreProgress { generation, progress } => {
             let Some(j) = state.jobs.get_mut(generation) else {

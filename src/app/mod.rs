@@ -23,8 +23,8 @@ use panes::confirm::{ConfirmDialog, ConfirmOutcome, Confirmed};
 use panes::details::DetailsPane;
 use panes::folders::FoldersPane;
 use panes::help::HelpDialog;
-use panes::login::{LoggedIn, LoginDialog, LoginOutcome, LoginTarget};
 use panes::items::{ItemsPane, ListKey};
+use panes::login::{LoggedIn, LoginDialog, LoginOutcome, LoginTarget};
 use panes::mailboxes::MailboxesPane;
 use panes::new_session::{NewSessionDialog, Outcome};
 use panes::sessions::SessionsPane;
@@ -723,7 +723,12 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
         return refuse_write(state, a);
     }
     match a {
-        Action::Quit => return offer_quit(state, fx),
+        Action::Quit => {
+            if jobs::hold_quit(state) {
+                return;
+            }
+            return offer_quit(state, fx);
+        }
         Action::Help => {
             state.overlay = Some(Overlay::Help(HelpDialog::new(state.focus)));
             return;
@@ -1132,7 +1137,9 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                         .as_ref()
                         .map(|d| format!(" · {}", state.zone.short(d)))
                         .unwrap_or_default();
-                    state.created_sessions.push((session.id.clone(), format!("{org}{when}")));
+                    state
+                        .created_sessions
+                        .push((session.id.clone(), format!("{org}{when}")));
                     state.info(format!("restore session started for {org}"));
                     state.sessions.select_id = Some(session.id.clone());
                     fx.push(state.sessions.reload(&mut state.gens));
@@ -1316,7 +1323,10 @@ fn offer_quit(state: &mut State, fx: &mut Vec<Effect>) {
         msg.push(format!("  and {} more", n - 4));
     }
     msg.push(String::new());
-    msg.push(format!("Stop {} before quitting? (Esc: stay)", if n == 1 { "it" } else { "them" }));
+    msg.push(format!(
+        "Stop {} before quitting? (Esc: stay)",
+        if n == 1 { "it" } else { "them" }
+    ));
     let mut c = ConfirmDialog::new(
         "Quit vex",
         msg,

@@ -103,7 +103,6 @@ impl SimArgs {
             token_ttl: Duration::from_secs(self.token_ttl.max(1)),
             v8_restore_duration: Duration::from_millis(self.v8_restore_ms),
             faults: self.faults(),
-            ..SimConfig::default()
         }
     }
 
@@ -255,8 +254,14 @@ mod tests {
         let f = &c.faults;
         assert_eq!(f.latency, Some(Duration::from_millis(50)));
         assert_eq!(f.latency_jitter, Duration::from_millis(200));
-        assert_eq!((f.fault_rate, f.reset_rate, f.truncate_rate, f.malformed_rate), (0.2, 0.05, 0.01, 0.5));
-        assert_eq!(f.malformations, [Malformation::NullsEverywhere, Malformation::WrongTypes]);
+        assert_eq!(
+            (f.fault_rate, f.reset_rate, f.truncate_rate, f.malformed_rate),
+            (0.2, 0.05, 0.01, 0.5)
+        );
+        assert_eq!(
+            f.malformations,
+            [Malformation::NullsEverywhere, Malformation::WrongTypes]
+        );
         assert_eq!(f.slow_body, Some(SlowBody::bytes_per_sec(20_000)));
         assert_eq!(f.throttle_token, Some(Throttle::Every(2)));
         assert_eq!(f.throttle_retry_after, Duration::from_secs(1));
@@ -281,7 +286,10 @@ mod tests {
         assert_eq!(f.throttle_token, Some(Throttle::Rate(0.3)));
         assert_eq!(f.reset_after_apply, ResetAfterApply::First(1));
         assert_eq!(f.slow_body.map(|s| s.chunk), Some(20));
-        assert_eq!((f.latency, f.latency_jitter), (Some(Duration::from_millis(10)), Duration::ZERO));
+        assert_eq!(
+            (f.latency, f.latency_jitter),
+            (Some(Duration::from_millis(10)), Duration::ZERO)
+        );
         assert_eq!(f.seed, 99);
         for bad in [
             &["sim", "--fault-rate", "1.5"][..],

@@ -1183,7 +1183,10 @@ mod tests {
         for o in &d.orgs {
             let generated = &o.mailboxes[..50];
             assert!(generated.iter().all(|m| m.kind != MailboxKind::Hostile));
-            assert!(generated[49].is_public(), "the public folders come last of the generated ones");
+            assert!(
+                generated[49].is_public(),
+                "the public folders come last of the generated ones"
+            );
             assert_eq!(o.mailboxes.len(), if o.index == 0 { 52 } else { 50 });
             assert_eq!(o.mailboxes.iter().filter(|m| m.is_archive()).count(), 1);
             assert_eq!(o.mailboxes.iter().filter(|m| m.is_public()).count(), 1);

@@ -114,18 +114,33 @@ async fn fault_rate_answers_5xx_with_an_exception_body_and_spares_other_paths() 
         ..Faults::none()
     });
     for _ in 0..8 {
-        let r = http.get(format!("{}/folders", mb_url(&s, &rs, &mb))).bearer_auth(&t).send().await.unwrap();
+        let r = http
+            .get(format!("{}/folders", mb_url(&s, &rs, &mb)))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_server_error(), "{}", r.status());
         assert!(
-            r.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().contains("json"),
+            r.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("json"),
             "a RESTExceptionInfo"
         );
         let j: Value = r.json().await.unwrap();
-        assert!(j["message"].as_str().is_some_and(|m| m.contains("Injected fault")), "{j}");
+        assert!(
+            j["message"].as_str().is_some_and(|m| m.contains("Injected fault")),
+            "{j}"
+        );
     }
     // Not the API: untouched (the emulator's own 404), and not counted.
     let before = s.fault_stats();
-    let r = http.get(format!("{}/_sim/anything", s.base_url())).send().await.unwrap();
+    let r = http
+        .get(format!("{}/_sim/anything", s.base_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(s.fault_stats().requests, before.requests);
     assert!(before.errors >= 8);
@@ -146,17 +161,28 @@ async fn resets_drop_the_connection_before_or_during_the_body() {
     });
     let (mut before, mut during) = (0, 0);
     for _ in 0..16 {
-        match http.get(format!("{}/folders", mb_url(&s, &rs, &mb))).bearer_auth(&t).send().await {
+        match http
+            .get(format!("{}/folders", mb_url(&s, &rs, &mb)))
+            .bearer_auth(&t)
+            .send()
+            .await
+        {
             Err(_) => before += 1,
             Ok(r) => {
                 assert_eq!(r.status(), 200);
                 let declared = r.content_length().expect("a Content-Length");
-                assert!(r.bytes().await.is_err(), "the body breaks off ({declared} bytes announced)");
+                assert!(
+                    r.bytes().await.is_err(),
+                    "the body breaks off ({declared} bytes announced)"
+                );
                 during += 1;
             }
         }
     }
-    assert!(before > 0 && during > 0, "both kinds happen: {before} before, {during} during");
+    assert!(
+        before > 0 && during > 0,
+        "both kinds happen: {before} before, {during} during"
+    );
     assert_eq!(s.fault_stats().resets, 16);
     s.shutdown().await;
 }
@@ -198,7 +224,11 @@ async fn token_throttle_every_other_call_with_retry_after() {
     for _ in 0..4 {
         let r = http
             .post(format!("{}/v8/token", s.base_url()))
-            .form(&[("grant_type", "password"), ("username", "vex"), ("password", "vex-demo-password")])
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "vex"),
+                ("password", "vex-demo-password"),
+            ])
             .send()
             .await
             .unwrap();
@@ -230,7 +260,13 @@ async fn reset_after_apply_runs_the_restore_then_drops_the_connection() {
     assert!(first.is_err(), "no answer at all: {first:?}");
     assert_eq!(s.store().restores().len(), 1, "but the restore ran");
     // Only the first: the next one is answered.
-    let second = http.post(&url).bearer_auth(&t).json(&body).send().await.expect("answered");
+    let second = http
+        .post(&url)
+        .bearer_auth(&t)
+        .json(&body)
+        .send()
+        .await
+        .expect("answered");
     assert_eq!(second.status(), 200);
     assert_eq!(s.store().restores().len(), 2);
     assert_eq!(s.fault_stats().reset_after_apply, 1);
@@ -239,7 +275,13 @@ async fn reset_after_apply_runs_the_restore_then_drops_the_connection() {
         reset_after_apply: ResetAfterApply::All,
         ..Faults::none()
     });
-    let bad = http.post(&url).bearer_auth(&t).json(&json!({"items": []})).send().await.expect("answered");
+    let bad = http
+        .post(&url)
+        .bearer_auth(&t)
+        .json(&json!({"items": []}))
+        .send()
+        .await
+        .expect("answered");
     assert_eq!(bad.status(), 400);
     s.shutdown().await;
 }
@@ -280,7 +322,12 @@ async fn the_same_seed_gives_the_same_faults() {
         });
         let mut out = Vec::new();
         for _ in 0..24 {
-            let r = http.get(format!("{}/folders", mb_url(&s, &rs, &mb))).bearer_auth(&t).send().await.unwrap();
+            let r = http
+                .get(format!("{}/folders", mb_url(&s, &rs, &mb)))
+                .bearer_auth(&t)
+                .send()
+                .await
+                .unwrap();
             out.push(r.status().as_u16());
         }
         let stats = s.fault_stats();
@@ -302,7 +349,15 @@ async fn latency_and_slow_bodies_take_time_but_deliver_everything() {
     let http = http();
     let (t, rs, mb, _, _) = setup(&s, &http).await;
     let url = format!("{}/folders", mb_url(&s, &rs, &mb));
-    let clean = http.get(&url).bearer_auth(&t).send().await.unwrap().bytes().await.unwrap();
+    let clean = http
+        .get(&url)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     s.set_faults(Faults {
         latency: Some(Duration::from_millis(150)),
         latency_jitter: Duration::from_millis(50),
@@ -325,7 +380,10 @@ async fn latency_and_slow_bodies_take_time_but_deliver_everything() {
     let slow = r.bytes().await.expect("complete");
     assert!(t0.elapsed() >= Duration::from_millis(150), "{:?}", t0.elapsed());
     // Same shape (setId differs per answer).
-    let (a, b): (Value, Value) = (serde_json::from_slice(&clean).unwrap(), serde_json::from_slice(&slow).unwrap());
+    let (a, b): (Value, Value) = (
+        serde_json::from_slice(&clean).unwrap(),
+        serde_json::from_slice(&slow).unwrap(),
+    );
     assert_eq!(a["results"], b["results"]);
     assert_eq!(s.fault_stats().slowed, 1);
     s.shutdown().await;

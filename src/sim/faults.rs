@@ -276,7 +276,11 @@ impl Faults {
             let kinds = if self.malformations.is_empty() {
                 "any kind".to_string()
             } else {
-                self.malformations.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+                self.malformations
+                    .iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             out.push(format!(
                 "malformed body ({kinds}) on {} of requests",
@@ -493,7 +497,10 @@ fn exception(status: StatusCode, message: &str) -> Response {
 
 /// The error a damaged body stream ends with; hyper then closes the connection.
 fn dropped() -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected fault: connection dropped")
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "injected fault: connection dropped",
+    )
 }
 
 /// Replaces the body by a stream of `parts`, with a pause before each but the first. When `fail`, the
@@ -675,7 +682,10 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
         state.count(|s| s.slowed += 1);
         let n = bytes.len();
         let step = slow.chunk.max(1);
-        let chunks: Vec<Bytes> = (0..n).step_by(step).map(|i| bytes.slice(i..(i + step).min(n))).collect();
+        let chunks: Vec<Bytes> = (0..n)
+            .step_by(step)
+            .map(|i| bytes.slice(i..(i + step).min(n)))
+            .collect();
         return streamed(resp, chunks, slow.interval, false, Some(n));
     }
     let (mut parts, _) = resp.into_parts();
@@ -692,12 +702,7 @@ fn is_json(parts: &axum::http::response::Parts) -> bool {
 }
 
 /// Damages a 2xx body (and adjusts the headers); `None` when no chosen kind applies to it.
-fn malform(
-    parts: &mut axum::http::response::Parts,
-    bytes: &Bytes,
-    kinds: &[Malformation],
-    draw: u64,
-) -> Option<Bytes> {
+fn malform(parts: &mut axum::http::response::Parts, bytes: &Bytes, kinds: &[Malformation], draw: u64) -> Option<Bytes> {
     let parsed: Option<Value> = if is_json(parts) {
         serde_json::from_slice(bytes).ok()
     } else {
@@ -774,7 +779,10 @@ fn transform(v: &mut Value, kind: Malformation, depth: usize) {
             Value::Object(m) => {
                 if kind == Malformation::UnknownItemClass && m.contains_key("itemClass") {
                     m.insert("itemClass".into(), Value::from("IPM.Vex.FromTheFuture"));
-                    m.insert("hologram".into(), serde_json::json!({ "depth": 3, "layers": [1, 2, 3] }));
+                    m.insert(
+                        "hologram".into(),
+                        serde_json::json!({ "depth": 3, "layers": [1, 2, 3] }),
+                    );
                     m.insert("subjectV2".into(), Value::from("a field no version has"));
                 }
                 for (k, x) in m.iter_mut() {
@@ -823,7 +831,11 @@ mod tests {
         assert!(!route_matches("GET /items$", &get, &format!("{items}/abc")));
         assert!(route_matches("GET /items/", &get, &format!("{items}/abc")));
         assert!(route_matches("mailboxes/*$", &get, items));
-        assert!(route_matches("organization/mailboxes$", &get, "/v8/RestoreSessions/a/organization/mailboxes"));
+        assert!(route_matches(
+            "organization/mailboxes$",
+            &get,
+            "/v8/RestoreSessions/a/organization/mailboxes"
+        ));
         assert!(!route_matches("organization/mailboxes$", &get, items));
         assert!(route_matches("$", &get, items));
         assert!(!route_matches("/token", &post, items));
@@ -858,16 +870,47 @@ mod tests {
     #[test]
     fn none_is_none_and_anything_else_is_not() {
         assert!(Faults::none().is_none());
-        assert!(Faults { seed: 9, routes: vec!["x".into()], ..Faults::none() }.is_none());
+        assert!(
+            Faults {
+                seed: 9,
+                routes: vec!["x".into()],
+                ..Faults::none()
+            }
+            .is_none()
+        );
         for f in [
-            Faults { latency: Some(Duration::from_millis(1)), ..Faults::none() },
-            Faults { fault_rate: 0.1, ..Faults::none() },
-            Faults { reset_rate: 0.1, ..Faults::none() },
-            Faults { truncate_rate: 0.1, ..Faults::none() },
-            Faults { malformed_rate: 0.1, ..Faults::none() },
-            Faults { slow_body: Some(SlowBody::default()), ..Faults::none() },
-            Faults { throttle_token: Some(Throttle::Every(2)), ..Faults::none() },
-            Faults { reset_after_apply: ResetAfterApply::All, ..Faults::none() },
+            Faults {
+                latency: Some(Duration::from_millis(1)),
+                ..Faults::none()
+            },
+            Faults {
+                fault_rate: 0.1,
+                ..Faults::none()
+            },
+            Faults {
+                reset_rate: 0.1,
+                ..Faults::none()
+            },
+            Faults {
+                truncate_rate: 0.1,
+                ..Faults::none()
+            },
+            Faults {
+                malformed_rate: 0.1,
+                ..Faults::none()
+            },
+            Faults {
+                slow_body: Some(SlowBody::default()),
+                ..Faults::none()
+            },
+            Faults {
+                throttle_token: Some(Throttle::Every(2)),
+                ..Faults::none()
+            },
+            Faults {
+                reset_after_apply: ResetAfterApply::All,
+                ..Faults::none()
+            },
         ] {
             assert!(!f.is_none(), "{f:?}");
             assert!(!f.describe().is_empty(), "{f:?}");
@@ -927,7 +970,10 @@ mod tests {
                 }
                 Malformation::DeepNesting => assert!(parsed.is_err(), "serde_json's recursion limit"),
                 Malformation::NullsEverywhere => {
-                    assert_eq!(parsed.unwrap(), serde_json::json!({"offset": null, "limit": null, "results": null}))
+                    assert_eq!(
+                        parsed.unwrap(),
+                        serde_json::json!({"offset": null, "limit": null, "results": null})
+                    )
                 }
                 Malformation::WrongShape => assert!(parsed.unwrap().is_array()),
                 Malformation::UnknownItemClass => {
@@ -954,7 +1000,10 @@ mod tests {
                 .get(header::CONTENT_TYPE)
                 .map(|h| h.to_str().unwrap().to_string())
                 .unwrap_or_default();
-            assert!(out.is_empty() || t.contains("html") || t.contains("json"), "{t} {out:?}");
+            assert!(
+                out.is_empty() || t.contains("html") || t.contains("json"),
+                "{t} {out:?}"
+            );
         }
     }
 }

@@ -79,16 +79,25 @@ pub const MAIL: &[(&str, &str)] = &[
     ("bells", "\u{7}\u{7}\u{7} Ring ring \u{7}"),
     ("C1 controls", "C1: NEL\u{85}CSI\u{9b}2J OSC\u{9d}0;pwned\u{9c} end"),
     ("bidi override", "Invoice \u{202E}fdp.exe"),
-    ("mixed direction", "Re: שלום world مرحبا 123 – עברית English العربية 456"),
+    (
+        "mixed direction",
+        "Re: שלום world مرحبا 123 – עברית English العربية 456",
+    ),
     ("combining marks", "Ze\u{301}\u{301}\u{301}bra Z̴̧̛̗͎a̷͙̓l̸̢̛g̵̨̛o̶͚͋ e\u{301} vs é"),
-    ("wide CJK and emoji", "会議のお知らせ 📅 👨‍👩‍👧‍👦 🏳️‍🌈 🇯🇵 テスト ＡＢＣ 한국어 👍🏽"),
+    (
+        "wide CJK and emoji",
+        "会議のお知らせ 📅 👨‍👩‍👧‍👦 🏳️‍🌈 🇯🇵 テスト ＡＢＣ 한국어 👍🏽",
+    ),
     ("empty strings", ""),
     ("every field absent", ""),
     ("no itemClass", ""),
     ("1 MiB subject", ""),
     ("CR, LF and TAB", "Line one\nLine two\r\n\tTabbed\rOverwritten"),
     ("NUL and DEL", "nul\u{0}byte del\u{7f}end"),
-    ("zero-width characters", "\u{200B}\u{FEFF}\u{200D}invisible\u{2060}\u{200C}"),
+    (
+        "zero-width characters",
+        "\u{200B}\u{FEFF}\u{200D}invisible\u{2060}\u{200C}",
+    ),
     (
         "OSC 8 hyperlink",
         "\u{1b}]8;;https://evil.example/\u{1b}\\Click here\u{1b}]8;;\u{1b}\\",
@@ -101,10 +110,16 @@ pub const MAIL: &[(&str, &str)] = &[
     ),
     ("escape after a long run", ""),
     ("extreme dates", "Sent in year 1, received in year 9999"),
-    ("noncharacters and replacement", "\u{FFFE}\u{FFFF}\u{10FFFF}\u{FFFD}\u{E0041}tag"),
+    (
+        "noncharacters and replacement",
+        "\u{FFFE}\u{FFFF}\u{10FFFF}\u{FFFD}\u{E0041}tag",
+    ),
     ("only spaces", "     "),
     ("line and paragraph separators", "para\u{2028}graph\u{2029}end"),
-    ("isolates", "\u{2066}left\u{2069} \u{2067}right\u{2069} \u{2068}first\u{2069} \u{202A}\u{202B}\u{202C}\u{202D}"),
+    (
+        "isolates",
+        "\u{2066}left\u{2069} \u{2067}right\u{2069} \u{2068}first\u{2069} \u{202A}\u{202B}\u{202C}\u{202D}",
+    ),
 ];
 
 fn owner(data: &Data, mb: MailboxKey) -> String {
@@ -275,7 +290,9 @@ pub fn item(data: &Data, i: ItemKey) -> Option<Item> {
                         mobile: h("+44 20 7946 0000"),
                         fax: Some(String::new()),
                         im_address: h("mallory@evil.example"),
-                        web_page: Some("javascript:alert(1) \u{1b}]8;;https://evil.example/\u{1b}\\x\u{1b}]8;;\u{1b}\\".into()),
+                        web_page: Some(
+                            "javascript:alert(1) \u{1b}]8;;https://evil.example/\u{1b}\\x\u{1b}]8;;\u{1b}\\".into(),
+                        ),
                     }),
                     Map::new(),
                 )

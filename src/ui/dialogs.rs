@@ -3,10 +3,10 @@
 use super::text::{fit, sanitize, truncate, width};
 use super::theme::Theme;
 use crate::api::models::ApiDate;
+use crate::app::panes;
 use crate::app::panes::confirm::ConfirmDialog;
 use crate::app::panes::help::HelpDialog;
 use crate::app::panes::new_session::{Field, NewSessionDialog};
-use crate::app::panes;
 use crate::app::{Keymap, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;

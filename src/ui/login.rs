@@ -58,13 +58,26 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
     label(buf, y, "Server", LoginField::Server);
     if d.can_change_server() {
         let focused = d.field == LoginField::Server;
-        if let Some(cx) = text_field(buf, x + LABEL, y, field_w, d.server.value(), d.server.visual_cursor(), focused, theme)
-            && focused
+        if let Some(cx) = text_field(
+            buf,
+            x + LABEL,
+            y,
+            field_w,
+            d.server.value(),
+            d.server.visual_cursor(),
+            focused,
+            theme,
+        ) && focused
         {
             cursor = Some((cx, y));
         }
     } else {
-        buf.set_string(x + LABEL, y, truncate(&sanitize(d.server.value()), field_w), Style::new());
+        buf.set_string(
+            x + LABEL,
+            y,
+            truncate(&sanitize(d.server.value()), field_w),
+            Style::new(),
+        );
     }
     y += 1;
     // API version.
@@ -96,8 +109,16 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
     // User.
     label(buf, y, "User", LoginField::User);
     let focused = d.field == LoginField::User;
-    if let Some(cx) = text_field(buf, x + LABEL, y, field_w, d.user.value(), d.user.visual_cursor(), focused, theme)
-        && focused
+    if let Some(cx) = text_field(
+        buf,
+        x + LABEL,
+        y,
+        field_w,
+        d.user.value(),
+        d.user.visual_cursor(),
+        focused,
+        theme,
+    ) && focused
     {
         cursor = Some((cx, y));
     }
@@ -105,9 +126,17 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
     // Password: one bullet per character, never the text.
     label(buf, y, "Password", LoginField::Password);
     let focused = d.field == LoginField::Password;
-    let bullets = "•".repeat(d.password.chars());
-    if let Some(cx) = text_field(buf, x + LABEL, y, field_w, &bullets, d.password.cursor(), focused, theme)
-        && focused
+    let bullets = d.password.masked();
+    if let Some(cx) = text_field(
+        buf,
+        x + LABEL,
+        y,
+        field_w,
+        &bullets,
+        d.password.cursor(),
+        focused,
+        theme,
+    ) && focused
     {
         cursor = Some((cx, y));
     }

@@ -372,10 +372,8 @@ pub fn minutes(m: i64) -> String {
 pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -> Vec<String> {
     // A cell is never wider than the screen: a 1 MiB subject is clipped before it is sanitised.
     let s = |o: Option<&str>| sanitize(clip(o.unwrap_or(""), 4096).0).into_owned();
-    let d = |o: Option<&crate::api::models::ApiDate>| {
-        o.map(|d| sanitize(&zone.short(d)).into_owned())
-            .unwrap_or_default()
-    };
+    let d =
+        |o: Option<&crate::api::models::ApiDate>| o.map(|d| sanitize(&zone.short(d)).into_owned()).unwrap_or_default();
     let title = s(it.title());
     let mark = if marked { "●" } else { " " }.to_string();
     let mut cells = vec![mark];

@@ -294,8 +294,18 @@ mod tests {
             out
         }
         let samples = [
-            "", "a", "abc", "abcdef", "日本語", "日本語です", "a日b本c", "👩‍👩‍👧 family", "e\u{301}e\u{301}e\u{301}x",
-            "\u{200b}\u{200b}\u{200b}\u{200b}ab", "ＡＢＣ", "🇯🇵🇯🇵🇯🇵",
+            "",
+            "a",
+            "abc",
+            "abcdef",
+            "日本語",
+            "日本語です",
+            "a日b本c",
+            "👩‍👩‍👧 family",
+            "e\u{301}e\u{301}e\u{301}x",
+            "\u{200b}\u{200b}\u{200b}\u{200b}ab",
+            "ＡＢＣ",
+            "🇯🇵🇯🇵🇯🇵",
         ];
         for s in samples {
             for w in 0..12 {

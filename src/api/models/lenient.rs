@@ -324,13 +324,13 @@ fn parse_iso_like(s: &str) -> Option<ApiDate> {
     if b.len() < 10 {
         return None;
     }
-    let year: i32 = s.get(0..4)?.parse().ok()?;
+    let year: i32 = digits(s.get(0..4)?)?;
     let sep = b[4];
     if !matches!(sep, b'-' | b'.' | b'/') || b[7] != sep {
         return None;
     }
-    let month: u8 = s.get(5..7)?.parse().ok()?;
-    let day: u8 = s.get(8..10)?.parse().ok()?;
+    let month: u8 = digits(s.get(5..7)?)?;
+    let day: u8 = digits(s.get(8..10)?)?;
     let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
     let rest = &s[10..];
     if rest.is_empty() {
@@ -389,14 +389,22 @@ fn split_zone(s: &str) -> (&str, Option<UtcOffset>) {
     (s, None)
 }
 
+/// A number written with ASCII digits only (no sign, no spaces): the parts of a date.
+fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
 /// `M/D/YYYY h:mm[:ss] AM|PM` (documentation examples).
 fn parse_us(s: &str) -> Option<ApiDate> {
     let mut it = s.split_whitespace();
     let date = it.next()?;
     let mut dp = date.split('/');
-    let month: u8 = dp.next()?.parse().ok()?;
-    let day: u8 = dp.next()?.parse().ok()?;
-    let year: i32 = dp.next()?.parse().ok()?;
+    let month: u8 = digits(dp.next()?)?;
+    let day: u8 = digits(dp.next()?)?;
+    let year: i32 = digits(dp.next()?).filter(|y| (0..=9999).contains(y))?;
     let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
     let Some(time) = it.next() else {
         return Some(ApiDate::Civil(PrimitiveDateTime::new(date, Time::MIDNIGHT)));

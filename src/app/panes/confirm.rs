@@ -13,9 +13,13 @@ pub const HELP: Help = &[
 /// What a confirmation confirms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirmed {
-    StopSession { session_id: String },
+    StopSession {
+        session_id: String,
+    },
     /// Quitting: stop the restore sessions vex started (Cancel quits leaving them, Esc stays).
-    StopOnQuit { session_ids: Vec<String> },
+    StopOnQuit {
+        session_ids: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -15,11 +15,11 @@ pub const KEEP_PAGES: u64 = 3;
 pub const HELP: Help = &[
     (Action::Open, "details", "show the item's details"),
     (Action::Mark, "mark", "mark / unmark the item"),
+    (Action::Restore, "restore", "restore the marked (or selected) items"),
     (Action::Back, "back", "back to the folders (clears a filter first)"),
     (Action::Filter, "filter", "filter the loaded items"),
     (Action::Last, "last", "last item (counts a big folder first)"),
     (Action::MarkAll, "mark all", "mark / unmark the whole folder"),
-    (Action::Restore, "restore", "restore the marked (or selected) items"),
     (Action::ExportPst, "export", "export the marked items to PST"),
     (Action::SaveMsg, "save", "save the marked items as MSG"),
     (Action::Send, "send", "send the marked items by mail"),

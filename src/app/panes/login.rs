@@ -7,15 +7,14 @@
 //!
 //! The password lives in a [`SecretField`]: zeroized memory that is wiped when it grows, is cleared or is
 //! dropped, shown as bullets, and redacted in `Debug`. It leaves the dialog only as a `SecretString`.
+//! The user name is not a secret: it is shown in the header and prefilled after an expiry.
 
 use super::Help;
 use crate::api::{ApiVersion, VersionChoice};
+use crate::app::fields::{SecretField, edit};
 use crate::app::{Action, Effect, Gen, Gens};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use secrecy::SecretString;
+use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
-use tui_input::backend::crossterm::to_input_request;
-use zeroize::{Zeroize, Zeroizing};
 
 pub const HELP: Help = &[
     (Action::NextPane, "next field", "next field"),
@@ -56,103 +55,6 @@ pub const API_CHOICES: [VersionChoice; 4] = [
     VersionChoice::Fixed(ApiVersion::V7),
     VersionChoice::Fixed(ApiVersion::V8),
 ];
-
-/// A masked input for a secret. The text is kept in a zeroized buffer that is never reallocated in
-/// place (growing copies it into a new zeroized buffer and wipes the old one), so no copy of the
-/// password is left behind in freed memory. `Debug` shows nothing of it.
-#[derive(Clone, Default)]
-pub struct SecretField {
-    buf: Zeroizing<String>,
-    /// Cursor, in characters.
-    cursor: usize,
-}
-
-impl std::fmt::Debug for SecretField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretField([REDACTED])")
-    }
-}
-
-impl SecretField {
-    /// Number of characters (what the bullets show).
-    pub fn chars(&self) -> usize {
-        self.buf.chars().count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
-    /// The cursor, in characters.
-    pub fn cursor(&self) -> usize {
-        self.cursor
-    }
-
-    fn byte_at(&self, char_idx: usize) -> usize {
-        self.buf
-            .char_indices()
-            .nth(char_idx)
-            .map(|(i, _)| i)
-            .unwrap_or(self.buf.len())
-    }
-
-    pub fn insert(&mut self, c: char) {
-        let need = self.buf.len() + c.len_utf8();
-        if need > self.buf.capacity() {
-            let mut bigger = Zeroizing::new(String::with_capacity((need * 2).max(64)));
-            bigger.push_str(&self.buf);
-            // The old buffer is wiped when it is dropped here.
-            self.buf = bigger;
-        }
-        let at = self.byte_at(self.cursor);
-        self.buf.insert(at, c);
-        self.cursor += 1;
-    }
-
-    pub fn backspace(&mut self) {
-        if self.cursor == 0 {
-            return;
-        }
-        self.cursor -= 1;
-        let at = self.byte_at(self.cursor);
-        self.buf.remove(at);
-    }
-
-    pub fn delete(&mut self) {
-        if self.cursor < self.chars() {
-            let at = self.byte_at(self.cursor);
-            self.buf.remove(at);
-        }
-    }
-
-    /// Wipes the text (and the whole buffer behind it).
-    pub fn clear(&mut self) {
-        self.buf.zeroize();
-        self.cursor = 0;
-    }
-
-    /// The text as a secret for the login request.
-    pub fn to_secret(&self) -> SecretString {
-        SecretString::from(self.buf.as_str())
-    }
-
-    /// Handles an editing key; false when the key is not one.
-    fn on_key(&mut self, ev: &KeyEvent) -> bool {
-        let plain = (ev.modifiers - KeyModifiers::SHIFT).is_empty();
-        match ev.code {
-            KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => self.clear(),
-            KeyCode::Char(c) if plain => self.insert(c),
-            KeyCode::Backspace => self.backspace(),
-            KeyCode::Delete => self.delete(),
-            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Right => self.cursor = (self.cursor + 1).min(self.chars()),
-            KeyCode::Home => self.cursor = 0,
-            KeyCode::End => self.cursor = self.chars(),
-            _ => return false,
-        }
-        true
-    }
-}
 
 /// The login dialog.
 #[derive(Clone, Debug)]
@@ -226,7 +128,12 @@ impl LoginDialog {
 
     fn fields(&self) -> &'static [LoginField] {
         if self.can_change_server() {
-            &[LoginField::Server, LoginField::Api, LoginField::User, LoginField::Password]
+            &[
+                LoginField::Server,
+                LoginField::Api,
+                LoginField::User,
+                LoginField::Password,
+            ]
         } else {
             &[LoginField::User, LoginField::Password]
         }
@@ -283,12 +190,10 @@ impl LoginDialog {
                 } else {
                     &mut self.user
                 };
-                if let Some(req) = to_input_request(&crossterm::event::Event::Key(*ev)) {
-                    input.handle(req);
-                }
+                edit(input, ev);
             }
             LoginField::Password => {
-                self.password.on_key(ev);
+                self.password.handle(ev);
             }
         }
         LoginOutcome::Keep
@@ -313,17 +218,14 @@ impl LoginDialog {
             self.error = Some("enter the password".into());
             return LoginOutcome::Keep;
         }
-        let target = LoginTarget {
-            server,
-            api: self.api,
-        };
+        let target = LoginTarget { server, api: self.api };
         let generation = gens.issue();
         self.submitting = Some(generation);
         self.error = None;
         LoginOutcome::Submit(Effect::Login {
             generation,
             user,
-            password: self.password.to_secret(),
+            password: self.password.secret(),
             reconnect: (target != self.current).then_some(target),
         })
     }
@@ -345,28 +247,10 @@ impl LoginDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::ExposeSecret;
+    use crossterm::event::KeyModifiers;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn secret_field_edits_and_never_shows_itself() {
-        let mut f = SecretField::default();
-        for c in "hunter2-and-a-long-tail-to-make-it-grow-past-sixty-four-bytes-of-capacity".chars() {
-            f.insert(c);
-        }
-        f.on_key(&key(KeyCode::Home));
-        f.on_key(&key(KeyCode::Delete));
-        f.on_key(&key(KeyCode::End));
-        f.on_key(&key(KeyCode::Backspace));
-        let s = f.to_secret();
-        assert!(s.expose_secret().starts_with("unter2-"));
-        assert!(s.expose_secret().ends_with("capacit"));
-        assert!(!format!("{f:?}").contains("unter"));
-        f.clear();
-        assert!(f.is_empty() && f.cursor() == 0);
     }
 
     #[test]
