@@ -194,6 +194,11 @@ fn render(sim: &Sim, s: &Scale) -> Vec<Outcome> {
         (h, m)
     });
     assert!(million.items.as_ref().is_some_and(|i| i.selected().is_some()));
+    if std::env::var_os("VEX_BENCH_SCREEN").is_some() {
+        let mut t = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal");
+        t.draw(|f| vex::ui::draw(f, &million)).expect("draw");
+        println!("{}", t.backend());
+    }
     let mut term = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal");
     let theme = Theme::new(true);
     let mut pane = |state: &State, iters: u32| -> f64 {
@@ -430,6 +435,7 @@ fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
         ) -> u64 {
             b.idle(Duration::from_millis(20)).await;
             count.take();
+            count.take_bytes();
             b.key(code);
             b.until("the move", |s| {
                 s.items
@@ -438,6 +444,10 @@ fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
             })
             .await;
             b.idle(Duration::from_millis(30)).await;
+            if let Some(dir) = std::env::var_os("VEX_BENCH_KEEP") {
+                let path = std::path::Path::new(&dir).join(format!("{code:?}-{want}.bin"));
+                let _ = std::fs::write(path, count.take_bytes());
+            }
             count.take()
         }
         let page_rows = b.state().page_rows();
@@ -504,6 +514,9 @@ fn latency(_: &Sim, s: &Scale) -> Vec<Outcome> {
                 b.until("page down", |s| cursor(s) != c0).await;
                 continue;
             }
+            // Down, or Up on the last loaded row (while the end is unknown the cursor stops there).
+            let at_end = b.state().items.as_ref().is_some_and(|i| c0 + 1 >= i.known_len());
+            let (code, want) = if at_end { (KeyCode::Up, c0 - 1) } else { (KeyCode::Down, c0 + 1) };
             let sent: Arc<Mutex<Option<Instant>>> = Arc::default();
             let (tx, sent2) = (b.tx.clone(), sent.clone());
             k += 1;
@@ -512,11 +525,11 @@ fn latency(_: &Sim, s: &Scale) -> Vec<Outcome> {
                 tokio::time::sleep(wait).await;
                 *sent2.lock().expect("lock") = Some(Instant::now());
                 let _ = tx.send(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
-                    KeyCode::Down,
+                    code,
                     crossterm::event::KeyModifiers::NONE,
                 )));
             });
-            b.until("the key's frame", |s| cursor(s) == c0 + 1).await;
+            b.until("the key's frame", |s| cursor(s) == want).await;
             let shown = Instant::now();
             let sent = sent.lock().expect("lock").expect("sent");
             // Counted only when the request was still in flight at the frame.

@@ -70,7 +70,14 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     state.audit_log = Some(crate::config::Paths::from_env().audit_log());
     // ratatui installs a panic hook that restores the terminal; ours (outermost) also shows the cursor
     // and tells the loop to stop.
-    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    // Raw mode, the alternate screen and ratatui's panic hook; then the same terminal through the
+    // backend that sends fewer bytes per frame.
+    drop(ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?);
+    let backend = ui::output::CompactBackend::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()));
+    let mut terminal = Terminal::new(backend).map_err(|e| {
+        let _ = ratatui::try_restore();
+        format!("cannot set up the terminal: {e}")
+    })?;
     install_panic_hook();
     if let Ok(size) = terminal.size() {
         state.size = (size.width, size.height);

@@ -174,3 +174,56 @@ fn signals_restore_the_terminal() {
         );
     }
 }
+
+/// The guided restore in the real binary: mark 3 messages → `r` → target mailbox, folder, user and
+/// password → confirm → "created 3"; the same again → "skipped 3".
+#[test]
+fn demo_restore_three_messages_then_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = demo("restore", dir.path(), 120, 40) else {
+        return;
+    };
+    t.wait_for("contoso.onmicrosoft.com", WAIT);
+    t.text("/contoso");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("Zoë Müller", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Inbox", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_for("Received", WAIT);
+    t.keys(&["Space", "Space", "Space"]);
+    t.wait_for("3 marked", WAIT);
+    for round in ["created 3", "skipped 3"] {
+        // The marks stay after a restore: the second round restores the same three items.
+        t.keys(&["r"]);
+        t.wait_for("Sign in", WAIT);
+        t.keys(&["C-u"]);
+        t.text("francois.lefevre@contoso.com");
+        t.keys(&["Tab", "C-u"]);
+        t.text("Restored by e2e");
+        t.keys(&["Tab", "Tab", "Tab", "C-u"]);
+        t.text("restore-admin");
+        t.keys(&["Tab", "C-u"]);
+        t.text("Exchange-Secret-e2e");
+        t.keys(&["Enter"]);
+        let confirm = t.wait_for("Confirm restore", WAIT);
+        assert!(
+            confirm.contains("Restore 3 items"),
+            "the confirmation states what will happen:\n{confirm}"
+        );
+        assert!(
+            !confirm.contains("Exchange-Secret-e2e"),
+            "the password is not on screen"
+        );
+        t.keys(&["Tab", "Enter"]);
+        let done = t.wait_for(round, WAIT);
+        assert!(!done.contains("Exchange-Secret-e2e"), "the password is not on screen");
+        t.keys(&["Enter"]);
+        t.wait_until("the dialog to close", WAIT, |s| !s.contains(round));
+    }
+    t.keys(&["q"]);
+    let _ = t.wait_until("vex to exit or ask", WAIT, |s| t.exited() || s.contains("quit"));
+    let audit = std::fs::read_to_string(dir.path().join("state/audit.jsonl")).unwrap_or_default();
+    assert_eq!(audit.lines().count(), 2, "one audit line per restore:\n{audit}");
+    assert!(!audit.contains("Exchange-Secret-e2e"), "no secret in the audit log");
+}

@@ -281,7 +281,7 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
         any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
-        prop::sample::select(vec![0.5f64, -1.0, 1e300, -1e-300, 9.007_199_254_740_993e15]).prop_map(|f| Value::from(f)),
+        prop::sample::select(vec![0.5f64, -1.0, 1e300, -1e-300, 9.007_199_254_740_993e15]).prop_map(Value::from),
         wire_string().prop_map(Value::from),
     ]
 }

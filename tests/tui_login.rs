@@ -162,6 +162,10 @@ async fn the_login_screen_shows_the_servers_refusal_and_a_retry_gets_in() {
     h.until("the login screen", |s| s.login.is_some()).await;
     assert!(h.screen().contains("Log in"), "{}", h.screen());
     assert!(h.state().sessions.list.is_empty(), "nothing is loaded before the login");
+    // Waiting for the operator costs nothing: no ticks, no frames.
+    let frames = h.app.frames;
+    h.idle(Duration::from_millis(300)).await;
+    assert_eq!(h.app.frames, frames);
 
     h.typed("not-the-password");
     h.key(KeyCode::Enter);

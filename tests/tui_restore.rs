@@ -701,10 +701,99 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Tab);
     h.typed(PASSWORD);
     h.key(KeyCode::Enter);
-    h.until("the confirmation", |s| {
-        matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. }))
-    })
+    h.until(
+        "the confirmation",
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
+    )
     .await;
     assert!(h.screen().contains("to its original location"), "{}", h.screen());
-    h.key(KeyCode::Escape_or_tab());
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Enter);
+    h.until(
+        "the restore's end",
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Done { .. })),
+    )
+    .await;
+    assert_eq!(h.outcome().created + h.outcome().skipped, 2);
+    h.key(KeyCode::Enter);
+    let records = h.server.store().restores();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].kind, "original");
+    assert_eq!(records[0].target_mailbox, None);
+    assert_eq!(records[0].item_ids.len(), 2);
+
+    // Save as MSG: two items come as a ZIP.
+    let zip = h.dir.path().join("two.zip");
+    h.key(KeyCode::Char('s'));
+    h.until("the save dialog", |s| matches!(&s.overlay, Some(Overlay::Transfer(_))))
+        .await;
+    h.retype(&zip.display().to_string());
+    h.key(KeyCode::Enter);
+    h.until(
+        "the save's end",
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. })),
+    )
+    .await;
+    let bytes = std::fs::read(&zip).expect("saved");
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    // The same file again is refused unless "overwrite" is ticked; the dialog keeps the path.
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('s'));
+    h.until("the save dialog", |s| matches!(&s.overlay, Some(Overlay::Transfer(_))))
+        .await;
+    h.retype(&zip.display().to_string());
+    h.key(KeyCode::Enter);
+    h.until(
+        "the refusal",
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if d.server_error.is_some() && d.phase == TPhase::Form),
+    )
+    .await;
+    assert!(h.screen().contains("exists"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+
+    // Send to a different address, after a confirmation.
+    h.key(KeyCode::Char('S'));
+    h.until("the send dialog", |s| matches!(&s.overlay, Some(Overlay::Transfer(_))))
+        .await;
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.typed("auditor@fabrikam.com");
+    h.key(KeyCode::Enter);
+    h.until(
+        "the send confirmation",
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Confirm { .. })),
+    )
+    .await;
+    assert!(h.screen().contains("to auditor@fabrikam.com"), "{}", h.screen());
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Enter);
+    h.until(
+        "sent",
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. })),
+    )
+    .await;
+    let session = h
+        .state()
+        .items
+        .as_ref()
+        .map(|i| i.key.session_id.clone())
+        .expect("items");
+    let events = h.client.all_session_events(&session).await.expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.title.as_deref().is_some_and(|t| t.contains("auditor@fabrikam.com"))),
+        "{events:?}"
+    );
+
+    let actions: Vec<String> = h
+        .audit_lines()
+        .iter()
+        .map(|l| l["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(actions, ["restore-original", "save", "send"]);
+    let lines = h.audit_lines();
+    assert_eq!(lines[0]["target_mailbox"], serde_json::Value::Null);
+    assert_eq!(lines[2]["target_mailbox"], "auditor@fabrikam.com");
 }

@@ -590,3 +590,18 @@ fn the_target_in_this_backup_suggests_its_folders() {
     key_mod(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
     assert_eq!(dialog(&s).folder.value(), "");
 }
+
+#[test]
+fn quitting_while_a_restore_runs_asks_twice() {
+    let (mut s, job) = running("v8");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    key(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit);
+    let status = s.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
+    assert!(status.contains("q again quits"), "{status}");
+    finish(&mut s, &job, Ok(RestoreOutcome::default()));
+    // Once it ended, q quits at once.
+    key(&mut s, KeyCode::Char('q'));
+    assert!(s.quit);
+}

@@ -663,6 +663,46 @@ fn a_half_filled_restore_dialog_is_intact_after_the_login() {
     assert_eq!(s.focus, Level::Items);
 }
 
+#[test]
+fn after_an_expiry_job_reads_are_sent_again_and_job_writes_are_not() {
+    use vex::app::jobs::JobEffect;
+    let f = Fake::plain(three_items());
+    let mut s = in_items(&f, header());
+    let read = Effect::Job(Box::new(JobEffect::LoadEvents {
+        generation: 41,
+        session_id: "s-1".into(),
+    }));
+    let write = Effect::Job(Box::new(JobEffect::DeviceCode {
+        generation: 42,
+        session_id: "s-1".into(),
+    }));
+    update(&mut s, Msg::SessionExpired(write));
+    assert!(s.login.is_some(), "a failed write brings the login screen too");
+    assert!(s.held_for_login().is_empty(), "but it is never sent again");
+    update(&mut s, Msg::SessionExpired(read));
+    assert_eq!(s.held_for_login().len(), 1);
+    typed(&mut s, PASSWORD);
+    let fx = press(&mut s, KeyCode::Enter);
+    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+        panic!("no login")
+    };
+    let fx = update(
+        &mut s,
+        Msg::Loaded(Loaded::LoggedIn {
+            generation,
+            result: Ok(LoggedIn {
+                user: "op".into(),
+                server: target().server,
+                api_version: "v8".into(),
+            }),
+        }),
+    );
+    assert!(
+        matches!(&fx[..], [Effect::Job(j)] if matches!(**j, JobEffect::LoadEvents { generation: 41, .. })),
+        "{fx:?}"
+    );
+}
+
 // ------------------------------------------------------------------------------------------------
 // Read-only
 // ------------------------------------------------------------------------------------------------

@@ -201,9 +201,10 @@ impl<B: Backend> Browser<B> {
     }
 }
 
-/// Bytes written (a shared counter: the writer moves into the backend).
+/// Bytes written (a shared counter: the writer moves into the backend). With `VEX_BENCH_KEEP` set, the
+/// bytes since the last `take` are kept too (to look at what a step sent).
 #[derive(Clone, Default)]
-pub struct ByteCount(Arc<AtomicU64>);
+pub struct ByteCount(Arc<AtomicU64>, Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl ByteCount {
     pub fn get(&self) -> u64 {
@@ -214,17 +215,25 @@ impl ByteCount {
         self.0.swap(0, Ordering::SeqCst)
     }
 
+    /// The bytes since the last `take_bytes` (empty unless `VEX_BENCH_KEEP` is set).
+    pub fn take_bytes(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.1.lock().expect("lock"))
+    }
+
     pub fn writer(&self) -> CountingWriter {
-        CountingWriter(self.clone())
+        CountingWriter(self.clone(), std::env::var_os("VEX_BENCH_KEEP").is_some())
     }
 }
 
 /// A terminal that only counts what it is sent.
-pub struct CountingWriter(ByteCount);
+pub struct CountingWriter(ByteCount, bool);
 
 impl Write for CountingWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.0.fetch_add(buf.len() as u64, Ordering::SeqCst);
+        if self.1 {
+            self.0.1.lock().expect("lock").extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
 

@@ -294,7 +294,8 @@ pub fn hold_quit(state: &mut State) -> bool {
         return false;
     }
     state.jobs.quit_warned = true;
-    state.error("a restore, export or send is still running: its result would not be shown nor audited — q again quits");
+    state
+        .error("a restore, export or send is still running: its result would not be shown nor audited — q again quits");
     true
 }
 

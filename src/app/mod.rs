@@ -269,6 +269,10 @@ impl State {
 
     /// True when the runtime should send ticks (spinner, a message to clear).
     pub fn wants_tick(&self) -> bool {
+        // The login screen waiting for the operator: the panes behind wait too, nothing moves.
+        if self.login.as_ref().is_some_and(|l| l.submitting.is_none()) {
+            return self.status.is_some();
+        }
         self.is_loading() || self.status.is_some()
     }
 
@@ -1243,9 +1247,15 @@ fn session_expired(state: &mut State, e: Effect) {
     hold(state, e);
 }
 
-/// Holds a request for after the login; a newer read of the same slot replaces an older one.
+/// Holds a request for after the login; a newer read of the same slot replaces an older one. The jobs'
+/// writes (restores, exports, sends, device codes) are not held: they are never sent twice.
 fn hold(state: &mut State, e: Effect) {
     if matches!(e, Effect::Quit | Effect::Login { .. }) {
+        return;
+    }
+    if let Effect::Job(j) = &e
+        && j.slot().is_none()
+    {
         return;
     }
     if let Some(slot) = e.slot() {
@@ -1254,10 +1264,12 @@ fn hold(state: &mut State, e: Effect) {
     state.after_login.push(e);
 }
 
-/// While the login screen is up nothing but the login goes to the server.
+/// While the login screen is up nothing but the login goes to the server (and the jobs' writes, which are
+/// never held: without a login they fail at once, before anything is sent, and say so).
 fn hold_for_login(state: &mut State, fx: &mut Vec<Effect>) {
     for e in std::mem::take(fx) {
-        if matches!(e, Effect::Quit | Effect::Login { .. }) {
+        let job_write = matches!(&e, Effect::Job(j) if j.slot().is_none());
+        if job_write || matches!(e, Effect::Quit | Effect::Login { .. }) {
             fx.push(e);
         } else {
             hold(state, e);

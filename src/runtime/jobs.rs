@@ -8,7 +8,7 @@ use crate::api::models::{DeviceCodeRequest, ExportOptions, ItemId, RestoreOrigin
 use crate::api::{ApiError, Client, DownloadProgress, FolderParent, RestoreProgress, RestoreScope};
 use crate::app::jobs::{AuditTicket, JobEffect, JobLoaded};
 use crate::app::panes::transfer::TransferKind;
-use crate::app::{Loaded, Msg, Slot};
+use crate::app::{Effect, Loaded, Msg, Slot};
 use crate::audit::{AuditLog, AuditRecord, local_user, now_rfc3339};
 use futures_util::FutureExt;
 use ratatui::backend::Backend;
@@ -27,10 +27,23 @@ pub(super) fn spawn<B: Backend>(app: &mut App<B>, job: JobEffect) {
     let tx = app.tx.clone();
     let handle = tokio::spawn(async move {
         let fallback = job.clone();
-        let loaded = match AssertUnwindSafe(run(client, job, tx.clone())).catch_unwind().await {
+        let loaded = match AssertUnwindSafe(run(client.clone(), job, tx.clone()))
+            .catch_unwind()
+            .await
+        {
             Ok(l) => l,
             Err(_) => JobLoaded::failed(&fallback, ApiError::Config("internal error (see the log)".into())),
         };
+        // The session is gone (the server refused to renew it): the login screen comes back. A read waits
+        // for it and is sent again; a write's failure is reported as it is (it is never resent).
+        if !client.is_logged_in().await {
+            let read = fallback.slot().is_some();
+            if !read {
+                let _ = tx.send(Msg::Loaded(Loaded::Job(loaded)));
+            }
+            let _ = tx.send(Msg::SessionExpired(Effect::Job(Box::new(fallback))));
+            return;
+        }
         let _ = tx.send(Msg::Loaded(Loaded::Job(loaded)));
     });
     if let Some(slot) = slot {

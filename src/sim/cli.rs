@@ -70,8 +70,8 @@ pub struct SimArgs {
     #[arg(long, value_name = "N", num_args = 0..=1, help_heading = "Faults")]
     pub reset_after_apply: Option<Option<u32>>,
     /// Limit the rate faults, latency and slow bodies to matching requests (repeatable): a case-insensitive
-    /// substring of the path, optionally after a method and with * wildcards ("items", "GET folders",
-    /// "POST restoreTo", "mailboxes/*/items").
+    /// substring of the path, optionally after a method, with * wildcards and a final $ anchoring at the
+    /// end ("items", "GET folders", "POST restoreTo", "mailboxes/*/items", "GET /items$").
     #[arg(long, value_name = "PATTERN", help_heading = "Faults")]
     pub fault_route: Vec<String>,
     /// Seed of the fault decisions (default: --seed).

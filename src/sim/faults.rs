@@ -299,8 +299,9 @@ impl Faults {
         }
         match self.throttle_token {
             Some(Throttle::Every(n)) => out.push(format!(
-                "/token throttled (429, Retry-After {}s): only every {n}. call passes",
-                self.throttle_retry_after.as_secs()
+                "/token throttled (429, Retry-After {}s): {} of every {n} calls",
+                self.throttle_retry_after.as_secs(),
+                n.saturating_sub(1)
             )),
             Some(Throttle::Rate(p)) => out.push(format!(
                 "/token throttled (429, Retry-After {}s) on {} of calls",

@@ -8,6 +8,7 @@ pub mod details;
 pub mod dialogs;
 pub mod jobs;
 pub mod login;
+pub mod output;
 pub mod panes;
 pub mod table;
 pub mod text;

@@ -1,0 +1,462 @@
+//! The backend of the real terminal: ratatui's crossterm backend, sending fewer bytes for the same
+//! frames (over SSH every byte counts).
+//!
+//! ratatui moves the cursor with an absolute `CSI row;col H` (7 to 10 bytes) before every changed cell
+//! that does not follow the previous one. When a list scrolls by one row, most of its rows change in
+//! scattered cells, and those moves were half of the bytes sent. Here a forward move on the same row is
+//! relative (`CSI n C`, 3 to 5 bytes), and a short gap of cells the terminal already shows in the
+//! current colours is written again instead (a byte per cell). After a character whose width terminals
+//! may disagree on (wide, ambiguous), the next move is absolute again, as ratatui's always is. Everything
+//! else is the crossterm backend's.
+
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, IntoCrossterm, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::crossterm::cursor::MoveTo;
+use ratatui::crossterm::queue;
+use ratatui::crossterm::style::{Attribute, Colors, SetAttribute, SetColors, SetUnderlineColor};
+use ratatui::layout::{Position, Size};
+use ratatui::style::{Color, Modifier};
+use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
+
+/// A [`CrosstermBackend`] that writes frames compactly (see the module docs).
+pub struct CompactBackend<W: Write> {
+    inner: CrosstermBackend<W>,
+    /// What this backend last wrote to each cell, row by row; `None` where that is not known (never
+    /// written, the right half of a wide character, after a clear).
+    screen: Vec<Vec<Option<Cell>>>,
+    /// The terminal's size when it is not the backend's to ask (tests, benchmarks).
+    fixed: Option<Size>,
+}
+
+/// The colours and attributes in effect on the terminal while a frame is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    underline: Color,
+    modifier: Modifier,
+}
+
+impl Default for Pen {
+    fn default() -> Pen {
+        Pen {
+            fg: Color::Reset,
+            bg: Color::Reset,
+            underline: Color::Reset,
+            modifier: Modifier::empty(),
+        }
+    }
+}
+
+impl Pen {
+    fn of(c: &Cell) -> Pen {
+        Pen {
+            fg: c.fg,
+            bg: c.bg,
+            underline: c.underline_color,
+            modifier: c.modifier,
+        }
+    }
+}
+
+/// True when every terminal agrees this symbol takes exactly one column (so the cursor position after
+/// it is known without asking).
+fn surely_narrow(s: &str) -> bool {
+    s.width() == 1 && s.width_cjk() == 1
+}
+
+impl<W: Write> CompactBackend<W> {
+    pub fn new(inner: CrosstermBackend<W>) -> CompactBackend<W> {
+        CompactBackend {
+            inner,
+            screen: Vec::new(),
+            fixed: None,
+        }
+    }
+
+    /// For a writer that is not a terminal: the size is given.
+    pub fn with_size(inner: CrosstermBackend<W>, size: Size) -> CompactBackend<W> {
+        CompactBackend {
+            fixed: Some(size),
+            ..CompactBackend::new(inner)
+        }
+    }
+
+    pub fn inner(&self) -> &CrosstermBackend<W> {
+        &self.inner
+    }
+
+    fn width(&self) -> u16 {
+        match self.fixed {
+            Some(s) => s.width,
+            None => self.inner.size().map_or(0, |s| s.width),
+        }
+    }
+
+    fn known(&self, x: u16, y: u16) -> Option<&Cell> {
+        self.screen.get(y as usize)?.get(x as usize)?.as_ref()
+    }
+
+    /// Notes that `cell` (`width` columns) was written at (x, y).
+    fn remember(&mut self, x: u16, y: u16, cell: &Cell, width: usize) {
+        let (x, y) = (x as usize, y as usize);
+        if self.screen.len() <= y {
+            self.screen.resize_with(y + 1, Vec::new);
+        }
+        let row = &mut self.screen[y];
+        let end = x + width.max(1);
+        if row.len() < end {
+            row.resize(end, None);
+        }
+        // Writing over the right half of a wide character erases its left half.
+        if x > 0 && row[x - 1].as_ref().is_some_and(|c| c.symbol().width() > 1) {
+            row[x - 1] = None;
+        }
+        row[x] = (width > 0).then(|| cell.clone());
+        for c in &mut row[x + 1..end] {
+            *c = None;
+        }
+    }
+
+    fn forget(&mut self) {
+        self.screen.clear();
+    }
+
+    /// Writes the cells (x0..x1, y) again when the terminal shows them in `pen` already and that is
+    /// shorter than moving over them. Returns whether it did.
+    fn refill(&mut self, y: u16, x0: u16, x1: u16, pen: Pen) -> io::Result<bool> {
+        let gap = x1 - x0;
+        let jump = 3 + if gap == 1 { 0 } else { gap.to_string().len() };
+        let mut bytes = String::new();
+        for x in x0..x1 {
+            let Some(c) = self.known(x, y) else { return Ok(false) };
+            if Pen::of(c) != pen || !surely_narrow(c.symbol()) || bytes.len() + c.symbol().len() >= jump {
+                return Ok(false);
+            }
+            bytes.push_str(c.symbol());
+        }
+        self.inner.write_all(bytes.as_bytes())?;
+        Ok(true)
+    }
+}
+
+/// Queues the attribute changes from `from` to `to` (as ratatui's crossterm backend does).
+fn modifier_diff(w: &mut impl Write, from: Modifier, to: Modifier) -> io::Result<()> {
+    let removed = from - to;
+    if removed.contains(Modifier::REVERSED) {
+        queue!(w, SetAttribute(Attribute::NoReverse))?;
+    }
+    let reset_intensity = removed.intersects(Modifier::BOLD | Modifier::DIM);
+    if reset_intensity {
+        queue!(w, SetAttribute(Attribute::NormalIntensity))?;
+        if to.contains(Modifier::DIM) {
+            queue!(w, SetAttribute(Attribute::Dim))?;
+        }
+        if to.contains(Modifier::BOLD) {
+            queue!(w, SetAttribute(Attribute::Bold))?;
+        }
+    }
+    for (m, off) in [
+        (Modifier::ITALIC, Attribute::NoItalic),
+        (Modifier::UNDERLINED, Attribute::NoUnderline),
+        (Modifier::CROSSED_OUT, Attribute::NotCrossedOut),
+        (Modifier::HIDDEN, Attribute::NoHidden),
+    ] {
+        if removed.contains(m) {
+            queue!(w, SetAttribute(off))?;
+        }
+    }
+    if removed.intersects(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK) {
+        queue!(w, SetAttribute(Attribute::NoBlink))?;
+    }
+    let added = to - from;
+    for (m, on) in [
+        (Modifier::REVERSED, Attribute::Reverse),
+        (Modifier::ITALIC, Attribute::Italic),
+        (Modifier::UNDERLINED, Attribute::Underlined),
+        (Modifier::CROSSED_OUT, Attribute::CrossedOut),
+        (Modifier::HIDDEN, Attribute::Hidden),
+        (Modifier::SLOW_BLINK, Attribute::SlowBlink),
+        (Modifier::RAPID_BLINK, Attribute::RapidBlink),
+    ] {
+        if added.contains(m) {
+            queue!(w, SetAttribute(on))?;
+        }
+    }
+    if !reset_intensity {
+        if added.contains(Modifier::BOLD) {
+            queue!(w, SetAttribute(Attribute::Bold))?;
+        }
+        if added.contains(Modifier::DIM) {
+            queue!(w, SetAttribute(Attribute::Dim))?;
+        }
+    }
+    Ok(())
+}
+
+impl<W: Write> Write for CompactBackend<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
+impl<W: Write> Backend for CompactBackend<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let width = self.width();
+        let mut pen = Pen::default();
+        // Where the terminal's cursor is, when that is known for sure.
+        let mut cursor: Option<(u16, u16)> = None;
+        for (x, y, cell) in content {
+            match cursor {
+                Some(c) if c == (x, y) => {}
+                Some((cx, cy)) if cy == y && cx < x => {
+                    if !self.refill(y, cx, x, pen)? {
+                        match x - cx {
+                            1 => self.inner.write_all(b"\x1b[C")?,
+                            n => write!(self.inner, "\x1b[{n}C")?,
+                        }
+                    }
+                }
+                _ => queue!(self.inner, MoveTo(x, y))?,
+            }
+            let want = Pen::of(cell);
+            if want.modifier != pen.modifier {
+                modifier_diff(&mut self.inner, pen.modifier, want.modifier)?;
+            }
+            if (want.fg, want.bg) != (pen.fg, pen.bg) {
+                queue!(
+                    self.inner,
+                    SetColors(Colors::new(want.fg.into_crossterm(), want.bg.into_crossterm()))
+                )?;
+            }
+            if want.underline != pen.underline {
+                queue!(self.inner, SetUnderlineColor(want.underline.into_crossterm()))?;
+            }
+            pen = want;
+            let symbol = cell.symbol();
+            self.inner.write_all(symbol.as_bytes())?;
+            let w = symbol.width();
+            self.remember(x, y, cell, w);
+            // In the last column the cursor waits to wrap: its position is not one to move from.
+            cursor = (surely_narrow(symbol) && x + 1 < width).then_some((x + 1, y));
+        }
+        if pen != Pen::default() {
+            queue!(self.inner, SetAttribute(Attribute::Reset))?;
+        }
+        Ok(())
+    }
+
+    fn append_lines(&mut self, n: u16) -> io::Result<()> {
+        self.forget();
+        self.inner.append_lines(n)
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        self.inner.get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.forget();
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.forget();
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        match self.fixed {
+            Some(s) => Ok(s),
+            None => self.inner.size(),
+        }
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        match self.fixed {
+            Some(s) => Ok(WindowSize {
+                columns_rows: s,
+                pixels: Size::default(),
+            }),
+            None => self.inner.window_size(),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+    use ratatui::{Terminal, TerminalOptions, Viewport};
+    use std::sync::{Arc, Mutex};
+
+    /// A writer the test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn take(&self) -> Vec<u8> {
+            std::mem::take(&mut *self.0.lock().unwrap())
+        }
+    }
+
+    const W: u16 = 40;
+    const H: u16 = 8;
+
+    fn terminal<B: Backend>(b: B) -> Terminal<B> {
+        Terminal::with_options(
+            b,
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
+            },
+        )
+        .unwrap()
+    }
+
+    /// A deterministic pseudo-random frame: rows of words in a few scripts and styles.
+    fn frame(seed: u64) -> Buffer {
+        const WORDS: [&str; 12] = [
+            "alpha", "Zoë", "—", "…", "会議", "🎉", "x", "│", "  ", "abc", "ß", "François",
+        ];
+        const STYLES: [Style; 4] = [
+            Style::new(),
+            Style::new().fg(Color::Indexed(6)).add_modifier(Modifier::BOLD),
+            Style::new().add_modifier(Modifier::REVERSED),
+            Style::new().fg(Color::Indexed(3)).bg(Color::Indexed(4)),
+        ];
+        let mut s = seed;
+        let mut next = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (s >> 33) as usize
+        };
+        let mut buf = Buffer::empty(Rect::new(0, 0, W, H));
+        for y in 0..H {
+            let mut x = 0u16;
+            while x < W {
+                let word = WORDS[next() % WORDS.len()];
+                let style = STYLES[next() % STYLES.len()];
+                let (nx, _) = buf.set_stringn(x, y, word, (W - x) as usize, style);
+                x = nx.max(x + 1);
+            }
+        }
+        buf
+    }
+
+    fn draw<B: Backend>(t: &mut Terminal<B>, buf: &Buffer) {
+        t.draw(|f| f.buffer_mut().merge(buf)).map(drop).map_err(|_| ()).unwrap();
+    }
+
+    fn vt_color(c: Color) -> vt100::Color {
+        match c {
+            Color::Indexed(i) => vt100::Color::Idx(i),
+            _ => vt100::Color::Default,
+        }
+    }
+
+    /// The emulated screen shows exactly `buf`.
+    fn assert_shows(vt: &vt100::Parser, buf: &Buffer, what: &str) {
+        let screen = vt.screen();
+        for y in 0..H {
+            let mut x = 0;
+            while x < W {
+                let want = &buf[(x, y)];
+                let got = screen.cell(y, x).unwrap();
+                assert_eq!(got.contents(), want.symbol(), "{what}: symbol at ({x}, {y})");
+                assert_eq!(got.fgcolor(), vt_color(want.fg), "{what}: fg at ({x}, {y})");
+                assert_eq!(got.bgcolor(), vt_color(want.bg), "{what}: bg at ({x}, {y})");
+                assert_eq!(got.bold(), want.modifier.contains(Modifier::BOLD), "{what}: bold");
+                assert_eq!(got.inverse(), want.modifier.contains(Modifier::REVERSED), "{what}: reverse");
+                x += (want.symbol().width() as u16).max(1);
+            }
+        }
+    }
+
+    #[test]
+    fn frames_arrive_intact_and_smaller() {
+        let (compact_out, plain_out) = (Shared::default(), Shared::default());
+        let mut compact = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(compact_out.clone()),
+            Size::new(W, H),
+        ));
+        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
+        let mut vt = vt100::Parser::new(H, W, 0);
+        let (mut sent, mut sent_plain) = (0, 0);
+        for seed in 0..300 {
+            // Mostly small changes (a row scrolled, a cell changed), sometimes a new screen.
+            let buf = if seed % 7 == 0 {
+                frame(seed)
+            } else {
+                let mut b = frame(seed / 7 * 7);
+                let shift = (seed % 7) as u16;
+                let src = frame(seed / 7 * 7 + 1000);
+                for y in 0..H.saturating_sub(shift) {
+                    for x in 0..W {
+                        b[(x, y)] = src[(x, (y + shift) % H)].clone();
+                    }
+                }
+                b
+            };
+            draw(&mut compact, &buf);
+            draw(&mut plain, &buf);
+            let bytes = compact_out.take();
+            sent += bytes.len();
+            sent_plain += plain_out.take().len();
+            vt.process(&bytes);
+            assert_shows(&vt, &buf, &format!("frame {seed}"));
+        }
+        assert!(sent < sent_plain, "{sent} bytes, ratatui's backend {sent_plain}");
+    }
+
+    #[test]
+    fn a_clear_forgets_the_screen() {
+        let out = Shared::default();
+        let mut t = terminal(CompactBackend::with_size(CrosstermBackend::new(out.clone()), Size::new(W, H)));
+        let mut vt = vt100::Parser::new(H, W, 0);
+        let a = frame(1);
+        draw(&mut t, &a);
+        t.clear().unwrap();
+        let mut b = a.clone();
+        b[(5, 2)].set_symbol("Q");
+        draw(&mut t, &b);
+        vt.process(&out.take());
+        assert_shows(&vt, &b, "after a clear");
+    }
+}
