@@ -128,3 +128,39 @@ async fn explicit_pin_and_insecure() {
     assert!(p.warned.iter().any(|w| w.contains("NOT verified")), "insecure warns");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_file_trusts_a_well_formed_ca_issued_certificate() {
+    vex::install_crypto_provider();
+    let cfg = SimConfig {
+        tls_ca: true,
+        ..SimConfig::default()
+    };
+    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = Paths::under(dir.path());
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem().expect("CA")).expect("write CA");
+
+    // Without the CA: untrusted; the operator declines the TOFU question.
+    let mut p = prompter(false, &cfg);
+    assert!(connect(&spec(&server, &cfg), &paths, &mut p).await.is_err());
+    assert_eq!(p.asked.len(), 1, "offered for trust on first use");
+
+    // With the CA file: trusted, no question asked, nothing stored.
+    let mut s = spec(&server, &cfg);
+    s.ca_file = Some(ca.clone());
+    let mut p = prompter(false, &cfg);
+    let client = connect(&s, &paths, &mut p).await.expect("CA-file connect");
+    assert!(client.is_logged_in().await);
+    assert!(p.asked.is_empty());
+    assert!(!paths.known_servers_file().exists());
+
+    // A CA file that is not a certificate is a clear error.
+    let bad = dir.path().join("bad.pem");
+    std::fs::write(&bad, "not a certificate").expect("write");
+    s.ca_file = Some(bad);
+    let e = connect(&s, &paths, &mut p).await.err().expect("refused");
+    assert!(e.contains("CA file"), "{e}");
+    server.shutdown().await;
+}

@@ -14,6 +14,10 @@ pub struct SimArgs {
     /// Serve plain HTTP instead of HTTPS with a self-signed certificate generated at start.
     #[arg(long)]
     pub plain: bool,
+    /// Issue the server certificate from a generated CA (printed at start, for --ca-file) instead of
+    /// self-signing it.
+    #[arg(long = "tls-ca", conflicts_with = "plain")]
+    pub tls_ca: bool,
     /// User name the emulator accepts on POST /vN/token.
     #[arg(long, value_name = "NAME", default_value = "vex")]
     pub user: String,
@@ -103,6 +107,7 @@ impl SimArgs {
             token_ttl: Duration::from_secs(self.token_ttl.max(1)),
             v8_restore_duration: Duration::from_millis(self.v8_restore_ms),
             faults: self.faults(),
+            tls_ca: self.tls_ca,
         }
     }
 
@@ -179,9 +184,14 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
             println!("               {line}");
         }
     }
-    match (server.fingerprint_sha256(), server.cert_pem()) {
+    match (server.fingerprint_sha256(), server.ca_pem().or(server.cert_pem())) {
         (Some(fp), Some(pem)) => {
-            println!("  certificate: self-signed, SHA-256 {fp}");
+            let kind = if server.ca_pem().is_some() {
+                "issued by a generated CA"
+            } else {
+                "self-signed"
+            };
+            println!("  certificate: {kind}, SHA-256 {fp}");
             println!("  (for curl --cacert or a CA file, save this PEM:)");
             print!("{pem}");
             if !pem.ends_with('\n') {

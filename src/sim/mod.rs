@@ -69,6 +69,9 @@ pub struct SimConfig {
     pub v8_restore_duration: Duration,
     /// Faults to inject (none by default).
     pub faults: Faults,
+    /// With `tls`: sign the server certificate with a generated CA (see [`SimServer::ca_pem`]) instead of
+    /// self-signing it, like a server whose certificate comes from an internal CA.
+    pub tls_ca: bool,
 }
 
 impl Default for SimConfig {
@@ -82,6 +85,7 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(3600),
             v8_restore_duration: Duration::from_millis(1500),
             faults: Faults::default(),
+            tls_ca: false,
         }
     }
 }
@@ -128,6 +132,11 @@ impl SimServer {
 
     pub fn cert_pem(&self) -> Option<&str> {
         self.cert.as_ref().map(|c| c.cert_pem.as_str())
+    }
+
+    /// The CA that signed the server certificate (PEM), when started with `tls_ca`.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.cert.as_ref().and_then(|c| c.ca_pem.as_deref())
     }
 
     /// SHA-256 of the certificate's DER: uppercase hex with `:` separators.
@@ -223,7 +232,11 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
     };
     let shown = SocketAddr::new(host, addr.port());
     let (cert, task, base_url) = if cfg.tls {
-        let cert = tls::generate(Some(addr.ip()))?;
+        let cert = if cfg.tls_ca {
+            tls::generate_with_ca(Some(addr.ip()))?
+        } else {
+            tls::generate(Some(addr.ip()))?
+        };
         let rustls = axum_server::tls_rustls::RustlsConfig::from_config(tls::server_config(&cert)?);
         let server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
         let task = tokio::spawn(server.serve(app));

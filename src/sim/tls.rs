@@ -10,11 +10,12 @@ use std::sync::Arc;
 pub(crate) struct SelfSigned {
     pub cert_der: Vec<u8>,
     pub cert_pem: String,
+    /// The issuing CA, when the certificate is CA-signed.
+    pub ca_pem: Option<String>,
     key_der: Vec<u8>,
 }
 
-/// A certificate for `localhost`, `127.0.0.1`, `::1` and `extra` (the listen address, when specific).
-pub(crate) fn generate(extra: Option<IpAddr>) -> Result<SelfSigned, SimError> {
+fn names(extra: Option<IpAddr>) -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
     if let Some(ip) = extra
         && !ip.is_unspecified()
@@ -22,11 +23,48 @@ pub(crate) fn generate(extra: Option<IpAddr>) -> Result<SelfSigned, SimError> {
     {
         names.push(ip.to_string());
     }
-    let ck = rcgen::generate_simple_self_signed(names).map_err(|e| SimError::Tls(e.to_string()))?;
+    names
+}
+
+/// A certificate for `localhost`, `127.0.0.1`, `::1` and `extra` (the listen address, when specific).
+pub(crate) fn generate(extra: Option<IpAddr>) -> Result<SelfSigned, SimError> {
+    let ck = rcgen::generate_simple_self_signed(names(extra)).map_err(|e| SimError::Tls(e.to_string()))?;
     Ok(SelfSigned {
         cert_der: ck.cert.der().to_vec(),
         cert_pem: ck.cert.pem(),
+        ca_pem: None,
         key_der: ck.signing_key.serialize_der(),
+    })
+}
+
+/// A well-formed server certificate (server-auth, SANs) issued by a freshly generated CA.
+pub(crate) fn generate_with_ca(extra: Option<IpAddr>) -> Result<SelfSigned, SimError> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
+    let e = |e: rcgen::Error| SimError::Tls(e.to_string());
+    let ca_key = KeyPair::generate().map_err(e)?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(e)?;
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "vex emulator test CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca.self_signed(&ca_key).map_err(e)?;
+    let issuer = Issuer::from_params(&ca, &ca_key);
+    let key = KeyPair::generate().map_err(e)?;
+    let mut leaf = CertificateParams::new(names(extra)).map_err(e)?;
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    let cert = leaf.signed_by(&key, &issuer).map_err(e)?;
+    Ok(SelfSigned {
+        cert_der: cert.der().to_vec(),
+        cert_pem: cert.pem(),
+        ca_pem: Some(ca_cert.pem()),
+        key_der: key.serialize_der(),
     })
 }
 
