@@ -627,9 +627,44 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         }
     }
     let req = plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
-    let outcome = client
-        .restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {})
-        .await?;
+    let result = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}).await;
+    // Every restore that was sent leaves an audit record, whatever its outcome (no secrets in it).
+    let mut rec = crate::audit::AuditRecord {
+        time: crate::audit::now_rfc3339(),
+        local_user: crate::audit::local_user(),
+        api_user: client.user_name().await.unwrap_or_default(),
+        server: client.base_url().to_string(),
+        action: "restore".into(),
+        restore_session: a.at.session.clone(),
+        source_mailbox: a.at.mailbox.clone(),
+        source_folder: a.folder.clone(),
+        item_count: (!a.items.is_empty()).then_some(a.items.len() as u64),
+        target_mailbox: Some(plan.target_mailbox.clone()),
+        target_folder: Some(plan.target_folder.clone()).filter(|f| !f.is_empty()),
+        flags: plan.flags.set_names(),
+        credential_mode: Some(plan.credential_mode().into()),
+        ..Default::default()
+    };
+    match &result {
+        Ok(o) => {
+            rec.outcome = if o.failed > 0 || o.cannot_continue_error.is_some() { "partial" } else { "ok" }.into();
+            (rec.created, rec.merged, rec.skipped, rec.failed) =
+                (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
+        }
+        Err(ApiError::OutcomeUnknown(m)) => {
+            rec.outcome = "unknown".into();
+            rec.message = Some(m.clone());
+        }
+        Err(e) => {
+            rec.outcome = "failed".into();
+            rec.message = Some(e.to_string());
+        }
+    }
+    let log = crate::audit::AuditLog::new(crate::config::Paths::from_env().audit_log());
+    if let Err(e) = log.append(&rec) {
+        eprintln!("vex: {e}");
+    }
+    let outcome = result?;
     emit(
         fmt,
         std::slice::from_ref(&outcome),
