@@ -10,7 +10,7 @@ mod support;
 
 use crossterm::event::KeyCode;
 use ratatui::backend::{CrosstermBackend, TestBackend};
-use ratatui::layout::Rect;
+use ratatui::layout::{Rect, Size};
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::process::{Command, ExitCode};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,7 @@ use support::fixture::{self, Baseline};
 use support::{BIN, Browser, ByteCount, MILLION, Sim, client, cpu_time, full_run, median, proc_status_kb};
 use vex::app::{Action, Level, State};
 use vex::ui::View;
+use vex::ui::output::CompactBackend;
 use vex::ui::panes::draw_view;
 use vex::ui::theme::Theme;
 
@@ -406,89 +407,104 @@ fn throughput(sim: &Sim, s: &Scale) -> Vec<Outcome> {
 
 // ------------------------------------------------------------------------------------------------- bytes
 
-/// Bytes sent to a 200x60 terminal (crossterm backend over a counting writer, frames as the loop draws
-/// them, synchronized-update sequences included) for one row of scrolling and for one page down.
+/// Bytes sent to a 200x60 terminal for one row of scrolling and for one page down: frames as the loop
+/// draws them (synchronized-update sequences included), through the backend of the real terminal path
+/// over a counting writer; ratatui's plain crossterm backend for comparison.
 fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
-    let (scroll, moved, page) = runtime().block_on(async {
-        let c = client(&sim.url).await;
+    let size = Size::new(SIZE.0, SIZE.1);
+    let options = || TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
+    };
+    let (compact, plain) = runtime().block_on(async {
         let count = ByteCount::default();
-        let term = Terminal::with_options(
-            CrosstermBackend::new(count.writer()),
-            TerminalOptions {
-                viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
-            },
-        )
-        .expect("terminal");
-        let mut b = Browser::new(term, c, SIZE);
-        b.app.sync_updates();
-        b.open_million().await;
-        b.until("quiet", |s| !s.wants_tick()).await;
-        let first = count.take();
-        println!("   opening the folder (every frame so far): {} bytes", thousands(first));
-        let cursor = |s: &State| s.items.as_ref().map_or(0, |i| i.cursor);
-        // One key, then everything the loop draws because of it (trailing frames included).
-        async fn step<B: ratatui::backend::Backend>(
-            b: &mut Browser<B>,
-            count: &ByteCount,
-            code: KeyCode,
-            want: u64,
-        ) -> u64 {
-            b.idle(Duration::from_millis(20)).await;
-            count.take();
-            count.take_bytes();
-            b.key(code);
-            b.until("the move", |s| {
-                s.items
-                    .as_ref()
-                    .is_some_and(|i| i.cursor == want && i.selected().is_some() && !s.is_loading())
-            })
-            .await;
-            b.idle(Duration::from_millis(30)).await;
-            if let Some(dir) = std::env::var_os("VEX_BENCH_KEEP") {
-                let path = std::path::Path::new(&dir).join(format!("{code:?}-{want}.bin"));
-                let _ = std::fs::write(path, count.take_bytes());
-            }
-            count.take()
-        }
-        let page_rows = b.state().page_rows();
-        // Page down once: the cursor is on the last visible row.
-        let c0 = cursor(b.state());
-        step(&mut b, &count, KeyCode::PageDown, c0 + page_rows).await;
-        let (mut scroll, mut moved, mut page) = (Vec::new(), Vec::new(), Vec::new());
-        // Down on the last visible row: the window scrolls by one row.
-        for _ in 0..s.bytes_reps {
-            let c0 = cursor(b.state());
-            scroll.push(step(&mut b, &count, KeyCode::Down, c0 + 1).await as f64);
-        }
-        // Up from there: the cursor moves within the window.
-        for _ in 0..s.bytes_reps {
-            let c0 = cursor(b.state());
-            moved.push(step(&mut b, &count, KeyCode::Up, c0 - 1).await as f64);
-        }
-        for _ in 0..s.bytes_reps {
-            let c0 = cursor(b.state());
-            page.push(step(&mut b, &count, KeyCode::PageDown, c0 + page_rows).await as f64);
-        }
-        (median(&mut scroll), median(&mut moved), median(&mut page))
+        let backend = CompactBackend::with_size(CrosstermBackend::new(count.writer()), size);
+        let term = Terminal::with_options(backend, options()).expect("terminal");
+        let compact = byte_steps(term, &count, &sim.url, s.bytes_reps, "compact").await;
+        let count = ByteCount::default();
+        let term = Terminal::with_options(CrosstermBackend::new(count.writer()), options()).expect("terminal");
+        let plain = byte_steps(term, &count, &sim.url, s.bytes_reps, "crossterm").await;
+        (compact, plain)
     });
-    println!(
-        "   200x60: one row of scrolling (the window moves) {scroll:.0} B, cursor one row within the window \
-         {moved:.0} B, page down {page:.0} B"
-    );
+    for (name, (scroll, moved, page)) in [("vex's backend", compact), ("ratatui's crossterm backend", plain)] {
+        println!(
+            "   {name}, 200x60: one row of scrolling (the window moves) {scroll:.0} B, cursor one row \
+             within the window {moved:.0} B, page down {page:.0} B"
+        );
+    }
+    let (scroll, moved, page) = compact;
     vec![
         Outcome {
             name: "terminal bytes: one-row scroll",
-            figure: format!("{scroll:.0} B (cursor move {moved:.0} B)"),
+            figure: format!("{scroll:.0} B (cursor move {moved:.0} B; ratatui's backend {:.0} B)", plain.0),
             target: "< 4 KB",
             met: Some(scroll < 4096.0),
         },
         Outcome {
             name: "terminal bytes: page down",
-            figure: format!("{page:.0} B"),
+            figure: format!("{page:.0} B (ratatui's backend {:.0} B)", plain.2),
             target: "-",
             met: None,
         },
     ]
+}
+
+/// Opens the million-item folder on `term` and measures the bytes of each step (medians): Down on the
+/// last visible row (the window scrolls one row), Up (the cursor moves within the window), page down.
+async fn byte_steps<B>(term: Terminal<B>, count: &ByteCount, url: &str, reps: usize, tag: &str) -> (f64, f64, f64)
+where
+    B: ratatui::backend::Backend + std::io::Write,
+{
+    let c = client(url).await;
+    let mut b = Browser::new(term, c, SIZE);
+    b.app.sync_updates();
+    b.open_million().await;
+    b.until("quiet", |s| !s.wants_tick()).await;
+    let first = count.take();
+    println!("   {tag}: opening the folder (every frame so far): {} bytes", thousands(first));
+    let cursor = |b: &Browser<B>| b.state().items.as_ref().map_or(0, |i| i.cursor);
+    // One key, then everything the loop draws because of it (trailing frames included).
+    async fn step<B: ratatui::backend::Backend>(
+        b: &mut Browser<B>,
+        count: &ByteCount,
+        code: KeyCode,
+        want: u64,
+        tag: &str,
+    ) -> f64 {
+        b.idle(Duration::from_millis(20)).await;
+        count.take();
+        count.take_bytes();
+        b.key(code);
+        b.until("the move", |s| {
+            s.items
+                .as_ref()
+                .is_some_and(|i| i.cursor == want && i.selected().is_some() && !s.is_loading())
+        })
+        .await;
+        b.idle(Duration::from_millis(30)).await;
+        if let Some(dir) = std::env::var_os("VEX_BENCH_KEEP") {
+            let path = std::path::Path::new(&dir).join(format!("{tag}-{code:?}-{want}.bin"));
+            let _ = std::fs::write(path, count.take_bytes());
+        }
+        count.take() as f64
+    }
+    let page_rows = b.state().page_rows();
+    // Page down once: the cursor is on the last visible row.
+    let c0 = cursor(&b);
+    step(&mut b, count, KeyCode::PageDown, c0 + page_rows, tag).await;
+    let (mut scroll, mut moved, mut page) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let c0 = cursor(&b);
+        scroll.push(step(&mut b, count, KeyCode::Down, c0 + 1, tag).await);
+    }
+    for _ in 0..reps {
+        let c0 = cursor(&b);
+        moved.push(step(&mut b, count, KeyCode::Up, c0 - 1, tag).await);
+    }
+    for _ in 0..reps {
+        let c0 = cursor(&b);
+        page.push(step(&mut b, count, KeyCode::PageDown, c0 + page_rows, tag).await);
+    }
+    (median(&mut scroll), median(&mut moved), median(&mut page))
 }
 
 // ----------------------------------------------------------------------------------------------- latency
