@@ -416,13 +416,16 @@ fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
         viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
     };
     let (compact, plain) = runtime().block_on(async {
-        let count = ByteCount::default();
+        let count = ByteCount::new(SIZE.0, SIZE.1);
         let backend = CompactBackend::with_size(CrosstermBackend::new(count.writer()), size);
         let term = Terminal::with_options(backend, options()).expect("terminal");
-        let compact = byte_steps(term, &count, &sim.url, s.bytes_reps, "compact").await;
-        let count = ByteCount::default();
+        let compact = byte_steps(term, &count, &sim.url, s.bytes_reps, "compact", |app| {
+            app.on_frame(|backend, frame| backend.frame_drawn(frame));
+        })
+        .await;
+        let count = ByteCount::new(SIZE.0, SIZE.1);
         let term = Terminal::with_options(CrosstermBackend::new(count.writer()), options()).expect("terminal");
-        let plain = byte_steps(term, &count, &sim.url, s.bytes_reps, "crossterm").await;
+        let plain = byte_steps(term, &count, &sim.url, s.bytes_reps, "crossterm", |_| {}).await;
         (compact, plain)
     });
     for (name, (scroll, moved, page)) in [("vex's backend", compact), ("ratatui's crossterm backend", plain)] {
@@ -448,17 +451,35 @@ fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
     ]
 }
 
+/// The terminal (emulated from the bytes sent) shows what the loop's state draws.
+fn assert_screen<B: ratatui::backend::Backend>(b: &Browser<B>, count: &ByteCount, tag: &str) {
+    let mut t = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal");
+    let frame = t.draw(|f| vex::ui::draw(f, b.state())).expect("draw").buffer.clone();
+    let bad = count.mismatches(&frame);
+    assert!(bad.is_empty(), "{tag}: the terminal does not show the frame at {} cells: {:?}", bad.len(), &bad[..bad.len().min(5)]);
+}
+
 /// Opens the million-item folder on `term` and measures the bytes of each step (medians): Down on the
 /// last visible row (the window scrolls one row), Up (the cursor moves within the window), page down.
-async fn byte_steps<B>(term: Terminal<B>, count: &ByteCount, url: &str, reps: usize, tag: &str) -> (f64, f64, f64)
+async fn byte_steps<B>(
+    term: Terminal<B>,
+    count: &ByteCount,
+    url: &str,
+    reps: usize,
+    tag: &str,
+    setup: impl FnOnce(&mut vex::runtime::App<B>),
+) -> (f64, f64, f64)
 where
     B: ratatui::backend::Backend + std::io::Write,
 {
     let c = client(url).await;
     let mut b = Browser::new(term, c, SIZE);
+    // As the real terminal path sets the loop up.
     b.app.sync_updates();
+    setup(&mut b.app);
     b.open_million().await;
     b.until("quiet", |s| !s.wants_tick()).await;
+    assert_screen(&b, count, tag);
     let first = count.take();
     println!("   {tag}: opening the folder (every frame so far): {} bytes", thousands(first));
     let cursor = |b: &Browser<B>| b.state().items.as_ref().map_or(0, |i| i.cursor);
@@ -481,6 +502,7 @@ where
         })
         .await;
         b.idle(Duration::from_millis(30)).await;
+        assert_screen(b, count, tag);
         if let Some(dir) = std::env::var_os("VEX_BENCH_KEEP") {
             let path = std::path::Path::new(&dir).join(format!("{tag}-{code:?}-{want}.bin"));
             let _ = std::fs::write(path, count.take_bytes());

@@ -19,6 +19,7 @@ use crossterm::event::{Event, KeyEventKind};
 use futures_util::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,6 +88,7 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     let reader = tokio::spawn(read_terminal(ev_tx));
     let mut app = App::new(terminal, client, state);
     app.sync_updates();
+    app.on_frame(|backend, frame| backend.frame_drawn(frame));
     app.connector = opts.connector;
     let signals = spawn_signals(app.sender());
     let result = app.run(&mut ev_rx).await;
@@ -196,6 +198,8 @@ pub struct App<B: Backend> {
     new_client: Arc<Mutex<Option<(Gen, Client)>>>,
     /// Writes the synchronized-update sequences around a frame (see [`App::sync_updates`]).
     sync: Option<SyncFn<B>>,
+    /// Given each frame drawn (see [`App::on_frame`]).
+    on_frame: Option<fn(&mut B, Buffer)>,
 }
 
 /// Queues `BeginSynchronizedUpdate` (true) or `EndSynchronizedUpdate` (false) on a backend.
@@ -218,11 +222,17 @@ impl<B: Backend> App<B> {
             connector: None,
             new_client: Arc::new(Mutex::new(None)),
             sync: None,
+            on_frame: None,
         }
     }
 
     /// Wraps every frame in synchronized-update sequences (`CSI ? 2026 h` ... `l`), so the terminal shows
     /// it whole (no tearing); terminals without the mode ignore them. For backends that write bytes.
+    /// Hands the backend each frame once drawn (the compact backend moves scrolled rows with it).
+    pub fn on_frame(&mut self, f: fn(&mut B, Buffer)) {
+        self.on_frame = Some(f);
+    }
+
     pub fn sync_updates(&mut self)
     where
         B: std::io::Write,
@@ -370,12 +380,19 @@ impl<B: Backend> App<B> {
         if let Some(sync) = self.sync {
             sync(self.terminal.backend_mut(), true).map_err(|e| format!("cannot draw: {e}"))?;
         }
-        let drawn = self.terminal.draw(|f| ui::draw(f, state)).map(drop);
+        let hook = self.on_frame;
+        let drawn = self
+            .terminal
+            .draw(|f| ui::draw(f, state))
+            .map(|done| hook.map(|_| done.buffer.clone()));
         if let Some(sync) = self.sync {
             // Ended even when drawing failed: a terminal must not stay in the mode.
             sync(self.terminal.backend_mut(), false).map_err(|e| format!("cannot draw: {e}"))?;
         }
-        drawn.map_err(|e| format!("cannot draw: {e}"))?;
+        let drawn = drawn.map_err(|e| format!("cannot draw: {e}"))?;
+        if let (Some(hook), Some(frame)) = (hook, drawn) {
+            hook(self.terminal.backend_mut(), frame);
+        }
         self.last_draw = Some(Instant::now());
         self.frames += 1;
         Ok(())

@@ -201,12 +201,43 @@ impl<B: Backend> Browser<B> {
     }
 }
 
-/// Bytes written (a shared counter: the writer moves into the backend). With `VEX_BENCH_KEEP` set, the
-/// bytes since the last `take` are kept too (to look at what a step sent).
-#[derive(Clone, Default)]
-pub struct ByteCount(Arc<AtomicU64>, Arc<std::sync::Mutex<Vec<u8>>>);
+/// Bytes written (a shared counter: the writer moves into the backend), fed to a terminal emulator too
+/// (to check what the screen shows). With `VEX_BENCH_KEEP` set, the bytes since the last `take_bytes`
+/// are kept (to look at what a step sent).
+#[derive(Clone)]
+pub struct ByteCount(
+    Arc<AtomicU64>,
+    Arc<std::sync::Mutex<Vec<u8>>>,
+    Arc<std::sync::Mutex<vt100::Parser>>,
+);
 
 impl ByteCount {
+    pub fn new(width: u16, height: u16) -> ByteCount {
+        let (rows, cols) = (height.try_into().expect("rows"), width.try_into().expect("columns"));
+        ByteCount(Arc::default(), Arc::default(), Arc::new(std::sync::Mutex::new(vt100::Parser::new(rows, cols, 0))))
+    }
+
+    /// The cells where the emulated terminal does not show `buf`'s symbols (styles aside).
+    pub fn mismatches(&self, buf: &ratatui::buffer::Buffer) -> Vec<(u16, u16, String, String)> {
+        use unicode_width::UnicodeWidthStr;
+        let vt = self.2.lock().expect("lock");
+        let screen = vt.screen();
+        let mut out = Vec::new();
+        for y in buf.area.top()..buf.area.bottom() {
+            let mut x = buf.area.left();
+            while x < buf.area.right() {
+                let want = buf[(x, y)].symbol();
+                let got = screen.cell(y, x).map(|c| c.contents().to_string()).unwrap_or_default();
+                let got = if got.is_empty() { " ".to_string() } else { got };
+                if got != want {
+                    out.push((x, y, got, want.to_string()));
+                }
+                x += (want.width() as u16).max(1);
+            }
+        }
+        out
+    }
+
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
     }
@@ -234,6 +265,7 @@ impl Write for CountingWriter {
         if self.1 {
             self.0.1.lock().expect("lock").extend_from_slice(buf);
         }
+        self.0.2.lock().expect("lock").process(buf);
         Ok(buf.len())
     }
 

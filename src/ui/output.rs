@@ -6,15 +6,15 @@
 //! scattered cells, and those moves were half of the bytes sent. Here a forward move on the same row is
 //! relative (`CSI n C`, 3 to 5 bytes), and a short gap of cells the terminal already shows in the
 //! current colours is written again instead (a byte per cell). After a character whose width terminals
-//! may disagree on (wide, ambiguous), the next move is absolute again, as ratatui's always is. Everything
-//! else is the crossterm backend's.
+//! may disagree on (wide, ambiguous), the next move sets the column absolutely (`CSI n G`), as ratatui's
+//! moves always do. Everything else is the crossterm backend's.
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, IntoCrossterm, WindowSize};
-use ratatui::buffer::Cell;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::cursor::MoveTo;
 use ratatui::crossterm::queue;
 use ratatui::crossterm::style::{Attribute, Colors, SetAttribute, SetColors, SetUnderlineColor};
-use ratatui::layout::{Position, Size};
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
@@ -22,15 +22,63 @@ use unicode_width::UnicodeWidthStr;
 /// A [`CrosstermBackend`] that writes frames compactly (see the module docs).
 pub struct CompactBackend<W: Write> {
     inner: CrosstermBackend<W>,
-    /// What this backend last wrote to each cell, row by row; `None` where that is not known (the right
-    /// half of a wide character, after a partial clear).
-    screen: Vec<Vec<Option<Cell>>>,
+    /// What the terminal shows, as far as this backend wrote it, row by row.
+    screen: Vec<Vec<Slot>>,
     /// Cells never written are blank (the screen started cleared, as ratatui assumes too; or was
     /// cleared whole since).
     blank: bool,
     /// The terminal's size when it is not the backend's to ask (tests, benchmarks).
     fixed: Option<Size>,
+    /// The frame ratatui drew last, which its next changes are relative to (see [`Self::frame_drawn`]);
+    /// taken by the next `draw`.
+    prev: Option<Buffer>,
 }
+
+/// What a cell of the terminal shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Slot {
+    Known(Cell),
+    /// The right part of a wide character.
+    Covered,
+    /// Not known (after a partial clear).
+    Unknown,
+}
+
+static BLANK: Slot = Slot::Known(Cell::EMPTY);
+static UNKNOWN: Slot = Slot::Unknown;
+
+/// A cell of the next frame while a scroll is planned.
+#[derive(Clone, Copy, PartialEq)]
+enum Next<'a> {
+    Cell(&'a Cell),
+    /// The right part of a wide character.
+    Covered,
+}
+
+impl Next<'_> {
+    /// Whether a terminal showing `old` already shows this.
+    fn shown(self, old: &Slot) -> bool {
+        match (self, old) {
+            (Next::Cell(c), Slot::Known(o)) => c == o,
+            (Next::Covered, Slot::Covered) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Which way the rows of a region move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scroll {
+    /// Row y shows what row y + 1 showed (a list moved down by a row); the bottom row is new.
+    Up,
+    /// Row y shows what row y - 1 showed; the top row is new.
+    Down,
+}
+
+/// Changed cells from which scrolling is worth planning.
+const PLAN_FROM: usize = 100;
+/// Cells a scroll must save (its sequences cost about 20 bytes).
+const SCROLL_SAVES: i64 = 48;
 
 /// The colours and attributes in effect on the terminal while a frame is written.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -76,6 +124,7 @@ impl<W: Write> CompactBackend<W> {
             screen: Vec::new(),
             blank: true,
             fixed: None,
+            prev: None,
         }
     }
 
@@ -91,12 +140,30 @@ impl<W: Write> CompactBackend<W> {
         &self.inner
     }
 
-    fn known(&self, x: u16, y: u16) -> Option<&Cell> {
-        static BLANK: Cell = Cell::EMPTY;
+    /// Tells the backend the frame ratatui just drew (`CompletedFrame::buffer`; the browser's loop does,
+    /// see `App::on_frame`). With it the next frame is known whole, and rows that moved (a list scrolled)
+    /// can be moved on the terminal instead of written again. Without it frames are written cell by cell.
+    pub fn frame_drawn(&mut self, frame: Buffer) {
+        self.prev = Some(frame);
+    }
+
+    fn slot(&self, x: u16, y: u16) -> &Slot {
         match self.screen.get(y as usize).and_then(|r| r.get(x as usize)) {
-            Some(c) => c.as_ref(),
-            None => self.blank.then_some(&BLANK),
+            Some(s) => s,
+            None if self.blank => &BLANK,
+            None => &UNKNOWN,
         }
+    }
+
+    fn known(&self, x: u16, y: u16) -> Option<&Cell> {
+        match self.slot(x, y) {
+            Slot::Known(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn filler(&self) -> Slot {
+        if self.blank { BLANK.clone() } else { Slot::Unknown }
     }
 
     /// Notes that `cell` (`width` columns) was written at (x, y).
@@ -105,19 +172,176 @@ impl<W: Write> CompactBackend<W> {
         if self.screen.len() <= y {
             self.screen.resize_with(y + 1, Vec::new);
         }
+        let filler = self.filler();
         let row = &mut self.screen[y];
         let end = x + width.max(1);
         if row.len() < end {
-            row.resize(end, self.blank.then_some(Cell::EMPTY));
+            row.resize(end, filler);
         }
         // Writing over the right half of a wide character erases its left half.
-        if x > 0 && row[x - 1].as_ref().is_some_and(|c| c.symbol().width() > 1) {
-            row[x - 1] = None;
+        if x > 0 && matches!(&row[x - 1], Slot::Known(c) if c.symbol().width() > 1) {
+            row[x - 1] = Slot::Unknown;
         }
-        row[x] = (width > 0).then(|| cell.clone());
+        row[x] = if width > 0 { Slot::Known(cell.clone()) } else { Slot::Unknown };
         for c in &mut row[x + 1..end] {
-            *c = None;
+            *c = Slot::Covered;
         }
+    }
+
+    /// The next frame's row `y` (`width` cells): ratatui's last frame with this frame's changes.
+    fn next_row<'a>(prev: &'a Buffer, y: u16, width: u16, changes: &[(u16, u16, &'a Cell)]) -> Vec<Next<'a>> {
+        let mut row: Vec<Next<'a>> = (0..width).map(|x| Next::Cell(&prev[(x, y)])).collect();
+        for &(x, _, c) in changes.iter().filter(|(_, cy, _)| *cy == y) {
+            row[x as usize] = Next::Cell(c);
+        }
+        let mut x = 0;
+        while x < row.len() {
+            let w = match row[x] {
+                Next::Cell(c) => c.symbol().width().max(1),
+                Next::Covered => 1,
+            };
+            for cell in row.iter_mut().take(x + w).skip(x + 1) {
+                *cell = Next::Covered;
+            }
+            x += w;
+        }
+        row
+    }
+
+    /// Cells of the next frame's row that the terminal does not show if that row shows what row `from`
+    /// shows now (`None`: a blank row).
+    fn cost(&self, next: &[Next<'_>], from: Option<u16>) -> i64 {
+        next.iter()
+            .enumerate()
+            .filter(|&(x, n)| {
+                let old = match from {
+                    Some(fy) => self.slot(x as u16, fy),
+                    None => &BLANK,
+                };
+                !n.shown(old)
+            })
+            .count() as i64
+    }
+
+    /// When moving a band of rows by one (as a list scrolls) makes most of a frame's changes already
+    /// shown, does it (`CSI top;bottom r`, delete or insert a line, `CSI r`) and returns the changes left
+    /// to write; otherwise returns the changes as they are.
+    fn plan<'a>(&mut self, changes: Vec<(u16, u16, &'a Cell)>, prev: Option<Buffer>) -> io::Result<Vec<(u16, u16, Cell)>> {
+        let owned = |v: &[(u16, u16, &Cell)]| v.iter().map(|&(x, y, c)| (x, y, c.clone())).collect();
+        if changes.len() < PLAN_FROM {
+            return Ok(owned(&changes));
+        }
+        let (Ok(size), Some(prev)) = (self.size(), prev) else {
+            return Ok(owned(&changes));
+        };
+        let (w, h) = (size.width, size.height);
+        if h < 3 || prev.area != Rect::new(0, 0, w, h) || changes.iter().any(|&(x, y, _)| x >= w || y >= h) {
+            return Ok(owned(&changes));
+        }
+        let next: Vec<Vec<Next<'_>>> = (0..h).map(|y| Self::next_row(&prev, y, w, &changes)).collect();
+        let cost = |y: u16, from: Option<u16>| self.cost(&next[y as usize], from);
+        let stay: Vec<i64> = (0..h).map(|y| cost(y, Some(y))).collect();
+        let blank: Vec<i64> = (0..h).map(|y| cost(y, None)).collect();
+        // Per row, what moving saves; the best band by the maximum-sum run, then its new row's cost.
+        let best = |dir: Scroll| -> Option<(u16, u16, i64)> {
+            let gain = |y: u16| -> Option<i64> {
+                let from = match dir {
+                    Scroll::Up => y.checked_add(1).filter(|f| *f < h)?,
+                    Scroll::Down => y.checked_sub(1)?,
+                };
+                Some(stay[y as usize] - cost(y, Some(from)))
+            };
+            let (mut run, mut run_start, mut top) = (0i64, 0u16, None::<(u16, u16, i64)>);
+            for y in 0..h {
+                let Some(g) = gain(y) else {
+                    run = 0;
+                    continue;
+                };
+                if run <= 0 {
+                    run = 0;
+                    run_start = y;
+                }
+                run += g;
+                if top.is_none_or(|t| run > t.2) {
+                    top = Some((run_start, y, run));
+                }
+            }
+            let (a, e, sum) = top?;
+            // The band is the moved rows plus the row that comes new.
+            let (band_top, band_bottom, fresh) = match dir {
+                Scroll::Up => (a, e + 1, e + 1),
+                Scroll::Down => (a - 1, e, a - 1),
+            };
+            let total = sum + stay[fresh as usize] - blank[fresh as usize];
+            Some((band_top, band_bottom, total))
+        };
+        let up = best(Scroll::Up).map(|b| (Scroll::Up, b));
+        let down = best(Scroll::Down).map(|b| (Scroll::Down, b));
+        let Some((dir, (top, bottom, saved))) = [up, down].into_iter().flatten().max_by_key(|(_, b)| b.2) else {
+            return Ok(owned(&changes));
+        };
+        if saved < SCROLL_SAVES {
+            return Ok(owned(&changes));
+        }
+        // The changes outside the band are ratatui's; inside it, the cells the moved rows lack.
+        let mut out: Vec<(u16, u16, Cell)> = Vec::new();
+        let moved = |y: u16| -> Option<u16> {
+            match dir {
+                _ if y < top || y > bottom => None,
+                Scroll::Up if y == bottom => None,
+                Scroll::Down if y == top => None,
+                Scroll::Up => Some(y + 1),
+                Scroll::Down => Some(y - 1),
+            }
+        };
+        for y in 0..h {
+            if y < top || y > bottom {
+                out.extend(changes.iter().filter(|c| c.1 == y).map(|&(x, y, c)| (x, y, c.clone())));
+                continue;
+            }
+            let from = moved(y);
+            for (x, n) in next[y as usize].iter().enumerate() {
+                let old = match from {
+                    Some(fy) => self.slot(x as u16, fy),
+                    None => &BLANK,
+                };
+                if let Next::Cell(c) = n
+                    && !n.shown(old)
+                {
+                    out.push((x as u16, y, (*c).clone()));
+                }
+            }
+        }
+        drop(next);
+        drop(prev);
+        // Move the rows on the terminal, then in the picture of it.
+        let line = if dir == Scroll::Up { "M" } else { "L" };
+        write!(
+            self.inner,
+            "\x1b[{};{}r\x1b[{};1H\x1b[{line}\x1b[r",
+            top + 1,
+            bottom + 1,
+            top + 1
+        )?;
+        let filler = self.filler();
+        if self.screen.len() < h as usize {
+            self.screen.resize_with(h as usize, Vec::new);
+        }
+        for row in &mut self.screen[top as usize..=bottom as usize] {
+            row.resize(w as usize, filler.clone());
+        }
+        let band = &mut self.screen[top as usize..=bottom as usize];
+        match dir {
+            Scroll::Up => {
+                band.rotate_left(1);
+                band[band.len() - 1] = vec![BLANK.clone(); w as usize];
+            }
+            Scroll::Down => {
+                band.rotate_right(1);
+                band[0] = vec![BLANK.clone(); w as usize];
+            }
+        }
+        Ok(out)
     }
 
     /// After a clear: the whole screen is blank (`blank`), or nothing is known.
@@ -215,12 +439,16 @@ impl<W: Write> Backend for CompactBackend<W> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
+        let changes: Vec<(u16, u16, &Cell)> = content.collect();
+        let prev = self.prev.take();
+        let cells = self.plan(changes, prev)?;
         let mut pen = Pen::default();
         // Where the terminal's cursor is as ratatui counts (after a one-column symbol, the next column),
         // and whether every terminal agrees (only then is a relative move safe).
         let mut cursor: Option<(u16, u16)> = None;
         let mut sure = false;
-        for (x, y, cell) in content {
+        for (x, y, cell) in &cells {
+            let (x, y) = (*x, *y);
             match cursor {
                 Some(c) if c == (x, y) => {}
                 Some((cx, cy)) if sure && cy == y && cx < x => {
@@ -230,6 +458,11 @@ impl<W: Write> Backend for CompactBackend<W> {
                             n => write!(self.inner, "\x1b[{n}C")?,
                         }
                     }
+                }
+                // The same row after a symbol of disputed width: the row is certain, the column is set.
+                Some((_, cy)) if cy == y => {
+                    write!(self.inner, "\x1b[{}G", u32::from(x) + 1)?;
+                    sure = true;
                 }
                 _ => {
                     queue!(self.inner, MoveTo(x, y))?;
@@ -267,6 +500,7 @@ impl<W: Write> Backend for CompactBackend<W> {
 
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
         self.forget(false);
+        self.prev = None;
         self.inner.append_lines(n)
     }
 
@@ -288,11 +522,13 @@ impl<W: Write> Backend for CompactBackend<W> {
 
     fn clear(&mut self) -> io::Result<()> {
         self.forget(true);
+        self.prev = None;
         self.inner.clear()
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
         self.forget(clear_type == ClearType::All);
+        self.prev = None;
         self.inner.clear_region(clear_type)
     }
 
@@ -393,6 +629,12 @@ mod tests {
         t.draw(|f| f.buffer_mut().merge(buf)).map(drop).map_err(|_| ()).unwrap();
     }
 
+    /// As the loop draws with this backend: then tells it the frame.
+    fn draw_compact<X: Write>(t: &mut Terminal<CompactBackend<X>>, buf: &Buffer) {
+        let drawn = t.draw(|f| f.buffer_mut().merge(buf)).unwrap().buffer.clone();
+        t.backend_mut().frame_drawn(drawn);
+    }
+
     fn vt_color(c: Color) -> vt100::Color {
         match c {
             Color::Indexed(i) => vt100::Color::Idx(i),
@@ -420,15 +662,60 @@ mod tests {
         }
     }
 
-    /// Both emulated screens show the same (ratatui's own backend is the reference: where wide characters
-    /// are partly overwritten, no backend can make a terminal show the buffer exactly).
-    fn assert_same(vt: &vt100::Parser, reference: &vt100::Parser, what: &str) {
+    type Look = (String, vt100::Color, vt100::Color, bool, bool);
+
+    fn look(c: &vt100::Cell) -> Look {
+        // An erased cell is empty, a written space is a space: the same to the eye.
+        let text = if c.contents().is_empty() { " " } else { c.contents() };
+        (text.to_string(), c.fgcolor(), c.bgcolor(), c.bold(), c.inverse())
+    }
+
+    fn look_of(c: &Cell) -> Look {
+        (
+            c.symbol().to_string(),
+            vt_color(c.fg),
+            vt_color(c.bg),
+            c.modifier.contains(Modifier::BOLD),
+            c.modifier.contains(Modifier::REVERSED),
+        )
+    }
+
+    /// Each cell shows what the frame holds, or what ratatui's own backend makes the terminal show
+    /// (where a wide character is partly overwritten, terminals blank the rest their way: ratatui's
+    /// buffer and screen can differ there).
+    fn assert_same(vt: &vt100::Parser, reference: &vt100::Parser, buf: &Buffer, what: &str) {
         let (a, b) = (vt.screen(), reference.screen());
         for y in 0..H {
+            let mut x = 0;
+            while x < W {
+                let (c, r) = (look(a.cell(y, x).unwrap()), look(b.cell(y, x).unwrap()));
+                let want = &buf[(x, y)];
+                assert!(c == r || c == look_of(want), "{what}: cell ({x}, {y}) {c:?}, ratatui's {r:?}, frame {want:?}");
+                x += (want.symbol().width() as u16).max(1);
+            }
+        }
+    }
+
+    /// What the backend believes the terminal shows, it shows.
+    fn assert_picture<X: Write>(b: &CompactBackend<X>, vt: &vt100::Parser, what: &str) {
+        let screen = vt.screen();
+        for y in 0..H {
             for x in 0..W {
-                let (c, r) = (a.cell(y, x).unwrap(), b.cell(y, x).unwrap());
-                let show = |c: &vt100::Cell| (c.contents().to_string(), c.fgcolor(), c.bgcolor(), c.bold(), c.inverse());
-                assert_eq!(show(c), show(r), "{what}: cell ({x}, {y})");
+                if let Some(c) = b.known(x, y) {
+                    let got = screen.cell(y, x).unwrap();
+                    let text = if got.contents().is_empty() { " " } else { got.contents() };
+                    assert_eq!(
+                        (text, got.fgcolor(), got.bgcolor(), got.bold(), got.inverse()),
+                        (
+                            c.symbol(),
+                            vt_color(c.fg),
+                            vt_color(c.bg),
+                            c.modifier.contains(Modifier::BOLD),
+                            c.modifier.contains(Modifier::REVERSED)
+                        ),
+                        "{what}: the backend's picture at ({x}, {y})"
+                    );
+                }
             }
         }
     }
@@ -459,7 +746,7 @@ mod tests {
                 }
                 b
             };
-            draw(&mut compact, &buf);
+            draw_compact(&mut compact, &buf);
             draw(&mut plain, &buf);
             let bytes = compact_out.take();
             sent += bytes.len();
@@ -467,9 +754,60 @@ mod tests {
             sent_plain += plain_bytes.len();
             vt.process(&bytes);
             vt_plain.process(&plain_bytes);
-            assert_same(&vt, &vt_plain, &format!("frame {seed}"));
+            assert_same(&vt, &vt_plain, &buf, &format!("frame {seed}"));
+            assert_picture(compact.backend(), &vt, &format!("frame {seed}"));
         }
         assert!(sent < sent_plain, "{sent} bytes, ratatui's backend {sent_plain}");
+    }
+
+    /// A list scrolling in the middle pane of three, as the browser's items do: the rows move on the
+    /// terminal, and the frames cost a fraction of ratatui's bytes.
+    #[test]
+    fn a_scrolling_list_moves_rows() {
+        let (out, plain_out) = (Shared::default(), Shared::default());
+        let mut compact = terminal(CompactBackend::with_size(CrosstermBackend::new(out.clone()), Size::new(W, H)));
+        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
+        let (mut vt, mut vt_plain) = (
+            vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0),
+            vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0),
+        );
+        const SUBJECTS: [&str; 7] = [
+            "Budget review 2025",
+            "Lunch on Friday?",
+            "会議の議事録",
+            "Réunion – Zürich",
+            "Happy birthday 🎉",
+            "Invoice #48993",
+            "Shipping delay",
+        ];
+        let line = |i: u16| SUBJECTS[(i as usize * 5) % SUBJECTS.len()];
+        let mut top = 0u16;
+        let (mut sent, mut sent_plain) = (0, 0);
+        for step in 0..40u16 {
+            top = if step % 10 < 7 { top + 1 } else { top.saturating_sub(1) };
+            let mut buf = Buffer::empty(Rect::new(0, 0, W, H));
+            for y in 0..H - 1 {
+                buf.set_string(0, y, "│ static ", Style::new());
+                let i = top + y;
+                let style = if y == 3 { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
+                buf.set_stringn(9, y, format!("{i:>3} {}", line(i)), 24, style);
+                buf.set_string(34, y, "│", Style::new());
+            }
+            buf.set_string(35, 0, format!("{}", top + 3), Style::new().fg(Color::Indexed(6)));
+            buf.set_string(0, H - 1, format!("status {step}"), Style::new());
+            draw_compact(&mut compact, &buf);
+            draw(&mut plain, &buf);
+            let (b, p) = (out.take(), plain_out.take());
+            if step > 0 {
+                sent += b.len();
+                sent_plain += p.len();
+            }
+            vt.process(&b);
+            vt_plain.process(&p);
+            assert_same(&vt, &vt_plain, &buf, &format!("step {step}"));
+            assert_picture(compact.backend(), &vt, &format!("step {step}"));
+        }
+        assert!(sent * 2 < sent_plain, "{sent} bytes, ratatui's backend {sent_plain}");
     }
 
     #[test]
