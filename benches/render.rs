@@ -44,11 +44,7 @@ fn build() -> Fixture {
         let hundred = fixture::small_state(&million, &c, 100).await;
         let key = million.items.as_ref().expect("items").key.clone();
         let page = Baseline::login(&sim.url).await.items_bytes(&key, 0, 1000).await;
-        Fixture {
-            hundred,
-            million,
-            page,
-        }
+        Fixture { hundred, million, page }
     });
     drop(sim);
     fx

@@ -4,10 +4,10 @@
 //! through the restore dialog; the emulator's own record of restores is the judge.
 //!
 //! Bounds (documented so a slow run is a failure, not a hang):
-//! - Time: the whole scenario must end within [`SOAK_LIMIT`]; on 2 cores in a debug build it takes
-//!   about 45-60 s. The latency is 200 ms ± 150 ms scaled by [`LATENCY_SCALE`] (default 0.25:
+//! - Time: the whole scenario must end within [`SOAK_LIMIT`] (scaled up with a larger latency); on 2 cores in a debug build it takes
+//!   about 45-70 s. The latency is 200 ms ± 150 ms scaled by [`LATENCY_SCALE`] (default 0.25:
 //!   50 ms ± 37.5 ms; the fault mix is not scaled). `VEX_SOAK_LATENCY_SCALE=1` runs the unscaled latency
-//!   (allow a few minutes).
+//!   (allow a few minutes); `VEX_SOAK_FAULT_SEED=N` explores another fault sequence.
 //! - Requests: at most [`MAX_REQUESTS`] API requests reach the emulator.
 //! - Loopback only: the emulator listens on 127.0.0.1 (plain HTTP).
 //!
@@ -683,9 +683,10 @@ async fn soak_browse_and_restore_under_faults() {
     count_panics();
     let started = Instant::now();
     let mut h = Soak::start().await;
-    tokio::time::timeout(SOAK_LIMIT, scenario(&mut h))
+    let limit = SOAK_LIMIT.mul_f64((latency_scale() / LATENCY_SCALE).max(1.0));
+    tokio::time::timeout(limit, scenario(&mut h))
         .await
-        .unwrap_or_else(|_| panic!("the soak took longer than {SOAK_LIMIT:?}:\n{}", h.screen()));
+        .unwrap_or_else(|_| panic!("the soak took longer than {limit:?}:\n{}", h.screen()));
     let stats = h.server.fault_stats();
     eprintln!(
         "soak: {:.1} s; {stats:?}; items opened {}, item load errors {}, reloads {}, restores sent {} \
@@ -760,7 +761,8 @@ async fn soak_browse_and_restore_under_faults() {
                 next += 1;
             }
             JobStatus::Unknown(_) => {
-                // Applied at most once: the next record is its own unless it belongs to the next send.
+                // Applied at most once: the next record is its own when it says what this send asked for and
+                // is not the next restored send's (a send that failed before reaching the emulator left none).
                 let claimed_later = h.sent[k + 1..]
                     .iter()
                     .zip(&jobs[k + 1..])
@@ -769,10 +771,7 @@ async fn soak_browse_and_restore_under_faults() {
                         JobStatus::Restored(o) => records.get(next).map(|r| &r.id) == o.session_id.as_ref(),
                         _ => false,
                     });
-                if let Some(r) = records.get(next)
-                    && !claimed_later
-                {
-                    assert!(matches_sent(r), "unknown restore {k}: {sent:?} vs {r:?}");
+                if records.get(next).is_some_and(|r| !claimed_later && matches_sent(r)) {
                     next += 1;
                 }
             }

@@ -76,7 +76,7 @@ pub async fn goto(state: &mut State, client: &Client, row: u64) {
     settle(state, client, fx).await;
 }
 
-/// The same folder view holding only `n` (≤ one page) items: a short first page.
+/// The same folder view holding only `n` items (the server's answers cut at `n`).
 pub async fn small_state(million: &State, client: &Client, n: usize) -> State {
     let mut state = million.clone();
     let old = state.items.take().expect("items pane");
@@ -87,34 +87,33 @@ pub async fn small_state(million: &State, client: &Client, n: usize) -> State {
         Default::default(),
     ));
     let (w, h) = state.size;
-    let fx = update(&mut state, Msg::Resize(w, h));
-    for e in fx {
-        if let Effect::LoadItemsPage {
+    let mut fx: std::collections::VecDeque<Effect> = update(&mut state, Msg::Resize(w, h)).into();
+    while let Some(e) = fx.pop_front() {
+        let Effect::LoadItemsPage {
             generation,
             offset,
             limit,
             ..
         } = e
-        {
-            let ListKey {
-                session_id,
-                mailbox_id,
-                folder_id,
-            } = &old.key;
-            let mut page = client
-                .items(session_id, mailbox_id, folder_id, offset, limit)
-                .await
-                .expect("page");
-            page.results.truncate(n);
-            update(
-                &mut state,
-                Msg::Loaded(Loaded::ItemsPage {
-                    generation,
-                    offset,
-                    result: Ok(page),
-                }),
-            );
-        }
+        else {
+            continue;
+        };
+        let ListKey {
+            session_id,
+            mailbox_id,
+            folder_id,
+        } = &old.key;
+        let mut page = client
+            .items(session_id, mailbox_id, folder_id, offset, limit)
+            .await
+            .expect("page");
+        page.results.truncate((n as u64).saturating_sub(offset) as usize);
+        let loaded = Loaded::ItemsPage {
+            generation,
+            offset,
+            result: Ok(page),
+        };
+        fx.extend(update(&mut state, Msg::Loaded(loaded)));
     }
     assert_eq!(state.items.as_ref().and_then(|i| i.total), Some(n as u64));
     state

@@ -85,9 +85,14 @@ impl Drop for Sim {
 
 /// A v8 client logged in to the emulator at `url`.
 pub async fn client(url: &str) -> Client {
+    client_version(url, ApiVersion::V8).await
+}
+
+/// A client of that API version logged in to the emulator at `url` (v6 and v7 report `totalCount`).
+pub async fn client_version(url: &str, v: ApiVersion) -> Client {
     vex::install_crypto_provider();
     let c = Client::new(ClientConfig {
-        version: VersionChoice::Fixed(ApiVersion::V8),
+        version: VersionChoice::Fixed(v),
         ..ClientConfig::new(url)
     })
     .expect("client");
@@ -147,7 +152,11 @@ impl<B: Backend> Browser<B> {
 
     /// Runs the loop for `d` (nothing to wait for).
     pub async fn idle(&mut self, d: Duration) {
-        let _ = self.app.run_until(&mut self.rx, |_| false, Some(d)).await.expect("the loop runs");
+        let _ = self
+            .app
+            .run_until(&mut self.rx, |_| false, Some(d))
+            .await
+            .expect("the loop runs");
     }
 
     /// Drives the browser as an operator would, to the first rows of `Inbox/Archive 1M` of the second
@@ -184,7 +193,9 @@ impl<B: Backend> Browser<B> {
         self.key(KeyCode::Enter);
         self.key(KeyCode::Char(' '));
         self.until("the Inbox's children", |s| {
-            s.folders.as_ref().is_some_and(|f| !f.is_loading() && f.nodes.len() > 12)
+            s.folders
+                .as_ref()
+                .is_some_and(|f| !f.is_loading() && f.nodes.len() > 12)
         })
         .await;
         self.key(KeyCode::Esc);
@@ -214,7 +225,11 @@ pub struct ByteCount(
 impl ByteCount {
     pub fn new(width: u16, height: u16) -> ByteCount {
         let (rows, cols) = (height.try_into().expect("rows"), width.try_into().expect("columns"));
-        ByteCount(Arc::default(), Arc::default(), Arc::new(std::sync::Mutex::new(vt100::Parser::new(rows, cols, 0))))
+        ByteCount(
+            Arc::default(),
+            Arc::default(),
+            Arc::new(std::sync::Mutex::new(vt100::Parser::new(rows, cols, 0))),
+        )
     }
 
     /// The cells where the emulated terminal does not show `buf`'s symbols (styles aside).

@@ -182,7 +182,11 @@ impl<W: Write> CompactBackend<W> {
         if x > 0 && matches!(&row[x - 1], Slot::Known(c) if c.symbol().width() > 1) {
             row[x - 1] = Slot::Unknown;
         }
-        row[x] = if width > 0 { Slot::Known(cell.clone()) } else { Slot::Unknown };
+        row[x] = if width > 0 {
+            Slot::Known(cell.clone())
+        } else {
+            Slot::Unknown
+        };
         for c in &mut row[x + 1..end] {
             *c = Slot::Covered;
         }
@@ -226,7 +230,11 @@ impl<W: Write> CompactBackend<W> {
     /// When moving a band of rows by one (as a list scrolls) makes most of a frame's changes already
     /// shown, does it (`CSI top;bottom r`, delete or insert a line, `CSI r`) and returns the changes left
     /// to write; otherwise returns the changes as they are.
-    fn plan<'a>(&mut self, changes: Vec<(u16, u16, &'a Cell)>, prev: Option<Buffer>) -> io::Result<Vec<(u16, u16, Cell)>> {
+    fn plan<'a>(
+        &mut self,
+        changes: Vec<(u16, u16, &'a Cell)>,
+        prev: Option<Buffer>,
+    ) -> io::Result<Vec<(u16, u16, Cell)>> {
         let owned = |v: &[(u16, u16, &Cell)]| v.iter().map(|&(x, y, c)| (x, y, c.clone())).collect();
         if changes.len() < PLAN_FROM {
             return Ok(owned(&changes));
@@ -488,7 +496,11 @@ impl<W: Write> Backend for CompactBackend<W> {
             let w = symbol.width();
             self.remember(x, y, cell, w);
             // (After the last column the next cell is on another row, or to the left: an absolute move.)
-            cursor = if w == 1 { x.checked_add(1).map(|nx| (nx, y)) } else { None };
+            cursor = if w == 1 {
+                x.checked_add(1).map(|nx| (nx, y))
+            } else {
+                None
+            };
             // Once a symbol of disputed width is written, only an absolute move makes it sure again.
             sure = sure && cursor.is_some() && surely_narrow(symbol);
         }
@@ -599,7 +611,18 @@ mod tests {
     /// A deterministic pseudo-random frame: rows of words in a few scripts and styles.
     fn frame(seed: u64) -> Buffer {
         const WORDS: [&str; 12] = [
-            "alpha", "Zoë", "—", "…", "会議", "🎉", "x", "│", "  ", "abc", "ß", "François",
+            "alpha",
+            "Zoë",
+            "—",
+            "…",
+            "会議",
+            "🎉",
+            "x",
+            "│",
+            "  ",
+            "abc",
+            "ß",
+            "François",
         ];
         const STYLES: [Style; 4] = [
             Style::new(),
@@ -656,7 +679,11 @@ mod tests {
                 assert_eq!(got.fgcolor(), vt_color(want.fg), "{what}: fg at ({x}, {y})");
                 assert_eq!(got.bgcolor(), vt_color(want.bg), "{what}: bg at ({x}, {y})");
                 assert_eq!(got.bold(), want.modifier.contains(Modifier::BOLD), "{what}: bold");
-                assert_eq!(got.inverse(), want.modifier.contains(Modifier::REVERSED), "{what}: reverse");
+                assert_eq!(
+                    got.inverse(),
+                    want.modifier.contains(Modifier::REVERSED),
+                    "{what}: reverse"
+                );
                 x += (want.symbol().width() as u16).max(1);
             }
         }
@@ -690,7 +717,10 @@ mod tests {
             while x < W {
                 let (c, r) = (look(a.cell(y, x).unwrap()), look(b.cell(y, x).unwrap()));
                 let want = &buf[(x, y)];
-                assert!(c == r || c == look_of(want), "{what}: cell ({x}, {y}) {c:?}, ratatui's {r:?}, frame {want:?}");
+                assert!(
+                    c == r || c == look_of(want),
+                    "{what}: cell ({x}, {y}) {c:?}, ratatui's {r:?}, frame {want:?}"
+                );
                 x += (want.symbol().width() as u16).max(1);
             }
         }
@@ -765,7 +795,10 @@ mod tests {
     #[test]
     fn a_scrolling_list_moves_rows() {
         let (out, plain_out) = (Shared::default(), Shared::default());
-        let mut compact = terminal(CompactBackend::with_size(CrosstermBackend::new(out.clone()), Size::new(W, H)));
+        let mut compact = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(out.clone()),
+            Size::new(W, H),
+        ));
         let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
         let (mut vt, mut vt_plain) = (
             vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0),
@@ -789,7 +822,11 @@ mod tests {
             for y in 0..H - 1 {
                 buf.set_string(0, y, "│ static ", Style::new());
                 let i = top + y;
-                let style = if y == 3 { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
+                let style = if y == 3 {
+                    Style::new().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::new()
+                };
                 buf.set_stringn(9, y, format!("{i:>3} {}", line(i)), 24, style);
                 buf.set_string(34, y, "│", Style::new());
             }

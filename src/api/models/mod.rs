@@ -48,8 +48,8 @@ pub struct Page<T> {
         deserialize_with = "opt_string"
     )]
     pub set_id: Option<String>,
-    /// Required (a body without it is no page, e.g. an error sent with status 200); `null` is empty.
-    #[serde(deserialize_with = "vec_or_empty")]
+    /// Required and a list: a body without it, or with `results: null`, is no page (e.g. an error sent
+    /// with status 200) and must not read as an empty folder.
     pub results: Vec<T>,
     #[serde(
         rename = "_links",

@@ -7,8 +7,11 @@ use crate::app::list::{Filter, PREFETCH, Viewport};
 use crate::app::{Action, Effect, Gen, Gens};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Rows per page request.
+/// Rows per page request while streaming (pages are cached at multiples of it).
 pub const ITEMS_PAGE: u32 = 200;
+/// Rows of a folder's first request: a screenful, answered sooner than a whole page (the time to the
+/// first rows); the rest of that page is asked for at once.
+pub const FIRST_ROWS: u32 = 64;
 /// Pages kept on each side of the cursor's page; the rest are evicted.
 pub const KEEP_PAGES: u64 = 3;
 
@@ -80,8 +83,9 @@ pub struct ItemsPane {
     /// Absolute index of the selected item.
     pub cursor: u64,
     pub view: Viewport,
-    /// The page request in flight: (offset, generation).
+    /// The page request in flight: (offset, generation), and its limit.
     in_flight: Option<(u64, Gen)>,
+    in_flight_limit: u32,
     /// The count request in flight.
     counting: Option<Gen>,
     /// `G` was pressed before the end was known: go there when the count arrives.
@@ -109,6 +113,7 @@ impl ItemsPane {
             cursor: 0,
             view: Viewport::default(),
             in_flight: None,
+            in_flight_limit: ITEMS_PAGE,
             counting: None,
             pending_last: false,
             marks,
@@ -257,23 +262,29 @@ impl ItemsPane {
         let ps = ITEMS_PAGE as u64;
         let here = Self::page_of(self.cursor);
         let exists = |off: u64| self.total.is_none_or(|t| off < t);
-        let want = if !self.pages.contains_key(&here) {
-            if self.total == Some(0) || !exists(here) {
-                return None;
+        let (want, limit) = match self.pages.get(&here).map(|p| p.len() as u64) {
+            None => {
+                if self.total == Some(0) || !exists(here) {
+                    return None;
+                }
+                // Nothing shown yet: a screenful first.
+                let first = self.pages.is_empty() && here == 0;
+                (here, if first { FIRST_ROWS } else { ITEMS_PAGE })
             }
-            Some(here)
-        } else {
-            let within = self.cursor - here;
-            let page_len = self.pages.get(&here).map_or(0, |p| p.len() as u64);
-            let next = here + ps;
-            if within + PREFETCH >= ps && page_len == ps && exists(next) && !self.pages.contains_key(&next) {
-                Some(next)
-            } else if within < PREFETCH && here > 0 && !self.pages.contains_key(&(here - ps)) {
-                Some(here - ps)
-            } else {
-                None
+            // The rest of a page that came in part (the first rows).
+            Some(len) if len < ps && exists(here + len) => (here + len, (ps - len) as u32),
+            Some(page_len) => {
+                let within = self.cursor - here;
+                let next = here + ps;
+                if within + PREFETCH >= ps && page_len == ps && exists(next) && !self.pages.contains_key(&next) {
+                    (next, ITEMS_PAGE)
+                } else if within < PREFETCH && here > 0 && !self.pages.contains_key(&(here - ps)) {
+                    (here - ps, ITEMS_PAGE)
+                } else {
+                    return None;
+                }
             }
-        }?;
+        };
         if let Some((off, _)) = self.in_flight {
             if off == want {
                 return None;
@@ -286,13 +297,14 @@ impl ItemsPane {
         }
         let generation = gens.issue();
         self.in_flight = Some((want, generation));
+        self.in_flight_limit = limit;
         Some(Effect::LoadItemsPage {
             generation,
             session_id: self.key.session_id.clone(),
             mailbox_id: self.key.mailbox_id.clone(),
             folder_id: self.key.folder_id.clone(),
             offset: want,
-            limit: ITEMS_PAGE,
+            limit,
         })
     }
 
@@ -308,13 +320,20 @@ impl ItemsPane {
                     self.total = Some(t as u64);
                 }
                 let n = page.results.len() as u64;
-                if n < ITEMS_PAGE as u64 {
+                if n < u64::from(self.in_flight_limit) {
                     // A short page ends the list (an empty page past the end too).
                     self.total = Some(offset + n);
                     self.cursor = self.cursor.min(self.total.unwrap_or(0).saturating_sub(1));
                 }
-                if n > 0 {
+                let at = Self::page_of(offset);
+                if n > 0 && at == offset {
                     self.pages.insert(offset, page.results);
+                } else if n > 0
+                    && let Some(p) = self.pages.get_mut(&at)
+                    && at + p.len() as u64 == offset
+                {
+                    // The rest of a page (else the page was evicted meanwhile: dropped).
+                    p.extend(page.results);
                 }
                 self.evict();
                 if self.filter.is_active() {
@@ -447,4 +466,71 @@ pub fn haystack(it: &Item) -> String {
         _ => {}
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pane() -> ItemsPane {
+        let key = ListKey {
+            session_id: "s".into(),
+            mailbox_id: "m".into(),
+            folder_id: "f".into(),
+        };
+        let folder: Folder = serde_json::from_str(r#"{"id":"f","name":"Inbox"}"#).unwrap();
+        ItemsPane::new(key, folder, "Inbox".into(), BTreeSet::new())
+    }
+
+    fn page(offset: u64, n: u64) -> Page<Item> {
+        let results = (offset..offset + n)
+            .map(|i| serde_json::from_str(&format!(r#"{{"id":"i{i}","itemClass":"IPM.Note"}}"#)).unwrap())
+            .collect();
+        Page {
+            offset: offset as i64,
+            limit: n as i64,
+            set_id: None,
+            results,
+            links: Default::default(),
+            total_count: None,
+        }
+    }
+
+    /// The request a pane makes now: (offset, limit), answered with `n` items.
+    fn answer(p: &mut ItemsPane, gens: &mut Gens, n: u64) -> Option<(u64, u32)> {
+        let Some(Effect::LoadItemsPage {
+            generation,
+            offset,
+            limit,
+            ..
+        }) = p.wants(gens)
+        else {
+            return None;
+        };
+        assert!(p.on_page(generation, offset, Ok(page(offset, n.min(u64::from(limit))))));
+        Some((offset, limit))
+    }
+
+    #[test]
+    fn a_screenful_first_then_the_rest_of_the_page_then_whole_pages() {
+        let (mut p, mut gens) = (pane(), Gens::default());
+        assert_eq!(answer(&mut p, &mut gens, 1000), Some((0, FIRST_ROWS)));
+        assert_eq!(p.items_held(), FIRST_ROWS as usize);
+        assert_eq!(p.total, None);
+        let rest = ITEMS_PAGE - FIRST_ROWS;
+        assert_eq!(answer(&mut p, &mut gens, 1000), Some((FIRST_ROWS.into(), rest)));
+        assert_eq!((p.items_held(), p.pages_held()), (ITEMS_PAGE as usize, 1));
+        assert_eq!(p.get(199).map(|i| i.id.as_str()), Some("i199"));
+        assert_eq!(answer(&mut p, &mut gens, 1000), None, "the cursor is far from the page's end");
+        p.on_move(Action::PageDown, 160);
+        assert_eq!(answer(&mut p, &mut gens, 1000), Some((200, ITEMS_PAGE)));
+    }
+
+    #[test]
+    fn a_short_first_answer_ends_a_small_folder() {
+        let (mut p, mut gens) = (pane(), Gens::default());
+        assert_eq!(answer(&mut p, &mut gens, 10), Some((0, FIRST_ROWS)));
+        assert_eq!(p.total, Some(10));
+        assert_eq!(answer(&mut p, &mut gens, 10), None);
+    }
 }
