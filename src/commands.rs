@@ -627,7 +627,9 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         }
     }
     let req = plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
-    let result = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}).await;
+    let result = client
+        .restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {})
+        .await;
     // Every restore that was sent leaves an audit record, whatever its outcome (no secrets in it).
     let mut rec = crate::audit::AuditRecord {
         time: crate::audit::now_rfc3339(),
@@ -647,7 +649,12 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
     };
     match &result {
         Ok(o) => {
-            rec.outcome = if o.failed > 0 || o.cannot_continue_error.is_some() { "partial" } else { "ok" }.into();
+            rec.outcome = if o.failed > 0 || o.cannot_continue_error.is_some() {
+                "partial"
+            } else {
+                "ok"
+            }
+            .into();
             (rec.created, rec.merged, rec.skipped, rec.failed) =
                 (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
         }

@@ -217,7 +217,11 @@ async fn every_subcommand_in_table_and_json() {
         let audit = std::fs::read_to_string(e.dir.path().join("state/audit.jsonl")).expect("audit log");
         assert!(!audit.contains("Exchange-Secret-42"), "no secret in the audit log");
         let last: serde_json::Value = serde_json::from_str(audit.lines().last().expect("a line")).expect("JSON");
-        assert_eq!((last["action"].as_str(), last["skipped"].as_i64()), (Some("restore"), Some(2)), "{last}");
+        assert_eq!(
+            (last["action"].as_str(), last["skipped"].as_i64()),
+            (Some("restore"), Some(2)),
+            "{last}"
+        );
 
         // Exit 5: some items failed.
         let mut bad: Vec<&str> = base.to_vec();

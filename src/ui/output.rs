@@ -230,11 +230,7 @@ impl<W: Write> CompactBackend<W> {
     /// When moving a band of rows by one (as a list scrolls) makes most of a frame's changes already
     /// shown, does it (`CSI top;bottom r`, delete or insert a line, `CSI r`) and returns the changes left
     /// to write; otherwise returns the changes as they are.
-    fn plan<'a>(
-        &mut self,
-        changes: Vec<(u16, u16, &'a Cell)>,
-        prev: Option<Buffer>,
-    ) -> io::Result<Vec<(u16, u16, Cell)>> {
+    fn plan(&mut self, changes: Vec<(u16, u16, &Cell)>, prev: Option<Buffer>) -> io::Result<Vec<(u16, u16, Cell)>> {
         let owned = |v: &[(u16, u16, &Cell)]| v.iter().map(|&(x, y, c)| (x, y, c.clone())).collect();
         if changes.len() < PLAN_FROM {
             return Ok(owned(&changes));

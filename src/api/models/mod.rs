@@ -12,7 +12,7 @@ pub use item::*;
 pub use lenient::ApiDate;
 pub use restore::*;
 
-use lenient::{opt_bool, opt_date, opt_i64, opt_string, vec_or_empty};
+use lenient::{opt_bool, opt_date, opt_i64, opt_string};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

@@ -521,7 +521,11 @@ mod tests {
         assert_eq!(answer(&mut p, &mut gens, 1000), Some((FIRST_ROWS.into(), rest)));
         assert_eq!((p.items_held(), p.pages_held()), (ITEMS_PAGE as usize, 1));
         assert_eq!(p.get(199).map(|i| i.id.as_str()), Some("i199"));
-        assert_eq!(answer(&mut p, &mut gens, 1000), None, "the cursor is far from the page's end");
+        assert_eq!(
+            answer(&mut p, &mut gens, 1000),
+            None,
+            "the cursor is far from the page's end"
+        );
         p.on_move(Action::PageDown, 160);
         assert_eq!(answer(&mut p, &mut gens, 1000), Some((200, ITEMS_PAGE)));
     }
