@@ -107,3 +107,46 @@ fn decode_1000_items(bencher: divan::Bencher, kind: &str) {
         _ => bencher.bench_local(|| serde_json::from_slice::<serde_json::Value>(&bytes).expect("JSON")),
     }
 }
+
+/// A frame in which the list scrolls by one row (Down and Up in turn, the cursor on the window's edge),
+/// drawn and sent to a terminal (a sink): through vex's backend (which moves the rows) and ratatui's.
+#[divan::bench(args = ["vex", "ratatui"])]
+fn one_row_scroll_frame(bencher: divan::Bencher, backend: &str) {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::{Rect, Size};
+    use ratatui::{TerminalOptions, Viewport};
+    use vex::ui::output::CompactBackend;
+    let options = || TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
+    };
+    FIXTURE.with(|fx| {
+        let a = fx.million.clone();
+        // Drawn once, the cursor sits on the last visible row; one more row moves the window.
+        let mut t = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal");
+        t.draw(|f| vex::ui::draw(f, &a)).expect("draw");
+        let mut b = a.clone();
+        update(&mut b, Msg::Action(Action::Down));
+        let mut flip = false;
+        let mut next = move || {
+            flip = !flip;
+            if flip { b.clone() } else { a.clone() }
+        };
+        match backend {
+            "vex" => {
+                let sink = CompactBackend::with_size(CrosstermBackend::new(std::io::sink()), Size::new(SIZE.0, SIZE.1));
+                let mut t = Terminal::with_options(sink, options()).expect("terminal");
+                bencher.with_inputs(&mut next).bench_local_refs(|s| {
+                    let frame = t.draw(|f| vex::ui::draw(f, s)).expect("draw").buffer.clone();
+                    t.backend_mut().frame_drawn(frame);
+                });
+            }
+            _ => {
+                let mut t =
+                    Terminal::with_options(CrosstermBackend::new(std::io::sink()), options()).expect("terminal");
+                bencher.with_inputs(&mut next).bench_local_refs(|s| {
+                    t.draw(|f| vex::ui::draw(f, s)).map(drop).expect("draw");
+                });
+            }
+        }
+    });
+}

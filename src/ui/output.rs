@@ -193,9 +193,9 @@ impl<W: Write> CompactBackend<W> {
     }
 
     /// The next frame's row `y` (`width` cells): ratatui's last frame with this frame's changes.
-    fn next_row<'a>(prev: &'a Buffer, y: u16, width: u16, changes: &[(u16, u16, &'a Cell)]) -> Vec<Next<'a>> {
+    fn next_row<'a>(prev: &'a Buffer, y: u16, width: u16, changes: &[(u16, &'a Cell)]) -> Vec<Next<'a>> {
         let mut row: Vec<Next<'a>> = (0..width).map(|x| Next::Cell(&prev[(x, y)])).collect();
-        for &(x, _, c) in changes.iter().filter(|(_, cy, _)| *cy == y) {
+        for &(x, c) in changes {
             row[x as usize] = Next::Cell(c);
         }
         let mut x = 0;
@@ -215,15 +215,15 @@ impl<W: Write> CompactBackend<W> {
     /// Cells of the next frame's row that the terminal does not show if that row shows what row `from`
     /// shows now (`None`: a blank row).
     fn cost(&self, next: &[Next<'_>], from: Option<u16>) -> i64 {
+        let beyond = if self.blank { &BLANK } else { &UNKNOWN };
+        let old: &[Slot] = match from {
+            Some(fy) => self.screen.get(fy as usize).map_or(&[], Vec::as_slice),
+            None => &[],
+        };
+        let beyond = if from.is_some() { beyond } else { &BLANK };
         next.iter()
-            .enumerate()
-            .filter(|&(x, n)| {
-                let old = match from {
-                    Some(fy) => self.slot(x as u16, fy),
-                    None => &BLANK,
-                };
-                !n.shown(old)
-            })
+            .zip(old.iter().chain(std::iter::repeat(beyond)))
+            .filter(|(n, o)| !n.shown(o))
             .count() as i64
     }
 
@@ -242,10 +242,27 @@ impl<W: Write> CompactBackend<W> {
         if h < 3 || prev.area != Rect::new(0, 0, w, h) || changes.iter().any(|&(x, y, _)| x >= w || y >= h) {
             return Ok(owned(&changes));
         }
-        let next: Vec<Vec<Next<'_>>> = (0..h).map(|y| Self::next_row(&prev, y, w, &changes)).collect();
+        let mut by_row: Vec<Vec<(u16, &Cell)>> = vec![Vec::new(); h as usize];
+        for &(x, y, c) in &changes {
+            by_row[y as usize].push((x, c));
+        }
+        let next: Vec<Vec<Next<'_>>> = (0..h)
+            .map(|y| Self::next_row(&prev, y, w, &by_row[y as usize]))
+            .collect();
         let cost = |y: u16, from: Option<u16>| self.cost(&next[y as usize], from);
+        // A quick look first: on a few changed rows, would either move save anything?
+        let changed: Vec<u16> = (0..h).filter(|&y| !by_row[y as usize].is_empty()).collect();
+        let probe = |y: u16| {
+            let here = cost(y, Some(y));
+            let up = (y + 1 < h).then(|| cost(y, Some(y + 1)));
+            let down = y.checked_sub(1).map(|f| cost(y, Some(f)));
+            [up, down].into_iter().flatten().any(|c| c < here)
+        };
+        let step = (changed.len() / 4).max(1);
+        if !changed.iter().step_by(step).take(4).any(|&y| probe(y)) {
+            return Ok(owned(&changes));
+        }
         let stay: Vec<i64> = (0..h).map(|y| cost(y, Some(y))).collect();
-        let blank: Vec<i64> = (0..h).map(|y| cost(y, None)).collect();
         // Per row, what moving saves; the best band by the maximum-sum run, then its new row's cost.
         let best = |dir: Scroll| -> Option<(u16, u16, i64)> {
             let gain = |y: u16| -> Option<i64> {
@@ -276,7 +293,7 @@ impl<W: Write> CompactBackend<W> {
                 Scroll::Up => (a, e + 1, e + 1),
                 Scroll::Down => (a - 1, e, a - 1),
             };
-            let total = sum + stay[fresh as usize] - blank[fresh as usize];
+            let total = sum + stay[fresh as usize] - cost(fresh, None);
             Some((band_top, band_bottom, total))
         };
         let up = best(Scroll::Up).map(|b| (Scroll::Up, b));
