@@ -216,7 +216,8 @@ fn demo_restore_three_messages_then_again() {
             "the password is not on screen"
         );
         t.keys(&["Tab", "Enter"]);
-        let done = t.wait_for(round, WAIT);
+        // v8 shows running counts too: wait for the finished result before closing it.
+        let done = t.wait_until(round, WAIT, |s| s.contains(round) && s.contains("Restore finished"));
         assert!(!done.contains("Exchange-Secret-e2e"), "the password is not on screen");
         t.keys(&["Enter"]);
         t.wait_until("the dialog to close", WAIT, |s| !s.contains(round));
