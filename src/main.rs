@@ -55,6 +55,8 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
             }
             Ok(0)
         }
+        Some(Command::Completions(c)) => cli::completions(c.shell),
+        Some(Command::Man) => cli::man(),
         Some(Command::Demo(d)) => demo(d, &cli.connect).await,
         Some(Command::Script(cmd)) => {
             let (client, spec) = connect(&cli.connect, &paths).await?;
@@ -71,6 +73,7 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
 async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
     use std::io::IsTerminal;
     let spec = connect_spec(args, paths)?;
+    let prefs = ui_prefs(paths)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let header = |client: &Client| vex::app::HeaderInfo {
         server: spec.server.clone(),
@@ -90,11 +93,16 @@ async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
         let opts = TuiOptions {
             login: Some(LoginDialog::start(target, &spec.user)),
             connector: Some(connector(spec.clone(), paths.clone())),
+            prefs,
         };
         vex::runtime::run_tui_with(client.clone(), header(&client), opts).await
     } else {
         let (client, _) = connect(args, paths).await?;
-        vex::runtime::run_tui(client.clone(), header(&client)).await
+        let opts = TuiOptions {
+            prefs,
+            ..Default::default()
+        };
+        vex::runtime::run_tui_with(client.clone(), header(&client), opts).await
     };
     r.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e))
 }
@@ -163,8 +171,17 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
     Ok((client, spec))
 }
 
+/// Keys, theme and mouse from config.toml; a bad entry stops vex before the terminal is taken, with the
+/// file and the entry named (exit 2, like every config error).
+fn ui_prefs(paths: &Paths) -> Result<vex::app::UiPrefs, CmdError> {
+    let path = paths.config_file();
+    let cfg = Config::load(&path).map_err(|e| CmdError::new(EXIT_USAGE, e.to_string()))?;
+    vex::app::UiPrefs::from_config(&cfg).map_err(|e| CmdError::new(EXIT_USAGE, format!("{}: {e}", path.display())))
+}
+
 async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
     let err = |m: String| CmdError::new(EXIT_OTHER, m);
+    let prefs = ui_prefs(&Paths::from_env())?;
     let cfg = vex::sim::SimConfig {
         seed: d.seed,
         ..Default::default()
@@ -193,7 +210,11 @@ async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
         insecure: false,
     };
     // Logs out on the way out.
-    let r = vex::runtime::run_tui(client, header).await;
+    let opts = TuiOptions {
+        prefs,
+        ..Default::default()
+    };
+    let r = vex::runtime::run_tui_with(client, header, opts).await;
     server.shutdown().await;
     r.map(|()| 0).map_err(err)
 }

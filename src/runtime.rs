@@ -15,7 +15,7 @@ use crate::api::{ApiError, Client, FolderParent, SessionOrder};
 use crate::app::panes::login::{LoggedIn, LoginDialog, LoginTarget};
 use crate::app::{self, DisplayZone, Effect, Gen, Loaded, Msg, Slot, State};
 use crate::ui;
-use crossterm::event::{Event, KeyEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures_util::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -49,6 +49,8 @@ pub struct TuiOptions {
     pub login: Option<LoginDialog>,
     /// For a login to another server or API version; without one, such a client trusts the system store.
     pub connector: Option<Connector>,
+    /// Keys, theme and mouse from config.toml.
+    pub prefs: app::UiPrefs,
 }
 
 /// How long logging out on the way out may take.
@@ -66,6 +68,7 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     if let Some(login) = opts.login {
         state = state.with_login(login);
     }
+    opts.prefs.apply(&mut state);
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     state.zone = DisplayZone::Local;
     state.audit_log = Some(crate::config::Paths::from_env().audit_log());
@@ -80,6 +83,9 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
         format!("cannot set up the terminal: {e}")
     })?;
     install_panic_hook();
+    if state.mouse {
+        capture_mouse();
+    }
     if let Ok(size) = terminal.size() {
         state.size = (size.width, size.height);
     }
@@ -88,6 +94,7 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     let reader = tokio::spawn(read_terminal(ev_tx));
     let mut app = App::new(terminal, client, state);
     app.sync_updates();
+    app.clipboard_writes();
     app.on_frame(|backend, frame| backend.frame_drawn(frame));
     app.connector = opts.connector;
     let signals = spawn_signals(app.sender());
@@ -114,15 +121,33 @@ pub async fn logout(client: &Client) {
 /// Leaves raw mode and the alternate screen and shows the cursor (best effort: after an SSH drop
 /// there is no terminal left to write to).
 fn restore<B: Backend>(terminal: &mut Terminal<B>) {
+    release_mouse();
     let _ = terminal.show_cursor();
     let _ = ratatui::try_restore();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+}
+
+/// Set while the mouse is captured (`mouse = true`): every way out releases it.
+static MOUSE_CAPTURED: AtomicBool = AtomicBool::new(false);
+
+fn capture_mouse() {
+    if crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture).is_ok() {
+        MOUSE_CAPTURED.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Gives the mouse back to the terminal (its text selection), if it was captured.
+fn release_mouse() {
+    if MOUSE_CAPTURED.swap(false, Ordering::SeqCst) {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
 }
 
 fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         PANICKED.store(true, Ordering::SeqCst);
+        release_mouse();
         let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
         // ratatui's hook (inside `prev`) restores raw mode and the screen, then prints the panic.
         prev(info);
@@ -186,7 +211,10 @@ pub struct App<B: Backend> {
     state: State,
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
-    tasks: HashMap<Slot, AbortHandle>,
+    /// Reads in flight by slot, with the generation the state waits for.
+    tasks: HashMap<Slot, (Option<Gen>, AbortHandle)>,
+    /// Reads aborted because nobody waited for them any more (for tests and the benchmark).
+    pub cancelled: u64,
     started: bool,
     last_draw: Option<Instant>,
     next_tick: Option<Instant>,
@@ -200,6 +228,12 @@ pub struct App<B: Backend> {
     sync: Option<SyncFn<B>>,
     /// Given each frame drawn (see [`App::on_frame`]).
     on_frame: Option<fn(&mut B, Buffer)>,
+    /// Writes clipboard sequences to the terminal (see [`App::clipboard_writes`]).
+    clipboard: Option<fn(&mut B, &[u8]) -> std::io::Result<()>>,
+    /// Inside tmux: clipboard sequences are also sent in tmux's passthrough form.
+    tmux: bool,
+    /// The bytes of the last clipboard request (written when the backend can take them; for tests).
+    pub last_clipboard: Option<Vec<u8>>,
 }
 
 /// Queues `BeginSynchronizedUpdate` (true) or `EndSynchronizedUpdate` (false) on a backend.
@@ -215,6 +249,7 @@ impl<B: Backend> App<B> {
             tx,
             rx,
             tasks: HashMap::new(),
+            cancelled: 0,
             started: false,
             last_draw: None,
             next_tick: None,
@@ -223,6 +258,9 @@ impl<B: Backend> App<B> {
             new_client: Arc::new(Mutex::new(None)),
             sync: None,
             on_frame: None,
+            clipboard: None,
+            tmux: false,
+            last_clipboard: None,
         }
     }
 
@@ -231,6 +269,30 @@ impl<B: Backend> App<B> {
     /// Hands the backend each frame once drawn (the compact backend moves scrolled rows with it).
     pub fn on_frame(&mut self, f: fn(&mut B, Buffer)) {
         self.on_frame = Some(f);
+    }
+
+    /// Writes `y` / `Y` copies to the terminal as OSC 52 (see [`ui::clipboard`]: capped, cleaned); with
+    /// `$TMUX` set also wrapped in tmux's DCS passthrough. For backends that write bytes.
+    pub fn clipboard_writes(&mut self)
+    where
+        B: std::io::Write,
+    {
+        self.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+        self.clipboard = Some(|b: &mut B, bytes: &[u8]| {
+            std::io::Write::write_all(b, bytes)?;
+            std::io::Write::flush(b)
+        });
+    }
+
+    /// Puts `text` on the clipboard through the terminal.
+    fn copy(&mut self, text: &str) {
+        let bytes = ui::clipboard::sequences(text, ui::clipboard::OSC52_MAX_BASE64, self.tmux);
+        if let Some(write) = self.clipboard
+            && let Err(e) = write(self.terminal.backend_mut(), &bytes)
+        {
+            tracing::warn!(error = %e, "cannot write the clipboard sequence");
+        }
+        self.last_clipboard = Some(bytes);
     }
 
     pub fn sync_updates(&mut self)
@@ -288,21 +350,44 @@ impl<B: Backend> App<B> {
         for e in fx {
             self.spawn(e);
         }
+        self.cancel_unawaited();
+    }
+
+    /// Aborts the reads the state no longer waits for (the operator navigated away and nothing
+    /// replaced them in their slot).
+    fn cancel_unawaited(&mut self) {
+        let state = &self.state;
+        let mut cancelled = 0;
+        self.tasks.retain(|slot, (generation, h)| {
+            if h.is_finished() {
+                return false;
+            }
+            let keep = generation.is_none_or(|g| state.awaits(slot, g));
+            if !keep {
+                h.abort();
+                cancelled += 1;
+            }
+            keep
+        });
+        self.cancelled += cancelled;
     }
 
     /// Aborts every read in flight.
     pub fn abort_all(&mut self) {
-        for (_, h) in self.tasks.drain() {
+        for (_, (_, h)) in self.tasks.drain() {
             h.abort();
         }
     }
 
     /// Number of read tasks still running.
     pub fn running_tasks(&self) -> usize {
-        self.tasks.values().filter(|h| !h.is_finished()).count()
+        self.tasks.values().filter(|(_, h)| !h.is_finished()).count()
     }
 
     fn spawn(&mut self, e: Effect) {
+        if let Effect::Clipboard(text) = &e {
+            return self.copy(text);
+        }
         if matches!(e, Effect::Quit) {
             self.abort_all();
             return;
@@ -332,6 +417,7 @@ impl<B: Backend> App<B> {
             return;
         }
         let slot = e.slot();
+        let generation = e.read_generation();
         let client = self.client.clone();
         let tx = self.tx.clone();
         let handle = tokio::spawn(async move {
@@ -354,8 +440,8 @@ impl<B: Backend> App<B> {
             }
         });
         if let Some(slot) = slot {
-            self.tasks.retain(|_, h| !h.is_finished());
-            if let Some(old) = self.tasks.insert(slot, handle.abort_handle()) {
+            self.tasks.retain(|_, (_, h)| !h.is_finished());
+            if let Some((_, old)) = self.tasks.insert(slot, (generation, handle.abort_handle())) {
                 // Superseded: its answer would be stale anyway.
                 old.abort();
             }
@@ -366,6 +452,10 @@ impl<B: Backend> App<B> {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.dispatch(Msg::Key(k)),
             Event::Resize(w, h) => self.dispatch(Msg::Resize(w, h)),
+            // Only arrives when captured (`mouse = true`); motion is dropped here, before a redraw.
+            Event::Mouse(m) if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) => {
+                self.dispatch(Msg::Mouse(m))
+            }
             _ => {}
         }
     }
@@ -609,7 +699,21 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
             }
         }
         // Logins run in `App::spawn` (they may replace the client); jobs in `jobs::spawn`.
-        Effect::Login { .. } | Effect::Job(_) | Effect::Quit => return None,
+        Effect::Search {
+            generation,
+            session_id,
+            target,
+            query,
+            offset,
+            limit,
+        } => Loaded::ItemsPage {
+            generation,
+            offset,
+            result: client
+                .search(&session_id, target.as_scope(), &query, offset, limit)
+                .await,
+        },
+        Effect::Login { .. } | Effect::Job(_) | Effect::Clipboard(_) | Effect::Quit => return None,
     };
     Some(Msg::Loaded(loaded))
 }
@@ -636,7 +740,7 @@ fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
             parent,
             result: Err(err),
         },
-        Effect::LoadItemsPage { generation, offset, .. } => Loaded::ItemsPage {
+        Effect::LoadItemsPage { generation, offset, .. } | Effect::Search { generation, offset, .. } => Loaded::ItemsPage {
             generation,
             offset,
             result: Err(err),
@@ -667,7 +771,7 @@ fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
             result: Err(err),
         },
         Effect::Job(j) => Loaded::Job(crate::app::jobs::JobLoaded::failed(&j, err)),
-        Effect::Quit => return None,
+        Effect::Clipboard(_) | Effect::Quit => return None,
     };
     Some(Msg::Loaded(l))
 }

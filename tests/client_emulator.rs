@@ -437,8 +437,24 @@ async fn jumping_to_the_last_page_of_the_million_item_folder() {
         }
         let (mb, folder) = found.expect("the 1,000,000-item folder");
         let started = std::time::Instant::now();
-        let n = c.count_items(&s.id, &mb, &folder).await.expect("count");
+        let before = server.fault_stats().requests;
+        let stats = c.count_items_with_stats(&s.id, &mb, &folder).await.expect("count");
+        let n = stats.total;
         assert_eq!(n, 1_000_000, "{v}");
+        // What the emulator saw, not what the client says it sent.
+        let sent = server.fault_stats().requests - before;
+        assert_eq!(sent, u64::from(stats.requests), "{v}: {stats:?}");
+        if v == ApiVersion::V8 {
+            // No totalCount in v8: a search, a few round trips of at most 9 concurrent probes.
+            assert!(stats.round_trips <= 7, "{v}: {stats:?}");
+            assert!(stats.requests <= 60, "{v}: {stats:?}");
+            // Remembered for the restore session: the next `G` costs only the last page.
+            let again = c.count_items_with_stats(&s.id, &mb, &folder).await.expect("count again");
+            assert_eq!((again.total, again.requests), (1_000_000, 0), "{v}");
+            assert_eq!(server.fault_stats().requests - before, sent, "{v}: nothing sent the second time");
+        } else {
+            assert_eq!((stats.requests, stats.round_trips), (1, 1), "{v}: totalCount answers it");
+        }
         let off = vex::api::paging::last_page_offset(n, 50);
         let last = c.items(&s.id, &mb, &folder, off, 50).await.expect("last page");
         assert_eq!(last.results.len(), 50, "{v}: a full last page");

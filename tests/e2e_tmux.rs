@@ -228,3 +228,64 @@ fn demo_restore_three_messages_then_again() {
     assert_eq!(audit.lines().count(), 2, "one audit line per restore:\n{audit}");
     assert!(!audit.contains("Exchange-Secret-e2e"), "no secret in the audit log");
 }
+
+/// `[keys]` and `mouse` from config.toml in the real binary: `n` moves down (new_session moved to `N`),
+/// `?` lists it, the mouse is captured while vex runs and released on the way out; without `mouse` it
+/// is never captured (the terminal's text selection keeps working).
+#[test]
+fn config_keys_and_mouse_in_the_real_terminal() {
+    const CAPTURE_ON: &[u8] = b"\x1b[?1000h";
+    const CAPTURE_OFF: &[u8] = b"\x1b[?1000l";
+    let last = |bytes: &[u8], pat: &[u8]| bytes.windows(pat.len()).rposition(|w| w == pat);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        "mouse = true\n[keys]\ndown = \"n\"\nnew_session = \"N\"\n",
+    )
+    .expect("config.toml");
+    let Some(t) = demo("prefs", dir.path(), 100, 30) else {
+        return;
+    };
+    let out = dir.path().join("terminal-output");
+    t.record_output(&out);
+    t.wait_for("contoso.onmicrosoft.com", WAIT);
+    // 100 columns: one pane; its rows start on line 4 (header, breadcrumb, border, column header).
+    let screen = t.screen();
+    let second_row = screen.lines().nth(5).unwrap_or_default().to_string();
+    t.keys(&["n", "Enter"]);
+    let opened = t.wait_for("Mailboxes", WAIT);
+    let crumb = opened.lines().nth(1).unwrap_or_default();
+    let when = crumb.rsplit(" · ").next().unwrap_or_default().trim();
+    assert!(
+        !when.is_empty() && second_row.contains(when),
+        "n moved to the second session ({second_row:?}); opened: {crumb:?}"
+    );
+    t.keys(&["?"]);
+    let help = t.wait_for("move down", WAIT);
+    let down = help.lines().find(|l| l.contains("move down")).unwrap_or_default();
+    assert!(down.contains(" n ") && !down.contains(" j "), "{down}");
+    t.keys(&["q", "q"]);
+    t.wait_until("vex to exit", WAIT, |_| t.exited());
+    let bytes = std::fs::read(&out).unwrap_or_default();
+    assert!(last(&bytes, CAPTURE_ON).is_some(), "mouse = true captures the mouse");
+    assert!(
+        last(&bytes, CAPTURE_OFF) > last(&bytes, CAPTURE_ON),
+        "the mouse is released on the way out"
+    );
+    drop(t);
+
+    // Without `mouse`, no capture at all.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = demo("nomouse", dir.path(), 100, 30) else {
+        return;
+    };
+    let out = dir.path().join("terminal-output");
+    t.record_output(&out);
+    t.wait_for("contoso.onmicrosoft.com", WAIT);
+    t.keys(&["q"]);
+    t.wait_until("vex to exit", WAIT, |_| t.exited());
+    let bytes = std::fs::read(&out).unwrap_or_default();
+    assert!(!bytes.is_empty(), "the output was recorded");
+    assert!(last(&bytes, CAPTURE_ON).is_none(), "mouse off: never captured");
+}

@@ -18,7 +18,7 @@ struct Harness {
     app: App<TestBackend>,
     tx: UnboundedSender<Event>,
     rx: UnboundedReceiver<Event>,
-    _server: vex::sim::SimServer,
+    server: vex::sim::SimServer,
 }
 
 impl Harness {
@@ -56,7 +56,7 @@ impl Harness {
             app,
             tx,
             rx,
-            _server: server,
+            server,
         }
     }
 
@@ -265,4 +265,73 @@ async fn a_new_session_from_the_dialog_opens_its_mailboxes() {
     h.tx.send(Event::Resize(120, 30)).expect("loop listens");
     h.until("the resize", |s| s.size == (120, 30)).await;
     assert_eq!(h.app.terminal().backend().buffer().area.width, 120);
+}
+
+/// Navigation away from a folder while its count (or a page) is in flight aborts the request: nobody
+/// reads its answer, and nothing else takes its slot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_a_folder_cancels_its_requests_in_flight() {
+    let mut h = Harness::start(120, 30).await;
+    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
+        .await;
+    h.key(KeyCode::Char('/'));
+    h.typed("contoso");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.until("the mailboxes", |s| {
+        s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
+    })
+    .await;
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Enter);
+    h.until("the folders", |s| {
+        s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
+    })
+    .await;
+    h.key(KeyCode::Char('/'));
+    h.typed("inbox");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '));
+    h.until("the Inbox's children", |s| {
+        s.folders
+            .as_ref()
+            .is_some_and(|f| !f.is_loading() && f.nodes.len() > 12)
+    })
+    .await;
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('/'));
+    h.typed("archive 1m");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.until("the first page of Archive 1M", |s| {
+        s.items.as_ref().is_some_and(|i| {
+            i.folder.name.as_deref() == Some("Archive 1M") && i.selected().is_some() && !i.is_loading()
+        })
+    })
+    .await;
+    // (Moving through the folders already cancelled the previews the cursor passed.)
+    let cancelled = h.app.cancelled;
+    // Every request now takes 3 s: `G` starts a count that cannot finish before the operator leaves.
+    h.server.set_faults(vex::sim::Faults {
+        latency: Some(Duration::from_secs(3)),
+        ..Default::default()
+    });
+    h.key(KeyCode::Char('G'));
+    h.until("the count in flight", |s| s.items.as_ref().is_some_and(|i| i.is_counting()))
+        .await;
+    assert_eq!(h.app.running_tasks(), 1, "the count");
+    // Back in the folders the pane is kept (and still wants the count: `l` returns to it); opening
+    // another folder leaves it.
+    h.key(KeyCode::Char('h'));
+    h.until("the folders again", |s| s.focus == Level::Folders).await;
+    assert_eq!(h.app.cancelled, cancelled, "the folder is still open");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Enter);
+    h.until("another folder", |s| {
+        s.items.as_ref().is_some_and(|i| i.folder.name.as_deref() == Some("Inbox"))
+    })
+    .await;
+    assert!(h.app.cancelled > cancelled, "the count was aborted");
+    assert_eq!(h.app.running_tasks(), 1, "only the Inbox's first page (3 s) is left running");
 }

@@ -724,7 +724,7 @@ async fn original_location_save_and_send() {
 
     // Save as MSG: two items come as a ZIP.
     let zip = h.dir.path().join("two.zip");
-    h.key(KeyCode::Char('s'));
+    h.key(KeyCode::Char('m'));
     h.until("the save dialog", |s| matches!(&s.overlay, Some(Overlay::Transfer(_))))
         .await;
     h.retype(&zip.display().to_string());
@@ -738,7 +738,7 @@ async fn original_location_save_and_send() {
     assert_eq!(&bytes[..4], b"PK\x03\x04");
     // The same file again is refused unless "overwrite" is ticked; the dialog keeps the path.
     h.key(KeyCode::Enter);
-    h.key(KeyCode::Char('s'));
+    h.key(KeyCode::Char('m'));
     h.until("the save dialog", |s| matches!(&s.overlay, Some(Overlay::Transfer(_))))
         .await;
     h.retype(&zip.display().to_string());

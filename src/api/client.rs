@@ -203,7 +203,13 @@ struct Inner {
     timeouts: Timeouts,
     retry: RetryPolicy,
     retry_observer: Option<RetryObserver>,
+    /// Item counts found by searching (v8 reports none), per (restore session, mailbox, folder): a
+    /// restore session shows one point in time, so a count stays true for its life.
+    counts: std::sync::Mutex<std::collections::HashMap<(String, String, String), u64>>,
 }
+
+/// How many found counts the client remembers.
+const COUNTS_KEPT: usize = 512;
 
 impl Client {
     pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
@@ -234,6 +240,7 @@ impl Client {
                 timeouts: cfg.timeouts,
                 retry: cfg.retry,
                 retry_observer: cfg.retry_observer,
+                counts: Default::default(),
             }),
         })
     }
@@ -869,14 +876,47 @@ impl Client {
             .await
     }
 
-    /// The number of items in a folder, without listing it (see [`paging::count`]).
+    /// The number of items in a folder, without listing it (see [`paging::count`]): one request on
+    /// v6/v7 (totalCount); on v8 a search of a few round trips, remembered for the restore session.
     pub async fn count_items(
         &self,
         restore_session_id: &str,
         mailbox_id: &str,
         folder_id: &str,
     ) -> Result<u64, ApiError> {
-        paging::count(|o, l| self.items(restore_session_id, mailbox_id, folder_id, o, l)).await
+        self.count_items_with_stats(restore_session_id, mailbox_id, folder_id)
+            .await
+            .map(|s| s.total)
+    }
+
+    /// [`Client::count_items`] with what it cost (0 requests when remembered).
+    pub async fn count_items_with_stats(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        folder_id: &str,
+    ) -> Result<paging::CountStats, ApiError> {
+        let key = (restore_session_id.to_string(), mailbox_id.to_string(), folder_id.to_string());
+        if let Some(total) = self.inner.counts.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return Ok(paging::CountStats {
+                total,
+                requests: 0,
+                round_trips: 0,
+            });
+        }
+        let may_report_total = self.require_version()? != ApiVersion::V8;
+        let stats = paging::count_with_stats(
+            |o, l| self.items(restore_session_id, mailbox_id, folder_id, o, l),
+            may_report_total,
+        )
+        .await?;
+        if !may_report_total && let Ok(mut m) = self.inner.counts.lock() {
+            if m.len() >= COUNTS_KEPT {
+                m.clear();
+            }
+            m.insert(key, stats.total);
+        }
+        Ok(stats)
     }
 
     pub async fn item(&self, restore_session_id: &str, mailbox_id: &str, item_id: &str) -> Result<Item, ApiError> {

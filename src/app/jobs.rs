@@ -336,6 +336,9 @@ fn mark_all(state: &mut State) {
     if state.focus != Level::Items {
         return state.info("mark all works in the items pane (a folder restores whole with r in the folders pane)");
     }
+    if state.items.as_ref().is_some_and(|i| i.search.is_some()) {
+        return state.info("search results are not a folder: Space marks results one by one");
+    }
     let Some(items) = &mut state.items else { return };
     if items.toggle_all() {
         let n = items
@@ -357,7 +360,7 @@ fn mailbox_name(m: &crate::api::models::Mailbox) -> String {
         .unwrap_or_else(|| m.id.clone())
 }
 
-/// What `r`, `E`, `s` and `S` apply to in the focused pane.
+/// What `r`, `E`, `m` and `S` apply to in the focused pane.
 pub fn source(state: &State) -> Result<Source, String> {
     let from_mailbox = |session_id: &str, mb: &crate::api::models::Mailbox| Source {
         session_id: session_id.to_string(),
@@ -385,6 +388,9 @@ pub fn source(state: &State) -> Result<Source, String> {
             Ok(s)
         }
         Level::Items | Level::Details => {
+            if let Some(info) = state.items.as_ref().and_then(|i| i.search.as_deref()) {
+                return crate::app::search::source(state, info);
+            }
             let f = state.folders.as_ref().ok_or("no folders")?;
             let items = state.items.as_ref().ok_or("no items")?;
             let mut s = from_mailbox(&items.key.session_id, &f.mailbox);

@@ -1,5 +1,9 @@
-//! The key → action table. It is data: help (`?`) and the status-line hints are generated from it, and a
-//! later config file can replace bindings without touching the panes.
+//! The key → action table. It is data: help (`?`) and the status-line hints are generated from it, and
+//! `[keys]` in config.toml replaces bindings without touching the panes (see [`Keymap::from_config`]).
+
+mod config;
+
+pub use config::parse_key;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -37,11 +41,17 @@ pub enum Action {
     Events,
     Help,
     Quit,
+    /// Server-side search (Windows Search syntax) over the folder, the mailbox or all mailboxes.
+    Search,
+    /// Copy the selected entity's id to the clipboard (OSC 52).
+    CopyId,
+    /// Copy a one-line summary of the selected entity to the clipboard (OSC 52).
+    CopySummary,
 }
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -66,6 +76,9 @@ impl Action {
         Action::Events,
         Action::Help,
         Action::Quit,
+        Action::Search,
+        Action::CopyId,
+        Action::CopySummary,
     ];
 
     /// A stable name (for a config file: `down = ["j", "Down"]`).
@@ -95,6 +108,9 @@ impl Action {
             Action::Events => "events",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::Search => "search",
+            Action::CopyId => "copy_id",
+            Action::CopySummary => "copy_summary",
         }
     }
 
@@ -134,6 +150,9 @@ impl Action {
             Action::Events => "session events",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::Search => "search on the server: folder, mailbox or all mailboxes",
+            Action::CopyId => "copy the selected id to the clipboard",
+            Action::CopySummary => "copy a one-line summary to the clipboard",
         }
     }
 }
@@ -195,7 +214,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     key(KeyCode::Char('a'), Action::MarkAll),
     key(KeyCode::Char('r'), Action::Restore),
     key(KeyCode::Char('E'), Action::ExportPst),
-    key(KeyCode::Char('s'), Action::SaveMsg),
+    key(KeyCode::Char('m'), Action::SaveMsg),
     key(KeyCode::Char('S'), Action::Send),
     key(KeyCode::Char('R'), Action::Results),
     key(KeyCode::Char('e'), Action::Events),
@@ -203,6 +222,9 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     key(KeyCode::F(1), Action::Help),
     key(KeyCode::Char('q'), Action::Quit),
     ctrl('c', Action::Quit),
+    key(KeyCode::Char('s'), Action::Search),
+    key(KeyCode::Char('y'), Action::CopyId),
+    key(KeyCode::Char('Y'), Action::CopySummary),
 ];
 
 /// The key → action table.
@@ -262,6 +284,21 @@ impl Keymap {
             .collect()
     }
 
+    /// How to name the key of `action` in a fixed text: `preferred` (as written, e.g. `"j"`, `"^R"`) while
+    /// it is bound to `action`, else the action's first key (the operator remapped it).
+    pub fn hint(&self, action: Action, preferred: &str) -> String {
+        let bound = |(code, mods): (KeyCode, KeyModifiers)| {
+            self.bindings
+                .iter()
+                .any(|b| (b.code, b.mods, b.action) == (code, mods, action))
+        };
+        if parse_key(preferred).is_ok_and(bound) {
+            preferred.to_string()
+        } else {
+            self.first_key(action).unwrap_or_else(|| preferred.to_string())
+        }
+    }
+
     /// The first key of `action` (what hints show), if any.
     pub fn first_key(&self, action: Action) -> Option<String> {
         self.bindings
@@ -319,6 +356,9 @@ pub fn key_label(code: KeyCode, mods: KeyModifiers) -> String {
     if mods.contains(KeyModifiers::ALT) {
         s.push_str("M-");
     }
+    if mods.contains(KeyModifiers::SHIFT) {
+        s.push_str("S-");
+    }
     s.push_str(&base);
     s
 }
@@ -373,6 +413,15 @@ mod tests {
                 assert!(!(b.code == c.code && b.mods == c.mods), "{:?} bound twice", b.code);
             }
         }
+    }
+
+    #[test]
+    fn hints_name_the_preferred_key_while_it_is_bound() {
+        let mut k = Keymap::default();
+        assert_eq!(k.hint(Action::Down, "j"), "j");
+        assert_eq!(k.hint(Action::Refresh, "^R"), "^R");
+        k.rebind(Action::Down, &[(KeyCode::Char('n'), KeyModifiers::NONE)]);
+        assert_eq!(k.hint(Action::Down, "j"), "n");
     }
 
     #[test]

@@ -7,12 +7,17 @@
 
 pub mod fields;
 pub mod jobs;
+pub mod copy;
 pub mod keymap;
 pub mod list;
+pub mod mouse;
 pub mod panes;
+pub mod prefs;
+pub mod search;
 pub mod zone;
 
 pub use keymap::{Action, Keymap};
+pub use prefs::UiPrefs;
 pub use zone::DisplayZone;
 
 use crate::api::ApiError;
@@ -127,6 +132,8 @@ pub enum Overlay {
     Events(Box<panes::events::EventsView>),
     /// The results of this run's restores, exports and sends.
     Results(panes::results::ResultsView),
+    /// The server-side search prompt (`s`).
+    Search(panes::search::SearchPrompt),
 }
 
 /// Stopping the sessions vex started, then quitting.
@@ -146,8 +153,12 @@ pub struct State {
     pub conn: Conn,
     /// Where dates are shown.
     pub zone: DisplayZone,
-    /// False with `NO_COLOR`: bold and reverse only.
+    /// False with `NO_COLOR`: bold and reverse only, whatever the theme.
     pub color: bool,
+    /// The configured theme (`theme` in config.toml); `ui::theme::Theme::for_state` applies `color`.
+    pub theme: crate::ui::theme::ThemeName,
+    /// Mouse events are used (`mouse = true` in config.toml; the runtime captures the mouse then).
+    pub mouse: bool,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub keymap: Keymap,
@@ -194,6 +205,8 @@ impl State {
             conn: Conn::Online,
             zone: DisplayZone::Local,
             color: true,
+            theme: Default::default(),
+            mouse: false,
             size: (80, 24),
             keymap: Keymap::default(),
             focus: Level::Sessions,
@@ -348,7 +361,12 @@ impl State {
 
     /// Keeps the open items list's marks for when the operator comes back to it.
     fn stash_marks(&mut self) {
-        if let Some(items) = &self.items {
+        // Search results keep no marks; the folder they were started from does.
+        let items = match self.items.as_ref() {
+            Some(i) if i.search.is_some() => i.search.as_ref().and_then(|s| s.back.items.as_deref()),
+            other => other,
+        };
+        if let Some(items) = items {
             if items.marks.is_empty() {
                 self.marks.remove(&items.key);
             } else {
@@ -371,6 +389,8 @@ pub enum Msg {
     Key(KeyEvent),
     /// An action, as if its key was pressed.
     Action(Action),
+    /// Wheel and clicks (only used with `state.mouse`).
+    Mouse(crossterm::event::MouseEvent),
     Resize(u16, u16),
     /// Spinner frame / message expiry.
     Tick,
@@ -497,6 +517,19 @@ pub enum Effect {
     },
     /// Restores, exports, sends and their views.
     Job(Box<jobs::JobEffect>),
+    /// A page of a server-side search, answered as [`Loaded::ItemsPage`] (the results fill the items
+    /// pane; same slot: a newer search or page supersedes an older one).
+    Search {
+        generation: Gen,
+        session_id: String,
+        target: panes::search::SearchTarget,
+        query: String,
+        offset: u64,
+        limit: u32,
+    },
+    /// Puts the text on the terminal's clipboard (OSC 52). The text is clean (no control characters)
+    /// and within [`crate::ui::clipboard::OSC52_MAX_BASE64`] already.
+    Clipboard(String),
     Quit,
 }
 
@@ -525,10 +558,51 @@ impl Effect {
             Effect::LoadItem { .. } => Slot::Item,
             Effect::LoadOrganizations { .. } => Slot::Organizations,
             Effect::Job(j) => return j.slot().map(Slot::Job),
-            Effect::Explore { .. } | Effect::StopSession { .. } | Effect::Login { .. } | Effect::Quit => {
+            Effect::Search { .. } => Slot::ItemsPage,
+            Effect::Explore { .. }
+            | Effect::StopSession { .. }
+            | Effect::Login { .. }
+            | Effect::Clipboard(_)
+            | Effect::Quit => {
                 return None;
             }
         })
+    }
+}
+
+impl Effect {
+    /// The generation of a read whose answer a pane waits for (see [`State::awaits`]).
+    pub fn read_generation(&self) -> Option<Gen> {
+        match self {
+            Effect::LoadSessions { generation, .. }
+            | Effect::LoadMailboxes { generation, .. }
+            | Effect::LoadFolders { generation, .. }
+            | Effect::LoadItemsPage { generation, .. }
+            | Effect::CountItems { generation, .. }
+            | Effect::LoadItem { generation, .. }
+            | Effect::Search { generation, .. } => Some(*generation),
+            _ => None,
+        }
+    }
+}
+
+impl State {
+    /// Whether the state still waits for the answer of the read `generation` in `slot`. False once
+    /// the operator navigated away (the folder closed, the details pane closed, another mailbox):
+    /// the runtime then aborts the request instead of awaiting an answer nobody reads.
+    pub fn awaits(&self, slot: &Slot, generation: Gen) -> bool {
+        match slot {
+            Slot::ItemsPage => self
+                .items
+                .as_ref()
+                .is_some_and(|i| i.in_flight().is_some_and(|(_, g)| g == generation)),
+            Slot::CountItems => self.items.as_ref().is_some_and(|i| i.counting() == Some(generation)),
+            Slot::Item => self.details.as_ref().is_some_and(|d| d.loading == Some(generation)),
+            Slot::Mailboxes => self.mailboxes.as_ref().is_some_and(|m| m.list.loading == Some(generation)),
+            Slot::Folders(_) => self.folders.as_ref().is_some_and(|f| f.awaits(generation)),
+            // Kept until answered or replaced.
+            Slot::Sessions | Slot::Organizations | Slot::Job(_) => true,
+        }
     }
 }
 
@@ -549,6 +623,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             on_action(state, a, &mut fx);
             true
         }
+        Msg::Mouse(m) => mouse::on_mouse(state, m, &mut fx),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             true
@@ -705,6 +780,7 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
         Overlay::Transfer(d) => jobs::transfer_key(state, d, ev, fx),
         Overlay::Events(v) => jobs::events_key(state, v, ev, fx),
         Overlay::Results(v) => jobs::results_key(state, v, ev, fx),
+        Overlay::Search(p) => search::prompt_key(state, p, ev),
     }
 }
 
@@ -753,6 +829,9 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             jobs::on_action(state, a, fx);
             return;
         }
+        Action::Search => return search::open_prompt(state),
+        Action::CopyId => return copy::copy(state, false, fx),
+        Action::CopySummary => return copy::copy(state, true, fx),
         Action::NextPane => return cycle_focus(state, true, fx),
         Action::PrevPane => return cycle_focus(state, false, fx),
         Action::Refresh => return refresh(state, fx),
@@ -783,7 +862,10 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
                     open_session(state, s, fx);
                 }
             }
-            Action::Back => state.info("this is the first pane: q quits"),
+            Action::Back => {
+                let quit = state.keymap.hint(Action::Quit, "q");
+                state.info(format!("this is the first pane: {quit} quits"));
+            }
             Action::StopSession => ask_stop(state),
             _ => {}
         },
@@ -829,6 +911,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
                 }
             }
             Action::Open => open_item(state, fx),
+            Action::Mark if search::refuse_mark(state) => {}
             Action::Mark => {
                 if let Some(i) = &mut state.items
                     && i.toggle_mark()
@@ -836,6 +919,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
                     i.on_move(Action::Down, page);
                 }
             }
+            Action::Back if state.items.as_ref().is_some_and(|i| i.search.is_some()) => search::leave(state, fx),
             Action::Back => state.focus = Level::Folders,
             _ => {}
         },
@@ -995,15 +1079,18 @@ fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
 fn open_item(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(items) = &state.items else { return };
     let Some(item) = items.selected().cloned() else { return };
+    let key = match search::result_key(items, &item) {
+        Ok(k) => k,
+        Err(m) => return state.info(m),
+    };
     if state
         .details
         .as_ref()
-        .is_some_and(|d| d.item.id == item.id && d.key == items.key)
+        .is_some_and(|d| d.item.id == item.id && d.key == key)
     {
         state.focus = Level::Details;
         return;
     }
-    let key = items.key.clone();
     let generation = state.gens.issue();
     let mut d = DetailsPane::new(key.clone(), item);
     d.loading = Some(generation);
@@ -1089,10 +1176,15 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
         } => {
             let Some(i) = &mut state.items else { return false };
             let (ok, err) = split(result);
-            if !i.on_page(generation, offset, ok.ok_or_else(|| err_text(&err))) {
+            let searching = i.search.is_some();
+            if !i.on_page(generation, offset, ok.ok_or_else(|| search::page_error(searching, &err))) {
                 return false;
             }
-            note_err(state, "items", err);
+            if searching {
+                search::after_page(state, offset, err);
+            } else {
+                note_err(state, "items", err);
+            }
         }
         Loaded::ItemCount { generation, result } => {
             let Some(i) = &mut state.items else { return false };
@@ -1250,7 +1342,7 @@ fn session_expired(state: &mut State, e: Effect) {
 /// Holds a request for after the login; a newer read of the same slot replaces an older one. The jobs'
 /// writes (restores, exports, sends, device codes) are not held: they are never sent twice.
 fn hold(state: &mut State, e: Effect) {
-    if matches!(e, Effect::Quit | Effect::Login { .. }) {
+    if matches!(e, Effect::Quit | Effect::Login { .. } | Effect::Clipboard(_)) {
         return;
     }
     if let Effect::Job(j) = &e
@@ -1269,7 +1361,7 @@ fn hold(state: &mut State, e: Effect) {
 fn hold_for_login(state: &mut State, fx: &mut Vec<Effect>) {
     for e in std::mem::take(fx) {
         let job_write = matches!(&e, Effect::Job(j) if j.slot().is_none());
-        if job_write || matches!(e, Effect::Quit | Effect::Login { .. }) {
+        if job_write || matches!(e, Effect::Quit | Effect::Login { .. } | Effect::Clipboard(_)) {
             fx.push(e);
         } else {
             hold(state, e);

@@ -47,8 +47,8 @@ pub(super) fn spawn<B: Backend>(app: &mut App<B>, job: JobEffect) {
         let _ = tx.send(Msg::Loaded(Loaded::Job(loaded)));
     });
     if let Some(slot) = slot {
-        app.tasks.retain(|_, h| !h.is_finished());
-        if let Some(old) = app.tasks.insert(slot, handle.abort_handle()) {
+        app.tasks.retain(|_, (_, h)| !h.is_finished());
+        if let Some((_, old)) = app.tasks.insert(slot, (None, handle.abort_handle())) {
             old.abort();
         }
     }

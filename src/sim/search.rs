@@ -2,6 +2,7 @@
 //! `from:x`, `to:x` (also cc/bcc/attendees), `subject:"several words"` or `subject:word`, and free words or
 //! `"quoted phrases"` that must all occur in the subject (or name). Matching is case-insensitive substring
 //! matching; `AND` is implied, other property filters (`received:`, `hasattachments:`, ...) are ignored.
+//! A quote left open is a syntax error (the server answers 400), as is a query with nothing to match.
 
 use super::data::Summary;
 
@@ -13,8 +14,8 @@ pub struct Query {
     pub words: Vec<String>,
 }
 
-/// Splits the query into (property, value) tokens; quotes group words.
-fn tokens(q: &str) -> Vec<(Option<String>, String)> {
+/// Splits the query into (property, value) tokens; quotes group words. Err when a quote is not closed.
+fn tokens(q: &str) -> Result<Vec<(Option<String>, String)>, String> {
     let chars: Vec<char> = q.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -43,7 +44,10 @@ fn tokens(q: &str) -> Vec<(Option<String>, String)> {
                 value.push(chars[i]);
                 i += 1;
             }
-            i += 1; // the closing quote (or the end)
+            if i >= n {
+                return Err("a quote is not closed".into());
+            }
+            i += 1; // the closing quote
         } else {
             while i < n && !chars[i].is_whitespace() {
                 value.push(chars[i]);
@@ -52,12 +56,13 @@ fn tokens(q: &str) -> Vec<(Option<String>, String)> {
         }
         out.push((key, value));
     }
-    out
+    Ok(out)
 }
 
-pub fn parse(q: &str) -> Query {
+/// Reads a query; Err (a syntax error, for a 400) when a quote is not closed.
+pub fn parse(q: &str) -> Result<Query, String> {
     let mut query = Query::default();
-    for (key, value) in tokens(q) {
+    for (key, value) in tokens(q)? {
         let v = value.trim().to_lowercase();
         if v.is_empty() {
             continue;
@@ -71,7 +76,7 @@ pub fn parse(q: &str) -> Query {
             Some(_) => {}
         }
     }
-    query
+    Ok(query)
 }
 
 impl Query {
@@ -93,6 +98,10 @@ impl Query {
 mod tests {
     use super::*;
 
+    fn parse(q: &str) -> Query {
+        super::parse(q).expect("valid query")
+    }
+
     #[test]
     fn parses_properties_phrases_and_words() {
         let q = parse(
@@ -103,7 +112,9 @@ mod tests {
         assert_eq!(q.words, ["invoice", "q3 report"]);
         assert_eq!(q.to, ["bob"]);
         assert!(parse("   ").is_empty());
-        assert_eq!(parse(r#"subject:"unterminated"#).subject, ["unterminated"]);
+        assert!(super::parse(r#"subject:"unterminated"#).is_err());
+        assert!(super::parse(r#"from:alice ""#).is_err());
+        assert_eq!(parse(r#"subject:"""#), Query::default());
         assert_eq!(parse("Réunion").words, ["réunion"]);
     }
 

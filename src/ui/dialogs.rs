@@ -94,12 +94,17 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, t
     for (i, l) in lines.iter().skip(top as usize).take(hgt as usize).enumerate() {
         buf.set_line(inner.x + 1, inner.y + i as u16, l, inner.width.saturating_sub(1));
     }
+    let close = km.hint(crate::app::Action::Back, "Esc");
     let foot = if max > 0 {
-        " j/k scroll · Esc close "
+        let (down, up) = (
+            km.hint(crate::app::Action::Down, "j"),
+            km.hint(crate::app::Action::Up, "k"),
+        );
+        format!(" {down}/{up} scroll · {close} close ")
     } else {
-        " Esc close "
+        format!(" {close} close ")
     };
-    let x = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
+    let x = r.x + r.width.saturating_sub(width(&foot) as u16 + 2);
     buf.set_string(x, r.y + r.height - 1, foot, theme.dim());
 }
 

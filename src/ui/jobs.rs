@@ -11,7 +11,7 @@ use crate::app::panes::events::EventsView;
 use crate::app::panes::restore::{CredMode, Field, Phase, RestoreDialog, flag, flag_labels};
 use crate::app::panes::results::ResultsView;
 use crate::app::panes::transfer::{TField, TPhase, TransferDialog, TransferKind};
-use crate::app::{Gen, State};
+use crate::app::{Action, Gen, State};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -840,7 +840,15 @@ pub fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsVie
         let area = Rect::new(inner.x, sep_y + 1, inner.width, inner.height.saturating_sub(list_h + 1));
         draw_rows(frame, area, &rows, None);
     }
-    footer(frame, r, " j/k select · e events · Esc close ", theme);
+    let km = &state.keymap;
+    let text = format!(
+        " {}/{} select · {} events · {} close ",
+        km.hint(Action::Down, "j"),
+        km.hint(Action::Up, "k"),
+        km.hint(Action::Events, "e"),
+        km.hint(Action::Back, "Esc")
+    );
+    footer(frame, r, &text, theme);
 }
 
 pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView, theme: &Theme) {
@@ -947,5 +955,14 @@ pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView,
             );
         }
     }
-    footer(frame, r, " j/k move · Tab other session · ^R reload · Esc back ", theme);
+    let km = &state.keymap;
+    let text = format!(
+        " {}/{} move · {} other session · {} reload · {} back ",
+        km.hint(Action::Down, "j"),
+        km.hint(Action::Up, "k"),
+        km.hint(Action::NextPane, "Tab"),
+        km.hint(Action::Refresh, "^R"),
+        km.hint(Action::Back, "Esc")
+    );
+    footer(frame, r, &text, theme);
 }

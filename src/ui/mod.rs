@@ -4,12 +4,14 @@
 //! Every string that comes from the server goes through [`text::sanitize`] (usually via [`text::srv`])
 //! before it becomes a Span.
 
+pub mod clipboard;
 pub mod details;
 pub mod dialogs;
 pub mod jobs;
 pub mod login;
 pub mod output;
 pub mod panes;
+pub mod search;
 pub mod table;
 pub mod text;
 pub mod theme;
@@ -74,7 +76,7 @@ fn weight(v: View) -> u16 {
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
-    let theme = Theme::new(state.color);
+    let theme = Theme::for_state(state);
     if area.width < 20 || area.height < 6 {
         let msg = truncate("vex: the terminal is too small", area.width as usize);
         frame.buffer_mut().set_string(area.x, area.y, msg, Style::new());
@@ -89,20 +91,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
     .areas(area);
     draw_header(frame.buffer_mut(), header, state, &theme);
     draw_crumb(frame.buffer_mut(), crumb, state, &theme);
-    let views = visible(state, area.width);
-    let constraints: Vec<Constraint> = views
-        .iter()
-        .map(|v| match v {
-            View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
-            // The focused pane gets the larger share.
-            v if *v == View::Pane(state.focus) => Constraint::Fill(weight(*v) * 3 / 2),
-            v => Constraint::Fill(weight(*v)),
-        })
-        .collect();
-    let areas = Layout::horizontal(constraints).split(body);
-    for (v, a) in views.iter().zip(areas.iter()) {
-        let focused = *v == View::Pane(state.focus);
-        panes::draw_view(frame, *a, state, *v, focused, &theme);
+    for (v, a) in split_body(state, body) {
+        let focused = v == View::Pane(state.focus);
+        panes::draw_view(frame, a, state, v, focused, &theme);
     }
     draw_status(frame, status, state, &theme);
     match &state.overlay {
@@ -113,6 +104,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
         Some(Overlay::Transfer(d)) => jobs::draw_transfer(frame, body, state, d, &theme),
         Some(Overlay::Events(v)) => jobs::draw_events(frame, body, state, v, &theme),
         Some(Overlay::Results(v)) => jobs::draw_results(frame, body, state, v, &theme),
+        Some(Overlay::Search(p)) => search::draw_search(frame, body, state, p, &theme),
         None => {}
     }
     if let Some(l) = &state.login {
@@ -121,6 +113,31 @@ pub fn draw(frame: &mut Frame, state: &State) {
     // The last line of defence: a server string that slipped past `sanitize` still never reaches the
     // terminal raw.
     text::scrub(frame.buffer_mut());
+}
+
+/// The pane slots of the body area, left to right.
+fn split_body(state: &State, body: Rect) -> Vec<(View, Rect)> {
+    let views = visible(state, body.width);
+    let constraints: Vec<Constraint> = views
+        .iter()
+        .map(|v| match v {
+            View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
+            // The focused pane gets the larger share.
+            v if *v == View::Pane(state.focus) => Constraint::Fill(weight(*v) * 3 / 2),
+            v => Constraint::Fill(weight(*v)),
+        })
+        .collect();
+    let areas = Layout::horizontal(constraints).split(body);
+    views.into_iter().zip(areas.iter().copied()).collect()
+}
+
+/// Where each pane slot is on a screen of `state.size` (what [`draw`] lays out), for mouse clicks.
+pub fn pane_areas(state: &State) -> Vec<(View, Rect)> {
+    let (w, h) = state.size;
+    if w < 20 || h < 6 {
+        return Vec::new();
+    }
+    split_body(state, Rect::new(0, 2, w, h - 3))
 }
 
 /// A bordered block with a title, styled for focus.

@@ -77,6 +77,11 @@ fn message(buf: &mut Buffer, inner: Rect, row: u16, text: &str, style: ratatui::
     }
 }
 
+/// The reload key, for "(^R retries)".
+fn retry_key(state: &State) -> String {
+    state.keymap.hint(crate::app::Action::Refresh, "^R")
+}
+
 /// Rows to draw for a paged list: the shown rows plus a "more" row while more may follow.
 fn paged_len<T>(l: &PagedList<T>) -> u64 {
     let extra = !l.filter.is_active() && matches!(l.paging, Paging::More | Paging::Failed(_)) && !l.is_empty();
@@ -85,7 +90,10 @@ fn paged_len<T>(l: &PagedList<T>) -> u64 {
 
 fn more_row<T>(l: &PagedList<T>, state: &State, theme: &Theme) -> Line<'static> {
     match &l.paging {
-        Paging::Failed(e) => styled(format!(" ! {} (^R retries)", sanitize(e)), theme.error()),
+        Paging::Failed(e) => styled(
+            format!(" ! {} ({} retries)", sanitize(e), retry_key(state)),
+            theme.error(),
+        ),
         _ => styled(format!(" {} loading more…", spinner(state)), theme.dim()),
     }
 }
@@ -97,7 +105,7 @@ fn empty_paged<T>(l: &PagedList<T>, what: &str, state: &State) -> Option<String>
     }
     Some(match &l.paging {
         _ if l.loading.is_some() => format!("{} loading {what}…", spinner(state)),
-        Paging::Failed(e) => format!("! {} (^R retries)", sanitize(e)),
+        Paging::Failed(e) => format!("! {} ({} retries)", sanitize(e), retry_key(state)),
         _ if l.filter.is_active() => format!("nothing loaded matches /{}", sanitize(l.filter.query())),
         _ => format!("no {what}"),
     })
@@ -260,7 +268,7 @@ fn draw_folders(buf: &mut Buffer, area: Rect, state: &State, focused: bool, them
     if rows.is_empty() {
         let msg = match &f.roots {
             Children::Loading(_) => format!("{} loading folders…", spinner(state)),
-            Children::Failed(e) => format!("! {} (^R retries)", sanitize(e)),
+            Children::Failed(e) => format!("! {} ({} retries)", sanitize(e), retry_key(state)),
             _ if f.filter.is_active() => format!("no loaded folder matches /{}", sanitize(f.filter.query())),
             _ => "no folders".into(),
         };
@@ -335,6 +343,20 @@ pub fn item_cols(c: ItemColumns) -> Vec<Col> {
             ]
         }
         ItemColumns::Notes => vec![mark, fill("Name", 3, 10), fixed("Date", 16)],
+        ItemColumns::Search => vec![
+            mark,
+            fixed("Type", 11),
+            fill("From", 2, 10),
+            fill("Subject", 4, 10),
+            fixed("Date", 16),
+        ],
+        ItemColumns::SearchAll => vec![
+            mark,
+            fill("Mailbox", 2, 8),
+            fill("From", 2, 10),
+            fill("Subject", 4, 10),
+            fixed("Date", 16),
+        ],
     }
 }
 
@@ -427,6 +449,25 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
             };
             cells.extend([kind, start, dur, title]);
         }
+        ItemColumns::Search | ItemColumns::SearchAll => {
+            let (from, when) = match &it.data {
+                ItemData::Message(m) => (s(m.from.as_deref()), d(m.received.as_ref().or(m.sent.as_ref()))),
+                ItemData::Discussion(p) => (s(p.from.as_deref()), d(p.posted_on.as_ref())),
+                ItemData::Appointment(a) => (s(a.organizer.as_deref()), d(a.start_time.as_ref())),
+                ItemData::Task(t) => (s(t.owner.as_deref()), d(t.due_date.as_ref())),
+                ItemData::Journal(j) => (String::new(), d(j.start_time.as_ref())),
+                ItemData::StickyNote(n) => (String::new(), d(n.date.as_ref())),
+                ItemData::Contact(c) => (s(c.email.as_deref()), String::new()),
+                _ => (String::new(), String::new()),
+            };
+            // The mailbox of an all-mailboxes result is filled in by the caller (it knows the names).
+            let first = if c == ItemColumns::Search {
+                it.kind().label().to_string()
+            } else {
+                String::new()
+            };
+            cells.extend([first, from, title, when]);
+        }
         ItemColumns::Notes => {
             let date = match &it.data {
                 ItemData::StickyNote(n) => d(n.date.as_ref()),
@@ -436,6 +477,19 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
         }
     }
     cells
+}
+
+/// `Search: from:alice (mailbox Zoë Müller) — 37 results` (sanitised).
+fn search_title(p: &ItemsPane, s: &crate::app::panes::search::SearchInfo) -> String {
+    let q = sanitize(clip(&s.spec.query, 512).0).into_owned();
+    let count = match p.total {
+        Some(1) => "1 result".to_string(),
+        Some(n) => format!("{} results", thousands(n)),
+        None if p.error.is_some() => "failed".into(),
+        None if p.known_len() == 0 => "searching…".into(),
+        None => format!("{}+ results", thousands(p.known_len())),
+    };
+    format!("Search: {q} ({}) — {count}", sanitize(&s.spec.scope_label()))
 }
 
 fn items_title(p: &ItemsPane) -> Vec<String> {
@@ -470,7 +524,11 @@ fn items_title(p: &ItemsPane) -> Vec<String> {
 
 fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
     let Some(p) = &state.items else { return };
-    let name = sanitize(p.folder.name.as_deref().unwrap_or("Items")).into_owned();
+    let search = p.search.as_deref();
+    let name = match search {
+        Some(s) => search_title(p, s),
+        None => sanitize(p.folder.name.as_deref().unwrap_or("Items")).into_owned(),
+    };
     let t = title(
         &name,
         items_title(p),
@@ -485,6 +543,7 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     let empty = match p.filtered_len() {
         Some(0) => Some(format!("nothing loaded matches /{}", sanitize(p.filter.query()))),
         Some(_) => None,
+        None if p.total == Some(0) && search.is_some() => Some("no results: s edits the query".into()),
         None if p.total == Some(0) => Some("this folder is empty".into()),
         None => None,
     };
@@ -493,7 +552,11 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
             buf,
             inner,
             inner.height.saturating_sub(1),
-            &format!("! {} (^R retries)", sanitize(e)),
+            &if search.is_some() {
+                format!("! {} (s edits the query, ^R retries)", sanitize(e))
+            } else {
+                format!("! {} ({} retries)", sanitize(e), retry_key(state))
+            },
             theme.error(),
         );
     }
@@ -523,7 +586,14 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
         |i| match p.row(i) {
             Row::Item(it) => {
                 let marked = p.is_marked(it);
-                let line = row_line(&item_cells(it, p.columns, &zone, marked), &cols, &w);
+                let mut cells = item_cells(it, p.columns, &zone, marked);
+                if p.columns == ItemColumns::SearchAll
+                    && let (Some(s), Some(cell)) = (search, cells.get_mut(1))
+                {
+                    let mb = s.mailbox_of(it).map(|id| s.mailbox_name(&id)).unwrap_or_default();
+                    *cell = sanitize(clip(&mb, 4096).0).into_owned();
+                }
+                let line = row_line(&cells, &cols, &w);
                 if marked {
                     styled(line, theme.marked())
                 } else {

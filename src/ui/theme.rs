@@ -1,26 +1,88 @@
-//! Styles. Only the 16 basic ANSI colours; with `NO_COLOR` only bold, reverse and underline.
+//! Styles. Only the 16 basic ANSI colours; with `NO_COLOR` (or `theme = "mono"`) only bold, reverse and
+//! underline.
 
+use crate::app::State;
 use ratatui::style::{Color, Modifier, Style};
+
+/// The `theme` of config.toml.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ThemeName {
+    /// Cyan and yellow accents, for dark backgrounds (and most light ones).
+    #[default]
+    Default,
+    /// Blue and magenta accents, for light backgrounds.
+    Light,
+    /// No colour at all: bold, reverse and underline (what `NO_COLOR` forces).
+    Mono,
+}
+
+impl ThemeName {
+    pub const ALL: [ThemeName; 3] = [ThemeName::Default, ThemeName::Light, ThemeName::Mono];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ThemeName::Default => "default",
+            ThemeName::Light => "light",
+            ThemeName::Mono => "mono",
+        }
+    }
+
+    /// The theme of a config name (any case); the error names the known ones.
+    pub fn parse(name: &str) -> Result<ThemeName, String> {
+        ThemeName::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let known: Vec<&str> = ThemeName::ALL.iter().map(|t| t.name()).collect();
+                format!("theme: no theme named {name:?} (known: {})", known.join(", "))
+            })
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 pub struct Theme {
     color: bool,
+    light: bool,
 }
 
 impl Theme {
+    /// The default palette (`true`) or no colour.
     pub fn new(color: bool) -> Theme {
-        Theme { color }
+        Theme { color, light: false }
+    }
+
+    pub fn named(name: ThemeName) -> Theme {
+        Theme {
+            color: name != ThemeName::Mono,
+            light: name == ThemeName::Light,
+        }
+    }
+
+    /// The one place the drawn theme is decided: the configured one, or mono when colour is off
+    /// (`NO_COLOR`).
+    pub fn for_state(state: &State) -> Theme {
+        Theme::named(if state.color { state.theme } else { ThemeName::Mono })
     }
 
     fn pick(&self, colored: Style, mono: Style) -> Style {
-        if self.color { colored } else { mono }
+        match (self.color, self.light) {
+            (false, _) => mono,
+            (true, false) => colored,
+            (true, true) => Style {
+                fg: colored.fg.map(light),
+                bg: colored.bg.map(light),
+                ..colored
+            },
+        }
     }
 
     pub fn header(&self) -> Style {
-        self.pick(
-            Style::new().fg(Color::Black).bg(Color::Cyan),
-            Style::new().add_modifier(Modifier::REVERSED),
-        )
+        let colored = if self.light {
+            Style::new().fg(Color::White).bg(Color::Blue)
+        } else {
+            Style::new().fg(Color::Black).bg(Color::Cyan)
+        };
+        self.pick(colored, Style::new().add_modifier(Modifier::REVERSED))
     }
 
     pub fn header_warn(&self) -> Style {
@@ -52,27 +114,30 @@ impl Theme {
     }
 
     pub fn border(&self, focused: bool) -> Style {
-        match (focused, self.color) {
-            (true, true) => Style::new().fg(Color::Cyan),
-            (true, false) => Style::new().add_modifier(Modifier::BOLD),
-            (false, _) => Style::new(),
+        match focused {
+            true => self.pick(Style::new().fg(Color::Cyan), Style::new().add_modifier(Modifier::BOLD)),
+            false => Style::new(),
         }
     }
 
     pub fn title(&self, focused: bool) -> Style {
-        match (focused, self.color) {
-            (true, true) => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            (true, false) => Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-            (false, _) => Style::new(),
+        match focused {
+            true => self.pick(
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ),
+            false => Style::new(),
         }
     }
 
     /// The cursor row: reverse video in the focused pane (readable in any palette), bold elsewhere.
     pub fn selected(&self, focused: bool) -> Style {
-        match (focused, self.color) {
-            (true, _) => Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
-            (false, true) => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            (false, false) => Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        match focused {
+            true => Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            false => self.pick(
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            ),
         }
     }
 
@@ -134,5 +199,14 @@ impl Theme {
         } else {
             Style::new().add_modifier(Modifier::UNDERLINED)
         }
+    }
+}
+
+/// The light palette: the accents that fade on a white background get darker neighbours.
+fn light(c: Color) -> Color {
+    match c {
+        Color::Cyan => Color::Blue,
+        Color::Yellow => Color::Magenta,
+        c => c,
     }
 }

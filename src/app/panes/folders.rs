@@ -14,6 +14,9 @@ pub const HELP: Help = &[
     (Action::ExportPst, "export", "export the whole folder to PST"),
     (Action::Results, "results", "results of restores and exports"),
     (Action::Events, "events", "events of the restore session"),
+    (Action::Search, "search", "search on the server: folder, mailbox or all"),
+    (Action::CopyId, "copy id", "copy the folder's id to the clipboard"),
+    (Action::CopySummary, "copy", "copy a one-line summary of the folder"),
 ];
 
 /// Children of a folder (or the roots of the mailbox).
@@ -69,6 +72,12 @@ pub struct FoldersPane {
 }
 
 impl FoldersPane {
+    /// True while the children request `generation` (roots or a folder's) is awaited.
+    pub fn awaits(&self, generation: Gen) -> bool {
+        self.roots == Children::Loading(generation)
+            || self.nodes.iter().any(|n| n.children == Children::Loading(generation))
+    }
+
     /// A pane for `mailbox` and the request of its root folders.
     pub fn new(session_id: String, mailbox: Mailbox, gens: &mut Gens) -> (FoldersPane, Effect) {
         let mut p = FoldersPane {

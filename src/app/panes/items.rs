@@ -2,6 +2,7 @@
 //! never holds more than a few pages), the end found by counting, marks kept per list.
 
 use super::Help;
+use super::search::{Back, SearchInfo, SearchSpec};
 use crate::api::models::{Folder, FolderType, Item, ItemData, Page};
 use crate::app::list::{Filter, PREFETCH, Viewport};
 use crate::app::{Action, Effect, Gen, Gens};
@@ -28,6 +29,9 @@ pub const HELP: Help = &[
     (Action::Send, "send", "send the marked items by mail"),
     (Action::Results, "results", "results of restores, exports and sends"),
     (Action::Events, "events", "events of the restore session"),
+    (Action::Search, "search", "search on the server: folder, mailbox or all"),
+    (Action::CopyId, "copy id", "copy the item's id to the clipboard"),
+    (Action::CopySummary, "copy", "copy a one-line summary of the item"),
 ];
 
 /// Which columns a folder's items get.
@@ -39,6 +43,10 @@ pub enum ItemColumns {
     Tasks,
     Journal,
     Notes,
+    /// Search results (of any class): type, from, subject, date.
+    Search,
+    /// Results of an all-mailboxes search: the mailbox too.
+    SearchAll,
 }
 
 impl ItemColumns {
@@ -90,6 +98,9 @@ pub struct ItemsPane {
     counting: Option<Gen>,
     /// `G` was pressed before the end was known: go there when the count arrives.
     pending_last: bool,
+    /// Rows of Down/PageDown asked for past the loaded end while the end is unknown: the cursor waits
+    /// on the "loading" row and moves on when the page arrives (holding Down loses no key presses).
+    owed_down: u64,
     pub marks: BTreeSet<String>,
     /// Every item of the folder is marked, loaded or not: restores and exports go through the folder.
     pub all_marked: bool,
@@ -98,6 +109,8 @@ pub struct ItemsPane {
     filtered: Option<Vec<u64>>,
     fcursor: usize,
     pub error: Option<String>,
+    /// Set when the list shows the results of a server-side search instead of a folder's items.
+    pub search: Option<Box<SearchInfo>>,
 }
 
 impl ItemsPane {
@@ -116,13 +129,44 @@ impl ItemsPane {
             in_flight_limit: ITEMS_PAGE,
             counting: None,
             pending_last: false,
+            owed_down: 0,
             marks,
             all_marked: false,
             filter: Filter::default(),
             filtered: None,
             fcursor: 0,
             error: None,
+            search: None,
         }
+    }
+
+    /// A list of search results; `back` is what `Back` returns to.
+    pub fn for_search(spec: SearchSpec, back: Back) -> ItemsPane {
+        let mailbox_id = spec.context.mailbox.as_ref().map(|m| m.id.clone()).unwrap_or_default();
+        let key = ListKey {
+            session_id: spec.context.session_id.clone(),
+            mailbox_id: if spec.one_mailbox() { mailbox_id } else { String::new() },
+            // No folder has an empty id: the marks of a search are never mixed with a folder's.
+            folder_id: String::new(),
+        };
+        let folder = Folder {
+            id: String::new(),
+            name: Some("Search".into()),
+            folder_type: None,
+            category: None,
+            description: None,
+            mailbox_id: None,
+            links: Default::default(),
+        };
+        let path = format!("Search: {} ({})", spec.query, spec.scope_label());
+        let mut p = ItemsPane::new(key, folder, path, BTreeSet::new());
+        p.columns = if spec.one_mailbox() {
+            ItemColumns::Search
+        } else {
+            ItemColumns::SearchAll
+        };
+        p.search = Some(Box::new(SearchInfo { spec, back }));
+        p
     }
 
     /// Forgets the pages (marks stay) and starts over.
@@ -134,6 +178,7 @@ impl ItemsPane {
         self.in_flight = None;
         self.counting = None;
         self.pending_last = false;
+        self.owed_down = 0;
         self.error = None;
         self.refilter();
     }
@@ -207,6 +252,11 @@ impl ItemsPane {
         self.counting.is_some()
     }
 
+    /// The generation of the count in flight.
+    pub fn counting(&self) -> Option<Gen> {
+        self.counting
+    }
+
     /// Number of pages held (bounded by the window).
     pub fn pages_held(&self) -> usize {
         self.pages.len()
@@ -215,6 +265,21 @@ impl ItemsPane {
     /// Items held in memory.
     pub fn items_held(&self) -> usize {
         self.pages.values().map(Vec::len).sum()
+    }
+
+    /// Puts the cursor on shown row `i` (display order; a mouse click), if there is an item there.
+    pub fn select_display(&mut self, i: u64) {
+        if let Some(f) = &self.filtered {
+            if let Some(&abs) = f.get(i as usize) {
+                self.fcursor = i as usize;
+                self.cursor = abs;
+            }
+            return;
+        }
+        if i < self.known_len() {
+            self.pending_last = false;
+            self.cursor = i;
+        }
     }
 
     /// Moves the cursor for a movement action; `page` is the visible height.
@@ -228,14 +293,40 @@ impl ItemsPane {
             return;
         }
         self.pending_last = false;
-        if action == Action::Last && self.total.is_none() {
+        let owed = std::mem::take(&mut self.owed_down);
+        if action == Action::Last && self.total.is_none() && self.search.is_none() {
             // The end is unknown: learn it first (see `wants_count`), then jump.
             self.pending_last = true;
             return;
         }
-        // Without a total the cursor stays within what is loaded (the prefetch extends it).
+        if self.total.is_none() && matches!(action, Action::Down | Action::PageDown) {
+            // Without a total the cursor may rest on the "loading" row after what is loaded; what
+            // goes further is owed and paid when the page arrives (the prefetch is under way).
+            let end = self.loaded_end();
+            let target = self.cursor + owed + if action == Action::Down { 1 } else { page.max(1) };
+            self.cursor = target.min(end);
+            self.owed_down = (target - self.cursor).min(u64::from(ITEMS_PAGE));
+            return;
+        }
         let len = self.known_len();
         self.cursor = crate::app::list::step(self.cursor, len, action, page);
+    }
+
+    /// Moves the cursor by the rows owed, as far as the pages now allow.
+    fn pay_owed(&mut self) {
+        if self.owed_down == 0 || self.filtered.is_some() {
+            return;
+        }
+        let last = match self.total {
+            Some(t) => t.saturating_sub(1),
+            None => self.loaded_end(),
+        };
+        let to = (self.cursor + self.owed_down).min(last);
+        self.owed_down -= to - self.cursor;
+        self.cursor = to;
+        if self.total.is_some() {
+            self.owed_down = 0;
+        }
     }
 
     /// The request the pane needs now, if any: a count (after `G` on an unknown end), the page under
@@ -268,7 +359,8 @@ impl ItemsPane {
                     return None;
                 }
                 // Nothing shown yet: a screenful first.
-                let first = self.pages.is_empty() && here == 0;
+                // (A search is run again for every request: whole pages only.)
+                let first = self.pages.is_empty() && here == 0 && self.search.is_none();
                 (here, if first { FIRST_ROWS } else { ITEMS_PAGE })
             }
             // The rest of a page that came in part (the first rows).
@@ -298,6 +390,16 @@ impl ItemsPane {
         let generation = gens.issue();
         self.in_flight = Some((want, generation));
         self.in_flight_limit = limit;
+        if let Some(s) = &self.search {
+            return Some(Effect::Search {
+                generation,
+                session_id: self.key.session_id.clone(),
+                target: s.spec.target(),
+                query: s.spec.query.clone(),
+                offset: want,
+                limit,
+            });
+        }
         Some(Effect::LoadItemsPage {
             generation,
             session_id: self.key.session_id.clone(),
@@ -335,12 +437,16 @@ impl ItemsPane {
                     // The rest of a page (else the page was evicted meanwhile: dropped).
                     p.extend(page.results);
                 }
+                self.pay_owed();
                 self.evict();
                 if self.filter.is_active() {
                     self.refilter();
                 }
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => {
+                self.owed_down = 0;
+                self.error = Some(e);
+            }
         }
         true
     }
@@ -376,6 +482,13 @@ impl ItemsPane {
         let lo = here.saturating_sub(KEEP_PAGES * ps);
         let hi = here + KEEP_PAGES * ps;
         self.pages.retain(|&off, _| off >= lo && off <= hi);
+    }
+
+    /// Forgets the requests in flight (their tasks were superseded): the next `wants` asks again.
+    pub fn forget_requests(&mut self) {
+        self.in_flight = None;
+        self.counting = None;
+        self.pending_last = false;
     }
 
     /// Clears a load error so the next `wants` retries.
@@ -440,7 +553,7 @@ impl ItemsPane {
         self.filtered.as_ref().map(Vec::len)
     }
 
-    #[cfg(test)]
+    /// The page request in flight: (offset, generation).
     pub fn in_flight(&self) -> Option<(u64, Gen)> {
         self.in_flight
     }
@@ -528,6 +641,41 @@ mod tests {
         );
         p.on_move(Action::PageDown, 160);
         assert_eq!(answer(&mut p, &mut gens, 1000), Some((200, ITEMS_PAGE)));
+    }
+
+    #[test]
+    fn holding_down_past_the_loaded_end_loses_no_key_presses() {
+        let (mut p, mut gens) = (pane(), Gens::default());
+        // The first screenful and the rest of the first page.
+        answer(&mut p, &mut gens, 1000);
+        answer(&mut p, &mut gens, 1000);
+        p.cursor = 195;
+        // The prefetch of the next page is sent; its answer is slow.
+        let Some(Effect::LoadItemsPage { generation, offset, .. }) = p.wants(&mut gens) else {
+            panic!("a prefetch near the end of the page");
+        };
+        assert_eq!(offset, 200);
+        // Ten Downs while it is in flight: five to the end of the page, one onto the loading row,
+        // four owed.
+        for _ in 0..10 {
+            p.on_move(Action::Down, 20);
+        }
+        assert_eq!(p.cursor, 200, "on the loading row");
+        assert!(p.selected().is_none());
+        assert!(p.on_page(generation, offset, Ok(page(offset, 200))));
+        assert_eq!(p.cursor, 205, "every press counted");
+        assert_eq!(p.selected().map(|i| i.id.as_str()), Some("i205"));
+        // Owed rows stop at the real end when the page is short.
+        p.cursor = 395;
+        let Some(Effect::LoadItemsPage { generation, offset, .. }) = p.wants(&mut gens) else {
+            panic!("a prefetch near the end of the second page");
+        };
+        p.on_move(Action::PageDown, 20);
+        assert!(p.on_page(generation, offset, Ok(page(offset, 3))));
+        assert_eq!((p.total, p.cursor), (Some(403), 402));
+        // Any other movement forgets what was owed.
+        p.on_move(Action::Up, 20);
+        assert_eq!(p.cursor, 401);
     }
 
     #[test]

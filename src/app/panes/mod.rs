@@ -11,6 +11,7 @@ pub mod mailboxes;
 pub mod new_session;
 pub mod restore;
 pub mod results;
+pub mod search;
 pub mod sessions;
 pub mod transfer;
 

@@ -1,0 +1,104 @@
+//! The mouse, when `mouse = true` in config.toml (otherwise the runtime does not capture it and the
+//! terminal's own text selection works): the wheel moves the cursor of the pane under the pointer
+//! ([`WHEEL_ROWS`] rows a notch) or scrolls the help; a left click focuses the pane under it and puts
+//! the cursor on the row clicked. Other dialogs and the login screen keep to their keys.
+
+use super::{Action, Effect, Level, Overlay, State};
+use crate::ui::View;
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+/// Rows one notch of the wheel moves.
+pub const WHEEL_ROWS: usize = 3;
+
+/// Applies a mouse event; true when something changed.
+pub(super) fn on_mouse(state: &mut State, ev: MouseEvent, fx: &mut Vec<Effect>) -> bool {
+    if !state.mouse || state.login.is_some() {
+        return false;
+    }
+    let wheel = match ev.kind {
+        MouseEventKind::ScrollUp => Some(Action::Up),
+        MouseEventKind::ScrollDown => Some(Action::Down),
+        MouseEventKind::Down(MouseButton::Left) => None,
+        _ => return false,
+    };
+    if let Some(overlay) = &mut state.overlay {
+        if let (Overlay::Help(h), Some(a)) = (overlay, wheel) {
+            for _ in 0..WHEEL_ROWS {
+                h.on_action(a);
+            }
+            return true;
+        }
+        return false;
+    }
+    let at = Position::new(ev.column, ev.row);
+    let hit = crate::ui::pane_areas(state).into_iter().find_map(|(v, r)| match v {
+        View::Pane(level) if r.contains(at) => Some((level, r)),
+        _ => None,
+    });
+    match wheel {
+        Some(a) => {
+            // The pane under the pointer scrolls without taking the focus.
+            let level = hit.map_or(state.focus, |(l, _)| l);
+            let focus = std::mem::replace(&mut state.focus, level);
+            for _ in 0..WHEEL_ROWS {
+                super::on_action(state, a, fx);
+            }
+            state.focus = focus;
+            true
+        }
+        None => {
+            // A filter being typed keeps the focus.
+            if state.focused_filter().is_some_and(|f| f.editing) {
+                return false;
+            }
+            let Some((level, area)) = hit else { return false };
+            state.focus = level;
+            select_row(state, level, area, ev.row);
+            true
+        }
+    }
+}
+
+/// Puts the cursor of the pane drawn in `area` on the row at screen line `y`, if a row is there.
+fn select_row(state: &mut State, level: Level, area: Rect, y: u16) {
+    // Inside the border, below the column header (the folder tree has none).
+    let header = u16::from(level != Level::Folders);
+    let first = area.y + 1 + header;
+    if y < first || y + 1 >= area.y + area.height {
+        return;
+    }
+    let offset = u64::from(y - first);
+    match level {
+        Level::Sessions => {
+            let l = &mut state.sessions.list;
+            let i = l.view.top() + offset;
+            if i < l.len() as u64 {
+                l.cursor = i as usize;
+            }
+        }
+        Level::Mailboxes => {
+            if let Some(m) = &mut state.mailboxes {
+                let i = m.list.view.top() + offset;
+                if i < m.list.len() as u64 {
+                    m.list.cursor = i as usize;
+                }
+            }
+        }
+        Level::Folders => {
+            if let Some(f) = &mut state.folders {
+                let i = f.view.top() + offset;
+                if i < f.rows().len() as u64 {
+                    f.cursor = i as usize;
+                }
+            }
+        }
+        Level::Items => {
+            if let Some(p) = &mut state.items {
+                let i = p.view.top() + offset;
+                p.select_display(i);
+            }
+        }
+        Level::Details => {}
+    }
+}
