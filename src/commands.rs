@@ -247,7 +247,7 @@ fn emit<T: Serialize>(
     cells: impl Fn(&T) -> Vec<String>,
 ) -> Result<(), CmdError> {
     let mut out = std::io::stdout().lock();
-    let w = |e: std::io::Error| CmdError::new(EXIT_OTHER, format!("cannot write output: {e}"));
+    let w = write_error;
     match fmt {
         Format::Json => {
             let s = serde_json::to_string_pretty(rows).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
@@ -692,4 +692,14 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
     } else {
         EXIT_OK
     })
+}
+
+/// An error writing to stdout. A closed pipe (`vex items ... | head`) is no failure: the reader has what
+/// it wanted, so vex stops quietly with 0.
+fn write_error(e: std::io::Error) -> CmdError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CmdError::new(EXIT_OK, "")
+    } else {
+        CmdError::new(EXIT_OTHER, format!("cannot write output: {e}"))
+    }
 }

@@ -27,7 +27,9 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("vex: {}", e.message);
+            if !e.message.is_empty() {
+                eprintln!("vex: {}", e.message);
+            }
             ExitCode::from(e.code)
         }
     }

@@ -344,3 +344,189 @@ async fn the_password_reaches_no_log_and_no_argv() {
     assert_eq!(code(&o), 2);
     e.server.shutdown().await;
 }
+
+/// `vex items ... | head`: the reader closes the pipe early; vex stops quietly with 0 (no "Broken pipe"
+/// message, no panic).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    let e = env().await;
+    let new = json(&e.vex("v7", &["sessions", "new", "--json"]));
+    let sid = new[0]["id"].as_str().expect("session id").to_string();
+    let mbs = json(&e.vex("v7", &["mailboxes", "--session", &sid, "--json"]));
+    let mb = mbs[0]["id"].as_str().expect("mailbox id").to_string();
+    let folders = json(&e.vex("v7", &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
+    let inbox = folders
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
+        .and_then(|f| f["id"].as_str())
+        .expect("Inbox")
+        .to_string();
+    let mut child = Command::new(BIN)
+        .args(["--server", e.server.base_url(), "--user", &e.cfg.user, "--api", "v7"])
+        .args([
+            "items",
+            "--session",
+            &sid,
+            "--mailbox",
+            &mb,
+            "--folder",
+            &inbox,
+            "--limit",
+            "3000",
+            "--jsonl",
+        ])
+        .env("VEX_PASSWORD", &e.cfg.password)
+        .env("VEX_CONFIG_DIR", e.dir.path().join("config"))
+        .env("VEX_DATA_DIR", e.dir.path().join("data"))
+        .env("VEX_STATE_DIR", e.dir.path().join("state"))
+        .env_remove("VEX_PROFILE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vex");
+    let mut head = [0u8; 100];
+    let mut out = child.stdout.take().expect("stdout");
+    out.read_exact(&mut head).expect("the first bytes");
+    drop(out);
+    let done = child.wait_with_output().expect("vex ends");
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(head.starts_with(b"{"), "{}", String::from_utf8_lossy(&head));
+    assert_eq!(done.status.code(), Some(0), "{stderr}");
+    assert!(stderr.trim().is_empty(), "nothing on stderr: {stderr}");
+}
+
+/// Every listing subcommand in both forms: the JSON parses, and each of its ids (or codes) appears in
+/// the table, which starts with a header row.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_listing_subcommand_table_agrees_with_its_json() {
+    let e = env().await;
+    for api in ["v7", "v8"] {
+        let sid = json(&e.vex(api, &["sessions", "new", "--json"]))[0]["id"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        let mb = json(&e.vex(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
+            .as_str()
+            .expect("mailbox id")
+            .to_string();
+        let folders = json(&e.vex(api, &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
+        let inbox = folders
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
+            .and_then(|f| f["id"].as_str())
+            .expect("Inbox")
+            .to_string();
+        let first_item = json(&e.vex(
+            api,
+            &[
+                "items",
+                "--session",
+                &sid,
+                "--mailbox",
+                &mb,
+                "--folder",
+                &inbox,
+                "--limit",
+                "1",
+                "--json",
+            ],
+        ))[0]["id"]
+            .as_str()
+            .expect("item id")
+            .to_string();
+        let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+            (vec!["organizations"], "id", "ID"),
+            (vec!["sessions", "list"], "id", "ID"),
+            (vec!["mailboxes", "--session", &sid], "id", "ID"),
+            (vec!["folders", "--session", &sid, "--mailbox", &mb], "id", "ID"),
+            (
+                vec![
+                    "items",
+                    "--session",
+                    &sid,
+                    "--mailbox",
+                    &mb,
+                    "--folder",
+                    &inbox,
+                    "--limit",
+                    "25",
+                ],
+                "id",
+                "ID",
+            ),
+            (
+                vec![
+                    "items",
+                    "--session",
+                    &sid,
+                    "--mailbox",
+                    &mb,
+                    "--query",
+                    "subject:invoice",
+                    "--limit",
+                    "25",
+                ],
+                "id",
+                "ID",
+            ),
+            (vec!["events", &sid], "id", ""),
+            // A new code each time: compare the URL.
+            (vec!["device-code", "--session", &sid], "verificationUrl", "CODE"),
+        ];
+        for (args, key, header) in cases {
+            let mut with_json = args.clone();
+            with_json.push("--json");
+            let o = e.vex(api, &with_json);
+            assert_eq!(code(&o), 0, "{api} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+            let rows = json(&o);
+            let rows = rows.as_array().unwrap_or_else(|| panic!("{api} {args:?}: an array"));
+            let table = e.vex(api, &args);
+            assert_eq!(code(&table), 0, "{api} {args:?}");
+            let table = stdout(&table);
+            if !header.is_empty() {
+                assert!(table.starts_with(header), "{api} {args:?}: a header row:\n{table}");
+            }
+            for r in rows {
+                let v = r[key]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{api} {args:?}: {key} in {r}"));
+                assert!(!v.is_empty(), "{api} {args:?}");
+                assert!(table.contains(v), "{api} {args:?}: {v} not in the table:\n{table}");
+            }
+            if args[0] != "events" && args[0] != "items" {
+                assert!(!rows.is_empty(), "{api} {args:?}: something listed");
+            }
+        }
+        // One item, every field: the table lists the JSON's fields.
+        let one = json(&e.vex(
+            api,
+            &["item", "--session", &sid, "--mailbox", &mb, &first_item, "--json"],
+        ));
+        let table = stdout(&e.vex(api, &["item", "--session", &sid, "--mailbox", &mb, &first_item]));
+        assert_eq!(one[0]["id"], first_item.as_str());
+        for field in ["id", "itemClass"] {
+            assert!(table.contains(field), "{api}: {field}:\n{table}");
+        }
+    }
+    e.server.shutdown().await;
+}
+
+/// Exit 1: an error that is none of the others (the server keeps failing with 500).
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_one_for_a_server_that_keeps_failing() {
+    let e = env().await;
+    e.server.set_faults(vex::sim::Faults {
+        routes: vec!["Organizations".into()],
+        fault_rate: 1.0,
+        ..Default::default()
+    });
+    let o = e.vex("v7", &["organizations", "--json"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(
+        stderr.contains("500") || stderr.to_lowercase().contains("server"),
+        "{stderr}"
+    );
+    assert!(o.stdout.is_empty(), "no half output");
+}

@@ -52,12 +52,7 @@ impl Harness {
         let terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         let app = App::new(terminal, client, state);
         let (tx, rx) = mpsc::unbounded_channel();
-        Harness {
-            app,
-            tx,
-            rx,
-            server,
-        }
+        Harness { app, tx, rx, server }
     }
 
     /// The screen for the loop's current state. Drawn afresh: `TestBackend` keeps cells hidden behind a
@@ -317,8 +312,10 @@ async fn leaving_a_folder_cancels_its_requests_in_flight() {
         ..Default::default()
     });
     h.key(KeyCode::Char('G'));
-    h.until("the count in flight", |s| s.items.as_ref().is_some_and(|i| i.is_counting()))
-        .await;
+    h.until("the count in flight", |s| {
+        s.items.as_ref().is_some_and(|i| i.is_counting())
+    })
+    .await;
     assert_eq!(h.app.running_tasks(), 1, "the count");
     // Back in the folders the pane is kept (and still wants the count: `l` returns to it); opening
     // another folder leaves it.
@@ -329,9 +326,15 @@ async fn leaving_a_folder_cancels_its_requests_in_flight() {
     h.key(KeyCode::Char('g'));
     h.key(KeyCode::Enter);
     h.until("another folder", |s| {
-        s.items.as_ref().is_some_and(|i| i.folder.name.as_deref() == Some("Inbox"))
+        s.items
+            .as_ref()
+            .is_some_and(|i| i.folder.name.as_deref() == Some("Inbox"))
     })
     .await;
     assert!(h.app.cancelled > cancelled, "the count was aborted");
-    assert_eq!(h.app.running_tasks(), 1, "only the Inbox's first page (3 s) is left running");
+    assert_eq!(
+        h.app.running_tasks(),
+        1,
+        "only the Inbox's first page (3 s) is left running"
+    );
 }

@@ -74,7 +74,13 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, t
     lines.extend(help_lines(km, &own, theme, key_w));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("Everywhere", theme.section())));
-    lines.extend(help_lines(km, panes::GLOBAL_HELP, theme, key_w));
+    // (Without the actions the pane lists already.)
+    let global: Vec<_> = panes::GLOBAL_HELP
+        .iter()
+        .filter(|(a, _, _)| !own.iter().any(|(o, _, _)| o == a))
+        .copied()
+        .collect();
+    lines.extend(help_lines(km, &global, theme, key_w));
     lines.push(Line::default());
     lines.push(Line::from(Span::styled("Filter (while typing)", theme.section())));
     lines.push(Line::from(vec![

@@ -547,13 +547,28 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
         None if p.total == Some(0) => Some("this folder is empty".into()),
         None => None,
     };
+    let edit_key = || state.keymap.hint(crate::app::Action::Search, "s");
+    if let Some(e) = &p.error
+        && search.is_some()
+        && p.known_len() == 0
+    {
+        // A search that failed before any result: the reason, whole, and what to do.
+        let w = inner.width.saturating_sub(2) as usize;
+        let mut lines = super::text::wrap(&format!("! {}", sanitize(e)), w.max(1));
+        lines.truncate(inner.height.saturating_sub(3) as usize);
+        for (i, l) in lines.iter().enumerate() {
+            message(buf, inner, 1 + i as u16, l, theme.error());
+        }
+        let hint = format!("{} edits the query · {} retries", edit_key(), retry_key(state));
+        return message(buf, inner, 2 + lines.len() as u16, &hint, theme.dim());
+    }
     if let Some(e) = &p.error {
         message(
             buf,
             inner,
             inner.height.saturating_sub(1),
             &if search.is_some() {
-                format!("! {} (s edits the query, ^R retries)", sanitize(e))
+                format!("! {} ({} edits the query, {} retries)", sanitize(e), edit_key(), retry_key(state))
             } else {
                 format!("! {} ({} retries)", sanitize(e), retry_key(state))
             },

@@ -15,8 +15,6 @@ pub const HELP: Help = &[
     (Action::First, "top", "top"),
     (Action::Last, "bottom", "bottom"),
     (Action::Restore, "restore", "restore this item"),
-    (Action::CopyId, "copy id", "copy the item's id to the clipboard"),
-    (Action::CopySummary, "copy", "copy a one-line summary of the item"),
 ];
 
 #[derive(Clone, Debug)]

@@ -15,8 +15,6 @@ pub const HELP: Help = &[
     (Action::Results, "results", "results of restores and exports"),
     (Action::Events, "events", "events of the restore session"),
     (Action::Search, "search", "search on the server: folder, mailbox or all"),
-    (Action::CopyId, "copy id", "copy the folder's id to the clipboard"),
-    (Action::CopySummary, "copy", "copy a one-line summary of the folder"),
 ];
 
 /// Children of a folder (or the roots of the mailbox).

@@ -12,8 +12,6 @@ pub const HELP: Help = &[
     (Action::Restore, "restore", "restore the whole mailbox"),
     (Action::Events, "events", "events of the restore session"),
     (Action::Search, "search", "search the mailbox or all of them on the server"),
-    (Action::CopyId, "copy id", "copy the mailbox's id to the clipboard"),
-    (Action::CopySummary, "copy", "copy a one-line summary of the mailbox"),
 ];
 
 #[derive(Clone, Debug)]

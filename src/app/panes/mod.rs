@@ -32,6 +32,9 @@ pub const GLOBAL_HELP: Help = &[
     (Action::PrevPane, "prev pane", "previous pane"),
     (Action::Refresh, "reload", "reload this pane"),
     (Action::NewSession, "new session", "new restore session"),
+    (Action::Search, "search", "search on the server (Tab: folder, mailbox, all)"),
+    (Action::CopyId, "copy id", "copy the selected id to the clipboard (OSC 52)"),
+    (Action::CopySummary, "copy", "copy a one-line summary (OSC 52)"),
     (Action::Help, "help", "this help"),
     (Action::Quit, "quit", "quit"),
 ];

@@ -12,9 +12,6 @@ pub const HELP: Help = &[
     (Action::StopSession, "stop", "stop the selected session"),
     (Action::Events, "events", "events of the selected session"),
     (Action::Results, "results", "results of restores and exports"),
-    (Action::Search, "search", "search the session's mailboxes on the server"),
-    (Action::CopyId, "copy id", "copy the session's id to the clipboard"),
-    (Action::CopySummary, "copy", "copy a one-line summary of the session"),
 ];
 
 /// The restore sessions, newest first (v8; older servers keep their order), paged lazily.
