@@ -1199,6 +1199,7 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
             let (ok, err) = split(result);
             match d.on_item(generation, ok.ok_or_else(|| err_text(&err))) {
                 Ok(false) => return false,
+                Err(m) if err.is_none() => state.error(m),
                 Ok(true) | Err(_) => note_err(state, "item", err),
             }
         }

@@ -65,8 +65,41 @@ impl DetailsPane {
                 self.item = item;
                 Ok(true)
             }
-            Ok(_) => Ok(true),
+            // A 200 with another item: keep the listed copy and say so (never show the wrong item).
+            Ok(other) => Err(format!(
+                "the server answered with another item ({}); showing the copy from the list",
+                crate::ui::text::sanitize(&other.id)
+            )),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: &str, subject: &str) -> Item {
+        serde_json::from_value(serde_json::json!({"id": id, "itemClass": "IPM.Note", "subject": subject}))
+            .expect("item")
+    }
+
+    #[test]
+    fn an_answer_with_another_item_keeps_the_listed_copy_and_says_so() {
+        let key = ListKey {
+            session_id: "s".into(),
+            mailbox_id: "m".into(),
+            folder_id: "f".into(),
+        };
+        let mut d = DetailsPane::new(key, item("a", "listed"));
+        d.loading = Some(7);
+        assert_eq!(d.on_item(6, Ok(item("a", "stale"))), Ok(false), "stale generation");
+        let r = d.on_item(7, Ok(item("b\u{1b}[31m", "wrong")));
+        let msg = r.expect_err("a mismatch is reported");
+        assert!(msg.contains("another item") && !msg.contains('\u{1b}'), "{msg}");
+        assert_eq!(d.item.title(), Some("listed"));
+        d.loading = Some(8);
+        assert_eq!(d.on_item(8, Ok(item("a", "full"))), Ok(true));
+        assert_eq!(d.item.title(), Some("full"));
     }
 }
