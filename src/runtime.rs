@@ -229,12 +229,15 @@ pub struct App<B: Backend> {
     /// Given each frame drawn (see [`App::on_frame`]).
     on_frame: Option<fn(&mut B, Buffer)>,
     /// Writes clipboard sequences to the terminal (see [`App::clipboard_writes`]).
-    clipboard: Option<fn(&mut B, &[u8]) -> std::io::Result<()>>,
+    clipboard: Option<WriteFn<B>>,
     /// Inside tmux: clipboard sequences are also sent in tmux's passthrough form.
     tmux: bool,
     /// The bytes of the last clipboard request (written when the backend can take them; for tests).
     pub last_clipboard: Option<Vec<u8>>,
 }
+
+/// Writes bytes to a backend (and flushes them).
+type WriteFn<B> = fn(&mut B, &[u8]) -> std::io::Result<()>;
 
 /// Queues `BeginSynchronizedUpdate` (true) or `EndSynchronizedUpdate` (false) on a backend.
 type SyncFn<B> = fn(&mut B, bool) -> std::io::Result<()>;
@@ -740,11 +743,13 @@ fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
             parent,
             result: Err(err),
         },
-        Effect::LoadItemsPage { generation, offset, .. } | Effect::Search { generation, offset, .. } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Err(err),
-        },
+        Effect::LoadItemsPage { generation, offset, .. } | Effect::Search { generation, offset, .. } => {
+            Loaded::ItemsPage {
+                generation,
+                offset,
+                result: Err(err),
+            }
+        }
         Effect::CountItems { generation, .. } => Loaded::ItemCount {
             generation,
             result: Err(err),

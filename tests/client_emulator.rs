@@ -449,11 +449,22 @@ async fn jumping_to_the_last_page_of_the_million_item_folder() {
             assert!(stats.round_trips <= 7, "{v}: {stats:?}");
             assert!(stats.requests <= 60, "{v}: {stats:?}");
             // Remembered for the restore session: the next `G` costs only the last page.
-            let again = c.count_items_with_stats(&s.id, &mb, &folder).await.expect("count again");
+            let again = c
+                .count_items_with_stats(&s.id, &mb, &folder)
+                .await
+                .expect("count again");
             assert_eq!((again.total, again.requests), (1_000_000, 0), "{v}");
-            assert_eq!(server.fault_stats().requests - before, sent, "{v}: nothing sent the second time");
+            assert_eq!(
+                server.fault_stats().requests - before,
+                sent,
+                "{v}: nothing sent the second time"
+            );
         } else {
-            assert_eq!((stats.requests, stats.round_trips), (1, 1), "{v}: totalCount answers it");
+            assert_eq!(
+                (stats.requests, stats.round_trips),
+                (1, 1),
+                "{v}: totalCount answers it"
+            );
         }
         let off = vex::api::paging::last_page_offset(n, 50);
         let last = c.items(&s.id, &mb, &folder, off, 50).await.expect("last page");

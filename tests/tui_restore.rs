@@ -671,7 +671,7 @@ async fn read_only_refuses_every_write_key() {
     let terminal = Terminal::new(TestBackend::new(100, 40)).expect("terminal");
     let mut app = App::new(terminal, h.client.clone(), state);
     std::mem::swap(&mut h.app, &mut app);
-    for k in ['r', 'E', 's', 'S'] {
+    for k in ['r', 'E', 'm', 'S'] {
         h.key(KeyCode::Char(k));
         h.settle().await;
         assert!(h.state().overlay.is_none(), "{k}");

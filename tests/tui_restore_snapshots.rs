@@ -544,7 +544,7 @@ fn esc_cancels_and_the_cancel_button_too() {
 fn read_only_shows_only_a_message() {
     let mut s = marked_three("v8");
     s.header.read_only = true;
-    for c in ['r', 'E', 's', 'S'] {
+    for c in ['r', 'E', 'm', 'S'] {
         let jobs = key(&mut s, KeyCode::Char(c));
         assert!(jobs.is_empty());
         assert!(s.overlay.is_none(), "{c}");

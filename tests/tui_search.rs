@@ -180,12 +180,24 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     assert_eq!(session.state.as_str(), "Working");
     h.key(KeyCode::Enter);
     h.until("the mailboxes", |s| {
-        s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10 && !m.list.is_empty())
+        s.focus == Level::Mailboxes
+            && s.mailboxes
+                .as_ref()
+                .is_some_and(|m| m.list.len() > 10 && !m.list.is_empty())
     })
     .await;
-    let settings = h.server.store().explore_settings(&session.id).expect("an explore session");
+    let settings = h
+        .server
+        .store()
+        .explore_settings(&session.id)
+        .expect("an explore session");
     let show_deleted = settings.show_deleted;
-    let mailbox = h.state().mailboxes.as_ref().and_then(|m| m.selected().cloned()).expect("a mailbox");
+    let mailbox = h
+        .state()
+        .mailboxes
+        .as_ref()
+        .and_then(|m| m.selected().cloned())
+        .expect("a mailbox");
 
     // --- Folder scope: Inbox / Invoices, selected in the folder tree.
     h.key(KeyCode::Enter);
@@ -196,15 +208,20 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     let roots = h.state().folders.as_ref().map(|f| f.nodes.len()).unwrap_or(0);
     h.key(KeyCode::Char(' '));
     h.until("the Inbox's children", move |s| {
-        s.folders.as_ref().is_some_and(|f| !f.is_loading() && f.nodes.len() > roots)
+        s.folders
+            .as_ref()
+            .is_some_and(|f| !f.is_loading() && f.nodes.len() > roots)
     })
     .await;
     h.key(KeyCode::Char('/'));
     h.typed("invoices");
     h.key(KeyCode::Enter);
     h.key(KeyCode::Char('s'));
-    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_)))).await;
-    let Some(Overlay::Search(p)) = &h.state().overlay else { unreachable!() };
+    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_))))
+        .await;
+    let Some(Overlay::Search(p)) = &h.state().overlay else {
+        unreachable!()
+    };
     assert_eq!(p.scope, ScopeKind::Folder, "a folder under the cursor is the default");
     assert_eq!(p.context.label(p.scope), "folder Inbox / Invoices");
     assert!(h.screen().contains("Search on the server"), "{}", h.screen());
@@ -227,10 +244,19 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
         s.focus == Level::Details && s.details.as_ref().is_some_and(|d| d.loading.is_none())
     })
     .await;
-    let selected = h.state().items.as_ref().and_then(|i| i.selected().cloned()).expect("a result");
+    let selected = h
+        .state()
+        .items
+        .as_ref()
+        .and_then(|i| i.selected().cloned())
+        .expect("a result");
     let d = h.state().details.clone().expect("details");
     assert_eq!(d.item.id, selected.id);
-    assert!(h.state().status.as_ref().is_none_or(|s| !s.error), "{:?}", h.state().status);
+    assert!(
+        h.state().status.as_ref().is_none_or(|s| !s.error),
+        "{:?}",
+        h.state().status
+    );
     h.key(KeyCode::Char('h'));
     h.until("the results again", |s| s.focus == Level::Items).await;
     assert!(h.state().items.as_ref().is_some_and(|i| i.search.is_some()));
@@ -249,11 +275,13 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
         .expect("an invoice with a sender");
     let domain = sender.rsplit('@').next().unwrap_or_default().to_string();
     h.key(KeyCode::Char('s'));
-    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_)))).await;
+    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_))))
+        .await;
     h.key(KeyCode::Tab);
-    h.until("the mailbox scope", |s| {
-        matches!(&s.overlay, Some(Overlay::Search(p)) if p.scope == ScopeKind::Mailbox)
-    })
+    h.until(
+        "the mailbox scope",
+        |s| matches!(&s.overlay, Some(Overlay::Search(p)) if p.scope == ScopeKind::Mailbox),
+    )
     .await;
     let query = format!("from:{domain} invoice");
     h.search(&query).await;
@@ -263,7 +291,11 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     assert!(want > 0);
     assert_eq!(h.load_all().await, want);
     let name = mailbox.name.clone().unwrap_or_default();
-    assert!(h.screen().contains(&format!("(mailbox {name}) — {want} result")), "{}", h.screen());
+    assert!(
+        h.screen().contains(&format!("(mailbox {name}) — {want} result")),
+        "{}",
+        h.screen()
+    );
 
     // --- All mailboxes (from the mailboxes pane): a quoted phrase, several pages.
     h.key(KeyCode::Char('h'));
@@ -272,11 +304,13 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     h.key(KeyCode::Esc);
     h.until("the mailboxes again", |s| s.focus == Level::Mailboxes).await;
     h.key(KeyCode::Char('s'));
-    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_)))).await;
+    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_))))
+        .await;
     h.key(KeyCode::Tab);
-    h.until("all mailboxes", |s| {
-        matches!(&s.overlay, Some(Overlay::Search(p)) if p.scope == ScopeKind::All)
-    })
+    h.until(
+        "all mailboxes",
+        |s| matches!(&s.overlay, Some(Overlay::Search(p)) if p.scope == ScopeKind::All),
+    )
     .await;
     h.search("\"invoice #\"").await;
     let org = data
@@ -290,12 +324,18 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     assert_eq!(h.load_all().await, want);
     // (The pane's title is cut at this width; the count is checked in the state.)
     assert!(
-        h.screen().contains(&format!("Search: \"invoice #\" (all mailboxes of {}) — ", org.name)),
+        h.screen()
+            .contains(&format!("Search: \"invoice #\" (all mailboxes of {}) — ", org.name)),
         "{}",
         h.screen()
     );
     // Results say which mailbox they are in; their details load from that mailbox.
-    let it = h.state().items.as_ref().and_then(|i| i.selected().cloned()).expect("a result");
+    let it = h
+        .state()
+        .items
+        .as_ref()
+        .and_then(|i| i.selected().cloned())
+        .expect("a result");
     let mb_id = it.mailbox_id.clone().expect("v8 results carry mailboxId");
     let mb_name = data
         .mailbox_by_id(&uuid::Uuid::parse_str(&mb_id).expect("uuid"))
@@ -303,31 +343,48 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
         .name
         .clone();
     let first_word = mb_name.split_whitespace().next().unwrap_or_default().to_string();
-    assert!(h.screen().contains(&first_word), "{mb_name:?} not shown\n{}", h.screen());
+    assert!(
+        h.screen().contains(&first_word),
+        "{mb_name:?} not shown\n{}",
+        h.screen()
+    );
     h.key(KeyCode::Enter);
     h.until("the details of an all-mailboxes result", |s| {
         s.focus == Level::Details && s.details.as_ref().is_some_and(|d| d.loading.is_none())
     })
     .await;
     let d = h.state().details.clone().expect("details");
-    assert_eq!((d.key.mailbox_id.as_str(), d.item.id.as_str()), (mb_id.as_str(), it.id.as_str()));
-    assert!(h.state().status.as_ref().is_none_or(|s| !s.error), "{:?}", h.state().status);
+    assert_eq!(
+        (d.key.mailbox_id.as_str(), d.item.id.as_str()),
+        (mb_id.as_str(), it.id.as_str())
+    );
+    assert!(
+        h.state().status.as_ref().is_none_or(|s| !s.error),
+        "{:?}",
+        h.state().status
+    );
     h.key(KeyCode::Esc);
     h.key(KeyCode::Esc);
-    h.until("the mailboxes again", |s| s.focus == Level::Mailboxes && s.items.is_none())
-        .await;
+    h.until("the mailboxes again", |s| {
+        s.focus == Level::Mailboxes && s.items.is_none()
+    })
+    .await;
 
     // --- A query the server refuses: the prompt comes back with the query and the reason.
     h.key(KeyCode::Char('s'));
-    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_)))).await;
+    h.until("the prompt", |s| matches!(&s.overlay, Some(Overlay::Search(_))))
+        .await;
     let bad = "subject:\"invoice";
     h.typed(bad);
     h.key(KeyCode::Enter);
-    h.until("the refusal", |s| {
-        matches!(&s.overlay, Some(Overlay::Search(p)) if p.error.is_some())
-    })
+    h.until(
+        "the refusal",
+        |s| matches!(&s.overlay, Some(Overlay::Search(p)) if p.error.is_some()),
+    )
     .await;
-    let Some(Overlay::Search(p)) = &h.state().overlay else { unreachable!() };
+    let Some(Overlay::Search(p)) = &h.state().overlay else {
+        unreachable!()
+    };
     assert_eq!(p.input.value(), bad, "the query is kept for editing");
     let err = p.error.clone().unwrap_or_default();
     assert!(err.contains("refused") && err.contains("quote"), "{err}");
@@ -339,9 +396,10 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     assert!(h.screen().contains("s edits the query"), "{}", h.screen());
     // `s` again: the same query, to fix.
     h.key(KeyCode::Char('s'));
-    h.until("the prompt", |s| {
-        matches!(&s.overlay, Some(Overlay::Search(p)) if p.input.value() == bad)
-    })
+    h.until(
+        "the prompt",
+        |s| matches!(&s.overlay, Some(Overlay::Search(p)) if p.input.value() == bad),
+    )
     .await;
 }
 
@@ -624,12 +682,16 @@ fn a_newer_search_supersedes_an_older_one() {
     let first = press(&mut s, KeyCode::Enter);
     // Edit the query before the first answer: the prompt has it.
     press(&mut s, KeyCode::Char('s'));
-    let Some(Overlay::Search(p)) = &s.overlay else { panic!("no prompt") };
+    let Some(Overlay::Search(p)) = &s.overlay else {
+        panic!("no prompt")
+    };
     assert_eq!(p.input.value(), "first");
     typed(&mut s, " second");
     press(&mut s, KeyCode::Tab);
     let second = press(&mut s, KeyCode::Enter);
-    assert!(matches!(&second[..], [Effect::Search { query, target: SearchTarget::Mailbox { .. }, .. }] if query == "first second"));
+    assert!(
+        matches!(&second[..], [Effect::Search { query, target: SearchTarget::Mailbox { .. }, .. }] if query == "first second")
+    );
     // The older answer arrives late: dropped.
     for e in &first {
         if let Some(m) = answer(e) {
@@ -640,7 +702,10 @@ fn a_newer_search_supersedes_an_older_one() {
     settle(&mut s, second);
     let items = s.items.as_ref().expect("results");
     assert_eq!(items.total, Some(3));
-    assert_eq!(items.search.as_ref().map(|x| x.spec.query.as_str()), Some("first second"));
+    assert_eq!(
+        items.search.as_ref().map(|x| x.spec.query.as_str()),
+        Some("first second")
+    );
     // Back returns to where the first search started, not to the first search.
     step(&mut s, KeyCode::Char('h'));
     assert_eq!((s.focus, s.items.is_none()), (Level::Folders, true));
@@ -661,8 +726,14 @@ fn back_returns_to_the_folder_and_it_loads_again() {
     );
     assert!(reload.iter().any(|e| matches!(e, Effect::LoadItemsPage { .. })));
     press(&mut s, KeyCode::Char('s'));
-    let Some(Overlay::Search(p)) = &s.overlay else { panic!("no prompt") };
-    assert_eq!(p.context.label(p.scope), "folder Inbox", "the open folder is the default");
+    let Some(Overlay::Search(p)) = &s.overlay else {
+        panic!("no prompt")
+    };
+    assert_eq!(
+        p.context.label(p.scope),
+        "folder Inbox",
+        "the open folder is the default"
+    );
     typed(&mut s, "invoice");
     let fx = press(&mut s, KeyCode::Enter);
     assert!(fx.iter().any(|e| matches!(e, Effect::Search { .. })));
@@ -685,9 +756,18 @@ fn back_returns_to_the_folder_and_it_loads_again() {
 fn a_refused_query_keeps_its_text_and_a_network_error_shows_in_the_pane() {
     let mut s = in_folders();
     press(&mut s, KeyCode::Char('s'));
-    assert!(matches!(&press(&mut s, KeyCode::Enter)[..], []), "an empty query is not sent");
-    let Some(Overlay::Search(p)) = &s.overlay else { panic!("no prompt") };
-    assert!(p.error.as_deref().is_some_and(|e| e.contains("type what to search for")));
+    assert!(
+        matches!(&press(&mut s, KeyCode::Enter)[..], []),
+        "an empty query is not sent"
+    );
+    let Some(Overlay::Search(p)) = &s.overlay else {
+        panic!("no prompt")
+    };
+    assert!(
+        p.error
+            .as_deref()
+            .is_some_and(|e| e.contains("type what to search for"))
+    );
     typed(&mut s, "subject:\"oops\u{1b}[31m");
     let fx = press(&mut s, KeyCode::Enter);
     let Some(Effect::Search { generation, .. }) = fx.first().cloned() else {
@@ -705,7 +785,9 @@ fn a_refused_query_keeps_its_text_and_a_network_error_shows_in_the_pane() {
             }),
         }),
     );
-    let Some(Overlay::Search(p)) = &s.overlay else { panic!("the prompt is not back") };
+    let Some(Overlay::Search(p)) = &s.overlay else {
+        panic!("the prompt is not back")
+    };
     assert_eq!(p.input.value(), "subject:\"oops\u{1b}[31m");
     assert!(p.error.as_deref().is_some_and(|e| e.contains("refused")));
     // Drawn, the control characters are shown escaped, never raw.
@@ -732,7 +814,10 @@ fn a_refused_query_keeps_its_text_and_a_network_error_shows_in_the_pane() {
     );
     assert!(s.overlay.is_none(), "only a refused query brings the prompt back");
     let screen = render(&s, 80, 24).backend().to_string();
-    assert!(screen.contains("connection reset") && screen.contains("s edits the query"), "{screen}");
+    assert!(
+        screen.contains("connection reset") && screen.contains("s edits the query"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -746,7 +831,10 @@ fn marks_and_restores_from_results() {
     press(&mut s, KeyCode::Char(' '));
     assert_eq!(s.items.as_ref().map(|i| i.marks.len()), Some(2));
     press(&mut s, KeyCode::Char('a'));
-    assert!(s.items.as_ref().is_some_and(|i| !i.all_marked), "results are not a folder");
+    assert!(
+        s.items.as_ref().is_some_and(|i| !i.all_marked),
+        "results are not a folder"
+    );
     let fx = press(&mut s, KeyCode::Char('r'));
     settle(&mut s, fx);
     let Some(Overlay::Restore(d)) = &s.overlay else {
@@ -809,7 +897,10 @@ fn y_copies_the_selected_id_and_shift_y_a_summary() {
         Some("Mailbox Zoë Müller | zoe.mueller@contoso.com | id mb-1")
     );
     step(&mut s, KeyCode::Enter);
-    assert_eq!(clipboard(&press(&mut s, KeyCode::Char('y'))).as_deref(), Some("f-inbox"));
+    assert_eq!(
+        clipboard(&press(&mut s, KeyCode::Char('y'))).as_deref(),
+        Some("f-inbox")
+    );
     assert_eq!(
         clipboard(&press(&mut s, KeyCode::Char('Y'))).as_deref(),
         Some("Folder Inbox | mailbox Zoë Müller | mail | id f-inbox")
@@ -831,7 +922,11 @@ fn y_copies_the_selected_id_and_shift_y_a_summary() {
              | id AAMkAGI2TG93-0000"
         )
     );
-    assert!(s.status.as_ref().is_some_and(|st| st.text.starts_with("copied summary (")));
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|st| st.text.starts_with("copied summary ("))
+    );
 
     // A hostile item: control characters never reach the clipboard.
     press(&mut s, KeyCode::Char('G'));

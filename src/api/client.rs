@@ -896,7 +896,11 @@ impl Client {
         mailbox_id: &str,
         folder_id: &str,
     ) -> Result<paging::CountStats, ApiError> {
-        let key = (restore_session_id.to_string(), mailbox_id.to_string(), folder_id.to_string());
+        let key = (
+            restore_session_id.to_string(),
+            mailbox_id.to_string(),
+            folder_id.to_string(),
+        );
         if let Some(total) = self.inner.counts.lock().ok().and_then(|m| m.get(&key).copied()) {
             return Ok(paging::CountStats {
                 total,

@@ -9,7 +9,11 @@ use crate::ui::clipboard::{OSC52_MAX_BASE64, prepare};
 
 /// Copies the id (`summary: false`) or the summary of what the focused pane has selected.
 pub fn copy(state: &mut State, summary: bool, fx: &mut Vec<Effect>) {
-    let text = if summary { summary_text(state) } else { selected_id(state) };
+    let text = if summary {
+        summary_text(state)
+    } else {
+        selected_id(state)
+    };
     let Some(text) = text else {
         return state.info("nothing to copy");
     };
@@ -148,6 +152,9 @@ fn location(state: &State, it: &Item) -> Option<String> {
         let mb = info.mailbox_of(it)?;
         return Some(format!("in {}", info.mailbox_name(&mb)));
     }
-    let f = state.folders.as_ref().filter(|f| f.mailbox.id == items.key.mailbox_id)?;
+    let f = state
+        .folders
+        .as_ref()
+        .filter(|f| f.mailbox.id == items.key.mailbox_id)?;
     Some(format!("in {} / {}", mailbox_label(&f.mailbox), items.path))
 }

@@ -5,9 +5,9 @@
 //! Every request carries a generation; an answer whose generation is not the one its pane waits for
 //! (the operator moved on) is dropped.
 
+pub mod copy;
 pub mod fields;
 pub mod jobs;
-pub mod copy;
 pub mod keymap;
 pub mod list;
 pub mod mouse;
@@ -598,7 +598,10 @@ impl State {
                 .is_some_and(|i| i.in_flight().is_some_and(|(_, g)| g == generation)),
             Slot::CountItems => self.items.as_ref().is_some_and(|i| i.counting() == Some(generation)),
             Slot::Item => self.details.as_ref().is_some_and(|d| d.loading == Some(generation)),
-            Slot::Mailboxes => self.mailboxes.as_ref().is_some_and(|m| m.list.loading == Some(generation)),
+            Slot::Mailboxes => self
+                .mailboxes
+                .as_ref()
+                .is_some_and(|m| m.list.loading == Some(generation)),
             Slot::Folders(_) => self.folders.as_ref().is_some_and(|f| f.awaits(generation)),
             // Kept until answered or replaced.
             Slot::Sessions | Slot::Organizations | Slot::Job(_) => true,
@@ -1177,7 +1180,8 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
             let Some(i) = &mut state.items else { return false };
             let (ok, err) = split(result);
             let searching = i.search.is_some();
-            if !i.on_page(generation, offset, ok.ok_or_else(|| search::page_error(searching, &err))) {
+            let page = ok.ok_or_else(|| search::page_error(searching, &err));
+            if !i.on_page(generation, offset, page) {
                 return false;
             }
             if searching {

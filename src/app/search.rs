@@ -11,7 +11,6 @@ use super::{Effect, Level, Overlay, State, note_err};
 use crate::api::models::Item;
 use crate::api::{ApiError, RestoreScope};
 use crossterm::event::KeyEvent;
-use std::collections::HashMap;
 
 /// `s`: the prompt (in search results: the same search, to edit).
 pub fn open_prompt(state: &mut State) {
@@ -51,8 +50,14 @@ fn context(state: &State) -> Result<SearchContext, String> {
             .mailboxes
             .as_ref()
             .filter(|m| m.session.id == session_id)
-            .map(|m| m.list.rows.iter().map(|mb| (mb.id.clone(), mailbox_label(mb))).collect())
-            .unwrap_or_else(HashMap::new),
+            .map(|m| {
+                m.list
+                    .rows
+                    .iter()
+                    .map(|mb| (mb.id.clone(), mailbox_label(mb)))
+                    .collect()
+            })
+            .unwrap_or_default(),
         ..SearchContext::default()
     };
     match state.focus {
@@ -104,7 +109,7 @@ pub fn prompt_key(state: &mut State, mut p: SearchPrompt, ev: &KeyEvent) -> Opti
         PromptOutcome::Keep => Some(Overlay::Search(p)),
         PromptOutcome::Cancel => None,
         PromptOutcome::Submit(spec) => {
-            run(state, spec);
+            run(state, *spec);
             None
         }
     }
@@ -231,7 +236,12 @@ pub fn source(state: &State, info: &SearchInfo) -> Result<Source, String> {
         let d = state.details.as_ref().ok_or("no item")?;
         let id = d.item.id.clone();
         let title = d.item.title().map(str::to_string);
-        (RestoreScope::Item(id.clone()), vec![id], title, d.key.mailbox_id.clone())
+        (
+            RestoreScope::Item(id.clone()),
+            vec![id],
+            title,
+            d.key.mailbox_id.clone(),
+        )
     } else if !items.marks.is_empty() {
         let ids: Vec<String> = items.marks.iter().cloned().collect();
         (RestoreScope::Items, ids, None, items.key.mailbox_id.clone())
@@ -241,7 +251,12 @@ pub fn source(state: &State, info: &SearchInfo) -> Result<Source, String> {
             .mailbox_of(it)
             .ok_or("the server did not say which mailbox this result is in")?;
         let title = it.title().map(str::to_string);
-        (RestoreScope::Item(it.id.clone()), vec![it.id.clone()], title, mailbox_id)
+        (
+            RestoreScope::Item(it.id.clone()),
+            vec![it.id.clone()],
+            title,
+            mailbox_id,
+        )
     };
     if mailbox_id.is_empty() {
         return Err("no mailbox for these results".into());

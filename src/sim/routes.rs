@@ -1127,8 +1127,7 @@ fn search(store: &Store, c: &Ctx, scope: SearchScope) -> Res {
     };
     let opts: SearchOptions = body(c)?;
     let text = opts.query.unwrap_or_default();
-    let q = search::parse(&text)
-        .map_err(|e| ApiError::bad_request(format!("The search query is not valid: {e}.")))?;
+    let q = search::parse(&text).map_err(|e| ApiError::bad_request(format!("The search query is not valid: {e}.")))?;
     if q.is_empty() {
         return Err(ApiError::bad_request("The search query is empty: set 'query'."));
     }

@@ -568,7 +568,12 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
             inner,
             inner.height.saturating_sub(1),
             &if search.is_some() {
-                format!("! {} ({} edits the query, {} retries)", sanitize(e), edit_key(), retry_key(state))
+                format!(
+                    "! {} ({} edits the query, {} retries)",
+                    sanitize(e),
+                    edit_key(),
+                    retry_key(state)
+                )
             } else {
                 format!("! {} ({} retries)", sanitize(e), retry_key(state))
             },

@@ -52,12 +52,12 @@ pub fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &SearchProm
             buf.set_string(x, y, "Scope", theme.label());
         }
         let on = *s == p.scope;
-        let text = format!(
-            "{} {}",
-            if on { "●" } else { "○" },
-            sanitize(&p.context.label(*s))
-        );
-        let style = if on { theme.selected(true) } else { ratatui::style::Style::new() };
+        let text = format!("{} {}", if on { "●" } else { "○" }, sanitize(&p.context.label(*s)));
+        let style = if on {
+            theme.selected(true)
+        } else {
+            ratatui::style::Style::new()
+        };
         buf.set_string(x + label_w as u16, y, truncate(&text, w.saturating_sub(label_w)), style);
         y += 1;
     }

@@ -11,7 +11,7 @@ pub const HELP: Help = &[
     (Action::Filter, "filter", "filter the loaded mailboxes"),
     (Action::Restore, "restore", "restore the whole mailbox"),
     (Action::Events, "events", "events of the restore session"),
-    (Action::Search, "search", "search the mailbox or all of them on the server"),
+    (Action::Search, "search", "search the mailbox or all mailboxes"),
 ];
 
 #[derive(Clone, Debug)]

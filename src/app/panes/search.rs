@@ -150,7 +150,7 @@ pub struct SearchPrompt {
 pub enum PromptOutcome {
     Keep,
     Cancel,
-    Submit(SearchSpec),
+    Submit(Box<SearchSpec>),
 }
 
 impl SearchPrompt {
@@ -188,11 +188,11 @@ impl SearchPrompt {
                     self.error = Some("type what to search for, e.g. from:alice subject:\"invoice\"".into());
                     return PromptOutcome::Keep;
                 }
-                return PromptOutcome::Submit(SearchSpec {
+                return PromptOutcome::Submit(Box::new(SearchSpec {
                     query: query.to_string(),
                     scope: self.scope,
                     context: self.context.clone(),
-                });
+                }));
             }
             _ => {
                 if fields::is_typing(ev) && self.input.value().chars().count() >= MAX_QUERY {
@@ -255,7 +255,11 @@ pub fn item_mailbox_id(it: &Item) -> Option<String> {
     let path = href.split(['?', '#']).next().unwrap_or_default();
     let (_, rest) = path.rsplit_once("/mailboxes/")?;
     let seg = rest.split('/').next().filter(|s| !s.is_empty())?;
-    Some(percent_encoding::percent_decode_str(seg).decode_utf8_lossy().into_owned())
+    Some(
+        percent_encoding::percent_decode_str(seg)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 #[cfg(test)]
