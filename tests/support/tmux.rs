@@ -102,6 +102,20 @@ impl Tmux {
             .unwrap_or(false)
     }
 
+    /// Whether the pane's terminal has mouse reporting on (the program captured the mouse); tmux keeps
+    /// the mode after the program exits, so this also tells whether it was released.
+    pub fn mouse_on(&self) -> bool {
+        self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.name,
+            "#{mouse_standard_flag}#{mouse_button_flag}#{mouse_any_flag}",
+        ])
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains('1'))
+        .unwrap_or(false)
+    }
+
     /// Copies everything the program writes to the terminal into `path` (raw bytes).
     pub fn record_output(&self, path: &std::path::Path) {
         let _ = self.tmux(&[
