@@ -55,6 +55,17 @@ impl Env {
     }
 }
 
+/// The id of the mailbox's Inbox.
+fn inbox_of(e: &Env, api: &str, sid: &str, mb: &str) -> String {
+    let folders = json(&e.vex(api, &["folders", "--session", sid, "--mailbox", mb, "--json"]));
+    folders
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
+        .and_then(|f| f["id"].as_str())
+        .expect("Inbox")
+        .to_string()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -97,13 +108,7 @@ async fn every_subcommand_in_table_and_json() {
         assert!(lines.len() >= 50, "{api}: {} mailboxes", lines.len());
         let mb = lines[0]["id"].as_str().expect("mailbox id").to_string();
         let target = lines[5]["email"].as_str().expect("email").to_string();
-        let folders = json(&e.vex(api, &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
-        let inbox = folders
-            .as_array()
-            .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
-            .and_then(|f| f["id"].as_str())
-            .expect("Inbox")
-            .to_string();
+        let inbox = inbox_of(&e, api, &sid, &mb);
         let items = json(&e.vex(
             api,
             &[
@@ -355,13 +360,7 @@ async fn a_closed_pipe_ends_quietly() {
     let sid = new[0]["id"].as_str().expect("session id").to_string();
     let mbs = json(&e.vex("v7", &["mailboxes", "--session", &sid, "--json"]));
     let mb = mbs[0]["id"].as_str().expect("mailbox id").to_string();
-    let folders = json(&e.vex("v7", &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
-    let inbox = folders
-        .as_array()
-        .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
-        .and_then(|f| f["id"].as_str())
-        .expect("Inbox")
-        .to_string();
+    let inbox = inbox_of(&e, "v7", &sid, &mb);
     let mut child = Command::new(BIN)
         .args(["--server", e.server.base_url(), "--user", &e.cfg.user, "--api", "v7"])
         .args([
@@ -410,13 +409,7 @@ async fn each_listing_subcommand_table_agrees_with_its_json() {
             .as_str()
             .expect("mailbox id")
             .to_string();
-        let folders = json(&e.vex(api, &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
-        let inbox = folders
-            .as_array()
-            .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
-            .and_then(|f| f["id"].as_str())
-            .expect("Inbox")
-            .to_string();
+        let inbox = inbox_of(&e, api, &sid, &mb);
         let first_item = json(&e.vex(
             api,
             &[

@@ -93,6 +93,41 @@ impl Harness {
     }
 }
 
+/// From the mailboxes (the first one selected): the second mailbox, its Inbox expanded, Archive 1M open
+/// with its first rows.
+async fn open_archive_1m(h: &mut Harness) {
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Enter);
+    h.until("the second mailbox's folders", |s| {
+        s.focus == Level::Folders
+            && s.folders
+                .as_ref()
+                .is_some_and(|f| f.rows().len() > 5 && f.mailbox.name.is_some())
+    })
+    .await;
+    h.key(KeyCode::Char('/'));
+    h.typed("inbox");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '));
+    h.until("the Inbox's children", |s| {
+        s.folders
+            .as_ref()
+            .is_some_and(|f| !f.is_loading() && f.nodes.len() > 12)
+    })
+    .await;
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('/'));
+    h.typed("archive 1m");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.until("the first page of Archive 1M", |s| {
+        s.items
+            .as_ref()
+            .is_some_and(|i| i.folder.name.as_deref() == Some("Archive 1M") && i.selected().is_some())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browse_to_an_appointment_then_the_end_of_a_million_items() {
     let mut h = Harness::start(160, 40).await;
@@ -179,36 +214,7 @@ async fn browse_to_an_appointment_then_the_end_of_a_million_items() {
         h.key(KeyCode::Esc);
     }
     h.until("the mailboxes again", |s| s.focus == Level::Mailboxes).await;
-    h.key(KeyCode::Down);
-    h.key(KeyCode::Enter);
-    h.until("the second mailbox's folders", |s| {
-        s.focus == Level::Folders
-            && s.folders
-                .as_ref()
-                .is_some_and(|f| f.rows().len() > 5 && f.mailbox.name.is_some())
-    })
-    .await;
-    h.key(KeyCode::Char('/'));
-    h.typed("inbox");
-    h.key(KeyCode::Enter);
-    h.key(KeyCode::Char(' '));
-    h.until("the Inbox's children", |s| {
-        s.folders
-            .as_ref()
-            .is_some_and(|f| !f.is_loading() && f.nodes.len() > 12)
-    })
-    .await;
-    h.key(KeyCode::Esc);
-    h.key(KeyCode::Char('/'));
-    h.typed("archive 1m");
-    h.key(KeyCode::Enter);
-    h.key(KeyCode::Enter);
-    h.until("the first page of Archive 1M", |s| {
-        s.items
-            .as_ref()
-            .is_some_and(|i| i.folder.name.as_deref() == Some("Archive 1M") && i.selected().is_some())
-    })
-    .await;
+    open_archive_1m(&mut h).await;
     h.key(KeyCode::Char('G'));
     h.until("the last item", |s| {
         s.items
@@ -277,31 +283,9 @@ async fn leaving_a_folder_cancels_its_requests_in_flight() {
         s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
     })
     .await;
-    h.key(KeyCode::Down);
-    h.key(KeyCode::Enter);
-    h.until("the folders", |s| {
-        s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
-    })
-    .await;
-    h.key(KeyCode::Char('/'));
-    h.typed("inbox");
-    h.key(KeyCode::Enter);
-    h.key(KeyCode::Char(' '));
-    h.until("the Inbox's children", |s| {
-        s.folders
-            .as_ref()
-            .is_some_and(|f| !f.is_loading() && f.nodes.len() > 12)
-    })
-    .await;
-    h.key(KeyCode::Esc);
-    h.key(KeyCode::Char('/'));
-    h.typed("archive 1m");
-    h.key(KeyCode::Enter);
-    h.key(KeyCode::Enter);
-    h.until("the first page of Archive 1M", |s| {
-        s.items.as_ref().is_some_and(|i| {
-            i.folder.name.as_deref() == Some("Archive 1M") && i.selected().is_some() && !i.is_loading()
-        })
+    open_archive_1m(&mut h).await;
+    h.until("the first page loaded", |s| {
+        s.items.as_ref().is_some_and(|i| !i.is_loading())
     })
     .await;
     // (Moving through the folders already cancelled the previews the cursor passed.)
