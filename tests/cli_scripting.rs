@@ -523,3 +523,35 @@ async fn exit_one_for_a_server_that_keeps_failing() {
     );
     assert!(o.stdout.is_empty(), "no half output");
 }
+
+/// `vex paths` lists every file and directory, under the directories the environment names.
+#[test]
+fn paths_lists_where_everything_lives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = Command::new(BIN)
+        .arg("paths")
+        .env("VEX_CONFIG_DIR", dir.path().join("config"))
+        .env("VEX_DATA_DIR", dir.path().join("data"))
+        .env("VEX_STATE_DIR", dir.path().join("state"))
+        .env_remove("VEX_PROFILE")
+        .output()
+        .expect("run vex");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let text = stdout(&o);
+    let root = dir.path().to_string_lossy().into_owned();
+    for (what, under) in [
+        ("config.toml", "config"),
+        ("known_servers", "data"),
+        ("audit", "state"),
+        ("vex.log", "state"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("{what} listed:\n{text}"));
+        assert!(
+            line.contains(&format!("{root}/{under}")),
+            "{what} under {under}: {line}"
+        );
+    }
+}
