@@ -3,7 +3,7 @@
 //! quitting offers to stop the restore session vex started, stops it, and logs out. `--insecure
 //! --read-only` shows the banner and refuses writing actions.
 
-#[allow(dead_code, reason = "the harness is shared with other end-to-end tests")]
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
 use secrecy::SecretString;
@@ -44,14 +44,7 @@ fn vex(tag: &str, dir: &std::path::Path, url: &str, args: &str) -> Option<Tmux> 
          VEX_DATA_DIR={d}/data {BIN} --log-file {d}/vex.log --log-level debug --server {url} --user vex {args}",
         d = dir.display()
     );
-    match Tmux::start(tag, &cmd, 100, 30) {
-        Some(t) => Some(t),
-        None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI (.ci/run installs it)"),
-        None => {
-            eprintln!("tmux not installed: skipping the end-to-end test");
-            None
-        }
-    }
+    Tmux::start_or_skip(tag, &cmd, 100, 30, "the end-to-end test")
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,6 +1,7 @@
 //! End to end in a real pseudo-terminal: the real binary (`vex demo`) inside tmux, driven with
 //! send-keys and read with capture-pane, as an operator would use it.
 
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
 use secrecy::SecretString;
@@ -14,18 +15,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 /// Starts `vex demo` in tmux, or returns None (skipping) when tmux is missing outside CI.
 fn demo(tag: &str, dir: &std::path::Path, width: u16, height: u16) -> Option<Tmux> {
-    let cmd = format!(
-        "env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
-        d = dir.display()
-    );
-    match Tmux::start(tag, &cmd, width, height) {
-        Some(t) => Some(t),
-        None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI (.ci/run installs it)"),
-        None => {
-            eprintln!("tmux not installed: skipping the end-to-end test");
-            None
-        }
-    }
+    Tmux::demo(tag, dir, "", width, height, "the end-to-end test")
 }
 
 /// What the demo's first Calendar appointment of the first mailbox is, asked of an emulator with the
@@ -183,14 +173,7 @@ fn demo_restore_three_messages_then_again() {
     let Some(t) = demo("restore", dir.path(), 120, 40) else {
         return;
     };
-    t.wait_for("contoso.onmicrosoft.com", WAIT);
-    t.text("/contoso");
-    t.keys(&["Enter", "Enter"]);
-    t.wait_for("Zoë Müller", WAIT);
-    t.keys(&["Enter"]);
-    t.wait_for("Inbox", WAIT);
-    t.keys(&["Enter"]);
-    t.wait_for("Received", WAIT);
+    t.open_demo_inbox(WAIT);
     t.keys(&["Space", "Space", "Space"]);
     t.wait_for("3 marked", WAIT);
     for round in ["created 3", "skipped 3"] {

@@ -4,13 +4,12 @@
 //! checks that README.md still shows what the program shows (digits masked, since the demo's port changes,
 //! and runs of spaces collapsed, since terminals may differ on the width of an emoji).
 
-#[allow(dead_code, reason = "the harness is shared with other end-to-end tests")]
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
 use std::time::{Duration, Instant};
 use support::tmux::Tmux;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vex");
 const WAIT: Duration = Duration::from_secs(20);
 const START: &str = "<!-- screenshot:start (a capture of `vex demo` by tests/readme_screenshot.rs) -->";
 const END: &str = "<!-- screenshot:end -->";
@@ -33,27 +32,16 @@ fn settled(t: &Tmux) -> String {
 /// Drives `vex demo` to the view of the screenshot and captures it.
 fn capture() -> Option<String> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cmd = format!(
-        "env -u NO_COLOR VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
-        d = dir.path().display()
-    );
-    let t = match Tmux::start("screenshot", &cmd, 120, 32) {
-        Some(t) => t,
-        None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI (.ci/run installs it)"),
-        None => {
-            eprintln!("tmux not installed: skipping the README screenshot test");
-            return None;
-        }
-    };
+    let t = Tmux::demo(
+        "screenshot",
+        dir.path(),
+        "-u NO_COLOR ",
+        120,
+        32,
+        "the README screenshot test",
+    )?;
     // Sessions → the newest contoso session → Zoë Müller → Inbox → the third message.
-    t.wait_for("contoso.onmicrosoft.com", WAIT);
-    t.text("/contoso");
-    t.keys(&["Enter", "Enter"]);
-    t.wait_for("Zoë Müller", WAIT);
-    t.keys(&["Enter"]);
-    t.wait_for("Inbox", WAIT);
-    t.keys(&["Enter"]);
-    t.wait_for("Received", WAIT);
+    t.open_demo_inbox(WAIT);
     t.keys(&["j", "j", "Enter"]);
     t.wait_for("Attachments", WAIT);
     let screen = settled(&t);

@@ -15,25 +15,20 @@
 //! ^R; a refused restore (a 5xx is answered before the emulator applies anything) is confirmed again from
 //! its kept form; an "outcome unknown" restore is never sent again (its events are looked at instead).
 
-#[allow(dead_code, reason = "the harness is shared with other end-to-end tests")]
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use secrecy::SecretString;
+use crossterm::event::KeyCode;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use vex::api::{ApiVersion, Client, ClientConfig, VersionChoice};
+use support::app::{AppHarness, Setup};
 use vex::app::jobs::{JobKind, JobStatus};
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
-use vex::app::panes::restore::{CredMode, Field, Phase};
-use vex::app::{DisplayZone, Gen, HeaderInfo, Level, Overlay, State, Status};
-use vex::runtime::App;
-use vex::sim::{Faults, SimServer};
+use vex::app::panes::restore::{Field, Phase};
+use vex::app::{Gen, Level, Overlay, State, Status};
+use vex::sim::Faults;
 
 /// The whole scenario's time bound.
 const SOAK_LIMIT: Duration = Duration::from_secs(240);
@@ -129,11 +124,9 @@ enum Pair {
     TwoTargets,
 }
 
-struct Soak {
-    app: App<TestBackend>,
-    tx: UnboundedSender<Event>,
-    rx: UnboundedReceiver<Event>,
-    server: SimServer,
+/// What the scripted operator keeps count of.
+#[derive(Default)]
+struct Tally {
     sent: Vec<Sent>,
     /// ^R presses after a load failed (the client's retries were not enough).
     reloads: usize,
@@ -143,118 +136,26 @@ struct Soak {
     unknown: usize,
 }
 
+type Soak = AppHarness<Tally>;
+
 impl Soak {
     async fn start() -> Soak {
-        vex::install_crypto_provider();
-        let server = vex::sim::start(vex::sim::SimConfig {
-            tls: false,
-            v8_restore_duration: Duration::from_millis(300),
-            ..Default::default()
+        let h = AppHarness::launch(Setup {
+            sim: vex::sim::SimConfig {
+                tls: false,
+                v8_restore_duration: Duration::from_millis(300),
+                ..Default::default()
+            },
+            faults: Some(soak_faults()),
+            size: (140, 45),
+            wait: WAIT,
+            settle: Duration::from_millis(60),
+            ..Setup::default()
         })
-        .await
-        .expect("emulator starts");
-        let url = server.base_url().to_string();
+        .await;
+        let url = h.server.base_url();
         assert!(url.starts_with("http://127.0.0.1:"), "loopback only: {url}");
-        let client = Client::new(ClientConfig {
-            version: VersionChoice::Fixed(ApiVersion::V8),
-            ..ClientConfig::new(url.clone())
-        })
-        .expect("client");
-        // The login is set up cleanly; everything after it runs under faults.
-        client
-            .login("vex", &SecretString::from("vex-demo-password"))
-            .await
-            .expect("login");
-        server.set_faults(soak_faults());
-        let mut state = State::new(HeaderInfo {
-            server: url,
-            user: "vex".into(),
-            api_version: "v8".into(),
-            ..Default::default()
-        });
-        state.zone = DisplayZone::UTC;
-        state.color = false;
-        let terminal = Terminal::new(TestBackend::new(140, 45)).expect("terminal");
-        let app = App::new(terminal, client, state);
-        let (tx, rx) = mpsc::unbounded_channel();
-        Soak {
-            app,
-            tx,
-            rx,
-            server,
-            sent: Vec::new(),
-            reloads: 0,
-            item_errors: 0,
-            items_opened: 0,
-            refused: 0,
-            unknown: 0,
-        }
-    }
-
-    fn state(&self) -> &State {
-        self.app.state()
-    }
-
-    fn screen(&self) -> String {
-        let area = self.app.terminal().backend().buffer().area;
-        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
-        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
-        t.backend().to_string()
-    }
-
-    fn send(&self, code: KeyCode, mods: KeyModifiers) {
-        self.tx
-            .send(Event::Key(KeyEvent::new(code, mods)))
-            .expect("loop listens");
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.send(code, KeyModifiers::NONE);
-    }
-
-    fn keys(&self, code: KeyCode, n: usize) {
-        for _ in 0..n {
-            self.key(code);
-        }
-    }
-
-    fn ctrl(&self, c: char) {
-        self.send(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    fn retype(&self, s: &str) {
-        self.ctrl('u');
-        self.typed(s);
-    }
-
-    /// Runs the real loop until `pred` holds for a drawn state.
-    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
-        let ok = self
-            .app
-            .run_until(&mut self.rx, pred, Some(WAIT))
-            .await
-            .expect("the loop runs (no panic)");
-        assert!(
-            ok,
-            "timed out waiting for {what}; status {:?}\n{}",
-            self.app.state().status,
-            self.screen()
-        );
-    }
-
-    /// Lets the loop take every key sent so far.
-    async fn settle(&mut self, ms: u64) {
-        let _ = self
-            .app
-            .run_until(&mut self.rx, |_| false, Some(Duration::from_millis(ms)))
-            .await
-            .expect("the loop runs (no panic)");
+        h.with(Tally::default())
     }
 
     /// Waits for a load: `done`, or `failed` (the pane shows the error after the client's retries), which
@@ -267,20 +168,13 @@ impl Soak {
             }
             self.reloads += 1;
             self.ctrl('r');
-            self.settle(20).await;
+            self.idle(Duration::from_millis(20)).await;
         }
         panic!(
             "{what}: still failing after {MAX_RELOADS} reloads; status {:?}\n{}",
             self.state().status,
             self.screen()
         );
-    }
-
-    fn dialog(&self) -> &vex::app::panes::restore::RestoreDialog {
-        match &self.state().overlay {
-            Some(Overlay::Restore(d)) => d,
-            other => panic!("no restore dialog: {other:?}\n{}", self.screen()),
-        }
     }
 
     /// Esc until the mailboxes pane has the focus (no filter is ever left set).
@@ -314,55 +208,17 @@ impl Soak {
             assert!(attempt < MAX_RELOADS, "the item never loaded:\n{}", self.screen());
             before = now;
             self.ctrl('r');
-            self.settle(20).await;
+            self.idle(Duration::from_millis(20)).await;
         }
-    }
-
-    /// `r` and the dialog's form.
-    async fn open_restore(&mut self) {
-        self.key(KeyCode::Char('r'));
-        self.until(
-            "the restore dialog",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == Phase::Form),
-        )
-        .await;
-    }
-
-    async fn focus(&mut self, f: Field) {
-        self.settle(60).await;
-        let fields = self.dialog().fields();
-        let from = fields
-            .iter()
-            .position(|x| *x == self.dialog().field)
-            .expect("focused field");
-        let to = fields.iter().position(|x| *x == f).expect("field shown");
-        self.keys(KeyCode::Tab, (to + fields.len() - from) % fields.len());
-        self.settle(60).await;
-        assert_eq!(self.dialog().field, f);
     }
 
     async fn fill_form(&mut self, target: &str, folder: &str, changed_items: bool) {
-        self.retype(target);
-        self.key(KeyCode::Tab);
-        self.retype(folder);
-        self.focus(Field::Mode).await;
-        for _ in 0..3 {
-            if self.dialog().mode == CredMode::Password {
-                break;
-            }
-            self.key(KeyCode::Right);
-            self.settle(60).await;
-        }
-        assert_eq!(self.dialog().mode, CredMode::Password);
-        self.focus(Field::User).await;
-        self.retype("restore-admin@contoso.com");
-        self.key(KeyCode::Tab);
-        self.typed(PASSWORD);
+        self.fill_password_form(target, folder, PASSWORD).await;
         if changed_items {
             self.focus(Field::Flag(0)).await;
             self.key(KeyCode::Char(' '));
         }
-        self.settle(60).await;
+        self.settle().await;
         assert_eq!(self.dialog().target.value(), target);
         assert_eq!(self.dialog().folder.value(), folder);
     }
@@ -373,21 +229,8 @@ impl Soak {
         self.open_restore().await;
         self.fill_form(target, folder, changed_items).await;
         for _ in 0..MAX_SENDS {
-            self.key(KeyCode::Enter);
-            self.until(
-                "the confirmation",
-                |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
-            )
-            .await;
-            self.key(KeyCode::Tab);
-            self.key(KeyCode::Enter);
-            self.until("the restore's end", |s| match &s.overlay {
-                Some(Overlay::Restore(d)) => {
-                    matches!(d.phase, Phase::Done { .. }) || (d.phase == Phase::Form && d.server_error.is_some())
-                }
-                _ => false,
-            })
-            .await;
+            self.confirm().await;
+            self.send_confirmed().await;
             let screen = self.screen();
             let generation = self
                 .state()
@@ -552,14 +395,7 @@ async fn scenario(h: &mut Soak) {
         &|s| s.sessions.list.loading.is_none() && matches!(s.sessions.list.paging, Paging::Failed(_)),
     )
     .await;
-    let pos = h
-        .state()
-        .sessions
-        .list
-        .rows
-        .iter()
-        .position(|s| s.state.as_str() == "Working" && s.organization.as_deref().is_some_and(|o| o.contains("contoso")))
-        .expect("a working contoso session");
+    let pos = h.working_contoso_session();
     h.keys(KeyCode::Down, pos);
     h.key(KeyCode::Enter);
     h.load(
@@ -798,11 +634,7 @@ async fn soak_browse_and_restore_under_faults() {
     h.until("the help closed", |s| s.overlay.is_none()).await;
     // The normal way out.
     h.key(KeyCode::Char('q'));
-    let reached = h
-        .app
-        .run_until(&mut h.rx, |_| false, Some(WAIT))
-        .await
-        .expect("the loop runs");
+    let reached = h.run_until(|_| false, WAIT).await;
     assert!(!reached);
     assert!(h.state().quit, "q quits:\n{}", h.screen());
     assert_eq!(h.app.running_tasks(), 0, "nothing left running");

@@ -1,42 +1,24 @@
 //! The browser without a terminal or a server: key sequences replayed against `update` (answers from an
 //! in-memory fake), and snapshots of the drawn screen (ratatui `TestBackend` + insta) at 80x24 and 160x40.
 
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashMap;
+use support::fake::{self, from, new_state, render, snap_both};
 use vex::api::ApiError;
 use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestoreSession};
 use vex::app::panes::items::ITEMS_PAGE;
-use vex::app::{Action, DisplayZone, Effect, HeaderInfo, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::{Action, DisplayZone, Effect, Level, Loaded, Msg, Overlay, State, update};
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures
 // ------------------------------------------------------------------------------------------------
-
-fn header() -> HeaderInfo {
-    HeaderInfo {
-        server: "demo (127.0.0.1:4443)".into(),
-        user: "vex".into(),
-        api_version: "v8".into(),
-        read_only: false,
-        insecure: false,
-    }
-}
-
-fn new_state() -> State {
-    let mut s = State::new(header());
-    s.zone = DisplayZone::UTC;
-    s.color = false;
-    s.size = (80, 24);
-    s
-}
-
-fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("fixture decodes")
-}
 
 fn sessions() -> Vec<RestoreSession> {
     from(json!([
@@ -242,13 +224,9 @@ impl Fake {
         }
     }
 
-    fn page<T: Clone>(all: &[T], offset: u64, limit: u32) -> Vec<T> {
-        all.iter().skip(offset as usize).take(limit as usize).cloned().collect()
-    }
-
     fn items_page(&self, folder: &str, offset: u64, limit: u32) -> Page<Item> {
         let (results, total) = match self.items.get(folder) {
-            Some(Content::List(v)) => (Self::page(v, offset, limit), None),
+            Some(Content::List(v)) => (fake::slice(v, offset, limit), None),
             Some(Content::Generated { n, with_total }) => {
                 let end = (offset + limit as u64).min(*n);
                 (
@@ -258,14 +236,7 @@ impl Fake {
             }
             None => (Vec::new(), None),
         };
-        Page {
-            offset: offset as i64,
-            limit: limit as i64,
-            set_id: None,
-            results,
-            links: Default::default(),
-            total_count: total,
-        }
+        fake::page(results, offset, limit, total)
     }
 
     fn find_item(&self, id: &str) -> Option<Item> {
@@ -291,7 +262,7 @@ impl Fake {
             } => Loaded::Sessions {
                 generation,
                 offset,
-                result: Ok(Self::page(&self.sessions, offset, limit)),
+                result: Ok(fake::slice(&self.sessions, offset, limit)),
             },
             Effect::LoadMailboxes {
                 generation,
@@ -301,7 +272,7 @@ impl Fake {
             } => Loaded::Mailboxes {
                 generation,
                 offset,
-                result: Ok(Self::page(&self.mailboxes, offset, limit)),
+                result: Ok(fake::slice(&self.mailboxes, offset, limit)),
             },
             Effect::LoadFolders { generation, parent, .. } => {
                 let result = Ok(self.folders.get(&parent).cloned().unwrap_or_default());
@@ -453,24 +424,8 @@ fn details_of(item: Item) -> State {
     s
 }
 
-fn render(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut s = s.clone();
-    s.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|fr| vex::ui::draw(fr, &s)).expect("draw");
-    t
-}
-
 fn screen_text(t: &Terminal<TestBackend>) -> String {
     t.backend().to_string()
-}
-
-macro_rules! snap_both {
-    ($name:literal, $state:expr) => {{
-        let s = $state;
-        insta::assert_snapshot!(concat!($name, "_80x24"), render(&s, 80, 24).backend());
-        insta::assert_snapshot!(concat!($name, "_160x40"), render(&s, 160, 40).backend());
-    }};
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -3,27 +3,21 @@
 //! come back after an expiry exactly where they were, read-only mode, and the emulator's hostile mailbox
 //! drawn in the list and in the details.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
 use std::time::Duration;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use vex::api::{Client, ClientConfig, VersionChoice};
+use support::app::{AppHarness, Setup};
+use vex::api::VersionChoice;
 use vex::app::panes::login::{LoginDialog, LoginTarget};
-use vex::app::{Conn, DisplayZone, HeaderInfo, Level, State};
-use vex::runtime::App;
-use vex::sim::{SimConfig, SimServer};
+use vex::app::{Conn, Level, State};
+use vex::sim::SimConfig;
 
 const WAIT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "vex-demo-password";
-
-struct Harness {
-    app: App<TestBackend>,
-    tx: UnboundedSender<Event>,
-    rx: UnboundedReceiver<Event>,
-    server: SimServer,
-}
 
 /// How the harness starts.
 #[derive(Default)]
@@ -34,101 +28,36 @@ struct Opts {
     read_only: bool,
 }
 
-impl Harness {
-    async fn start(o: Opts) -> Harness {
-        vex::install_crypto_provider();
-        let server = vex::sim::start(SimConfig {
+/// The loop on a 120x30 terminal, its client on `auto` (the emulator's newest version once logged in).
+async fn start(o: Opts) -> AppHarness {
+    let setup = Setup {
+        sim: SimConfig {
             tls: false,
             token_ttl: o.token_ttl.unwrap_or(Duration::from_secs(3600)),
             v8_restore_duration: Duration::from_millis(50),
             ..Default::default()
-        })
-        .await
-        .expect("emulator starts");
-        let url = server.base_url().to_string();
-        let client = Client::new(ClientConfig::new(url.clone())).expect("client");
-        let header = HeaderInfo {
-            server: url.clone(),
-            user: "vex".into(),
-            api_version: String::new(),
-            read_only: o.read_only,
-            insecure: false,
+        },
+        api: VersionChoice::Auto,
+        log_in: !o.login_screen,
+        size: (120, 30),
+        wait: WAIT,
+        ..Setup::default()
+    };
+    AppHarness::launch_with(setup, |mut state| {
+        state.header.read_only = o.read_only;
+        if !o.login_screen {
+            return state;
+        }
+        let target = LoginTarget {
+            server: state.header.server.clone(),
+            api: VersionChoice::Auto,
         };
-        let mut state = State::new(header);
-        if o.login_screen {
-            state = state.with_login(LoginDialog::start(
-                LoginTarget {
-                    server: url,
-                    api: VersionChoice::Auto,
-                },
-                "vex",
-            ));
-        } else {
-            client.login("vex", &SecretString::from(PASSWORD)).await.expect("login");
-            state.header.api_version = "v8".into();
-        }
-        state.zone = DisplayZone::UTC;
-        state.color = false;
-        let terminal = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
-        let app = App::new(terminal, client, state);
-        let (tx, rx) = mpsc::unbounded_channel();
-        Harness { app, tx, rx, server }
-    }
+        state.with_login(LoginDialog::start(target, "vex"))
+    })
+    .await
+}
 
-    fn state(&self) -> &State {
-        self.app.state()
-    }
-
-    /// The screen for the loop's current state, drawn afresh.
-    fn screen_terminal(&self, w: u16, h: u16) -> Terminal<TestBackend> {
-        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
-        t
-    }
-
-    fn screen(&self) -> String {
-        self.screen_terminal(120, 30).backend().to_string()
-    }
-
-    fn send(&self, code: KeyCode, mods: KeyModifiers) {
-        self.tx
-            .send(Event::Key(KeyEvent::new(code, mods)))
-            .expect("loop listens");
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.send(code, KeyModifiers::NONE);
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
-        let ok = self
-            .app
-            .run_until(&mut self.rx, pred, Some(WAIT))
-            .await
-            .expect("loop runs");
-        assert!(
-            ok,
-            "timed out waiting for {what}; status {:?}\n{}",
-            self.app.state().status,
-            self.screen()
-        );
-    }
-
-    /// Lets the loop run (answers, ticks, token refreshes) for `d`.
-    async fn idle(&mut self, d: Duration) {
-        let _ = self
-            .app
-            .run_until(&mut self.rx, |_| false, Some(d))
-            .await
-            .expect("loop runs");
-    }
-
+impl AppHarness {
     /// Sessions (filtered to Contoso) → its newest Working session → the mailboxes.
     async fn open_contoso_mailboxes(&mut self) {
         self.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
@@ -154,7 +83,7 @@ fn login_error(s: &State) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_screen_shows_the_servers_refusal_and_a_retry_gets_in() {
-    let mut h = Harness::start(Opts {
+    let mut h = start(Opts {
         login_screen: true,
         ..Default::default()
     })
@@ -198,7 +127,7 @@ async fn the_login_screen_shows_the_servers_refusal_and_a_retry_gets_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browsing_outlives_token_refreshes_and_an_expiry_returns_exactly_there() {
-    let mut h = Harness::start(Opts {
+    let mut h = start(Opts {
         token_ttl: Some(Duration::from_secs(2)),
         ..Default::default()
     })
@@ -285,7 +214,7 @@ async fn browsing_outlives_token_refreshes_and_an_expiry_returns_exactly_there()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_only_cannot_start_a_restore() {
-    let mut h = Harness::start(Opts {
+    let mut h = start(Opts {
         read_only: true,
         ..Default::default()
     })
@@ -337,7 +266,7 @@ fn assert_clean(t: &Terminal<TestBackend>, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hostile_mailbox_is_drawn_harmlessly_in_the_list_and_the_details() {
-    let mut h = Harness::start(Opts::default()).await;
+    let mut h = start(Opts::default()).await;
     h.open_contoso_mailboxes().await;
     // Load every mailbox (the hostile ones come last), then find "Hostile Data".
     for _ in 0..20 {

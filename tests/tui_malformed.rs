@@ -7,20 +7,19 @@
 //!
 //! The headless `App` (a `TestBackend`) runs the real loop; keys go in through its event channel.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use secrecy::SecretString;
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use crossterm::event::KeyCode;
 use std::time::Duration;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use vex::api::{ApiVersion, Client, ClientConfig, VersionChoice};
+use support::app::{AppHarness, Setup};
+use vex::api::{ApiVersion, VersionChoice};
 use vex::app::jobs::JobStatus;
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
-use vex::app::panes::restore::{CredMode, Field, Phase};
-use vex::app::{DisplayZone, HeaderInfo, Level, Overlay, State, Status};
-use vex::runtime::App;
-use vex::sim::{Faults, Malformation, SimServer};
+use vex::app::panes::restore::Phase;
+use vex::app::{Level, Overlay, Status};
+use vex::sim::{Faults, Malformation};
 
 const WAIT: Duration = Duration::from_secs(30);
 const TARGET: &str = "francois.lefevre@contoso.com";
@@ -38,127 +37,40 @@ const EVENTS: &str = "GET /Events$";
 const RESTORE: &str = "POST restoreTo$";
 const STATISTICS: &str = "GET /Statistics$";
 
-struct Harness {
-    app: App<TestBackend>,
-    tx: UnboundedSender<Event>,
-    rx: UnboundedReceiver<Event>,
-    server: SimServer,
+/// The kind of damage under test, and how far it went.
+struct Damage {
     kind: Malformation,
     version: ApiVersion,
     /// Damaged bodies so far.
     malformed: u64,
 }
 
+type Harness = AppHarness<Damage>;
+
 impl Harness {
     async fn start(kind: Malformation, version: ApiVersion) -> Harness {
-        vex::install_crypto_provider();
-        let server = vex::sim::start(vex::sim::SimConfig {
-            tls: false,
-            v8_restore_duration: Duration::from_millis(100),
-            ..Default::default()
+        AppHarness::launch(Setup {
+            sim: vex::sim::SimConfig {
+                tls: false,
+                v8_restore_duration: Duration::from_millis(100),
+                ..Default::default()
+            },
+            api: VersionChoice::Fixed(version),
+            size: (200, 50),
+            wait: WAIT,
+            tag: format!("[{version} {}] ", kind.name()),
+            ..Setup::default()
         })
         .await
-        .expect("emulator starts");
-        let url = server.base_url().to_string();
-        let client = Client::new(ClientConfig {
-            version: VersionChoice::Fixed(version),
-            ..ClientConfig::new(url.clone())
-        })
-        .expect("client");
-        client
-            .login("vex", &SecretString::from("vex-demo-password"))
-            .await
-            .expect("login");
-        let mut state = State::new(HeaderInfo {
-            server: url,
-            user: "vex".into(),
-            api_version: version.to_string(),
-            ..Default::default()
-        });
-        state.zone = DisplayZone::UTC;
-        state.color = false;
-        let terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-        let app = App::new(terminal, client, state);
-        let (tx, rx) = mpsc::unbounded_channel();
-        Harness {
-            app,
-            tx,
-            rx,
-            server,
+        .with(Damage {
             kind,
             version,
             malformed: 0,
-        }
-    }
-
-    fn state(&self) -> &State {
-        self.app.state()
-    }
-
-    fn screen(&self) -> String {
-        let area = self.app.terminal().backend().buffer().area;
-        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
-        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
-        t.backend().to_string()
-    }
-
-    fn send(&self, code: KeyCode, mods: KeyModifiers) {
-        self.tx
-            .send(Event::Key(KeyEvent::new(code, mods)))
-            .expect("loop listens");
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.send(code, KeyModifiers::NONE);
-    }
-
-    fn keys(&self, code: KeyCode, n: usize) {
-        for _ in 0..n {
-            self.key(code);
-        }
-    }
-
-    fn ctrl(&self, c: char) {
-        self.send(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    fn retype(&self, s: &str) {
-        self.ctrl('u');
-        self.typed(s);
+        })
     }
 
     fn what(&self) -> String {
         format!("[{} {}]", self.version, self.kind.name())
-    }
-
-    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
-        let ok = self
-            .app
-            .run_until(&mut self.rx, pred, Some(WAIT))
-            .await
-            .expect("the loop runs (no panic)");
-        assert!(
-            ok,
-            "{} timed out waiting for {what}; status {:?}\n{}",
-            self.what(),
-            self.app.state().status,
-            self.screen()
-        );
-    }
-
-    /// Lets the loop take every key sent so far.
-    async fn settle(&mut self) {
-        let _ = self
-            .app
-            .run_until(&mut self.rx, |_| false, Some(Duration::from_millis(100)))
-            .await
-            .expect("the loop runs (no panic)");
     }
 
     /// Damages every body of `route` with this harness's kind of damage (and nothing else).
@@ -214,55 +126,11 @@ impl Harness {
         );
     }
 
-    fn dialog(&self) -> &vex::app::panes::restore::RestoreDialog {
-        match &self.state().overlay {
-            Some(Overlay::Restore(d)) => d,
-            other => panic!("{} no restore dialog: {other:?}\n{}", self.what(), self.screen()),
-        }
-    }
-
-    async fn focus(&mut self, f: Field) {
-        self.settle().await;
-        let fields = self.dialog().fields();
-        let from = fields
-            .iter()
-            .position(|x| *x == self.dialog().field)
-            .expect("focused field");
-        let to = fields.iter().position(|x| *x == f).expect("field shown");
-        self.keys(KeyCode::Tab, (to + fields.len() - from) % fields.len());
-        self.settle().await;
-        assert_eq!(self.dialog().field, f);
-    }
-
     /// `r` on the selected item, the form filled, confirmed; waits for the result view.
     async fn restore(&mut self, folder: &str) -> JobStatus {
-        self.key(KeyCode::Char('r'));
-        self.until(
-            "the restore dialog",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == Phase::Form),
-        )
-        .await;
-        self.retype(TARGET);
-        self.key(KeyCode::Tab);
-        self.retype(folder);
-        self.focus(Field::Mode).await;
-        for _ in 0..3 {
-            if self.dialog().mode == CredMode::Password {
-                break;
-            }
-            self.key(KeyCode::Right);
-            self.settle().await;
-        }
-        self.focus(Field::User).await;
-        self.retype("restore-admin@contoso.com");
-        self.key(KeyCode::Tab);
-        self.typed(PASSWORD);
-        self.key(KeyCode::Enter);
-        self.until(
-            "the confirmation",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
-        )
-        .await;
+        self.open_restore().await;
+        self.fill_password_form(TARGET, folder, PASSWORD).await;
+        self.confirm().await;
         self.key(KeyCode::Tab);
         self.key(KeyCode::Enter);
         self.until(
@@ -320,14 +188,7 @@ async fn scenario(kind: Malformation, version: ApiVersion) {
     assert!(h.screen().contains("contoso.onmicrosoft.com"), "{}", h.screen());
 
     // Mailboxes of the working Contoso session.
-    let pos = h
-        .state()
-        .sessions
-        .list
-        .rows
-        .iter()
-        .position(|s| s.state.as_str() == "Working" && s.organization.as_deref().is_some_and(|o| o.contains("contoso")))
-        .expect("a working contoso session");
+    let pos = h.working_contoso_session();
     h.damage(MAILBOXES);
     h.keys(KeyCode::Down, pos);
     h.key(KeyCode::Enter);
@@ -507,7 +368,7 @@ async fn scenario(kind: Malformation, version: ApiVersion) {
 
     // Still responsive, and the normal way out.
     h.key(KeyCode::Char('q'));
-    let reached = h.app.run_until(&mut h.rx, |_| false, Some(WAIT)).await.expect("loop");
+    let reached = h.run_until(|_| false, WAIT).await;
     assert!(!reached);
     assert!(h.state().quit, "{what} q quits:\n{}", h.screen());
 }
@@ -564,14 +425,7 @@ async fn a_page_of_nulls_is_not_an_empty_folder() {
         s.sessions.list.len() >= 2 && s.sessions.list.loading.is_none()
     })
     .await;
-    let pos = h
-        .state()
-        .sessions
-        .list
-        .rows
-        .iter()
-        .position(|s| s.state.as_str() == "Working" && s.organization.as_deref().is_some_and(|o| o.contains("contoso")))
-        .expect("a working contoso session");
+    let pos = h.working_contoso_session();
     h.keys(KeyCode::Down, pos);
     h.key(KeyCode::Enter);
     h.until("the mailboxes", |s| {

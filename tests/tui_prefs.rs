@@ -2,22 +2,21 @@
 //! `theme` picks the palette (`mono`, like `NO_COLOR`, draws no colour at all), `mouse` turns the wheel and
 //! clicks on. Driven through the pure `update` and drawn on a `TestBackend`.
 
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use serde_json::{Value, json};
+use serde_json::json;
+use support::fake::{self, from, header, message, render};
 use vex::api::VersionChoice;
-use vex::api::models::{Folder, Item, Mailbox, Page, RestoreSession};
-use vex::app::jobs::{JobEffect, JobLoaded};
+use vex::api::models::{Folder, Mailbox, RestoreSession};
 use vex::app::panes::login::{LoginDialog, LoginTarget};
-use vex::app::{Action, DisplayZone, Effect, HeaderInfo, Level, Loaded, Msg, Overlay, State, UiPrefs, update};
+use vex::app::{Action, DisplayZone, Effect, Level, Loaded, Msg, Overlay, State, UiPrefs, update};
 use vex::config::Config;
 use vex::ui::theme::ThemeName;
-
-fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("fixture decodes")
-}
 
 fn sessions() -> Vec<RestoreSession> {
     from(json!([
@@ -45,66 +44,18 @@ fn folders() -> Vec<Folder> {
     ]))
 }
 
-fn message(i: u64) -> Item {
-    from(json!({
-        "id": format!("msg-{i}"), "itemClass": "IPM.Note", "from": "Anna Müller",
-        "subject": format!("Quarterly report #{i}"),
-        "received": format!("2024-02-{:02}T09:{:02}:00Z", 1 + i % 28, i % 60)
-    }))
-}
-
 /// Answers the browsing effects (and the restore dialog's target folders); nothing else.
 fn answer(e: &Effect) -> Option<Msg> {
-    let l = match e.clone() {
-        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { sessions() } else { vec![] }),
-        },
-        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { mailboxes() } else { vec![] }),
-        },
-        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
-            generation,
-            result: Ok(if parent.is_none() { folders() } else { vec![] }),
-            parent,
-        },
-        Effect::LoadItemsPage { generation, offset, .. } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Ok(Page {
-                offset: offset as i64,
-                limit: 200,
-                set_id: None,
-                results: if offset == 0 {
-                    (0..30).map(message).collect()
-                } else {
-                    vec![]
-                },
-                links: Default::default(),
-                total_count: None,
-            }),
-        },
-        Effect::CountItems { generation, .. } => Loaded::ItemCount {
-            generation,
-            result: Ok(30),
-        },
+    let l = match e {
         Effect::LoadItem {
             generation, item_id, ..
         } => Loaded::Item {
-            generation,
+            generation: *generation,
             result: Ok(message(item_id.trim_start_matches("msg-").parse().unwrap_or(0))),
         },
-        Effect::Job(j) => match *j {
-            JobEffect::LoadTargetFolders { generation, .. } => Loaded::Job(JobLoaded::TargetFolders {
-                generation,
-                result: Ok(folders()),
-            }),
-            _ => return None,
-        },
-        _ => return None,
+        _ => fake::lists(e, sessions, mailboxes, folders)
+            .or_else(|| fake::items(e, 30, message))
+            .or_else(|| fake::target_folders(e, folders))?,
     };
     Some(Msg::Loaded(l))
 }
@@ -128,15 +79,6 @@ fn key(s: &mut State, code: KeyCode) {
     key_mod(s, code, KeyModifiers::NONE);
 }
 
-fn header() -> HeaderInfo {
-    HeaderInfo {
-        server: "demo (127.0.0.1:4443)".into(),
-        user: "vex".into(),
-        api_version: "v8".into(),
-        ..Default::default()
-    }
-}
-
 /// The preferences of a config.toml text, read the way vex reads the file.
 fn prefs(text: &str) -> Result<UiPrefs, String> {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -156,14 +98,6 @@ fn started(prefs: UiPrefs) -> State {
     settle(&mut s, fx);
     assert_eq!(s.sessions.list.len(), 3);
     s
-}
-
-fn render(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut s = s.clone();
-    s.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|fr| vex::ui::draw(fr, &s)).expect("draw");
-    t
 }
 
 fn text(t: &Terminal<TestBackend>) -> String {

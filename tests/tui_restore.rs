@@ -2,19 +2,21 @@
 //! (headless, `TestBackend`), the emulator over HTTP as the server (v6: synchronous counts; v8: async
 //! restores with statistics). The emulator's own record of restores and target folders is the judge.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use support::app::{AppHarness, Setup};
 use vex::api::models::{ExportOptions, ItemId};
-use vex::api::{ApiVersion, Client, ClientConfig, RestoreScope, VersionChoice};
+use vex::api::{ApiVersion, Client, RestoreScope, VersionChoice};
 use vex::app::jobs::JobStatus;
 use vex::app::panes::restore::{CredMode, Field, Phase};
 use vex::app::panes::transfer::TPhase;
-use vex::app::{DisplayZone, HeaderInfo, Level, Overlay, State};
+use vex::app::{Level, Overlay};
 use vex::runtime::App;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -22,143 +24,46 @@ const TARGET: &str = "francois.lefevre@contoso.com";
 const PASSWORD: &str = "Tr0ub4dor&3-restore";
 const CERT_PASSWORD: &str = "pfx-pass-7731";
 
-struct Harness {
-    app: App<TestBackend>,
-    tx: UnboundedSender<Event>,
-    rx: UnboundedReceiver<Event>,
-    server: vex::sim::SimServer,
+/// Beside the loop: the client (shared with it), a scratch folder (audit log, exports) and the version.
+struct Extra {
     client: Client,
     dir: tempfile::TempDir,
     version: ApiVersion,
 }
 
+type Harness = AppHarness<Extra>;
+
 impl Harness {
     async fn start(version: ApiVersion, w: u16, h: u16) -> Harness {
-        vex::install_crypto_provider();
-        let server = vex::sim::start(vex::sim::SimConfig {
-            tls: false,
-            v8_restore_duration: Duration::from_millis(200),
-            ..Default::default()
-        })
-        .await
-        .expect("emulator starts");
-        let url = server.base_url().to_string();
-        let client = Client::new(ClientConfig {
-            version: VersionChoice::Fixed(version),
-            ..ClientConfig::new(url.clone())
-        })
-        .expect("client");
-        client
-            .login("vex", &SecretString::from("vex-demo-password"))
-            .await
-            .expect("login");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut state = State::new(HeaderInfo {
-            server: url,
-            user: "vex".into(),
-            api_version: version.to_string(),
-            read_only: false,
-            ..Default::default()
-        });
-        state.zone = DisplayZone::UTC;
-        state.color = false;
-        state.audit_log = Some(dir.path().join("state/audit.jsonl"));
-        let terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        let app = App::new(terminal, client.clone(), state);
-        let (tx, rx) = mpsc::unbounded_channel();
-        Harness {
-            app,
-            tx,
-            rx,
-            server,
-            client,
-            dir,
-            version,
-        }
-    }
-
-    fn state(&self) -> &State {
-        self.app.state()
-    }
-
-    fn screen(&self) -> String {
-        let area = self.app.terminal().backend().buffer().area;
-        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
-        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
-        t.backend().to_string()
-    }
-
-    fn send(&self, code: KeyCode, mods: KeyModifiers) {
-        self.tx
-            .send(Event::Key(KeyEvent::new(code, mods)))
-            .expect("loop listens");
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.send(code, KeyModifiers::NONE);
-    }
-
-    fn keys(&self, code: KeyCode, n: usize) {
-        for _ in 0..n {
-            self.key(code);
-        }
-    }
-
-    fn ctrl(&self, c: char) {
-        self.send(KeyCode::Char(c), KeyModifiers::CONTROL);
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
-        let ok = self
-            .app
-            .run_until(&mut self.rx, pred, Some(WAIT))
-            .await
-            .expect("loop runs");
-        assert!(
-            ok,
-            "[{}] timed out waiting for {what}; status {:?}\n{}",
-            self.version,
-            self.app.state().status,
-            self.screen()
-        );
-    }
-
-    /// Lets the loop take every key sent so far.
-    async fn settle(&mut self) {
-        let _ = self
-            .app
-            .run_until(&mut self.rx, |_| false, Some(Duration::from_millis(150)))
-            .await
-            .expect("loop runs");
-    }
-
-    fn dialog(&self) -> &vex::app::panes::restore::RestoreDialog {
-        match &self.state().overlay {
-            Some(Overlay::Restore(d)) => d,
-            other => panic!("[{}] no restore dialog: {other:?}\n{}", self.version, self.screen()),
-        }
+        let audit = dir.path().join("state/audit.jsonl");
+        let setup = Setup {
+            sim: vex::sim::SimConfig {
+                tls: false,
+                v8_restore_duration: Duration::from_millis(200),
+                ..Default::default()
+            },
+            api: VersionChoice::Fixed(version),
+            size: (w, h),
+            wait: WAIT,
+            settle: Duration::from_millis(150),
+            tag: format!("[{version}] "),
+            ..Setup::default()
+        };
+        let h = AppHarness::launch_with(setup, |mut s| {
+            s.audit_log = Some(audit);
+            s
+        })
+        .await;
+        let client = h.app.client().clone();
+        h.with(Extra { client, dir, version })
     }
 
     /// From the sessions: the working Contoso session → its first mailbox (Zoë Müller) → `folder`.
     async fn open_folder(&mut self, folder: &str) {
         self.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
             .await;
-        let pos = self
-            .state()
-            .sessions
-            .list
-            .rows
-            .iter()
-            .position(|s| {
-                s.state.as_str() == "Working" && s.organization.as_deref().is_some_and(|o| o.contains("contoso"))
-            })
-            .expect("a working contoso session");
+        let pos = self.working_contoso_session();
         self.keys(KeyCode::Down, pos);
         self.key(KeyCode::Enter);
         self.until("the mailboxes", |s| {
@@ -202,72 +107,15 @@ impl Harness {
         .await;
     }
 
-    /// `r`, and the dialog's form.
-    async fn open_restore(&mut self) {
-        self.key(KeyCode::Char('r'));
-        self.until(
-            "the restore dialog",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == Phase::Form),
-        )
-        .await;
-    }
-
-    /// Moves the focus to `f` with Tab.
-    async fn focus(&mut self, f: Field) {
-        self.settle().await;
-        let fields = self.dialog().fields();
-        let from = fields
-            .iter()
-            .position(|x| *x == self.dialog().field)
-            .expect("focused field");
-        let to = fields.iter().position(|x| *x == f).expect("field shown");
-        let n = (to + fields.len() - from) % fields.len();
-        self.keys(KeyCode::Tab, n);
-        self.settle().await;
-        assert_eq!(self.dialog().field, f);
-    }
-
-    /// Switches the credential mode (the dialog remembers the last one).
-    async fn set_mode(&mut self, mode: CredMode) {
-        self.focus(Field::Mode).await;
-        for _ in 0..3 {
-            if self.dialog().mode == mode {
-                return;
-            }
-            self.key(KeyCode::Right);
-            self.settle().await;
-        }
-        assert_eq!(self.dialog().mode, mode);
-    }
-
-    /// Replaces the text of the focused input.
-    fn retype(&self, s: &str) {
-        self.ctrl('u');
-        self.typed(s);
-    }
-
     /// Enter (check), then Tab + Enter on the confirmation: sends. Waits for the result (or the refusal).
     async fn confirm_and_wait(&mut self) {
-        self.key(KeyCode::Enter);
-        self.until(
-            "the confirmation",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
-        )
-        .await;
+        self.confirm().await;
         let screen = self.screen();
         assert!(
             screen.contains("[ Cancel ]") && screen.contains("[ Restore ]"),
             "{screen}"
         );
-        self.key(KeyCode::Tab);
-        self.key(KeyCode::Enter);
-        self.until("the restore's end", |s| match &s.overlay {
-            Some(Overlay::Restore(d)) => {
-                matches!(d.phase, Phase::Done { .. }) || (d.phase == Phase::Form && d.server_error.is_some())
-            }
-            _ => false,
-        })
-        .await;
+        self.send_confirmed().await;
     }
 
     /// The outcome of the job the dialog shows.
@@ -293,14 +141,7 @@ impl Harness {
 
 /// Fills the form of a fresh dialog (focus on the target mailbox): target, folder, user + password.
 async fn fill_password_form(h: &mut Harness, target: &str, folder: &str) {
-    h.retype(target);
-    h.key(KeyCode::Tab);
-    h.retype(folder);
-    h.set_mode(CredMode::Password).await;
-    h.focus(Field::User).await;
-    h.retype("restore-admin@contoso.com");
-    h.key(KeyCode::Tab);
-    h.typed(PASSWORD);
+    h.fill_password_form(target, folder, PASSWORD).await;
     h.settle().await;
 }
 

@@ -2,21 +2,19 @@
 //! at 80x24 and 160x40, driven through `update` with answers from an in-memory fake. Also: keys and
 //! guards that need no server (never twice, read-only, mark all, secrets never drawn or debugged).
 
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use serde_json::{Value, json};
-use vex::api::models::{DeviceCode, Folder, Item, Mailbox, Page, RestoreOutcome, RestoreSession, SessionEvent};
+use serde_json::json;
+use support::fake::{self, from, message, render, snap_both};
+use vex::api::models::{DeviceCode, Folder, Mailbox, RestoreOutcome, RestoreSession, SessionEvent};
 use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use vex::app::jobs::{JobEffect, JobLoaded, JobStatus};
 use vex::app::panes::restore::{Field, Phase};
-use vex::app::{DisplayZone, Effect, HeaderInfo, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
 
 const SECRET: &str = "s3cr3t-Pa55";
-
-fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("fixture decodes")
-}
 
 fn sessions() -> Vec<RestoreSession> {
     from(json!([
@@ -44,70 +42,11 @@ fn folders() -> Vec<Folder> {
     ]))
 }
 
-fn message(i: u64) -> Item {
-    from(json!({
-        "id": format!("msg-{i}"), "itemClass": "IPM.Note", "from": "Anna Müller",
-        "subject": format!("Quarterly report #{i}"),
-        "received": format!("2024-02-{:02}T09:{:02}:00Z", 1 + i % 28, i % 60)
-    }))
-}
-
-fn header() -> HeaderInfo {
-    HeaderInfo {
-        server: "demo (127.0.0.1:4443)".into(),
-        user: "vex".into(),
-        api_version: "v8".into(),
-        ..Default::default()
-    }
-}
-
 /// Answers the browsing effects (and the target folders); jobs are answered by the tests.
 fn answer(e: &Effect) -> Option<Msg> {
-    let l = match e.clone() {
-        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { sessions() } else { vec![] }),
-        },
-        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { mailboxes() } else { vec![] }),
-        },
-        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
-            generation,
-            result: Ok(if parent.is_none() { folders() } else { vec![] }),
-            parent,
-        },
-        Effect::LoadItemsPage { generation, offset, .. } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Ok(Page {
-                offset: offset as i64,
-                limit: 200,
-                set_id: None,
-                results: if offset == 0 {
-                    (0..12).map(message).collect()
-                } else {
-                    vec![]
-                },
-                links: Default::default(),
-                total_count: None,
-            }),
-        },
-        Effect::CountItems { generation, .. } => Loaded::ItemCount {
-            generation,
-            result: Ok(12),
-        },
-        Effect::Job(j) => match *j {
-            JobEffect::LoadTargetFolders { generation, .. } => Loaded::Job(JobLoaded::TargetFolders {
-                generation,
-                result: Ok(folders()),
-            }),
-            _ => return None,
-        },
-        _ => return None,
-    };
+    let l = fake::lists(e, sessions, mailboxes, folders)
+        .or_else(|| fake::items(e, 12, message))
+        .or_else(|| fake::target_folders(e, folders))?;
     Some(Msg::Loaded(l))
 }
 
@@ -168,13 +107,8 @@ fn dialog(s: &State) -> &vex::app::panes::restore::RestoreDialog {
 
 /// Zoë Müller's Inbox with three messages marked.
 fn marked_three(api: &str) -> State {
-    let mut s = State::new(HeaderInfo {
-        api_version: api.into(),
-        ..header()
-    });
-    s.zone = DisplayZone::UTC;
-    s.color = false;
-    s.size = (80, 24);
+    let mut s = fake::new_state();
+    s.header.api_version = api.into();
     let fx = update(&mut s, Msg::Start);
     settle(&mut s, fx);
     key(&mut s, KeyCode::Enter);
@@ -254,24 +188,8 @@ fn outcome_with_problems() -> RestoreOutcome {
     }
 }
 
-fn render(s: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut s = s.clone();
-    s.size = (w, h);
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    t.draw(|fr| vex::ui::draw(fr, &s)).expect("draw");
-    t
-}
-
 fn text(s: &State, w: u16, h: u16) -> String {
     render(s, w, h).backend().to_string()
-}
-
-macro_rules! snap_both {
-    ($name:literal, $state:expr) => {{
-        let s = $state;
-        insta::assert_snapshot!(concat!($name, "_80x24"), render(&s, 80, 24).backend());
-        insta::assert_snapshot!(concat!($name, "_160x40"), render(&s, 160, 40).backend());
-    }};
 }
 
 // ------------------------------------------------------------------------------------------------

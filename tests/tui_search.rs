@@ -6,19 +6,21 @@
 //! - Against the pure update with an in-memory fake: the prompt and results snapshots, superseded
 //!   searches, errors that keep the query, marks and restores from results, and the clipboard effects.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use secrecy::SecretString;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use support::app::{AppHarness, Setup};
+use support::fake::{self, from, new_state};
+use vex::api::ApiError;
 use vex::api::models::{Folder, Item, Mailbox, Page, RestoreSession};
-use vex::api::tls::sha256;
-use vex::api::{ApiError, ApiVersion, Client, ClientConfig, Trust, VersionChoice};
 use vex::app::panes::search::{ScopeKind, SearchTarget};
-use vex::app::{DisplayZone, Effect, HeaderInfo, Level, Loaded, Msg, Overlay, State, update};
-use vex::runtime::App;
+use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
+use vex::sim::SimConfig;
 use vex::sim::data::{Data, Summary};
 use vex::sim::ids::{FolderKey, ItemKey, MailboxKey};
 
@@ -28,83 +30,18 @@ const WAIT: Duration = Duration::from_secs(60);
 // Against the emulator (HTTPS, v8)
 // ------------------------------------------------------------------------------------------------
 
-struct Harness {
-    app: App<TestBackend>,
-    tx: UnboundedSender<Event>,
-    rx: UnboundedReceiver<Event>,
-    server: vex::sim::SimServer,
+/// The loop against the emulator over HTTPS (its certificate pinned), v8, on a `w`x`h` terminal.
+async fn start(w: u16, h: u16) -> AppHarness {
+    AppHarness::launch(Setup {
+        sim: SimConfig::default(),
+        size: (w, h),
+        wait: WAIT,
+        ..Setup::default()
+    })
+    .await
 }
 
-impl Harness {
-    async fn start(w: u16, h: u16) -> Harness {
-        vex::install_crypto_provider();
-        let server = vex::sim::start(vex::sim::SimConfig::default())
-            .await
-            .expect("emulator starts");
-        let der = server.cert_der().expect("the emulator serves HTTPS");
-        let url = server.base_url().to_string();
-        assert!(url.starts_with("https://"), "{url}");
-        let client = Client::new(ClientConfig {
-            version: VersionChoice::Fixed(ApiVersion::V8),
-            trust: Trust::Pin(sha256(der)),
-            ..ClientConfig::new(url.clone())
-        })
-        .expect("client");
-        client
-            .login("vex", &SecretString::from("vex-demo-password"))
-            .await
-            .expect("login");
-        let mut state = State::new(HeaderInfo {
-            server: url,
-            user: "vex".into(),
-            api_version: "v8".into(),
-            ..Default::default()
-        });
-        state.zone = DisplayZone::UTC;
-        state.color = false;
-        let terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        let app = App::new(terminal, client, state);
-        let (tx, rx) = mpsc::unbounded_channel();
-        Harness { app, tx, rx, server }
-    }
-
-    fn state(&self) -> &State {
-        self.app.state()
-    }
-
-    fn screen(&self) -> String {
-        let area = self.app.terminal().backend().buffer().area;
-        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
-        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
-        t.backend().to_string()
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.tx
-            .send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-            .expect("loop listens");
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
-        let ok = self
-            .app
-            .run_until(&mut self.rx, pred, Some(WAIT))
-            .await
-            .expect("loop runs");
-        assert!(
-            ok,
-            "timed out waiting for {what}; status {:?}\n{}",
-            self.app.state().status,
-            self.screen()
-        );
-    }
-
+impl AppHarness {
     /// Runs a search from the prompt and waits for its first answer.
     async fn search(&mut self, query: &str) {
         self.typed(query);
@@ -168,7 +105,7 @@ fn mailbox_key(data: &Data, id: &str) -> MailboxKey {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
-    let mut h = Harness::start(160, 40).await;
+    let mut h = start(160, 40).await;
     h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
         .await;
     // Fabrikam's working session (its organization has no million-item folder: searches scan it whole).
@@ -406,7 +343,7 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn y_writes_an_osc52_sequence_through_the_runtime() {
     use base64::Engine;
-    let mut h = Harness::start(80, 24).await;
+    let mut h = start(80, 24).await;
     h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
         .await;
     let id = h.state().sessions.selected().map(|s| s.id.clone()).expect("a session");
@@ -428,10 +365,6 @@ async fn y_writes_an_osc52_sequence_through_the_runtime() {
 // ------------------------------------------------------------------------------------------------
 // Against the pure update (an in-memory fake)
 // ------------------------------------------------------------------------------------------------
-
-fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("fixture decodes")
-}
 
 fn sessions() -> Vec<RestoreSession> {
     from(json!([
@@ -483,35 +416,12 @@ fn results(target: &SearchTarget) -> Vec<Item> {
 }
 
 fn page(results: Vec<Item>, offset: u64, limit: u32) -> Page<Item> {
-    let results: Vec<Item> = results.into_iter().skip(offset as usize).take(limit as usize).collect();
-    Page {
-        offset: offset as i64,
-        limit: limit as i64,
-        set_id: None,
-        results,
-        links: Default::default(),
-        total_count: None,
-    }
+    fake::page(fake::slice(&results, offset, limit), offset, limit, None)
 }
 
 /// The fake server's answer to an effect (`None`: not a read this fake answers).
 fn answer(e: &Effect) -> Option<Msg> {
     let l = match e.clone() {
-        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { sessions() } else { vec![] }),
-        },
-        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { mailboxes() } else { vec![] }),
-        },
-        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
-            generation,
-            result: Ok(if parent.is_none() { folders() } else { vec![] }),
-            parent,
-        },
         Effect::LoadItemsPage {
             generation,
             offset,
@@ -547,7 +457,7 @@ fn answer(e: &Effect) -> Option<Msg> {
                     error_code: None,
                 }),
         },
-        _ => return None,
+        _ => fake::lists(e, sessions, mailboxes, folders)?,
     };
     Some(Msg::Loaded(l))
 }
@@ -569,19 +479,6 @@ fn settle(s: &mut State, mut fx: Vec<Effect>) -> Vec<Effect> {
         fx = next;
     }
     panic!("effects do not settle");
-}
-
-fn new_state() -> State {
-    let mut s = State::new(HeaderInfo {
-        server: "demo (127.0.0.1:4443)".into(),
-        user: "vex".into(),
-        api_version: "v8".into(),
-        ..Default::default()
-    });
-    s.zone = DisplayZone::UTC;
-    s.color = false;
-    s.size = (80, 24);
-    s
 }
 
 fn press(s: &mut State, code: KeyCode) -> Vec<Effect> {

@@ -980,14 +980,7 @@ fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
         }
         Level::Details => {
             if let Some(d) = &mut state.details {
-                let generation = gens.issue();
-                d.loading = Some(generation);
-                fx.push(Effect::LoadItem {
-                    generation,
-                    session_id: d.key.session_id.clone(),
-                    mailbox_id: d.key.mailbox_id.clone(),
-                    item_id: d.item.id.clone(),
-                });
+                fx.push(d.reload(gens));
             }
         }
     }
@@ -1094,15 +1087,8 @@ fn open_item(state: &mut State, fx: &mut Vec<Effect>) {
         state.focus = Level::Details;
         return;
     }
-    let generation = state.gens.issue();
-    let mut d = DetailsPane::new(key.clone(), item);
-    d.loading = Some(generation);
-    fx.push(Effect::LoadItem {
-        generation,
-        session_id: key.session_id,
-        mailbox_id: key.mailbox_id,
-        item_id: d.item.id.clone(),
-    });
+    let mut d = DetailsPane::new(key, item);
+    fx.push(d.reload(&mut state.gens));
     state.details = Some(d);
     state.focus = Level::Details;
 }

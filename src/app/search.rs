@@ -156,14 +156,7 @@ pub fn leave(state: &mut State, fx: &mut Vec<Effect>) {
     if let Some(d) = &mut state.details
         && d.loading.is_some()
     {
-        let generation = state.gens.issue();
-        d.loading = Some(generation);
-        fx.push(Effect::LoadItem {
-            generation,
-            session_id: d.key.session_id.clone(),
-            mailbox_id: d.key.mailbox_id.clone(),
-            item_id: d.item.id.clone(),
-        });
+        fx.push(d.reload(&mut state.gens));
     }
     let open = state.open_levels();
     state.focus = if open.contains(&back.focus) {

@@ -3,7 +3,7 @@
 //! only ever drawn as their mask.
 
 use super::dialogs::centered;
-use super::text::{fit, human_size, sanitize, truncate, width, wrap};
+use super::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
 use super::theme::Theme;
 use crate::api::models::RestoreOutcome;
 use crate::app::jobs::{Job, JobStatus, counts};
@@ -59,20 +59,6 @@ fn input_span(input: &Input, w: usize, focused: bool, theme: &Theme) -> (Span<'s
     let shown = skip_columns(&value, scroll);
     let cursor = input.visual_cursor().saturating_sub(scroll).min(w) as u16;
     (Span::styled(fit(&shown, w), theme.field(focused)), cursor)
-}
-
-fn skip_columns(s: &str, cols: usize) -> String {
-    use unicode_segmentation::UnicodeSegmentation;
-    let mut used = 0;
-    let mut out = String::new();
-    for g in s.graphemes(true) {
-        if used >= cols {
-            out.push_str(g);
-        } else {
-            used += width(g);
-        }
-    }
-    out
 }
 
 fn button(text: &str, focused: bool, theme: &Theme) -> Span<'static> {

@@ -23,7 +23,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
-use text::{sanitize, truncate, truncate_left, width};
+use text::{sanitize, skip_columns, truncate, truncate_left, width};
 use theme::Theme;
 
 /// What a pane slot on screen shows.
@@ -331,19 +331,4 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::raw(format!(" {}  ", hint.1)));
     }
     buf.set_line(area.x, area.y, &Line::from(spans), area.width);
-}
-
-/// Drops the first `cols` display columns of `s`.
-fn skip_columns(s: &str, cols: usize) -> String {
-    use unicode_segmentation::UnicodeSegmentation;
-    let mut used = 0;
-    let mut out = String::new();
-    for g in s.graphemes(true) {
-        if used >= cols {
-            out.push_str(g);
-        } else {
-            used += width(g);
-        }
-    }
-    out
 }

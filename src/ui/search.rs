@@ -1,7 +1,7 @@
 //! The search prompt (`s`): the query field, the scopes, the server's refusal when there was one.
 
 use super::dialogs::centered;
-use super::text::{sanitize, truncate, width};
+use super::text::{sanitize, skip_columns, truncate, width};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::search::SearchPrompt;
@@ -76,19 +76,4 @@ pub fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &SearchProm
     if r.width as usize > width(foot) + 4 {
         buf.set_string(r.x + 2, r.y + r.height - 1, foot, theme.dim());
     }
-}
-
-/// Drops the first `cols` display columns of `s`.
-fn skip_columns(s: &str, cols: usize) -> String {
-    use unicode_segmentation::UnicodeSegmentation;
-    let mut used = 0;
-    let mut out = String::new();
-    for g in s.graphemes(true) {
-        if used >= cols {
-            out.push_str(g);
-        } else {
-            used += width(g);
-        }
-    }
-    out
 }

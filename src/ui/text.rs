@@ -61,6 +61,20 @@ pub fn width(s: &str) -> usize {
     s.graphemes(true).map(grapheme_width).sum()
 }
 
+/// Drops the first `cols` display columns of `s` (a wide character cut in two is dropped whole).
+pub fn skip_columns(s: &str, cols: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    for g in s.graphemes(true) {
+        if used >= cols {
+            out.push_str(g);
+        } else {
+            used += grapheme_width(g);
+        }
+    }
+    out
+}
+
 fn grapheme_width(g: &str) -> usize {
     if g.len() == 1 {
         // ASCII: controls are escaped before we get here; anything else is one column.

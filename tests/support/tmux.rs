@@ -1,6 +1,7 @@
 //! A real pseudo-terminal for end-to-end tests: the binary runs inside a detached tmux session; keys go in
 //! with `send-keys`, the screen comes out with `capture-pane`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,42 @@ impl Tmux {
         // Keep the pane after the program exits so its last screen and exit can be read.
         let _ = t.tmux(&["set-option", "-t", &t.name, "remain-on-exit", "on"]);
         Some(t)
+    }
+
+    /// Like [`Tmux::start`], but a missing tmux fails the test in CI (where `.ci/run` installs it) and
+    /// elsewhere returns None after saying that `what` is skipped.
+    pub fn start_or_skip(tag: &str, cmd: &str, width: u16, height: u16, what: &str) -> Option<Tmux> {
+        match Tmux::start(tag, cmd, width, height) {
+            Some(t) => Some(t),
+            None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI (.ci/run installs it)"),
+            None => {
+                eprintln!("tmux not installed: skipping {what}");
+                None
+            }
+        }
+    }
+
+    /// Starts `vex demo` with its state, config and data under `dir` (`env` first: more `env` arguments,
+    /// such as `-u NO_COLOR `), or returns None (skipping `what`) when tmux is missing outside CI.
+    pub fn demo(tag: &str, dir: &Path, env: &str, width: u16, height: u16, what: &str) -> Option<Tmux> {
+        let cmd = format!(
+            "env {env}VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {bin} demo",
+            d = dir.display(),
+            bin = env!("CARGO_BIN_EXE_vex"),
+        );
+        Tmux::start_or_skip(tag, &cmd, width, height, what)
+    }
+
+    /// In `vex demo`, from the sessions: the newest contoso session → Zoë Müller → the Inbox's items.
+    pub fn open_demo_inbox(&self, timeout: Duration) {
+        self.wait_for("contoso.onmicrosoft.com", timeout);
+        self.text("/contoso");
+        self.keys(&["Enter", "Enter"]);
+        self.wait_for("Zoë Müller", timeout);
+        self.keys(&["Enter"]);
+        self.wait_for("Inbox", timeout);
+        self.keys(&["Enter"]);
+        self.wait_for("Received", timeout);
     }
 
     fn tmux(&self, args: &[&str]) -> std::io::Result<std::process::Output> {

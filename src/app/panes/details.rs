@@ -3,7 +3,7 @@
 use super::Help;
 use super::items::ListKey;
 use crate::api::models::Item;
-use crate::app::{Action, Gen};
+use crate::app::{Action, Effect, Gen, Gens};
 use std::cell::Cell;
 
 pub const HELP: Help = &[
@@ -38,6 +38,18 @@ impl DetailsPane {
             loading: None,
             scroll: 0,
             max_scroll: Cell::new(u64::MAX),
+        }
+    }
+
+    /// Asks for the single item (again): a new request, which supersedes any in flight.
+    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
+        let generation = gens.issue();
+        self.loading = Some(generation);
+        Effect::LoadItem {
+            generation,
+            session_id: self.key.session_id.clone(),
+            mailbox_id: self.key.mailbox_id.clone(),
+            item_id: self.item.id.clone(),
         }
     }
 
