@@ -276,3 +276,59 @@ fn config_keys_and_mouse_in_the_real_terminal() {
     assert!(!bytes.is_empty(), "the output was recorded");
     assert!(last(&bytes, CAPTURE_ON).is_none(), "mouse off: never captured");
 }
+
+/// The SGR parameters of every escape sequence in `screen` (`capture-pane -e` output).
+fn sgr_params(screen: &str) -> Vec<Vec<u16>> {
+    let mut out = Vec::new();
+    let mut rest = screen;
+    while let Some(at) = rest.find("\x1b[") {
+        rest = &rest[at + 2..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(rest.len());
+        if rest[end..].starts_with('m') {
+            out.push(rest[..end].split(';').filter_map(|p| p.parse().ok()).collect());
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Whether SGR parameters set a colour (foreground or background, basic, bright, 256 or RGB).
+fn sets_colour(params: &[u16]) -> bool {
+    params
+        .iter()
+        .any(|&p| matches!(p, 30..=37 | 38 | 40..=47 | 48 | 90..=97 | 100..=107))
+}
+
+/// `NO_COLOR` in the real binary: the terminal gets no colour at all (bold, reverse, underline only), on
+/// the browser and in help; without it, colours are drawn.
+#[test]
+fn no_color_in_the_real_terminal_means_no_colour_attributes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = Tmux::demo("nocolor", dir.path(), "NO_COLOR=1 ", 120, 32, "the NO_COLOR test") else {
+        return;
+    };
+    t.open_demo_inbox(WAIT);
+    let mut screens = vec![t.screen_with_attributes()];
+    t.keys(&["?"]);
+    t.wait_for("Everywhere", WAIT);
+    screens.push(t.screen_with_attributes());
+    for screen in &screens {
+        let sgr = sgr_params(screen);
+        assert!(!sgr.is_empty(), "attributes were captured:\n{screen}");
+        assert!(sgr.iter().any(|p| p.contains(&7)), "reverse video marks the selection");
+        let coloured: Vec<_> = sgr.iter().filter(|p| sets_colour(p)).collect();
+        assert!(coloured.is_empty(), "colour with NO_COLOR: {coloured:?}");
+    }
+    t.keys(&["Escape", "q"]);
+    drop(t);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = Tmux::demo("color", dir.path(), "-u NO_COLOR ", 120, 32, "the NO_COLOR test") else {
+        return;
+    };
+    t.open_demo_inbox(WAIT);
+    let sgr = sgr_params(&t.screen_with_attributes());
+    assert!(sgr.iter().any(|p| sets_colour(p)), "colours without NO_COLOR");
+}

@@ -95,6 +95,13 @@ impl Tmux {
             .unwrap_or_default()
     }
 
+    /// The screen with its attributes as escape sequences (`capture-pane -e`).
+    pub fn screen_with_attributes(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", &self.name])
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
     /// Waits until the screen contains `needle`; returns the screen, or panics with it after `timeout`.
     pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
         let start = Instant::now();
