@@ -471,6 +471,28 @@ fn read_only_shows_only_a_message() {
     }
 }
 
+/// Like the marks, "all marked" stays with its folder when the operator opens another and comes back.
+#[test]
+fn mark_all_is_kept_when_browsing_elsewhere_and_back() {
+    let mut s = marked_three("v8");
+    key(&mut s, KeyCode::Char('*'));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.focus, Level::Folders);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    let sent = s.items.as_ref().expect("items");
+    assert_eq!(sent.folder.id, "f-sent");
+    assert!(!sent.all_marked, "only the folder marked whole");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Enter);
+    let inbox = s.items.as_ref().expect("items");
+    assert_eq!(inbox.folder.id, "f-inbox");
+    assert!(inbox.all_marked, "still marked whole");
+    key(&mut s, KeyCode::Char('r'));
+    assert_eq!(dialog(&s).source.scope, RestoreScope::Folder("f-inbox".into()));
+}
+
 #[test]
 fn mark_all_restores_the_folder_and_space_clears_it() {
     let mut s = marked_three("v8");

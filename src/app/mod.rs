@@ -178,6 +178,8 @@ pub struct State {
     pub gens: Gens,
     /// Marks of items lists that are not open (kept when one browses elsewhere and comes back).
     pub marks: HashMap<ListKey, BTreeSet<String>>,
+    /// Folders marked whole (`*`) that are not open (kept like the marks).
+    pub all_marked: std::collections::HashSet<ListKey>,
     pending_stop: Option<(Gen, String)>,
     pending_explore: Option<Gen>,
     /// The login screen, over everything (also over a half-filled dialog, which it leaves alone).
@@ -222,6 +224,7 @@ impl State {
             quit: false,
             gens: Gens::default(),
             marks: HashMap::new(),
+            all_marked: Default::default(),
             pending_stop: None,
             pending_explore: None,
             login: None,
@@ -371,6 +374,11 @@ impl State {
                 self.marks.remove(&items.key);
             } else {
                 self.marks.insert(items.key.clone(), items.marks.clone());
+            }
+            if items.all_marked {
+                self.all_marked.insert(items.key.clone());
+            } else {
+                self.all_marked.remove(&items.key);
             }
         }
     }
@@ -1068,7 +1076,10 @@ fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
     state.stash_marks();
     state.details = None;
     let marks = state.marks.get(&key).cloned().unwrap_or_default();
-    state.items = Some(ItemsPane::new(key, folder, path, marks));
+    let all_marked = state.all_marked.contains(&key);
+    let mut pane = ItemsPane::new(key, folder, path, marks);
+    pane.all_marked = all_marked;
+    state.items = Some(pane);
     state.focus = Level::Items;
 }
 
