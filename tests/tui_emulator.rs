@@ -1,97 +1,27 @@
 //! The real browser loop (update + effects as tokio tasks + drawing) headless: keys injected through the
 //! event channel, a `TestBackend` as the terminal, the emulator over HTTP as the server.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use secrecy::SecretString;
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use crossterm::event::{Event, KeyCode};
 use std::time::Duration;
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use support::app::{AppHarness, Setup};
 use vex::api::models::ItemData;
-use vex::api::{ApiVersion, Client, ClientConfig, VersionChoice};
-use vex::app::{DisplayZone, HeaderInfo, Level, State};
-use vex::runtime::App;
+use vex::app::Level;
+
+type Harness = AppHarness;
+
+/// The emulator (plain HTTP, v8) and the loop on a `w`x`h` `TestBackend`.
+async fn start(w: u16, h: u16) -> Harness {
+    AppHarness::launch(Setup {
+        size: (w, h),
+        ..Default::default()
+    })
+    .await
+}
 
 const WAIT: Duration = Duration::from_secs(30);
-
-struct Harness {
-    app: App<TestBackend>,
-    tx: UnboundedSender<Event>,
-    rx: UnboundedReceiver<Event>,
-    server: vex::sim::SimServer,
-}
-
-impl Harness {
-    async fn start(w: u16, h: u16) -> Harness {
-        vex::install_crypto_provider();
-        let server = vex::sim::start(vex::sim::SimConfig {
-            tls: false,
-            ..Default::default()
-        })
-        .await
-        .expect("emulator starts");
-        let url = server.base_url().to_string();
-        let client = Client::new(ClientConfig {
-            version: VersionChoice::Fixed(ApiVersion::V8),
-            ..ClientConfig::new(url.clone())
-        })
-        .expect("client");
-        client
-            .login("vex", &SecretString::from("vex-demo-password"))
-            .await
-            .expect("login");
-        let mut state = State::new(HeaderInfo {
-            server: url,
-            user: "vex".into(),
-            api_version: "v8".into(),
-            read_only: false,
-            insecure: false,
-        });
-        state.zone = DisplayZone::UTC;
-        state.color = false;
-        let terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        let app = App::new(terminal, client, state);
-        let (tx, rx) = mpsc::unbounded_channel();
-        Harness { app, tx, rx, server }
-    }
-
-    /// The screen for the loop's current state. Drawn afresh: `TestBackend` keeps cells hidden behind a
-    /// wide character from older frames (a terminal clears them when the wide character is overwritten;
-    /// ratatui's diff relies on that), which can leave stray glyphs in the loop's own buffer.
-    fn screen(&self) -> String {
-        let area = self.app.terminal().backend().buffer().area;
-        let mut t = Terminal::new(TestBackend::new(area.width, area.height)).expect("terminal");
-        t.draw(|f| vex::ui::draw(f, self.app.state())).expect("draw");
-        t.backend().to_string()
-    }
-
-    fn key(&self, code: KeyCode) {
-        self.tx
-            .send(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-            .expect("loop listens");
-    }
-
-    fn typed(&self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    /// Runs the real loop until `pred` holds for a drawn state.
-    async fn until(&mut self, what: &str, pred: impl FnMut(&State) -> bool) {
-        let ok = self
-            .app
-            .run_until(&mut self.rx, pred, Some(WAIT))
-            .await
-            .expect("loop runs");
-        assert!(
-            ok,
-            "timed out waiting for {what}; status {:?}\n{}",
-            self.app.state().status,
-            self.screen()
-        );
-    }
-}
 
 /// From the mailboxes (the first one selected): the second mailbox, its Inbox expanded, Archive 1M open
 /// with its first rows.
@@ -130,7 +60,7 @@ async fn open_archive_1m(h: &mut Harness) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browse_to_an_appointment_then_the_end_of_a_million_items() {
-    let mut h = Harness::start(160, 40).await;
+    let mut h = start(160, 40).await;
     h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
         .await;
     assert!(h.app.frames >= 1);
@@ -240,7 +170,7 @@ async fn browse_to_an_appointment_then_the_end_of_a_million_items() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_session_from_the_dialog_opens_its_mailboxes() {
-    let mut h = Harness::start(80, 24).await;
+    let mut h = start(80, 24).await;
     h.until("the sessions", |s| !s.sessions.list.is_empty() && !s.is_loading())
         .await;
     h.key(KeyCode::Char('n'));
@@ -272,7 +202,7 @@ async fn a_new_session_from_the_dialog_opens_its_mailboxes() {
 /// reads its answer, and nothing else takes its slot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaving_a_folder_cancels_its_requests_in_flight() {
-    let mut h = Harness::start(120, 30).await;
+    let mut h = start(120, 30).await;
     h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
         .await;
     h.key(KeyCode::Char('/'));
