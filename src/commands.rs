@@ -5,7 +5,7 @@
 //! (some items failed), 6 network or TLS, 7 refused by the operator or read-only.
 
 use crate::api::models::*;
-use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope};
+use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
 use crate::restore_plan::{Credentials, RestoreFlags, RestorePlan};
 use clap::{Args, Subcommand, ValueEnum};
 use secrecy::SecretString;
@@ -208,8 +208,13 @@ pub enum ScriptCmd {
         query: Option<String>,
         #[arg(long, default_value_t = 0)]
         offset: u64,
+        /// Items per request (1 to 10,000)
         #[arg(long, default_value_t = 100)]
         limit: u32,
+        /// Every item from --offset to the end, page after page (streamed: memory stays bounded, a JSON
+        /// array is written as it comes)
+        #[arg(long)]
+        all: bool,
     },
     /// One item with every field
     Item {
@@ -272,23 +277,98 @@ fn emit<T: Serialize>(
                     }
                 }
             }
-            let line = |cells: Vec<String>| -> String {
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0)))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            writeln!(out, "{}", line(cols.iter().map(|c| c.to_string()).collect())).map_err(w)?;
+            let header: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+            writeln!(out, "{}", table_line(&header, &widths)).map_err(w)?;
             for row in data {
-                writeln!(out, "{}", line(row)).map_err(w)?;
+                writeln!(out, "{}", table_line(&row, &widths)).map_err(w)?;
             }
         }
     }
     Ok(())
+}
+
+/// A list written page by page (`--all`): JSON lines, a JSON array opened at the first row and closed at
+/// the end, or a table whose widths the first page sets (later cells are cut to them).
+struct Stream<'a> {
+    fmt: Format,
+    cols: &'a [&'a str],
+    widths: Option<Vec<usize>>,
+    rows: u64,
+}
+
+impl<'a> Stream<'a> {
+    fn new(fmt: Format, cols: &'a [&'a str]) -> Stream<'a> {
+        Stream {
+            fmt,
+            cols,
+            widths: None,
+            rows: 0,
+        }
+    }
+
+    fn rows<T: Serialize>(&mut self, rows: &[T], cells: impl Fn(&T) -> Vec<String>) -> Result<(), CmdError> {
+        let mut out = std::io::stdout().lock();
+        let json = |r: &T| serde_json::to_string(r).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()));
+        for r in rows {
+            match self.fmt {
+                Format::Jsonl => writeln!(out, "{}", json(r)?).map_err(write_error)?,
+                Format::Json => {
+                    let sep = if self.rows == 0 { "[\n  " } else { ",\n  " };
+                    write!(out, "{sep}{}", json(r)?).map_err(write_error)?;
+                }
+                Format::Table => {
+                    let data: Vec<String> = cells(r).into_iter().map(|c| clean(&c)).collect();
+                    let widths = match &self.widths {
+                        Some(w) => w.clone(),
+                        None => {
+                            let mut w: Vec<usize> = self.cols.iter().map(|c| c.len()).collect();
+                            for row in rows {
+                                for (i, c) in cells(row).iter().enumerate() {
+                                    if let Some(x) = w.get_mut(i) {
+                                        *x = (*x).max(unicode_width::UnicodeWidthStr::width(clean(c).as_str()).min(60));
+                                    }
+                                }
+                            }
+                            let header: Vec<String> = self.cols.iter().map(|c| c.to_string()).collect();
+                            writeln!(out, "{}", table_line(&header, &w)).map_err(write_error)?;
+                            self.widths = Some(w.clone());
+                            w
+                        }
+                    };
+                    writeln!(out, "{}", table_line(&data, &widths)).map_err(write_error)?;
+                }
+            }
+            self.rows += 1;
+        }
+        out.flush().map_err(write_error)
+    }
+
+    fn finish(self) -> Result<(), CmdError> {
+        let mut out = std::io::stdout().lock();
+        match self.fmt {
+            Format::Json if self.rows == 0 => writeln!(out, "[]").map_err(write_error)?,
+            Format::Json => writeln!(out, "\n]").map_err(write_error)?,
+            Format::Table if self.rows == 0 => {
+                let header: Vec<String> = self.cols.iter().map(|c| c.to_string()).collect();
+                let w: Vec<usize> = self.cols.iter().map(|c| c.len()).collect();
+                writeln!(out, "{}", table_line(&header, &w)).map_err(write_error)?;
+            }
+            _ => {}
+        }
+        out.flush().map_err(write_error)
+    }
+}
+
+/// One table row: cells fitted to their widths, two spaces apart.
+fn table_line(cells: &[String], widths: &[usize]) -> String {
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| pad(c, widths.get(i).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join("  ")
+        .trim_end()
+        .to_string()
 }
 
 /// Control characters and escape sequences from the server never reach the terminal: the same
@@ -428,33 +508,54 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
             query,
             offset,
             limit,
+            all,
         } => {
-            let page = match (&query, &folder) {
-                (Some(q), Some(f)) => {
-                    client
-                        .search(
-                            &at.session,
-                            SearchScope::Folder {
+            if query.is_none() && folder.is_none() {
+                return Err(CmdError::new(EXIT_USAGE, "give --folder ID or --query TEXT"));
+            }
+            let fetch = |o: u64, l: u32| {
+                let (at, folder, query) = (&at, &folder, &query);
+                async move {
+                    match (query, folder) {
+                        (Some(q), Some(f)) => {
+                            let scope = SearchScope::Folder {
                                 mailbox: &at.mailbox,
                                 folder: f,
-                            },
-                            q,
-                            offset,
-                            limit,
-                        )
-                        .await?
+                            };
+                            client.search(&at.session, scope, q, o, l).await
+                        }
+                        (Some(q), None) => {
+                            client
+                                .search(&at.session, SearchScope::Mailbox(&at.mailbox), q, o, l)
+                                .await
+                        }
+                        (None, Some(f)) => client.items(&at.session, &at.mailbox, f, o, l).await,
+                        (None, None) => Err(ApiError::Config("give --folder ID or --query TEXT".into())),
+                    }
                 }
-                (Some(q), None) => {
-                    client
-                        .search(&at.session, SearchScope::Mailbox(&at.mailbox), q, offset, limit)
-                        .await?
-                }
-                (None, Some(f)) => client.items(&at.session, &at.mailbox, f, offset, limit).await?,
-                (None, None) => return Err(CmdError::new(EXIT_USAGE, "give --folder ID or --query TEXT")),
             };
-            emit(fmt, &page.results, &["ID", "CLASS", "TITLE"], |i| {
-                vec![i.id.clone(), opt(&i.item_class), i.title().unwrap_or("").to_string()]
-            })?;
+            let cols = ["ID", "CLASS", "TITLE"];
+            let cells = |i: &Item| vec![i.id.clone(), opt(&i.item_class), i.title().unwrap_or("").to_string()];
+            if !all {
+                let page = fetch(offset, limit).await?;
+                emit(fmt, &page.results, &cols, cells)?;
+            } else {
+                let mut stream = Stream::new(fmt, &cols);
+                let mut failed = None;
+                let shifted = |o: u64, l: u32| fetch(offset + o, l);
+                paging::for_each_page(limit, shifted, |page| match stream.rows(&page.results, cells) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                })
+                .await?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                stream.finish()?;
+            }
         }
         ScriptCmd::Item { at, id } => {
             let item = client.item(&at.session, &at.mailbox, &id).await?;

@@ -555,3 +555,84 @@ fn paths_lists_where_everything_lives() {
         );
     }
 }
+
+/// `vex items --all` streams every page: the same items as one big page, in every output form.
+#[tokio::test(flavor = "multi_thread")]
+async fn items_all_streams_every_page() {
+    let e = env().await;
+    for api in ["v7", "v8"] {
+        let sid = json(&e.vex(api, &["sessions", "new", "--json"]))[0]["id"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        let mb = json(&e.vex(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
+            .as_str()
+            .expect("mailbox id")
+            .to_string();
+        let inbox = inbox_of(&e, api, &sid, &mb);
+        let at = ["items", "--session", &sid, "--mailbox", &mb, "--folder", &inbox];
+        let with = |more: &[&'static str]| -> Vec<String> { at.iter().chain(more).map(|s| s.to_string()).collect() };
+        let e = &e;
+        let vex = |args: Vec<String>| e.vex(api, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        let one_page = json(&vex(with(&["--limit", "10000", "--json"])));
+        let ids: Vec<&str> = one_page
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|i| i["id"].as_str().expect("id"))
+            .collect();
+        assert!(ids.len() > 1000, "{api}: a big Inbox ({})", ids.len());
+
+        let lines = stdout(&vex(with(&["--all", "--limit", "700", "--jsonl"])));
+        let streamed: Vec<String> = lines
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line")["id"].to_string())
+            .map(|s| s.trim_matches('"').to_string())
+            .collect();
+        assert_eq!(
+            streamed, ids,
+            "{api}: the same items in the same order, page after page"
+        );
+
+        let array = json(&vex(with(&["--all", "--limit", "999", "--json"])));
+        assert_eq!(array.as_array().map(Vec::len), Some(ids.len()), "{api}: one JSON array");
+        assert_eq!(array[0]["id"], ids[0]);
+
+        let table = stdout(&vex(with(&["--all", "--limit", "500"])));
+        assert!(table.starts_with("ID"), "{api}: {}", &table[..200.min(table.len())]);
+        assert_eq!(table.lines().count(), ids.len() + 1, "{api}: a header and a row each");
+
+        let tail = json(&vex(with(&["--all", "--offset", "1000", "--limit", "300", "--json"])));
+        assert_eq!(
+            tail.as_array().map(Vec::len),
+            Some(ids.len() - 1000),
+            "{api}: from --offset on"
+        );
+        assert_eq!(tail[0]["id"], ids[1000]);
+    }
+    // Nothing found is still valid output.
+    let sid = json(&e.vex("v8", &["sessions", "new", "--json"]))[0]["id"]
+        .as_str()
+        .expect("session id")
+        .to_string();
+    let mb = json(&e.vex("v8", &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
+        .as_str()
+        .expect("mailbox id")
+        .to_string();
+    let none = e.vex(
+        "v8",
+        &[
+            "items",
+            "--session",
+            &sid,
+            "--mailbox",
+            &mb,
+            "--query",
+            "subject:zzqqxxnothing",
+            "--all",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&none), 0, "{}", String::from_utf8_lossy(&none.stderr));
+    assert_eq!(json(&none), serde_json::json!([]));
+}
