@@ -55,6 +55,19 @@ impl Env {
     }
 }
 
+/// A new restore session and its first mailbox: (session id, mailbox id).
+fn new_session_first_mailbox(e: &Env, api: &str) -> (String, String) {
+    let sid = json(&e.vex(api, &["sessions", "new", "--json"]))[0]["id"]
+        .as_str()
+        .expect("session id")
+        .to_string();
+    let mb = json(&e.vex(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
+        .as_str()
+        .expect("mailbox id")
+        .to_string();
+    (sid, mb)
+}
+
 /// The id of the mailbox's Inbox.
 fn inbox_of(e: &Env, api: &str, sid: &str, mb: &str) -> String {
     let folders = json(&e.vex(api, &["folders", "--session", sid, "--mailbox", mb, "--json"]));
@@ -279,12 +292,7 @@ async fn documented_exit_codes() {
         "the refused password is not echoed: {all}"
     );
     // 4: not found.
-    let sid = json(&e.vex("v8", &["sessions", "new", "--json"]))[0]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let mbs = json(&e.vex("v8", &["mailboxes", "--session", &sid, "--json"]));
-    let mb = mbs[0]["id"].as_str().expect("id").to_string();
+    let (sid, mb) = new_session_first_mailbox(&e, "v8");
     assert_eq!(
         code(&e.vex("v8", &["item", "--session", &sid, "--mailbox", &mb, "AAAA/none="])),
         4
@@ -356,10 +364,7 @@ async fn the_password_reaches_no_log_and_no_argv() {
 async fn a_closed_pipe_ends_quietly() {
     use std::io::Read;
     let e = env().await;
-    let new = json(&e.vex("v7", &["sessions", "new", "--json"]));
-    let sid = new[0]["id"].as_str().expect("session id").to_string();
-    let mbs = json(&e.vex("v7", &["mailboxes", "--session", &sid, "--json"]));
-    let mb = mbs[0]["id"].as_str().expect("mailbox id").to_string();
+    let (sid, mb) = new_session_first_mailbox(&e, "v7");
     let inbox = inbox_of(&e, "v7", &sid, &mb);
     let mut child = Command::new(BIN)
         .args(["--server", e.server.base_url(), "--user", &e.cfg.user, "--api", "v7"])
@@ -401,14 +406,7 @@ async fn a_closed_pipe_ends_quietly() {
 async fn each_listing_subcommand_table_agrees_with_its_json() {
     let e = env().await;
     for api in ["v7", "v8"] {
-        let sid = json(&e.vex(api, &["sessions", "new", "--json"]))[0]["id"]
-            .as_str()
-            .expect("session id")
-            .to_string();
-        let mb = json(&e.vex(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
-            .as_str()
-            .expect("mailbox id")
-            .to_string();
+        let (sid, mb) = new_session_first_mailbox(&e, api);
         let inbox = inbox_of(&e, api, &sid, &mb);
         let first_item = json(&e.vex(
             api,
@@ -561,14 +559,7 @@ fn paths_lists_where_everything_lives() {
 async fn items_all_streams_every_page() {
     let e = env().await;
     for api in ["v7", "v8"] {
-        let sid = json(&e.vex(api, &["sessions", "new", "--json"]))[0]["id"]
-            .as_str()
-            .expect("session id")
-            .to_string();
-        let mb = json(&e.vex(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
-            .as_str()
-            .expect("mailbox id")
-            .to_string();
+        let (sid, mb) = new_session_first_mailbox(&e, api);
         let inbox = inbox_of(&e, api, &sid, &mb);
         let at = ["items", "--session", &sid, "--mailbox", &mb, "--folder", &inbox];
         let with = |more: &[&'static str]| -> Vec<String> { at.iter().chain(more).map(|s| s.to_string()).collect() };
@@ -611,14 +602,7 @@ async fn items_all_streams_every_page() {
         assert_eq!(tail[0]["id"], ids[1000]);
     }
     // Nothing found is still valid output.
-    let sid = json(&e.vex("v8", &["sessions", "new", "--json"]))[0]["id"]
-        .as_str()
-        .expect("session id")
-        .to_string();
-    let mb = json(&e.vex("v8", &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
-        .as_str()
-        .expect("mailbox id")
-        .to_string();
+    let (sid, mb) = new_session_first_mailbox(&e, "v8");
     let none = e.vex(
         "v8",
         &[
