@@ -15,6 +15,8 @@ pub const ITEMS_PAGE: u32 = 200;
 pub const FIRST_ROWS: u32 = 64;
 /// Pages kept on each side of the cursor's page; the rest are evicted.
 pub const KEEP_PAGES: u64 = 3;
+/// How many more rows one `G` follows search results for (the search API reports no count).
+pub const SEARCH_CHASE_ROWS: u64 = 2_000;
 
 pub const HELP: Help = &[
     (Action::Open, "details", "show the item's details"),
@@ -297,6 +299,13 @@ impl ItemsPane {
         if action == Action::Last && self.total.is_none() && self.search.is_none() {
             // The end is unknown: learn it first (see `wants_count`), then jump.
             self.pending_last = true;
+            return;
+        }
+        if action == Action::Last && self.total.is_none() {
+            // Search results cannot be counted cheaply (each request runs the search again): follow the
+            // pages to the end instead, up to SEARCH_CHASE_ROWS more rows per `G`.
+            self.cursor = self.loaded_end();
+            self.owed_down = SEARCH_CHASE_ROWS;
             return;
         }
         if self.total.is_none() && matches!(action, Action::Down | Action::PageDown) {
