@@ -716,6 +716,10 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
                 .search(&session_id, target.as_scope(), &query, offset, limit)
                 .await,
         },
+        Effect::LoadMailboxNames { generation, session_id } => Loaded::MailboxNames {
+            generation,
+            result: crate::api::paging::collect_all(1_000, |o, l| client.mailboxes(&session_id, o, l)).await,
+        },
         Effect::Login { .. } | Effect::Job(_) | Effect::Clipboard(_) | Effect::Quit => return None,
     };
     Some(Msg::Loaded(loaded))
@@ -751,6 +755,10 @@ fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
             }
         }
         Effect::CountItems { generation, .. } => Loaded::ItemCount {
+            generation,
+            result: Err(err),
+        },
+        Effect::LoadMailboxNames { generation, .. } => Loaded::MailboxNames {
             generation,
             result: Err(err),
         },

@@ -347,7 +347,7 @@ impl Fake {
             // Restores, exports and their views: tests/tui_restore*.rs.
             Effect::Job(_) => return None,
             // Search: tests/tui_search.rs; the clipboard is the runtime's.
-            Effect::Search { .. } | Effect::Clipboard(_) => return None,
+            Effect::Search { .. } | Effect::LoadMailboxNames { .. } | Effect::Clipboard(_) => return None,
             Effect::Quit => return None,
         };
         Some(Msg::Loaded(l))

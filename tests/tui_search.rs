@@ -863,3 +863,57 @@ fn y_copies_the_selected_id_and_shift_y_a_summary() {
     s.header.read_only = true;
     assert!(clipboard(&press(&mut s, KeyCode::Char('y'))).is_some());
 }
+
+/// An all-mailboxes search from the sessions pane (no mailbox listed yet): the session's mailboxes are
+/// loaded once in the background, and each result names its mailbox instead of showing an id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_mailbox_results_name_their_mailbox_when_none_was_listed() {
+    let mut h = start(160, 40).await;
+    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
+        .await;
+    h.key(KeyCode::Char('/'));
+    h.typed("fabrikam");
+    h.key(KeyCode::Enter);
+    h.until("the filter", |s| !s.sessions.list.filter.editing).await;
+    assert!(h.state().mailboxes.is_none(), "no mailbox listed yet");
+    let requests = h.server.fault_stats().requests;
+    h.key(KeyCode::Char('s'));
+    h.until(
+        "the prompt, all mailboxes",
+        |s| matches!(&s.overlay, Some(Overlay::Search(p)) if p.scope == ScopeKind::All),
+    )
+    .await;
+    h.search("\"invoice #\"").await;
+    h.until("the mailbox names", |s| {
+        s.items
+            .as_ref()
+            .and_then(|i| i.search.as_ref())
+            .is_some_and(|x| x.spec.context.names_complete && x.names_loading.is_none())
+    })
+    .await;
+    let sent = h.server.fault_stats().requests - requests;
+    assert!(
+        sent <= 3,
+        "one search page and one mailboxes page (50 mailboxes): {sent} requests"
+    );
+    let data = h.server.store().data();
+    let items = h.state().items.as_ref().expect("results");
+    let info = items.search.as_ref().expect("a search");
+    let screen = h.screen();
+    let mut named = 0;
+    for i in 0..items.display_len().min(20) {
+        let Some(it) = items.get(i) else { continue };
+        let id = info.mailbox_of(it).expect("v8 results carry mailboxId");
+        let want = data
+            .mailbox_by_id(&uuid::Uuid::parse_str(&id).expect("uuid"))
+            .expect("a mailbox of the emulator")
+            .name
+            .clone();
+        assert_eq!(info.mailbox_name(&id), want);
+        let word = want.split_whitespace().next().unwrap_or_default();
+        assert!(screen.contains(word), "{want:?} not shown:\n{screen}");
+        assert!(!screen.contains(&id), "no mailbox id shown:\n{screen}");
+        named += 1;
+    }
+    assert!(named > 5, "{named} results checked");
+}

@@ -437,6 +437,11 @@ pub enum Loaded {
         generation: Gen,
         result: Result<u64, ApiError>,
     },
+    /// Every mailbox of a session (for the names in all-mailboxes search results).
+    MailboxNames {
+        generation: Gen,
+        result: Result<Vec<Mailbox>, ApiError>,
+    },
     Item {
         generation: Gen,
         result: Result<Item, ApiError>,
@@ -535,6 +540,11 @@ pub enum Effect {
         offset: u64,
         limit: u32,
     },
+    /// Every mailbox of the session, for the names shown beside all-mailboxes search results.
+    LoadMailboxNames {
+        generation: Gen,
+        session_id: String,
+    },
     /// Puts the text on the terminal's clipboard (OSC 52). The text is clean (no control characters)
     /// and within [`crate::ui::clipboard::OSC52_MAX_BASE64`] already.
     Clipboard(String),
@@ -551,6 +561,7 @@ pub enum Slot {
     CountItems,
     Item,
     Organizations,
+    MailboxNames,
     Job(jobs::JobSlot),
 }
 
@@ -567,6 +578,7 @@ impl Effect {
             Effect::LoadOrganizations { .. } => Slot::Organizations,
             Effect::Job(j) => return j.slot().map(Slot::Job),
             Effect::Search { .. } => Slot::ItemsPage,
+            Effect::LoadMailboxNames { .. } => Slot::MailboxNames,
             Effect::Explore { .. }
             | Effect::StopSession { .. }
             | Effect::Login { .. }
@@ -588,7 +600,8 @@ impl Effect {
             | Effect::LoadItemsPage { generation, .. }
             | Effect::CountItems { generation, .. }
             | Effect::LoadItem { generation, .. }
-            | Effect::Search { generation, .. } => Some(*generation),
+            | Effect::Search { generation, .. }
+            | Effect::LoadMailboxNames { generation, .. } => Some(*generation),
             _ => None,
         }
     }
@@ -611,6 +624,11 @@ impl State {
                 .as_ref()
                 .is_some_and(|m| m.list.loading == Some(generation)),
             Slot::Folders(_) => self.folders.as_ref().is_some_and(|f| f.awaits(generation)),
+            Slot::MailboxNames => self
+                .items
+                .as_ref()
+                .and_then(|i| i.search.as_ref())
+                .is_some_and(|s| s.names_loading == Some(generation)),
             // Kept until answered or replaced.
             Slot::Sessions | Slot::Organizations | Slot::Job(_) => true,
         }
@@ -697,6 +715,7 @@ fn prefetch(state: &mut State, fx: &mut Vec<Effect>) {
     }
     if let Some(i) = &mut state.items {
         fx.extend(i.wants(gens));
+        fx.extend(i.wants_mailbox_names(gens));
     }
 }
 
@@ -1144,6 +1163,24 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                 return false;
             }
             note_err(state, "restore sessions", err);
+        }
+        Loaded::MailboxNames { generation, result } => {
+            let Some(s) = state.items.as_mut().and_then(|i| i.search.as_mut()) else {
+                return false;
+            };
+            if s.names_loading != Some(generation) {
+                return false;
+            }
+            s.names_loading = None;
+            match result {
+                Ok(mbs) => {
+                    let names = &mut s.spec.context.mailbox_names;
+                    names.extend(mbs.iter().map(|m| (m.id.clone(), panes::search::mailbox_label(m))));
+                    s.spec.context.names_complete = true;
+                }
+                // The results stay usable: they show mailbox ids instead of names.
+                Err(e) => state.info(format!("mailbox names not loaded ({}): ids shown", err_text(&Some(e)))),
+            }
         }
         Loaded::Mailboxes {
             generation,

@@ -58,6 +58,10 @@ fn context(state: &State) -> Result<SearchContext, String> {
                     .collect()
             })
             .unwrap_or_default(),
+        names_complete: state
+            .mailboxes
+            .as_ref()
+            .is_some_and(|m| m.session.id == session_id && m.list.is_complete()),
         ..SearchContext::default()
     };
     match state.focus {

@@ -167,7 +167,12 @@ impl ItemsPane {
         } else {
             ItemColumns::SearchAll
         };
-        p.search = Some(Box::new(SearchInfo { spec, back }));
+        p.search = Some(Box::new(SearchInfo {
+            spec,
+            back,
+            names_loading: None,
+            names_asked: false,
+        }));
         p
     }
 
@@ -252,6 +257,25 @@ impl ItemsPane {
 
     pub fn is_counting(&self) -> bool {
         self.counting.is_some()
+    }
+
+    /// For the results of an all-mailboxes search when the session's mailboxes are not all known: a
+    /// request for their names (once).
+    pub fn wants_mailbox_names(&mut self, gens: &mut Gens) -> Option<Effect> {
+        let s = self.search.as_mut()?;
+        if s.names_asked
+            || s.spec.context.names_complete
+            || s.spec.target() != crate::app::panes::search::SearchTarget::AllMailboxes
+        {
+            return None;
+        }
+        let generation = gens.issue();
+        s.names_asked = true;
+        s.names_loading = Some(generation);
+        Some(Effect::LoadMailboxNames {
+            generation,
+            session_id: s.spec.context.session_id.clone(),
+        })
     }
 
     /// The generation of the count in flight.

@@ -68,6 +68,8 @@ pub struct SearchContext {
     /// Names of the session's mailboxes known when the search started, by id: results of an
     /// all-mailboxes search say which mailbox they are in.
     pub mailbox_names: HashMap<String, String>,
+    /// `mailbox_names` holds every mailbox of the session (else an all-mailboxes search loads them).
+    pub names_complete: bool,
 }
 
 impl SearchContext {
@@ -220,6 +222,10 @@ pub struct Back {
 pub struct SearchInfo {
     pub spec: SearchSpec,
     pub back: Back,
+    /// The request for the session's mailbox names (all-mailboxes results name their mailbox).
+    pub names_loading: Option<crate::app::Gen>,
+    /// The names were asked for once (answered or not): not again.
+    pub names_asked: bool,
 }
 
 impl SearchInfo {
