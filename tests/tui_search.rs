@@ -41,6 +41,18 @@ async fn start(w: u16, h: u16) -> AppHarness {
     .await
 }
 
+/// The loop at 160x40 with the sessions filtered to Fabrikam's (the newest, working one selected).
+async fn at_fabrikam() -> AppHarness {
+    let mut h = start(160, 40).await;
+    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
+        .await;
+    h.key(KeyCode::Char('/'));
+    h.typed("fabrikam");
+    h.key(KeyCode::Enter);
+    h.until("the filter", |s| !s.sessions.list.filter.editing).await;
+    h
+}
+
 impl AppHarness {
     /// Runs a search from the prompt and waits for its first answer.
     async fn search(&mut self, query: &str) {
@@ -105,14 +117,8 @@ fn mailbox_key(data: &Data, id: &str) -> MailboxKey {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
-    let mut h = start(160, 40).await;
-    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
-        .await;
     // Fabrikam's working session (its organization has no million-item folder: searches scan it whole).
-    h.key(KeyCode::Char('/'));
-    h.typed("fabrikam");
-    h.key(KeyCode::Enter);
-    h.until("the filter", |s| !s.sessions.list.filter.editing).await;
+    let mut h = at_fabrikam().await;
     let session = h.state().sessions.selected().cloned().expect("a fabrikam session");
     assert_eq!(session.state.as_str(), "Working");
     h.key(KeyCode::Enter);
@@ -868,13 +874,7 @@ fn y_copies_the_selected_id_and_shift_y_a_summary() {
 /// loaded once in the background, and each result names its mailbox instead of showing an id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_mailbox_results_name_their_mailbox_when_none_was_listed() {
-    let mut h = start(160, 40).await;
-    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
-        .await;
-    h.key(KeyCode::Char('/'));
-    h.typed("fabrikam");
-    h.key(KeyCode::Enter);
-    h.until("the filter", |s| !s.sessions.list.filter.editing).await;
+    let mut h = at_fabrikam().await;
     assert!(h.state().mailboxes.is_none(), "no mailbox listed yet");
     let requests = h.server.fault_stats().requests;
     h.key(KeyCode::Char('s'));
