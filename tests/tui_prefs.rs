@@ -315,6 +315,21 @@ fn the_wheel_moves_the_cursor_and_a_click_selects_only_with_mouse_on() {
     assert_eq!(s.sessions.list.cursor, 1, "the second row is on line 5");
     mouse(&mut s, MouseEventKind::Down(MouseButton::Left), 10, 20);
     assert_eq!(s.sessions.list.cursor, 1, "below the rows: nothing");
+    // A click on the selected row of the focused pane opens it (like Enter); then back.
+    mouse(&mut s, MouseEventKind::Down(MouseButton::Left), 10, 5);
+    assert_eq!(s.focus, Level::Mailboxes, "the second click opened the session");
+    assert_eq!(
+        s.mailboxes.as_ref().map(|m| m.session.id.clone()),
+        s.sessions.selected().map(|x| x.id.clone())
+    );
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.focus, Level::Sessions);
+    mouse(&mut s, MouseEventKind::Down(MouseButton::Left), 10, 4);
+    assert_eq!(
+        (s.focus, s.sessions.list.cursor),
+        (Level::Sessions, 0),
+        "another row: selected only"
+    );
     // Two panes at 120 columns: a click in the sessions pane focuses it back.
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.focus, Level::Mailboxes);

@@ -1,7 +1,8 @@
 //! The mouse, when `mouse = true` in config.toml (otherwise the runtime does not capture it and the
 //! terminal's own text selection works): the wheel moves the cursor of the pane under the pointer
 //! ([`WHEEL_ROWS`] rows a notch) or scrolls the help; a left click focuses the pane under it and puts
-//! the cursor on the row clicked. Other dialogs and the login screen keep to their keys.
+//! the cursor on the row clicked, and a click on the selected row of the focused pane opens it (like
+//! Enter). Other dialogs and the login screen keep to their keys.
 
 use super::{Action, Effect, Level, Overlay, State};
 use crate::ui::View;
@@ -53,20 +54,36 @@ pub(super) fn on_mouse(state: &mut State, ev: MouseEvent, fx: &mut Vec<Effect>) 
                 return false;
             }
             let Some((level, area)) = hit else { return false };
+            let before = (state.focus == level).then(|| cursor_of(state, level)).flatten();
             state.focus = level;
-            select_row(state, level, area, ev.row);
+            let clicked = select_row(state, level, area, ev.row);
+            if clicked.is_some() && clicked == before {
+                super::on_action(state, Action::Open, fx);
+            }
             true
         }
     }
 }
 
-/// Puts the cursor of the pane drawn in `area` on the row at screen line `y`, if a row is there.
-fn select_row(state: &mut State, level: Level, area: Rect, y: u16) {
+/// The cursor of a pane, in display order.
+fn cursor_of(state: &State, level: Level) -> Option<u64> {
+    match level {
+        Level::Sessions => Some(state.sessions.list.cursor as u64),
+        Level::Mailboxes => state.mailboxes.as_ref().map(|m| m.list.cursor as u64),
+        Level::Folders => state.folders.as_ref().map(|f| f.cursor as u64),
+        Level::Items => state.items.as_ref().map(|i| i.display_cursor()),
+        Level::Details => None,
+    }
+}
+
+/// Puts the cursor of the pane drawn in `area` on the row at screen line `y`, if a row is there; returns
+/// that row (display order).
+fn select_row(state: &mut State, level: Level, area: Rect, y: u16) -> Option<u64> {
     // Inside the border, below the column header (the folder tree has none).
     let header = u16::from(level != Level::Folders);
     let first = area.y + 1 + header;
     if y < first || y + 1 >= area.y + area.height {
-        return;
+        return None;
     }
     let offset = u64::from(y - first);
     match level {
@@ -75,6 +92,7 @@ fn select_row(state: &mut State, level: Level, area: Rect, y: u16) {
             let i = l.view.top() + offset;
             if i < l.len() as u64 {
                 l.cursor = i as usize;
+                return Some(i);
             }
         }
         Level::Mailboxes => {
@@ -82,6 +100,7 @@ fn select_row(state: &mut State, level: Level, area: Rect, y: u16) {
                 let i = m.list.view.top() + offset;
                 if i < m.list.len() as u64 {
                     m.list.cursor = i as usize;
+                    return Some(i);
                 }
             }
         }
@@ -90,6 +109,7 @@ fn select_row(state: &mut State, level: Level, area: Rect, y: u16) {
                 let i = f.view.top() + offset;
                 if i < f.rows().len() as u64 {
                     f.cursor = i as usize;
+                    return Some(i);
                 }
             }
         }
@@ -97,8 +117,10 @@ fn select_row(state: &mut State, level: Level, area: Rect, y: u16) {
             if let Some(p) = &mut state.items {
                 let i = p.view.top() + offset;
                 p.select_display(i);
+                return (p.display_cursor() == i && p.selected().is_some()).then_some(i);
             }
         }
         Level::Details => {}
     }
+    None
 }
