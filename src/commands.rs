@@ -474,7 +474,7 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
             }
         },
         ScriptCmd::Mailboxes { session } => {
-            let all = crate::api::paging::collect_all(1000, |o, l| client.mailboxes(&session, o, l)).await?;
+            let all = client.all_mailboxes(&session).await?;
             emit(fmt, &all, &["ID", "NAME", "EMAIL", "KIND"], |m| {
                 let kind = if m.is_archive {
                     "archive"

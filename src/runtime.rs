@@ -718,7 +718,7 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
         },
         Effect::LoadMailboxNames { generation, session_id } => Loaded::MailboxNames {
             generation,
-            result: crate::api::paging::collect_all(1_000, |o, l| client.mailboxes(&session_id, o, l)).await,
+            result: client.all_mailboxes(&session_id).await,
         },
         Effect::Login { .. } | Effect::Job(_) | Effect::Clipboard(_) | Effect::Quit => return None,
     };

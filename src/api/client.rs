@@ -800,6 +800,11 @@ impl Client {
         paging::collect_all(1000, |o, l| self.session_events(restore_session_id, o, l)).await
     }
 
+    /// Every mailbox of a session.
+    pub async fn all_mailboxes(&self, restore_session_id: &str) -> Result<Vec<Mailbox>, ApiError> {
+        paging::collect_all(1000, |o, l| self.mailboxes(restore_session_id, o, l)).await
+    }
+
     /// One page of the session's mailboxes.
     pub async fn mailboxes(
         &self,
