@@ -60,6 +60,9 @@ pub struct ConnectArgs {
     /// Do not verify the server certificate at all (dangerous; a red banner stays on screen)
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Allow plain http:// to a host other than this machine (the password and all data go unencrypted)
+    #[arg(long = "allow-plain-http", global = true)]
+    pub allow_plain_http: bool,
     /// Hide and refuse every writing action (restore, send, stop session)
     #[arg(long = "read-only", global = true)]
     pub read_only: bool,

@@ -89,7 +89,8 @@ impl OutputArgs {
 pub enum SessionsCmd {
     /// List restore sessions (newest first on v8)
     List {
-        #[arg(long, default_value_t = 100)]
+        /// How many sessions (at least 1)
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
         limit: u32,
     },
     /// Open a restore session (explore) on an organization
@@ -209,7 +210,7 @@ pub enum ScriptCmd {
         #[arg(long, default_value_t = 0)]
         offset: u64,
         /// Items per request (1 to 10,000)
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
         limit: u32,
         /// Every item from --offset to the end, page after page (streamed: memory stays bounded, a JSON
         /// array is written as it comes)
@@ -255,12 +256,12 @@ fn emit<T: Serialize>(
     let w = write_error;
     match fmt {
         Format::Json => {
-            let s = serde_json::to_string_pretty(rows).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+            let s = to_json(rows, true)?;
             writeln!(out, "{s}").map_err(w)?;
         }
         Format::Jsonl => {
             for r in rows {
-                let s = serde_json::to_string(r).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+                let s = to_json(r, false)?;
                 writeln!(out, "{s}").map_err(w)?;
             }
         }
@@ -308,7 +309,7 @@ impl<'a> Stream<'a> {
 
     fn rows<T: Serialize>(&mut self, rows: &[T], cells: impl Fn(&T) -> Vec<String>) -> Result<(), CmdError> {
         let mut out = std::io::stdout().lock();
-        let json = |r: &T| serde_json::to_string(r).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()));
+        let json = |r: &T| to_json(r, false);
         for r in rows {
             match self.fmt {
                 Format::Jsonl => writeln!(out, "{}", json(r)?).map_err(write_error)?,
@@ -359,6 +360,21 @@ impl<'a> Stream<'a> {
     }
 }
 
+/// JSON text for the terminal or a pipe: `serde_json`'s output with every character that could act on a
+/// terminal or reorder text escaped as `\uXXXX` — C1 controls (U+0080–U+009F, U+0085 included), DEL,
+/// the line and paragraph separators, bidirectional marks, embeddings, overrides and isolates, and the
+/// byte-order mark (`serde_json` escapes only C0 controls, `"` and `\`). Outside strings `serde_json` writes
+/// only ASCII, so escaping these characters wherever they appear keeps the JSON valid and equal in value.
+pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> Result<String, CmdError> {
+    let text = if pretty {
+        serde_json::to_string_pretty(v)
+    } else {
+        serde_json::to_string(v)
+    }
+    .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+    Ok(crate::ui::text::escape_for_json(&text).into_owned())
+}
+
 /// One table row: cells fitted to their widths, two spaces apart.
 fn table_line(cells: &[String], widths: &[usize]) -> String {
     cells
@@ -393,6 +409,7 @@ fn date(d: &Option<ApiDate>) -> String {
 
 /// Runs one scripting command with a logged-in client.
 pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: bool) -> Result<u8, CmdError> {
+    check_ids(&cmd)?;
     let fmt = out.format();
     match cmd {
         ScriptCmd::Organizations => {
@@ -467,9 +484,9 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
                 refuse_if_read_only(read_only, "stop a session")?;
                 client.stop_session(&id).await?;
                 if fmt == Format::Table {
-                    println!("stopped {id}");
+                    println!("stopped {}", clean(&id));
                 } else {
-                    println!("{}", serde_json::json!({"stopped": id}));
+                    println!("{}", to_json(&serde_json::json!({"stopped": id}), false)?);
                 }
             }
         },
@@ -568,7 +585,7 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
                                 serde_json::Value::String(s) => s.clone(),
                                 other => other.to_string(),
                             };
-                            println!("{:<24} {}", k, clean(&val));
+                            println!("{:<24} {}", clean(k), clean(&val));
                         }
                     }
                 }
@@ -619,11 +636,63 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
             if fmt == Format::Table {
                 println!("wrote {n} bytes to {}", out.display());
             } else {
-                println!("{}", serde_json::json!({"path": out, "bytes": n}));
+                println!("{}", to_json(&serde_json::json!({"path": out, "bytes": n}), false)?);
             }
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The longest id vex sends. VB365's ids are base64 of at most a few hundred bytes (the spec gives no
+/// maximum; an assumption with a wide margin): anything longer is a mistake, not an id.
+pub const MAX_ID_BYTES: usize = 4096;
+
+/// An id given on the command line: empty, blank or longer than [`MAX_ID_BYTES`] is a usage error, found
+/// before anything is sent.
+fn check_id(what: &str, id: &str) -> Result<(), CmdError> {
+    if id.trim().is_empty() {
+        return Err(CmdError::new(EXIT_USAGE, format!("{what}: an id cannot be empty")));
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(CmdError::new(
+            EXIT_USAGE,
+            format!(
+                "{what}: an id of {} bytes is not an id (at most {MAX_ID_BYTES})",
+                id.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every id of a command (see [`check_id`]); `main` calls it before connecting, so nothing is sent.
+pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
+    let at = |w: &Where| check_id("--session", &w.session).and_then(|()| check_id("--mailbox", &w.mailbox));
+    let items = |ids: &[String]| ids.iter().try_for_each(|id| check_id("--items", id));
+    let opt = |what: &str, id: &Option<String>| id.as_deref().map_or(Ok(()), |id| check_id(what, id));
+    match cmd {
+        ScriptCmd::Sessions {
+            cmd: Some(SessionsCmd::Stop { id }),
+        } => check_id("session id", id),
+        ScriptCmd::Sessions {
+            cmd: Some(SessionsCmd::New { org, .. }),
+        } => opt("--org", org),
+        ScriptCmd::Sessions { .. } | ScriptCmd::Organizations => Ok(()),
+        ScriptCmd::Mailboxes { session } | ScriptCmd::DeviceCode { session } => check_id("--session", session),
+        ScriptCmd::Events { session } => check_id("session id", session),
+        ScriptCmd::Folders { at: w, parent, .. } => at(w).and_then(|()| opt("--parent", parent)),
+        ScriptCmd::Items { at: w, folder, .. } => at(w).and_then(|()| opt("--folder", folder)),
+        ScriptCmd::Item { at: w, id } => at(w).and_then(|()| check_id("item id", id)),
+        ScriptCmd::Restore(a) => at(&a.at)
+            .and_then(|()| items(&a.items))
+            .and_then(|()| opt("--folder", &a.folder)),
+        ScriptCmd::Export {
+            at: w,
+            items: ids,
+            folder,
+            ..
+        } => at(w).and_then(|()| items(ids)).and_then(|()| opt("--folder", folder)),
+    }
 }
 
 fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {
@@ -642,13 +711,13 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         Credentials::Application {
             application_id: app,
             certificate_file: a.cert.clone().unwrap_or_default(),
-            certificate_password: std::env::var("VEX_CERT_PASSWORD").ok().map(SecretString::from),
+            certificate_password: crate::secrets::cert_password(),
             impersonation_account: a.impersonate.clone().unwrap_or_default(),
         }
     } else if let Some(user) = a.restore_user.clone() {
-        let password = match std::env::var("VEX_RESTORE_PASSWORD") {
-            Ok(p) if !p.is_empty() => SecretString::from(p),
-            _ if a.dry_run => SecretString::from(String::new()),
+        let password = match crate::secrets::restore_password() {
+            Some(p) => p,
+            None if a.dry_run => SecretString::from(String::new()),
             _ => crate::secrets::prompt(&format!("Exchange password for {user}: "))
                 .map_err(|e| CmdError::new(EXIT_USAGE, e))?,
         };
@@ -712,10 +781,7 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
             }
         }
         println!("{}", plan.summary());
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&req).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?
-        );
+        println!("{}", to_json(&req, true)?);
         return Ok(EXIT_OK);
     }
     if !a.yes {
@@ -728,13 +794,14 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         }
     }
     let req = plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
-    let result = client
-        .restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {})
-        .await;
-    // Every restore that was sent leaves an audit record, whatever its outcome (no secrets in it).
-    let mut rec = crate::audit::AuditRecord {
-        time: crate::audit::now_rfc3339(),
-        local_user: crate::audit::local_user(),
+    // From here a signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) no longer kills vex at once: it may come after
+    // the request went out, and then the operator must hear that the outcome is unknown.
+    let mut signals = crate::runtime::StopSignals::new()
+        .map_err(|e| CmdError::new(EXIT_OTHER, format!("cannot handle signals: {e}; nothing was sent")))?;
+    // Every restore that is sent has an audit record first (outcome `sent`, no secrets in it), completed
+    // by its outcome below; one that cannot be recorded is not sent.
+    let log_path = crate::config::Paths::from_env().audit_log();
+    let rec = crate::audit::AuditRecord {
         api_user: client.user_name().await.unwrap_or_default(),
         server: client.base_url().to_string(),
         action: "restore".into(),
@@ -748,7 +815,31 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         credential_mode: Some(plan.credential_mode().into()),
         ..Default::default()
     };
-    match &result {
+    let pending = crate::audit::begin(log_path.clone(), rec)
+        .map_err(|e| CmdError::new(EXIT_OTHER, format!("{e}; the restore was not sent")))?;
+    let result = tokio::select! {
+        r = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}) => r,
+        sig = signals.recv() => {
+            drop(req);
+            let done = pending.complete(|r| {
+                r.outcome = "unknown".into();
+                r.message = Some(format!("interrupted by {} before the answer came", sig.name));
+            });
+            eprintln!(
+                "vex: interrupted by {}: the restore was sent and its outcome is UNKNOWN (the server may have \
+                 applied it). Before restoring again, look at the restore session's events: vex events {}\n\
+                 vex: recorded in the audit log {}",
+                sig.name,
+                a.at.session,
+                log_path.display()
+            );
+            if let Err(e) = done {
+                eprintln!("vex: {e}");
+            }
+            return Err(CmdError::new(sig.exit_code(), ""));
+        }
+    };
+    let done = pending.complete(|rec| match &result {
         Ok(o) => {
             rec.outcome = if o.failed > 0 || o.cannot_continue_error.is_some() {
                 "partial"
@@ -767,9 +858,8 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
             rec.outcome = "failed".into();
             rec.message = Some(e.to_string());
         }
-    }
-    let log = crate::audit::AuditLog::new(crate::config::Paths::from_env().audit_log());
-    if let Err(e) = log.append(&rec) {
+    });
+    if let Err(e) = done {
         eprintln!("vex: {e}");
     }
     let outcome = result?;

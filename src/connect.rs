@@ -19,6 +19,8 @@ pub struct ConnectSpec {
     pub pin: Option<String>,
     pub ca_file: Option<std::path::PathBuf>,
     pub insecure: bool,
+    /// Plain `http://` to a host that is not this machine was asked for explicitly.
+    pub allow_plain_http: bool,
     pub read_only: bool,
     pub password_command: Option<String>,
     /// From a private config file only.
@@ -34,6 +36,7 @@ impl std::fmt::Debug for ConnectSpec {
             .field("pin", &self.pin)
             .field("ca_file", &self.ca_file)
             .field("insecure", &self.insecure)
+            .field("allow_plain_http", &self.allow_plain_http)
             .field("read_only", &self.read_only)
             .field("password_command", &self.password_command.as_ref().map(|_| "[set]"))
             .field(
@@ -65,12 +68,86 @@ impl ConnectSpec {
             pin: flags.pin.or(p.pin),
             ca_file: flags.ca_file.or(p.ca_file),
             insecure: flags.insecure || p.insecure,
+            allow_plain_http: flags.allow_plain_http,
             read_only: flags.read_only || p.read_only,
             password_command: flags.password_command.or(p.password_command),
             profile_password: p.password,
         })
     }
 }
+
+/// What is wrong with a server URL or the trust flags, found before anything is sent (a usage error,
+/// exit 2): a scheme other than `https://` or `http://`, no host, an unreadable pin or `--ca-file`, a pin
+/// or CA with plain `http://` (there is no certificate to check), and plain `http://` to a host that is not
+/// this machine unless `allow_plain_http`.
+impl ConnectSpec {
+    pub fn validate(&self) -> Result<(), String> {
+        let url = url::Url::parse(self.server.trim()).map_err(|e| {
+            format!(
+                "--server {:?} is not a URL ({e}): give https://HOST:PORT, e.g. https://vb365.example.com:4443",
+                self.server
+            )
+        })?;
+        let plain = match url.scheme() {
+            "https" => false,
+            "http" => true,
+            other => {
+                return Err(format!(
+                    "--server {:?}: the scheme {other:?} is not supported: give https://HOST:PORT",
+                    self.server
+                ));
+            }
+        };
+        let Some(host) = url.host() else {
+            return Err(format!("--server {:?} names no host", self.server));
+        };
+        if let Some(pin) = &self.pin {
+            parse_fingerprint(pin).map_err(|e| format!("--pin {pin:?}: {e}"))?;
+        }
+        if let Some(ca) = &self.ca_file {
+            std::fs::File::open(ca).map_err(|e| format!("--ca-file {}: {e}", ca.display()))?;
+        }
+        if plain {
+            if self.pin.is_some() {
+                return Err(format!(
+                    "--pin does not apply to plain http ({}): there is no certificate to pin. Use https://",
+                    self.server
+                ));
+            }
+            if self.ca_file.is_some() {
+                return Err(format!(
+                    "--ca-file does not apply to plain http ({}): there is no certificate to check. Use https://",
+                    self.server
+                ));
+            }
+            if !is_loopback(&host) && !self.allow_plain_http {
+                return Err(format!(
+                    "refusing plain http to {host}: the password, the tokens and every mailbox item would cross \
+                     the network UNENCRYPTED. Use https://, or give --allow-plain-http if you really mean it"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Plain `http://`: nothing is encrypted.
+    pub fn is_plain_http(&self) -> bool {
+        self.server.trim().to_ascii_lowercase().starts_with("http://")
+    }
+}
+
+/// This machine: `localhost`, 127.0.0.0/8, `::1` (the emulator, a tunnel's local end).
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        url::Host::Ipv4(a) => a.is_loopback(),
+        url::Host::Ipv6(a) => a.is_loopback(),
+    }
+}
+
+/// The warning for plain `http://`, as loud as the one for `--insecure`.
+pub const PLAIN_HTTP_WARNING: &str = "WARNING: plain http: NOTHING is encrypted; the password, the tokens and every \
+     mailbox item cross the network in clear text, and anyone on the path can read and change this session.";
 
 fn non_empty(s: String) -> Option<String> {
     if s.trim().is_empty() { None } else { Some(s) }
@@ -80,6 +157,10 @@ fn non_empty(s: String) -> Option<String> {
 pub trait Prompter {
     /// Shows `text` and asks yes/no; the default is no.
     fn confirm(&mut self, text: &str) -> bool;
+    /// Whether a person can be asked at all (a terminal is there).
+    fn can_ask(&mut self) -> bool {
+        true
+    }
     fn password(&mut self, label: &str) -> Result<SecretString, String>;
     fn warn(&mut self, text: &str);
 }
@@ -88,15 +169,25 @@ pub trait Prompter {
 pub struct TerminalPrompter;
 
 impl Prompter for TerminalPrompter {
+    /// Asks on the controlling terminal (`/dev/tty`), never on standard input: `echo y | vex ...` must not
+    /// answer a trust question. Without a terminal the answer is no.
     fn confirm(&mut self, text: &str) -> bool {
-        use std::io::Write;
-        eprint!("{text} [y/N] ");
-        let _ = std::io::stderr().flush();
+        use std::io::{BufRead, Write};
+        let Some(tty) = open_tty() else {
+            return false;
+        };
+        let mut out = &tty;
+        if write!(out, "{text} [y/N] ").and_then(|()| out.flush()).is_err() {
+            return false;
+        }
         let mut line = String::new();
-        if std::io::stdin().read_line(&mut line).is_err() {
+        if std::io::BufReader::new(&tty).read_line(&mut line).is_err() {
             return false;
         }
         matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    }
+    fn can_ask(&mut self) -> bool {
+        open_tty().is_some()
     }
     fn password(&mut self, label: &str) -> Result<SecretString, String> {
         crate::secrets::prompt(label)
@@ -104,6 +195,11 @@ impl Prompter for TerminalPrompter {
     fn warn(&mut self, text: &str) {
         eprintln!("{text}");
     }
+}
+
+/// The controlling terminal, read and write; `None` without one (cron, a pipe under `setsid`, CI).
+fn open_tty() -> Option<std::fs::File> {
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").ok()
 }
 
 /// For use while the TUI owns the terminal: nothing can be asked, so an unknown certificate is not
@@ -114,6 +210,9 @@ pub struct NoPrompter;
 impl Prompter for NoPrompter {
     fn confirm(&mut self, text: &str) -> bool {
         tracing::warn!(question = text, "cannot ask while the TUI runs: answered no");
+        false
+    }
+    fn can_ask(&mut self) -> bool {
         false
     }
     fn password(&mut self, _label: &str) -> Result<SecretString, String> {
@@ -131,12 +230,19 @@ pub async fn resolve_trust<P: Prompter + ?Sized>(
     paths: &Paths,
     prompt: &mut P,
 ) -> Result<Trust, String> {
+    if spec.is_plain_http() {
+        // Refused earlier for a host that is not this machine (see `ConnectSpec::validate`).
+        prompt.warn(PLAIN_HTTP_WARNING);
+        return Ok(Trust::System);
+    }
     if spec.insecure {
         prompt.warn("WARNING: --insecure: the server certificate is NOT verified; anyone on the path can read and change this session.");
         return Ok(Trust::Insecure);
     }
     if let Some(pin) = &spec.pin {
-        return parse_fingerprint(pin).map(Trust::Pin).map_err(|e| e.to_string());
+        return parse_fingerprint(pin)
+            .map(Trust::Pin)
+            .map_err(|e| format!("--pin {pin:?}: {e}"));
     }
     if let Some(ca) = &spec.ca_file {
         let pem = std::fs::read(ca).map_err(|e| format!("--ca-file {}: {e}", ca.display()))?;
@@ -167,6 +273,15 @@ pub async fn resolve_trust<P: Prompter + ?Sized>(
         Err(e) => return Err(e.to_string()),
     }
     let presented = tls::probe_certificate(&spec.server).await.map_err(|e| e.to_string())?;
+    if !prompt.can_ask() {
+        let fp = fingerprint_hex(&presented.sha256);
+        return Err(format!(
+            "the certificate of {key} is not trusted by this system, and there is no terminal to ask whether to \
+             trust it (the question is never answered from standard input); nothing was stored or sent.\n  \
+             SHA-256: {fp}\nCompare it with the one on the server (e.g. in the VB365 console); to trust it, \
+             give --pin {fp} (or pin = \"{fp}\" in a profile), or run vex once on a terminal."
+        ));
+    }
     let text = format!(
         "The certificate of {key} is not trusted by this system.\n  SHA-256: {}\nCompare it with the one on the server (e.g. in the VB365 console) before you trust it.\nTrust it and remember it for {key}?",
         fingerprint_hex(&presented.sha256)

@@ -15,6 +15,10 @@ use vex::connect::{ConnectSpec, TerminalPrompter};
 use vex::runtime::TuiOptions;
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: no core dumps, and the secret environment variables read and
+    // scrubbed from the environment (before the tokio runtime starts its threads).
+    vex::secrets::harden_process();
+    vex::secrets::take_environment();
     vex::install_crypto_provider();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -61,9 +65,10 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
         Some(Command::Man) => cli::man(),
         Some(Command::Demo(d)) => demo(d, &cli.connect).await,
         Some(Command::Script(cmd)) => {
+            vex::commands::check_ids(&cmd)?;
             let (client, spec) = connect(&cli.connect, &paths).await?;
             let code = vex::commands::run(&client, cmd, &cli.output, spec.read_only).await;
-            let _ = client.logout().await;
+            vex::runtime::logout(&client).await;
             code
         }
         None => tui(&cli.connect, &paths).await,
@@ -83,6 +88,7 @@ async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
         api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
         read_only: spec.read_only,
         insecure: spec.insecure,
+        plain_http: spec.is_plain_http(),
     };
     let r = if interactive && !vex::connect::has_password_source(&spec) {
         let client = vex::connect::client_for(&spec, paths, &mut TerminalPrompter)
@@ -106,7 +112,8 @@ async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
         };
         vex::runtime::run_tui_with(client.clone(), header(&client), opts).await
     };
-    r.map(|()| 0).map_err(|e| CmdError::new(EXIT_OTHER, e))
+    r.map_err(|e| CmdError::new(EXIT_OTHER, e))?;
+    Ok(vex::runtime::stopped_by().map_or(0, |s| s.exit_code()))
 }
 
 /// Clients for another server or API version chosen on the login screen: same trust settings, no
@@ -150,10 +157,13 @@ fn connect_spec(args: &ConnectArgs, paths: &Paths) -> Result<ConnectSpec, CmdErr
         pin: args.pin.clone(),
         ca_file: args.ca_file.clone(),
         insecure: args.insecure,
+        allow_plain_http: args.allow_plain_http,
         read_only: args.read_only,
         ..Default::default()
     };
-    ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)
+    let spec = ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)?;
+    spec.validate().map_err(usage)?;
+    Ok(spec)
 }
 
 async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSpec), CmdError> {
@@ -210,6 +220,7 @@ async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
         api_version: client.version().unwrap_or(ApiVersion::V8).to_string(),
         read_only: args.read_only,
         insecure: false,
+        plain_http: false,
     };
     // Logs out on the way out.
     let opts = TuiOptions {

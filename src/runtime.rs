@@ -9,6 +9,9 @@
 pub use crate::app::HeaderInfo;
 
 mod jobs;
+pub mod signals;
+
+pub use signals::{StopSignal, StopSignals};
 
 use crate::api::models::Page;
 use crate::api::{ApiError, Client, FolderParent, SessionOrder};
@@ -105,8 +108,36 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     let client = app.client().clone();
     let mut terminal = app.into_terminal();
     restore(&mut terminal);
+    report_interrupted_restores();
     logout(&client).await;
     result
+}
+
+/// The signal that stopped the browser (0: none).
+static STOPPED_BY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// The signal that made the browser quit, if one did (`vex` then exits with 128 + its number).
+pub fn stopped_by() -> Option<StopSignal> {
+    [StopSignal::INT, StopSignal::TERM, StopSignal::HUP, StopSignal::QUIT]
+        .into_iter()
+        .find(|s| s.number == STOPPED_BY.load(Ordering::SeqCst))
+}
+
+/// Restores still running when the browser stopped (a signal, or `q` twice): their audit records are
+/// completed as `unknown`, and the operator is told where to look (the terminal is restored by now).
+fn report_interrupted_restores() {
+    let why = match stopped_by() {
+        Some(s) => format!("vex was stopped by {} before the restore's answer came", s.name),
+        None => "vex quit before the restore's answer came".to_string(),
+    };
+    for rec in crate::audit::interrupt_pending(&format!("{why}: the outcome is unknown")) {
+        eprintln!(
+            "vex: {why}: its outcome is UNKNOWN (the server may have applied it). Before restoring again, look \
+             at the events of restore session {s} (`vex events {s}`, or `e` in vex). Audit log: {}",
+            crate::config::Paths::from_env().audit_log().display(),
+            s = rec.restore_session,
+        );
+    }
 }
 
 /// Ends the login on the server (best effort, bounded: the operator is leaving).
@@ -170,38 +201,21 @@ async fn read_terminal(tx: UnboundedSender<Event>) {
     }
 }
 
-/// SIGTERM, SIGHUP (SSH dropped) and SIGINT make the loop quit (and so restore the terminal). The
-/// handlers are registered before this returns, so a signal that arrives right after the first frame is
-/// not lost to the default action (which would leave the terminal in raw mode).
+/// SIGTERM, SIGHUP (SSH dropped), SIGINT and SIGQUIT make the loop quit (and so restore the terminal;
+/// SIGQUIT's default action would leave it raw and dump core). The handlers are registered before this
+/// returns, so a signal that arrives right after the first frame is not lost to the default action.
 fn spawn_signals(tx: UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let handlers = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-            signal(SignalKind::interrupt()),
-        );
-        tokio::spawn(async move {
-            let (Ok(mut term), Ok(mut hup), Ok(mut int)) = handlers else {
-                return;
-            };
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-                _ = int.recv() => {}
-            }
-            let _ = tx.send(Msg::Quit);
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = tx.send(Msg::Quit);
-            }
-        })
-    }
+    let handlers = StopSignals::new();
+    tokio::spawn(async move {
+        let Ok(mut signals) = handlers else {
+            tracing::warn!("cannot handle signals");
+            return;
+        };
+        let sig = signals.recv().await;
+        tracing::info!(signal = sig.name, "stopping");
+        STOPPED_BY.store(sig.number, Ordering::SeqCst);
+        let _ = tx.send(Msg::Quit);
+    })
 }
 
 /// The browser's loop around any ratatui backend (the real terminal, or a `TestBackend`).

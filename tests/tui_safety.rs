@@ -25,6 +25,7 @@ fn header() -> HeaderInfo {
         api_version: "v8".into(),
         read_only: false,
         insecure: false,
+        plain_http: false,
     }
 }
 

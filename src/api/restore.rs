@@ -317,7 +317,14 @@ impl Client {
         let tmp = part_path(dest);
         let cannot_write = |e: std::io::Error| ApiError::Config(format!("cannot write {}: {e}", tmp.display()));
         let mut guard = PartFile::new(tmp.clone());
-        let mut file = tokio::fs::File::create(&tmp).await.map_err(cannot_write)?;
+        // 0600: an export or a saved message holds mailbox data (the rename keeps the mode; a stale part
+        // file is replaced, not reused with its mode).
+        let _ = tokio::fs::remove_file(&tmp).await;
+        let mut opts = tokio::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        opts.mode(0o600);
+        let mut file = opts.open(&tmp).await.map_err(cannot_write)?;
         let res = self.post(path, &[], body, self.timeouts().write).await?;
         // A 200 that carries an error page or a JSON error instead of the file.
         let ctype = res

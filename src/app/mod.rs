@@ -61,6 +61,8 @@ pub struct HeaderInfo {
     pub read_only: bool,
     /// The server certificate is not verified (`--insecure`): a banner says so for the whole session.
     pub insecure: bool,
+    /// Plain `http://`: nothing is encrypted; a banner as loud as the insecure one says so.
+    pub plain_http: bool,
 }
 
 /// The panes, left to right.

@@ -87,7 +87,12 @@ impl KnownServers {
             text.push_str(&format!("{k} {}\n", fingerprint_hex(fp)));
         }
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        // 0600: the file says which certificates this user trusts. A stale temporary file from another
+        // writer is replaced, not reused with its mode.
+        let _ = std::fs::remove_file(&tmp);
+        super::paths::create_private_file(&tmp)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| format!("cannot write {}: {e}", self.path.display()))
     }
 }

@@ -81,13 +81,28 @@ impl Paths {
     }
 }
 
-/// Creates a directory (and parents) readable only by the user.
+/// Creates a directory (and any missing parents) readable only by the user: mode 0700. A directory that
+/// exists already is left as it is (it may be one the operator chose, like the parent of `--log-file`).
 pub fn ensure_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
     }
-    Ok(())
+    b.create(dir)
+}
+
+/// Creates (or truncates) a file readable and writable only by the user (mode 0600 on Unix): for
+/// everything vex writes that holds trust or mailbox data.
+pub fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
 }

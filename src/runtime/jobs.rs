@@ -9,7 +9,7 @@ use crate::api::{ApiError, Client, DownloadProgress, FolderParent, RestoreProgre
 use crate::app::jobs::{AuditTicket, JobEffect, JobLoaded};
 use crate::app::panes::transfer::TransferKind;
 use crate::app::{Effect, Loaded, Msg, Slot};
-use crate::audit::{AuditLog, AuditRecord, local_user, now_rfc3339};
+use crate::audit::{AuditLog, AuditRecord, Pending, local_user, now_rfc3339};
 use futures_util::FutureExt;
 use ratatui::backend::Backend;
 use std::panic::AssertUnwindSafe;
@@ -91,6 +91,21 @@ async fn run(client: Client, job: JobEffect, tx: UnboundedSender<Msg>) -> JobLoa
                 }
             };
             drop(plan);
+            // The `sent` line goes to the audit log before the request goes out; a restore that cannot be
+            // recorded is not sent.
+            let pending = match audit {
+                Some(t) => match begin(t).await {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        return JobLoaded::Restored {
+                            generation,
+                            result: Err(ApiError::Config(format!("not sent: {e}"))),
+                            audit_error: Some(e),
+                        };
+                    }
+                },
+                None => None,
+            };
             let ptx = tx.clone();
             let progress = move |p: RestoreProgress| {
                 let _ = ptx.send(progress_msg(JobLoaded::RestoreProgress {
@@ -112,8 +127,19 @@ async fn run(client: Client, job: JobEffect, tx: UnboundedSender<Msg>) -> JobLoa
                     .await
             };
             drop(req);
-            let audit_error = match audit {
-                Some(t) => append(t, |r| restore_record(r, &result)).await.err(),
+            let audit_error = match pending {
+                Some(p) => {
+                    let mut done = p.record().clone();
+                    done.message = None;
+                    restore_record(&mut done, &result);
+                    complete(p, move |r| {
+                        let time = std::mem::take(&mut r.time);
+                        *r = done;
+                        r.time = time;
+                    })
+                    .await
+                    .err()
+                }
                 None => None,
             };
             JobLoaded::Restored {
@@ -291,6 +317,21 @@ fn restore_record(r: &mut AuditRecord, result: &Result<RestoreOutcome, ApiError>
             r.message = Some(e.to_string());
         }
     }
+}
+
+/// Writes a restore's `sent` line (see [`crate::audit::begin`]), off the async threads.
+async fn begin(t: AuditTicket) -> Result<Pending, String> {
+    let AuditTicket { path, record } = t;
+    tokio::task::spawn_blocking(move || crate::audit::begin(path, record))
+        .await
+        .map_err(|e| format!("audit log: {e}"))?
+}
+
+/// Writes a restore's completion line, off the async threads.
+async fn complete(p: Pending, fill: impl FnOnce(&mut AuditRecord) + Send + 'static) -> Result<(), String> {
+    tokio::task::spawn_blocking(move || p.complete(fill))
+        .await
+        .map_err(|e| format!("audit log: {e}"))?
 }
 
 /// Completes the record (time, local user, outcome) and appends it, off the async threads.

@@ -23,15 +23,21 @@ pub fn max_text_bytes(cap: usize) -> usize {
     cap / 4 * 3
 }
 
-/// The text without control characters (tabs and line breaks become spaces, the rest are dropped).
+/// The text without control characters (tabs and line breaks become spaces, the other C0/C1 controls
+/// are dropped); the invisible characters that reorder or hide text — bidi marks, overrides and isolates,
+/// line/paragraph separators, the byte-order mark — are written visibly as `\u{202e}`, as the TUI shows
+/// them, so what is pasted is what was seen.
 pub fn clean(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\t' | '\n' | '\r' => Some(' '),
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c if crate::ui::text::is_unsafe(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The clean text cut (at a character boundary) to fit in `cap` bytes of base64, and whether it was cut.
@@ -113,6 +119,17 @@ mod tests {
         // Only the frame itself holds ESC and BEL.
         assert_eq!(seq.iter().filter(|&&b| b == 0x1b).count(), 1);
         assert_eq!(seq.iter().filter(|&&b| b == 0x07).count(), 1);
+    }
+
+    #[test]
+    fn shows_bidi_controls_separators_and_the_bom_visibly() {
+        let text = "invoice\u{202e}fdp.exe \u{2066}x\u{2069} \u{200f}\u{feff}\u{2028}";
+        let copied = payload(&osc52(text, OSC52_MAX_BASE64));
+        assert_eq!(
+            copied,
+            "invoice\\u{202e}fdp.exe \\u{2066}x\\u{2069} \\u{200f}\\u{feff}\\u{2028}"
+        );
+        assert!(!copied.chars().any(crate::ui::text::is_unsafe), "{copied:?}");
     }
 
     #[test]

@@ -185,6 +185,14 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         };
         badges.push((text, theme.danger()));
     }
+    if h.plain_http {
+        let text = if area.width >= 70 {
+            " UNENCRYPTED: plain http "
+        } else {
+            " PLAIN HTTP "
+        };
+        badges.push((text, theme.danger()));
+    }
     let right_w: usize = badges.iter().map(|(t, _)| width(t)).sum();
     let avail = (area.width as usize).saturating_sub(right_w);
     buf.set_string(area.x, area.y, truncate(&left, avail), theme.header());

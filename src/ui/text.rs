@@ -6,9 +6,43 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 /// True for characters that must never reach the terminal as they are: C0 controls (ESC, BEL, ...),
-/// DEL, C1 controls, bidirectional overrides and isolates, and the line/paragraph separators.
-fn is_unsafe(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+/// DEL, C1 controls (U+0085 and the CSI U+009B among them), bidirectional marks, embeddings, overrides
+/// and isolates (U+200E/U+200F, U+061C, U+202A–U+202E, U+2066–U+2069), the line/paragraph separators and
+/// the byte-order mark U+FEFF (an invisible character that hides inside text).
+pub fn is_unsafe(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{061c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+    )
+}
+
+/// JSON text (as `serde_json` writes it) with every unsafe character above ASCII's C0 range — DEL, C1
+/// controls, bidi controls, separators, U+FEFF — written as a `\uXXXX` escape (`serde_json` already
+/// escapes C0 controls inside strings; outside strings it writes only ASCII, so its newlines and
+/// indentation stay as they are). The result is valid JSON with the same value.
+pub fn escape_for_json(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| c >= '\u{7f}' && is_unsafe(c)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c >= '\u{7f}' && is_unsafe(c) {
+            // All of them are in the Basic Multilingual Plane: one \u escape each.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The one sanitising function: every string that comes from the server goes through it before it
@@ -268,6 +302,38 @@ mod tests {
         // Nothing unsafe survives.
         let evil: String = (0u32..0x3000).filter_map(char::from_u32).collect();
         assert!(!sanitize(&evil).chars().any(is_unsafe));
+        // Marks and the byte-order mark are shown too.
+        assert_eq!(
+            sanitize("a\u{200f}b\u{feff}c\u{2028}d\u{85}"),
+            "a\\u{200f}b\\u{feff}c\\u{2028}d\\u{0085}"
+        );
+    }
+
+    #[test]
+    fn json_escapes_c1_bidi_separators_and_bom_and_stays_equal() {
+        let hostile = "x\u{9b}31m \u{85} \u{202e}gnp.exe \u{2066}\u{2069} \u{200e}\u{200f} \u{2028}\u{2029} \u{feff} \u{7f} ok é 日本 📊";
+        let v = serde_json::json!({ "subject": hostile, "n": [1, 2] });
+        for raw in [
+            serde_json::to_string(&v).unwrap(),
+            serde_json::to_string_pretty(&v).unwrap(),
+        ] {
+            let out = escape_for_json(&raw);
+            assert!(!out.chars().any(is_unsafe_in_json), "{out}");
+            assert!(
+                out.contains("\\u009b31m") && out.contains("\\u202egnp.exe") && out.contains("\\ufeff"),
+                "{out}"
+            );
+            // Still JSON, with the same value; readable text is left alone.
+            let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(back, v);
+            assert!(out.contains("ok é 日本 📊"));
+        }
+        assert!(matches!(escape_for_json("{\"a\":\"é\"}"), Cow::Borrowed(_)));
+    }
+
+    /// Raw in JSON output: unsafe, except the newlines of pretty printing.
+    fn is_unsafe_in_json(c: char) -> bool {
+        is_unsafe(c) && c != '\n'
     }
 
     #[test]

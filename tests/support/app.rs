@@ -114,6 +114,7 @@ impl AppHarness {
             api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
             read_only: false,
             insecure: false,
+            plain_http: false,
         });
         state.zone = DisplayZone::UTC;
         state.color = false;

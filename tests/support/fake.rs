@@ -20,6 +20,7 @@ pub fn header() -> HeaderInfo {
         api_version: "v8".into(),
         read_only: false,
         insecure: false,
+        plain_http: false,
     }
 }
 

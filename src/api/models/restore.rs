@@ -382,7 +382,9 @@ pub struct SendToDifferentAddressOptions {
 }
 
 /// What a restore did, the same for v6/v7 (synchronous counts) and v8 (async session statistics).
+/// Serialized (`vex restore --json`) with camelCase keys like the API's.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RestoreOutcome {
     pub created: i64,
     pub merged: i64,
