@@ -114,6 +114,8 @@ async fn insecure_and_read_only_say_so_and_refuse_writes() {
     let header = screen.lines().next().unwrap_or_default().to_string();
     assert!(header.contains("INSECURE: certificate not verified"), "{header}");
     assert!(header.contains("READ-ONLY"), "{header}");
+    // The emulator answers plain http: said as loudly.
+    assert!(header.contains("UNENCRYPTED: plain http"), "{header}");
     assert!(!screen.contains("x stop"), "no stop hint: {screen}");
     t.keys(&["x"]);
     t.wait_for("read-only: stopping sessions is disabled", WAIT);

@@ -209,7 +209,10 @@ fn demo_restore_three_messages_then_again() {
     t.keys(&["q"]);
     let _ = t.wait_until("vex to exit or ask", WAIT, |s| t.exited() || s.contains("quit"));
     let audit = std::fs::read_to_string(dir.path().join("state/audit.jsonl")).unwrap_or_default();
-    assert_eq!(audit.lines().count(), 2, "one audit line per restore:\n{audit}");
+    // Per restore: the `sent` line before it went out, then its outcome.
+    let outcomes: Vec<serde_json::Value> = audit_lines(&dir.path().join("state/audit.jsonl"));
+    let sent = outcomes.iter().filter(|l| l["outcome"] == "sent").count();
+    assert_eq!((outcomes.len(), sent), (4, 2), "two audit lines per restore:\n{audit}");
     assert!(!audit.contains("Exchange-Secret-e2e"), "no secret in the audit log");
 }
 

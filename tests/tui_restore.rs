@@ -127,7 +127,24 @@ impl Harness {
         }
     }
 
+    /// The audit log's outcome lines: one per action (a restore's `sent` line, written before it was
+    /// sent, is left out; see [`Harness::audit_sent_lines`]).
     fn audit_lines(&self) -> Vec<serde_json::Value> {
+        self.audit_all()
+            .into_iter()
+            .filter(|l| l["outcome"] != "sent")
+            .collect()
+    }
+
+    /// The `sent` lines of the restores.
+    fn audit_sent_lines(&self) -> Vec<serde_json::Value> {
+        self.audit_all()
+            .into_iter()
+            .filter(|l| l["outcome"] == "sent")
+            .collect()
+    }
+
+    fn audit_all(&self) -> Vec<serde_json::Value> {
         let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
         text.lines()
             .map(|l| serde_json::from_str(l).expect("audit line is JSON"))
@@ -425,6 +442,18 @@ async fn scenario(version: ApiVersion) {
     assert_eq!(restores[0]["credential_mode"], "password");
     assert_eq!(restores[1]["skipped"], 3);
     assert_eq!(restores[3]["outcome"], "failed");
+    // Each restore's `sent` line came before its outcome, with the same id.
+    let all = h.audit_all();
+    for done in &restores {
+        let at = all.iter().position(|l| l == *done).expect("the outcome line");
+        assert!(
+            all[..at]
+                .iter()
+                .any(|l| l["outcome"] == "sent" && l["id"] == done["id"]),
+            "no sent line before {done}"
+        );
+    }
+    assert_eq!(h.audit_sent_lines().len(), 9);
     assert_eq!(lines.iter().filter(|l| l["action"] == "export").count(), 1);
     let raw = std::fs::read_to_string(h.audit_path()).expect("audit");
     for secret in [PASSWORD, CERT_PASSWORD, "MAUCAQMwAA=="] {
@@ -498,6 +527,7 @@ async fn a_lost_answer_is_outcome_unknown_and_never_resent() {
         let lines = h.audit_lines();
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0]["outcome"], "unknown");
+        assert_eq!(h.audit_sent_lines().len(), 1, "recorded before it was sent");
     }
 }
 

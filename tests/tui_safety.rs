@@ -869,6 +869,31 @@ fn the_password_is_in_no_debug_string_and_never_on_screen() {
 // Header: insecure, read-only
 // ------------------------------------------------------------------------------------------------
 
+/// Plain http: a banner as loud as the insecure one (white on red), at every width.
+#[test]
+fn the_plain_http_banner_is_as_loud_as_the_insecure_one() {
+    let f = Fake::plain(three_items());
+    let mut h = header();
+    h.plain_http = true;
+    let mut s = in_items(&f, h);
+    for w in [60u16, 80, 160] {
+        let text = text_of(&render(&s, w, 24));
+        let first = text.lines().next().unwrap_or_default().to_string();
+        let want = if w >= 70 {
+            "UNENCRYPTED: plain http"
+        } else {
+            "PLAIN HTTP"
+        };
+        assert!(first.contains(want), "{w}: {first}");
+    }
+    s.color = true;
+    let t = render(&s, 80, 24);
+    let buf = t.backend().buffer();
+    let x = (0..80u16).find(|&x| buf[(x, 0)].symbol() == "U").expect("the banner");
+    let cell = &buf[(x, 0)];
+    assert_eq!((cell.fg, cell.bg), (Color::White, Color::Red));
+}
+
 #[test]
 fn the_insecure_banner_stays_and_reads_without_colour() {
     let f = Fake::plain(three_items());

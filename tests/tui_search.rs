@@ -424,7 +424,7 @@ fn inbox() -> Vec<Item> {
     let mut v: Vec<Item> = (0..3).map(|i| message(i, "mb-1")).collect();
     v.push(from(json!({
         "id": "evil-1", "itemClass": "IPM.Note", "from": "mallory\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}@evil.example",
-        "subject": "Tab\there\nnew line\u{1b}[2J", "received": "2024-03-09T10:00:00Z"
+        "subject": "Tab\there\nnew line\u{1b}[2J \u{202e}fdp.exe\u{2028}\u{feff}\u{200f}\u{9b}", "received": "2024-03-09T10:00:00Z"
     })));
     v
 }
@@ -855,6 +855,9 @@ fn y_copies_the_selected_id_and_shift_y_a_summary() {
     let text = clipboard(&fx).expect("a summary");
     assert!(!text.chars().any(char::is_control), "{text:?}");
     assert!(text.contains("Tab here new line[2J"), "{text:?}");
+    // Nor bidi overrides, marks, separators or the byte-order mark: they are shown, not carried.
+    assert!(!text.chars().any(vex::ui::text::is_unsafe), "{text:?}");
+    assert!(text.contains("\\u{202e}fdp.exe\\u{2028}\\u{feff}\\u{200f}"), "{text:?}");
 
     // Details: the item shown.
     press(&mut s, KeyCode::Char('g'));
