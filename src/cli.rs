@@ -18,7 +18,8 @@ use vex::commands::{CmdError, EXIT_OTHER, OutputArgs, ScriptCmd};
                   Without a subcommand it opens the TUI against --server (or a profile). The password comes \
                   from VEX_PASSWORD, a profile's password_command, or a no-echo prompt; never from the \
                   command line.\n\nExit codes: 0 ok, 1 error, 2 usage, 3 authentication, 4 not found, \
-                  5 partial restore failure, 6 network or TLS, 7 refused (cancelled or read-only).",
+                  5 partial restore failure, 6 network or TLS, 7 refused (cancelled or read-only), 129/130/131/143 \
+                  stopped by SIGHUP/SIGINT/SIGQUIT/SIGTERM.",
     mut_subcommands = without_connect_flags
 )]
 pub struct Cli {

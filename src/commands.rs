@@ -2,7 +2,8 @@
 //! JSON or JSON-lines output for machines.
 //!
 //! Exit codes: 0 ok, 1 other error, 2 usage, 3 authentication, 4 not found, 5 partial restore failure
-//! (some items failed), 6 network or TLS, 7 refused by the operator or read-only.
+//! (some items failed), 6 network or TLS, 7 refused by the operator or read-only; 128 + the signal when
+//! stopped by SIGHUP, SIGINT, SIGQUIT or SIGTERM (129, 130, 131, 143).
 
 use crate::api::models::*;
 use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
