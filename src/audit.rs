@@ -62,7 +62,7 @@ impl AuditLog {
     /// Appends one record (creating the file 0600 and its directory 0700).
     pub fn append(&self, rec: &AuditRecord) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {
-            crate::config::paths::ensure_private_dir(dir).map_err(|e| format!("audit log: {e}"))?;
+            crate::config::paths::ensure_own_dir(dir).map_err(|e| format!("audit log: {e}"))?;
         }
         let mut line = serde_json::to_string(rec).map_err(|e| format!("audit log: {e}"))?;
         line.push('\n');

@@ -351,6 +351,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plain_http_only_to_this_machine_unless_allowed() {
+        let spec = |server: &str, allow: bool| ConnectSpec {
+            server: server.into(),
+            allow_plain_http: allow,
+            ..Default::default()
+        };
+        for ok in [
+            "http://127.0.0.1:4443",
+            "http://127.8.9.10",
+            "http://localhost:8080",
+            "http://[::1]:4443",
+            "https://vb365.example.com:4443",
+            "HTTPS://VB365:4443",
+        ] {
+            assert_eq!(spec(ok, false).validate(), Ok(()), "{ok}");
+        }
+        for refused in [
+            "http://vb365.example.com:4443",
+            "http://10.0.0.5",
+            "http://[2001:db8::1]",
+        ] {
+            let e = spec(refused, false).validate().unwrap_err();
+            assert!(
+                e.contains("--allow-plain-http") && e.contains("UNENCRYPTED"),
+                "{refused}: {e}"
+            );
+            assert_eq!(
+                spec(refused, true).validate(),
+                Ok(()),
+                "{refused} with --allow-plain-http"
+            );
+        }
+        for bad in ["ftp://h:21", "vb365:4443", "vb365.example.com", "", "https://"] {
+            assert!(spec(bad, true).validate().is_err(), "{bad}");
+        }
+        let pinned = ConnectSpec {
+            pin: Some("ab".repeat(32)),
+            ..spec("http://127.0.0.1:1", false)
+        };
+        assert!(pinned.validate().unwrap_err().contains("--pin"));
+        let bad_pin = ConnectSpec {
+            pin: Some("zz".into()),
+            ..spec("https://h:1", false)
+        };
+        assert!(bad_pin.validate().unwrap_err().contains("--pin"));
+    }
+
+    #[test]
     fn flags_win_over_the_profile_and_debug_hides_the_password() {
         let profile = Profile {
             server: Some("https://p:4443".into()),

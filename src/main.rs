@@ -32,7 +32,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("vex: {}", e.message);
+                // Messages can quote the server: its control characters are shown, never executed.
+                eprintln!("vex: {}", vex::ui::text::sanitize_lines(&e.message).join("\n"));
             }
             ExitCode::from(e.code)
         }
@@ -127,6 +128,8 @@ fn connector(spec: ConnectSpec, paths: Paths) -> vex::runtime::Connector {
         };
         let paths = paths.clone();
         Box::pin(async move {
+            // The same rules as on the command line (no plain http to another host, ...).
+            spec.validate()?;
             vex::connect::client_for(&spec, &paths, &mut vex::connect::NoPrompter)
                 .await
                 .map_err(|m| {

@@ -80,7 +80,7 @@ impl KnownServers {
 
     fn save(&self) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {
-            super::paths::ensure_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            super::paths::ensure_own_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let mut text = String::from("# vex known servers: host:port SHA-256 of the end-entity certificate\n");
         for (k, fp) in &self.entries {

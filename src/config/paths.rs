@@ -94,6 +94,20 @@ pub fn ensure_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     b.create(dir)
 }
 
+/// [`ensure_private_dir`] for a directory of vex's own (the state or data directory, where the audit log
+/// and known_servers live): one that exists already is made private too (mode 0700).
+pub fn ensure_own_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    ensure_private_dir(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
 /// Creates (or truncates) a file readable and writable only by the user (mode 0600 on Unix): for
 /// everything vex writes that holds trust or mailbox data.
 pub fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
