@@ -426,9 +426,10 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
         }
         ScriptCmd::Sessions { cmd } => match cmd.unwrap_or(SessionsCmd::List { limit: 100 }) {
             SessionsCmd::List { limit } => {
-                let page = client
-                    .restore_sessions(0, limit, Some((crate::api::SessionOrder::CreationTime, false)))
-                    .await?;
+                let page = paging::fill_page(0, limit, |o, l| {
+                    client.restore_sessions(o, l, Some((crate::api::SessionOrder::CreationTime, false)))
+                })
+                .await?;
                 emit(
                     fmt,
                     &page.results,
@@ -555,7 +556,7 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
             let cols = ["ID", "CLASS", "TITLE"];
             let cells = |i: &Item| vec![i.id.clone(), opt(&i.item_class), i.title().unwrap_or("").to_string()];
             if !all {
-                let page = fetch(offset, limit).await?;
+                let page = paging::fill_page(offset, limit, fetch).await?;
                 emit(fmt, &page.results, &cols, cells)?;
             } else {
                 let mut stream = Stream::new(fmt, &cols);
@@ -842,12 +843,7 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
     };
     let done = pending.complete(|rec| match &result {
         Ok(o) => {
-            rec.outcome = if o.failed > 0 || o.cannot_continue_error.is_some() {
-                "partial"
-            } else {
-                "ok"
-            }
-            .into();
+            rec.outcome = if o.has_problems() { "partial" } else { "ok" }.into();
             (rec.created, rec.merged, rec.skipped, rec.failed) =
                 (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
         }
@@ -879,11 +875,7 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
             ]
         },
     )?;
-    Ok(if outcome.failed > 0 || outcome.cannot_continue_error.is_some() {
-        EXIT_PARTIAL
-    } else {
-        EXIT_OK
-    })
+    Ok(if outcome.has_problems() { EXIT_PARTIAL } else { EXIT_OK })
 }
 
 /// An error writing to stdout. A closed pipe (`vex items ... | head`) is no failure: the reader has what

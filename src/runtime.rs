@@ -14,7 +14,7 @@ pub mod signals;
 pub use signals::{StopSignal, StopSignals};
 
 use crate::api::models::Page;
-use crate::api::{ApiError, Client, FolderParent, SessionOrder};
+use crate::api::{ApiError, Client, FolderParent, SessionOrder, paging};
 use crate::app::panes::login::{LoggedIn, LoginDialog, LoginTarget};
 use crate::app::{self, DisplayZone, Effect, Gen, Loaded, Msg, Slot, State};
 use crate::ui;
@@ -633,10 +633,13 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
         } => Loaded::Sessions {
             generation,
             offset,
-            result: client
-                .restore_sessions(offset, limit, Some((SessionOrder::CreationTime, false)))
-                .await
-                .map(results),
+            // Every page is filled (following a server that serves fewer rows than asked while it says
+            // there are more): the panes take a short page as the end of the list.
+            result: paging::fill_page(offset, limit, |o, l| {
+                client.restore_sessions(o, l, Some((SessionOrder::CreationTime, false)))
+            })
+            .await
+            .map(results),
         },
         Effect::LoadMailboxes {
             generation,
@@ -646,7 +649,9 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
         } => Loaded::Mailboxes {
             generation,
             offset,
-            result: client.mailboxes(&session_id, offset, limit).await.map(results),
+            result: paging::fill_page(offset, limit, |o, l| client.mailboxes(&session_id, o, l))
+                .await
+                .map(results),
         },
         Effect::LoadFolders {
             generation,
@@ -675,7 +680,10 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
         } => Loaded::ItemsPage {
             generation,
             offset,
-            result: client.items(&session_id, &mailbox_id, &folder_id, offset, limit).await,
+            result: paging::fill_page(offset, limit, |o, l| {
+                client.items(&session_id, &mailbox_id, &folder_id, o, l)
+            })
+            .await,
         },
         Effect::CountItems {
             generation,
@@ -726,9 +734,10 @@ async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
         } => Loaded::ItemsPage {
             generation,
             offset,
-            result: client
-                .search(&session_id, target.as_scope(), &query, offset, limit)
-                .await,
+            result: paging::fill_page(offset, limit, |o, l| {
+                client.search(&session_id, target.as_scope(), &query, o, l)
+            })
+            .await,
         },
         Effect::LoadMailboxNames { generation, session_id } => Loaded::MailboxNames {
             generation,

@@ -347,7 +347,11 @@ macro_rules! enum_strategy {
 }
 
 fn attachment() -> impl Strategy<Value = Attachment> {
-    (opt(text()), opt(any::<i64>())).prop_map(|(name, size_bytes)| Attachment { name, size_bytes })
+    (opt(text()), opt(any::<i64>()), opt(text())).prop_map(|(name, size_bytes, size)| Attachment {
+        name,
+        size_bytes,
+        size,
+    })
 }
 
 fn finite_f64() -> impl Strategy<Value = f64> {
@@ -425,17 +429,20 @@ fn item() -> impl Strategy<Value = Item> {
             })
         },
     );
-    let journal =
-        (s(), s(), d(), opt(any::<i64>()), s()).prop_map(|(subject, entry_type, start_time, duration, company)| {
+    let journal = (s(), s(), d(), d(), opt(any::<i64>()), s()).prop_map(
+        |(subject, entry_type, start_time, start_date, duration, company)| {
             ItemData::Journal(Journal {
                 subject,
                 entry_type,
                 start_time,
+                start_date,
                 duration,
                 company,
             })
-        });
-    let note = (s(), d()).prop_map(|(subject, date)| ItemData::StickyNote(StickyNote { subject, date }));
+        },
+    );
+    let note =
+        (s(), s(), d()).prop_map(|(name, subject, date)| ItemData::StickyNote(StickyNote { name, subject, date }));
     let post = (s(), s(), d(), opt(enum_strategy!(Importance)), atts()).prop_map(
         |(from, subject, posted_on, importance, attachments)| {
             ItemData::Discussion(Discussion {

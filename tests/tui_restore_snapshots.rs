@@ -185,6 +185,7 @@ fn outcome_with_problems() -> RestoreOutcome {
         exceptions: vec!["Item 'AAMkADQ5Zj' was not found in the backup of mailbox 'zoe.muller@contoso.com'.".into()],
         cannot_continue_error: None,
         session_id: Some("9a1f7c2e-44b1-4f0e-9d51-0c8e2b7a6f11".into()),
+        ..Default::default()
     }
 }
 

@@ -206,7 +206,14 @@ struct Inner {
     /// Item counts found by searching (v8 reports none), per (restore session, mailbox, folder): a
     /// restore session shows one point in time, so a count stays true for its life.
     counts: std::sync::Mutex<std::collections::HashMap<(String, String, String), u64>>,
+    /// The `setId` of the last first page of each search (restore session, search path, query): sent
+    /// back when a later page of the same search is asked for, so the server pages its result set
+    /// instead of running the search again.
+    search_sets: std::sync::Mutex<std::collections::HashMap<(String, String, String), String>>,
 }
+
+/// How many search result sets the client remembers.
+const SEARCH_SETS_KEPT: usize = 256;
 
 /// How many found counts the client remembers.
 const COUNTS_KEPT: usize = 512;
@@ -241,6 +248,7 @@ impl Client {
                 retry: cfg.retry,
                 retry_observer: cfg.retry_observer,
                 counts: Default::default(),
+                search_sets: Default::default(),
             }),
         })
     }
@@ -724,17 +732,21 @@ impl Client {
         self.get_json("ServiceInstance", &[]).await
     }
 
-    /// Every organization (v6/v7 answer a bare array, v8 a page: both handled).
+    /// Every organization (v6/v7 answer a bare array, v8 a page: both handled). Always sent with
+    /// `extendedView=true`: v7/v8 default to false and then leave out `isBackedup` /
+    /// `firstBackuptime` / `lastBackuptime` (the new-session dialog needs them); v6 marks the
+    /// parameter required.
     pub async fn organizations(&self) -> Result<Vec<Organization>, ApiError> {
         let v = self.require_version()?;
         if v.organizations_paged() {
-            paging::collect_all(1000, |o, l| {
-                let q = page_q(o, l);
-                async move { self.get_json::<Page<Organization>>("Organizations", &q).await }
+            paging::collect_all(1000, |o, l| async move {
+                let mut q = page_q(o, l)?;
+                q.push(("extendedView", "true".into()));
+                self.get_json::<Page<Organization>>("Organizations", &q).await
             })
             .await
         } else {
-            self.get_json("Organizations", &[]).await
+            self.get_json("Organizations", &[("extendedView", "true".into())]).await
         }
     }
 
@@ -755,7 +767,7 @@ impl Client {
         limit: u32,
         order: Option<(SessionOrder, bool)>,
     ) -> Result<Page<RestoreSession>, ApiError> {
-        let mut q = page_q(offset, limit);
+        let mut q = page_q(offset, limit)?;
         if let (Some((by, asc)), Some(true)) = (order, self.version().map(|v| v.can_order_sessions())) {
             q.push((
                 "orderBy",
@@ -790,7 +802,7 @@ impl Client {
     ) -> Result<Page<SessionEvent>, ApiError> {
         self.get_json(
             &format!("RestoreSessions/{}/Events", seg(restore_session_id)),
-            &page_q(offset, limit),
+            &page_q(offset, limit)?,
         )
         .await
     }
@@ -814,7 +826,7 @@ impl Client {
     ) -> Result<Page<Mailbox>, ApiError> {
         self.get_json(
             &format!("RestoreSessions/{}/organization/mailboxes", seg(restore_session_id)),
-            &page_q(offset, limit),
+            &page_q(offset, limit)?,
         )
         .await
     }
@@ -832,7 +844,7 @@ impl Client {
         offset: u64,
         limit: u32,
     ) -> Result<Page<Folder>, ApiError> {
-        let mut q = page_q(offset, limit);
+        let mut q = page_q(offset, limit)?;
         match parent {
             FolderParent::Root => q.push(("parentId", "root".into())),
             FolderParent::Folder(id) => q.push(("parentId", id.to_string())),
@@ -875,7 +887,7 @@ impl Client {
         limit: u32,
     ) -> Result<Page<Item>, ApiError> {
         let v = self.require_version()?;
-        let mut q = page_q(offset, limit);
+        let mut q = page_q(offset, limit)?;
         q.push((v.items_folder_param(), folder_id.to_string()));
         self.get_json(&mb_path(restore_session_id, mailbox_id, "/items"), &q)
             .await
@@ -936,7 +948,9 @@ impl Client {
         .await
     }
 
-    /// Server-side search (Windows Search syntax: `from:`, `subject:"..."`, ...).
+    /// Server-side search (Windows Search syntax: `from:`, `subject:"..."`, ...). A search from offset 0
+    /// starts a new result set; a later page of the same search (same session, scope and query) sends
+    /// the first page's `setId` back (see [`Client::search_page`]).
     pub async fn search(
         &self,
         restore_session_id: &str,
@@ -945,25 +959,67 @@ impl Client {
         offset: u64,
         limit: u32,
     ) -> Result<Page<Item>, ApiError> {
-        let path = match scope {
-            SearchScope::AllMailboxes => format!(
-                "RestoreSessions/{}/organization/mailboxes/search",
-                seg(restore_session_id)
-            ),
-            SearchScope::Mailbox(m) => mb_path(restore_session_id, m, "/search"),
-            SearchScope::Folder { mailbox, folder } => {
-                mb_path(restore_session_id, mailbox, &format!("/folders/{}/search", seg(folder)))
-            }
+        let key = (
+            restore_session_id.to_string(),
+            search_path(restore_session_id, scope),
+            query.to_string(),
+        );
+        let known = if offset == 0 {
+            None
+        } else {
+            self.inner.search_sets.lock().ok().and_then(|m| m.get(&key).cloned())
         };
+        let page = match self
+            .search_page(restore_session_id, scope, query, offset, limit, known.as_deref())
+            .await
+        {
+            // Assumption (the spec does not say how an expired or unknown set is refused): a 400 or 404
+            // to a request naming a set means the set is gone; search afresh rather than fail the page.
+            Err(ApiError::Http { status: 400 | 404, .. }) if known.is_some() => {
+                if let Ok(mut m) = self.inner.search_sets.lock() {
+                    m.remove(&key);
+                }
+                self.search_page(restore_session_id, scope, query, offset, limit, None)
+                    .await?
+            }
+            other => other?,
+        };
+        if (offset == 0 || known.is_none())
+            && let Some(id) = page.set_id.as_ref().filter(|s| !s.trim().is_empty())
+            && let Ok(mut m) = self.inner.search_sets.lock()
+        {
+            if m.len() >= SEARCH_SETS_KEPT && !m.contains_key(&key) {
+                m.clear();
+            }
+            m.insert(key, id.clone());
+        }
+        Ok(page)
+    }
+
+    /// One page of a server-side search; `set_id` names the result set of an earlier page (`setId`).
+    pub async fn search_page(
+        &self,
+        restore_session_id: &str,
+        scope: SearchScope<'_>,
+        query: &str,
+        offset: u64,
+        limit: u32,
+        set_id: Option<&str>,
+    ) -> Result<Page<Item>, ApiError> {
+        let path = search_path(restore_session_id, scope);
         let body = SearchOptions {
             query: Some(query.to_string()),
         };
+        let mut q = page_q(offset, limit)?;
+        if let Some(id) = set_id {
+            q.push(("setId", id.to_string()));
+        }
         // Search is a read sent as POST: safe to retry.
         let bytes = self
             .call_read(
                 Method::POST,
                 &path,
-                &page_q(offset, limit),
+                &q,
                 json_body(&body)?,
                 self.inner.timeouts.read,
                 true,
@@ -989,6 +1045,20 @@ impl Client {
     }
 }
 
+/// The path of a search in `scope`.
+fn search_path(restore_session_id: &str, scope: SearchScope<'_>) -> String {
+    match scope {
+        SearchScope::AllMailboxes => format!(
+            "RestoreSessions/{}/organization/mailboxes/search",
+            seg(restore_session_id)
+        ),
+        SearchScope::Mailbox(m) => mb_path(restore_session_id, m, "/search"),
+        SearchScope::Folder { mailbox, folder } => {
+            mb_path(restore_session_id, mailbox, &format!("/folders/{}/search", seg(folder)))
+        }
+    }
+}
+
 /// `RestoreSessions/{rs}/organization/mailboxes/{mb}{rest}`.
 pub(crate) fn mb_path(restore_session_id: &str, mailbox_id: &str, rest: &str) -> String {
     format!(
@@ -999,11 +1069,19 @@ pub(crate) fn mb_path(restore_session_id: &str, mailbox_id: &str, rest: &str) ->
     )
 }
 
-pub(crate) fn page_q(offset: u64, limit: u32) -> Vec<(&'static str, String)> {
-    vec![
+/// `offset` and `limit` of a page request. The spec types both as int32 (the server answers 400 to
+/// anything larger): an offset beyond that is refused here with a clear message instead.
+pub(crate) fn page_q(offset: u64, limit: u32) -> Result<Vec<(&'static str, String)>, ApiError> {
+    if offset > paging::MAX_OFFSET {
+        return Err(ApiError::Config(format!(
+            "offset {offset} is beyond the largest the server accepts ({})",
+            paging::MAX_OFFSET
+        )));
+    }
+    Ok(vec![
         ("offset", offset.to_string()),
         ("limit", paging::clamp_limit(limit).to_string()),
-    ]
+    ])
 }
 
 fn form_encode(pairs: &[(&str, &str)]) -> String {

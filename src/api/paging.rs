@@ -15,36 +15,151 @@ pub fn clamp_limit(limit: u32) -> u32 {
     limit.clamp(1, MAX_PAGE)
 }
 
+/// The most pages one listing fetches (`--all`, every mailbox, ...): a server that keeps sending full
+/// pages is stopped with an error here rather than listed forever. A million-item folder at the
+/// smallest page a server is known to cap at (100) is 10,000 pages.
+pub const MAX_PAGES: u64 = 100_000;
+
+/// True when the server says the collection goes on after `page` (asked at `offset` for `asked`
+/// rows), by what it says, in this order: an empty page ends it; `totalCount` (v6/v7, when not null)
+/// decides; a `_links.next` means more; otherwise a page shorter than the echoed `limit` (when the
+/// server echoes one smaller than asked: it caps its page size) or than `asked` ends it.
+///
+/// Assumption (not in the spec): a server that caps page size either echoes the `limit` it served or
+/// sends `totalCount` / `_links.next`; one that does none of these cannot be told from the last page.
+pub fn says_more<T>(page: &Page<T>, offset: u64, asked: u32) -> bool {
+    let n = page.results.len() as u64;
+    if n == 0 {
+        return false;
+    }
+    if let Some(total) = page.total_count.filter(|t| *t >= 0) {
+        return offset + n < total as u64;
+    }
+    if page.links.contains_key("next") {
+        return true;
+    }
+    let asked = u64::from(clamp_limit(asked));
+    let served = match u64::try_from(page.limit) {
+        Ok(l) if l > 0 && l < asked => l,
+        _ => asked,
+    };
+    n >= served
+}
+
 /// True when this page is the last one.
 pub fn is_last<T>(page: &Page<T>, requested_limit: u32) -> bool {
-    page.results.len() < requested_limit as usize
+    !says_more(page, page.offset.max(0) as u64, requested_limit)
+}
+
+/// A fingerprint of a page's rows, to notice a server that sends the same page again (e.g. one that
+/// ignores `offset`).
+fn fingerprint<T: serde::Serialize>(rows: &[T]) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    rows.iter()
+        .map(|r| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            serde_json::to_vec(r).unwrap_or_default().hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
+fn repeated_page(offset: u64) -> ApiError {
+    ApiError::Decode(format!(
+        "the server sent the same page again at offset {offset} (does it ignore offset?); the listing \
+         stopped there and may be incomplete"
+    ))
+}
+
+/// One page of up to `limit` rows from `offset`, following a server that serves fewer rows than asked
+/// while it says there are more (see [`says_more`]): the rows of several requests, in order. The
+/// answer's `totalCount`, `_links` and `setId` are the last request's; a page shorter than `limit`
+/// is the end of the collection.
+pub async fn fill_page<T, F, Fut>(offset: u64, limit: u32, mut fetch: F) -> Result<Page<T>, ApiError>
+where
+    T: serde::Serialize,
+    F: FnMut(u64, u32) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let limit = clamp_limit(limit);
+    let mut got: Vec<T> = Vec::new();
+    let mut last_print: Option<Vec<u64>> = None;
+    let mut requests = 0u64;
+    loop {
+        let at = offset + got.len() as u64;
+        let want = limit - got.len() as u32;
+        let mut page = fetch(at, want).await?;
+        requests += 1;
+        let more = says_more(&page, at, want);
+        let print = fingerprint(&page.results);
+        if !page.results.is_empty() && last_print.as_ref() == Some(&print) {
+            return Err(repeated_page(at));
+        }
+        // More rows than asked: keep what was asked for (the rest comes with the next request).
+        page.results.truncate(want as usize);
+        let n = page.results.len();
+        got.append(&mut page.results);
+        if !more || got.len() >= limit as usize || n == 0 || requests >= MAX_PAGES {
+            page.results = got;
+            page.offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            page.limit = i64::from(limit);
+            if more && page.results.len() < limit as usize {
+                // Stopped by the page cap: never hand on a short page that reads as the end.
+                return Err(too_many_pages());
+            }
+            return Ok(page);
+        }
+        last_print = Some(print);
+    }
+}
+
+fn too_many_pages() -> ApiError {
+    ApiError::Decode(format!(
+        "stopped after {MAX_PAGES} pages: the server keeps sending full pages; the listing is incomplete"
+    ))
 }
 
 /// Fetches every page in order, `limit` at a time, calling `on_page` with each (streaming: nothing is
-/// kept here). Stops on the first short page or an error.
+/// kept here). Ends where the server says the collection ends ([`says_more`]), following a server that
+/// serves fewer rows than asked; a page that repeats the previous one, more than [`MAX_PAGES`] pages or
+/// an offset beyond int32 are errors (the rows so far were handed on), never a silent end.
 pub async fn for_each_page<T, F, Fut, C>(limit: u32, mut fetch: F, mut on_page: C) -> Result<u64, ApiError>
 where
+    T: serde::Serialize,
     F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
     C: FnMut(Page<T>) -> bool,
 {
     let limit = clamp_limit(limit);
     let mut offset = 0u64;
+    let mut pages = 0u64;
+    let mut last_print: Option<Vec<u64>> = None;
     loop {
-        let page = fetch(offset, limit).await?;
+        if pages >= MAX_PAGES {
+            return Err(too_many_pages());
+        }
+        let mut page = fetch(offset, limit).await?;
+        pages += 1;
+        let more = says_more(&page, offset, limit);
+        let print = fingerprint(&page.results);
+        if !page.results.is_empty() && last_print.as_ref() == Some(&print) {
+            return Err(repeated_page(offset));
+        }
+        page.results.truncate(limit as usize);
         let n = page.results.len() as u64;
-        let last = is_last(&page, limit);
         let go_on = on_page(page);
         offset += n;
-        if last || !go_on || n == 0 {
+        if !more || !go_on || n == 0 {
             return Ok(offset);
         }
+        last_print = Some(print);
     }
 }
 
 /// Collects every result of every page.
 pub async fn collect_all<T, F, Fut>(limit: u32, fetch: F) -> Result<Vec<T>, ApiError>
 where
+    T: serde::Serialize,
     F: FnMut(u64, u32) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
@@ -62,8 +177,33 @@ where
 pub const COUNT_FANOUT: u64 = 8;
 /// Once the end is known to within this many results, one request of that size settles it.
 pub const COUNT_FINAL_SPAN: u64 = 100;
-/// The first probes of the search: 1,024 × 8^i results in, up to 2^31.
+/// The first probes of the search: 1,024 × 8^i results in, up to [`MAX_OFFSET`].
 const GALLOP_FIRST: u64 = 1024;
+
+/// The largest `offset` (and `limit`) a request may carry: the spec types both as int32, and the
+/// server's model binding answers 400 to anything larger. No folder holds more items than that, so
+/// a count never needs to look further.
+pub const MAX_OFFSET: u64 = i32::MAX as u64;
+
+/// Gallop probes above `lo`: `lo + 1,024 × 8^i`, capped at [`MAX_OFFSET`], without repeats.
+fn gallop_from(lo: u64, n: u32) -> Vec<u64> {
+    let mut v: Vec<u64> = (0..n)
+        .map(|i| {
+            lo.saturating_add(GALLOP_FIRST.saturating_mul(COUNT_FANOUT.saturating_pow(i)))
+                .min(MAX_OFFSET)
+        })
+        .filter(|&o| o > lo)
+        .collect();
+    v.dedup();
+    v
+}
+
+/// A collection with a result at [`MAX_OFFSET`]: more than a request can address.
+fn too_large() -> ApiError {
+    ApiError::Decode(format!(
+        "the collection does not seem to end (a result at offset {MAX_OFFSET}, the largest the API allows)"
+    ))
+}
 
 /// How a count was found: the result and what it cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,8 +254,7 @@ where
             return Ok(stats);
         }
     } else {
-        let gallop = (0..COUNT_FANOUT as u32).map(|i| GALLOP_FIRST.saturating_mul(COUNT_FANOUT.saturating_pow(i)));
-        let probes: Vec<u64> = std::iter::once(0).chain(gallop).collect();
+        let probes: Vec<u64> = std::iter::once(0).chain(gallop_from(0, COUNT_FANOUT as u32)).collect();
         let answers = futures_util::future::join_all(probes.iter().map(|&o| fetch(o, 1))).await;
         stats.requests += probes.len() as u32;
         stats.round_trips += 1;
@@ -163,9 +302,8 @@ where
     // Invariant: a result exists at `lo`; none at `hi` (once found).
     loop {
         let probes: Vec<u64> = match hi {
-            None => (0..COUNT_FANOUT as u32)
-                .map(|i| lo.saturating_add(GALLOP_FIRST.saturating_mul(COUNT_FANOUT.saturating_pow(i))))
-                .collect(),
+            None if lo >= MAX_OFFSET => return Err(too_large()),
+            None => gallop_from(lo, COUNT_FANOUT as u32),
             Some(h) => {
                 let span = h - lo;
                 if span <= COUNT_FINAL_SPAN {
@@ -210,9 +348,7 @@ where
                     "the collection changed while it was being counted".into(),
                 ));
             }
-            None if lo >= u32::MAX as u64 => {
-                return Err(ApiError::Decode("the collection does not seem to end".into()));
-            }
+            None if lo >= MAX_OFFSET => return Err(too_large()),
             _ => {}
         }
     }
@@ -244,6 +380,32 @@ mod tests {
         }
     }
 
+    /// Like the server's model binding: offset and limit are int32.
+    fn strict(offset: u64, limit: u32) -> Result<(), ApiError> {
+        if offset > i32::MAX as u64 || u64::from(limit) > i32::MAX as u64 {
+            return Err(ApiError::Http {
+                status: 400,
+                message: format!("The value '{offset}' is not valid for offset."),
+                error_code: None,
+            });
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn counting_never_leaves_int32_and_a_bigger_collection_is_a_clear_error() {
+        for may_report_total in [true, false] {
+            let s = count_with_stats(
+                |o, l| std::future::ready(strict(o, l).map(|()| page(o, l, 3_000_000_000, false))),
+                may_report_total,
+            )
+            .await;
+            let e = s.unwrap_err().to_string();
+            assert!(e.contains("does not seem to end"), "{e}");
+            assert!(e.contains("2147483647"), "{e}");
+        }
+    }
+
     #[tokio::test]
     async fn counts_with_and_without_total() {
         for total in [
@@ -260,13 +422,15 @@ mod tests {
             8192,
             1_000_000,
             2_000_000_000,
+            MAX_OFFSET - 1,
+            MAX_OFFSET,
         ] {
             for may_report_total in [true, false] {
                 let calls = Cell::new(0u32);
                 let s = count_with_stats(
                     |o, l| {
                         calls.set(calls.get() + 1);
-                        std::future::ready(Ok(page(o, l, total, false)))
+                        std::future::ready(strict(o, l).map(|()| page(o, l, total, false)))
                     },
                     may_report_total,
                 )
@@ -309,6 +473,114 @@ mod tests {
         }
         let r = count(|_o, _l| std::future::ready(Ok(page(0, 1, 1, false))));
         assert!(r.await.is_err(), "a collection with no end");
+    }
+
+    /// A server that serves at most `cap` rows whatever is asked, saying so the way `how` picks:
+    /// 0 echoes the served limit, 1 sends totalCount, 2 a `_links.next`, 3 says nothing.
+    fn capped(offset: u64, limit: u32, total: u64, cap: u32, how: u8) -> Page<u64> {
+        let served = limit.min(cap);
+        let mut p = page(offset, served, total, how == 1);
+        p.limit = if how == 0 { i64::from(served) } else { i64::from(limit) };
+        if how == 2 && offset + u64::from(served) < total {
+            p.links.insert(
+                "next".into(),
+                crate::api::models::Link {
+                    href: format!("/v8/x?offset={}", offset + u64::from(served)),
+                },
+            );
+        }
+        p
+    }
+
+    #[tokio::test]
+    async fn a_server_that_caps_page_size_is_followed_to_the_end() {
+        for how in 0..3u8 {
+            let calls = Cell::new(0u32);
+            let all = collect_all(10, |o, l| {
+                calls.set(calls.get() + 1);
+                std::future::ready(Ok(capped(o, l, 10, 3, how)))
+            })
+            .await
+            .unwrap();
+            assert_eq!(all, (0..10).collect::<Vec<u64>>(), "how {how}");
+            assert!(calls.get() >= 4, "how {how}: {} requests", calls.get());
+            // One page of 10 asked: filled from several requests.
+            let p = fill_page(2, 10, |o, l| std::future::ready(Ok(capped(o, l, 10, 3, how))))
+                .await
+                .unwrap();
+            assert_eq!(p.results, (2..10).collect::<Vec<u64>>(), "how {how}");
+            let p = fill_page(0, 5, |o, l| std::future::ready(Ok(capped(o, l, 100, 3, how))))
+                .await
+                .unwrap();
+            assert_eq!(p.results, (0..5).collect::<Vec<u64>>(), "how {how}");
+        }
+        // A server that says nothing: a short page is all it can tell (the documented assumption).
+        let all = collect_all(10, |o, l| std::future::ready(Ok(capped(o, l, 10, 3, 3))))
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        // totalCount wins over a full page: no request past the end.
+        let calls = Cell::new(0u32);
+        let all = collect_all(5, |o, l| {
+            calls.set(calls.get() + 1);
+            std::future::ready(Ok(page(o, l, 10, true)))
+        })
+        .await
+        .unwrap();
+        assert_eq!((all.len(), calls.get()), (10, 2));
+    }
+
+    #[tokio::test]
+    async fn endless_or_repeating_servers_are_stopped_with_an_error() {
+        // Ignores offset: the same full page again and again.
+        let rows = Cell::new(0usize);
+        let e = for_each_page(
+            3,
+            |_o, l| std::future::ready(Ok(page(0, l, 100, false))),
+            |p| {
+                rows.set(rows.get() + p.results.len());
+                true
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("same page again"), "{e}");
+        assert_eq!(rows.get(), 3, "the first page was handed on, the repeat was not");
+        let e = fill_page(0, 10, |_o, l| {
+            let mut p = page(0, l.min(3), 100, false);
+            p.limit = 3;
+            std::future::ready(Ok(p))
+        })
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("same page again"), "{e}");
+        // Full pages of new rows forever: the page cap stops it.
+        let calls = Cell::new(0u64);
+        let e = for_each_page(
+            1,
+            |o, l| {
+                calls.set(calls.get() + 1);
+                std::future::ready(Ok(page(o, l, u64::MAX, false)))
+            },
+            |_| true,
+        )
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("keeps sending full pages"), "{e}");
+        assert_eq!(calls.get(), MAX_PAGES);
+        // More rows than asked: only what was asked is handed on, and the next page starts after it.
+        let mut seen = Vec::new();
+        for_each_page(
+            4,
+            |o, _l| std::future::ready(Ok(page(o, 6, 10, false))),
+            |p| {
+                seen.extend(p.results);
+                true
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(seen, (0..10).collect::<Vec<u64>>());
     }
 
     #[tokio::test]

@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-/// How long a v8 restore session may show no Restore event at all before following it is given up.
+/// How long a v8 restore session may show neither a Restore event nor a known state before following
+/// it is given up.
 pub const NO_RESTORE_EVENT_GRACE: Duration = Duration::from_secs(120);
+/// How long, after its Restore events ended, a v8 restore session may take to show `Stopped` before
+/// the outcome is taken from the events and statistics alone.
+pub const SESSION_LAG: Duration = Duration::from_secs(10);
 
 /// The counts of `RESTItemsRestoreStatistics`.
 const ITEM_COUNTS: &[&str] = &[
@@ -225,8 +229,23 @@ impl Client {
         Ok(s)
     }
 
-    /// v8: polls a restore's session until its Restore event(s) leave Running, then reads the statistics.
-    /// Statistics have no "done" flag: completion comes from the events.
+    /// v8: `GET RestoreSessions/{id}`: one restore session (a restore's own session too).
+    pub async fn restore_session(&self, restore_session_id: &str) -> Result<RestoreSession, ApiError> {
+        self.get_json(&format!("RestoreSessions/{}", seg(restore_session_id)), &[])
+            .await
+    }
+
+    /// v8: follows a restore's own session until it is done, then reads the statistics. Each poll reads
+    /// the session's events, the session itself and its statistics (statistics have no "done" flag).
+    ///
+    /// Done when the session has stopped (`state: Stopped`, or an `endTime`): its `result` and
+    /// `endTime` go into the outcome. The Restore event(s) leaving `Running` also end it, once the
+    /// session has had [`SESSION_LAG`] to stop as well. When no Restore event shows (a server that names
+    /// its events differently), the session's own state decides; only when neither events nor the session
+    /// say anything usable for [`NO_RESTORE_EVENT_GRACE`] is the outcome unknown.
+    ///
+    /// Assumption (not in the spec): the session a v8 restore answers (`sessionId`) is the restore's
+    /// own; it stays `Working` while the restore runs and is `Stopped` with a `result` when it ends.
     pub async fn wait_restore(
         &self,
         session_id: &str,
@@ -235,21 +254,30 @@ impl Client {
     ) -> Result<RestoreOutcome, ApiError> {
         let mut delay = interval;
         let started = std::time::Instant::now();
+        let mut events_done_at: Option<std::time::Instant> = None;
         loop {
             let events = self.all_session_events(session_id).await?;
             let restores: Vec<&SessionEvent> = events
                 .iter()
                 .filter(|e| e.event_type.as_ref() == Some(&EventType::Restore))
                 .collect();
-            if restores.is_empty() && started.elapsed() > NO_RESTORE_EVENT_GRACE {
-                // A server that never shows the restore (or names its events in a way this vex does not
-                // know) would be polled forever.
+            let session = self.restore_session(session_id).await?;
+            let stopped = session.state == SessionState::Stopped || session.end_time.is_some();
+            let working = session.state == SessionState::Working && !stopped;
+            let events_done = !restores.is_empty() && restores.iter().all(|e| e.status != EventStatus::Running);
+            if events_done {
+                events_done_at.get_or_insert_with(std::time::Instant::now);
+            } else {
+                events_done_at = None;
+            }
+            if restores.is_empty() && !stopped && !working && started.elapsed() > NO_RESTORE_EVENT_GRACE {
+                // Neither a Restore event nor a session state this vex knows: it would be polled forever.
                 return Err(ApiError::OutcomeUnknown(format!(
-                    "session {session_id} shows no restore event after {} s; look at its events",
+                    "session {session_id} shows no restore event and no state vex knows after {} s; look at \
+                     its events",
                     NO_RESTORE_EVENT_GRACE.as_secs()
                 )));
             }
-            let running = restores.is_empty() || restores.iter().any(|e| e.status == EventStatus::Running);
             let stats = self.restore_statistics(session_id).await?;
             progress(RestoreProgress {
                 total: stats.total_items_count,
@@ -258,8 +286,21 @@ impl Client {
                 skipped: stats.skipped_items_count,
                 last_event: events.last().and_then(|e| e.message.clone().or(e.title.clone())),
             });
-            if !running {
-                return Ok(RestoreOutcome::from_statistics(stats, session_id.to_string()));
+            let lagged = events_done_at.is_some_and(|t| t.elapsed() >= SESSION_LAG);
+            if stopped || lagged {
+                let mut o = RestoreOutcome::from_statistics(stats, session_id.to_string());
+                if stopped {
+                    o.result = Some(session.result.clone()).filter(|r| *r != SessionResult::Other(String::new()));
+                    o.end_time = session.end_time.clone();
+                    if session.result == SessionResult::Failed
+                        && let Some(why) = session.details.clone().or(session.reason.clone())
+                        && !why.trim().is_empty()
+                        && !o.exceptions.contains(&why)
+                    {
+                        o.exceptions.push(why);
+                    }
+                }
+                return Ok(o);
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 3 / 2).min(Duration::from_secs(3));

@@ -127,7 +127,7 @@ fn item_summary(state: &State, it: &Item) -> Vec<String> {
             who("owner", t.owner.as_ref()),
             t.due_date.as_ref().map(|x| format!("due {}", zone.short(x))),
         ),
-        ItemData::Journal(j) => (None, d(j.start_time.as_ref())),
+        ItemData::Journal(j) => (None, d(j.start())),
         ItemData::StickyNote(n) => (None, d(n.date.as_ref())),
         ItemData::Discussion(p) => (who("from", p.from.as_ref()), d(p.posted_on.as_ref())),
         ItemData::ContactGroup(_) | ItemData::Other => (None, None),

@@ -816,6 +816,13 @@ pub fn counts(o: &RestoreOutcome) -> String {
     if let Some(f) = o.failed_folders.filter(|f| *f > 0) {
         s.push_str(&format!(", {f} folders failed"));
     }
+    // v8: the restore session's own verdict, when it is not plain success (only known values: the
+    // text may be shown unsanitised).
+    match o.result {
+        Some(crate::api::models::SessionResult::Warning) => s.push_str(", session result Warning"),
+        Some(crate::api::models::SessionResult::Failed) => s.push_str(", session result Failed"),
+        _ => {}
+    }
     s
 }
 
@@ -851,7 +858,7 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
             let dialog = restore_dialog(&mut state.overlay, generation);
             match result {
                 Ok(outcome) => {
-                    let failed = outcome.failed > 0 || outcome.cannot_continue_error.is_some();
+                    let failed = outcome.has_problems();
                     let text = format!("restore: {}", counts(&outcome));
                     j.status = JobStatus::Restored(outcome);
                     if let Some(d) = dialog {

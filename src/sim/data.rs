@@ -901,6 +901,7 @@ impl Data {
             .map(|_| Attachment {
                 name: Some(names[rng.below(names.len() as u64) as usize].clone()),
                 size_bytes: Some(rng.range(10_240, 15_728_640) as i64),
+                size: None,
             })
             .collect()
     }
@@ -1081,11 +1082,13 @@ impl Data {
                     start_time: Some(ApiDate::Utc(t)),
                     duration: Some(rng.range(5, 120) as i64),
                     company: Some(rng.pick(COMPANIES).to_string()),
+                    ..Default::default()
                 })
             }
             "IPM.StickyNote" => ItemData::StickyNote(StickyNote {
                 subject: sum.title.clone(),
                 date: Some(ApiDate::Utc(t)),
+                ..Default::default()
             }),
             "IPM.Document.Word.Document.12" => {
                 if let Some(s) = &sum.title {

@@ -142,22 +142,27 @@ fn hostile_attachments() -> Vec<Attachment> {
         Attachment {
             name: Some("invoice_\u{202E}gpj.exe".into()),
             size_bytes: Some(12_345),
+            size: None,
         },
         Attachment {
             name: Some("\u{1b}]52;c;cm0gLXJmIH4=\u{7}notes.txt".into()),
             size_bytes: Some(i64::MAX),
+            size: None,
         },
         Attachment {
             name: Some("".into()),
             size_bytes: Some(-1),
+            size: None,
         },
         Attachment {
             name: None,
             size_bytes: None,
+            size: None,
         },
         Attachment {
             name: Some("報告書 📎 \u{1b}[5mblink\u{1b}[0m.docx".into()),
             size_bytes: Some(0),
+            size: None,
         },
     ]
 }
@@ -202,6 +207,7 @@ fn mail(data: &Data, i: ItemKey) -> Option<(Option<String>, ItemData, Map<String
             m.attachments = vec![Attachment {
                 name: Some(String::new()),
                 size_bytes: Some(0),
+                size: None,
             }];
         }
         10 => return Some((class, ItemData::Message(Message::default()), extra)),
@@ -348,6 +354,7 @@ pub fn item(data: &Data, i: ItemKey) -> Option<Item> {
                 start_time: Some(ApiDate::Utc(t)),
                 duration: Some(if i.idx == 0 { i64::from(i32::MAX) } else { -1 }),
                 company: Some("\u{202E}proC liveE".into()),
+                ..Default::default()
             }),
             Map::new(),
         ),
@@ -356,6 +363,7 @@ pub fn item(data: &Data, i: ItemKey) -> Option<Item> {
             ItemData::StickyNote(StickyNote {
                 subject: Some("Note line 1\nline 2 \u{1b}[2J\nline 3 \u{1b}]52;c;ZXZpbA==\u{7}\n\n\n\nline 8".into()),
                 date: Some(ApiDate::Utc(t)),
+                ..Default::default()
             }),
             Map::new(),
         ),

@@ -519,7 +519,14 @@ fn page<T: Serialize>(c: &Ctx, offset: u64, limit: u64, results: Vec<T>, more: b
     let p = Page {
         offset: offset as i64,
         limit: limit as i64,
-        set_id: Some(Uuid::new_v4().to_string()),
+        // A request that names its result set (`setId`, sent by a client paging a search) gets that set
+        // back; otherwise a new one.
+        set_id: Some(
+            c.q("setId")
+                .and_then(|s| Uuid::parse_str(s.trim()).ok())
+                .unwrap_or_else(Uuid::new_v4)
+                .to_string(),
+        ),
         results,
         links: l,
         total_count: if c.v < 8 { total.map(|t| t as i64) } else { None },

@@ -1,11 +1,11 @@
 //! Details of an item: every field its type has (labelled; `—` when the server sent none), dates in
 //! the operator's zone with the UTC value, attachments with human sizes, then any other raw field.
 
-use super::panes::{minutes, percent, task_status};
+use super::panes::{hours, percent, task_status};
 use super::text::{clip, human_size, sanitize, sanitize_lines, thousands, width, wrap};
 use super::theme::Theme;
 use super::{pane_block, spinner};
-use crate::api::models::{ApiDate, Attachment, Item, ItemData, ItemKind};
+use crate::api::models::{ACTIONS, ApiDate, Attachment, Item, ItemData, ItemKind};
 use crate::app::State;
 use crate::app::zone::DisplayZone;
 use ratatui::buffer::Buffer;
@@ -65,7 +65,12 @@ fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
     }
     out.push(Entry::Section(format!("Attachments ({})", atts.len())));
     for a in atts {
-        let size = a.size_bytes.map(human_size).unwrap_or_else(|| "?".into());
+        // `sizeBytes` (spec) or `size` (documentation; a string there): bytes shown human, other text as sent.
+        let size = match (a.bytes(), a.size.as_deref()) {
+            (Some(n), _) => human_size(n),
+            (None, Some(t)) if !t.trim().is_empty() => sanitize(clip(t.trim(), 10).0).into_owned(),
+            _ => "?".into(),
+        };
         let name = sanitize(clip(a.name.as_deref().unwrap_or("(no name)"), 1024).0).into_owned();
         out.push(Entry::RawField(
             String::new(),
@@ -148,11 +153,16 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
         ItemData::Journal(j) => {
             out.push(text("Subject", j.subject.as_deref()));
             out.push(text("Entry type", j.entry_type.as_deref()));
-            out.push(date("Start", j.start_time.as_ref(), zone));
-            out.push(plain("Duration", j.duration.map(minutes)));
+            out.push(date("Start", j.start(), zone));
+            if j.start_time.is_some() && j.start_date.is_some() && j.start_time != j.start_date {
+                // Both names sent with different values: show the second too rather than drop it.
+                out.push(date("Start date", j.start_date.as_ref(), zone));
+            }
+            out.push(plain("Duration", j.duration.map(hours)));
             out.push(text("Company", j.company.as_deref()));
         }
         ItemData::StickyNote(n) => {
+            out.push(text("Name", n.name.as_deref()));
             out.push(text("Note", n.subject.as_deref()));
             out.push(date("Date", n.date.as_ref(), zone));
         }
@@ -172,7 +182,15 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
             ));
         }
     }
-    if !it.extra.is_empty() {
+    // `_actions` (links to what the server can do with the item) is no field of the item: at most its
+    // action names, on one line.
+    let actions = it.action_names();
+    if !actions.is_empty() {
+        let names: Vec<&str> = actions.iter().map(|n| clip(n, 64).0).collect();
+        out.push(Entry::Field("Actions", Some(long_lines(&names.join(", ")))));
+    }
+    let others: Vec<(&String, &Value)> = it.extra.iter().filter(|(k, _)| k.as_str() != ACTIONS).collect();
+    if !others.is_empty() {
         out.push(Entry::Blank);
         let title = if kind == ItemKind::Other {
             "Fields"
@@ -180,7 +198,7 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
             "Other fields"
         };
         out.push(Entry::Section(title.into()));
-        for (k, v) in &it.extra {
+        for (k, v) in others {
             out.push(Entry::RawField(sanitize(clip(k, 1024).0).into_owned(), raw_value(v)));
         }
     }

@@ -778,7 +778,7 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
 fn status_mark(j: &Job) -> &'static str {
     match &j.status {
         JobStatus::Running { .. } => "…",
-        JobStatus::Restored(o) if o.failed > 0 || o.cannot_continue_error.is_some() => "!",
+        JobStatus::Restored(o) if o.has_problems() => "!",
         JobStatus::Restored(_) | JobStatus::Downloaded { .. } | JobStatus::Sent => "✓",
         JobStatus::Failed(_) => "✕",
         JobStatus::Unknown(_) => "?",

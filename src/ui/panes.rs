@@ -381,13 +381,15 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-/// Journal durations are minutes: `45 min`, `2 h 05`.
-pub fn minutes(m: i64) -> String {
-    if m.abs() < 60 {
-        format!("{m} min")
-    } else {
-        format!("{} h {:02}", m / 60, (m % 60).abs())
-    }
+/// Journal durations are hours (spec: "Duration of the journal entry in hours"; the item resource
+/// documentation says the same): `1 h`, `36 h`.
+pub fn hours(h: i64) -> String {
+    format!("{} h", thousands_signed(h))
+}
+
+fn thousands_signed(n: i64) -> String {
+    let t = thousands(n.unsigned_abs());
+    if n < 0 { format!("-{t}") } else { t }
 }
 
 /// The cells of an item row (sanitised), for its folder's columns.
@@ -442,8 +444,8 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
             let (kind, start, dur) = match &it.data {
                 ItemData::Journal(j) => (
                     s(j.entry_type.as_deref()),
-                    d(j.start_time.as_ref()),
-                    j.duration.map(minutes).unwrap_or_default(),
+                    d(j.start()),
+                    j.duration.map(hours).unwrap_or_default(),
                 ),
                 _ => (String::new(), String::new(), String::new()),
             };
@@ -455,7 +457,7 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
                 ItemData::Discussion(p) => (s(p.from.as_deref()), d(p.posted_on.as_ref())),
                 ItemData::Appointment(a) => (s(a.organizer.as_deref()), d(a.start_time.as_ref())),
                 ItemData::Task(t) => (s(t.owner.as_deref()), d(t.due_date.as_ref())),
-                ItemData::Journal(j) => (String::new(), d(j.start_time.as_ref())),
+                ItemData::Journal(j) => (String::new(), d(j.start())),
                 ItemData::StickyNote(n) => (String::new(), d(n.date.as_ref())),
                 ItemData::Contact(c) => (s(c.email.as_deref()), String::new()),
                 _ => (String::new(), String::new()),

@@ -21,7 +21,9 @@ crate::string_enum!(
     }
 );
 
-/// `RESTAttachment`.
+/// `RESTAttachment` (`name`, `sizeBytes`), plus `size` as the item resource documentation (the seed
+/// `mailbox-item-resource.txt`) shows it for appointment attachments: typed there as a string, so it
+/// is kept as text (a number is kept as its digits) and shown as a size when it is one.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
     #[serde(default, deserialize_with = "opt_string", skip_serializing_if = "Option::is_none")]
@@ -33,6 +35,25 @@ pub struct Attachment {
         skip_serializing_if = "Option::is_none"
     )]
     pub size_bytes: Option<i64>,
+    #[serde(default, deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+}
+
+impl Attachment {
+    /// The size in bytes: `sizeBytes`, else `size` when it is a whole number of bytes.
+    pub fn bytes(&self) -> Option<i64> {
+        self.size_bytes
+            .or_else(|| self.size.as_deref().and_then(|s| s.trim().parse::<i64>().ok()))
+    }
+}
+
+/// A string, or a number or boolean kept as its JSON text; null is absent.
+fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
 }
 
 /// The kind of an item, from its `itemClass`.
@@ -155,20 +176,32 @@ pub struct Task {
     pub owner: Option<String>,
 }
 
-/// `RESTJournalItem` (IPM.Activity).
+/// `RESTJournalItem` (IPM.Activity / IPM.Journal).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Journal {
     pub subject: Option<String>,
     pub entry_type: Option<String>,
+    /// `startTime`, as the spec names it.
     pub start_time: Option<ApiDate>,
-    /// Minutes, as Outlook stores journal durations.
+    /// `startDate`, as the item resource documentation (seed) names it.
+    pub start_date: Option<ApiDate>,
+    /// Hours: the spec ("Duration of the journal entry in hours") and the documentation agree.
     pub duration: Option<i64>,
     pub company: Option<String>,
 }
 
-/// `RESTStickyNoteItem`.
+impl Journal {
+    /// When the entry started: `startTime`, else `startDate`.
+    pub fn start(&self) -> Option<&ApiDate> {
+        self.start_time.as_ref().or(self.start_date.as_ref())
+    }
+}
+
+/// `RESTStickyNoteItem`: `subject` and `date` in the spec, `name` in the item resource
+/// documentation (seed).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StickyNote {
+    pub name: Option<String>,
     pub subject: Option<String>,
     pub date: Option<ApiDate>,
 }
@@ -197,6 +230,9 @@ pub enum ItemData {
     /// An unknown class: every field it had is in `Item::extra`.
     Other,
 }
+
+/// The key of an item's actions (kept in [`Item::extra`] as sent; see [`Item::action_names`]).
+pub const ACTIONS: &str = "_actions";
 
 /// One mailbox item.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,11 +271,20 @@ impl Item {
             ItemData::ContactGroup(g) => g.name.as_deref(),
             ItemData::Task(t) => t.subject.as_deref(),
             ItemData::Journal(j) => j.subject.as_deref(),
-            ItemData::StickyNote(n) => n.subject.as_deref(),
+            ItemData::StickyNote(n) => n.name.as_deref().or(n.subject.as_deref()),
             ItemData::Discussion(d) => d.subject.as_deref(),
             ItemData::Other => ["subject", "name", "title"]
                 .iter()
                 .find_map(|k| self.extra.get(*k).and_then(Value::as_str)),
+        }
+    }
+
+    /// The names of the item's `_actions` (what the server offers to do with it).
+    /// The spec types `_actions` as an object keyed by action name; anything else gives none.
+    pub fn action_names(&self) -> Vec<&str> {
+        match self.extra.get(ACTIONS) {
+            Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -540,10 +585,12 @@ impl From<RawItem> for Item {
                 subject: r.subject.take(),
                 entry_type: r.entry_type.take(),
                 start_time: r.start_time.take(),
+                start_date: r.start_date.take(),
                 duration: r.duration.take(),
                 company: r.company.take(),
             }),
             ItemKind::StickyNote => ItemData::StickyNote(StickyNote {
+                name: r.name.take(),
                 subject: r.subject.take(),
                 date: r.date.take(),
             }),
@@ -632,10 +679,12 @@ impl From<&Item> for RawItem {
                 r.subject = j.subject.clone();
                 r.entry_type = j.entry_type.clone();
                 r.start_time = j.start_time.clone();
+                r.start_date = j.start_date.clone();
                 r.duration = j.duration;
                 r.company = j.company.clone();
             }
             ItemData::StickyNote(n) => {
+                r.name = n.name.clone();
                 r.subject = n.subject.clone();
                 r.date = n.date.clone();
             }
@@ -703,6 +752,47 @@ mod tests {
         assert_eq!(i.extra.get("futureField"), Some(&Value::from(1)));
         let back: Item = serde_json::from_value(serde_json::to_value(&i).unwrap()).unwrap();
         assert_eq!(back, i);
+    }
+
+    /// The shapes of the item resource documentation (seed `mailbox-item-resource.txt`).
+    #[test]
+    fn the_seed_shapes_are_read() {
+        let journal: Item = serde_json::from_str(
+            r#"{"id":"j","itemClass":"IPM.Journal","subject":"Call","startDate":"2017-04-04T16:08:20.2882911Z",
+               "duration":"1","entryType":"Phone Call"}"#,
+        )
+        .unwrap();
+        let ItemData::Journal(j) = &journal.data else {
+            panic!("not a journal: {journal:?}")
+        };
+        assert_eq!(j.duration, Some(1));
+        assert_eq!(j.start_date, Some(ApiDate::parse("2017-04-04T16:08:20.2882911Z")));
+        assert_eq!(j.start(), j.start_date.as_ref());
+        assert!(!journal.extra.contains_key("startDate"), "{:?}", journal.extra);
+        let note: Item = serde_json::from_str(
+            r#"{"id":"n","itemClass":"IPM.StickyNote","name":"Important","date":"6/5/2017 1:12 PM"}"#,
+        )
+        .unwrap();
+        assert_eq!(note.title(), Some("Important"));
+        assert!(note.extra.is_empty(), "{:?}", note.extra);
+        let appt: Item = serde_json::from_str(
+            r#"{"id":"a","itemClass":"IPM.Appointment","attachments":[{"name":"agenda.docx","size":"20480"},
+               {"name":"b","size":512},{"name":"c","size":"12 KB"}],
+               "_actions":{"restoretoOriginallocation":{"uri":"https://h:4443/v3/x/action","method":"POST"},
+                           "restoreTo":{"uri":"https://h:4443/v3/x/action","method":"POST"}}}"#,
+        )
+        .unwrap();
+        let sizes: Vec<Option<i64>> = appt.attachments().iter().map(Attachment::bytes).collect();
+        assert_eq!(sizes, [Some(20480), Some(512), None]);
+        assert_eq!(appt.attachments()[2].size.as_deref(), Some("12 KB"));
+        let mut names = appt.action_names();
+        names.sort_unstable();
+        assert_eq!(names, ["restoreTo", "restoretoOriginallocation"]);
+        // Everything survives a round trip (`vex item --json`).
+        for it in [journal, note, appt] {
+            let back: Item = serde_json::from_value(serde_json::to_value(&it).unwrap()).unwrap();
+            assert_eq!(back, it);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Restore, export, save and send payloads and results.
 
 use super::lenient::{i64_or_zero, opt_bool, opt_i64, opt_string, vec_or_empty};
-use super::{ItemId, OfficeRegion};
+use super::{ApiDate, ItemId, OfficeRegion, SessionResult};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -396,6 +396,20 @@ pub struct RestoreOutcome {
     pub cannot_continue_error: Option<String>,
     /// v8: the restore's own session id (its events and statistics live there).
     pub session_id: Option<String>,
+    /// v8: the restore session's own `result` once it stopped (`Success`, `Warning`, `Failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<SessionResult>,
+    /// v8: the restore session's `endTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<ApiDate>,
+}
+
+impl RestoreOutcome {
+    /// True when not everything was restored: failed items, an error that stopped the restore, or a
+    /// restore session whose own result is `Failed`.
+    pub fn has_problems(&self) -> bool {
+        self.failed > 0 || self.cannot_continue_error.is_some() || self.result == Some(SessionResult::Failed)
+    }
 }
 
 impl From<ItemsRestoreStatistics> for RestoreOutcome {
@@ -410,6 +424,8 @@ impl From<ItemsRestoreStatistics> for RestoreOutcome {
             exceptions: s.exceptions,
             cannot_continue_error: s.cannot_continue_error,
             session_id: None,
+            result: None,
+            end_time: None,
         }
     }
 }
@@ -445,6 +461,8 @@ impl RestoreOutcome {
             exceptions: s.errors,
             cannot_continue_error: cannot_continue,
             session_id: Some(session_id),
+            result: None,
+            end_time: None,
         }
     }
 }
