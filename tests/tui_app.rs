@@ -111,17 +111,24 @@ fn task() -> Item {
     }))
 }
 
+/// A journal entry as the item resource documentation (seed) shapes it: `startDate`, `duration` in
+/// hours (as a string), `_actions`.
 fn journal() -> Item {
     from(json!({
         "id": "j-1", "itemClass": "IPM.Activity", "subject": "Call with Fabrikam", "entryType": "Phone call",
-        "startTime": "2024-03-04T15:30:00Z", "duration": 45, "company": "Fabrikam S.A."
+        "startDate": "2024-03-04T15:30:00Z", "duration": "2", "company": "Fabrikam S.A.",
+        "_actions": {
+            "restoreTo": {"uri": "https://vbo.contoso.local:4443/v8/x/action", "method": "POST"},
+            "exporttoPst": {"uri": "https://vbo.contoso.local:4443/v8/x/action", "method": "POST"}
+        }
     }))
 }
 
+/// A sticky note with its `name` (seed) and `subject` (spec).
 fn note() -> Item {
     from(
-        json!({"id": "n-1", "itemClass": "IPM.StickyNote", "subject": "Remember: ask José about Q2",
-        "date": "2024-03-02T08:15:00Z"}),
+        json!({"id": "n-1", "itemClass": "IPM.StickyNote", "name": "Q2 reminder",
+        "subject": "Remember: ask José about Q2", "date": "2024-03-02T08:15:00Z"}),
     )
 }
 
