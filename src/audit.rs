@@ -64,7 +64,9 @@ impl AuditLog {
         if let Some(dir) = self.path.parent() {
             crate::config::paths::ensure_own_dir(dir).map_err(|e| format!("audit log: {e}"))?;
         }
-        let mut line = serde_json::to_string(rec).map_err(|e| format!("audit log: {e}"))?;
+        // Messages can quote the server: no raw C1 or bidi controls for whoever `cat`s the log.
+        let json = serde_json::to_string(rec).map_err(|e| format!("audit log: {e}"))?;
+        let mut line = crate::ui::text::escape_for_json(&json).into_owned();
         line.push('\n');
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).append(true);
@@ -218,6 +220,19 @@ mod tests {
         let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0]["created"], 3);
+        // A server's message with controls in it: escaped on disk, the same text when read back.
+        let hostile = AuditRecord {
+            message: Some("\u{9b}2J \u{202e}gnp.exe".into()),
+            ..rec
+        };
+        log.append(&hostile).unwrap();
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert!(
+            !text.chars().any(|c| crate::ui::text::is_unsafe(c) && c != '\n'),
+            "{text:?}"
+        );
+        let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(last["message"], "\u{9b}2J \u{202e}gnp.exe");
     }
 
     #[test]
