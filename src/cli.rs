@@ -321,7 +321,8 @@ fn environment_and_files() -> Roff {
         ),
         (
             "VEX_PASSWORD",
-            "The password (otherwise a profile's password_command, or a no-echo prompt or the login screen).",
+            "The password (otherwise a profile's password_command, or a no-echo prompt or the login screen). \
+             Read at start-up and scrubbed from the process's environment, like the two below.",
         ),
         (
             "VEX_RESTORE_PASSWORD",
@@ -360,7 +361,9 @@ fn environment_and_files() -> Roff {
         roman(
             " for the actual paths. config.toml (profiles, theme, mouse, key bindings) in the config \
              directory; known_servers (certificates trusted on first use) in the data directory; vex.log and \
-             audit.jsonl (one line per restore, export and send, without secrets) in the state directory.",
+             audit.jsonl (one line per export and send, two per restore: sent, then its outcome; without \
+             secrets) in the state directory. Files that hold trust or mailbox data are created with mode 600, \
+             directories with mode 700.",
         ),
     ]);
     roff
