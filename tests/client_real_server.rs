@@ -197,3 +197,80 @@ async fn a_v8_restore_without_a_restore_event_ends_by_its_session() {
     assert!(!o.has_problems());
     server.shutdown().await;
 }
+
+/// Downloads ask for what the spec says they produce (`application/octet-stream`): the emulator
+/// answers 406 to a download request that accepts only JSON.
+#[tokio::test(flavor = "multi_thread")]
+async fn downloads_accept_octet_stream() {
+    let (server, cfg) = sim().await;
+    for v in VERSIONS {
+        let c = logged_in(&server, &cfg, v).await;
+        let s = session(&c).await;
+        let mbs = c.all_mailboxes(&s.id).await.expect("mailboxes");
+        let inbox = inbox_of(&c, &s.id, &mbs[0].id).await;
+        let ids: Vec<String> = c
+            .items(&s.id, &mbs[0].id, &inbox.id, 0, 2)
+            .await
+            .expect("items")
+            .results
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = ExportOptions {
+            items: Some(ids.iter().map(|id| ItemId { id: id.clone() }).collect()),
+            ..Default::default()
+        };
+        let pst = dir.path().join("out.pst");
+        c.export_pst(&s.id, &mbs[0].id, &RestoreScope::Items, &opts, &pst, &|_| {})
+            .await
+            .expect("export");
+        assert!(std::fs::read(&pst).expect("pst").starts_with(b"!BDN"), "{v}");
+        let msg = dir.path().join("one.msg");
+        c.save_msg(&s.id, &mbs[0].id, &ids[..1], &msg, &|_| {})
+            .await
+            .expect("save one");
+        let zip = dir.path().join("two.zip");
+        c.save_msg(&s.id, &mbs[0].id, &ids, &zip, &|_| {})
+            .await
+            .expect("save two");
+        assert!(std::fs::read(&zip).expect("zip").starts_with(b"PK"), "{v}");
+    }
+    // The control: the emulator does refuse a download that accepts only JSON.
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{}/v8/token", server.base_url()))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", cfg.user.as_str()),
+            ("password", cfg.password.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    let c = logged_in(&server, &cfg, ApiVersion::V8).await;
+    let s = session(&c).await;
+    let mbs = c.all_mailboxes(&s.id).await.expect("mailboxes");
+    let inbox = inbox_of(&c, &s.id, &mbs[0].id).await;
+    let id = c.items(&s.id, &mbs[0].id, &inbox.id, 0, 1).await.expect("items").results[0]
+        .id
+        .clone();
+    let r = http
+        .post(format!(
+            "{}/v8/RestoreSessions/{}/organization/mailboxes/{}/items/exportToPst",
+            server.base_url(),
+            s.id,
+            mbs[0].id
+        ))
+        .bearer_auth(token["access_token"].as_str().expect("access_token"))
+        .header("accept", "application/json")
+        .json(&serde_json::json!({"items": [{"id": id}]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 406);
+    server.shutdown().await;
+}

@@ -186,6 +186,19 @@ pub enum SessionOrder {
 pub(crate) enum Body {
     None,
     Json(Zeroizing<Vec<u8>>),
+    /// A JSON request whose answer is a file (export to PST, save as MSG/ZIP): sent with
+    /// `Accept: application/octet-stream`, what the spec says these operations produce.
+    JsonForFile(Zeroizing<Vec<u8>>),
+}
+
+impl Body {
+    /// The `Accept` header for the answer this request expects.
+    fn accept(&self) -> &'static str {
+        match self {
+            Body::JsonForFile(_) => "application/octet-stream",
+            Body::None | Body::Json(_) => "application/json",
+        }
+    }
 }
 
 /// A cheap, cloneable handle; clones share the login.
@@ -607,14 +620,14 @@ impl Client {
                 .http
                 .request(method.clone(), &url)
                 .bearer_auth(token.expose_secret())
-                .header(reqwest::header::ACCEPT, "application/json")
+                .header(reqwest::header::ACCEPT, body.accept())
                 .timeout(timeout);
             if !query.is_empty() {
                 rb = rb.query(query);
             }
             rb = match &body {
                 Body::None => rb,
-                Body::Json(b) => rb
+                Body::Json(b) | Body::JsonForFile(b) => rb
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(b.to_vec()),
             };

@@ -1,7 +1,7 @@
 //! restoreTo / restore / export / save / send. One [`RestoreOutcome`] for v6/v7 (synchronous counts) and
 //! v8 (an async session polled until its Restore event leaves Running). Restores are never resent.
 
-use super::client::{Body, Client, decode_bytes, mb_path, seg};
+use super::client::{Body, Client, decode_bytes, json_body, mb_path, seg};
 use super::error::{ApiError, from_reqwest, one_line};
 use super::models::*;
 use futures_util::StreamExt;
@@ -366,7 +366,13 @@ impl Client {
         #[cfg(unix)]
         opts.mode(0o600);
         let mut file = opts.open(&tmp).await.map_err(cannot_write)?;
-        let res = self.post(path, &[], body, self.timeouts().write).await?;
+        let body = match json_body(body)? {
+            Body::Json(b) | Body::JsonForFile(b) => Body::JsonForFile(b),
+            Body::None => Body::None,
+        };
+        let res = self
+            .call(reqwest::Method::POST, path, &[], body, self.timeouts().write)
+            .await?;
         // A 200 that carries an error page or a JSON error instead of the file.
         let ctype = res
             .headers()

@@ -1316,7 +1316,29 @@ fn done(etype: EventType, title: String, message: String) -> EventRec {
     EventRec::new(etype, EventStatus::Success, title, message)
 }
 
+/// Downloads produce `application/octet-stream` only (the spec's `produces`): a request whose `Accept`
+/// rules that out gets 406 Not Acceptable (RFC 9110 §15.5.7). Assumption: the real server may well
+/// send the file anyway; answering 406 here catches a client that asks for the wrong thing.
+fn accepts_bytes(c: &Ctx) -> Result<(), ApiError> {
+    let Some(accept) = c.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let ok = accept.split(',').any(|r| {
+        let media = r.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        matches!(media.as_str(), "application/octet-stream" | "application/*" | "*/*")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError {
+            status: 406,
+            message: format!("This operation produces application/octet-stream; the request accepts only {accept}."),
+        })
+    }
+}
+
 fn export(store: &Store, c: &Ctx, target: Target) -> Res {
+    accepts_bytes(c)?;
     let (s, m) = mailbox_ctx(store, c)?;
     let data = store.data();
     let (count, what, seed): (u64, String, u64) = match target {
@@ -1369,6 +1391,7 @@ fn export(store: &Store, c: &Ctx, target: Target) -> Res {
 }
 
 fn save(store: &Store, c: &Ctx, single: bool) -> Res {
+    accepts_bytes(c)?;
     let (s, m) = mailbox_ctx(store, c)?;
     let data = store.data();
     let keys = if single {
