@@ -7,7 +7,7 @@
 
 use crate::api::models::*;
 use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
-use crate::restore_plan::{Credentials, RestoreFlags, RestorePlan};
+use crate::restore_plan::{Credentials, RestoreFlags, RestorePlan, TenantOptions};
 use clap::{Args, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -140,6 +140,13 @@ pub struct RestoreArgs {
     /// Exchange CAS server
     #[arg(long, default_value = "")]
     pub cas_server: String,
+    /// Microsoft 365 region of the target (officeRegion): Worldwide, Germany, China, USDefence,
+    /// USGovernment (default: the profile's office_region, else the server's)
+    #[arg(long = "office-region", value_parser = crate::restore_plan::parse_region)]
+    pub office_region: Option<OfficeRegion>,
+    /// Organization of the target (officeOrganizationName; default: the profile's)
+    #[arg(long = "office-org")]
+    pub office_org: Option<String>,
     /// Exchange user for the restore; password from VEX_RESTORE_PASSWORD or a prompt
     #[arg(long = "restore-user")]
     pub restore_user: Option<String>,
@@ -230,6 +237,16 @@ pub enum ScriptCmd {
     DeviceCode {
         #[arg(long)]
         session: String,
+        /// Application the code is for (targetApplicationId, a GUID; default: the profile's)
+        #[arg(long = "target-app-id")]
+        target_app_id: Option<String>,
+        /// Region of the target organization (targetRegion): Worldwide, Germany, China, USDefence,
+        /// USGovernment (default: the profile's target_region)
+        #[arg(long = "target-region", value_parser = crate::restore_plan::parse_region)]
+        target_region: Option<OfficeRegion>,
+        /// Target organization name (targetOrganizationName; default: the profile's)
+        #[arg(long = "target-org")]
+        target_org: Option<String>,
     },
     /// Restore items or a folder to another mailbox
     Restore(Box<RestoreArgs>),
@@ -409,7 +426,14 @@ fn date(d: &Option<ApiDate>) -> String {
 }
 
 /// Runs one scripting command with a logged-in client.
-pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: bool) -> Result<u8, CmdError> {
+/// Runs one scripting command. `tenant`: the profile's restore and device-code defaults (flags win).
+pub async fn run(
+    client: &Client,
+    cmd: ScriptCmd,
+    out: &OutputArgs,
+    read_only: bool,
+    tenant: &TenantOptions,
+) -> Result<u8, CmdError> {
     check_ids(&cmd)?;
     let fmt = out.format();
     match cmd {
@@ -606,10 +630,24 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
                 ]
             })?;
         }
-        ScriptCmd::DeviceCode { session } => {
-            let dc = client
-                .restore_device_code(&session, &DeviceCodeRequest::default())
-                .await?;
+        ScriptCmd::DeviceCode {
+            session,
+            target_app_id,
+            target_region,
+            target_org,
+        } => {
+            let mut t = tenant.clone();
+            if let Some(a) = target_app_id {
+                t.target_application_id = a;
+            }
+            if let Some(r) = target_region {
+                t.target_region = Some(r);
+            }
+            if let Some(o) = target_org {
+                t.target_organization_name = o;
+            }
+            t.validate().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
+            let dc = client.restore_device_code(&session, &t.device_code_request()).await?;
             emit(fmt, std::slice::from_ref(&dc), &["CODE", "URL", "EXPIRES IN"], |d| {
                 vec![
                     opt(&d.user_code),
@@ -618,7 +656,7 @@ pub async fn run(client: &Client, cmd: ScriptCmd, out: &OutputArgs, read_only: b
                 ]
             })?;
         }
-        ScriptCmd::Restore(args) => return restore(client, *args, fmt, read_only).await,
+        ScriptCmd::Restore(args) => return restore(client, *args, fmt, read_only, tenant).await,
         ScriptCmd::Export { at, items, folder, out } => {
             refuse_if_read_only(read_only, "export")?;
             let (scope, opts) = match folder {
@@ -680,7 +718,7 @@ pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
             cmd: Some(SessionsCmd::New { org, .. }),
         } => opt("--org", org),
         ScriptCmd::Sessions { .. } | ScriptCmd::Organizations => Ok(()),
-        ScriptCmd::Mailboxes { session } | ScriptCmd::DeviceCode { session } => check_id("--session", session),
+        ScriptCmd::Mailboxes { session } | ScriptCmd::DeviceCode { session, .. } => check_id("--session", session),
         ScriptCmd::Events { session } => check_id("session id", session),
         ScriptCmd::Folders { at: w, parent, .. } => at(w).and_then(|()| opt("--parent", parent)),
         ScriptCmd::Items { at: w, folder, .. } => at(w).and_then(|()| opt("--folder", folder)),
@@ -705,7 +743,13 @@ fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {
     }
 }
 
-async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) -> Result<u8, CmdError> {
+async fn restore(
+    client: &Client,
+    a: RestoreArgs,
+    fmt: Format,
+    read_only: bool,
+    tenant: &TenantOptions,
+) -> Result<u8, CmdError> {
     refuse_if_read_only(read_only, "restore")?;
     let credentials = if let Some(code) = a.device_code.clone() {
         Credentials::DeviceCode { user_code: code }
@@ -742,8 +786,11 @@ async fn restore(client: &Client, a: RestoreArgs, fmt: Format, read_only: bool) 
         target_mailbox: a.to.clone(),
         target_folder: a.to_folder.clone(),
         cas_server: a.cas_server.clone(),
-        office_region: None,
-        office_organization_name: String::new(),
+        office_region: a.office_region.clone().or_else(|| tenant.office_region.clone()),
+        office_organization_name: a
+            .office_org
+            .clone()
+            .unwrap_or_else(|| tenant.office_organization_name.clone()),
         credentials,
         flags: RestoreFlags {
             changed_items: a.changed_items,

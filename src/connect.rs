@@ -25,6 +25,8 @@ pub struct ConnectSpec {
     pub password_command: Option<String>,
     /// From a private config file only.
     pub profile_password: Option<String>,
+    /// Restore and device-code defaults of the profile (region, organization, application).
+    pub tenant: crate::restore_plan::TenantOptions,
 }
 
 impl std::fmt::Debug for ConnectSpec {
@@ -38,6 +40,7 @@ impl std::fmt::Debug for ConnectSpec {
             .field("insecure", &self.insecure)
             .field("allow_plain_http", &self.allow_plain_http)
             .field("read_only", &self.read_only)
+            .field("tenant", &self.tenant)
             .field("password_command", &self.password_command.as_ref().map(|_| "[set]"))
             .field(
                 "profile_password",
@@ -51,6 +54,7 @@ impl ConnectSpec {
     /// Flags win over the profile.
     pub fn merge(flags: ConnectSpec, profile: Option<&Profile>) -> Result<ConnectSpec, String> {
         let p = profile.cloned().unwrap_or_default();
+        let tenant = tenant_of(&p)?;
         let server = non_empty(flags.server)
             .or(p.server)
             .ok_or("no server: give --server URL or a profile")?;
@@ -72,8 +76,29 @@ impl ConnectSpec {
             read_only: flags.read_only || p.read_only,
             password_command: flags.password_command.or(p.password_command),
             profile_password: p.password,
+            tenant,
         })
     }
+}
+
+/// The restore and device-code defaults of a profile; a bad value names its setting.
+fn tenant_of(p: &Profile) -> Result<crate::restore_plan::TenantOptions, String> {
+    let region = |key: &str, v: &Option<String>| {
+        v.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| crate::restore_plan::parse_region(s).map_err(|e| format!("profile setting {key}: {e}")))
+            .transpose()
+    };
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    let t = crate::restore_plan::TenantOptions {
+        office_region: region("office_region", &p.office_region)?,
+        office_organization_name: text(&p.office_organization_name),
+        target_application_id: text(&p.target_application_id),
+        target_region: region("target_region", &p.target_region)?,
+        target_organization_name: text(&p.target_organization_name),
+    };
+    t.validate().map_err(|e| format!("profile: {e}"))?;
+    Ok(t)
 }
 
 /// What is wrong with a server URL or the trust flags, found before anything is sent (a usage error,

@@ -68,7 +68,7 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
         Some(Command::Script(cmd)) => {
             vex::commands::check_ids(&cmd)?;
             let (client, spec) = connect(&cli.connect, &paths).await?;
-            let code = vex::commands::run(&client, cmd, &cli.output, spec.read_only).await;
+            let code = vex::commands::run(&client, cmd, &cli.output, spec.read_only, &spec.tenant).await;
             vex::runtime::logout(&client).await;
             code
         }
@@ -103,12 +103,14 @@ async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
             login: Some(LoginDialog::start(target, &spec.user)),
             connector: Some(connector(spec.clone(), paths.clone())),
             prefs,
+            tenant: spec.tenant.clone(),
         };
         vex::runtime::run_tui_with(client.clone(), header(&client), opts).await
     } else {
         let (client, _) = connect(args, paths).await?;
         let opts = TuiOptions {
             prefs,
+            tenant: spec.tenant.clone(),
             ..Default::default()
         };
         vex::runtime::run_tui_with(client.clone(), header(&client), opts).await

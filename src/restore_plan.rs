@@ -3,7 +3,7 @@
 //! happen; `to_request` builds the API body. Shared by the TUI dialog and `vex restore`.
 
 use crate::api::RestoreScope;
-use crate::api::models::{ItemId, OfficeRegion, RestoreCredentials, RestoreToRequest};
+use crate::api::models::{DeviceCodeRequest, ItemId, OfficeRegion, RestoreCredentials, RestoreToRequest};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
@@ -71,12 +71,78 @@ impl RestoreFlags {
     }
 }
 
+/// The Microsoft 365 region and organization a restore goes to, and the application a device code is
+/// asked for: `officeRegion` / `officeOrganizationName` in restore bodies, `targetRegion` /
+/// `targetOrganizationName` / `targetApplicationId` in the device-code request. Empty or `None`: the
+/// server's default (the field is not sent). From the profile, overridden by flags or the dialog.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenantOptions {
+    pub office_region: Option<OfficeRegion>,
+    pub office_organization_name: String,
+    pub target_application_id: String,
+    pub target_region: Option<OfficeRegion>,
+    pub target_organization_name: String,
+}
+
+/// A region as the spec's enum names it (`Worldwide`, `Germany`, `China`, `USDefence`,
+/// `USGovernment`; any case), or a message listing them.
+pub fn parse_region(s: &str) -> Result<OfficeRegion, String> {
+    match OfficeRegion::parse(s.trim()) {
+        OfficeRegion::Other(_) => Err(format!(
+            "{:?} is not a region; use one of {}",
+            s.trim(),
+            OfficeRegion::ALL
+                .iter()
+                .map(OfficeRegion::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        r => Ok(r),
+    }
+}
+
+/// An organization name as sent: trimmed, without control characters.
+fn check_org(what: &str, s: &str) -> Result<(), String> {
+    if s.chars().any(char::is_control) {
+        Err(format!("{what} has control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+impl TenantOptions {
+    /// What is wrong with the options (names the setting at fault).
+    pub fn validate(&self) -> Result<(), String> {
+        check_org("the organization name", &self.office_organization_name)?;
+        check_org("the target organization name", &self.target_organization_name)?;
+        let app = self.target_application_id.trim();
+        if !app.is_empty() && !is_guid(app) {
+            return Err(format!(
+                "the device code's application id {app:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The device-code request (`RESTDeviceCodeRequestOptions`): only what is set is sent.
+    pub fn device_code_request(&self) -> DeviceCodeRequest {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        DeviceCodeRequest {
+            target_application_id: opt(&self.target_application_id),
+            target_region: self.target_region.clone(),
+            target_organization_name: opt(&self.target_organization_name),
+        }
+    }
+}
+
 /// Which field a validation message belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
     TargetMailbox,
     TargetFolder,
     CasServer,
+    /// The target's organization name (`officeOrganizationName`).
+    OrganizationName,
     User,
     Password,
     DeviceCode,
@@ -191,6 +257,9 @@ impl RestorePlan {
         if self.target_folder.chars().any(|c| c.is_control()) {
             errs.push((Field::TargetFolder, "the folder name has control characters".into()));
         }
+        if let Err(m) = check_org("the organization name", &self.office_organization_name) {
+            errs.push((Field::OrganizationName, m));
+        }
         if matches!(self.scope, RestoreScope::Items) && self.item_ids.is_empty() {
             errs.push((Field::Items, "no items selected".into()));
         }
@@ -261,6 +330,13 @@ impl RestorePlan {
             self.what(),
             self.target_mailbox.trim()
         );
+        if let Some(r) = &self.office_region {
+            s.push_str(&format!(", region {r}"));
+        }
+        let org = self.office_organization_name.trim();
+        if !org.is_empty() {
+            s.push_str(&format!(", organization {org}"));
+        }
         for (_, phrase, on) in self.flags.list() {
             if on {
                 s.push_str(", ");
@@ -336,6 +412,47 @@ impl RestorePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_and_tenant_options_per_spec() {
+        assert_eq!(parse_region(" usdefence "), Ok(OfficeRegion::USDefence));
+        assert_eq!(parse_region("WORLDWIDE"), Ok(OfficeRegion::Worldwide));
+        let e = parse_region("Mars").unwrap_err();
+        for r in ["Worldwide", "Germany", "China", "USDefence", "USGovernment"] {
+            assert!(e.contains(r), "{e}");
+        }
+        let t = TenantOptions {
+            target_application_id: " 4d1f3b2a-1111-2222-3333-444455556666 ".into(),
+            target_region: Some(OfficeRegion::China),
+            ..Default::default()
+        };
+        assert_eq!(t.validate(), Ok(()));
+        let j = serde_json::to_value(t.device_code_request()).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"targetApplicationId": "4d1f3b2a-1111-2222-3333-444455556666", "targetRegion": "China"})
+        );
+        assert_eq!(
+            serde_json::to_value(TenantOptions::default().device_code_request()).unwrap(),
+            serde_json::json!({}),
+            "nothing set, nothing sent"
+        );
+        let bad = TenantOptions {
+            target_application_id: "app".into(),
+            ..Default::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("GUID"));
+        let mut p = plan();
+        p.office_region = Some(OfficeRegion::Germany);
+        p.office_organization_name = " contoso.de ".into();
+        let j = serde_json::to_value(p.to_request().unwrap()).unwrap();
+        assert_eq!(
+            (j["officeRegion"].as_str(), j["officeOrganizationName"].as_str()),
+            (Some("Germany"), Some("contoso.de"))
+        );
+        p.office_organization_name = "a\u{1b}b".into();
+        assert!(p.validate().iter().any(|(f, _)| *f == Field::OrganizationName));
+    }
 
     fn plan() -> RestorePlan {
         RestorePlan {

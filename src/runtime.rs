@@ -54,6 +54,8 @@ pub struct TuiOptions {
     pub connector: Option<Connector>,
     /// Keys, theme and mouse from config.toml.
     pub prefs: app::UiPrefs,
+    /// The profile's restore and device-code defaults: the first restore dialog starts with them.
+    pub tenant: crate::restore_plan::TenantOptions,
 }
 
 /// How long logging out on the way out may take.
@@ -72,6 +74,7 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
         state = state.with_login(login);
     }
     opts.prefs.apply(&mut state);
+    state.jobs.memory = crate::app::panes::restore::Remembered::from_tenant(&opts.tenant);
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     state.zone = DisplayZone::Local;
     state.audit_log = Some(crate::config::Paths::from_env().audit_log());

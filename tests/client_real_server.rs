@@ -255,7 +255,11 @@ async fn downloads_accept_octet_stream() {
     let s = session(&c).await;
     let mbs = c.all_mailboxes(&s.id).await.expect("mailboxes");
     let inbox = inbox_of(&c, &s.id, &mbs[0].id).await;
-    let id = c.items(&s.id, &mbs[0].id, &inbox.id, 0, 1).await.expect("items").results[0]
+    let id = c
+        .items(&s.id, &mbs[0].id, &inbox.id, 0, 1)
+        .await
+        .expect("items")
+        .results[0]
         .id
         .clone();
     let r = http

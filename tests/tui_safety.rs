@@ -676,6 +676,7 @@ fn after_an_expiry_job_reads_are_sent_again_and_job_writes_are_not() {
     let write = Effect::Job(Box::new(JobEffect::DeviceCode {
         generation: 42,
         session_id: "s-1".into(),
+        request: Default::default(),
     }));
     update(&mut s, Msg::SessionExpired(write));
     assert!(s.login.is_some(), "a failed write brings the login screen too");

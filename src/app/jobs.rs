@@ -144,6 +144,8 @@ pub enum JobEffect {
     DeviceCode {
         generation: Gen,
         session_id: String,
+        /// The target tenant and application the dialog names.
+        request: crate::api::models::DeviceCodeRequest,
     },
     LoadEvents {
         generation: Gen,
@@ -600,6 +602,7 @@ pub fn restore_key(
             fx.push(Effect::Job(Box::new(JobEffect::DeviceCode {
                 generation,
                 session_id: d.source.session_id.clone(),
+                request: d.device_code_request(),
             })));
         }
         Reply::LoadFolders(id) => load_target_folders(state, &mut d, id, fx),

@@ -31,6 +31,17 @@ pub struct Profile {
     pub read_only: bool,
     #[serde(default)]
     pub insecure: bool,
+    /// Restores go to this Microsoft 365 region (`officeRegion`: Worldwide, Germany, China, USDefence,
+    /// USGovernment).
+    pub office_region: Option<String>,
+    /// Restores go to this organization (`officeOrganizationName`).
+    pub office_organization_name: Option<String>,
+    /// Device codes are asked for this application (`targetApplicationId`, a GUID).
+    pub target_application_id: Option<String>,
+    /// Device codes are asked for this region (`targetRegion`, values as `office_region`).
+    pub target_region: Option<String>,
+    /// Device codes are asked for this organization (`targetOrganizationName`).
+    pub target_organization_name: Option<String>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -44,6 +55,11 @@ impl std::fmt::Debug for Profile {
             .field("password_command", &self.password_command.as_ref().map(|_| "[set]"))
             .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
             .field("read_only", &self.read_only)
+            .field("office_region", &self.office_region)
+            .field("office_organization_name", &self.office_organization_name)
+            .field("target_application_id", &self.target_application_id)
+            .field("target_region", &self.target_region)
+            .field("target_organization_name", &self.target_organization_name)
             .finish()
     }
 }

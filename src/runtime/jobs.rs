@@ -4,7 +4,7 @@
 
 use super::App;
 use crate::api::models::RestoreOutcome;
-use crate::api::models::{DeviceCodeRequest, ExportOptions, ItemId, RestoreOriginalRequest};
+use crate::api::models::{ExportOptions, ItemId, RestoreOriginalRequest};
 use crate::api::{ApiError, Client, DownloadProgress, FolderParent, RestoreProgress, RestoreScope};
 use crate::app::jobs::{AuditTicket, JobEffect, JobLoaded};
 use crate::app::panes::transfer::TransferKind;
@@ -148,11 +148,13 @@ async fn run(client: Client, job: JobEffect, tx: UnboundedSender<Msg>) -> JobLoa
                 audit_error,
             }
         }
-        JobEffect::DeviceCode { generation, session_id } => JobLoaded::DeviceCode {
+        JobEffect::DeviceCode {
             generation,
-            result: client
-                .restore_device_code(&session_id, &DeviceCodeRequest::default())
-                .await,
+            session_id,
+            request,
+        } => JobLoaded::DeviceCode {
+            generation,
+            result: client.restore_device_code(&session_id, &request).await,
         },
         JobEffect::LoadEvents { generation, session_id } => JobLoaded::Events {
             generation,

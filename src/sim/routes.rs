@@ -963,7 +963,8 @@ fn backup_organization(store: &Store, c: &Ctx) -> Res {
 fn device_code(store: &Store, c: &Ctx) -> Res {
     let id = session_id(c)?;
     store.explore_view(id)?;
-    let _opts: DeviceCodeRequest = body(c)?;
+    let opts: DeviceCodeRequest = body(c)?;
+    store.record_device_code_request(opts);
     let code = store.issue_device_code();
     let url = "https://microsoft.com/devicelogin";
     Ok(ok(&DeviceCode {
@@ -1204,6 +1205,7 @@ fn flags_of(r: &RestoreToRequest) -> RestoreFlags {
 
 fn restore(store: &Store, c: &Ctx, target: Target, to: bool) -> Res {
     let (s, m) = mailbox_ctx(store, c)?;
+    let mut tenant = (None, None);
     let (credentials, items, flags, target_mailbox, target_folder) = if to {
         let r: RestoreToRequest = body(c)?;
         let flags = flags_of(&r);
@@ -1212,6 +1214,10 @@ fn restore(store: &Store, c: &Ctx, target: Target, to: bool) -> Res {
             .clone()
             .map(|f| f.trim().trim_matches('/').to_string())
             .filter(|f| !f.is_empty());
+        tenant = (
+            r.office_region.as_ref().map(|x| x.as_str().to_string()),
+            r.office_organization_name.clone(),
+        );
         (r.credentials, r.items, flags, r.mailbox, folder)
     } else {
         let r: RestoreOriginalRequest = body(c)?;
@@ -1245,6 +1251,8 @@ fn restore(store: &Store, c: &Ctx, target: Target, to: bool) -> Res {
         credentials,
         user: c.user.clone(),
         client_host: c.client_host(),
+        office_region: tenant.0,
+        office_organization_name: tenant.1,
     };
     let started = Instant::now();
     let answer = store.restore(spec)?;

@@ -10,8 +10,8 @@ use super::data::{Data, MailboxInfo};
 use super::ids::{FolderKey, ItemKey, MailboxKey};
 use crate::api::models::lenient::format_utc7;
 use crate::api::models::{
-    CredentialMode, EventStatus, EventType, ExploreOptions, ItemsRestoreStatistics, RestoreCredentials, SessionResult,
-    SessionState, SessionType, TokenResponse,
+    CredentialMode, DeviceCodeRequest, EventStatus, EventType, ExploreOptions, ItemsRestoreStatistics,
+    RestoreCredentials, SessionResult, SessionState, SessionType, TokenResponse,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -79,6 +79,9 @@ pub struct RestoreRecord {
     pub credential_mode: String,
     /// `None` while a v8 restore still runs.
     pub outcome: Option<ItemsRestoreStatistics>,
+    /// `officeRegion` and `officeOrganizationName` of the request, as sent (restoreTo only).
+    pub office_region: Option<String>,
+    pub office_organization_name: Option<String>,
 }
 
 /// The options an explore session was started with.
@@ -370,6 +373,9 @@ pub(crate) struct RestoreSpec {
     pub credentials: RestoreCredentials,
     pub user: String,
     pub client_host: Option<String>,
+    /// `officeRegion` and `officeOrganizationName` (restoreTo only).
+    pub office_region: Option<String>,
+    pub office_organization_name: Option<String>,
 }
 
 /// How the restore answered.
@@ -406,6 +412,8 @@ pub(crate) struct State {
     refresh: HashMap<String, String>,
     pub sessions: Vec<Session>,
     device_codes: HashMap<String, Instant>,
+    /// The options of every device-code request, as sent.
+    device_code_requests: Vec<DeviceCodeRequest>,
     restores: Vec<RestoreRecord>,
     targets: HashMap<TargetKey, TargetFolder>,
     seq: u64,
@@ -464,6 +472,7 @@ impl Store {
             refresh: HashMap::new(),
             sessions: Vec::new(),
             device_codes: HashMap::new(),
+            device_code_requests: Vec::new(),
             restores: Vec::new(),
             targets: HashMap::new(),
             seq: 0,
@@ -788,6 +797,16 @@ impl Store {
         code
     }
 
+    /// Records the options of a device-code request (for tests: what the client sent).
+    pub(crate) fn record_device_code_request(&self, r: DeviceCodeRequest) {
+        self.lock().device_code_requests.push(r);
+    }
+
+    /// The options of every device-code request so far, as sent.
+    pub fn device_code_requests(&self) -> Vec<DeviceCodeRequest> {
+        self.lock().device_code_requests.clone()
+    }
+
     fn device_code_valid(st: &State, code: &str) -> bool {
         st.device_codes
             .get(code.trim())
@@ -980,6 +999,8 @@ impl Store {
             flags: spec.flags.clone(),
             credential_mode: format!("{mode:?}"),
             outcome: sync.then(|| stats.clone()),
+            office_region: spec.office_region.clone(),
+            office_organization_name: spec.office_organization_name.clone(),
         });
         let record = st.restores.len() - 1;
 
@@ -1440,6 +1461,8 @@ pub(crate) mod tests {
             credentials: creds(),
             user: "vex".into(),
             client_host: None,
+            office_region: None,
+            office_organization_name: None,
         }
     }
 

@@ -259,6 +259,9 @@ pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDia
     }
 }
 
+/// Draws a text field: (rows, field, label, input, hint).
+type TextField<'a> = dyn Fn(&mut Vec<Row>, Field, &str, &Input, &str) + 'a;
+
 fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<Row> {
     // Room for a hint after the input at 80 columns.
     let input_w = w.saturating_sub(LABEL_W + 23).clamp(16, 48);
@@ -316,6 +319,25 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
             rows.extend(error_row(e, LABEL_W, w, theme));
         }
     };
+    // The target tenant (region, organization) and, for device codes, the application.
+    let tenant_rows = |rows: &mut Vec<Row>, text_field: &TextField| {
+        let region = match &d.region {
+            Some(r) => sanitize(r.as_str()).into_owned(),
+            None => "server default".into(),
+        };
+        rows.push(Row {
+            line: Line::from(vec![
+                label("Region", focus(Field::Region), theme),
+                Span::styled(format!("‹ {region} ›"), theme.field(focus(Field::Region))),
+            ]),
+            field: Some(Field::Region),
+            cursor: None,
+        });
+        text_field(rows, Field::OrganizationName, "Org name", &d.organization, "optional");
+        if d.mode == CredMode::DeviceCode {
+            text_field(rows, Field::DeviceAppId, "Code app", &d.device_app_id, "optional");
+        }
+    };
     if !d.original {
         let in_backup = d.target_in_backup().is_some();
         text_field(
@@ -334,6 +356,7 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
         };
         text_field(&mut rows, Field::TargetFolder, "Folder", &d.folder, hint);
         text_field(&mut rows, Field::CasServer, "CAS", &d.cas, "optional");
+        tenant_rows(&mut rows, &text_field);
     } else if let Some(e) = &d.source.mailbox_email {
         rows.push(Row::plain(Line::from(vec![
             Span::raw(" ".repeat(LABEL_W)),
@@ -345,6 +368,9 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
                 theme.dim(),
             ),
         ])));
+    }
+    if d.original && d.mode == CredMode::DeviceCode {
+        tenant_rows(&mut rows, &text_field);
     }
     let modes: Vec<String> = CredMode::ALL
         .iter()

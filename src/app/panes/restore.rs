@@ -6,10 +6,10 @@
 
 use super::Help;
 use crate::api::RestoreScope;
-use crate::api::models::DeviceCode;
+use crate::api::models::{DeviceCode, DeviceCodeRequest, OfficeRegion};
 use crate::app::fields::{SecretField, edit, is_typing};
 use crate::app::{Action, Gen};
-use crate::restore_plan::{Credentials, Field as PlanField, RestoreFlags, RestorePlan};
+use crate::restore_plan::{Credentials, Field as PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::PathBuf;
 use tui_input::Input;
@@ -126,6 +126,13 @@ pub enum Field {
     TargetMailbox,
     TargetFolder,
     CasServer,
+    /// The target's Microsoft 365 region (`officeRegion`, and the device code's `targetRegion`).
+    Region,
+    /// The target's organization (`officeOrganizationName`, and the device code's
+    /// `targetOrganizationName`).
+    OrganizationName,
+    /// The application a device code is asked for (`targetApplicationId`).
+    DeviceAppId,
     Mode,
     User,
     Password,
@@ -148,6 +155,7 @@ impl Field {
             PlanField::TargetMailbox => Field::TargetMailbox,
             PlanField::TargetFolder => Field::TargetFolder,
             PlanField::CasServer => Field::CasServer,
+            PlanField::OrganizationName => Field::OrganizationName,
             PlanField::User => Field::User,
             PlanField::Password => Field::Password,
             PlanField::DeviceCode => Field::RequestCode,
@@ -166,6 +174,8 @@ impl Field {
             Field::TargetMailbox
                 | Field::TargetFolder
                 | Field::CasServer
+                | Field::OrganizationName
+                | Field::DeviceAppId
                 | Field::User
                 | Field::Password
                 | Field::AppId
@@ -200,11 +210,40 @@ pub struct Remembered {
     pub target: String,
     pub folder: String,
     pub cas: String,
+    pub region: Option<OfficeRegion>,
+    pub organization: String,
+    pub device_app_id: String,
     pub mode: CredMode,
     pub user: String,
     pub app_id: String,
     pub cert_file: String,
     pub impersonation: String,
+}
+
+impl Remembered {
+    /// The first dialog's values: the profile's region, organization and device-code application.
+    pub fn from_tenant(t: &TenantOptions) -> Remembered {
+        Remembered {
+            region: t.office_region.clone().or_else(|| t.target_region.clone()),
+            organization: if t.office_organization_name.is_empty() {
+                t.target_organization_name.clone()
+            } else {
+                t.office_organization_name.clone()
+            },
+            device_app_id: t.target_application_id.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The choices of the region field: the server's default, then the spec's regions.
+fn step_region(r: &Option<OfficeRegion>, forward: bool) -> Option<OfficeRegion> {
+    let all: Vec<Option<OfficeRegion>> = std::iter::once(None)
+        .chain(OfficeRegion::ALL.iter().cloned().map(Some))
+        .collect();
+    let n = all.len();
+    let i = all.iter().position(|x| x == r).unwrap_or(0);
+    all[if forward { (i + 1) % n } else { (i + n - 1) % n }].clone()
 }
 
 /// Where the dialog is.
@@ -252,6 +291,10 @@ pub struct RestoreDialog {
     pub target: Input,
     pub folder: Input,
     pub cas: Input,
+    /// `None`: the server's default (not sent).
+    pub region: Option<OfficeRegion>,
+    pub organization: Input,
+    pub device_app_id: Input,
     pub mode: CredMode,
     pub user: Input,
     pub password: SecretField,
@@ -319,6 +362,9 @@ impl RestoreDialog {
             target: input(&memory.target),
             folder: input(&memory.folder),
             cas: input(&memory.cas),
+            region: memory.region.clone(),
+            organization: input(&memory.organization),
+            device_app_id: input(&memory.device_app_id),
             mode: memory.mode,
             user: input(&memory.user),
             password: SecretField::default(),
@@ -347,6 +393,9 @@ impl RestoreDialog {
             target: self.target.value().to_string(),
             folder: self.folder.value().to_string(),
             cas: self.cas.value().to_string(),
+            region: self.region.clone(),
+            organization: self.organization.value().to_string(),
+            device_app_id: self.device_app_id.value().to_string(),
             mode: self.mode,
             user: self.user.value().to_string(),
             app_id: self.app_id.value().to_string(),
@@ -360,6 +409,13 @@ impl RestoreDialog {
         let mut v = vec![Field::Destination];
         if !self.original {
             v.extend([Field::TargetMailbox, Field::TargetFolder, Field::CasServer]);
+        }
+        // The target tenant: for a restore elsewhere, and for the device code's request.
+        if !self.original || self.mode == CredMode::DeviceCode {
+            v.extend([Field::Region, Field::OrganizationName]);
+        }
+        if self.mode == CredMode::DeviceCode {
+            v.push(Field::DeviceAppId);
         }
         v.push(Field::Mode);
         match self.mode {
@@ -439,11 +495,26 @@ impl RestoreDialog {
             target_mailbox,
             target_folder,
             cas_server,
-            office_region: None,
-            office_organization_name: String::new(),
+            office_region: if self.original { None } else { self.region.clone() },
+            office_organization_name: if self.original {
+                String::new()
+            } else {
+                text(&self.organization)
+            },
             credentials,
             flags,
         }
+    }
+
+    /// The device-code request for the target tenant the form names.
+    pub fn device_code_request(&self) -> DeviceCodeRequest {
+        TenantOptions {
+            target_application_id: self.device_app_id.value().trim().to_string(),
+            target_region: self.region.clone(),
+            target_organization_name: self.organization.value().trim().to_string(),
+            ..Default::default()
+        }
+        .device_code_request()
     }
 
     /// The one-line statement of what will happen.
@@ -731,6 +802,9 @@ impl RestoreDialog {
                 self.original = !self.original;
                 self.errors.clear();
             }
+            Field::Region if space || left_right => {
+                self.region = step_region(&self.region, ev.code != KeyCode::Left);
+            }
             Field::Mode if space || left_right => {
                 self.mode = self.mode.step(ev.code != KeyCode::Left);
                 self.errors.clear();
@@ -759,6 +833,8 @@ impl RestoreDialog {
                     Field::TargetMailbox => &mut self.target,
                     Field::TargetFolder => &mut self.folder,
                     Field::CasServer => &mut self.cas,
+                    Field::OrganizationName => &mut self.organization,
+                    Field::DeviceAppId => &mut self.device_app_id,
                     Field::User => &mut self.user,
                     Field::AppId => &mut self.app_id,
                     Field::CertFile => &mut self.cert_file,
@@ -780,6 +856,23 @@ impl RestoreDialog {
 
     fn request_code(&mut self) -> Reply {
         if self.device_loading.is_some() {
+            return Reply::Keep;
+        }
+        let app = self.device_app_id.value().trim();
+        if !app.is_empty() && !is_guid(app) {
+            self.errors = vec![(
+                Field::DeviceAppId,
+                "the application id is a GUID (xxxxxxxx-xxxx-...), or empty for the server's".into(),
+            )];
+            self.field = Field::DeviceAppId;
+            return Reply::Keep;
+        }
+        if self.organization.value().chars().any(char::is_control) {
+            self.errors = vec![(
+                Field::OrganizationName,
+                "the organization name has control characters".into(),
+            )];
+            self.field = Field::OrganizationName;
             return Reply::Keep;
         }
         Reply::RequestCode
@@ -910,6 +1003,76 @@ mod tests {
         assert_eq!(d.target.value(), "francois@contoso.com");
         d.done(7);
         assert!(d.password.is_empty());
+    }
+
+    #[test]
+    fn region_organization_and_device_code_app_reach_the_requests() {
+        let memory = Remembered::from_tenant(&TenantOptions {
+            office_region: Some(OfficeRegion::Germany),
+            office_organization_name: "contoso.de".into(),
+            ..Default::default()
+        });
+        let mut d = RestoreDialog::new(source(), mailboxes(), &memory, false);
+        assert_eq!(
+            d.region,
+            Some(OfficeRegion::Germany),
+            "the profile's region comes first"
+        );
+        let fields = d.fields();
+        let at = |f: Field| fields.iter().position(|g| *g == f);
+        assert!(at(Field::CasServer) < at(Field::Region) && at(Field::Region) < at(Field::Mode));
+        assert_eq!(at(Field::DeviceAppId), None, "only for device codes");
+        d.field = Field::Region;
+        key(&mut d, KeyCode::Right);
+        assert_eq!(d.region, Some(OfficeRegion::China));
+        key(&mut d, KeyCode::Left);
+        key(&mut d, KeyCode::Left);
+        assert_eq!(d.region, Some(OfficeRegion::Worldwide));
+        key(&mut d, KeyCode::Left);
+        assert_eq!(d.region, None, "the server's default is a choice too");
+        key(&mut d, KeyCode::Left);
+        assert_eq!(d.region, Some(OfficeRegion::USGovernment));
+        key(&mut d, KeyCode::Tab);
+        assert_eq!(d.field, Field::OrganizationName);
+        for _ in 0.."contoso.de".len() {
+            key(&mut d, KeyCode::Backspace);
+        }
+        typed(&mut d, "contoso.us");
+        let plan = d.plan();
+        assert_eq!(plan.office_region, Some(OfficeRegion::USGovernment));
+        assert_eq!(plan.office_organization_name, "contoso.us");
+        assert!(plan.summary().contains("region USGovernment, organization contoso.us"));
+        // The device code asks for the same tenant, and for the application typed.
+        d.mode = CredMode::DeviceCode;
+        assert!(d.fields().contains(&Field::DeviceAppId));
+        d.field = Field::DeviceAppId;
+        typed(&mut d, "not-a-guid");
+        d.field = Field::RequestCode;
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep, "a bad app id is not sent");
+        assert_eq!(d.field, Field::DeviceAppId);
+        assert!(d.error_of(Field::DeviceAppId).is_some());
+        d.device_app_id = Input::new("4d1f3b2a-1111-2222-3333-444455556666".into());
+        d.field = Field::RequestCode;
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::RequestCode);
+        let r = d.device_code_request();
+        assert_eq!(
+            r.target_application_id.as_deref(),
+            Some("4d1f3b2a-1111-2222-3333-444455556666")
+        );
+        assert_eq!(r.target_region, Some(OfficeRegion::USGovernment));
+        assert_eq!(r.target_organization_name.as_deref(), Some("contoso.us"));
+        // To the original location: nothing of the tenant goes into the restore body.
+        d.original = true;
+        let plan = d.plan();
+        assert_eq!((plan.office_region, plan.office_organization_name.as_str()), (None, ""));
+        assert!(
+            d.fields().contains(&Field::Region),
+            "but the device code still asks for it"
+        );
+        // The next dialog starts where this one was.
+        let again = RestoreDialog::new(source(), mailboxes(), &d.remembered(), false);
+        assert_eq!(again.region, Some(OfficeRegion::USGovernment));
+        assert_eq!(again.organization.value(), "contoso.us");
     }
 
     #[test]
