@@ -74,7 +74,7 @@ pub enum Command {
     /// Run the TUI against an embedded emulator (HTTPS, certificate pinned automatically)
     Demo(DemoArgs),
     /// Run the VB365 REST API emulator (v6, v7, v8)
-    Sim(vex::sim::SimArgs),
+    Sim(Box<vex::sim::SimArgs>),
     /// Print every file and directory vex uses
     Paths,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)

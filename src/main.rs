@@ -52,7 +52,7 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
         "vex starting"
     );
     match cli.command {
-        Some(Command::Sim(args)) => vex::sim::run(args)
+        Some(Command::Sim(args)) => vex::sim::run(*args)
             .await
             .map(|()| 0)
             .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string())),

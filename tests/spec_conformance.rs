@@ -409,6 +409,94 @@ struct Conformance {
     token: Option<String>,
     failures: Mutex<Vec<String>>,
     covered: Mutex<BTreeSet<String>>,
+    /// The emulator runs with `--vary`: 429s are retried, quoted numbers/booleans are accepted where
+    /// the spec's examples quote them, links must be absolute.
+    varied: bool,
+    /// How many 429s were retried.
+    throttled: std::sync::atomic::AtomicUsize,
+    /// Statistics of the varied answers (to show the variations really happened).
+    seen: Mutex<Seen>,
+}
+
+/// What the varied answers contained.
+#[derive(Default, Debug)]
+struct Seen {
+    quoted: usize,
+    nulls: usize,
+    absolute_links: usize,
+    actions: usize,
+    seed_sizes: usize,
+}
+
+/// Undoes and checks the documented departures from the schema before the strict check:
+/// - an appointment attachment's `size` (the seed item resource has it: a string of digits);
+/// - with `--vary`: numbers and booleans quoted as strings, where the spec's examples quote them
+///   ([`vex::sim::vary::STRINGABLE`]); every link absolute (`base/...`).
+fn unvary(body: &mut Value, varied: bool, base: &str, seen: &mut Seen, problems: &mut Vec<String>) {
+    match body {
+        Value::Object(m) => {
+            let appointment = m
+                .get("itemClass")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.starts_with("IPM.Appointment"));
+            if m.get("_actions").is_some_and(Value::is_object) {
+                seen.actions += 1;
+            }
+            for (k, x) in m.iter_mut() {
+                if varied
+                    && vex::sim::vary::STRINGABLE.contains(&k.as_str())
+                    && let Value::String(s) = x
+                {
+                    seen.quoted += 1;
+                    if s == "true" || s == "false" {
+                        *x = Value::Bool(s == "true");
+                    } else if let Ok(n) = s.parse::<i64>() {
+                        *x = json!(n);
+                    } else if let Ok(f) = s.parse::<f64>() {
+                        *x = json!(f);
+                    }
+                    continue;
+                }
+                if x.is_null() {
+                    seen.nulls += 1;
+                }
+                if (k == "href" || k == "uri")
+                    && let Value::String(s) = x
+                {
+                    if s.starts_with(base) {
+                        seen.absolute_links += 1;
+                    } else if varied {
+                        problems.push(format!("{k} {s:?} is not absolute (expected {base}/...)"));
+                    }
+                }
+                if k == "attachments"
+                    && appointment
+                    && let Value::Array(atts) = x
+                {
+                    for a in atts.iter_mut().filter_map(Value::as_object_mut) {
+                        if let Some(size) = a.remove("size") {
+                            seen.seed_sizes += 1;
+                            let digits = size
+                                .as_str()
+                                .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+                            let agrees = a.get("sizeBytes").is_none_or(|b| {
+                                b.as_i64().map(|n| n.to_string()).as_deref() == size.as_str()
+                                    || b.as_str() == size.as_str()
+                            });
+                            if !digits || !agrees {
+                                problems.push(format!(
+                                    "attachment size {size} is not the sizeBytes as a string: {a:?}"
+                                ));
+                            }
+                        }
+                    }
+                }
+                unvary(x, varied, base, seen, problems);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| unvary(x, varied, base, seen, problems)),
+        _ => {}
+    }
 }
 
 impl Conformance {
@@ -424,6 +512,9 @@ impl Conformance {
             token: None,
             failures: Mutex::new(Vec::new()),
             covered: Mutex::new(BTreeSet::new()),
+            varied: false,
+            throttled: Default::default(),
+            seen: Mutex::new(Seen::default()),
         }
     }
 
@@ -502,10 +593,35 @@ impl Conformance {
             Auth::Anonymous => {}
         }
         let what = format!("{method} {concrete}");
-        let res = req
-            .send()
-            .await
-            .unwrap_or_else(|e| self.fail_now(format!("{what}: request failed: {e}")));
+        let mut attempts = 0;
+        let res = loop {
+            let attempt = req
+                .try_clone()
+                .unwrap_or_else(|| self.fail_now(format!("{what}: the request cannot be repeated")));
+            let res = attempt
+                .send()
+                .await
+                .unwrap_or_else(|e| self.fail_now(format!("{what}: request failed: {e}")));
+            if !(self.varied && res.status().as_u16() == 429 && attempts < 20) {
+                break res;
+            }
+            // A throttled request: a RESTExceptionInfo body and a Retry-After in seconds, then again.
+            attempts += 1;
+            self.throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let retry_after = res
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| h.trim().parse::<u64>().ok());
+            let body: Value = res.json().await.unwrap_or(Value::Null);
+            if let Err(e) = s.validate_response(v, method, &template, 429, &body) {
+                self.fail(format!("{what} -> 429: {e}"));
+            }
+            match retry_after {
+                Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+                None => self.fail_now(format!("{what} -> 429 without a Retry-After in seconds")),
+            }
+        };
         let status = res.status().as_u16();
         let media_type = res
             .headers()
@@ -580,7 +696,19 @@ impl Conformance {
                 ));
             }
         }
-        match s.validate_response(self.v, method, template, resp.status, &resp.json) {
+        let mut body = resp.json.clone();
+        let mut problems = Vec::new();
+        unvary(
+            &mut body,
+            self.varied,
+            &self.base,
+            &mut self.seen.lock().unwrap(),
+            &mut problems,
+        );
+        for p in problems {
+            self.fail(format!("{what}: {p}"));
+        }
+        match s.validate_response(self.v, method, template, resp.status, &body) {
             Ok(()) => {
                 if (200..300).contains(&resp.status) {
                     self.covered
@@ -676,9 +804,10 @@ const PST: &[u8] = b"!BDN";
 const ZIP: &[u8] = b"PK\x03\x04";
 const OLE: &[u8] = b"\xD0\xCF\x11\xE0";
 
-async fn walk(base: &str, v: &'static str, user: &str, password: &str) {
+async fn walk(base: &str, v: &'static str, user: &str, password: &str, varied: bool) {
     let v8 = v == "v8";
     let mut c = Conformance::new(base, v);
+    c.varied = varied;
     let q = |pairs: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
         pairs.iter().map(|(k, val)| (*k, val.to_string())).collect()
     };
@@ -740,7 +869,7 @@ async fn walk(base: &str, v: &'static str, user: &str, password: &str) {
     c.get("/ServiceInstance", &[]).await;
 
     // --- Restore session --------------------------------------------------------------------
-    let orgs = c.get("/Organizations", &[]).await;
+    let orgs = c.get("/Organizations", &q(&[("extendedView", "true")])).await;
     let orgs = if v8 {
         c.results(&orgs, "organizations").clone()
     } else {
@@ -1037,6 +1166,31 @@ async fn walk(base: &str, v: &'static str, user: &str, password: &str) {
         c.call("POST", "/token/logout", &[], None, if v8 { 204 } else { 200 })
             .await;
     }
+    if c.varied {
+        // The variations really happened (each seed gives some of each on this walk).
+        let seen = c.seen.lock().unwrap();
+        eprintln!("{v}: varied answers: {seen:?}, 429s retried: {:?}", c.throttled);
+        let problems: Vec<&str> = [
+            (seen.quoted == 0, "no number or boolean was quoted"),
+            (seen.nulls == 0, "no nullable field was null"),
+            (seen.absolute_links == 0, "no absolute link"),
+            (seen.actions == 0, "no item with _actions"),
+        ]
+        .iter()
+        .filter(|(bad, _)| *bad)
+        .map(|(_, what)| *what)
+        .collect();
+        if !problems.is_empty() {
+            c.fail(format!("the varied answers did not vary: {problems:?}"));
+        }
+    } else {
+        let seen = c.seen.lock().unwrap();
+        if seen.actions == 0 || seen.seed_sizes == 0 {
+            c.fail(format!(
+                "items without the seed's _actions or attachment sizes: {seen:?}"
+            ));
+        }
+    }
     c.finish();
 }
 
@@ -1048,16 +1202,25 @@ async fn folder_tree(c: &Conformance, mb: &str) -> Vec<(String, String)> {
         if out.len() > 60 {
             break;
         }
-        let query = [
-            ("parentId", parent),
-            ("offset", "0".to_string()),
-            ("limit", "500".to_string()),
-        ];
-        let page = c.get(&format!("{mb}/folders"), &query).await;
-        for f in c.results(&page, "folders").clone() {
-            let id = c.str_at(&f, "/id", "folder");
-            out.push((f["name"].as_str().unwrap_or_default().to_string(), id.clone()));
-            queue.push_back(id);
+        // Every page (a server may serve fewer rows than asked: follow `next`).
+        let mut offset = 0;
+        for _ in 0..100 {
+            let query = [
+                ("parentId", parent.clone()),
+                ("offset", offset.to_string()),
+                ("limit", "500".to_string()),
+            ];
+            let page = c.get(&format!("{mb}/folders"), &query).await;
+            let rows = c.results(&page, "folders").clone();
+            offset += rows.len();
+            for f in &rows {
+                let id = c.str_at(f, "/id", "folder");
+                out.push((f["name"].as_str().unwrap_or_default().to_string(), id.clone()));
+                queue.push_back(id);
+            }
+            if rows.is_empty() || page["_links"]["next"].is_null() {
+                break;
+            }
         }
     }
     out
@@ -1113,18 +1276,26 @@ async fn wait_for_restore(c: &Conformance, rs: &str, what: &str) {
 }
 
 async fn run_version(v: &'static str) {
+    run_with(
+        v,
+        vex::sim::SimConfig {
+            tls: false,
+            v8_restore_duration: Duration::from_millis(200),
+            ..Default::default()
+        },
+    )
+    .await;
+}
+
+async fn run_with(v: &'static str, cfg: vex::sim::SimConfig) {
     vex::install_crypto_provider();
-    let cfg = vex::sim::SimConfig {
-        tls: false,
-        v8_restore_duration: Duration::from_millis(200),
-        ..Default::default()
-    };
+    let varied = cfg.vary.is_some();
     let (user, password) = (cfg.user.clone(), cfg.password.clone());
     let server = vex::sim::start(cfg).await.expect("the emulator starts");
     let base = server.base_url();
     let outcome = tokio::spawn({
         let base = base.to_string();
-        async move { walk(&base, v, &user, &password).await }
+        async move { walk(&base, v, &user, &password, varied).await }
     })
     .await;
     server.shutdown().await;
@@ -1146,4 +1317,43 @@ async fn emulator_conforms_v7() {
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_conforms_v8() {
     run_version("v8").await;
+}
+
+/// `vex sim --vary SEED --max-page 7 --strict`, with every 429 retried at once and restores that take
+/// a millisecond per item (at most 1.5 s).
+fn varied(seed: u64) -> vex::sim::SimConfig {
+    let mut vary = vex::sim::Vary::new(seed);
+    vary.throttle_rate = 0.05;
+    vary.retry_after_secs = 0;
+    vary.restore_per_item = Duration::from_millis(1);
+    vary.restore_max = Duration::from_millis(1500);
+    vex::sim::SimConfig {
+        tls: false,
+        v8_restore_duration: Duration::from_millis(100),
+        vary: Some(vary),
+        max_page: Some(7),
+        strict: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn varied_answers_conform_v6() {
+    for seed in [1, 2, 3] {
+        run_with("v6", varied(seed)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn varied_answers_conform_v7() {
+    for seed in [4, 5, 6] {
+        run_with("v7", varied(seed)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn varied_answers_conform_v8() {
+    for seed in [7, 8, 9] {
+        run_with("v8", varied(seed)).await;
+    }
 }

@@ -40,6 +40,42 @@ pub struct SimArgs {
     #[arg(long, value_name = "MS", default_value_t = 1500)]
     pub v8_restore_ms: u64,
 
+    // ---- a real server's ways ----
+    /// Vary the answers as the spec allows a real server to, deterministically for SEED: optional fields
+    /// left out, nullable fields null (totalCount on v6/v7 too), numbers and booleans as JSON strings where
+    /// the spec's examples have them, absolute _links, 429 with Retry-After on any route now and then,
+    /// restores that take time in proportion to their items (v6/v7: the answer comes later; v8: the
+    /// session stays Running longer).
+    #[arg(long, value_name = "SEED", help_heading = "Real-server behaviour")]
+    pub vary: Option<u64>,
+    /// With --vary: the share of requests answered 429 (0..1, default 0.02).
+    #[arg(long, value_name = "F", value_parser = parse_rate, requires = "vary", help_heading = "Real-server behaviour")]
+    pub vary_throttle: Option<f64>,
+    /// Serve at most N rows per page whatever `limit` asks; the answer's `limit` says how many were served.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Real-server behaviour")]
+    pub max_page: Option<u32>,
+    /// Bind query parameters as strictly as the real server: offset/limit above 2147483647 are 400, and
+    /// GET Organizations honours extendedView (v7/v8 default false: no backup times; v6: required).
+    /// (Path ids and body GUIDs, case-insensitive body names and 415 for non-JSON bodies always apply.)
+    #[arg(long, help_heading = "Real-server behaviour")]
+    pub strict: bool,
+    /// Seconds a client may take to send a request's headers before the connection is closed.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        help_heading = "Real-server behaviour"
+    )]
+    pub header_timeout: u64,
+    /// Seconds a client may take to send a request's body before it is answered 408.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        help_heading = "Real-server behaviour"
+    )]
+    pub body_timeout: u64,
+
     // ---- fault injection (API routes only; see `--fault-route`) ----
     /// Delay each request by N ms plus up to JITTER ms more, uniformly drawn (e.g. 50,200).
     #[arg(long, value_name = "N[,JITTER]", value_parser = parse_latency, help_heading = "Faults")]
@@ -108,6 +144,17 @@ impl SimArgs {
             v8_restore_duration: Duration::from_millis(self.v8_restore_ms),
             faults: self.faults(),
             tls_ca: self.tls_ca,
+            vary: self.vary.map(|seed| {
+                let mut v = super::Vary::new(seed);
+                if let Some(rate) = self.vary_throttle {
+                    v.throttle_rate = rate;
+                }
+                v
+            }),
+            max_page: self.max_page,
+            strict: self.strict,
+            header_read_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_read_timeout: Duration::from_secs(self.body_timeout.max(1)),
         }
     }
 
@@ -177,6 +224,15 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     println!("  user:        {}", cfg.user);
     println!("  password:    {}", cfg.password);
     println!("  seed:        {}", cfg.seed);
+    if let Some(v) = &cfg.vary {
+        println!("  varied:      {}", v.describe());
+    }
+    if let Some(n) = cfg.max_page {
+        println!("  max page:    {n} rows");
+    }
+    if cfg.strict {
+        println!("  strict:      int32 offset/limit, extendedView");
+    }
     let faults = cfg.faults.describe();
     if !faults.is_empty() {
         println!("  faults:      {}", faults[0]);
@@ -231,6 +287,29 @@ mod tests {
         assert!(!c.tls);
         assert_eq!(c.v8_restore_duration, Duration::from_millis(200));
         assert!(c.faults.is_none());
+        assert_eq!((c.vary.clone(), c.max_page, c.strict), (None, None, false));
+        let c = Cli::parse_from([
+            "sim",
+            "--vary",
+            "7",
+            "--max-page",
+            "3",
+            "--strict",
+            "--vary-throttle",
+            "0.5",
+        ])
+        .sim
+        .config();
+        let v = c.vary.expect("--vary");
+        assert_eq!((v.seed, v.throttle_rate), (7, 0.5));
+        assert_eq!((c.max_page, c.strict), (Some(3), true));
+        for bad in [
+            &["sim", "--max-page", "0"][..],
+            &["sim", "--vary", "x"],
+            &["sim", "--vary-throttle", "0.1"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1080,7 +1080,8 @@ impl Data {
                     subject: sum.title.clone(),
                     entry_type: Some(rng.pick(&types).to_string()),
                     start_time: Some(ApiDate::Utc(t)),
-                    duration: Some(rng.range(5, 120) as i64),
+                    // Hours, as the spec ("Duration of the journal entry in hours") and the seed say.
+                    duration: Some(rng.range(1, 8) as i64),
                     company: Some(rng.pick(COMPANIES).to_string()),
                     ..Default::default()
                 })

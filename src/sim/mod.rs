@@ -23,14 +23,17 @@ mod names;
 mod rng;
 mod routes;
 pub mod search;
+pub mod shape;
 pub mod store;
 mod tls;
+pub mod vary;
 
 pub use cli::{SimArgs, run};
 pub use faults::{FaultStats, Faults, Malformation, ResetAfterApply, SlowBody, Throttle};
 pub use routes::{SEARCH_SCAN_BUDGET, server_version};
 pub use store::{ExploreSettings, RestoreFlags, RestoreRecord, RestoredCopy, Store};
 pub use tls::fingerprint;
+pub use vary::Vary;
 
 use axum::Router;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -72,7 +75,24 @@ pub struct SimConfig {
     /// With `tls`: sign the server certificate with a generated CA (see [`SimServer::ca_pem`]) instead of
     /// self-signing it, like a server whose certificate comes from an internal CA.
     pub tls_ca: bool,
+    /// Vary the answers as the spec allows (see [`vary`]); `None` answers the tidy defaults.
+    pub vary: Option<Vary>,
+    /// Serve at most this many rows per page, whatever the request's `limit` (the answer's `limit` says
+    /// what was served).
+    pub max_page: Option<u32>,
+    /// Bind query parameters as strictly as the real (ASP.NET) server: `offset`/`limit` above
+    /// 2,147,483,647 and `GET Organizations` without `extendedView` (v6) are 400s, and without
+    /// `extendedView=true` organizations come without their backup fields.
+    pub strict: bool,
+    /// How long a client may take to send a request's headers (then the connection is closed).
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body (then 408).
+    pub body_read_timeout: Duration,
 }
+
+/// Largest request head (request line and headers) the emulator reads; larger ones are answered 431.
+/// Assumption: like Kestrel's 32 KiB and http.sys's 16 KiB-per-header limits, far below 200 KB.
+pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -86,6 +106,11 @@ impl Default for SimConfig {
             v8_restore_duration: Duration::from_millis(1500),
             faults: Faults::default(),
             tls_ca: false,
+            vary: None,
+            max_page: None,
+            strict: false,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -187,8 +212,16 @@ impl Drop for SimServer {
     }
 }
 
-fn router(store: Store, faults: Arc<faults::FaultState>) -> Router {
-    let app = Arc::new(routes::App { store });
+fn router(store: Store, faults: Arc<faults::FaultState>, cfg: &SimConfig) -> Router {
+    let app = Arc::new(routes::App {
+        store,
+        vary: cfg.vary.clone(),
+        max_page: cfg.max_page,
+        strict: cfg.strict,
+        scheme: if cfg.tls { "https" } else { "http" },
+        requests: vary::Counter::default(),
+        body_timeout: cfg.body_read_timeout,
+    });
     Router::new()
         .fallback(routes::handle)
         .with_state(app)
@@ -220,10 +253,11 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
             password: cfg.password.clone(),
             token_ttl: cfg.token_ttl,
             v8_restore_duration: cfg.v8_restore_duration,
+            restore_time: cfg.vary.as_ref().map(|v| (v.restore_per_item, v.restore_max)),
         },
     );
     let fault_state = Arc::new(faults::FaultState::new(cfg.faults.clone()));
-    let app = router(store.clone(), fault_state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(store.clone(), fault_state.clone(), &cfg).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::<SocketAddr>::new();
     let host = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -238,11 +272,21 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
             tls::generate(Some(addr.ip()))?
         };
         let rustls = axum_server::tls_rustls::RustlsConfig::from_config(tls::server_config(&cert)?);
-        let server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
+        let mut server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
+        server
+            .http_builder()
+            .http1()
+            .header_read_timeout(cfg.header_read_timeout)
+            .max_buf_size(MAX_REQUEST_HEAD);
         let task = tokio::spawn(server.serve(app));
         (Some(cert), task, format!("https://{shown}"))
     } else {
-        let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+        let mut server = axum_server::from_tcp(listener)?.handle(handle.clone());
+        server
+            .http_builder()
+            .http1()
+            .header_read_timeout(cfg.header_read_timeout)
+            .max_buf_size(MAX_REQUEST_HEAD);
         let task = tokio::spawn(server.serve(app));
         (None, task, format!("http://{shown}"))
     };

@@ -5,9 +5,11 @@
 use super::data::{Data, MailboxInfo, OrgInfo};
 use super::ids::{FolderKey, ItemKey};
 use super::search;
+use super::shape;
 use super::store::{
     ApiError, EventRec, RestoreAnswer, RestoreFlags, RestoreScope, RestoreSpec, Session, SessionKind, Store,
 };
+use super::vary::{Counter, Target as VaryTarget, Vary};
 use crate::api::models::{
     ApiDate, AsyncRestoreResponse, DeviceCode, DeviceCodeRequest, EventStatus, EventType, ExceptionInfo,
     ExploreOptions, ExportOptions, Folder, FolderType, Item, ItemId, ItemRestoreDetails, Link, Links, Mailbox,
@@ -51,6 +53,15 @@ pub fn server_version(v: u8) -> &'static str {
 
 pub(crate) struct App {
     pub store: Store,
+    pub vary: Option<Vary>,
+    pub max_page: Option<u32>,
+    pub strict: bool,
+    /// `http` or `https`, for absolute links.
+    pub scheme: &'static str,
+    /// Counts API requests (the 429 decisions of `--vary`).
+    pub requests: Counter,
+    /// How long the request body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
 
 /// One request, taken apart.
@@ -64,6 +75,8 @@ struct Ctx {
     body: Bytes,
     peer: Option<SocketAddr>,
     user: String,
+    strict: bool,
+    max_page: Option<u32>,
 }
 
 impl Ctx {
@@ -204,14 +217,39 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             },
         );
     }
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
+    if let Some(vary) = &app.vary
+        && vary.throttles(app.requests.next())
+    {
+        return throttled(v, vary.retry_after_secs);
+    }
+    // A body that stops short of its Content-Length (or trickles) is timed out, as Kestrel and http.sys
+    // do (408), instead of holding the connection open without limit.
+    let body = match tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            let too_large = e
+                .into_inner()
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            return fail(
+                v,
+                if too_large {
+                    ApiError {
+                        status: 413,
+                        message: "The request body is too large.".into(),
+                    }
+                } else {
+                    // A malformed chunked encoding (bad chunk size, ...) or a body cut off.
+                    ApiError::bad_request("The request body could not be read: it is not validly encoded.")
+                },
+            );
+        }
         Err(_) => {
             return fail(
                 v,
                 ApiError {
-                    status: 413,
-                    message: "The request body is too large.".into(),
+                    status: 408,
+                    message: "The request body did not arrive in time.".into(),
                 },
             );
         }
@@ -234,6 +272,8 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
         body,
         peer,
         user: String::new(),
+        strict: app.strict,
+        max_page: app.max_page,
     };
 
     if route != Route::Token {
@@ -255,10 +295,102 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             None => return unauthorized(),
         }
     }
-    match dispatch(&app.store, &ctx, route) {
+    let resp = match dispatch(&app.store, &ctx, route) {
         Ok(r) => r,
-        Err(e) => fail(v, e),
+        Err(e) => return fail(v, e),
+    };
+    let items = matches!(
+        route,
+        Route::Items | Route::Item | Route::MailboxSearch | Route::FolderSearch | Route::SearchOrganization
+    );
+    let resp = if resp.status().is_success() && (items || app.vary.is_some()) && is_json(&resp) {
+        let host = ctx
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+            .unwrap_or("localhost");
+        let origin = format!("{}://{host}", app.scheme);
+        let request = ctx.path.clone()
+            + "?"
+            + &ctx
+                .query
+                .iter()
+                .map(|(k, x)| format!("{k}={x}"))
+                .collect::<Vec<_>>()
+                .join("&");
+        rewrite(resp, |body| {
+            if items {
+                shape::items(body);
+            }
+            if let Some(vary) = &app.vary {
+                vary.apply(
+                    &VaryTarget {
+                        v,
+                        origin: &origin,
+                        request: &request,
+                    },
+                    body,
+                );
+            }
+        })
+        .await
+    } else {
+        resp
+    };
+    if let Some(RestoreDelay(d)) = resp.extensions().get::<RestoreDelay>().copied()
+        && !d.is_zero()
+    {
+        // v6/v7 answer a restore when it is done: a big one keeps the request open (`--vary`).
+        tokio::time::sleep(d).await;
     }
+    resp
+}
+
+/// How long a synchronous restore's answer waits (see `Store::restore_time`).
+#[derive(Clone, Copy, Debug)]
+struct RestoreDelay(std::time::Duration);
+
+fn is_json(r: &Response) -> bool {
+    r.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
+}
+
+/// Re-serialises a JSON answer after `f` changed it.
+async fn rewrite(resp: Response, f: impl FnOnce(&mut serde_json::Value)) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    f(&mut value);
+    match serde_json::to_vec(&value) {
+        Ok(out) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(out))
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `429 Too Many Requests` with `Retry-After` and a RESTExceptionInfo body. Assumption: the real server
+/// (or the gateway in front of it) throttles any route this way, not only `/token`.
+fn throttled(v: u8, retry_after_secs: u64) -> Response {
+    let mut r = fail(
+        v,
+        ApiError {
+            status: 429,
+            message: "Too many requests: the server is throttling this client. Retry later.".into(),
+        },
+    );
+    if let Ok(h) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, h);
+    }
+    r
 }
 
 fn no_route(v: u8, path: &str) -> Response {
@@ -438,33 +570,167 @@ fn seg(c: &Ctx, i: usize) -> Result<String, ApiError> {
         .map_err(|_| ApiError::not_found(format!("'{raw}' is not a valid identifier.")))
 }
 
-fn parse_uuid(s: &str, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(s.trim()).map_err(|_| ApiError::not_found(format!("{what} '{s}' was not found.")))
+/// A path id the spec types `uuid`. ASP.NET binds it as a `Guid`: a value that is not one fails model
+/// binding with 400 (not 404) and the model-state message "The value 'x' is not valid for name.".
+/// Assumption: the real server has no `:guid` route constraints (those would answer 404).
+fn parse_uuid(s: &str, name: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(s.trim()).map_err(|_| invalid_value(s, name))
+}
+
+fn invalid_value(s: &str, name: &str) -> ApiError {
+    ApiError::bad_request(format!("The value '{s}' is not valid for {name}."))
 }
 
 fn session_id(c: &Ctx) -> Result<Uuid, ApiError> {
     let s = seg(c, 1)?;
-    Uuid::parse_str(s.trim()).map_err(|_| ApiError::not_found(format!("Restore session {s} was not found.")))
+    parse_uuid(&s, "restoreSessionId")
 }
 
+/// Property names of the request bodies the emulator binds, as the spec spells them (all versions).
+const BODY_NAMES: &[&str] = &[
+    "applicationCertificate",
+    "applicationCertificatePassword",
+    "applicationId",
+    "casServer",
+    "changedItems",
+    "dateTime",
+    "deletedItems",
+    "enablePstSizeLimit",
+    "excludeDeletedItems",
+    "excludeDrafts",
+    "excludeInPlaceHoldItems",
+    "excludeLitigationHoldItems",
+    "folder",
+    "from",
+    "id",
+    "impersonationAccountName",
+    "items",
+    "mailbox",
+    "markRestoredAsUnread",
+    "officeOrganizationName",
+    "officeRegion",
+    "pstSizeLimitBytes",
+    "query",
+    "repositoryId",
+    "showAllVersions",
+    "showDeleted",
+    "subject",
+    "targetApplicationId",
+    "targetOrganizationName",
+    "targetRegion",
+    "text",
+    "to",
+    "type",
+    "userCode",
+    "userName",
+    "userPassword",
+];
+
+/// Body properties the spec types `uuid` (bound as `Guid`).
+const BODY_GUIDS: &[&str] = &["applicationId", "targetApplicationId", "repositoryId"];
+
+/// Renames properties to the spec's spelling, at any depth: ASP.NET (Json.NET) binds JSON property names
+/// case-insensitively, so the seed's example `"markrestoredAsunread": true` sets `markRestoredAsUnread`.
+/// When a body has both spellings the exact one is kept (Json.NET would keep the later one; the order of
+/// a parsed body is not kept here).
+fn canonical_names(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for k in keys {
+                if let Some(canon) = BODY_NAMES.iter().find(|n| n.eq_ignore_ascii_case(&k) && **n != k)
+                    && !m.contains_key(*canon)
+                    && let Some(x) = m.remove(&k)
+                {
+                    m.insert((*canon).to_string(), x);
+                }
+            }
+            m.values_mut().for_each(canonical_names);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(canonical_names),
+        _ => {}
+    }
+}
+
+fn is_json_media_type(ct: &str) -> bool {
+    let mt = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    mt == "application/json" || mt == "text/json" || mt.ends_with("+json")
+}
+
+/// Binds a JSON request body like the real server: a body of another media type is 415 (Web API has no
+/// formatter for it; a body without a Content-Type is read as JSON, a leniency of the emulator), property
+/// names bind case-insensitively, `uuid` properties must be GUIDs (400 with Json.NET's message).
 fn body<T: DeserializeOwned + Default>(c: &Ctx) -> Result<T, ApiError> {
     if c.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(&c.body).map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}.")))
+    if let Some(ct) = c.headers.get(header::CONTENT_TYPE)
+        && !ct.to_str().is_ok_and(is_json_media_type)
+    {
+        let shown = String::from_utf8_lossy(ct.as_bytes()).into_owned();
+        return Err(ApiError {
+            status: 415,
+            message: format!("The request entity's media type '{shown}' is not supported for this resource."),
+        });
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(&c.body)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}.")))?;
+    canonical_names(&mut v);
+    if let serde_json::Value::Object(m) = &v {
+        for name in BODY_GUIDS {
+            match m.get(*name) {
+                // Assumption: an empty string binds as "no value", like null.
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::String(s)) if s.trim().is_empty() || Uuid::parse_str(s.trim()).is_ok() => {}
+                Some(other) => {
+                    return Err(ApiError::bad_request(format!(
+                        "Error converting value {other} to type 'System.Guid'. Path '{name}'."
+                    )));
+                }
+            }
+        }
+    }
+    serde_json::from_value(v).map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}.")))
 }
 
+/// An integer query parameter. The spec types `offset` and `limit` as int32 and ASP.NET binds them as
+/// `int`: with `strict`, anything that is not an int32 (2147483648, 1e3, abc) is 400 with the model-state
+/// message. Without it the emulator accepts 64-bit values (the old leniency).
 fn int_param(c: &Ctx, name: &str) -> Result<Option<i64>, ApiError> {
     match c.q(name).map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| ApiError::bad_request(format!("The value '{s}' is not valid for {name}."))),
+        Some(s) => {
+            let parsed = if c.strict {
+                s.parse::<i32>().map(i64::from).ok()
+            } else {
+                s.parse::<i64>().ok()
+            };
+            parsed.map(Some).ok_or_else(|| invalid_value(s, name))
+        }
     }
 }
 
-/// (offset, limit) from the query: limit defaults to 30 and is clamped to 10,000.
+/// A boolean query parameter (ASP.NET: `true`/`false` in any case; anything else is 400).
+fn bool_param(c: &Ctx, name: &str) -> Result<Option<bool>, ApiError> {
+    match c.q(name).map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(s) => Err(invalid_value(s, name)),
+    }
+}
+
+/// A query parameter the spec types `uuid` (e.g. a search's `setId`): 400 when it is not a GUID.
+fn uuid_param(c: &Ctx, name: &str) -> Result<Option<Uuid>, ApiError> {
+    match c.q(name).map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => parse_uuid(s, name).map(Some),
+    }
+}
+
+/// (offset, limit) from the query: limit defaults to 30 and is clamped to 10,000, then to `--max-page`.
+/// The answer's `limit` is the number of rows served (assumption: a server that caps the page says so in
+/// the echoed `limit`, as the spec's `limit` is "the maximum number of items on a page").
 fn paging(c: &Ctx) -> Result<(u64, u64), ApiError> {
     let offset = int_param(c, "offset")?.unwrap_or(0);
     if offset < 0 {
@@ -473,6 +739,10 @@ fn paging(c: &Ctx) -> Result<(u64, u64), ApiError> {
     let limit = match int_param(c, "limit")? {
         Some(l) if l > 0 => l.min(MAX_LIMIT),
         _ => DEFAULT_LIMIT,
+    };
+    let limit = match c.max_page {
+        Some(m) => limit.min(i64::from(m.max(1))),
+        None => limit,
     };
     Ok((offset as u64, limit as u64))
 }
@@ -546,17 +816,17 @@ fn page_of<T: Serialize>(c: &Ctx, all: Vec<T>) -> Res {
 // ---------------------------------------------------------------------------------------------------------
 // Views
 
-fn org_view(c: &Ctx, o: &OrgInfo) -> Organization {
+fn org_view(c: &Ctx, o: &OrgInfo, extended: bool) -> Organization {
     Organization {
         id: Some(o.id.to_string()),
         name: Some(o.name.clone()),
         office_name: Some(o.name.clone()),
         org_type: Some("Office365".into()),
         region: Some("Worldwide".into()),
-        is_backedup: Some(true),
+        is_backedup: extended.then_some(true),
         is_exchange_online: Some(true),
-        first_backup_time: Some(ApiDate::Utc(o.first_backup)),
-        last_backup_time: Some(ApiDate::Utc(o.last_backup)),
+        first_backup_time: extended.then_some(ApiDate::Utc(o.first_backup)),
+        last_backup_time: extended.then_some(ApiDate::Utc(o.last_backup)),
         links: links(vec![
             ("self", format!("{}/Organizations/{}", c.base(), o.id)),
             ("explore", format!("{}/Organizations/{}/explore", c.base(), o.id)),
@@ -751,14 +1021,29 @@ fn token(store: &Store, c: &Ctx) -> Response {
 // ---------------------------------------------------------------------------------------------------------
 // Organizations and sessions
 
+/// `extendedView` (with `strict`): v7/v8 default to false and then leave out `isBackedup`,
+/// `firstBackuptime` and `lastBackuptime` (the spec's parameter description); v6 marks the parameter
+/// required (default true): without it the answer is 400 (assumption: ASP.NET's binding of a required
+/// parameter). Without `strict` every organization has the backup fields, as before.
 fn organizations(store: &Store, c: &Ctx) -> Res {
-    let all: Vec<Organization> = store.data().orgs.iter().map(|o| org_view(c, o)).collect();
+    let given = bool_param(c, "extendedView")?;
+    uuid_param(c, "msid")?;
+    let extended = if !c.strict {
+        true
+    } else if c.v == 6 {
+        given.ok_or_else(|| {
+            ApiError::bad_request("The extendedView query parameter is required: give extendedView=true or false.")
+        })?
+    } else {
+        given.unwrap_or(false)
+    };
+    let all: Vec<Organization> = store.data().orgs.iter().map(|o| org_view(c, o, extended)).collect();
     if c.v < 8 { Ok(ok(&all)) } else { page_of(c, all) }
 }
 
 fn explore(store: &Store, c: &Ctx) -> Res {
     let id = seg(c, 1)?;
-    let oid = parse_uuid(&id, "Organization")?;
+    let oid = parse_uuid(&id, "organizationId")?;
     let org = store
         .data()
         .org_by_id(&oid)
@@ -795,7 +1080,7 @@ fn sessions(store: &Store, c: &Ctx) -> Res {
         (None, None)
     };
     let by_end = c.v >= 8 && c.q("orderBy").is_some_and(|o| o.trim().eq_ignore_ascii_case("EndTime"));
-    let asc = c.v >= 8 && c.q("orderAsc").is_some_and(|o| o.trim().eq_ignore_ascii_case("true"));
+    let asc = c.v >= 8 && bool_param(c, "orderAsc")?.unwrap_or(false);
     let g = store.lock();
     let mut list: Vec<&Session> = g
         .sessions
@@ -999,7 +1284,7 @@ fn session_ctx(store: &Store, c: &Ctx) -> Result<SessionCtx, ApiError> {
 fn mailbox_ctx(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo), ApiError> {
     let s = session_ctx(store, c)?;
     let raw = seg(c, 4)?;
-    let id = parse_uuid(&raw, "Mailbox")?;
+    let id = parse_uuid(&raw, "mailboxId")?;
     let m = store
         .data()
         .mailbox_by_id(&id)
@@ -1133,6 +1418,8 @@ fn search(store: &Store, c: &Ctx, scope: SearchScope) -> Res {
     } else {
         None
     };
+    // A `setId` must be a GUID; the emulator runs the search again for every page (same results).
+    uuid_param(c, "setId")?;
     let opts: SearchOptions = body(c)?;
     let text = opts.query.unwrap_or_default();
     let q = search::parse(&text).map_err(|e| ApiError::bad_request(format!("The search query is not valid: {e}.")))?;
@@ -1262,7 +1549,11 @@ fn restore(store: &Store, c: &Ctx, target: Target, to: bool) -> Res {
         "restore accepted"
     );
     Ok(match answer {
-        RestoreAnswer::Sync(stats) => ok(&stats),
+        RestoreAnswer::Sync(stats) => {
+            let mut r = ok(&stats);
+            r.extensions_mut().insert(RestoreDelay(store.restore_time(&stats)));
+            r
+        }
         RestoreAnswer::Async(id) => ok(&AsyncRestoreResponse {
             session_id: id.to_string(),
         }),

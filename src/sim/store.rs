@@ -405,6 +405,8 @@ pub(crate) struct StoreConfig {
     pub password: String,
     pub token_ttl: Duration,
     pub v8_restore_duration: Duration,
+    /// (per item, at most): restores take time in proportion to the items they touch (`--vary`).
+    pub restore_time: Option<(Duration, Duration)>,
 }
 
 pub(crate) struct State {
@@ -816,6 +818,19 @@ impl Store {
     // ---- restore ----
 
     /// Runs a restore request: validates it, records it, writes the copies and answers per version.
+    /// How long a restore of these statistics takes beyond the fixed v8 duration: nothing by default,
+    /// per item touched (created, merged, skipped, failed) with `--vary`, up to the configured most.
+    /// Assumption (not in the spec): a real server's restore time grows with the items it processes.
+    pub(crate) fn restore_time(&self, stats: &ItemsRestoreStatistics) -> Duration {
+        let Some((per_item, most)) = self.cfg.restore_time else {
+            return Duration::ZERO;
+        };
+        let n =
+            stats.created_items_count + stats.merged_items_count + stats.skipped_items_count + stats.failed_items_count;
+        let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        per_item.saturating_mul(n).min(most)
+    }
+
     pub(crate) fn restore(&self, spec: RestoreSpec) -> Result<RestoreAnswer, ApiError> {
         let data = self.data.clone();
         let mut g = self.lock();
@@ -1037,13 +1052,14 @@ impl Store {
 
         let mut own = ev;
         own.id = Uuid::new_v4();
+        let run_for = self.cfg.v8_restore_duration + self.restore_time(&stats);
         st.sessions.push(Session {
             id: record_id,
             name: format!("Restore of {what}"),
             org: spec.mailbox.org,
             kind: SessionKind::Restore(Box::new(AsyncRestore {
                 started: Instant::now(),
-                duration: self.cfg.v8_restore_duration,
+                duration: run_for,
                 stats,
                 record,
                 target,
@@ -1064,7 +1080,7 @@ impl Store {
         drop(g);
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let store = self.clone();
-            let d = self.cfg.v8_restore_duration;
+            let d = run_for;
             rt.spawn(async move {
                 tokio::time::sleep(d).await;
                 // Locking settles the restore.
@@ -1428,6 +1444,7 @@ pub(crate) mod tests {
                 password: "pw".into(),
                 token_ttl: Duration::from_secs(3600),
                 v8_restore_duration: Duration::from_millis(50),
+                restore_time: None,
             },
         )
     }
