@@ -222,6 +222,21 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     {
         return throttled(v, vary.retry_after_secs);
     }
+    // A body announced larger than the limit is refused before it is read.
+    let announced = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        return fail(
+            v,
+            ApiError {
+                status: 413,
+                message: "The request body is too large.".into(),
+            },
+        );
+    }
     // A body that stops short of its Content-Length (or trickles) is timed out, as Kestrel and http.sys
     // do (408), instead of holding the connection open without limit.
     let body = match tokio::time::timeout(app.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {

@@ -817,7 +817,6 @@ impl Store {
 
     // ---- restore ----
 
-    /// Runs a restore request: validates it, records it, writes the copies and answers per version.
     /// How long a restore of these statistics takes beyond the fixed v8 duration: nothing by default,
     /// per item touched (created, merged, skipped, failed) with `--vary`, up to the configured most.
     /// Assumption (not in the spec): a real server's restore time grows with the items it processes.
@@ -831,6 +830,7 @@ impl Store {
         per_item.saturating_mul(n).min(most)
     }
 
+    /// Runs a restore request: validates it, records it, writes the copies and answers per version.
     pub(crate) fn restore(&self, spec: RestoreSpec) -> Result<RestoreAnswer, ApiError> {
         let data = self.data.clone();
         let mut g = self.lock();
