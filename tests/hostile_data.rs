@@ -127,7 +127,7 @@ async fn hostile_mailboxes_conform_to_the_spec() {
     let server = sim().await;
     for v in ["v6", "v7", "v8"] {
         let mut w = Walker::new(&server, v).await;
-        let orgs = w.get("/Organizations").await;
+        let orgs = w.get("/Organizations?extendedView=true").await;
         let org = if v == "v8" {
             results(&orgs)[0].clone()
         } else {

@@ -17,11 +17,11 @@ async fn server(cfg: SimConfig) -> SimServer {
     .expect("the emulator starts")
 }
 
+/// The default: strict.
 fn strict() -> SimConfig {
-    SimConfig {
-        strict: true,
-        ..Default::default()
-    }
+    let cfg = SimConfig::default();
+    assert!(cfg.strict, "the emulator is strict by default");
+    cfg
 }
 
 fn http() -> reqwest::Client {
@@ -160,8 +160,12 @@ async fn offset_and_limit_bind_as_int32() {
         .await;
         assert_invalid(v, s, &e, "4294967296", "offset");
     }
-    // Without `strict` (the old leniency, kept for clients that still probe with 2^31) 64-bit offsets bind.
-    let lenient = server(SimConfig::default()).await;
+    // `--lenient` (the old leniency, for clients that still probe with 2^31): 64-bit offsets bind.
+    let lenient = server(SimConfig {
+        strict: false,
+        ..Default::default()
+    })
+    .await;
     let base = lenient.base_url().to_string();
     let token = login(&http, &base, 8).await;
     let (s, page) = get(&http, format!("{base}/v8/RestoreSessions?offset=2147483648"), &token).await;
@@ -497,7 +501,7 @@ async fn vex_sim_vary_and_max_page_from_the_command_line() {
         assert!(help.contains(flag), "vex sim --help documents {flag}:\n{help}");
     }
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
-    for flag in ["--vary SEED", "--max-page N", "--strict"] {
+    for flag in ["--vary SEED", "--max-page N", "--lenient"] {
         assert!(readme.contains(flag), "the README documents {flag}");
     }
 

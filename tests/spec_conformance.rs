@@ -1319,7 +1319,7 @@ async fn emulator_conforms_v8() {
     run_version("v8").await;
 }
 
-/// `vex sim --vary SEED --max-page 7 --strict`, with every 429 retried at once and restores that take
+/// `vex sim --vary SEED --max-page 7` (strict by default), with every 429 retried at once and restores that take
 /// a millisecond per item (at most 1.5 s).
 fn varied(seed: u64) -> vex::sim::SimConfig {
     let mut vary = vex::sim::Vary::new(seed);
@@ -1332,7 +1332,6 @@ fn varied(seed: u64) -> vex::sim::SimConfig {
         v8_restore_duration: Duration::from_millis(100),
         vary: Some(vary),
         max_page: Some(7),
-        strict: true,
         ..Default::default()
     }
 }

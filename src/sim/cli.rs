@@ -54,11 +54,13 @@ pub struct SimArgs {
     /// Serve at most N rows per page whatever `limit` asks; the answer's `limit` says how many were served.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Real-server behaviour")]
     pub max_page: Option<u32>,
-    /// Bind query parameters as strictly as the real server: offset/limit above 2147483647 are 400, and
-    /// GET Organizations honours extendedView (v7/v8 default false: no backup times; v6: required).
-    /// (Path ids and body GUIDs, case-insensitive body names and 415 for non-JSON bodies always apply.)
+    /// Bind query parameters leniently, unlike the real server: accept offset/limit above 2147483647 and
+    /// give organizations their backup times whatever extendedView says. By default (strict) those are
+    /// 400s, and GET Organizations honours extendedView (v7/v8 default false: no backup times; v6:
+    /// required). Path ids and body GUIDs, case-insensitive body names and 415 for non-JSON bodies always
+    /// apply.
     #[arg(long, help_heading = "Real-server behaviour")]
-    pub strict: bool,
+    pub lenient: bool,
     /// Seconds a client may take to send a request's headers before the connection is closed.
     #[arg(
         long,
@@ -152,7 +154,7 @@ impl SimArgs {
                 v
             }),
             max_page: self.max_page,
-            strict: self.strict,
+            strict: !self.lenient,
             header_read_timeout: Duration::from_secs(self.header_timeout.max(1)),
             body_read_timeout: Duration::from_secs(self.body_timeout.max(1)),
         }
@@ -230,8 +232,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     if let Some(n) = cfg.max_page {
         println!("  max page:    {n} rows");
     }
-    if cfg.strict {
-        println!("  strict:      int32 offset/limit, extendedView");
+    if !cfg.strict {
+        println!("  lenient:     64-bit offset/limit, extendedView ignored");
     }
     let faults = cfg.faults.describe();
     if !faults.is_empty() {
@@ -302,7 +304,7 @@ mod tests {
         .config();
         let v = c.vary.expect("--vary");
         assert_eq!((v.seed, v.throttle_rate), (7, 0.5));
-        assert_eq!((c.max_page, c.strict), (Some(3), true));
+        assert_eq!((c.max_page, c.strict), (Some(3), false));
         for bad in [
             &["sim", "--max-page", "0"][..],
             &["sim", "--vary", "x"],

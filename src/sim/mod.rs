@@ -80,9 +80,9 @@ pub struct SimConfig {
     /// Serve at most this many rows per page, whatever the request's `limit` (the answer's `limit` says
     /// what was served).
     pub max_page: Option<u32>,
-    /// Bind query parameters as strictly as the real (ASP.NET) server: `offset`/`limit` above
-    /// 2,147,483,647 and `GET Organizations` without `extendedView` (v6) are 400s, and without
-    /// `extendedView=true` organizations come without their backup fields.
+    /// Bind query parameters as strictly as the real (ASP.NET) server (the default): `offset`/`limit`
+    /// above 2,147,483,647 and `GET Organizations` without `extendedView` (v6) are 400s, and without
+    /// `extendedView=true` organizations come without their backup fields. `false` is the old leniency.
     pub strict: bool,
     /// How long a client may take to send a request's headers (then the connection is closed).
     pub header_read_timeout: Duration,
@@ -108,7 +108,7 @@ impl Default for SimConfig {
             tls_ca: false,
             vary: None,
             max_page: None,
-            strict: false,
+            strict: true,
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),
         }

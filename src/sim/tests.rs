@@ -65,7 +65,7 @@ async fn post(http: &reqwest::Client, url: String, token: &str, body: Value) -> 
 }
 
 async fn explore(http: &reqwest::Client, base: &str, v: u8, token: &str) -> String {
-    let (s, orgs) = get(http, format!("{base}/v{v}/Organizations"), token).await;
+    let (s, orgs) = get(http, format!("{base}/v{v}/Organizations?extendedView=true"), token).await;
     assert_eq!(s, 200);
     let org = if v < 8 {
         orgs[0]["id"].clone()
