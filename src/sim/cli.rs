@@ -289,14 +289,14 @@ mod tests {
         assert!(!c.tls);
         assert_eq!(c.v8_restore_duration, Duration::from_millis(200));
         assert!(c.faults.is_none());
-        assert_eq!((c.vary.clone(), c.max_page, c.strict), (None, None, false));
+        assert_eq!((c.vary.clone(), c.max_page, c.strict), (None, None, true));
         let c = Cli::parse_from([
             "sim",
             "--vary",
             "7",
             "--max-page",
             "3",
-            "--strict",
+            "--lenient",
             "--vary-throttle",
             "0.5",
         ])

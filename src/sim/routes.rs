@@ -326,14 +326,22 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
             .unwrap_or("localhost");
         let origin = format!("{}://{host}", app.scheme);
-        let request = ctx.path.clone()
-            + "?"
-            + &ctx
-                .query
-                .iter()
-                .map(|(k, x)| format!("{k}={x}"))
-                .collect::<Vec<_>>()
-                .join("&");
+        // The variation key of the request: its path without GUIDs (session ids are new each run, the
+        // answers should not depend on them) and its query.
+        let path: Vec<String> = ctx
+            .path
+            .split('/')
+            .map(|seg| {
+                let decoded = percent_decode_str(seg).decode_utf8_lossy();
+                if Uuid::parse_str(&decoded).is_ok() {
+                    "{id}".to_string()
+                } else {
+                    decoded.into_owned()
+                }
+            })
+            .collect();
+        let query: Vec<String> = ctx.query.iter().map(|(k, x)| format!("{k}={x}")).collect();
+        let request = format!("{}?{}", path.join("/"), query.join("&"));
         rewrite(resp, |body| {
             if items {
                 shape::items(body);

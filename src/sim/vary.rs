@@ -4,9 +4,10 @@
 //!
 //! With a [`Vary`] in force, every JSON answer of a 2xx response is rewritten:
 //!
-//! - **optional fields left out**: a property the spec does not mark `required` is dropped now and then
-//!   (never an id, the item class, a state/status/type that drives a client's logic, a page's envelope, the
-//!   token fields, links or actions — see [`PROTECTED`]);
+//! - **optional fields left out**: a string, array or object property the spec does not mark `required` is
+//!   dropped now and then, as Json.NET leaves out reference-typed properties without a value (numbers and
+//!   booleans, value types in C#, are always written); never an id, the item class, a state/status/type
+//!   that drives a client's logic, a page's envelope, the token fields, links or actions ([`PROTECTED`]);
 //! - **nullable fields null**: a property the spec marks `nullable` (`totalCount` of v6/v7 pages, `endTime`,
 //!   the organization's backup fields, ...) is sent as `null` now and then; `totalCount` in half the pages;
 //! - **numbers and booleans as JSON strings** where the spec's own examples quote them ([`STRINGABLE`]:
@@ -259,7 +260,13 @@ impl Vary {
                 m.insert(name, Value::Null);
                 continue;
             }
-            if !PROTECTED.contains(&n) && !page && self.roll(key, n, 3) < self.omit_rate {
+            // Json.NET leaves out reference-typed properties without a value; value-typed ones (numbers,
+            // booleans, non-nullable dates in C#) are always written, so counts and flags stay.
+            let reference = matches!(
+                m.get(n),
+                Some(Value::String(_) | Value::Array(_) | Value::Object(_) | Value::Null)
+            );
+            if reference && !PROTECTED.contains(&n) && !page && self.roll(key, n, 3) < self.omit_rate {
                 m.remove(&name);
                 continue;
             }
@@ -329,7 +336,7 @@ mod tests {
             "offset": 0, "limit": 30, "totalCount": 3,
             "results": (0..40).map(|i| json!({
                 "id": format!("id-{i}"), "isArchive": false, "isPublic": false, "name": "x",
-                "email": "a@b", "endTime": "2024-01-01T00:00:00Z",
+                "email": "a@b", "endTime": "2024-01-01T00:00:00Z", "location": "Room 1",
                 "_links": { "self": { "href": format!("/v7/x/{i}") } }
             })).collect::<Vec<_>>(),
             "_links": { "self": { "href": "/v7/RestoreSessions?offset=0" } }
@@ -358,7 +365,9 @@ mod tests {
         );
         assert!(rows.iter().any(|r| r["isArchive"] == "false"));
         assert!(rows.iter().any(|r| r["isArchive"] == false));
-        assert!(rows.iter().any(|r| r.get("isPublic").is_none()));
+        // Strings may be left out, numbers and booleans never (value types are always written).
+        assert!(rows.iter().any(|r| r.get("location").is_none()));
+        assert!(rows.iter().all(|r| r.get("isPublic").is_some()));
         assert!(
             rows.iter()
                 .any(|r| r["endTime"].is_null() && r.get("endTime").is_some())

@@ -384,3 +384,39 @@ fn normalize_template(version: &str, template: &str) -> String {
         format!("{prefix}{}", t.trim_start_matches('/'))
     }
 }
+
+/// The seed item resource (`mailbox-item-resource.txt`, Veeam's item page) gives an appointment's
+/// attachments a `size` (a string) that the OpenAPI schema lacks. Checks that each is the attachment's
+/// `sizeBytes` as a string and removes it, so that the rest can be validated strictly; returns the
+/// problems found.
+pub fn strip_seed_extras(body: &mut Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    strip(body, &mut problems);
+    problems
+}
+
+fn strip(v: &mut Value, problems: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            let appointment = m
+                .get("itemClass")
+                .and_then(Value::as_str)
+                .is_some_and(|c| c.to_ascii_uppercase().starts_with("IPM.APPOINTMENT"));
+            if appointment && let Some(Value::Array(atts)) = m.get_mut("attachments") {
+                for a in atts.iter_mut().filter_map(Value::as_object_mut) {
+                    if let Some(size) = a.remove("size") {
+                        let want = a.get("sizeBytes").and_then(Value::as_i64).map(|n| n.to_string());
+                        if want.is_some() && size.as_str() != want.as_deref() {
+                            problems.push(format!(
+                                "attachment size {size} is not its sizeBytes as a string: {a:?}"
+                            ));
+                        }
+                    }
+                }
+            }
+            m.values_mut().for_each(|x| strip(x, problems));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| strip(x, problems)),
+        _ => {}
+    }
+}
