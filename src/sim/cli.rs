@@ -61,11 +61,12 @@ pub struct SimArgs {
     /// apply.
     #[arg(long, help_heading = "Real-server behaviour")]
     pub lenient: bool,
-    /// Seconds a client may take to send a request's headers before the connection is closed.
+    /// Seconds a client may take to send a request's headers (or keep an idle connection) before the
+    /// connection is closed.
     #[arg(
         long,
         value_name = "SECONDS",
-        default_value_t = 30,
+        default_value_t = 120,
         help_heading = "Real-server behaviour"
     )]
     pub header_timeout: u64,

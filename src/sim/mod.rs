@@ -84,7 +84,10 @@ pub struct SimConfig {
     /// above 2,147,483,647 and `GET Organizations` without `extendedView` (v6) are 400s, and without
     /// `extendedView=true` organizations come without their backup fields. `false` is the old leniency.
     pub strict: bool,
-    /// How long a client may take to send a request's headers (then the connection is closed).
+    /// How long a client may take to send a request's headers, counted from when the server waits for
+    /// them, so an idle keep-alive connection is closed after it too (then the connection is closed).
+    /// Default 120 s, http.sys's idle-connection timeout (and above reqwest's 90 s pool idle timeout, so
+    /// a client never reuses a connection the server is closing).
     pub header_read_timeout: Duration,
     /// How long a client may take to send a request's body (then 408).
     pub body_read_timeout: Duration,
@@ -109,7 +112,7 @@ impl Default for SimConfig {
             vary: None,
             max_page: None,
             strict: true,
-            header_read_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(120),
             body_read_timeout: Duration::from_secs(30),
         }
     }
