@@ -324,3 +324,75 @@ pub fn draw_preview(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) 
     };
     draw_item(buf, area, title, it, 0, state, false, theme);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(es: &[Entry]) -> Vec<String> {
+        es.iter()
+            .flat_map(|e| match e {
+                Entry::Field(l, v) => vec![format!("{l}: {}", v.clone().unwrap_or_default().join("|"))],
+                Entry::RawField(l, v) => vec![format!("{l}: {}", v.join("|"))],
+                Entry::Section(t) => vec![format!("## {t}")],
+                Entry::Note(t) => vec![t.clone()],
+                Entry::Blank => vec![],
+            })
+            .collect()
+    }
+
+    /// The item resource as the seed documents it: attachment `size`, `_actions`, journal `startDate` and
+    /// `duration` in hours, a note's `name`.
+    #[test]
+    fn the_seed_shapes_are_shown() {
+        let appt: Item = serde_json::from_value(serde_json::json!({
+            "id": "a", "itemClass": "IPM.Appointment", "subject": "Review",
+            "attachments": [{"name": "agenda.docx", "size": "20480"}, {"name": "odd.bin", "size": "12 KB"},
+                            {"name": "spec.pdf", "sizeBytes": 1048576}],
+            "_actions": {"restoreTo": {"uri": "https://h:4443/v3/x/action", "method": "POST"},
+                         "savetoMsg": {"uri": "https://h:4443/v3/x/action", "method": "POST"}},
+            "futureField": 1
+        }))
+        .unwrap();
+        let v = values(&entries(&appt, &DisplayZone::UTC));
+        let text = v.join("\n");
+        assert!(
+            text.contains("20 KiB  agenda.docx") || text.contains("20.0 KiB  agenda.docx"),
+            "{text}"
+        );
+        assert!(text.contains("12 KB  odd.bin"), "{text}");
+        assert!(
+            text.contains("1.0 MiB  spec.pdf") || text.contains("1 MiB  spec.pdf"),
+            "{text}"
+        );
+        assert!(v.contains(&"Actions: restoreTo, savetoMsg".to_string()), "{text}");
+        assert!(
+            !text.contains("uri") && !text.contains("POST"),
+            "no raw JSON of _actions: {text}"
+        );
+        assert!(
+            text.contains("## Other fields") && text.contains("futureField: 1"),
+            "{text}"
+        );
+
+        let journal: Item = serde_json::from_value(serde_json::json!({
+            "id": "j", "itemClass": "IPM.Journal", "subject": "Call",
+            "startDate": "2017-04-04T16:08:20Z", "duration": "3", "entryType": "Phone Call"
+        }))
+        .unwrap();
+        let v = values(&entries(&journal, &DisplayZone::UTC));
+        assert!(v.iter().any(|l| l.starts_with("Start: 2017-04-04 16:08")), "{v:?}");
+        assert!(v.contains(&"Duration: 3 h".to_string()), "{v:?}");
+        assert!(
+            !v.iter().any(|l| l.contains("Other fields")),
+            "startDate is read, not left over: {v:?}"
+        );
+
+        let note: Item = serde_json::from_value(serde_json::json!({
+            "id": "n", "itemClass": "IPM.StickyNote", "name": "Important", "date": "6/5/2017 1:12 PM"
+        }))
+        .unwrap();
+        let v = values(&entries(&note, &DisplayZone::UTC));
+        assert!(v.contains(&"Name: Important".to_string()), "{v:?}");
+    }
+}
