@@ -300,23 +300,33 @@ where
         ));
     }
     // Invariant: a result exists at `lo`; none at `hi` (once found).
+    let mut final_span = COUNT_FINAL_SPAN;
     loop {
         let probes: Vec<u64> = match hi {
             None if lo >= MAX_OFFSET => return Err(too_large()),
             None => gallop_from(lo, COUNT_FANOUT as u32),
             Some(h) => {
                 let span = h - lo;
-                if span <= COUNT_FINAL_SPAN {
+                if span <= final_span {
                     // The last request: everything between lo and hi at once.
                     let page = fetch(lo, span as u32).await?;
                     stats.requests += 1;
                     stats.round_trips += 1;
-                    if page.results.is_empty() {
+                    let n = (page.results.len() as u64).min(span);
+                    if n == 0 {
                         return Err(ApiError::Decode(
                             "the collection changed while it was being counted".into(),
                         ));
                     }
-                    stats.total = lo + (page.results.len() as u64).min(span);
+                    if n < span && says_more(&page, lo, span as u32) {
+                        // The server served fewer rows than asked and says there are more (it caps its
+                        // page size): the rows it served exist; go on searching beyond them, with final
+                        // requests no larger than what it serves.
+                        lo += n - 1;
+                        final_span = n;
+                        continue;
+                    }
+                    stats.total = lo + n;
                     return Ok(stats);
                 }
                 // Split [lo, h) into up to FANOUT+1 parts; probe the inner edges.
@@ -528,6 +538,32 @@ mod tests {
         .await
         .unwrap();
         assert_eq!((all.len(), calls.get()), (10, 2));
+    }
+
+    #[tokio::test]
+    async fn counting_follows_a_server_that_caps_page_size() {
+        for cap in [1u32, 3, 7, 50] {
+            // The server echoes the limit it served, or sends `_links.next` (its totalCount is null).
+            for how in [0u8, 2] {
+                for total in [0u64, 1, 5, 99, 1000, 2605, 1_000_000] {
+                    for may_report_total in [true, false] {
+                        let s = count_with_stats(
+                            |o, l| {
+                                let mut p = capped(o, l, total, cap, how);
+                                // No totalCount: the count must be searched.
+                                p.total_count = None;
+                                std::future::ready(strict(o, l).map(|()| p))
+                            },
+                            may_report_total,
+                        )
+                        .await
+                        .unwrap();
+                        assert_eq!(s.total, total, "cap {cap}, how {how}");
+                        assert!(s.round_trips <= 14, "cap {cap}, how {how}, {total}: {s:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[tokio::test]
