@@ -67,6 +67,14 @@ pub struct ConnectArgs {
     /// Hide and refuse every writing action (restore, send, stop session)
     #[arg(long = "read-only", global = true)]
     pub read_only: bool,
+    /// Seconds without progress (no answer started, no new bytes) before a call fails [default: 60]
+    #[arg(long = "stall-timeout", value_name = "SECS", global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stall_timeout: Option<u64>,
+    /// The largest JSON answer accepted from the server, in MiB (downloads are not capped) [default: 64]
+    #[arg(long = "max-body-mb", value_name = "MB", global = true,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_body_mb: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -44,9 +44,11 @@ impl From<ApiError> for CmdError {
         let code = match &e {
             ApiError::Auth(_) => EXIT_AUTH,
             ApiError::Http { status: 404, .. } => EXIT_NOT_FOUND,
-            ApiError::Network(_) | ApiError::Timeout(_) | ApiError::Tls(_) | ApiError::OutcomeUnknown(_) => {
-                EXIT_NETWORK
-            }
+            ApiError::Network(_)
+            | ApiError::Timeout(_)
+            | ApiError::Tls(_)
+            | ApiError::OutcomeUnknown(_)
+            | ApiError::Redirect { .. } => EXIT_NETWORK,
             _ => EXIT_OTHER,
         };
         CmdError {

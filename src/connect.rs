@@ -27,6 +27,10 @@ pub struct ConnectSpec {
     pub profile_password: Option<String>,
     /// Restore and device-code defaults of the profile (region, organization, application).
     pub tenant: crate::restore_plan::TenantOptions,
+    /// The stall timeout (`--stall-timeout`, `stall_timeout`), seconds.
+    pub stall_timeout: Option<u64>,
+    /// The cap on a JSON answer (`--max-body-mb`, `max_body_mb`), MiB.
+    pub max_body_mb: Option<u64>,
 }
 
 impl std::fmt::Debug for ConnectSpec {
@@ -46,6 +50,8 @@ impl std::fmt::Debug for ConnectSpec {
                 "profile_password",
                 &self.profile_password.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("stall_timeout", &self.stall_timeout)
+            .field("max_body_mb", &self.max_body_mb)
             .finish()
     }
 }
@@ -77,7 +83,27 @@ impl ConnectSpec {
             password_command: flags.password_command.or(p.password_command),
             profile_password: p.password,
             tenant,
+            stall_timeout: flags.stall_timeout.or(p.stall_timeout),
+            max_body_mb: flags.max_body_mb.or(p.max_body_mb),
         })
+    }
+
+    /// The client's timeouts and limits from `stall_timeout` and `max_body_mb` (0 is refused: it would make
+    /// every call fail).
+    pub fn network_settings(&self) -> Result<(crate::api::Timeouts, crate::api::BodyLimits), String> {
+        let mut timeouts = crate::api::Timeouts::default();
+        let mut limits = crate::api::BodyLimits::default();
+        match self.stall_timeout {
+            Some(0) => return Err("stall_timeout (--stall-timeout) must be at least 1 second".into()),
+            Some(s) => timeouts.stall = std::time::Duration::from_secs(s.min(24 * 3600)),
+            None => {}
+        }
+        match self.max_body_mb {
+            Some(0) => return Err("max_body_mb (--max-body-mb) must be at least 1".into()),
+            Some(mb) => limits.max_bytes = mb.min(1 << 20).saturating_mul(1 << 20),
+            None => {}
+        }
+        Ok((timeouts, limits))
     }
 }
 
@@ -343,10 +369,13 @@ pub async fn client_for<P: Prompter + ?Sized>(
     paths: &Paths,
     prompt: &mut P,
 ) -> Result<Client, String> {
+    let (timeouts, limits) = spec.network_settings()?;
     let trust = resolve_trust(spec, paths, prompt).await?;
     Client::new(ClientConfig {
         version: spec.api,
         trust,
+        timeouts,
+        limits,
         ..ClientConfig::new(spec.server.clone())
     })
     .map_err(|e| e.to_string())
@@ -357,11 +386,26 @@ pub async fn client_for<P: Prompter + ?Sized>(
 pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, String> {
     let client = client_for(spec, paths, prompt).await?;
     let from_prompt = !has_password_source(spec);
+    // Decided before the password is read (reading VEX_PASSWORD may take it out of the environment).
+    let from_command = crate::secrets::from_env().is_none() && spec.password_command.is_some();
     let mut tries = 0;
     loop {
         let password = resolve_password(spec, prompt)?;
         match client.login(&spec.user, &password).await {
-            Ok(()) => return Ok(client),
+            Ok(()) => {
+                // The same source again for a fresh login when a token refresh is lost: the command is run
+                // again (a rotated password is picked up); any other password is kept, as a secret, for the
+                // client's life.
+                let source: crate::api::PasswordSource = match (&spec.password_command, from_command) {
+                    (Some(cmd), true) => {
+                        let cmd = cmd.clone();
+                        std::sync::Arc::new(move || crate::secrets::from_command(&cmd))
+                    }
+                    _ => std::sync::Arc::new(move || Ok(password.clone())),
+                };
+                client.set_password_source(&spec.user, source);
+                return Ok(client);
+            }
             Err(ApiError::Auth(m)) if from_prompt && tries < 2 => {
                 tries += 1;
                 prompt.warn(&format!("login refused: {m}"));

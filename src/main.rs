@@ -164,10 +164,13 @@ fn connect_spec(args: &ConnectArgs, paths: &Paths) -> Result<ConnectSpec, CmdErr
         insecure: args.insecure,
         allow_plain_http: args.allow_plain_http,
         read_only: args.read_only,
+        stall_timeout: args.stall_timeout,
+        max_body_mb: args.max_body_mb,
         ..Default::default()
     };
     let spec = ConnectSpec::merge(flags, profile.as_ref()).map_err(usage)?;
     spec.validate().map_err(usage)?;
+    spec.network_settings().map_err(usage)?;
     Ok(spec)
 }
 

@@ -676,7 +676,7 @@ async fn a_broken_export_is_an_error_and_leaves_no_file() {
 async fn a_stalled_or_cancelled_download_leaves_no_file() {
     let server = sim(false).await;
     let timeouts = Timeouts {
-        download_stall: Duration::from_millis(300),
+        stall: Duration::from_millis(300),
         ..Timeouts::default()
     };
     let (c, _) = client(&server, VersionChoice::Fixed(ApiVersion::V8), 2, timeouts);
@@ -751,8 +751,9 @@ async fn a_stalled_or_cancelled_download_leaves_no_file() {
 async fn timeouts_are_short_for_reads_and_long_for_restores() {
     let server = sim(false).await;
     let timeouts = Timeouts {
-        read: Duration::from_millis(300),
-        write: Duration::from_secs(10),
+        // The stall timeout: reads wait this long for their answer to start; a restore's answer is waited
+        // for without a cap.
+        stall: Duration::from_millis(300),
         ..Timeouts::default()
     };
     let (c, notices) = client(&server, VersionChoice::Fixed(ApiVersion::V7), 1, timeouts);

@@ -4,19 +4,30 @@
 //! 401 refreshes once and resends once (the server refused before doing anything), and then:
 //!
 //! - **Reads** (GETs, and searches, which are reads sent as POST) are retried on transient failures — a
-//!   refused or dropped connection, a timeout, a body that breaks off or arrives short, 429, 500, 502,
-//!   503, 504 — with exponential backoff and jitter ([`RetryPolicy`]: at most `max_retries` more
-//!   attempts), honouring `Retry-After` (seconds or an HTTP date, capped at 120 s). Each retry is
-//!   reported to [`ClientConfig::retry_observer`] ("retrying 2/4 in 0.5 s: GET ...: server error 503").
+//!   refused or dropped connection, a stall, a body that breaks off or arrives short, a 2xx body that
+//!   cannot be read (damaged, not JSON, required fields missing), 429, 500, 502, 503, 504 — with
+//!   exponential backoff and jitter ([`RetryPolicy`]: at most `max_retries` more attempts, so a server
+//!   that always stalls ends in an error, never a loop), honouring `Retry-After` (seconds or an HTTP date,
+//!   capped at 120 s). Each retry is reported to [`ClientConfig::retry_observer`] ("retrying 2/4 in 0.5 s:
+//!   GET ...: server error 503").
 //! - **Writes** (restores, exports, saves, sends, explore, stop) are sent once. A write is only retried
-//!   after a 429 (refused before processing). When its connection fails after it may have been sent, or
-//!   its answer breaks off, the result is [`ApiError::OutcomeUnknown`]: the server may have applied it,
-//!   and vex never resends it; look at the session's events.
-//! - **Login** (`/token`) is retried like a read (a password grant changes nothing; a lost refresh answer
-//!   at worst ends the session, which a resend cannot make worse), and waits out 429 `Retry-After`.
-//! - **Timeouts** come per kind of call ([`Timeouts`]): `read` for lists, single resources and login
-//!   (short), `write` for restores and other long-running writes, `download_stall` between two chunks of
-//!   an export or save (whose total time is bounded by `write`).
+//!   after a 429 (refused before processing). When its connection fails after it may have been sent, its
+//!   answer stalls or breaks off, or a gateway answers 502, 503 or 504 for it, the result is
+//!   [`ApiError::OutcomeUnknown`]: the server may have applied it, and vex never resends it; look at the
+//!   session's events.
+//! - **Login** (`/token`) is retried like a read (a password grant changes nothing), and waits out 429
+//!   `Retry-After`. A refresh that fails for good (its answer lost, so the rotated refresh token is gone)
+//!   is followed by a fresh login from the password source, when the client has one
+//!   ([`Client::set_password_source`]).
+//! - **Redirects** are never followed ([`ApiError::Redirect`]): a 307/308 would carry the password form or
+//!   a restore body with its credentials to wherever it points.
+//! - **Timeouts** are stall timeouts ([`Timeouts`]): a call fails when nothing arrives for
+//!   [`Timeouts::stall`] — waiting for an answer to start, or between two pieces of its body. There is no
+//!   cap on a call's total time: a slow answer that keeps coming finishes. Long-running writes (restores,
+//!   which v6/v7 answer only when done; exports and saves) wait for their answer to start without a cap
+//!   (or [`Timeouts::long_wait`]); TCP keepalive notices a dead peer meanwhile, and the operator can cancel.
+//! - **Limits** on what a server sends ([`super::body`]): a JSON answer's size, a page with more rows than
+//!   asked, long strings (cut), deep nesting ([`ApiError::Limit`], not retried).
 //!
 //! # Cancellation
 //!
@@ -27,6 +38,7 @@
 //! never corrupts the client: its clones and other calls go on working.
 
 use super::auth::Tokens;
+use super::body::{self, BodyLimits};
 use super::error::{ApiError, MAX_MESSAGE, from_reqwest, one_line};
 use super::models::*;
 use super::paging;
@@ -49,27 +61,40 @@ pub fn seg(id: &str) -> String {
     utf8_percent_encode(id, SEGMENT).to_string()
 }
 
-/// Timeouts per kind of call.
+/// Timeouts. None of them caps a call's total time: a slow answer that keeps coming finishes.
 #[derive(Clone, Debug)]
 pub struct Timeouts {
     pub connect: Duration,
-    /// Lists, single resources, login.
-    pub read: Duration,
-    /// Restores and other writes that run long on the server.
-    pub write: Duration,
-    /// Exports and saves: a stall of this long between bytes aborts.
-    pub download_stall: Duration,
+    /// The stall timeout: a call fails when nothing arrives for this long — while waiting for the answer
+    /// to start (reads, login, quick writes) or between two pieces of any answer's body (lists, restores,
+    /// downloads alike). `stall_timeout` in a profile, `--stall-timeout`.
+    pub stall: Duration,
+    /// The longest wait for the answer of a long-running write (a restore, which v6/v7 answer only when it
+    /// is done; an export or save) to start. `None` (the default): no cap — TCP keepalive notices a dead
+    /// server or path, and the operator can cancel.
+    pub long_wait: Option<Duration>,
 }
+
+/// The default stall timeout.
+pub const DEFAULT_STALL: Duration = Duration::from_secs(60);
 
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
             connect: Duration::from_secs(10),
-            read: Duration::from_secs(60),
-            write: Duration::from_secs(30 * 60),
-            download_stall: Duration::from_secs(5 * 60),
+            stall: DEFAULT_STALL,
+            long_wait: None,
         }
     }
+}
+
+/// How long a call waits for its answer to start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// The stall timeout (reads, login, quick writes).
+    Stall,
+    /// [`Timeouts::long_wait`] (restores, exports, saves, sends).
+    Long,
 }
 
 /// Retries of idempotent requests.
@@ -119,6 +144,11 @@ impl std::fmt::Display for RetryNotice {
 /// Called on each retry (from the task making the call; keep it quick).
 pub type RetryObserver = Arc<dyn Fn(RetryNotice) + Send + Sync>;
 
+/// Gives the password again, for a fresh login when a token refresh is lost (see
+/// [`Client::set_password_source`]). Runs on a blocking thread (it may run a `password_command`); its
+/// error message must not hold the password.
+pub type PasswordSource = Arc<dyn Fn() -> Result<SecretString, String> + Send + Sync>;
+
 /// How to reach a server.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -129,6 +159,8 @@ pub struct ClientConfig {
     pub timeouts: Timeouts,
     pub retry: RetryPolicy,
     pub retry_observer: Option<RetryObserver>,
+    /// What a JSON answer may hold (size, string length, nesting).
+    pub limits: BodyLimits,
 }
 
 impl ClientConfig {
@@ -140,6 +172,7 @@ impl ClientConfig {
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
             retry_observer: None,
+            limits: BodyLimits::default(),
         }
     }
 }
@@ -150,6 +183,8 @@ impl std::fmt::Debug for ClientConfig {
             .field("base_url", &self.base_url)
             .field("version", &self.version)
             .field("trust", &self.trust)
+            .field("timeouts", &self.timeouts)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -216,6 +251,9 @@ struct Inner {
     timeouts: Timeouts,
     retry: RetryPolicy,
     retry_observer: Option<RetryObserver>,
+    limits: BodyLimits,
+    /// Who to log in as afresh, and how to get the password again, when a refresh is lost.
+    relogin: std::sync::Mutex<Option<(String, PasswordSource)>>,
     /// Item counts found by searching (v8 reports none), per (restore session, mailbox, folder): a
     /// restore session shows one point in time, so a count stays true for its life.
     counts: std::sync::Mutex<std::collections::HashMap<(String, String, String), u64>>,
@@ -243,7 +281,15 @@ impl Client {
         let builder = reqwest::Client::builder()
             .connect_timeout(cfg.timeouts.connect)
             .user_agent(concat!("vex/", env!("CARGO_PKG_VERSION")))
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // Never follow a redirect: a 307/308 re-sends the body (the password form, a restore's
+            // credentials) to wherever it points, even from HTTPS to plain HTTP.
+            .redirect(reqwest::redirect::Policy::none())
+            // Long waits (a synchronous restore) have no cap: keepalive notices a dead peer instead
+            // (about 30 s idle, then 4 probes 15 s apart).
+            .tcp_keepalive(Duration::from_secs(30))
+            .tcp_keepalive_interval(Duration::from_secs(15))
+            .tcp_keepalive_retries(4u32);
         let builder = tls::apply(builder, &cfg.trust)?;
         let http = builder.build().map_err(from_reqwest)?;
         let fixed = match cfg.version {
@@ -260,6 +306,8 @@ impl Client {
                 timeouts: cfg.timeouts,
                 retry: cfg.retry,
                 retry_observer: cfg.retry_observer,
+                limits: cfg.limits,
+                relogin: std::sync::Mutex::new(None),
                 counts: Default::default(),
                 search_sets: Default::default(),
             }),
@@ -292,25 +340,21 @@ impl Client {
             let what = format!("GET {}/ServiceInstance", v.prefix());
             let mut attempt = 0u32;
             loop {
-                let res = self
-                    .inner
-                    .http
-                    .get(self.url(v, "ServiceInstance"))
-                    .timeout(self.inner.timeouts.read)
-                    .send()
-                    .await;
+                let url = self.url(v, "ServiceInstance");
+                let res = self.send_within(self.inner.http.get(&url), Wait::Stall).await;
                 let (err, ra) = match res {
                     Ok(r) => match r.status().as_u16() {
                         200 | 401 | 403 => return Ok(v),
                         404 => break,
+                        _ if r.status().is_redirection() => return Err(redirect_error(&url, &r)),
                         _ => {
                             let status = r.status();
                             let ra = retry_after(&r);
-                            let bytes = r.bytes().await.unwrap_or_default();
+                            let bytes = body::read_error_body(r, self.inner.timeouts.stall).await;
                             (http_error(status, &bytes), ra)
                         }
                     },
-                    Err(e) => (from_reqwest(e), None),
+                    Err((e, _)) => (e, None),
                 };
                 if err.is_transient() && attempt < self.inner.retry.max_retries {
                     attempt += 1;
@@ -354,15 +398,7 @@ impl Client {
     /// Logs in with a user name and password (`grant_type=password`).
     pub async fn login(&self, user: &str, password: &SecretString) -> Result<(), ApiError> {
         let v = self.resolve_version().await?;
-        let mut form = form_encode(&[
-            ("grant_type", "password"),
-            ("username", user),
-            ("password", password.expose_secret()),
-        ]);
-        if v.wants_antiforgery_flag() {
-            form.push_str("&disable_antiforgery_token=true");
-        }
-        let tokens = self.token_request(v, Zeroizing::new(form)).await?;
+        let tokens = self.token_request(v, Self::password_form(v, user, password)).await?;
         *self.inner.tokens.lock().await = Some(tokens);
         Ok(())
     }
@@ -383,26 +419,26 @@ impl Client {
     }
 
     async fn token_request(&self, v: ApiVersion, form: Zeroizing<String>) -> Result<Tokens, ApiError> {
+        let url = self.url(v, "token");
+        let stall = self.inner.timeouts.stall;
         let mut attempt = 0u32;
         loop {
-            let res = self
+            let rb = self
                 .inner
                 .http
-                .post(self.url(v, "token"))
+                .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(reqwest::header::ACCEPT, "application/json")
-                .body(form.as_bytes().to_vec())
-                .timeout(self.inner.timeouts.read)
-                .send()
-                .await;
+                .body(form.as_bytes().to_vec());
+            let res = self.send_within(rb, Wait::Stall).await;
             let outcome: Result<std::convert::Infallible, (ApiError, Option<Duration>)> = match res {
-                Err(e) => Err((from_reqwest(e), None)),
-                Ok(res) => {
-                    let status = res.status();
-                    let ra = retry_after(&res);
-                    match res.bytes().await {
-                        Err(e) => Err((from_reqwest(e), None)),
-                        Ok(bytes) if status.is_success() => {
+                Err((e, _)) => Err((e, None)),
+                Ok(res) if res.status().is_redirection() => return Err(redirect_error(&url, &res)),
+                Ok(res) if res.status().is_success() => {
+                    match body::read_json(res, stall, self.inner.limits, None).await {
+                        Err(e @ ApiError::Limit(_)) => return Err(e),
+                        Err(e) => Err((e, None)),
+                        Ok(bytes) => {
                             let t: TokenResponse = decode_bytes(&bytes).map_err(|e| match e {
                                 ApiError::Decode(m) => ApiError::Decode(format!("token response: {m}")),
                                 other => other,
@@ -412,18 +448,23 @@ impl Client {
                             }
                             return Ok(Tokens::from_response(t));
                         }
-                        Ok(bytes) if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED => {
-                            let e: OAuthError = serde_json::from_slice(&bytes).unwrap_or_default();
-                            let msg = e
-                                .error_description
-                                .or(e.error)
-                                .map(|m| one_line(&m, MAX_MESSAGE))
-                                .or_else(|| exception_message(&bytes))
-                                .unwrap_or_else(|| "the server refused the credentials".into());
-                            return Err(ApiError::Auth(msg));
-                        }
-                        Ok(bytes) => Err((http_error(status, &bytes), ra)),
                     }
+                }
+                Ok(res) => {
+                    let status = res.status();
+                    let ra = retry_after(&res);
+                    let bytes = body::read_error_body(res, stall).await;
+                    if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
+                        let e: OAuthError = serde_json::from_slice(&bytes).unwrap_or_default();
+                        let msg = e
+                            .error_description
+                            .or(e.error)
+                            .map(|m| one_line(&m, MAX_MESSAGE))
+                            .or_else(|| exception_message(&bytes))
+                            .unwrap_or_else(|| "the server refused the credentials".into());
+                        return Err(ApiError::Auth(msg));
+                    }
+                    Err((http_error(status, &bytes), ra))
                 }
             };
             let Err((err, ra)) = outcome;
@@ -444,6 +485,38 @@ impl Client {
         }
     }
 
+    /// Keeps a way to get the password again: when a token refresh fails for good (retried, then refused or
+    /// lost — its answer carried the rotated refresh token), the client logs in afresh as `user` with the
+    /// password `source` gives, instead of ending the session halfway through a listing.
+    pub fn set_password_source(&self, user: &str, source: PasswordSource) {
+        if let Ok(mut r) = self.inner.relogin.lock() {
+            *r = Some((user.to_string(), source));
+        }
+    }
+
+    fn password_form(v: ApiVersion, user: &str, password: &SecretString) -> Zeroizing<String> {
+        let mut form = form_encode(&[
+            ("grant_type", "password"),
+            ("username", user),
+            ("password", password.expose_secret()),
+        ]);
+        if v.wants_antiforgery_flag() {
+            form.push_str("&disable_antiforgery_token=true");
+        }
+        Zeroizing::new(form)
+    }
+
+    /// A fresh password login from the password source, after a lost refresh.
+    async fn relogin(&self, v: ApiVersion, user: String, source: PasswordSource) -> Result<Tokens, ApiError> {
+        let password = tokio::task::spawn_blocking(move || source())
+            .await
+            .map_err(|_| ApiError::Auth("the password source failed".into()))?
+            .map_err(|m| ApiError::Auth(format!("cannot get the password again: {}", one_line(&m, 200))))?;
+        let tokens = self.token_request(v, Self::password_form(v, &user, &password)).await;
+        drop(password);
+        tokens
+    }
+
     /// Refreshes the tokens now (rotates both).
     pub async fn refresh(&self) -> Result<(), ApiError> {
         let mut guard = self.inner.tokens.lock().await;
@@ -462,7 +535,24 @@ impl Client {
         if v.wants_antiforgery_flag() {
             form.push_str("&disable_antiforgery_token=true");
         }
-        match self.token_request(v, Zeroizing::new(form)).await {
+        let refreshed = self.token_request(v, Zeroizing::new(form)).await;
+        let refreshed = match refreshed {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                // The refresh was retried (token_request) and failed for good: when its answer was lost,
+                // the server has rotated the refresh token and no resend can work. A fresh login from the
+                // same password source does.
+                let source = self.inner.relogin.lock().ok().and_then(|r| r.clone());
+                match source {
+                    Some((user, source)) => {
+                        tracing::warn!(error = %e, "the token refresh failed; logging in afresh");
+                        self.relogin(v, user, source).await
+                    }
+                    None => Err(e),
+                }
+            }
+        };
+        match refreshed {
             Ok(new) => {
                 *guard = Some(new);
                 Ok(())
@@ -486,20 +576,20 @@ impl Client {
         if !v.has_logout() {
             return Ok(());
         }
-        let res = self
-            .inner
-            .http
-            .post(self.url(v, "token/logout"))
-            .bearer_auth(t.access.expose_secret())
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(from_reqwest)?;
+        let url = self.url(v, "token/logout");
+        let rb = self.inner.http.post(&url).bearer_auth(t.access.expose_secret());
+        // Best effort on the way out: a short wait.
+        let res = match tokio::time::timeout(Duration::from_secs(10), rb.send()).await {
+            Ok(r) => r.map_err(from_reqwest)?,
+            Err(_) => return Err(ApiError::Timeout("logging out: no answer for 10 s".into())),
+        };
         if res.status().is_success() {
             Ok(())
+        } else if res.status().is_redirection() {
+            Err(redirect_error(&url, &res))
         } else {
             let s = res.status();
-            let b = res.bytes().await.unwrap_or_default();
+            let b = body::read_error_body(res, Duration::from_secs(10)).await;
             Err(http_error(s, &b))
         }
     }
@@ -556,6 +646,38 @@ impl Client {
         }
     }
 
+    /// Sends a request, waiting for its answer to start as `wait` says. The error comes with whether the
+    /// request may have reached the server (a connection that was never made: no).
+    async fn send_within(
+        &self,
+        rb: reqwest::RequestBuilder,
+        wait: Wait,
+    ) -> Result<reqwest::Response, (ApiError, bool)> {
+        let limit = match wait {
+            Wait::Stall => Some(self.inner.timeouts.stall),
+            Wait::Long => self.inner.timeouts.long_wait,
+        };
+        let sent = match limit {
+            Some(d) => match tokio::time::timeout(d, rb.send()).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err((
+                        ApiError::Timeout(format!(
+                            "no answer for {} (the stall timeout; see stall_timeout or --stall-timeout)",
+                            body::human_secs(d)
+                        )),
+                        true,
+                    ));
+                }
+            },
+            None => rb.send().await,
+        };
+        sent.map_err(|e| {
+            let maybe_sent = !e.is_connect();
+            (from_reqwest(e), maybe_sent)
+        })
+    }
+
     /// One authenticated request, with the refresh and retry policy. Returns the successful response with
     /// its body unread (for streaming downloads). A GET is retried on transient failures up to the moment
     /// its headers arrive; a write is never resent (see [`ApiError::OutcomeUnknown`]).
@@ -565,34 +687,55 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         body: Body,
-        timeout: Duration,
+        wait: Wait,
     ) -> Result<reqwest::Response, ApiError> {
         let safe = method == Method::GET;
-        self.exchange(method, path, query, body, timeout, safe, |res| async move { Ok(res) })
+        self.exchange(method, path, query, body, wait, safe, |res| async move { Ok(res) })
             .await
     }
 
-    /// Like [`Client::call`], but reads the whole body. When `safe` (a read: GETs, and searches sent as
-    /// POST), a body that breaks off is retried like any transient failure; otherwise a lost answer is
-    /// [`ApiError::OutcomeUnknown`].
+    /// Like [`Client::call`], but reads the whole JSON body under the client's limits (see
+    /// [`super::body`]; `max_rows`: the page's `limit`). When `safe` (a read: GETs, and searches sent as
+    /// POST), a body that breaks off or stalls is retried like any transient failure; otherwise a lost
+    /// answer is [`ApiError::OutcomeUnknown`].
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn call_read(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, String)],
         body: Body,
-        timeout: Duration,
+        wait: Wait,
         safe: bool,
     ) -> Result<bytes::Bytes, ApiError> {
-        self.exchange(method, path, query, body, timeout, safe, |res| async move {
-            res.bytes().await.map_err(from_reqwest)
+        let (stall, limits, rows) = (self.inner.timeouts.stall, self.inner.limits, page_limit(query));
+        self.exchange(method, path, query, body, wait, safe, |res| async move {
+            body::read_json(res, stall, limits, rows).await.map(bytes::Bytes::from)
+        })
+        .await
+    }
+
+    /// [`Client::call_read`] and decoding, inside the request loop: on a read, a 2xx answer that cannot be
+    /// decoded (damaged, not JSON, required fields missing) is retried like a 5xx.
+    async fn call_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body,
+        safe: bool,
+    ) -> Result<T, ApiError> {
+        let (stall, limits, rows) = (self.inner.timeouts.stall, self.inner.limits, page_limit(query));
+        self.exchange(method, path, query, body, Wait::Stall, safe, |res| async move {
+            let bytes = body::read_json(res, stall, limits, rows).await?;
+            decode_bytes::<T>(&bytes)
         })
         .await
     }
 
     /// The request loop: token, send, 401 → refresh once, transient failure of a safe request → backoff
-    /// and again (bounded), `finish` turns a successful response into the result (its transient failures
-    /// are retried too when the request is safe).
+    /// and again (bounded), `finish` turns a successful response into the result (its transient failures,
+    /// and answers it cannot decode, are retried too when the request is safe). A redirect is an error.
     #[allow(clippy::too_many_arguments)]
     async fn exchange<T, F, Fut>(
         &self,
@@ -600,7 +743,7 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         body: Body,
-        timeout: Duration,
+        wait: Wait,
         safe: bool,
         finish: F,
     ) -> Result<T, ApiError>
@@ -620,8 +763,7 @@ impl Client {
                 .http
                 .request(method.clone(), &url)
                 .bearer_auth(token.expose_secret())
-                .header(reqwest::header::ACCEPT, body.accept())
-                .timeout(timeout);
+                .header(reqwest::header::ACCEPT, body.accept());
             if !query.is_empty() {
                 rb = rb.query(query);
             }
@@ -631,19 +773,24 @@ impl Client {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(b.to_vec()),
             };
-            let (err, ra) = match rb.send().await {
+            let (err, ra) = match self.send_within(rb, wait).await {
                 Ok(res) if res.status().is_success() => match finish(res).await {
                     Ok(t) => return Ok(t),
                     Err(e) if !safe => {
                         return Err(match e {
                             ApiError::Network(m) | ApiError::Timeout(m) => ApiError::OutcomeUnknown(format!(
-                                "{what}: the request was sent but its answer was lost ({m})"
+                                "{what}: the request was sent but its answer was lost ({m}); the server may have \
+                                 run it: look at the session's events"
                             )),
                             other => other,
                         });
                     }
                     Err(e) => (e, None),
                 },
+                Ok(res) if res.status().is_redirection() => {
+                    // Nothing was done by the server; nothing is sent anywhere else.
+                    return Err(redirect_error(&url, &res));
+                }
                 Ok(res) if res.status() == StatusCode::UNAUTHORIZED && !refreshed => {
                     // The server rejected the token before doing anything: safe to resend once.
                     refreshed = true;
@@ -658,18 +805,28 @@ impl Client {
                 Ok(res) => {
                     let status = res.status();
                     let ra = retry_after(&res);
-                    let bytes = res.bytes().await.unwrap_or_default();
+                    let bytes = body::read_error_body(res, self.inner.timeouts.stall).await;
+                    if !safe && matches!(status.as_u16(), 502..=504) {
+                        // A gateway's answer: the server behind it may have received the write and run it.
+                        // (Assumption: a VB365 server itself answers its own failures with 500 or 4xx and a
+                        // RESTExceptionInfo; 502/503/504 come from a proxy or load balancer in front of it,
+                        // or from a server that broke off while working.)
+                        let why = one_line(&http_error(status, &bytes).to_string(), 300);
+                        return Err(ApiError::OutcomeUnknown(format!(
+                            "{what}: {why}; the gateway may have passed it on and the server may have run it: \
+                             look at the session's events"
+                        )));
+                    }
                     (http_error(status, &bytes), ra)
                 }
-                Err(e) => {
-                    let maybe_sent = !e.is_connect();
-                    let mapped = from_reqwest(e);
+                Err((mapped, maybe_sent)) => {
                     if !safe && maybe_sent {
                         // A write that may have reached the server: never resend.
                         return Err(match mapped {
-                            ApiError::Network(m) | ApiError::Timeout(m) => {
-                                ApiError::OutcomeUnknown(format!("{what}: the connection was lost after sending ({m})"))
-                            }
+                            ApiError::Network(m) | ApiError::Timeout(m) => ApiError::OutcomeUnknown(format!(
+                                "{what}: the connection was lost after sending ({m}); the server may have run \
+                                 it: look at the session's events"
+                            )),
                             other => other,
                         });
                     }
@@ -678,7 +835,7 @@ impl Client {
             };
             // 429 on a write was refused before processing: the throttle is the only write we may wait out.
             let may_retry = if safe {
-                err.is_transient()
+                err.is_transient() || err.is_damaged()
             } else {
                 err.status() == Some(429)
             };
@@ -698,10 +855,7 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, ApiError> {
-        let bytes = self
-            .call_read(Method::GET, path, query, Body::None, self.inner.timeouts.read, true)
-            .await?;
-        decode_bytes(&bytes)
+        self.call_json(Method::GET, path, query, Body::None, true).await
     }
 
     /// A write whose answer is JSON (explore, device code): sent once; a lost answer is
@@ -711,17 +865,7 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T, ApiError> {
-        let bytes = self
-            .call_read(
-                Method::POST,
-                path,
-                &[],
-                json_body(body)?,
-                self.inner.timeouts.read,
-                false,
-            )
-            .await?;
-        decode_bytes(&bytes)
+        self.call_json(Method::POST, path, &[], json_body(body)?, false).await
     }
 
     pub(crate) async fn post<B: Serialize>(
@@ -729,13 +873,17 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
         body: &B,
-        timeout: Duration,
+        wait: Wait,
     ) -> Result<reqwest::Response, ApiError> {
-        self.call(Method::POST, path, query, json_body(body)?, timeout).await
+        self.call(Method::POST, path, query, json_body(body)?, wait).await
     }
 
     pub(crate) fn timeouts(&self) -> &Timeouts {
         &self.inner.timeouts
+    }
+
+    pub(crate) fn limits(&self) -> BodyLimits {
+        self.inner.limits
     }
 
     // ---------------------------------------------------------------- resources
@@ -800,7 +948,7 @@ impl Client {
             &format!("RestoreSessions/{}/Stop", seg(restore_session_id)),
             &[],
             &serde_json::json!({}),
-            self.inner.timeouts.read,
+            Wait::Stall,
         )
         .await
         .map(|_| ())
@@ -1028,17 +1176,7 @@ impl Client {
             q.push(("setId", id.to_string()));
         }
         // Search is a read sent as POST: safe to retry.
-        let bytes = self
-            .call_read(
-                Method::POST,
-                &path,
-                &q,
-                json_body(&body)?,
-                self.inner.timeouts.read,
-                true,
-            )
-            .await?;
-        decode_bytes(&bytes)
+        self.call_json(Method::POST, &path, &q, json_body(&body)?, true).await
     }
 
     /// Asks the server for a device code to authorise a restore (`restoreDeviceCode`).
@@ -1080,6 +1218,36 @@ pub(crate) fn mb_path(restore_session_id: &str, mailbox_id: &str, rest: &str) ->
         seg(mailbox_id),
         rest
     )
+}
+
+/// The `limit` a request asks for: a page may not hold more rows.
+fn page_limit(query: &[(&str, String)]) -> Option<usize> {
+    query
+        .iter()
+        .find(|(k, _)| *k == "limit")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// The error for a redirect: where it pointed (resolved against the request's URL, made safe to show).
+fn redirect_error(url: &str, res: &reqwest::Response) -> ApiError {
+    let location = res
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned());
+    let location = match location {
+        None => "nowhere (no Location header)".to_string(),
+        Some(l) => {
+            let resolved = url::Url::parse(url)
+                .and_then(|u| u.join(l.trim()))
+                .map(|u| u.to_string())
+                .unwrap_or(l);
+            one_line(&resolved, 300)
+        }
+    };
+    ApiError::Redirect {
+        status: res.status().as_u16(),
+        location,
+    }
 }
 
 /// `offset` and `limit` of a page request. The spec types both as int32 (the server answers 400 to

@@ -34,6 +34,13 @@ pub enum ApiError {
     /// No API version this client speaks is served at that URL.
     #[error("no supported API version (v6, v7, v8) is served at {0}")]
     NoSupportedVersion(String),
+    /// The server answered with a redirect. vex never follows one: a redirect would carry the password
+    /// form or a restore body (with its credentials) to wherever it points, even from HTTPS to plain HTTP.
+    #[error("the server redirected ({status}) to {location}; vex does not follow redirects (check the server URL)")]
+    Redirect { status: u16, location: String },
+    /// The answer broke one of vex's limits (size, rows, nesting): refused, not retried.
+    #[error("refused the answer: {0}")]
+    Limit(String),
     /// The request was cancelled locally.
     #[error("cancelled")]
     Cancelled,
@@ -57,6 +64,12 @@ impl ApiError {
             ApiError::Http { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             _ => false,
         }
+    }
+
+    /// A 2xx answer that could not be read (cut short, not JSON, required fields missing): on a read, worth
+    /// retrying like a 5xx.
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, ApiError::Decode(_))
     }
 
     pub fn is_not_found(&self) -> bool {

@@ -2,12 +2,14 @@
 //!
 //! - `auth`: tokens, refresh ahead of expiry, logout
 //! - `client`: requests, errors, retry policy, browsing calls
+//! - `body`: reading answers under limits (stall timeout, size, rows, string length, nesting)
 //! - `paging`: pages by offset, counting a collection without listing it
 //! - `restore`: restoreTo / restore / export / save / send, one `RestoreOutcome` for v6/v7 and v8
 //! - `tls`: system trust, CA file, pinning, trust on first use
 //! - `version`: v6/v7/v8 differences in one place
 
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod error;
 pub mod models;
@@ -16,7 +18,10 @@ pub mod restore;
 pub mod tls;
 pub mod version;
 
-pub use client::{Client, ClientConfig, FolderParent, RetryNotice, RetryPolicy, SearchScope, SessionOrder, Timeouts};
+pub use body::BodyLimits;
+pub use client::{
+    Client, ClientConfig, FolderParent, PasswordSource, RetryNotice, RetryPolicy, SearchScope, SessionOrder, Timeouts,
+};
 pub use error::ApiError;
 pub use restore::{DownloadProgress, RestoreProgress, RestoreScope};
 pub use tls::Trust;

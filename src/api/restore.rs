@@ -1,7 +1,8 @@
 //! restoreTo / restore / export / save / send. One [`RestoreOutcome`] for v6/v7 (synchronous counts) and
 //! v8 (an async session polled until its Restore event leaves Running). Restores are never resent.
 
-use super::client::{Body, Client, decode_bytes, json_body, mb_path, seg};
+use super::body;
+use super::client::{Body, Client, Wait, decode_bytes, json_body, mb_path, seg};
 use super::error::{ApiError, from_reqwest, one_line};
 use super::models::*;
 use futures_util::StreamExt;
@@ -148,13 +149,16 @@ impl Client {
         progress: &(dyn Fn(RestoreProgress) + Send + Sync),
     ) -> Result<RestoreOutcome, ApiError> {
         let v = self.version().ok_or_else(|| ApiError::Auth("not logged in".into()))?;
-        let res = self.post(path, &[], body, self.timeouts().write).await?;
-        let bytes = res.bytes().await.map_err(|e| {
-            ApiError::OutcomeUnknown(format!(
-                "the restore was sent but its answer was lost ({})",
-                from_reqwest(e)
-            ))
-        })?;
+        // v6/v7 answer only when the restore is done (it may take an hour): no cap on the wait for the
+        // answer, the stall timeout once it flows.
+        let res = self.post(path, &[], body, Wait::Long).await?;
+        let bytes = body::read_json(res, self.timeouts().stall, self.limits(), None)
+            .await
+            .map_err(|e| {
+                ApiError::OutcomeUnknown(format!(
+                    "the restore was sent but its answer was lost ({e}); look at the session's events"
+                ))
+            })?;
         let unreadable = |e: &dyn std::fmt::Display| {
             ApiError::OutcomeUnknown(format!(
                 "the restore was sent but its answer is unreadable ({}); look at the session's events",
@@ -205,7 +209,7 @@ impl Client {
                 &format!("RestoreSessions/{}/Statistics", seg(restore_session_id)),
                 &[],
                 Body::None,
-                self.timeouts().read,
+                Wait::Stall,
                 true,
             )
             .await?;
@@ -370,9 +374,9 @@ impl Client {
             Body::Json(b) | Body::JsonForFile(b) => Body::JsonForFile(b),
             Body::None => Body::None,
         };
-        let res = self
-            .call(reqwest::Method::POST, path, &[], body, self.timeouts().write)
-            .await?;
+        // An export may take long to start: no cap on the wait for its answer, the stall timeout between
+        // its bytes.
+        let res = self.call(reqwest::Method::POST, path, &[], body, Wait::Long).await?;
         // A 200 that carries an error page or a JSON error instead of the file.
         let ctype = res
             .headers()
@@ -381,11 +385,7 @@ impl Client {
             .unwrap_or("")
             .to_ascii_lowercase();
         if ctype.contains("json") || ctype.starts_with("text/") {
-            let bytes = tokio::time::timeout(self.timeouts().download_stall, res.bytes())
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default();
+            let bytes = body::read_error_body(res, self.timeouts().stall).await;
             let msg = serde_json::from_slice::<ExceptionInfo>(&bytes)
                 .ok()
                 .and_then(|e| e.message)
@@ -399,14 +399,15 @@ impl Client {
         let total = res.content_length();
         let mut stream = res.bytes_stream();
         let mut written = 0u64;
-        let stall = self.timeouts().download_stall;
+        let stall = self.timeouts().stall;
         loop {
             let next = match tokio::time::timeout(stall, stream.next()).await {
                 Ok(n) => n,
                 Err(_) => {
                     return Err(ApiError::Timeout(format!(
-                        "the download stalled for {}s",
-                        stall.as_secs()
+                        "the download stalled: no data for {} (the stall timeout; see stall_timeout or \
+                         --stall-timeout)",
+                        body::human_secs(stall)
                     )));
                 }
             };
@@ -450,7 +451,7 @@ impl Client {
             &mb_path(restore_session_id, mailbox_id, "/items/sendToDefaultAddress"),
             &[],
             &body,
-            self.timeouts().write,
+            Wait::Long,
         )
         .await
         .map(|_| ())
@@ -467,7 +468,7 @@ impl Client {
             &mb_path(restore_session_id, mailbox_id, "/items/sendToDifferentAddress"),
             &[],
             opts,
-            self.timeouts().write,
+            Wait::Long,
         )
         .await
         .map(|_| ())

@@ -187,6 +187,8 @@ pub async fn probe_certificate(url: &str) -> Result<PresentedCert, ApiError> {
     let cfg = custom_config(rec.clone())?;
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(cfg)
+        // The probe reads only the certificate; a redirect is an answer like any other, never followed.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(15))
         .build()
         .map_err(super::error::from_reqwest)?;

@@ -42,6 +42,10 @@ pub struct Profile {
     pub target_region: Option<String>,
     /// Device codes are asked for this organization (`targetOrganizationName`).
     pub target_organization_name: Option<String>,
+    /// Seconds without progress (no answer started, no new bytes) before a call fails; default 60.
+    pub stall_timeout: Option<u64>,
+    /// The largest JSON answer accepted, in MiB; default 64.
+    pub max_body_mb: Option<u64>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -60,6 +64,8 @@ impl std::fmt::Debug for Profile {
             .field("target_application_id", &self.target_application_id)
             .field("target_region", &self.target_region)
             .field("target_organization_name", &self.target_organization_name)
+            .field("stall_timeout", &self.stall_timeout)
+            .field("max_body_mb", &self.max_body_mb)
             .finish()
     }
 }

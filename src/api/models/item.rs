@@ -708,8 +708,14 @@ impl Serialize for Item {
 }
 
 impl<'de> Deserialize<'de> for Item {
+    /// The id is required (the spec's every item operation needs it): an item without one, or with `null`
+    /// or an empty string, is a damaged answer, never an item with an empty id.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        RawItem::deserialize(d).map(Item::from)
+        let raw = RawItem::deserialize(d)?;
+        if raw.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+            return Err(serde::de::Error::custom("an item without an id"));
+        }
+        Ok(Item::from(raw))
     }
 }
 

@@ -1,0 +1,528 @@
+//! Reading an answer's body under limits: a hostile or broken server must not be able to take the
+//! client's memory, its time or its stack.
+//!
+//! - **Stall timeout**: a body is read chunk by chunk and fails only when no byte arrives for
+//!   [`super::Timeouts::stall`] — a slow answer that keeps coming finishes, however long it takes.
+//! - **Size cap** ([`BodyLimits::max_bytes`], 64 MiB by default, `max_body_mb` / `--max-body-mb`): a JSON
+//!   answer larger than that is refused (a `Content-Length` above it is refused before a byte is read).
+//!   Downloads (PST, MSG, ZIP) are streamed to disk and never capped this way.
+//! - **Rows**: a page with more `results` than the `limit` asked for is refused as soon as the extra row
+//!   starts arriving, without reading the rest.
+//! - **Long strings** are cut while the body arrives ([`MAX_STRING`] bytes of JSON text each, then
+//!   [`CUT_MARK`] and the string's full size): a 10 MB subject costs 64 KiB.
+//! - **Nesting** deeper than [`MAX_DEPTH`] is refused while the body arrives (serde_json would stop at
+//!   128 levels anyway; nothing vex reads is deeper than about 6).
+//!
+//! The checks run in one pass over the bytes as they arrive ([`JsonGuard`]), keeping only the (cut) JSON
+//! text, which is then decoded as usual.
+
+use super::error::{ApiError, from_reqwest};
+use std::time::Duration;
+
+/// The default cap on a JSON answer.
+pub const DEFAULT_MAX_BODY: u64 = 64 << 20;
+/// The longest string kept when decoding (bytes of JSON text; the rest is cut).
+pub const MAX_STRING: usize = 64 << 10;
+/// The deepest nesting of arrays and objects accepted.
+pub const MAX_DEPTH: usize = 64;
+/// Put at the end of a string cut when decoding, before its size: `…[cut by vex: 10485760 bytes]`.
+pub const CUT_MARK: &str = "…[cut by vex: ";
+/// How much of an error answer's body is kept (its message is all vex reads from it).
+pub const MAX_ERROR_BODY: usize = 64 << 10;
+
+/// What a JSON answer may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// The largest JSON answer read (bytes on the wire).
+    pub max_bytes: u64,
+    /// The longest string kept (bytes of JSON text).
+    pub max_string: usize,
+    /// The deepest nesting accepted.
+    pub max_depth: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        BodyLimits {
+            max_bytes: DEFAULT_MAX_BODY,
+            max_string: MAX_STRING,
+            max_depth: MAX_DEPTH,
+        }
+    }
+}
+
+/// `64 MiB`, `1.5 KiB`, `300 bytes`.
+pub fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        let mib = n as f64 / f64::from(1u32 << 20);
+        if mib.fract() == 0.0 {
+            format!("{mib:.0} MiB")
+        } else {
+            format!("{mib:.1} MiB")
+        }
+    } else if n >= 1 << 10 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// `60 s`, `0.3 s`.
+pub fn human_secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::Limit(format!(
+        "the answer is larger than {} (vex's limit for one answer; raise it with max_body_mb or --max-body-mb)",
+        human_bytes(limit)
+    ))
+}
+
+/// The error of a body that made no progress for `stall`.
+pub fn stalled(stall: Duration) -> ApiError {
+    ApiError::Timeout(format!(
+        "the answer stalled: no data for {} (the stall timeout; see stall_timeout or --stall-timeout)",
+        human_secs(stall)
+    ))
+}
+
+/// Where the scanner is, per open array or object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    Object { expect_key: bool },
+    Array { rows: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Esc {
+    None,
+    Backslash,
+    /// Inside `\uXXXX`: digits read so far and their value.
+    Unicode(u8, u32),
+}
+
+/// Checks and cuts a JSON answer as it arrives (see the module's documentation). Not a validator: text
+/// that is not JSON passes through (the decoder then says what is wrong), only the limits are enforced.
+pub struct JsonGuard {
+    limits: BodyLimits,
+    max_rows: Option<usize>,
+    out: Vec<u8>,
+    received: u64,
+    stack: Vec<Ctx>,
+    in_string: bool,
+    is_key: bool,
+    key: Vec<u8>,
+    /// The last key of the top-level object was `results`.
+    results_key: bool,
+    esc: Esc,
+    /// Bytes of the current string's JSON text so far.
+    slen: usize,
+    /// Where the current string's emitted text was cut (nothing more is kept of it).
+    cut: bool,
+    /// Where in `out` the last unit of the string (a character or an escape) starts.
+    unit_start: usize,
+    /// Where in `out` a `\uD8xx` high surrogate escape starts when it was the last unit.
+    pending_high: Option<usize>,
+    rows: usize,
+    row_open: bool,
+    cut_strings: usize,
+}
+
+impl JsonGuard {
+    /// `max_rows`: the most elements the top-level object's `results` may hold (a page's `limit`).
+    pub fn new(limits: BodyLimits, max_rows: Option<usize>, expected_len: Option<u64>) -> JsonGuard {
+        let cap = expected_len.unwrap_or(8 << 10).min(limits.max_bytes).min(16 << 20) as usize;
+        JsonGuard {
+            limits,
+            max_rows,
+            out: Vec::with_capacity(cap),
+            received: 0,
+            stack: Vec::new(),
+            in_string: false,
+            is_key: false,
+            key: Vec::new(),
+            results_key: false,
+            esc: Esc::None,
+            slen: 0,
+            cut: false,
+            unit_start: 0,
+            pending_high: None,
+            rows: 0,
+            row_open: false,
+            cut_strings: 0,
+        }
+    }
+
+    /// Strings cut so far.
+    pub fn cut_strings(&self) -> usize {
+        self.cut_strings
+    }
+
+    /// The JSON text kept (strings cut).
+    pub fn finish(self) -> Vec<u8> {
+        if self.cut_strings > 0 {
+            tracing::warn!(
+                strings = self.cut_strings,
+                max = self.limits.max_string,
+                "the answer held strings longer than the limit: they were cut"
+            );
+        }
+        self.out
+    }
+
+    /// Takes the next piece of the body.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
+        self.received += chunk.len() as u64;
+        if self.received > self.limits.max_bytes {
+            return Err(too_large(self.limits.max_bytes));
+        }
+        let mut i = 0;
+        while i < chunk.len() {
+            if self.in_string && self.esc == Esc::None {
+                // Fast path: a run of plain string text up to the next quote or backslash.
+                let rest = &chunk[i..];
+                let run = rest
+                    .iter()
+                    .position(|b| *b == b'"' || *b == b'\\')
+                    .unwrap_or(rest.len());
+                if run > 0 {
+                    let text = &rest[..run];
+                    if self.cut {
+                        self.slen += run;
+                        i += run;
+                        continue;
+                    }
+                    if self.slen + run <= self.limits.max_string {
+                        if self.is_key && self.key.len() < 16 {
+                            let take = (16 - self.key.len()).min(run);
+                            self.key.extend_from_slice(&text[..take]);
+                        }
+                        // The run's last character start is where the next cut could fall.
+                        if let Some(p) = text.iter().rposition(|b| b & 0xC0 != 0x80) {
+                            self.unit_start = self.out.len() + p;
+                        }
+                        self.pending_high = None;
+                        self.out.extend_from_slice(text);
+                        self.slen += run;
+                        i += run;
+                        continue;
+                    }
+                    // Near the cap: byte by byte, so the cut falls between two characters.
+                }
+            }
+            self.byte(chunk[i])?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn top(&self) -> Option<Ctx> {
+        self.stack.last().copied()
+    }
+
+    fn string_byte(&mut self, b: u8) {
+        match self.esc {
+            Esc::None => {
+                if b == b'"' {
+                    if self.cut {
+                        self.out.extend_from_slice(CUT_MARK.as_bytes());
+                        self.out.extend_from_slice(format!("{} bytes]", self.slen).as_bytes());
+                    }
+                    self.out.push(b'"');
+                    self.in_string = false;
+                    if self.is_key && self.stack.len() == 1 {
+                        self.results_key = self.key == b"results";
+                    }
+                    return;
+                }
+                // A unit (a character or an escape) starts here: the string may be cut before it.
+                if b == b'\\' || b & 0xC0 != 0x80 {
+                    if !self.cut && self.slen >= self.limits.max_string {
+                        self.cut = true;
+                        self.cut_strings += 1;
+                        if let Some(p) = self.pending_high {
+                            // Never keep half of a surrogate pair.
+                            self.out.truncate(p);
+                        }
+                    }
+                    self.pending_high = None;
+                    self.unit_start = self.out.len();
+                }
+                if b == b'\\' {
+                    self.esc = Esc::Backslash;
+                }
+            }
+            Esc::Backslash => {
+                self.esc = if b == b'u' { Esc::Unicode(0, 0) } else { Esc::None };
+            }
+            Esc::Unicode(n, v) => {
+                let digit = char::from(b).to_digit(16).unwrap_or(0);
+                let v = v * 16 + digit;
+                if n + 1 == 4 {
+                    self.esc = Esc::None;
+                    if (0xD800..=0xDBFF).contains(&v) {
+                        self.pending_high = Some(self.unit_start);
+                    }
+                } else {
+                    self.esc = Esc::Unicode(n + 1, v);
+                }
+            }
+        }
+        self.slen += 1;
+        if !self.cut {
+            self.out.push(b);
+            if self.is_key && self.key.len() < 16 {
+                self.key.push(b);
+            }
+        }
+    }
+
+    /// A value starts: counts the rows of the page.
+    fn value_starts(&mut self) -> Result<(), ApiError> {
+        if let Some(Ctx::Array { rows: true }) = self.top()
+            && !self.row_open
+        {
+            self.row_open = true;
+            self.rows += 1;
+            if let Some(max) = self.max_rows
+                && self.rows > max
+            {
+                return Err(ApiError::Limit(format!(
+                    "the server sent more rows than the {max} asked for; vex refuses such a page"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, ctx: Ctx) -> Result<(), ApiError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(ApiError::Limit(format!(
+                "the answer is nested deeper than {} levels",
+                self.limits.max_depth
+            )));
+        }
+        self.stack.push(ctx);
+        Ok(())
+    }
+
+    fn byte(&mut self, b: u8) -> Result<(), ApiError> {
+        if self.in_string {
+            self.string_byte(b);
+            return Ok(());
+        }
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'"' => {
+                self.value_starts()?;
+                self.in_string = true;
+                self.is_key = matches!(self.top(), Some(Ctx::Object { expect_key: true }));
+                self.key.clear();
+                self.slen = 0;
+                self.cut = false;
+                self.esc = Esc::None;
+                self.pending_high = None;
+                self.unit_start = self.out.len() + 1;
+            }
+            b'{' => {
+                self.value_starts()?;
+                self.open(Ctx::Object { expect_key: true })?;
+            }
+            b'[' => {
+                self.value_starts()?;
+                let rows = self.stack.len() == 1
+                    && matches!(self.top(), Some(Ctx::Object { .. }))
+                    && self.results_key
+                    && self.max_rows.is_some();
+                self.open(Ctx::Array { rows })?;
+            }
+            b'}' | b']' => {
+                self.stack.pop();
+            }
+            b':' => {
+                if let Some(Ctx::Object { expect_key }) = self.stack.last_mut() {
+                    *expect_key = false;
+                }
+            }
+            b',' => match self.stack.last_mut() {
+                Some(Ctx::Object { expect_key }) => *expect_key = true,
+                Some(Ctx::Array { rows: true }) => self.row_open = false,
+                _ => {}
+            },
+            _ => self.value_starts()?,
+        }
+        self.out.push(b);
+        Ok(())
+    }
+}
+
+/// Reads a JSON answer under `limits` (see the module's documentation), failing when no byte arrives for
+/// `stall`.
+pub(crate) async fn read_json(
+    mut res: reqwest::Response,
+    stall: Duration,
+    limits: BodyLimits,
+    max_rows: Option<usize>,
+) -> Result<Vec<u8>, ApiError> {
+    let expected = res.content_length();
+    if expected.is_some_and(|n| n > limits.max_bytes) {
+        return Err(too_large(limits.max_bytes));
+    }
+    let mut guard = JsonGuard::new(limits, max_rows, expected);
+    loop {
+        match tokio::time::timeout(stall, res.chunk()).await {
+            Err(_) => return Err(stalled(stall)),
+            Ok(Err(e)) => return Err(from_reqwest(e)),
+            Ok(Ok(None)) => return Ok(guard.finish()),
+            Ok(Ok(Some(c))) => guard.feed(&c)?,
+        }
+    }
+}
+
+/// The first [`MAX_ERROR_BODY`] bytes of an error answer (for its message); the rest is not read. A body
+/// that stalls or breaks off gives what arrived.
+pub(crate) async fn read_error_body(mut res: reqwest::Response, stall: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < MAX_ERROR_BODY {
+        match tokio::time::timeout(stall, res.chunk()).await {
+            Ok(Ok(Some(c))) => {
+                let take = c.len().min(MAX_ERROR_BODY - out.len());
+                out.extend_from_slice(&c[..take]);
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn guard_all(text: &[u8], limits: BodyLimits, rows: Option<usize>, step: usize) -> Result<Vec<u8>, ApiError> {
+        let mut g = JsonGuard::new(limits, rows, None);
+        for c in text.chunks(step.max(1)) {
+            g.feed(c)?;
+        }
+        Ok(g.finish())
+    }
+
+    fn small(max_string: usize) -> BodyLimits {
+        BodyLimits {
+            max_string,
+            ..BodyLimits::default()
+        }
+    }
+
+    #[test]
+    fn plain_json_passes_unchanged_in_any_chunking() {
+        let text = br#"{"offset":0,"limit":3,"results":[{"id":"a\"b\\c","n":[1,2,{"x":"\u00e9\ud83d\ude00"}]},{"id":"z"}],"_links":{}}"#;
+        for step in [1, 2, 3, 7, 1000] {
+            let out = guard_all(text, BodyLimits::default(), Some(3), step).unwrap();
+            assert_eq!(out, text.to_vec(), "step {step}");
+        }
+    }
+
+    #[test]
+    fn long_strings_are_cut_between_characters_and_marked() {
+        for (s, max) in [
+            ("x".repeat(100), 10),
+            ("é".repeat(100), 11),
+            ("🎉".repeat(50), 9),
+            ("\\u00e9".repeat(40), 8),
+            ("\\ud83d\\ude00".repeat(40), 9),
+            ("\\ud83d\\ude00".repeat(40), 7),
+            ("a\\\"b".repeat(40), 7),
+        ] {
+            let text = format!(r#"{{"results":[{{"id":"i","subject":"{s}"}}],"k":"short"}}"#);
+            for step in [1, 4, 1000] {
+                let out = guard_all(text.as_bytes(), small(max), Some(1), step).unwrap();
+                let v: Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
+                    panic!("{s:.20} max {max} step {step}: {e}: {}", String::from_utf8_lossy(&out))
+                });
+                let subject = v["results"][0]["subject"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{s:.20} max {max} step {step}: {v}"));
+                assert!(subject.ends_with(&format!("{CUT_MARK}{} bytes]", s.len())), "{subject}");
+                let kept = subject.strip_suffix(&format!("{CUT_MARK}{} bytes]", s.len())).unwrap();
+                assert!(!kept.is_empty() && kept.len() <= max + 4, "{kept:?}");
+                assert_eq!(v["k"], "short");
+                assert_eq!(v["results"][0]["id"], "i");
+            }
+        }
+    }
+
+    #[test]
+    fn a_ten_megabyte_string_costs_the_limit_not_its_size() {
+        let big = "y".repeat(10 << 20);
+        let text = format!(r#"{{"results":[{{"id":"1","subject":"{big}"}}]}}"#);
+        let out = guard_all(text.as_bytes(), BodyLimits::default(), Some(10), 64 << 10).unwrap();
+        assert!(out.len() < MAX_STRING + 200, "{}", out.len());
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert!(v["results"][0]["subject"].as_str().unwrap().contains(CUT_MARK));
+    }
+
+    #[test]
+    fn more_rows_than_asked_are_refused_as_they_arrive() {
+        let rows = |n: usize| {
+            let r: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"id":"{i}","a":[1,2],"b":{{"c":3}}}}"#))
+                .collect();
+            format!(r#"{{"offset":0,"results":[{}],"limit":3}}"#, r.join(" , "))
+        };
+        assert!(guard_all(rows(3).as_bytes(), BodyLimits::default(), Some(3), 5).is_ok());
+        assert!(guard_all(rows(0).as_bytes(), BodyLimits::default(), Some(3), 5).is_ok());
+        let e = guard_all(rows(4).as_bytes(), BodyLimits::default(), Some(3), 5).unwrap_err();
+        assert!(
+            matches!(&e, ApiError::Limit(m) if m.contains("more rows than the 3")),
+            "{e:?}"
+        );
+        // Nested arrays, other keys and strings that say "results" do not count.
+        let t = br#"{"x":{"results":[1,2,3,4,5]},"s":"results","results":[[1,2,3,4],[5]]}"#;
+        assert!(guard_all(t, BodyLimits::default(), Some(2), 3).is_ok());
+        // Numbers and literals are rows too.
+        let t = br#"{"results":[1, true, null]}"#;
+        assert!(guard_all(t, BodyLimits::default(), Some(2), 3).is_err());
+        assert!(guard_all(t, BodyLimits::default(), Some(3), 3).is_ok());
+        // Without a limit asked, nothing is counted.
+        assert!(guard_all(rows(50).as_bytes(), BodyLimits::default(), None, 5).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_and_sizes_are_capped() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = guard_all(deep.as_bytes(), BodyLimits::default(), None, 4096).unwrap_err();
+        assert!(
+            matches!(&e, ApiError::Limit(m) if m.contains("nested deeper than 64")),
+            "{e:?}"
+        );
+        let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));
+        assert!(guard_all(ok.as_bytes(), BodyLimits::default(), None, 10).is_ok());
+        let limits = BodyLimits {
+            max_bytes: 1000,
+            ..BodyLimits::default()
+        };
+        let e = guard_all(&[b' '; 1001], limits, None, 100).unwrap_err();
+        assert!(e.to_string().contains("larger than 1000 bytes"), "{e}");
+        assert!(guard_all(&[b' '; 1000], limits, None, 100).is_ok());
+    }
+
+    #[test]
+    fn text_that_is_not_json_passes_for_the_decoder_to_judge() {
+        let html = b"<html><body>\"unterminated {[ ]]]}} </body></html>";
+        assert_eq!(
+            guard_all(html, BodyLimits::default(), Some(1), 3).unwrap(),
+            html.to_vec()
+        );
+        assert_eq!(human_bytes(64 << 20), "64 MiB");
+        assert_eq!(human_secs(Duration::from_millis(300)), "0.3 s");
+        assert_eq!(human_secs(Duration::from_secs(60)), "60 s");
+    }
+}
