@@ -112,6 +112,15 @@ pub struct SimArgs {
     /// Apply restore POSTs, then drop the connection before answering (all of them, or the first N).
     #[arg(long, value_name = "N", num_args = 0..=1, help_heading = "Faults")]
     pub reset_after_apply: Option<Option<u32>>,
+    /// Apply token refreshes, then drop the connection before answering (all of them, or the first N): the
+    /// client's refresh is lost and its refresh token spent.
+    #[arg(long, value_name = "N", num_args = 0..=1, help_heading = "Faults")]
+    pub lose_refresh: Option<Option<u32>>,
+    /// Make matching GET answers too much (hostile server): rows=N (a page of N rows whatever the limit),
+    /// strings=BYTES[xCOUNT] (the first COUNT strings, default 3, made BYTES long), depth=N (a field of N
+    /// nested arrays).
+    #[arg(long, value_name = "KIND=N", help_heading = "Faults")]
+    pub flood: Option<super::flood::Flood>,
     /// Limit the rate faults, latency and slow bodies to matching requests (repeatable): a case-insensitive
     /// substring of the path, optionally after a method, with * wildcards and a final $ anchoring at the
     /// end ("items", "GET folders", "POST restoreTo", "mailboxes/*/items", "GET /items$").
@@ -183,6 +192,12 @@ impl SimArgs {
             throttle_token: self.throttle_token.map(|t| t.unwrap_or(Throttle::Every(2))),
             throttle_retry_after: Duration::from_secs(self.throttle_retry_after),
             reset_after_apply: match self.reset_after_apply {
+                None => ResetAfterApply::Off,
+                Some(None) => ResetAfterApply::All,
+                Some(Some(n)) => ResetAfterApply::First(n),
+            },
+            flood: self.flood,
+            lose_refresh: match self.lose_refresh {
                 None => ResetAfterApply::Off,
                 Some(None) => ResetAfterApply::All,
                 Some(Some(n)) => ResetAfterApply::First(n),

@@ -227,6 +227,11 @@ pub struct Faults {
     pub throttle_retry_after: Duration,
     /// Apply restore POSTs, then drop the connection before answering (not subject to `routes`).
     pub reset_after_apply: ResetAfterApply,
+    /// Make the successful JSON answers of matching GETs too much (see [`super::flood`]).
+    pub flood: Option<super::flood::Flood>,
+    /// Rotate the tokens of `grant_type=refresh_token` requests, then drop the connection before
+    /// answering: the client's refresh is lost and its refresh token spent (not subject to `routes`).
+    pub lose_refresh: ResetAfterApply,
 }
 
 impl Faults {
@@ -245,6 +250,8 @@ impl Faults {
             && self.slow_body.is_none()
             && self.throttle_token.is_none()
             && self.reset_after_apply == ResetAfterApply::Off
+            && self.flood.is_none()
+            && self.lose_refresh == ResetAfterApply::Off
     }
 
     /// True when the rate-based faults apply to this request.
@@ -294,6 +301,9 @@ impl Faults {
                 s.interval.as_millis()
             ));
         }
+        if let Some(f) = self.flood {
+            out.push(format!("flood: {f}"));
+        }
         if !out.is_empty() && !self.routes.is_empty() {
             out.push(format!("  (only on routes matching {})", self.routes.join(" | ")));
         }
@@ -315,6 +325,13 @@ impl Faults {
             ResetAfterApply::All => out.push("every restore is applied, then its connection is dropped".into()),
             ResetAfterApply::First(n) => out.push(format!(
                 "the first {n} restore(s) are applied, then their connection is dropped"
+            )),
+        }
+        match self.lose_refresh {
+            ResetAfterApply::Off => {}
+            ResetAfterApply::All => out.push("every token refresh is applied, then its answer is lost".into()),
+            ResetAfterApply::First(n) => out.push(format!(
+                "the first {n} token refresh(es) are applied, then their answer is lost"
             )),
         }
         if !out.is_empty() {
@@ -403,6 +420,12 @@ pub struct FaultStats {
     pub throttled: u64,
     /// Restores applied, then answered by a dropped connection.
     pub reset_after_apply: u64,
+    /// Answers made too much ([`Faults::flood`]).
+    pub flooded: u64,
+    /// Token refreshes applied, then answered by a dropped connection.
+    pub lost_refreshes: u64,
+    /// Password logins (`grant_type=password`) seen while [`Faults::lose_refresh`] was on.
+    pub password_logins: u64,
 }
 
 /// The fault layer's shared state: the faults (replaceable at run time) and counters.
@@ -412,6 +435,7 @@ pub struct FaultState {
     requests: AtomicU64,
     token_calls: AtomicU64,
     restores: AtomicU64,
+    refreshes: AtomicU64,
     stats: Mutex<FaultStats>,
 }
 
@@ -589,6 +613,32 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
         }
     }
 
+    if is_token(&path) && method == Method::POST && faults.lose_refresh != ResetAfterApply::Off {
+        // Which grant it is: the form (or JSON) body names it.
+        let (head, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+        let refresh = text.contains("refresh_token") && !text.contains("grant_type=password");
+        if !refresh && text.contains("password") {
+            state.count(|s| s.password_logins += 1);
+        }
+        let resp = next.run(Request::from_parts(head, Body::from(bytes))).await;
+        if refresh && resp.status().is_success() {
+            let k = state.refreshes.fetch_add(1, Ordering::Relaxed);
+            let lose = match faults.lose_refresh {
+                ResetAfterApply::Off => false,
+                ResetAfterApply::All => true,
+                ResetAfterApply::First(limit) => k < u64::from(limit),
+            };
+            if lose {
+                state.count(|s| s.lost_refreshes += 1);
+                tracing::info!("fault: token refresh applied, connection dropped before the answer");
+                return reset_now(resp);
+            }
+        }
+        return resp;
+    }
+
     let matching = faults.applies_to(&method, &path);
     if matching {
         let delay = faults.latency.unwrap_or_default() + faults.latency_jitter.mul_f64(d_latency);
@@ -633,7 +683,10 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
     let damage_reset = d_reset < faults.reset_rate;
     let damage_truncate = !damage_reset && d_truncate < faults.truncate_rate;
     let damage_malformed = !damage_reset && !damage_truncate && d_malformed < faults.malformed_rate;
-    if !damage_reset && !damage_truncate && !damage_malformed && faults.slow_body.is_none() {
+    let flood = faults
+        .flood
+        .filter(|_| method == Method::GET && resp.status().is_success() && !damage_reset && !damage_truncate);
+    if !damage_reset && !damage_truncate && !damage_malformed && faults.slow_body.is_none() && flood.is_none() {
         return resp;
     }
 
@@ -667,6 +720,15 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
         return streamed(resp, sent, Duration::ZERO, false, Some(len));
     }
     let (mut parts, _) = resp.into_parts();
+    if let Some(f) = flood {
+        match super::flood::apply(f, parts, &bytes) {
+            Ok(r) => {
+                state.count(|s| s.flooded += 1);
+                return r;
+            }
+            Err(p) => parts = p,
+        }
+    }
     let mut bytes = bytes;
     if damage_malformed
         && status.is_success()

@@ -17,6 +17,7 @@
 pub mod cli;
 pub mod data;
 pub mod faults;
+pub mod flood;
 pub mod hostile;
 pub mod ids;
 mod names;
@@ -30,6 +31,7 @@ pub mod vary;
 
 pub use cli::{SimArgs, run};
 pub use faults::{FaultStats, Faults, Malformation, ResetAfterApply, SlowBody, Throttle};
+pub use flood::Flood;
 pub use routes::{SEARCH_SCAN_BUDGET, server_version};
 pub use store::{ExploreSettings, RestoreFlags, RestoreRecord, RestoredCopy, Store};
 pub use tls::fingerprint;
