@@ -121,6 +121,9 @@ pub struct SimArgs {
     /// nested arrays).
     #[arg(long, value_name = "KIND=N", help_heading = "Faults")]
     pub flood: Option<super::flood::Flood>,
+    /// Answer matching requests with 307 Temporary Redirect to this base URL (path and query appended).
+    #[arg(long, value_name = "URL", help_heading = "Faults")]
+    pub redirect_to: Option<String>,
     /// Limit the rate faults, latency and slow bodies to matching requests (repeatable): a case-insensitive
     /// substring of the path, optionally after a method, with * wildcards and a final $ anchoring at the
     /// end ("items", "GET folders", "POST restoreTo", "mailboxes/*/items", "GET /items$").
@@ -197,6 +200,7 @@ impl SimArgs {
                 Some(Some(n)) => ResetAfterApply::First(n),
             },
             flood: self.flood,
+            redirect_to: self.redirect_to.clone(),
             lose_refresh: match self.lose_refresh {
                 None => ResetAfterApply::Off,
                 Some(None) => ResetAfterApply::All,

@@ -232,6 +232,9 @@ pub struct Faults {
     /// Rotate the tokens of `grant_type=refresh_token` requests, then drop the connection before
     /// answering: the client's refresh is lost and its refresh token spent (not subject to `routes`).
     pub lose_refresh: ResetAfterApply,
+    /// Answer matching requests with `307 Temporary Redirect` to this base URL (the request's path and
+    /// query appended), before handling them: a hostile server or proxy sending the client elsewhere.
+    pub redirect_to: Option<String>,
 }
 
 impl Faults {
@@ -252,6 +255,7 @@ impl Faults {
             && self.reset_after_apply == ResetAfterApply::Off
             && self.flood.is_none()
             && self.lose_refresh == ResetAfterApply::Off
+            && self.redirect_to.is_none()
     }
 
     /// True when the rate-based faults apply to this request.
@@ -303,6 +307,9 @@ impl Faults {
         }
         if let Some(f) = self.flood {
             out.push(format!("flood: {f}"));
+        }
+        if let Some(to) = &self.redirect_to {
+            out.push(format!("redirected (307) to {to}"));
         }
         if !out.is_empty() && !self.routes.is_empty() {
             out.push(format!("  (only on routes matching {})", self.routes.join(" | ")));
@@ -426,6 +433,8 @@ pub struct FaultStats {
     pub lost_refreshes: u64,
     /// Password logins (`grant_type=password`) seen while [`Faults::lose_refresh`] was on.
     pub password_logins: u64,
+    /// Requests answered with a redirect ([`Faults::redirect_to`]).
+    pub redirected: u64,
 }
 
 /// The fault layer's shared state: the faults (replaceable at run time) and counters.
@@ -640,6 +649,15 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
     }
 
     let matching = faults.applies_to(&method, &path);
+    if matching && let Some(to) = &faults.redirect_to {
+        state.count(|s| s.redirected += 1);
+        let pq = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(h) = HeaderValue::from_str(&format!("{}{pq}", to.trim_end_matches('/'))) {
+            r.headers_mut().insert(header::LOCATION, h);
+        }
+        return r;
+    }
     if matching {
         let delay = faults.latency.unwrap_or_default() + faults.latency_jitter.mul_f64(d_latency);
         if !delay.is_zero() {
