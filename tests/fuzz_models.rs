@@ -483,6 +483,12 @@ fn item() -> impl Strategy<Value = Item> {
             ItemData::Other => &["IPM.Document.Word.Document.12", "IPM.Vex.Unknown", ""],
         };
         let class = classes[usize::from(pick) % classes.len()];
+        // Every item has an id (a blank one is refused as a damaged answer: tests/hostile_server.rs).
+        let id = if id.trim().is_empty() {
+            format!("item-{pick}{id}")
+        } else {
+            id
+        };
         Item {
             id,
             item_class: (!class.is_empty()).then(|| class.to_string()),

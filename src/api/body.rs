@@ -10,8 +10,8 @@
 //!   starts arriving, without reading the rest.
 //! - **Long strings** are cut while the body arrives ([`MAX_STRING`] bytes of JSON text each, then
 //!   [`CUT_MARK`] and the string's full size): a 10 MB subject costs 64 KiB.
-//! - **Nesting** deeper than [`MAX_DEPTH`] is refused while the body arrives (serde_json would stop at
-//!   128 levels anyway; nothing vex reads is deeper than about 6).
+//! - **Nesting** deeper than [`MAX_DEPTH`] is refused while the body arrives, as a damaged answer
+//!   (serde_json would stop at 128 levels anyway; nothing vex reads is deeper than about 6).
 //!
 //! The checks run in one pass over the bytes as they arrive ([`JsonGuard`]), keeping only the (cut) JSON
 //! text, which is then decoded as usual.
@@ -198,22 +198,21 @@ impl JsonGuard {
                         i += run;
                         continue;
                     }
-                    if self.slen + run <= self.limits.max_string {
+                    // Up to the cap in one go; past it, byte by byte until the next character starts
+                    // (a few bytes), where the cut falls.
+                    let take = run.min(self.limits.max_string.saturating_sub(self.slen));
+                    if take > 0 {
+                        let text = &text[..take];
                         if self.is_key && self.key.len() < 16 {
-                            let take = (16 - self.key.len()).min(run);
-                            self.key.extend_from_slice(&text[..take]);
-                        }
-                        // The run's last character start is where the next cut could fall.
-                        if let Some(p) = text.iter().rposition(|b| b & 0xC0 != 0x80) {
-                            self.unit_start = self.out.len() + p;
+                            let k = (16 - self.key.len()).min(take);
+                            self.key.extend_from_slice(&text[..k]);
                         }
                         self.pending_high = None;
                         self.out.extend_from_slice(text);
-                        self.slen += run;
-                        i += run;
+                        self.slen += take;
+                        i += take;
                         continue;
                     }
-                    // Near the cap: byte by byte, so the cut falls between two characters.
                 }
             }
             self.byte(chunk[i])?;
@@ -303,7 +302,8 @@ impl JsonGuard {
 
     fn open(&mut self, ctx: Ctx) -> Result<(), ApiError> {
         if self.stack.len() >= self.limits.max_depth {
-            return Err(ApiError::Limit(format!(
+            // Not JSON any VB365 answer is: a damaged answer (retried on reads, like other damage).
+            return Err(ApiError::Decode(format!(
                 "the answer is nested deeper than {} levels",
                 self.limits.max_depth
             )));
@@ -500,7 +500,7 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let e = guard_all(deep.as_bytes(), BodyLimits::default(), None, 4096).unwrap_err();
         assert!(
-            matches!(&e, ApiError::Limit(m) if m.contains("nested deeper than 64")),
+            matches!(&e, ApiError::Decode(m) if m.contains("nested deeper than 64")),
             "{e:?}"
         );
         let ok = format!("{}{}", "[".repeat(64), "]".repeat(64));

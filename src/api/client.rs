@@ -653,19 +653,22 @@ impl Client {
         rb: reqwest::RequestBuilder,
         wait: Wait,
     ) -> Result<reqwest::Response, (ApiError, bool)> {
-        let limit = match wait {
-            Wait::Stall => Some(self.inner.timeouts.stall),
-            Wait::Long => self.inner.timeouts.long_wait,
+        let (limit, which) = match wait {
+            Wait::Stall => (
+                Some(self.inner.timeouts.stall),
+                "the stall timeout; see stall_timeout or --stall-timeout",
+            ),
+            Wait::Long => (
+                self.inner.timeouts.long_wait,
+                "the longest wait for a long-running call",
+            ),
         };
         let sent = match limit {
             Some(d) => match tokio::time::timeout(d, rb.send()).await {
                 Ok(r) => r,
                 Err(_) => {
                     return Err((
-                        ApiError::Timeout(format!(
-                            "no answer for {} (the stall timeout; see stall_timeout or --stall-timeout)",
-                            body::human_secs(d)
-                        )),
+                        ApiError::Timeout(format!("no answer for {} ({which})", body::human_secs(d))),
                         true,
                     ));
                 }

@@ -180,7 +180,11 @@ fn lengthen(v: &mut Value, len: usize, left: &mut usize) {
             *left -= 1;
         }
         Value::Array(a) => a.iter_mut().for_each(|x| lengthen(x, len, left)),
-        Value::Object(m) => m.values_mut().for_each(|x| lengthen(x, len, left)),
+        // Ids and links stay usable: the strings of content grow.
+        Value::Object(m) => m
+            .iter_mut()
+            .filter(|(k, _)| *k != "id" && !k.starts_with('_'))
+            .for_each(|(_, x)| lengthen(x, len, left)),
         _ => {}
     }
 }
