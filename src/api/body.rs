@@ -187,10 +187,7 @@ impl JsonGuard {
             if self.in_string && self.esc == Esc::None {
                 // Fast path: a run of plain string text up to the next quote or backslash.
                 let rest = &chunk[i..];
-                let run = rest
-                    .iter()
-                    .position(|b| *b == b'"' || *b == b'\\')
-                    .unwrap_or(rest.len());
+                let run = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
                 if run > 0 {
                     let text = &rest[..run];
                     if self.cut {

@@ -152,19 +152,20 @@ impl Client {
         // v6/v7 answer only when the restore is done (it may take an hour): no cap on the wait for the
         // answer, the stall timeout once it flows.
         let res = self.post(path, &[], body, Wait::Long).await?;
-        let bytes = body::read_json(res, self.timeouts().stall, self.limits(), None)
-            .await
-            .map_err(|e| {
-                ApiError::OutcomeUnknown(format!(
-                    "the restore was sent but its answer was lost ({e}); look at the session's events"
-                ))
-            })?;
         let unreadable = |e: &dyn std::fmt::Display| {
             ApiError::OutcomeUnknown(format!(
                 "the restore was sent but its answer is unreadable ({}); look at the session's events",
                 one_line(&e.to_string(), 300)
             ))
         };
+        let bytes = body::read_json(res, self.timeouts().stall, self.limits(), None)
+            .await
+            .map_err(|e| match e {
+                ApiError::Decode(_) | ApiError::Limit(_) => unreadable(&e),
+                e => ApiError::OutcomeUnknown(format!(
+                    "the restore was sent but its answer was lost ({e}); look at the session's events"
+                )),
+            })?;
         if v.async_restore() {
             let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
             if a.session_id.trim().is_empty() {
