@@ -1116,3 +1116,72 @@ fn server_faults(h: &support::app::AppHarness, faults: Option<Faults>) {
         None => Faults::none(),
     });
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stall_timeout_comes_from_the_flag_or_the_profile() {
+    let server = sim(false).await;
+    let (c, _) = client(&server, Opts::default());
+    login(&c).await;
+    let f = fixture(&server, &c).await;
+    // Every item list stops for 30 s after its first bytes: only a short stall timeout ends it soon.
+    server.set_faults(Faults {
+        slow_body: Some(SlowBody {
+            chunk: 64,
+            interval: Duration::from_secs(30),
+        }),
+        routes: vec!["GET /items$".into()],
+        ..Faults::none()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let items = [
+        "items",
+        "--session",
+        &f.session,
+        "--mailbox",
+        &f.mailbox,
+        "--folder",
+        &f.inbox,
+        "--json",
+    ];
+    // The flag.
+    let started = Instant::now();
+    let out = vex_cmd(&server, dir.path())
+        .args(["--stall-timeout", "1"])
+        .args(items)
+        .output()
+        .expect("run vex");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("stalled: no data for 1 s"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(25), "{:?}", started.elapsed());
+    // The profile.
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        "default_profile = \"p\"\n[profiles.p]\nstall_timeout = 1\nmax_body_mb = 32\n",
+    )
+    .unwrap();
+    let out = vex_cmd(&server, dir.path()).args(items).output().expect("run vex");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("stalled: no data for 1 s"), "{err}");
+    // Zero is a usage error, from either place, before anything is sent.
+    let requests = server.fault_stats().requests;
+    let out = vex_cmd(&server, dir.path())
+        .args(["--stall-timeout", "0"])
+        .args(items)
+        .output()
+        .expect("run vex");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        dir.path().join("config/config.toml"),
+        "default_profile = \"p\"\n[profiles.p]\nstall_timeout = 0\n",
+    )
+    .unwrap();
+    let out = vex_cmd(&server, dir.path()).args(items).output().expect("run vex");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("stall_timeout"), "{err}");
+    assert_eq!(server.fault_stats().requests, requests, "nothing was sent");
+    server.shutdown().await;
+}
