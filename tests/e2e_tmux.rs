@@ -185,7 +185,8 @@ fn demo_restore_three_messages_then_again() {
         t.text("francois.lefevre@contoso.com");
         t.keys(&["Tab", "C-u"]);
         t.text("Restored by e2e");
-        t.keys(&["Tab", "Tab", "Tab", "C-u"]);
+        // CAS, Region, Org name, Sign in, then User.
+        t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "C-u"]);
         t.text("restore-admin");
         t.keys(&["Tab", "C-u"]);
         t.text("Exchange-Secret-e2e");
@@ -419,7 +420,8 @@ fn a_signal_during_a_tui_restore_is_audited_and_reported() {
     t.text("francois.lefevre@contoso.com");
     t.keys(&["Tab", "C-u"]);
     t.text("Interrupted by e2e");
-    t.keys(&["Tab", "Tab", "Tab", "C-u"]);
+    // CAS, Region, Org name, Sign in, then User.
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "C-u"]);
     t.text("restore-admin");
     t.keys(&["Tab", "C-u"]);
     t.text("Exchange-Secret-e2e");
