@@ -37,7 +37,7 @@ async fn emulator() -> SimServer {
     .expect("emulator")
 }
 
-/// `vex <args>` against `url` in tmux with no password source, or None (skipping) without tmux.
+/// `vex <args>` against `url` in tmux with no password source, or None (skipping) under `VEX_SKIP_TMUX=1`.
 fn vex(tag: &str, dir: &std::path::Path, url: &str, args: &str) -> Option<Tmux> {
     let cmd = format!(
         "env -u VEX_PASSWORD -u VEX_PROFILE VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config \

@@ -13,7 +13,7 @@ use vex::api::{ApiVersion, Client, ClientConfig, FolderParent, VersionChoice};
 const BIN: &str = env!("CARGO_BIN_EXE_vex");
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Starts `vex demo` in tmux, or returns None (skipping) when tmux is missing outside CI.
+/// Starts `vex demo` in tmux, or returns None (skipping) under `VEX_SKIP_TMUX=1`; a missing tmux fails.
 fn demo(tag: &str, dir: &std::path::Path, width: u16, height: u16) -> Option<Tmux> {
     Tmux::demo(tag, dir, "", width, height, "the end-to-end test")
 }
@@ -136,11 +136,7 @@ fn signals_restore_the_terminal() {
             "exec env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
             d = dir.path().display()
         );
-        let Some(t) = (match Tmux::start(tag, &cmd, 100, 30) {
-            Some(t) => Some(t),
-            None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI"),
-            None => None,
-        }) else {
+        let Some(t) = Tmux::start_or_skip(tag, &cmd, 100, 30, "the signal test") else {
             return;
         };
         let out = dir.path().join("terminal-output");
@@ -392,9 +388,7 @@ fn audit_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
 /// with the terminal restored, the record completed as `unknown`, and a message saying where to look.
 #[test]
 fn a_signal_during_a_tui_restore_is_audited_and_reported() {
-    if std::process::Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is required in CI");
-        eprintln!("tmux not installed: skipping");
+    if !support::tmux::tmux_required("this test") {
         return;
     }
     let sim = sim_child(&["--plain", "--latency-ms", "300000", "--fault-route", "POST restoreTo"]);
@@ -482,9 +476,7 @@ fn a_signal_during_a_tui_restore_is_audited_and_reported() {
 #[test]
 fn trust_asked_on_the_terminal_and_known_servers_is_private() {
     use std::os::unix::fs::PermissionsExt;
-    if std::process::Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is required in CI");
-        eprintln!("tmux not installed: skipping");
+    if !support::tmux::tmux_required("this test") {
         return;
     }
     let sim = sim_child(&[]);

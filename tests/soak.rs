@@ -1,10 +1,12 @@
 //! Soak under faults: the real browser loop (headless `App` on a `TestBackend`, keys through its event
 //! channel) against the emulator over loopback HTTP at 20% 5xx, 5% dropped connections and latency, with
 //! a fixed fault seed. A scripted operator browses 20 mailboxes, opens 200 items and runs 10 restores
-//! through the restore dialog; the emulator's own record of restores is the judge.
+//! through the restore dialog; the emulator's own record of restores is the judge. That long soak runs
+//! with `VEX_SOAK_LONG=1`; every `cargo test` runs a short one ([`SHORT`]: 6 mailboxes, 12 items, 6
+//! restores, the same judge).
 //!
 //! Bounds (documented so a slow run is a failure, not a hang):
-//! - Time: the whole scenario must end within [`SOAK_LIMIT`] (scaled up with a larger latency); on 2 cores in a debug build it takes
+//! - Time: the whole scenario must end within [`SOAK_LIMIT`] (scaled up with a larger latency); on 2 cores in a debug build the long one takes
 //!   about 45-70 s. The latency is 200 ms ± 150 ms scaled by [`LATENCY_SCALE`] (default 0.25:
 //!   50 ms ± 37.5 ms; the fault mix is not scaled). `VEX_SOAK_LATENCY_SCALE=1` runs the unscaled latency
 //!   (allow a few minutes); `VEX_SOAK_FAULT_SEED=N` explores another fault sequence.
@@ -43,9 +45,35 @@ const FAULT_SEED: u64 = 4;
 /// The latency of the specification (200 ms ± 150 ms) is multiplied by this (see the module docs).
 const LATENCY_SCALE: f64 = 0.25;
 
-const MAILBOXES: usize = 20;
-const ITEMS_PER_MAILBOX: usize = 10;
-const RESTORES: usize = 10;
+/// How much the scripted operator does: mailboxes browsed, items opened in each, and the restore pairs
+/// (by mailbox index; each pair is two restores).
+struct Size {
+    mailboxes: usize,
+    items_per_mailbox: usize,
+    pairs: &'static [(usize, Pair)],
+}
+
+/// The full soak (45–70 s on 2 cores in a debug build): 20 mailboxes, 200 items, 10 restores. Runs when
+/// `VEX_SOAK_LONG=1` is set.
+const LONG: Size = Size {
+    mailboxes: 20,
+    items_per_mailbox: 10,
+    pairs: &[
+        (1, Pair::Marked),
+        (5, Pair::OneItem),
+        (9, Pair::ChangedItems),
+        (13, Pair::WholeFolder),
+        (17, Pair::TwoTargets),
+    ],
+};
+
+/// The default run's soak (about 10 s; a restore pair costs ~3 s of it): three kinds of restore pair,
+/// judged the same way.
+const SHORT: Size = Size {
+    mailboxes: 6,
+    items_per_mailbox: 2,
+    pairs: &[(1, Pair::Marked), (3, Pair::ChangedItems), (5, Pair::TwoTargets)],
+};
 /// Reloads (^R) of one load that keeps failing before the operator gives up on it.
 const MAX_RELOADS: usize = 4;
 /// Sends of one restore the server keeps refusing.
@@ -387,7 +415,7 @@ fn restores_of(state: &State) -> Vec<(Gen, JobStatus)> {
         .collect()
 }
 
-async fn scenario(h: &mut Soak) {
+async fn scenario(h: &mut Soak, size: &Size) {
     let started = Instant::now();
     h.load(
         "the sessions",
@@ -404,7 +432,7 @@ async fn scenario(h: &mut Soak) {
             s.focus == Level::Mailboxes
                 && s.mailboxes
                     .as_ref()
-                    .is_some_and(|m| m.list.len() >= MAILBOXES && m.list.loading.is_none())
+                    .is_some_and(|m| m.list.len() >= size.mailboxes && m.list.loading.is_none())
         },
         &|s| {
             s.mailboxes
@@ -426,19 +454,10 @@ async fn scenario(h: &mut Soak) {
                 .find(|e| e != TARGET && e.ends_with("@contoso.com") && !e.starts_with("zo"))
         })
         .expect("another target mailbox");
-    let plan: HashMap<usize, Pair> = [
-        (1, Pair::Marked),
-        (5, Pair::OneItem),
-        (9, Pair::ChangedItems),
-        (13, Pair::WholeFolder),
-        (17, Pair::TwoTargets),
-    ]
-    .into_iter()
-    .collect();
-    assert_eq!(plan.len() * 2, RESTORES);
+    let plan: HashMap<usize, Pair> = size.pairs.iter().copied().collect();
     eprintln!("soak: set up in {:.1} s", started.elapsed().as_secs_f64());
 
-    for i in 0..MAILBOXES {
+    for i in 0..size.mailboxes {
         if i > 0 {
             h.key(KeyCode::Down);
             h.until("the next mailbox", move |s| {
@@ -487,7 +506,7 @@ async fn scenario(h: &mut Soak) {
         if let Some(p) = plan.get(&i) {
             h.pair(*p, i, &other_target).await;
         }
-        for j in 0..ITEMS_PER_MAILBOX {
+        for j in 0..size.items_per_mailbox {
             h.open_item().await;
             h.key(KeyCode::Esc);
             h.until("the items", |s| s.focus == Level::Items).await;
@@ -497,7 +516,7 @@ async fn scenario(h: &mut Soak) {
                 .as_ref()
                 .map(|it| (it.cursor, it.known_len()))
                 .unwrap_or_default();
-            if j + 1 < ITEMS_PER_MAILBOX && cursor + 1 < known {
+            if j + 1 < size.items_per_mailbox && cursor + 1 < known {
                 h.key(KeyCode::Down);
                 h.until("the next item", move |s| {
                     s.items.as_ref().is_some_and(|it| it.cursor == cursor + 1)
@@ -514,13 +533,30 @@ async fn scenario(h: &mut Soak) {
     }
 }
 
+/// The short soak, in every `cargo test`: the same faults, operator and judge as the long one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_browse_and_restore_under_faults() {
+    soak(&SHORT).await;
+}
+
+/// The long soak (45–70 s): only with `VEX_SOAK_LONG=1` (anything but empty or `0`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_long_browse_and_restore_under_faults() {
+    if !std::env::var("VEX_SOAK_LONG").is_ok_and(|v| !v.is_empty() && v != "0") {
+        eprintln!(
+            "the long soak runs with VEX_SOAK_LONG=1 (the short one ran in soak_browse_and_restore_under_faults)"
+        );
+        return;
+    }
+    soak(&LONG).await;
+}
+
+async fn soak(size: &Size) {
     count_panics();
     let started = Instant::now();
     let mut h = Soak::start().await;
     let limit = SOAK_LIMIT.mul_f64((latency_scale() / LATENCY_SCALE).max(1.0));
-    tokio::time::timeout(limit, scenario(&mut h))
+    tokio::time::timeout(limit, scenario(&mut h, size))
         .await
         .unwrap_or_else(|_| panic!("the soak took longer than {limit:?}:\n{}", h.screen()));
     let stats = h.server.fault_stats();
@@ -540,8 +576,9 @@ async fn soak_browse_and_restore_under_faults() {
         stats.errors > 0 && stats.resets > 0,
         "the faults were applied: {stats:?}"
     );
-    // The browsing, and the item the one-item pair restores from its details.
-    assert_eq!(h.items_opened, MAILBOXES * ITEMS_PER_MAILBOX + 1);
+    // The browsing, and the item a one-item pair restores from its details.
+    let from_details = size.pairs.iter().filter(|(_, p)| matches!(p, Pair::OneItem)).count();
+    assert_eq!(h.items_opened, size.mailboxes * size.items_per_mailbox + from_details);
 
     // Every send the operator confirmed, against the emulator's record, in order. A refused send was
     // never applied; a restored one was applied exactly once, with the counts the result view showed;
@@ -553,7 +590,7 @@ async fn soak_browse_and_restore_under_faults() {
         .iter()
         .filter(|(_, s)| matches!(s, JobStatus::Restored(_) | JobStatus::Unknown(_)))
         .count();
-    assert_eq!(ran, RESTORES, "{jobs:?}");
+    assert_eq!(ran, size.pairs.len() * 2, "{jobs:?}");
     let mut next = 0;
     let mut created = 0;
     let mut skipped = 0;
@@ -661,9 +698,7 @@ fn the_binary_under_faults_quits_to_a_restored_terminal() {
         }
     }
 
-    if std::process::Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is required in CI");
-        eprintln!("tmux not installed: skipping");
+    if !support::tmux::tmux_required("the terminal soak test") {
         return;
     }
     let mut child = std::process::Command::new(BIN)

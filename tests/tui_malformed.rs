@@ -333,8 +333,10 @@ async fn scenario(kind: Malformation, version: ApiVersion) {
     // Enter on the result closes it; nothing is sent again.
     h.key(KeyCode::Enter);
     h.until("the dialog closed", |s| s.overlay.is_none()).await;
-    h.settle().await;
-    assert_eq!(h.server.store().restores().len(), records + 1, "{what} applied once");
+    h.stays(&format!("{what} applied once"), records + 1, |s| {
+        s.store().restores().len()
+    })
+    .await;
     // The next restore goes through.
     let status = h.restore("After the damage").await;
     let JobStatus::Restored(o) = status else {

@@ -517,12 +517,10 @@ async fn a_lost_answer_is_outcome_unknown_and_never_resent() {
         .await;
         let screen = h.screen();
         assert!(screen.contains("outcome is unknown"), "{screen}");
-        h.settle().await;
-        assert_eq!(
-            h.server.store().restores().len(),
-            1,
-            "[{version}] applied once, never resent"
-        );
+        h.stays(&format!("[{version}] applied once, never resent"), 1, |s| {
+            s.store().restores().len()
+        })
+        .await;
         assert_eq!(h.server.store().target_contents(TARGET, "Lost").len(), 3);
         let lines = h.audit_lines();
         assert_eq!(lines.len(), 1);
@@ -544,7 +542,8 @@ async fn read_only_refuses_every_write_key() {
     std::mem::swap(&mut h.app, &mut app);
     for k in ['r', 'E', 'm', 'S'] {
         h.key(KeyCode::Char(k));
-        h.settle().await;
+        h.stays(&format!("{k}: nothing sent"), 0, |s| s.store().restores().len())
+            .await;
         assert!(h.state().overlay.is_none(), "{k}");
         let status = h.state().status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
         assert!(status.contains("read-only"), "{k}: {status}");

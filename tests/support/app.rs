@@ -14,6 +14,9 @@ use vex::app::{DisplayZone, HeaderInfo, Overlay, State};
 use vex::runtime::App;
 use vex::sim::{Faults, SimConfig, SimServer};
 
+/// The shortest window in which [`AppHarness::stays`] watches the emulator's record.
+pub const QUIET: Duration = Duration::from_secs(1);
+
 /// How an [`AppHarness`] starts.
 pub struct Setup {
     /// The emulator (default: plain HTTP on loopback). With `tls`, the client pins its certificate.
@@ -230,6 +233,26 @@ impl<X> AppHarness<X> {
     /// Lets the loop take every key sent so far (runs it for the harness's settle time).
     pub async fn settle(&mut self) {
         self.idle(self.settle).await;
+    }
+
+    /// "Nothing was sent again": runs the loop for [`QUIET`] (ten times the settle time, so a resend the
+    /// loop started reaches the emulator even on a loaded machine), reading `count` from the emulator's
+    /// record every few milliseconds; fails the moment it is not `expected`, or when the window ends.
+    pub async fn stays(&mut self, what: &str, expected: usize, count: impl Fn(&SimServer) -> usize) {
+        let window = QUIET.max(self.settle * 10);
+        let end = std::time::Instant::now() + window;
+        loop {
+            let _ = self.run_until(|_| false, Duration::from_millis(20)).await;
+            let n = count(&self.server);
+            assert_eq!(
+                n, expected,
+                "{}{what}: the emulator's record changed while the loop ran",
+                self.tag
+            );
+            if std::time::Instant::now() >= end {
+                break;
+            }
+        }
     }
 
     /// Where the sessions list has the first Working session of Contoso.

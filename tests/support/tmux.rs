@@ -5,6 +5,29 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// What a test says when it cannot run tmux: the tmux tests are part of the suite, not optional extras.
+pub const MISSING: &str = "tmux is required by the terminal tests and could not start a session: install \
+     tmux (.ci/run does), or set VEX_SKIP_TMUX=1 to skip these tests explicitly";
+
+/// Whether a tmux test runs: true when tmux answers `tmux -V`; false (the caller returns, having
+/// skipped `what`) only when `VEX_SKIP_TMUX` is set to something other than `0` or empty; otherwise the
+/// test fails with [`MISSING`]. A test that passes without running is never silent.
+pub fn tmux_required(what: &str) -> bool {
+    let skip = std::env::var("VEX_SKIP_TMUX").is_ok_and(|v| !v.is_empty() && v != "0");
+    if skip {
+        eprintln!("VEX_SKIP_TMUX is set: skipping {what}");
+        return false;
+    }
+    assert!(
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "{MISSING}"
+    );
+    true
+}
+
 pub struct Tmux {
     pub name: String,
     socket: String,
@@ -35,21 +58,20 @@ impl Tmux {
         Some(t)
     }
 
-    /// Like [`Tmux::start`], but a missing tmux fails the test in CI (where `.ci/run` installs it) and
-    /// elsewhere returns None after saying that `what` is skipped.
+    /// Like [`Tmux::start`], but tmux that is missing or cannot start a session fails the test with a
+    /// clear message; only `VEX_SKIP_TMUX=1` (an explicit choice) skips `what`, returning None.
     pub fn start_or_skip(tag: &str, cmd: &str, width: u16, height: u16, what: &str) -> Option<Tmux> {
+        if !tmux_required(what) {
+            return None;
+        }
         match Tmux::start(tag, cmd, width, height) {
             Some(t) => Some(t),
-            None if std::env::var_os("CI").is_some() => panic!("tmux is required in CI (.ci/run installs it)"),
-            None => {
-                eprintln!("tmux not installed: skipping {what}");
-                None
-            }
+            None => panic!("{MISSING}"),
         }
     }
 
     /// Starts `vex demo` with its state, config and data under `dir` (`env` first: more `env` arguments,
-    /// such as `-u NO_COLOR `), or returns None (skipping `what`) when tmux is missing outside CI.
+    /// such as `-u NO_COLOR `), or returns None (skipping `what`) only under `VEX_SKIP_TMUX=1`.
     pub fn demo(tag: &str, dir: &Path, env: &str, width: u16, height: u16, what: &str) -> Option<Tmux> {
         let cmd = format!(
             "env {env}VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {bin} demo",
