@@ -11,8 +11,8 @@ use ratatui::backend::TestBackend;
 use support::fixture::{self, Baseline};
 use support::{MILLION, Sim, client};
 use vex::api::models::{Item, Page};
+use vex::app::layout::View;
 use vex::app::{Action, Level, Msg, State, update};
-use vex::ui::View;
 use vex::ui::panes::draw_view;
 use vex::ui::theme::Theme;
 

@@ -20,8 +20,8 @@ use support::{
     BIN, Browser, ByteCount, MILLION, Sim, client, client_version, cpu_time, full_run, median, proc_status_kb,
 };
 use vex::api::ApiVersion;
+use vex::app::layout::View;
 use vex::app::{Action, Level, Msg, State, update};
-use vex::ui::View;
 use vex::ui::output::CompactBackend;
 use vex::ui::panes::draw_view;
 use vex::ui::theme::Theme;

@@ -66,7 +66,7 @@ impl AuditLog {
         }
         // Messages can quote the server: no raw C1 or bidi controls for whoever `cat`s the log.
         let json = serde_json::to_string(rec).map_err(|e| format!("audit log: {e}"))?;
-        let mut line = crate::ui::text::escape_for_json(&json).into_owned();
+        let mut line = crate::text::escape_for_json(&json).into_owned();
         line.push('\n');
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).append(true);
@@ -228,7 +228,7 @@ mod tests {
         log.append(&hostile).unwrap();
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert!(
-            !text.chars().any(|c| crate::ui::text::is_unsafe(c) && c != '\n'),
+            !text.chars().any(|c| crate::text::is_unsafe(c) && c != '\n'),
             "{text:?}"
         );
         let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();

@@ -392,7 +392,7 @@ pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> Result<String, Cmd
         serde_json::to_string(v)
     }
     .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
-    Ok(crate::ui::text::escape_for_json(&text).into_owned())
+    Ok(crate::text::escape_for_json(&text).into_owned())
 }
 
 /// One table row: cells fitted to their widths, two spaces apart.
@@ -410,11 +410,11 @@ fn table_line(cells: &[String], widths: &[usize]) -> String {
 /// Control characters and escape sequences from the server never reach the terminal: the same
 /// sanitiser as the TUI.
 fn clean(s: &str) -> String {
-    crate::ui::text::sanitize(s).into_owned()
+    crate::text::sanitize(s).into_owned()
 }
 
 fn pad(s: &str, width: usize) -> String {
-    crate::ui::text::fit(s, width)
+    crate::text::fit(s, width)
 }
 
 fn opt(s: &Option<String>) -> String {

@@ -15,6 +15,7 @@ pub mod restore_plan;
 pub mod runtime;
 pub mod secrets;
 pub mod sim;
+pub mod text;
 pub mod ui;
 
 /// Installs rustls' `ring` crypto provider for the process (idempotent). Call before building any

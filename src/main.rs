@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Err(e) => {
             if !e.message.is_empty() {
                 // Messages can quote the server: its control characters are shown, never executed.
-                eprintln!("vex: {}", vex::ui::text::sanitize_lines(&e.message).join("\n"));
+                eprintln!("vex: {}", vex::text::sanitize_lines(&e.message).join("\n"));
             }
             ExitCode::from(e.code)
         }

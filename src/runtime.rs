@@ -291,7 +291,7 @@ impl<B: Backend> App<B> {
         self.on_frame = Some(f);
     }
 
-    /// Writes `y` / `Y` copies to the terminal as OSC 52 (see [`ui::clipboard`]: capped, cleaned); with
+    /// Writes `y` / `Y` copies to the terminal as OSC 52 (see [`crate::text::osc52`]: capped, cleaned); with
     /// `$TMUX` set also wrapped in tmux's DCS passthrough. For backends that write bytes.
     pub fn clipboard_writes(&mut self)
     where
@@ -306,7 +306,7 @@ impl<B: Backend> App<B> {
 
     /// Puts `text` on the clipboard through the terminal.
     fn copy(&mut self, text: &str) {
-        let bytes = ui::clipboard::sequences(text, ui::clipboard::OSC52_MAX_BASE64, self.tmux);
+        let bytes = crate::text::osc52::sequences(text, crate::text::osc52::OSC52_MAX_BASE64, self.tmux);
         if let Some(write) = self.clipboard
             && let Err(e) = write(self.terminal.backend_mut(), &bytes)
         {

@@ -561,7 +561,7 @@ async fn json_and_tables_escape_raw_control_characters() {
             .unwrap_or_else(|| panic!("no mailbox {email}"))
             .to_string()
     };
-    let raw_unsafe = |s: &str| s.chars().filter(|&c| vex::ui::text::is_unsafe(c) && c != '\n').count();
+    let raw_unsafe = |s: &str| s.chars().filter(|&c| vex::text::is_unsafe(c) && c != '\n').count();
     let named = text(&mailboxes.stdout);
     assert_eq!(raw_unsafe(&named), 0, "mailboxes --json: {named:?}");
     assert!(named.contains("\\u202e"), "the override is escaped: {named}");

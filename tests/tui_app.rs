@@ -1137,7 +1137,7 @@ fn details_show_local_time_with_utc_and_scroll() {
 
 #[test]
 fn panes_shown_depend_on_the_width() {
-    use vex::ui::{View, visible};
+    use vex::app::layout::{View, visible};
     let f = Fake::new();
     let s = in_folder(&f, "Inbox");
     assert_eq!(visible(&s, 80), vec![View::Pane(Level::Items)]);

@@ -14,9 +14,9 @@ use support::fake::{self, from, header, message, render};
 use vex::api::VersionChoice;
 use vex::api::models::{Folder, Mailbox, RestoreSession};
 use vex::app::panes::login::{LoginDialog, LoginTarget};
+use vex::app::prefs::ThemeName;
 use vex::app::{Action, DisplayZone, Effect, Level, Loaded, Msg, Overlay, State, UiPrefs, update};
 use vex::config::Config;
-use vex::ui::theme::ThemeName;
 
 fn sessions() -> Vec<RestoreSession> {
     from(json!([
@@ -334,7 +334,7 @@ fn the_wheel_moves_the_cursor_and_a_click_selects_only_with_mouse_on() {
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.focus, Level::Mailboxes);
     s.size = (120, 30);
-    let areas = vex::ui::pane_areas(&s);
+    let areas = vex::app::layout::pane_areas(&s);
     assert_eq!(areas.len(), 2, "{areas:?}");
     let (_, sessions_area) = areas[0];
     let (_, mailboxes_area) = areas[1];

@@ -856,7 +856,7 @@ fn y_copies_the_selected_id_and_shift_y_a_summary() {
     assert!(!text.chars().any(char::is_control), "{text:?}");
     assert!(text.contains("Tab here new line[2J"), "{text:?}");
     // Nor bidi overrides, marks, separators or the byte-order mark: they are shown, not carried.
-    assert!(!text.chars().any(vex::ui::text::is_unsafe), "{text:?}");
+    assert!(!text.chars().any(vex::text::is_unsafe), "{text:?}");
     assert!(text.contains("\\u{202e}fdp.exe\\u{2028}\\u{feff}\\u{200f}"), "{text:?}");
 
     // Details: the item shown.

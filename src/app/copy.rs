@@ -1,11 +1,11 @@
 //! `y` / `Y`: the selected entity's id, or a one-line summary of it, to the clipboard. The update only
 //! prepares the text (clean, within the OSC 52 cap) and says what it copied; the runtime writes the
-//! escape sequence (see [`crate::ui::clipboard`]).
+//! escape sequence (see [`crate::text::osc52`]).
 
 use super::panes::search::mailbox_label;
 use super::{Effect, Level, State};
 use crate::api::models::{ApiDate, Item, ItemData};
-use crate::ui::clipboard::{OSC52_MAX_BASE64, prepare};
+use crate::text::osc52::{OSC52_MAX_BASE64, prepare};
 
 /// Copies the id (`summary: false`) or the summary of what the focused pane has selected.
 pub fn copy(state: &mut State, summary: bool, fx: &mut Vec<Effect>) {

@@ -345,7 +345,7 @@ fn mark_all(state: &mut State) {
     if items.toggle_all() {
         let n = items
             .total
-            .map(|t| format!("all {} items", crate::ui::text::thousands(t)))
+            .map(|t| format!("all {} items", crate::text::thousands(t)))
             .unwrap_or_else(|| "every item".into());
         state.info(format!("{n} of the folder marked: r restores the folder, E exports it"));
     } else {
@@ -943,7 +943,7 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
             match result {
                 Ok(bytes) => {
                     let path = dest.display().to_string();
-                    let text = format!("{what}: wrote {} to {path}", crate::ui::text::human_size(bytes as i64));
+                    let text = format!("{what}: wrote {} to {path}", crate::text::human_size(bytes as i64));
                     j.status = JobStatus::Downloaded { bytes, path };
                     if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
                         d.done(generation);

@@ -9,6 +9,7 @@ pub mod copy;
 pub mod fields;
 pub mod jobs;
 pub mod keymap;
+pub mod layout;
 pub mod list;
 pub mod mouse;
 pub mod panes;
@@ -158,7 +159,7 @@ pub struct State {
     /// False with `NO_COLOR`: bold and reverse only, whatever the theme.
     pub color: bool,
     /// The configured theme (`theme` in config.toml); `ui::theme::Theme::for_state` applies `color`.
-    pub theme: crate::ui::theme::ThemeName,
+    pub theme: prefs::ThemeName,
     /// Mouse events are used (`mouse = true` in config.toml; the runtime captures the mouse then).
     pub mouse: bool,
     /// Terminal size (columns, rows).
@@ -548,7 +549,7 @@ pub enum Effect {
         session_id: String,
     },
     /// Puts the text on the terminal's clipboard (OSC 52). The text is clean (no control characters)
-    /// and within [`crate::ui::clipboard::OSC52_MAX_BASE64`] already.
+    /// and within [`crate::text::osc52::OSC52_MAX_BASE64`] already.
     Clipboard(String),
     Quit,
 }

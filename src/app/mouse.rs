@@ -4,8 +4,8 @@
 //! the cursor on the row clicked, and a click on the selected row of the focused pane opens it (like
 //! Enter). Other dialogs and the login screen keep to their keys.
 
+use super::layout::{View, pane_areas};
 use super::{Action, Effect, Level, Overlay, State};
-use crate::ui::View;
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -33,7 +33,7 @@ pub(super) fn on_mouse(state: &mut State, ev: MouseEvent, fx: &mut Vec<Effect>) 
         return false;
     }
     let at = Position::new(ev.column, ev.row);
-    let hit = crate::ui::pane_areas(state).into_iter().find_map(|(v, r)| match v {
+    let hit = pane_areas(state).into_iter().find_map(|(v, r)| match v {
         View::Pane(level) if r.contains(at) => Some((level, r)),
         _ => None,
     });

@@ -2,12 +2,12 @@
 //! the operator's zone with the UTC value, attachments with human sizes, then any other raw field.
 
 use super::panes::{hours, percent, task_status};
-use super::text::{clip, human_size, sanitize, sanitize_lines, thousands, width, wrap};
 use super::theme::Theme;
 use super::{pane_block, spinner};
 use crate::api::models::{ACTIONS, ApiDate, Attachment, Item, ItemData, ItemKind};
 use crate::app::State;
 use crate::app::zone::DisplayZone;
+use crate::text::{clip, human_size, sanitize, sanitize_lines, thousands, width, wrap};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -74,7 +74,7 @@ fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
         let name = sanitize(clip(a.name.as_deref().unwrap_or("(no name)"), 1024).0).into_owned();
         out.push(Entry::RawField(
             String::new(),
-            vec![format!("{}  {name}", super::text::fit_right(&size, 10))],
+            vec![format!("{}  {name}", crate::text::fit_right(&size, 10))],
         ));
     }
 }
@@ -219,7 +219,7 @@ pub fn lines(entries: &[Entry], w: usize, theme: &Theme) -> Vec<Line<'static>> {
     let label_w = LABEL.min(w / 3).max(1);
     let value_w = w.saturating_sub(label_w + 1).max(8);
     let push_field = |out: &mut Vec<Line<'static>>, label: String, value: Option<&[String]>| {
-        let label = super::text::fit(&label, label_w);
+        let label = crate::text::fit(&label, label_w);
         let (vals, dim): (Vec<String>, bool) = match value {
             Some(v) => (v.iter().flat_map(|l| wrap(l, value_w)).collect(), false),
             None => (vec!["—".into()], true),
@@ -239,7 +239,7 @@ pub fn lines(entries: &[Entry], w: usize, theme: &Theme) -> Vec<Line<'static>> {
             Entry::Field(label, v) => push_field(&mut out, (*label).to_string(), v.as_deref()),
             Entry::RawField(label, v) => {
                 let label = if width(label) > label_w {
-                    super::text::truncate(label, label_w)
+                    crate::text::truncate(label, label_w)
                 } else {
                     label.clone()
                 };

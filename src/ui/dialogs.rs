@@ -1,6 +1,5 @@
 //! Dialogs drawn over the panes: help, new restore session, confirmation.
 
-use super::text::{fit, sanitize, truncate, width};
 use super::theme::Theme;
 use crate::api::models::ApiDate;
 use crate::app::panes;
@@ -8,6 +7,7 @@ use crate::app::panes::confirm::ConfirmDialog;
 use crate::app::panes::help::HelpDialog;
 use crate::app::panes::new_session::{Field, NewSessionDialog};
 use crate::app::{Keymap, State};
+use crate::text::{fit, sanitize, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -3,7 +3,6 @@
 //! only ever drawn as their mask.
 
 use super::dialogs::centered;
-use super::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
 use super::theme::Theme;
 use crate::api::models::RestoreOutcome;
 use crate::app::jobs::{Job, JobStatus, counts};
@@ -12,6 +11,7 @@ use crate::app::panes::restore::{CredMode, Field, Phase, RestoreDialog, flag, fl
 use crate::app::panes::results::ResultsView;
 use crate::app::panes::transfer::{TField, TPhase, TransferDialog, TransferKind};
 use crate::app::{Action, Gen, State};
+use crate::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

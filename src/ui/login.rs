@@ -1,10 +1,10 @@
 //! The login screen, drawn over the panes (after an expiry, over the view that waits for it).
 
 use super::dialogs::centered;
-use super::text::{fit, sanitize, truncate, width, wrap};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::login::{API_CHOICES, LoginDialog, LoginField, LoginReason};
+use crate::text::{fit, sanitize, truncate, width, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -4,7 +4,6 @@
 //! Every string that comes from the server goes through [`text::sanitize`] (usually via [`text::srv`])
 //! before it becomes a Span.
 
-pub mod clipboard;
 pub mod details;
 pub mod dialogs;
 pub mod jobs;
@@ -13,82 +12,34 @@ pub mod output;
 pub mod panes;
 pub mod search;
 pub mod table;
-pub mod text;
 pub mod theme;
 
+use crate::app::layout::{Screen, View, split_body, too_small};
 use crate::app::{Conn, Level, Overlay, State};
+use crate::text::{self, sanitize, skip_columns, truncate, truncate_left, width};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
-use text::{sanitize, skip_columns, truncate, truncate_left, width};
 use theme::Theme;
-
-/// What a pane slot on screen shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Pane(Level),
-    /// The details of the item under the items cursor (wide screens, items focused).
-    Preview,
-}
-
-/// Width from which two panes are shown side by side.
-pub const TWO_PANES: u16 = 110;
-/// Width from which three panes are shown.
-pub const THREE_PANES: u16 = 160;
-
-/// The panes shown at `width`: the focused one, its parent when there is room, and its child (or the
-/// preview of the selected item) on wide screens.
-pub fn visible(state: &State, width: u16) -> Vec<View> {
-    let max = if width >= THREE_PANES {
-        3
-    } else if width >= TWO_PANES {
-        2
-    } else {
-        1
-    };
-    let mut chain: Vec<View> = state.open_levels().into_iter().map(View::Pane).collect();
-    if state.focus == Level::Items {
-        chain.retain(|v| *v != View::Pane(Level::Details));
-        if state.items.as_ref().is_some_and(|i| i.selected().is_some()) {
-            chain.push(View::Preview);
-        }
-    }
-    let fi = chain.iter().position(|v| *v == View::Pane(state.focus)).unwrap_or(0);
-    let last = chain.len() - 1;
-    let end = if max >= 3 { (fi + 1).min(last) } else { fi };
-    let start = (end + 1).saturating_sub(max);
-    chain[start..=end].to_vec()
-}
-
-fn weight(v: View) -> u16 {
-    match v {
-        View::Pane(Level::Sessions) => 5,
-        View::Pane(Level::Mailboxes) => 4,
-        View::Pane(Level::Folders) => 3,
-        View::Pane(Level::Items) => 6,
-        View::Pane(Level::Details) | View::Preview => 6,
-    }
-}
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
     let theme = Theme::for_state(state);
-    if area.width < 20 || area.height < 6 {
+    if too_small(area) {
         let msg = truncate("vex: the terminal is too small", area.width as usize);
         frame.buffer_mut().set_string(area.x, area.y, msg, Style::new());
         return;
     }
-    let [header, crumb, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let Screen {
+        header,
+        crumb,
+        body,
+        status,
+    } = Screen::of(area);
     draw_header(frame.buffer_mut(), header, state, &theme);
     draw_crumb(frame.buffer_mut(), crumb, state, &theme);
     for (v, a) in split_body(state, body) {
@@ -113,31 +64,6 @@ pub fn draw(frame: &mut Frame, state: &State) {
     // The last line of defence: a server string that slipped past `sanitize` still never reaches the
     // terminal raw.
     text::scrub(frame.buffer_mut());
-}
-
-/// The pane slots of the body area, left to right.
-fn split_body(state: &State, body: Rect) -> Vec<(View, Rect)> {
-    let views = visible(state, body.width);
-    let constraints: Vec<Constraint> = views
-        .iter()
-        .map(|v| match v {
-            View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
-            // The focused pane gets the larger share.
-            v if *v == View::Pane(state.focus) => Constraint::Fill(weight(*v) * 3 / 2),
-            v => Constraint::Fill(weight(*v)),
-        })
-        .collect();
-    let areas = Layout::horizontal(constraints).split(body);
-    views.into_iter().zip(areas.iter().copied()).collect()
-}
-
-/// Where each pane slot is on a screen of `state.size` (what [`draw`] lays out), for mouse clicks.
-pub fn pane_areas(state: &State) -> Vec<(View, Rect)> {
-    let (w, h) = state.size;
-    if w < 20 || h < 6 {
-        return Vec::new();
-    }
-    split_body(state, Rect::new(0, 2, w, h - 3))
 }
 
 /// A bordered block with a title, styled for focus.

@@ -1,15 +1,16 @@
 //! The list panes: sessions, mailboxes, folder tree, items.
 
 use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths};
-use super::text::{clip, fit, sanitize, thousands, truncate};
 use super::theme::Theme;
-use super::{View, details, pane_block, spinner};
+use super::{details, pane_block, spinner};
 use crate::api::models::{Item, ItemData, SessionState, TaskStatus};
+use crate::app::layout::View;
 use crate::app::list::{Filter, PagedList, Paging};
 use crate::app::panes::folders::{Children, folder_kind};
 use crate::app::panes::items::{ItemColumns, ItemsPane, Row};
 use crate::app::zone::DisplayZone;
 use crate::app::{Level, State};
+use crate::text::{clip, fit, sanitize, thousands, truncate};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -556,7 +557,7 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     {
         // A search that failed before any result: the reason, whole, and what to do.
         let w = inner.width.saturating_sub(2) as usize;
-        let mut lines = super::text::wrap(&format!("! {}", sanitize(e)), w.max(1));
+        let mut lines = crate::text::wrap(&format!("! {}", sanitize(e)), w.max(1));
         lines.truncate(inner.height.saturating_sub(3) as usize);
         for (i, l) in lines.iter().enumerate() {
             message(buf, inner, 1 + i as u16, l, theme.error());

@@ -1,10 +1,10 @@
 //! The search prompt (`s`): the query field, the scopes, the server's refusal when there was one.
 
 use super::dialogs::centered;
-use super::text::{sanitize, skip_columns, truncate, width};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::search::SearchPrompt;
+use crate::text::{sanitize, skip_columns, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};

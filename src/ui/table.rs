@@ -1,8 +1,8 @@
 //! Columns fitted by display width, and a list that builds rows only for its visible window.
 
-use super::text::{fit, fit_right};
 use super::theme::Theme;
 use crate::app::list::Viewport;
+use crate::text::{fit, fit_right};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

@@ -2,42 +2,8 @@
 //! underline.
 
 use crate::app::State;
+use crate::app::prefs::ThemeName;
 use ratatui::style::{Color, Modifier, Style};
-
-/// The `theme` of config.toml.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ThemeName {
-    /// Cyan and yellow accents, for dark backgrounds (and most light ones).
-    #[default]
-    Default,
-    /// Blue and magenta accents, for light backgrounds.
-    Light,
-    /// No colour at all: bold, reverse and underline (what `NO_COLOR` forces).
-    Mono,
-}
-
-impl ThemeName {
-    pub const ALL: [ThemeName; 3] = [ThemeName::Default, ThemeName::Light, ThemeName::Mono];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ThemeName::Default => "default",
-            ThemeName::Light => "light",
-            ThemeName::Mono => "mono",
-        }
-    }
-
-    /// The theme of a config name (any case); the error names the known ones.
-    pub fn parse(name: &str) -> Result<ThemeName, String> {
-        ThemeName::ALL
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                let known: Vec<&str> = ThemeName::ALL.iter().map(|t| t.name()).collect();
-                format!("theme: no theme named {name:?} (known: {})", known.join(", "))
-            })
-    }
-}
 
 #[derive(Clone, Copy, Debug)]
 pub struct Theme {

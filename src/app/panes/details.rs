@@ -80,7 +80,7 @@ impl DetailsPane {
             // A 200 with another item: keep the listed copy and say so (never show the wrong item).
             Ok(other) => Err(format!(
                 "the server answered with another item ({}); showing the copy from the list",
-                crate::ui::text::sanitize(&other.id)
+                crate::text::sanitize(&other.id)
             )),
             Err(e) => Err(e),
         }

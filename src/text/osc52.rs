@@ -33,7 +33,7 @@ pub fn clean(text: &str) -> String {
         match c {
             '\t' | '\n' | '\r' => out.push(' '),
             c if c.is_control() => {}
-            c if crate::ui::text::is_unsafe(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c if crate::text::is_unsafe(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -129,7 +129,7 @@ mod tests {
             copied,
             "invoice\\u{202e}fdp.exe \\u{2066}x\\u{2069} \\u{200f}\\u{feff}\\u{2028}"
         );
-        assert!(!copied.chars().any(crate::ui::text::is_unsafe), "{copied:?}");
+        assert!(!copied.chars().any(crate::text::is_unsafe), "{copied:?}");
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! Text for the terminal: the one sanitising function for server strings, and fitting text to a
-//! display width (CJK and emoji take two columns).
+//! Text for the terminal: the one sanitising function for server strings, fitting text to a display
+//! width (CJK and emoji take two columns), number and size formats, and the OSC 52 clipboard sequence
+//! ([`osc52`]). Below both `app` (state) and `ui` (drawing): it imports neither.
 
 use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
+
+pub mod osc52;
 
 /// True for characters that must never reach the terminal as they are: C0 controls (ESC, BEL, ...),
 /// DEL, C1 controls (U+0085 and the CSI U+009B among them), bidirectional marks, embeddings, overrides
