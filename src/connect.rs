@@ -383,7 +383,63 @@ pub async fn client_for<P: Prompter + ?Sized>(
 
 /// Builds the client and logs in; a refused password is asked again (up to three times) when it came
 /// from the prompt.
-pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, String> {
+/// Why [`connect`] failed, typed by what it means for the exit code (no message text is inspected).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectError {
+    /// The server answered and refused the user name or password (exit 3, "authentication").
+    Refused(String),
+    /// vex did not get as far as an answer on the credentials: settings, trust, TLS, the network, the
+    /// password source (exit 6, "network").
+    Failed(String),
+}
+
+impl ConnectError {
+    /// The process exit code this failure means (`vex --help` lists them).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ConnectError::Refused(_) => crate::commands::EXIT_AUTH,
+            ConnectError::Failed(_) => crate::commands::EXIT_NETWORK,
+        }
+    }
+
+    /// What the operator is told.
+    pub fn message(&self) -> &str {
+        match self {
+            ConnectError::Refused(m) | ConnectError::Failed(m) => m,
+        }
+    }
+
+    pub fn into_message(self) -> String {
+        match self {
+            ConnectError::Refused(m) | ConnectError::Failed(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl From<String> for ConnectError {
+    fn from(m: String) -> Self {
+        ConnectError::Failed(m)
+    }
+}
+
+impl From<ApiError> for ConnectError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Auth(_) => ConnectError::Refused(e.to_string()),
+            e => ConnectError::Failed(e.to_string()),
+        }
+    }
+}
+
+pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompter) -> Result<Client, ConnectError> {
     let client = client_for(spec, paths, prompt).await?;
     let from_prompt = !has_password_source(spec);
     // Decided before the password is read (reading VEX_PASSWORD may take it out of the environment).
@@ -410,7 +466,7 @@ pub async fn connect(spec: &ConnectSpec, paths: &Paths, prompt: &mut dyn Prompte
                 tries += 1;
                 prompt.warn(&format!("login refused: {m}"));
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
 }

@@ -178,16 +178,7 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
     let spec = connect_spec(args, paths)?;
     let client = vex::connect::connect(&spec, paths, &mut TerminalPrompter)
         .await
-        .map_err(|m| {
-            CmdError::new(
-                if m.contains("authentication") {
-                    vex::commands::EXIT_AUTH
-                } else {
-                    vex::commands::EXIT_NETWORK
-                },
-                m,
-            )
-        })?;
+        .map_err(|e| CmdError::new(e.exit_code(), e.into_message()))?;
     Ok((client, spec))
 }
 

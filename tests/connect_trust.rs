@@ -7,7 +7,7 @@ use vex::api::tls::{fingerprint_hex, sha256};
 use vex::api::{Trust, VersionChoice};
 use vex::config::Paths;
 use vex::config::known_servers::{KnownServers, server_key};
-use vex::connect::{ConnectSpec, Prompter, connect, resolve_trust};
+use vex::connect::{ConnectError, ConnectSpec, Prompter, connect, resolve_trust};
 use vex::sim::{SimConfig, SimServer};
 
 struct Scripted {
@@ -119,7 +119,12 @@ async fn explicit_pin_and_insecure() {
 
     s.pin = Some(fingerprint_hex(&[9; 32]));
     let e = connect(&s, &paths, &mut p).await.err().expect("wrong pin refused");
-    assert!(e.contains("does not match"), "{e}");
+    assert!(e.message().contains("does not match"), "{e}");
+    assert_eq!(
+        e.exit_code(),
+        6,
+        "a refused certificate is not an authentication failure: {e:?}"
+    );
 
     let mut s = spec(&server, &cfg);
     s.insecure = true;
@@ -161,6 +166,36 @@ async fn a_ca_file_trusts_a_well_formed_ca_issued_certificate() {
     std::fs::write(&bad, "not a certificate").expect("write");
     s.ca_file = Some(bad);
     let e = connect(&s, &paths, &mut p).await.err().expect("refused");
-    assert!(e.contains("CA file"), "{e}");
+    assert!(e.message().contains("CA file"), "{e}");
+    assert!(matches!(e, ConnectError::Failed(_)), "{e:?}");
+    server.shutdown().await;
+}
+
+/// A refused password is typed as such and carries exit 3 ("authentication"); the password is not in
+/// the message. The exit code comes from the error's type, not from its text.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_password_is_an_authentication_error_with_exit_three() {
+    let (server, cfg) = https_sim().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = Paths::under(dir.path());
+    let mut s = spec(&server, &cfg);
+    s.pin = Some(fingerprint_hex(&sha256(server.cert_der().expect("TLS"))));
+    // A password from the profile: no prompt, so no second try.
+    s.profile_password = Some("not-the-password-Q7".into());
+    let mut p = prompter(false, &cfg);
+    let e = connect(&s, &paths, &mut p).await.err().expect("refused");
+    assert!(matches!(e, ConnectError::Refused(_)), "{e:?}");
+    assert_eq!(e.exit_code(), 3, "{e:?}");
+    assert!(!e.message().contains("not-the-password-Q7"), "{e}");
+    // Nothing listening: not an authentication failure.
+    let mut s = spec(&server, &cfg);
+    s.server = "https://127.0.0.1:9".into();
+    s.insecure = true;
+    s.profile_password = Some(cfg.password.clone());
+    let e = connect(&s, &paths, &mut p)
+        .await
+        .err()
+        .expect("nothing listens on port 9");
+    assert_eq!(e.exit_code(), 6, "{e:?}");
     server.shutdown().await;
 }
