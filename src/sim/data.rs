@@ -1333,6 +1333,7 @@ mod tests {
                 .unwrap_or_default()
         };
         let (first, last) = (page(0), page(999_990));
+        eprintln!("million generated: last page {last:?}, first page {first:?}");
         assert!(
             last < first * 20,
             "last page {last:?}, first page {first:?} (whole check {whole:?})"
