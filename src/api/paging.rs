@@ -91,15 +91,22 @@ where
         let mut page = fetch(at, want).await?;
         requests += 1;
         let more = says_more(&page, at, want);
-        let print = fingerprint(&page.results);
-        if !page.results.is_empty() && last_print.as_ref() == Some(&print) {
-            return Err(repeated_page(at));
-        }
+        let n = page.results.len().min(want as usize);
+        let last = !more || got.len() + n >= limit as usize || n == 0 || requests >= MAX_PAGES;
+        // Fingerprints only when a page is followed by another (the usual page is one request).
+        let print = if last_print.is_some() || !last {
+            let print = fingerprint(&page.results);
+            if !page.results.is_empty() && last_print.as_ref() == Some(&print) {
+                return Err(repeated_page(at));
+            }
+            Some(print)
+        } else {
+            None
+        };
         // More rows than asked: keep what was asked for (the rest comes with the next request).
         page.results.truncate(want as usize);
-        let n = page.results.len();
         got.append(&mut page.results);
-        if !more || got.len() >= limit as usize || n == 0 || requests >= MAX_PAGES {
+        if last {
             page.results = got;
             page.offset = i64::try_from(offset).unwrap_or(i64::MAX);
             page.limit = i64::from(limit);
@@ -109,7 +116,7 @@ where
             }
             return Ok(page);
         }
-        last_print = Some(print);
+        last_print = print;
     }
 }
 

@@ -90,7 +90,10 @@ impl Tmux {
         self.keys(&["Enter"]);
         self.wait_for("Inbox", timeout);
         self.keys(&["Enter"]);
-        self.wait_for("Received", timeout);
+        // The first rows, not just the column header (a key sent before them would act on an empty list).
+        self.wait_until("the Inbox's first rows", timeout, |s| {
+            s.contains("Received") && s.contains("Inbox · 1/")
+        });
     }
 
     fn tmux(&self, args: &[&str]) -> std::io::Result<std::process::Output> {
