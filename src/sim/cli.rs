@@ -232,34 +232,52 @@ async fn terminated() {
     }
 }
 
+/// `println!` that ignores a closed or broken stdout: the emulator keeps serving when whoever read its
+/// banner (a test harness, `| head`) has gone away, instead of panicking on EPIPE.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed or broken stdout.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+        let _ = std::io::stdout().flush();
+    }};
+}
+
 /// Starts the emulator, prints how to reach it, and runs until Ctrl-C or SIGTERM.
 pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let cfg = args.config();
     let server = start(cfg.clone()).await?;
     let versions: Vec<String> = VERSIONS.iter().map(|v| format!("v{v}")).collect();
-    println!("vex sim: VB365 REST API emulator listening on {}", server.base_url());
-    println!(
+    say!("vex sim: VB365 REST API emulator listening on {}", server.base_url());
+    say!(
         "  versions:    {} (e.g. {}/v8/ServiceInstance)",
         versions.join(", "),
         server.base_url()
     );
-    println!("  user:        {}", cfg.user);
-    println!("  password:    {}", cfg.password);
-    println!("  seed:        {}", cfg.seed);
+    say!("  user:        {}", cfg.user);
+    say!("  password:    {}", cfg.password);
+    say!("  seed:        {}", cfg.seed);
     if let Some(v) = &cfg.vary {
-        println!("  varied:      {}", v.describe());
+        say!("  varied:      {}", v.describe());
     }
     if let Some(n) = cfg.max_page {
-        println!("  max page:    {n} rows");
+        say!("  max page:    {n} rows");
     }
     if !cfg.strict {
-        println!("  lenient:     64-bit offset/limit, extendedView ignored");
+        say!("  lenient:     64-bit offset/limit, extendedView ignored");
     }
     let faults = cfg.faults.describe();
     if !faults.is_empty() {
-        println!("  faults:      {}", faults[0]);
+        say!("  faults:      {}", faults[0]);
         for line in &faults[1..] {
-            println!("               {line}");
+            say!("               {line}");
         }
     }
     match (server.fingerprint_sha256(), server.ca_pem().or(server.cert_pem())) {
@@ -269,18 +287,18 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
             } else {
                 "self-signed"
             };
-            println!("  certificate: {kind}, SHA-256 {fp}");
-            println!("  (for curl --cacert or a CA file, save this PEM:)");
-            print!("{pem}");
+            say!("  certificate: {kind}, SHA-256 {fp}");
+            say!("  (for curl --cacert or a CA file, save this PEM:)");
+            say_raw!("{pem}");
             if !pem.ends_with('\n') {
-                println!();
+                say!("");
             }
         }
-        _ => println!("  certificate: none (plain HTTP)"),
+        _ => say!("  certificate: none (plain HTTP)"),
     }
-    println!("Press Ctrl-C to stop.");
+    say!("Press Ctrl-C to stop.");
     terminated().await;
-    println!("vex sim: stopping");
+    say!("vex sim: stopping");
     server.shutdown().await;
     Ok(())
 }
