@@ -139,12 +139,18 @@ fn a_signal_during_a_tui_restore_is_audited_and_reported() {
     assert!(status.is_ok_and(|s| s.success()), "kill -TERM");
     t.wait_until("vex to exit", WAIT, |_| t.exited());
     assert!(!t.alternate_on(), "the alternate screen was left");
-    let bytes = std::fs::read(&out).unwrap_or_default();
-    let last = |pat: &[u8]| bytes.windows(pat.len()).rposition(|w| w == pat);
-    assert!(
-        last(b"\x1b[?25h") > last(b"\x1b[?25l"),
-        "the cursor is shown at the end"
-    );
+    // The recording (tmux pipe-pane) may lag behind the pane's end: read it until the cursor is shown.
+    let deadline = std::time::Instant::now() + WAIT;
+    let shown = loop {
+        let bytes = std::fs::read(&out).unwrap_or_default();
+        let last = |pat: &[u8]| bytes.windows(pat.len()).rposition(|w| w == pat);
+        let shown = last(b"\x1b[?25h") > last(b"\x1b[?25l");
+        if shown || std::time::Instant::now() > deadline {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(shown, "the cursor is shown at the end");
     let lines = audit_lines(&audit);
     assert_eq!(lines.len(), 2, "sent, then unknown: {lines:?}");
     assert_eq!(
