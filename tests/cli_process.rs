@@ -4,126 +4,56 @@
 //! audit log's local user, usage errors found before anything is sent, and raw control characters kept
 //! out of JSON and tables.
 
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use vex::sim::{Faults, SimConfig, SimServer};
+use support::cli::{Env, code, folder_named, json, str_at, text};
+use vex::sim::{Faults, SimConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vex");
 const WAIT: Duration = Duration::from_secs(60);
 const RESTORE_PASSWORD: &str = "Exchange-Secret-77";
 const TARGET: &str = "francois.lefevre@contoso.com";
 
-struct Env {
-    server: SimServer,
-    cfg: SimConfig,
-    dir: tempfile::TempDir,
-}
-
+/// The emulator with `cfg`, `--api v7`, a restore password in the environment and a null stdin.
 async fn env_with(cfg: SimConfig) -> Env {
-    vex::install_crypto_provider();
-    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
-    Env {
-        server,
-        cfg,
-        dir: tempfile::tempdir().expect("tempdir"),
-    }
+    support::cli::start(cfg)
+        .await
+        .api("v7")
+        .var("VEX_RESTORE_PASSWORD", RESTORE_PASSWORD)
+        .stdin_null()
 }
 
 async fn env() -> Env {
-    env_with(SimConfig {
-        tls: false,
-        ..Default::default()
-    })
-    .await
+    env_with(support::cli::plain()).await
 }
 
-impl Env {
-    /// `vex --server … --user … --api v7 ARGS` with the password in the environment and every file under
-    /// the temporary directory.
-    fn cmd(&self, args: &[&str]) -> Command {
-        self.cmd_at(self.server.base_url(), args)
-    }
-
-    /// [`Env::cmd`] with another `--server`.
-    fn cmd_at(&self, server: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(["--server", server, "--user", &self.cfg.user, "--api", "v7"])
-            .args(args)
-            .env("VEX_PASSWORD", &self.cfg.password)
-            .env("VEX_RESTORE_PASSWORD", RESTORE_PASSWORD)
-            .env("VEX_CONFIG_DIR", self.dir.path().join("config"))
-            .env("VEX_DATA_DIR", self.dir.path().join("data"))
-            .env("VEX_STATE_DIR", self.dir.path().join("state"))
-            .env_remove("VEX_PROFILE")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn vex(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run vex")
-    }
-
-    /// A new restore session, the first mailbox and two items of its Inbox.
-    fn session_mailbox_items(&self) -> (String, String, Vec<String>) {
-        let sid = str_at(&json(&self.vex(&["sessions", "new", "--json"])), 0, "id");
-        let mb = str_at(&json(&self.vex(&["mailboxes", "--session", &sid, "--json"])), 0, "id");
-        let inbox = folder_named(self, &sid, &mb, "Inbox");
-        let items = json(&self.vex(&[
-            "items",
-            "--session",
-            &sid,
-            "--mailbox",
-            &mb,
-            "--folder",
-            &inbox,
-            "--limit",
-            "2",
-            "--json",
-        ]));
-        let ids = (0..2).map(|i| str_at(&items, i, "id")).collect();
-        (sid, mb, ids)
-    }
-
-    fn requests(&self) -> u64 {
-        self.server.fault_stats().requests
-    }
+/// A new restore session, the first mailbox and two items of its Inbox.
+fn session_mailbox_items(e: &Env) -> (String, String, Vec<String>) {
+    let sid = str_at(&json(&e.vex(&["sessions", "new", "--json"])), 0, "id");
+    let mb = str_at(&json(&e.vex(&["mailboxes", "--session", &sid, "--json"])), 0, "id");
+    let inbox = folder_named(e, &sid, &mb, "Inbox");
+    let items = json(&e.vex(&[
+        "items",
+        "--session",
+        &sid,
+        "--mailbox",
+        &mb,
+        "--folder",
+        &inbox,
+        "--limit",
+        "2",
+        "--json",
+    ]));
+    let ids = (0..2).map(|i| str_at(&items, i, "id")).collect();
+    (sid, mb, ids)
 }
 
-fn folder_named(e: &Env, sid: &str, mb: &str, name: &str) -> String {
-    let folders = json(&e.vex(&["folders", "--session", sid, "--mailbox", mb, "--json"]));
-    folders
-        .as_array()
-        .and_then(|a| a.iter().find(|f| f["name"] == name))
-        .and_then(|f| f["id"].as_str())
-        .unwrap_or_else(|| panic!("no folder {name}: {folders}"))
-        .to_string()
-}
-
-fn str_at(v: &serde_json::Value, i: usize, key: &str) -> String {
-    v[i][key]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {key} at {i}: {v}"))
-        .to_string()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(
-        o.status.success(),
-        "vex failed: {}\n{}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&o.stdout)))
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
+fn requests(e: &Env) -> u64 {
+    e.server.fault_stats().requests
 }
 
 fn audit_lines(path: &Path) -> Vec<serde_json::Value> {
@@ -187,7 +117,7 @@ fn mode(p: &Path) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_signal_during_a_restore_is_reported_and_audited() {
     let e = env().await;
-    let (sid, mb, ids) = e.session_mailbox_items();
+    let (sid, mb, ids) = session_mailbox_items(&e);
     e.server.set_faults(Faults {
         routes: vec!["POST restoreTo".into()],
         latency: Some(Duration::from_secs(300)),
@@ -234,9 +164,9 @@ async fn a_signal_during_a_restore_is_reported_and_audited() {
         wait_until("the audit log's sent line", || {
             audit_lines(&audit).first().is_some_and(|l| l["outcome"] == "sent")
         });
-        let before = e.requests();
+        let before = requests(&e);
         wait_until("the restore request to reach the emulator", || {
-            e.server.fault_stats().delayed > i as u64 || e.requests() > before
+            e.server.fault_stats().delayed > i as u64 || requests(&e) > before
         });
         if i == 0 {
             // /proc/PID/environ of the running vex: the environment block is readable (as root, or
@@ -308,7 +238,7 @@ async fn a_signal_during_a_restore_is_reported_and_audited() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restore_is_audited_before_and_after_and_prints_camel_case() {
     let e = env().await;
-    let (sid, mb, ids) = e.session_mailbox_items();
+    let (sid, mb, ids) = session_mailbox_items(&e);
     let list = ids.join(",");
     let out = e.vex(&[
         "restore",
@@ -349,8 +279,8 @@ async fn a_restore_is_audited_before_and_after_and_prints_camel_case() {
 #[tokio::test(flavor = "multi_thread")]
 async fn usage_errors_exit_2_before_anything_is_sent() {
     let e = env().await;
-    let (sid, mb, _) = e.session_mailbox_items();
-    let base = |server: &str| -> Command { e.cmd_at(server, &[]) };
+    let (sid, mb, _) = session_mailbox_items(&e);
+    let base = |server: &str| -> Command { e.cmd_at(server, "v7", &[]) };
     let url = e.server.base_url().to_string();
     let https = url.replacen("http://", "https://", 1);
     let cases: Vec<(&str, Command)> = vec![
@@ -386,11 +316,11 @@ async fn usage_errors_exit_2_before_anything_is_sent() {
         }),
     ];
     for (what, mut c) in cases {
-        let before = e.requests();
+        let before = requests(&e);
         let o = c.output().expect("run vex");
         assert_eq!(code(&o), 2, "{what}: {}", text(&o.stderr));
         assert!(!text(&o.stderr).trim().is_empty(), "{what}: a message");
-        assert_eq!(e.requests(), before, "{what}: nothing sent");
+        assert_eq!(requests(&e), before, "{what}: nothing sent");
     }
     let o = base("http://vb365.example.com:4443")
         .arg("organizations")
@@ -450,10 +380,10 @@ async fn usage_errors_exit_2_before_anything_is_sent() {
         ),
         ("sessions --limit 0", vec!["sessions", "list", "--limit", "0"]),
     ] {
-        let before = e.requests();
+        let before = requests(&e);
         let o = e.vex(&args);
         assert_eq!(code(&o), 2, "{what}: {}", text(&o.stderr));
-        assert_eq!(e.requests(), before, "{what}: nothing sent");
+        assert_eq!(requests(&e), before, "{what}: nothing sent");
     }
     e.server.shutdown().await;
 }
@@ -522,7 +452,7 @@ async fn the_trust_question_is_not_answered_from_stdin() {
 #[tokio::test(flavor = "multi_thread")]
 async fn files_vex_writes_are_private() {
     let e = env().await;
-    let (sid, mb, ids) = e.session_mailbox_items();
+    let (sid, mb, ids) = session_mailbox_items(&e);
     let out: PathBuf = e.dir.path().join("exports/mail.pst");
     std::fs::create_dir_all(e.dir.path().join("exports")).expect("dir");
     let o = e.vex(&[

@@ -1,67 +1,26 @@
 //! The scripting subcommands, run as the real binary against the emulator: table and JSON outputs, and
 //! each documented exit code. Also: the password reaches no log line and no argv.
 
-use std::process::{Command, Output};
-use std::time::Duration;
-use vex::sim::{SimConfig, SimServer};
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vex");
+use std::process::Command;
+use support::cli::{BIN, Env, code, json, stdout};
 
-struct Env {
-    server: SimServer,
-    cfg: SimConfig,
-    dir: tempfile::TempDir,
-}
-
+/// The emulator with quick v8 restores; every run logs at trace level.
 async fn env() -> Env {
-    vex::install_crypto_provider();
-    let cfg = SimConfig {
-        tls: false,
-        v8_restore_duration: Duration::from_millis(100),
-        ..Default::default()
-    };
-    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
-    Env {
-        server,
-        cfg,
-        dir: tempfile::tempdir().expect("tempdir"),
-    }
-}
-
-impl Env {
-    fn vex(&self, api: &str, args: &[&str]) -> Output {
-        self.vex_with_password(api, &self.cfg.password, args)
-    }
-
-    fn vex_with_password(&self, api: &str, password: &str, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args([
-                "--server",
-                self.server.base_url(),
-                "--user",
-                &self.cfg.user,
-                "--api",
-                api,
-            ])
-            .args(args)
-            .env("VEX_PASSWORD", password)
-            .env("VEX_CONFIG_DIR", self.dir.path().join("config"))
-            .env("VEX_DATA_DIR", self.dir.path().join("data"))
-            .env("VEX_STATE_DIR", self.dir.path().join("state"))
-            .env("VEX_LOG", "trace")
-            .env_remove("VEX_PROFILE")
-            .output()
-            .expect("run vex")
-    }
+    support::cli::start(support::cli::quick_restores())
+        .await
+        .var("VEX_LOG", "trace")
 }
 
 /// A new restore session and its first mailbox: (session id, mailbox id).
 fn new_session_first_mailbox(e: &Env, api: &str) -> (String, String) {
-    let sid = json(&e.vex(api, &["sessions", "new", "--json"]))[0]["id"]
+    let sid = json(&e.vex_api(api, &["sessions", "new", "--json"]))[0]["id"]
         .as_str()
         .expect("session id")
         .to_string();
-    let mb = json(&e.vex(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
+    let mb = json(&e.vex_api(api, &["mailboxes", "--session", &sid, "--json"]))[0]["id"]
         .as_str()
         .expect("mailbox id")
         .to_string();
@@ -70,7 +29,7 @@ fn new_session_first_mailbox(e: &Env, api: &str) -> (String, String) {
 
 /// The id of the mailbox's Inbox.
 fn inbox_of(e: &Env, api: &str, sid: &str, mb: &str) -> String {
-    let folders = json(&e.vex(api, &["folders", "--session", sid, "--mailbox", mb, "--json"]));
+    let folders = json(&e.vex_api(api, &["folders", "--session", sid, "--mailbox", mb, "--json"]));
     folders
         .as_array()
         .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
@@ -79,40 +38,22 @@ fn inbox_of(e: &Env, api: &str, sid: &str, mb: &str) -> String {
         .to_string()
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(
-        o.status.success(),
-        "vex failed: {}\n{}",
-        stdout(o),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn every_subcommand_in_table_and_json() {
     let e = env().await;
     for api in ["v6", "v8"] {
         // Organizations and sessions.
-        let orgs = json(&e.vex(api, &["organizations", "--json"]));
+        let orgs = json(&e.vex_api(api, &["organizations", "--json"]));
         assert!(orgs.as_array().is_some_and(|a| a.len() >= 2), "{api}: {orgs}");
-        let table = stdout(&e.vex(api, &["sessions", "list"]));
+        let table = stdout(&e.vex_api(api, &["sessions", "list"]));
         assert!(table.starts_with("ID"), "{api}: a table with a header: {table}");
         assert!(table.contains("Working") && table.contains("Stopped"));
-        let new = json(&e.vex(api, &["sessions", "new", "--show-deleted", "--json"]));
+        let new = json(&e.vex_api(api, &["sessions", "new", "--show-deleted", "--json"]));
         let sid = new[0]["id"].as_str().expect("session id").to_string();
         assert_eq!(new[0]["state"], "Working");
 
         // Mailboxes (JSON lines), folders, items, item.
-        let out = e.vex(api, &["mailboxes", "--session", &sid, "--jsonl"]);
+        let out = e.vex_api(api, &["mailboxes", "--session", &sid, "--jsonl"]);
         assert!(out.status.success());
         let lines: Vec<serde_json::Value> = stdout(&out)
             .lines()
@@ -122,7 +63,7 @@ async fn every_subcommand_in_table_and_json() {
         let mb = lines[0]["id"].as_str().expect("mailbox id").to_string();
         let target = lines[5]["email"].as_str().expect("email").to_string();
         let inbox = inbox_of(&e, api, &sid, &mb);
-        let items = json(&e.vex(
+        let items = json(&e.vex_api(
             api,
             &[
                 "items",
@@ -144,11 +85,11 @@ async fn every_subcommand_in_table_and_json() {
             .map(|i| i["id"].as_str().expect("id").to_string())
             .collect();
         assert_eq!(ids.len(), 4);
-        let item = json(&e.vex(api, &["item", "--session", &sid, "--mailbox", &mb, &ids[0], "--json"]));
+        let item = json(&e.vex_api(api, &["item", "--session", &sid, "--mailbox", &mb, &ids[0], "--json"]));
         assert_eq!(item[0]["id"], ids[0].as_str());
-        let t = stdout(&e.vex(api, &["item", "--session", &sid, "--mailbox", &mb, &ids[0]]));
+        let t = stdout(&e.vex_api(api, &["item", "--session", &sid, "--mailbox", &mb, &ids[0]]));
         assert!(t.contains("itemClass"), "{t}");
-        let found = json(&e.vex(
+        let found = json(&e.vex_api(
             api,
             &[
                 "items",
@@ -249,7 +190,7 @@ async fn every_subcommand_in_table_and_json() {
 
         // Export writes a PST.
         let pst = e.dir.path().join(format!("{api}.pst"));
-        let out = e.vex(
+        let out = e.vex_api(
             api,
             &[
                 "export",
@@ -267,12 +208,12 @@ async fn every_subcommand_in_table_and_json() {
         assert!(std::fs::read(&pst).expect("pst").starts_with(b"!BDN"));
 
         // Events and stop.
-        let ev = json(&e.vex(api, &["events", &sid, "--json"]));
+        let ev = json(&e.vex_api(api, &["events", &sid, "--json"]));
         assert!(
             ev.as_array().is_some_and(|a| !a.is_empty()),
             "{api}: restores left events"
         );
-        assert!(e.vex(api, &["sessions", "stop", &sid]).status.success());
+        assert!(e.vex_api(api, &["sessions", "stop", &sid]).status.success());
     }
     e.server.shutdown().await;
 }
@@ -281,10 +222,17 @@ async fn every_subcommand_in_table_and_json() {
 async fn documented_exit_codes() {
     let e = env().await;
     // 2: usage.
-    assert_eq!(code(&e.vex("v8", &["items", "--session", "x", "--mailbox", "y"])), 2);
+    assert_eq!(
+        code(&e.vex_api("v8", &["items", "--session", "x", "--mailbox", "y"])),
+        2
+    );
     assert_eq!(code(&Command::new(BIN).arg("--no-such-flag").output().expect("run")), 2);
     // 3: authentication.
-    let o = e.vex_with_password("v8", "wrong-password-XYZ", &["organizations"]);
+    let o = e
+        .cmd_at(e.server.base_url(), "v8", &["organizations"])
+        .env("VEX_PASSWORD", "wrong-password-XYZ")
+        .output()
+        .expect("run vex");
     assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
     let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -294,7 +242,7 @@ async fn documented_exit_codes() {
     // 4: not found.
     let (sid, mb) = new_session_first_mailbox(&e, "v8");
     assert_eq!(
-        code(&e.vex("v8", &["item", "--session", &sid, "--mailbox", &mb, "AAAA/none="])),
+        code(&e.vex_api("v8", &["item", "--session", &sid, "--mailbox", &mb, "AAAA/none="])),
         4
     );
     // 6: network (nothing listens there).
@@ -315,7 +263,7 @@ async fn documented_exit_codes() {
     assert_eq!(code(&o), 6, "{}", String::from_utf8_lossy(&o.stderr));
     // 7: refused in read-only mode, and nothing was restored.
     let before = e.server.store().restores().len();
-    let o = e.vex(
+    let o = e.vex_api(
         "v8",
         &[
             "--read-only",
@@ -341,7 +289,7 @@ async fn documented_exit_codes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_password_reaches_no_log_and_no_argv() {
     let e = env().await;
-    let out = e.vex("v7", &["sessions", "list"]);
+    let out = e.vex_api("v7", &["sessions", "list"]);
     assert!(out.status.success());
     let log_path = e.dir.path().join("state/vex.log");
     let log = std::fs::read_to_string(&log_path).expect("a log was written");
@@ -416,7 +364,7 @@ async fn each_listing_subcommand_table_agrees_with_its_json() {
     for api in ["v7", "v8"] {
         let (sid, mb) = new_session_first_mailbox(&e, api);
         let inbox = inbox_of(&e, api, &sid, &mb);
-        let first_item = json(&e.vex(
+        let first_item = json(&e.vex_api(
             api,
             &[
                 "items",
@@ -476,11 +424,11 @@ async fn each_listing_subcommand_table_agrees_with_its_json() {
         for (args, key, header) in cases {
             let mut with_json = args.clone();
             with_json.push("--json");
-            let o = e.vex(api, &with_json);
+            let o = e.vex_api(api, &with_json);
             assert_eq!(code(&o), 0, "{api} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
             let rows = json(&o);
             let rows = rows.as_array().unwrap_or_else(|| panic!("{api} {args:?}: an array"));
-            let table = e.vex(api, &args);
+            let table = e.vex_api(api, &args);
             assert_eq!(code(&table), 0, "{api} {args:?}");
             let table = stdout(&table);
             if !header.is_empty() {
@@ -498,11 +446,11 @@ async fn each_listing_subcommand_table_agrees_with_its_json() {
             }
         }
         // One item, every field: the table lists the JSON's fields.
-        let one = json(&e.vex(
+        let one = json(&e.vex_api(
             api,
             &["item", "--session", &sid, "--mailbox", &mb, &first_item, "--json"],
         ));
-        let table = stdout(&e.vex(api, &["item", "--session", &sid, "--mailbox", &mb, &first_item]));
+        let table = stdout(&e.vex_api(api, &["item", "--session", &sid, "--mailbox", &mb, &first_item]));
         assert_eq!(one[0]["id"], first_item.as_str());
         for field in ["id", "itemClass"] {
             assert!(table.contains(field), "{api}: {field}:\n{table}");
@@ -520,7 +468,7 @@ async fn exit_one_for_a_server_that_keeps_failing() {
         fault_rate: 1.0,
         ..Default::default()
     });
-    let o = e.vex("v7", &["organizations", "--json"]);
+    let o = e.vex_api("v7", &["organizations", "--json"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(code(&o), 1, "{stderr}");
     assert!(
@@ -572,7 +520,7 @@ async fn items_all_streams_every_page() {
         let at = ["items", "--session", &sid, "--mailbox", &mb, "--folder", &inbox];
         let with = |more: &[&'static str]| -> Vec<String> { at.iter().chain(more).map(|s| s.to_string()).collect() };
         let e = &e;
-        let vex = |args: Vec<String>| e.vex(api, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        let vex = |args: Vec<String>| e.vex_api(api, &args.iter().map(String::as_str).collect::<Vec<_>>());
         let one_page = json(&vex(with(&["--limit", "10000", "--json"])));
         let ids: Vec<&str> = one_page
             .as_array()
@@ -611,7 +559,7 @@ async fn items_all_streams_every_page() {
     }
     // Nothing found is still valid output.
     let (sid, mb) = new_session_first_mailbox(&e, "v8");
-    let none = e.vex(
+    let none = e.vex_api(
         "v8",
         &[
             "items",

@@ -2,97 +2,38 @@
 //! `targetApplicationId`, `targetRegion`, `targetOrganizationName`) from `vex restore` / `vex device-code`
 //! flags and from the profile, run as the real binary against the emulator, which records what it got.
 
-use std::process::{Command, Output};
-use std::time::Duration;
-use vex::api::models::OfficeRegion;
-use vex::sim::{SimConfig, SimServer};
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vex");
+use support::cli::{Env, json, out};
+use vex::api::models::OfficeRegion;
+
 const APP: &str = "4d1f3b2a-1111-2222-3333-444455556666";
 
-struct Env {
-    server: SimServer,
-    cfg: SimConfig,
-    dir: tempfile::TempDir,
-}
-
+/// The emulator with quick v8 restores, `--api v8`, and a restore password in the environment.
 async fn env() -> Env {
-    vex::install_crypto_provider();
-    let cfg = SimConfig {
-        tls: false,
-        v8_restore_duration: Duration::from_millis(100),
-        ..Default::default()
-    };
-    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
-    Env {
-        server,
-        cfg,
-        dir: tempfile::tempdir().expect("tempdir"),
-    }
-}
-
-impl Env {
-    /// `vex` with `--server/--user/--api`, or with `--profile NAME` (the profile names the server).
-    fn vex(&self, profile: Option<&str>, args: &[&str]) -> Output {
-        let mut c = Command::new(BIN);
-        match profile {
-            Some(p) => c.args(["--profile", p]),
-            None => c.args([
-                "--server",
-                self.server.base_url(),
-                "--user",
-                &self.cfg.user,
-                "--api",
-                "v8",
-            ]),
-        };
-        c.args(args)
-            .env("VEX_PASSWORD", &self.cfg.password)
-            .env("VEX_RESTORE_PASSWORD", "Exchange-Secret-42")
-            .env("VEX_CONFIG_DIR", self.dir.path().join("config"))
-            .env("VEX_DATA_DIR", self.dir.path().join("data"))
-            .env("VEX_STATE_DIR", self.dir.path().join("state"))
-            .env_remove("VEX_PROFILE")
-            .output()
-            .expect("run vex")
-    }
-
-    fn write_config(&self, text: &str) {
-        std::fs::create_dir_all(self.dir.path().join("config")).expect("config dir");
-        std::fs::write(self.dir.path().join("config/config.toml"), text).expect("config.toml");
-    }
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(o.status.success(), "vex failed: {}", out(o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out(o)))
+    support::cli::start(support::cli::quick_restores())
+        .await
+        .var("VEX_RESTORE_PASSWORD", "Exchange-Secret-42")
 }
 
 /// (session, mailbox, two item ids of its Inbox, another mailbox's address).
 fn fixture(e: &Env, profile: Option<&str>) -> (String, String, String, String) {
-    let sid = json(&e.vex(profile, &["sessions", "new", "--json"]))[0]["id"]
+    let sid = json(&e.vex_profile(profile, &["sessions", "new", "--json"]))[0]["id"]
         .as_str()
         .expect("session id")
         .to_string();
-    let mbs = json(&e.vex(profile, &["mailboxes", "--session", &sid, "--json"]));
+    let mbs = json(&e.vex_profile(profile, &["mailboxes", "--session", &sid, "--json"]));
     let mb = mbs[0]["id"].as_str().expect("mailbox id").to_string();
     let target = mbs[2]["email"].as_str().expect("target email").to_string();
-    let folders = json(&e.vex(profile, &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
+    let folders = json(&e.vex_profile(profile, &["folders", "--session", &sid, "--mailbox", &mb, "--json"]));
     let inbox = folders
         .as_array()
         .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
         .and_then(|f| f["id"].as_str())
         .expect("Inbox")
         .to_string();
-    let items = json(&e.vex(
+    let items = json(&e.vex_profile(
         profile,
         &[
             "items",
@@ -137,7 +78,7 @@ async fn restore_and_device_code_options_from_flags() {
             "--json",
         ];
         a.extend_from_slice(extra);
-        e.vex(None, &a)
+        e.vex_profile(None, &a)
     };
     // Any case of the spec's value; what is sent is the spec's spelling.
     json(&restore(&[
@@ -170,7 +111,7 @@ async fn restore_and_device_code_options_from_flags() {
     assert_eq!(e.server.store().restores().len(), before, "nothing sent");
 
     // The device code.
-    let dc = json(&e.vex(
+    let dc = json(&e.vex_profile(
         None,
         &[
             "device-code",
@@ -191,7 +132,7 @@ async fn restore_and_device_code_options_from_flags() {
     assert_eq!(last.target_application_id.as_deref(), Some(APP));
     assert_eq!(last.target_region, Some(OfficeRegion::USGovernment));
     assert_eq!(last.target_organization_name.as_deref(), Some("contoso.us"));
-    let bad = e.vex(
+    let bad = e.vex_profile(
         None,
         &["device-code", "--session", &sid, "--target-app-id", "not-a-guid"],
     );
@@ -238,7 +179,7 @@ target_organization_name = "contoso.partner.onmschina.cn"
         "--yes",
         "--json",
     ];
-    json(&e.vex(Some("cn"), &base));
+    json(&e.vex_profile(Some("cn"), &base));
     let r = e.server.store().restores();
     let last = r.last().expect("a restore");
     assert_eq!(last.api_version, 7);
@@ -250,13 +191,13 @@ target_organization_name = "contoso.partner.onmschina.cn"
     // A flag wins over the profile.
     let mut a = base.to_vec();
     a.extend(["--office-region", "Worldwide", "--office-org", "contoso.com"]);
-    json(&e.vex(Some("cn"), &a));
+    json(&e.vex_profile(Some("cn"), &a));
     let r = e.server.store().restores();
     let last = r.last().expect("a restore");
     assert_eq!(last.office_region.as_deref(), Some("Worldwide"));
     assert_eq!(last.office_organization_name.as_deref(), Some("contoso.com"));
 
-    json(&e.vex(Some("cn"), &["device-code", "--session", &sid, "--json"]));
+    json(&e.vex_profile(Some("cn"), &["device-code", "--session", &sid, "--json"]));
     let reqs = e.server.store().device_code_requests();
     let last = reqs.last().expect("a device-code request");
     assert_eq!(last.target_application_id.as_deref(), Some(APP));
@@ -273,7 +214,7 @@ target_organization_name = "contoso.partner.onmschina.cn"
         e.cfg.user
     ));
     let before = e.server.fault_stats().requests;
-    let o = e.vex(Some("bad"), &["device-code", "--session", &sid]);
+    let o = e.vex_profile(Some("bad"), &["device-code", "--session", &sid]);
     assert_eq!(o.status.code(), Some(2), "{}", out(&o));
     assert!(out(&o).contains("target_region"), "{}", out(&o));
     assert_eq!(e.server.fault_stats().requests, before, "nothing sent");

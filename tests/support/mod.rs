@@ -1,3 +1,4 @@
 pub mod app;
+pub mod cli;
 pub mod fake;
 pub mod tmux;
