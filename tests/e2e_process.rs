@@ -133,10 +133,7 @@ fn a_signal_during_a_tui_restore_is_audited_and_reported() {
         }
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}"),
     }
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
-    assert!(status.is_ok_and(|s| s.success()), "kill -TERM");
+    t.signal(libc::SIGTERM);
     t.wait_until("vex to exit", WAIT, |_| t.exited());
     assert!(!t.alternate_on(), "the alternate screen was left");
     // The recording (tmux pipe-pane) may lag behind the pane's end: read it until the cursor is shown.

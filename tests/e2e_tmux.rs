@@ -132,7 +132,11 @@ async fn demo_browse_to_an_appointment_and_to_the_end_of_a_million_items() {
 /// and dump core) end vex with the terminal restored: alternate screen left, cursor shown.
 #[test]
 fn signals_restore_the_terminal() {
-    for (tag, sig) in [("term", "TERM"), ("hup", "HUP"), ("quit", "QUIT")] {
+    for (tag, sig, signo) in [
+        ("term", "TERM", libc::SIGTERM),
+        ("hup", "HUP", libc::SIGHUP),
+        ("quit", "QUIT", libc::SIGQUIT),
+    ] {
         let dir = tempfile::tempdir().expect("tempdir");
         // `exec` so the pane's pid is vex itself.
         let cmd = format!(
@@ -146,11 +150,7 @@ fn signals_restore_the_terminal() {
         t.record_output(&out);
         t.wait_for("Restore sessions", WAIT);
         assert!(t.alternate_on(), "the TUI owns the alternate screen");
-        let pid = t.pane_pid().expect("pid");
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{sig}"), &pid.to_string()])
-            .status();
-        assert!(status.is_ok_and(|s| s.success()), "kill -{sig}");
+        t.signal(signo);
         t.wait_until("vex to exit", WAIT, |_| t.exited());
         assert!(!t.alternate_on(), "SIG{sig}: the alternate screen was left");
         // What vex wrote last: the cursor shown after it was last hidden, the alternate screen left. The

@@ -164,6 +164,14 @@ impl Tmux {
             .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
     }
 
+    /// Sends `sig` to the pane's process (kill(2) itself: no external `kill` binary needed).
+    pub fn signal(&self, sig: libc::c_int) {
+        let pid = self.pane_pid().expect("the pane's pid");
+        let pid = libc::pid_t::try_from(pid).expect("pid fits pid_t");
+        // SAFETY: a plain kill(2) of the process this harness started in its own tmux server.
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
+    }
+
     /// Whether the pane is in the alternate screen (a full-screen program owns it).
     pub fn alternate_on(&self) -> bool {
         self.tmux(&["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
