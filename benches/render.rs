@@ -115,7 +115,7 @@ fn one_row_scroll_frame(bencher: divan::Bencher, backend: &str) {
     use ratatui::backend::CrosstermBackend;
     use ratatui::layout::{Rect, Size};
     use ratatui::{TerminalOptions, Viewport};
-    use vex::ui::output::CompactBackend;
+    use vex::runtime::terminal::CompactBackend;
     let options = || TerminalOptions {
         viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
     };

@@ -22,7 +22,7 @@ use support::{
 use vex::api::ApiVersion;
 use vex::app::layout::View;
 use vex::app::{Action, Level, Msg, State, update};
-use vex::ui::output::CompactBackend;
+use vex::runtime::terminal::CompactBackend;
 use vex::ui::panes::draw_view;
 use vex::ui::theme::Theme;
 

@@ -5,6 +5,8 @@
 //! - `api` (the VB365 client) never imports `app`, `ui`, `sim` (nor the runtime or the commands);
 //! - `sim` (the emulator) never imports `app`, `ui` (nor the runtime or the commands);
 //! - `app` (state and pure update) never imports `ui` (nor the runtime);
+//! - `ui` (drawing) never imports the runtime (the terminal, the loop, the effect runner), `sim`, the
+//!   commands;
 //! - `text` (sanitising, formats, OSC 52; below both `app` and `ui`) imports neither.
 //!
 //! Comments are left out (a doc link is not an import). Test modules inside a layer count: they are
@@ -18,6 +20,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("api", &["app", "ui", "sim", "runtime", "commands", "cli"]),
     ("sim", &["app", "ui", "runtime", "commands", "cli"]),
     ("app", &["ui", "runtime", "commands", "cli"]),
+    ("ui", &["runtime", "sim", "commands", "cli"]),
     ("text", &["app", "ui", "runtime", "commands", "cli", "sim"]),
 ];
 

@@ -8,7 +8,6 @@ pub mod details;
 pub mod dialogs;
 pub mod jobs;
 pub mod login;
-pub mod output;
 pub mod panes;
 pub mod search;
 pub mod table;
