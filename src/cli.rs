@@ -112,6 +112,17 @@ pub struct CompletionsArgs {
 /// nor accepted after them.
 const LOCAL: [&str; 4] = ["sim", "paths", "completions", "man"];
 
+/// `vex demo` takes only these of the global connection and output flags: its emulator is its own server,
+/// user and certificate, and it prints no tables (`--server`, `--user`, `--json`, ... are refused, not
+/// silently ignored).
+const DEMO_TAKES: [&str; 2] = ["api", "read-only"];
+
+/// The connection and output flags a subcommand refuses (by long name): all of them for [`LOCAL`] ones,
+/// all but [`DEMO_TAKES`] for `demo`, none for the others.
+fn refuses(sub: &str, long: &str) -> bool {
+    LOCAL.contains(&sub) || (sub == "demo" && !DEMO_TAKES.contains(&long))
+}
+
 /// The global flags that [`LOCAL`] subcommands do not take.
 fn connect_and_output_flags() -> Vec<Arg> {
     OutputArgs::augment_args(ConnectArgs::augment_args(clap::Command::new("flags")))
@@ -129,7 +140,7 @@ thread_local! {
 /// not propagate a global argument to a subcommand that has one of the same id, and the stand-in refuses
 /// any use with a usage error.
 fn without_connect_flags(sub: clap::Command) -> clap::Command {
-    if !LOCAL.contains(&sub.get_name()) || DOCS.get() {
+    if !(LOCAL.contains(&sub.get_name()) || sub.get_name() == "demo") || DOCS.get() {
         return sub;
     }
     let name = sub.get_name().to_string();
@@ -137,6 +148,9 @@ fn without_connect_flags(sub: clap::Command) -> clap::Command {
         let Some(long) = a.get_long() else {
             return sub;
         };
+        if !refuses(&name, long) {
+            return sub;
+        }
         // The subcommand's own argument of that name (`vex sim --user`) already keeps the global one out.
         if sub
             .get_arguments()
@@ -172,9 +186,11 @@ fn docs_command() -> clap::Command {
             if LOCAL.contains(&sub.get_name()) {
                 return sub;
             }
+            let name = sub.get_name().to_string();
             let own: Vec<Arg> = shared
                 .iter()
                 .filter(|a| !sub.get_arguments().any(|b| b.get_id() == a.get_id()))
+                .filter(|a| a.get_long().is_none_or(|l| !refuses(&name, l)))
                 .map(|a| a.clone().global(true))
                 .collect();
             sub.args(own)
@@ -242,7 +258,7 @@ pub fn man_page() -> std::io::Result<String> {
     let local: Vec<String> = LOCAL.iter().map(|s| format!("vex {s}")).collect();
     roff.text([roman(format!(
         "The subcommands take the options above as well, before or after their name; {} take only \
-         --log-file and --log-level.",
+         --log-file and --log-level; vex demo takes only --api and --read-only of them.",
         local.join(", ")
     ))]);
     page.push_str(&roff.to_roff());
@@ -407,6 +423,19 @@ mod tests {
             && c.output.json));
         let cli = Cli::try_parse_from(["vex", "--server", "a", "paths"]);
         assert!(cli.is_ok_and(|c| c.connect.server.as_deref() == Some("a")));
+        // `vex demo` takes the API version and read-only mode, and refuses what it would ignore.
+        assert_eq!(err(&["vex", "demo", "--api", "v6", "--read-only"]), None);
+        for flag in [
+            "--server=x",
+            "--user=u",
+            "--json",
+            "--jsonl",
+            "--pin=ab",
+            "--insecure",
+            "--profile=p",
+        ] {
+            assert_eq!(err(&["vex", "demo", flag]), Some(ErrorKind::ArgumentConflict), "{flag}");
+        }
         // `vex sim --user` is the emulator's own flag.
         assert_eq!(err(&["vex", "sim", "--user", "x"]), None);
     }

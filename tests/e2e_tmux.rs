@@ -175,59 +175,8 @@ fn signals_restore_the_terminal() {
     }
 }
 
-/// The guided restore in the real binary: mark 3 messages → `r` → target mailbox, folder, user and
-/// password → confirm → "created 3"; the same again → "skipped 3".
-#[test]
-fn demo_restore_three_messages_then_again() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let Some(t) = demo("restore", dir.path(), 120, 40) else {
-        return;
-    };
-    t.open_demo_inbox(WAIT);
-    // One at a time: each mark is seen before the next key (a loaded machine can reorder a burst).
-    for n in 1..=3 {
-        t.keys(&["Space"]);
-        t.wait_for(&format!("{n} marked"), WAIT);
-    }
-    for round in ["created 3", "skipped 3"] {
-        // The marks stay after a restore: the second round restores the same three items.
-        t.keys(&["r"]);
-        t.wait_for("Sign in", WAIT);
-        t.keys(&["C-u"]);
-        t.text("francois.lefevre@contoso.com");
-        t.keys(&["Tab", "C-u"]);
-        t.text("Restored by e2e");
-        // CAS, Region, Org name, Sign in, then User.
-        t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "C-u"]);
-        t.text("restore-admin");
-        t.keys(&["Tab", "C-u"]);
-        t.text("Exchange-Secret-e2e");
-        t.keys(&["Enter"]);
-        let confirm = t.wait_for("Confirm restore", WAIT);
-        assert!(
-            confirm.contains("Restore 3 items"),
-            "the confirmation states what will happen:\n{confirm}"
-        );
-        assert!(
-            !confirm.contains("Exchange-Secret-e2e"),
-            "the password is not on screen"
-        );
-        t.keys(&["Tab", "Enter"]);
-        // v8 shows running counts too: wait for the finished result before closing it.
-        let done = t.wait_until(round, WAIT, |s| s.contains(round) && s.contains("Restore finished"));
-        assert!(!done.contains("Exchange-Secret-e2e"), "the password is not on screen");
-        t.keys(&["Enter"]);
-        t.wait_until("the dialog to close", WAIT, |s| !s.contains(round));
-    }
-    t.keys(&["q"]);
-    let _ = t.wait_until("vex to exit or ask", WAIT, |s| t.exited() || s.contains("quit"));
-    let audit = std::fs::read_to_string(dir.path().join("state/audit.jsonl")).unwrap_or_default();
-    // Per restore: the `sent` line before it went out, then its outcome.
-    let outcomes: Vec<serde_json::Value> = audit.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let sent = outcomes.iter().filter(|l| l["outcome"] == "sent").count();
-    assert_eq!((outcomes.len(), sent), (4, 2), "two audit lines per restore:\n{audit}");
-    assert!(!audit.contains("Exchange-Secret-e2e"), "no secret in the audit log");
-}
+// The guided restore in the real binary (v6 and v8, marks cleared, the confirmation's point in time and
+// target folder): tests/e2e_trust.rs.
 
 /// `[keys]` and `mouse` from config.toml in the real binary: `n` moves down (new_session moved to `N`),
 /// `?` lists it, the mouse is captured while vex runs and released on the way out; without `mouse` it

@@ -162,8 +162,32 @@ async fn fill_password_form(h: &mut Harness, target: &str, folder: &str) {
     h.settle().await;
 }
 
-async fn restore_to(h: &mut Harness, folder: &str) -> vex::api::models::RestoreOutcome {
+/// The first three messages marked again if a successful restore cleared the marks (the cursor on the
+/// first row first), then `r`.
+async fn reopen(h: &mut Harness) {
+    remark(h, 3).await;
     h.open_restore().await;
+}
+
+/// The first `n` messages marked again when a successful restore cleared the marks.
+async fn remark(h: &mut Harness, n: usize) {
+    if h.state().focus == Level::Items
+        && h.state()
+            .items
+            .as_ref()
+            .is_some_and(|i| i.marks.is_empty() && !i.all_marked)
+    {
+        h.key(KeyCode::Char('g'));
+        h.keys(KeyCode::Char(' '), n);
+        h.until("the marks again", |s| {
+            s.items.as_ref().is_some_and(|i| i.marks.len() == n)
+        })
+        .await;
+    }
+}
+
+async fn restore_to(h: &mut Harness, folder: &str) -> vex::api::models::RestoreOutcome {
+    reopen(h).await;
     fill_password_form(h, TARGET, folder).await;
     h.confirm_and_wait().await;
     let o = h.outcome();
@@ -187,7 +211,7 @@ async fn scenario(version: ApiVersion) {
         .unwrap_or_default();
 
     // First restore: created 3 (the screen says so).
-    h.open_restore().await;
+    reopen(&mut h).await;
     fill_password_form(&mut h, TARGET, "Restored").await;
     assert!(
         h.screen().contains(&"•".repeat(PASSWORD.chars().count())),
@@ -218,7 +242,7 @@ async fn scenario(version: ApiVersion) {
     h.key(KeyCode::Enter);
     h.until("closed", |s| s.overlay.is_none()).await;
     // The dialog remembered everything but the password.
-    h.open_restore().await;
+    reopen(&mut h).await;
     assert_eq!(h.dialog().target.value(), TARGET);
     assert!(h.dialog().password.is_empty());
     h.key(KeyCode::Esc);
@@ -228,7 +252,7 @@ async fn scenario(version: ApiVersion) {
     let o = restore_to(&mut h, "Restored").await;
     assert_eq!((o.created, o.skipped), (0, 3), "{o:?}");
     // Changed items: the multi-version message is merged.
-    h.open_restore().await;
+    reopen(&mut h).await;
     fill_password_form(&mut h, TARGET, "Restored").await;
     h.focus(Field::Flag(0)).await;
     h.key(KeyCode::Char(' '));
@@ -239,7 +263,7 @@ async fn scenario(version: ApiVersion) {
     h.key(KeyCode::Enter);
 
     // An unknown target mailbox: the server's message, every field still filled.
-    h.open_restore().await;
+    reopen(&mut h).await;
     fill_password_form(&mut h, "nobody@contoso.com", "Restored").await;
     h.confirm_and_wait().await;
     let d = h.dialog();
@@ -268,8 +292,8 @@ async fn scenario(version: ApiVersion) {
     h.key(KeyCode::Enter);
 
     // Device code.
-    h.open_restore().await;
-    h.key(KeyCode::Tab);
+    reopen(&mut h).await;
+    h.focus(Field::TargetFolder).await;
     h.retype("DeviceCode");
     h.set_mode(CredMode::DeviceCode).await;
     h.key(KeyCode::Tab);
@@ -296,8 +320,8 @@ async fn scenario(version: ApiVersion) {
     // Application + certificate, marking the copies unread.
     let pfx = h.dir.path().join("app.pfx");
     std::fs::write(&pfx, [0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00]).expect("pfx");
-    h.open_restore().await;
-    h.key(KeyCode::Tab);
+    reopen(&mut h).await;
+    h.focus(Field::TargetFolder).await;
     h.retype("AppMode");
     h.set_mode(CredMode::Application).await;
     h.key(KeyCode::Tab);
@@ -322,7 +346,8 @@ async fn scenario(version: ApiVersion) {
     let plain = h.server.store().target_contents(TARGET, "Restored");
     assert!(plain.iter().all(|c| !c.unread), "{plain:?}");
 
-    // Export the same 3 messages to PST.
+    // Export the same 3 messages to PST (marked again: the restore cleared the marks).
+    remark(&mut h, 3).await;
     let pst = h.dir.path().join("zoe-inbox.pst");
     h.key(KeyCode::Char('E'));
     h.until("the export dialog", |s| {
@@ -364,11 +389,16 @@ async fn scenario(version: ApiVersion) {
     h.back_to_folders().await;
     h.pick_folder("Drafts").await;
     h.keys(KeyCode::Char(' '), 2);
+    h.until("2 marks", |s| s.items.as_ref().is_some_and(|i| i.marks.len() == 2))
+        .await;
     h.open_restore().await;
     fill_password_form(&mut h, TARGET, "AllFlags").await;
+    // Every flag on (the dialog remembers the flags of the last restore).
     for i in 0..7 {
-        h.focus(Field::Flag(i)).await;
-        h.key(KeyCode::Char(' '));
+        if !vex::app::panes::restore::flag(&h.dialog().flags, i) {
+            h.focus(Field::Flag(i)).await;
+            h.key(KeyCode::Char(' '));
+        }
     }
     h.confirm_and_wait().await;
     let o = h.outcome();
@@ -386,6 +416,13 @@ async fn scenario(version: ApiVersion) {
     assert!(h.state().items.as_ref().is_some_and(|i| i.items_held() < 2_600));
     h.open_restore().await;
     fill_password_form(&mut h, TARGET, "WholeInbox").await;
+    // Every flag off again (remembered from the last restore; the confirmation names them).
+    for i in 0..7 {
+        if vex::app::panes::restore::flag(&h.dialog().flags, i) {
+            h.focus(Field::Flag(i)).await;
+            h.key(KeyCode::Char(' '));
+        }
+    }
     h.confirm_and_wait().await;
     let o = h.outcome();
     assert!(o.created >= 2_600, "{o:?}");
@@ -592,7 +629,8 @@ async fn original_location_save_and_send() {
     assert_eq!(records[0].target_mailbox, None);
     assert_eq!(records[0].item_ids.len(), 2);
 
-    // Save as MSG: two items come as a ZIP.
+    // Save as MSG: two items come as a ZIP (marked again: the restore cleared the marks).
+    remark(&mut h, 2).await;
     let zip = h.dir.path().join("two.zip");
     h.key(KeyCode::Char('m'));
     h.until("the save dialog", |s| matches!(&s.overlay, Some(Overlay::Transfer(_))))

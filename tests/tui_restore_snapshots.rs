@@ -134,6 +134,8 @@ fn filled(api: &str) -> State {
     let mut s = opened(api);
     typed(&mut s, "francois.lefevre@contoso.com");
     key(&mut s, KeyCode::Tab);
+    // Over the folder offered by default.
+    key_mod(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
     typed(&mut s, "Restored");
     tab_to(&mut s, Field::User);
     typed(&mut s, "restore-admin@contoso.com");
@@ -500,14 +502,16 @@ fn mark_all_restores_the_folder_and_space_clears_it() {
     key(&mut s, KeyCode::Char('*'));
     let items = s.items.as_ref().expect("items");
     assert!(items.all_marked && items.marks.is_empty());
-    assert!(text(&s, 80, 24).contains("all marked"));
+    assert!(text(&s, 80, 24).contains("all 12 marked"));
     key(&mut s, KeyCode::Char('r'));
     let d = dialog(&s);
     assert_eq!(d.source.scope, RestoreScope::Folder("f-inbox".into()));
     assert!(d.source.item_ids.is_empty());
     key(&mut s, KeyCode::Esc);
+    // Space unmarks the row under the cursor: every other item stays marked, one by one.
     key(&mut s, KeyCode::Char(' '));
     assert!(!s.items.as_ref().is_some_and(|i| i.all_marked));
+    assert_eq!(s.items.as_ref().map(|i| i.marks.len()), Some(11));
     // From the folders pane, r restores the selected folder.
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.focus, Level::Folders);
@@ -523,6 +527,7 @@ fn the_target_in_this_backup_suggests_its_folders() {
     assert_eq!(d.target_folders.mailbox_id.as_deref(), Some("mb-2"));
     assert!(d.target_folders.names.contains(&"Restored".to_string()));
     key(&mut s, KeyCode::Tab);
+    key_mod(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
     typed(&mut s, "res");
     key(&mut s, KeyCode::Down);
     key(&mut s, KeyCode::Enter);

@@ -51,30 +51,14 @@ impl Default for BodyLimits {
     }
 }
 
-/// `64 MiB`, `1.5 KiB`, `300 bytes`.
+/// `64.0 MiB`, `1.5 KiB`, `300 B`: the one size style of vex ([`crate::text::human_size`]).
 pub fn human_bytes(n: u64) -> String {
-    if n >= 1 << 20 {
-        let mib = n as f64 / f64::from(1u32 << 20);
-        if mib.fract() == 0.0 {
-            format!("{mib:.0} MiB")
-        } else {
-            format!("{mib:.1} MiB")
-        }
-    } else if n >= 1 << 10 {
-        format!("{:.1} KiB", n as f64 / 1024.0)
-    } else {
-        format!("{n} bytes")
-    }
+    crate::text::human_size(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-/// `60 s`, `0.3 s`.
+/// `1 min 00 s`, `0.3 s`: the one duration style of vex ([`crate::text::human_duration`]).
 pub fn human_secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
-    }
+    crate::text::human_duration(d)
 }
 
 fn too_large(limit: u64) -> ApiError {
@@ -507,7 +491,7 @@ mod tests {
             ..BodyLimits::default()
         };
         let e = guard_all(&[b' '; 1001], limits, None, 100).unwrap_err();
-        assert!(e.to_string().contains("larger than 1000 bytes"), "{e}");
+        assert!(e.to_string().contains("larger than 1000 B"), "{e}");
         assert!(guard_all(&[b' '; 1000], limits, None, 100).is_ok());
     }
 
@@ -518,8 +502,8 @@ mod tests {
             guard_all(html, BodyLimits::default(), Some(1), 3).unwrap(),
             html.to_vec()
         );
-        assert_eq!(human_bytes(64 << 20), "64 MiB");
+        assert_eq!(human_bytes(64 << 20), "64.0 MiB");
         assert_eq!(human_secs(Duration::from_millis(300)), "0.3 s");
-        assert_eq!(human_secs(Duration::from_secs(60)), "60 s");
+        assert_eq!(human_secs(Duration::from_secs(60)), "1 min 00 s");
     }
 }

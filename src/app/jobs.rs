@@ -75,6 +75,10 @@ pub struct Job {
     pub status: JobStatus,
     /// The audit record could not be written.
     pub audit_error: Option<String>,
+    /// A restore's target mailbox (to find it in the session's events).
+    pub target: Option<String>,
+    /// The outcome was lost, then read from the session's events: which event said so.
+    pub reconciled: Option<String>,
 }
 
 impl Job {
@@ -166,6 +170,8 @@ pub enum JobEffect {
         scope: RestoreScope,
         item_ids: Vec<String>,
         dest: PathBuf,
+        /// The file made inside `dest` when it is a directory (the dialog's default name).
+        file_name: String,
         overwrite: bool,
         audit: Option<AuditTicket>,
     },
@@ -311,6 +317,11 @@ pub fn busy(state: &State) -> bool {
         }
 }
 
+/// True while something of the jobs counts down on screen (a device code's expiry): the runtime ticks.
+pub fn counting_down(state: &State) -> bool {
+    matches!(&state.overlay, Some(Overlay::Restore(d)) if d.device_code.is_some())
+}
+
 /// The browser's actions for jobs; false when `a` is not one of them.
 pub fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) -> bool {
     match a {
@@ -324,6 +335,28 @@ pub fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) -> bool {
         _ => return false,
     }
     true
+}
+
+/// True when vex knows restore session `id` is stopped (the sessions list says so, or the mailboxes
+/// pane's copy of it): nothing of it can be browsed, restored, exported or sent any more.
+pub fn session_stopped(state: &State, id: &str) -> bool {
+    use crate::api::models::SessionState;
+    state
+        .mailboxes
+        .as_ref()
+        .is_some_and(|m| m.session.id == id && m.session.state == SessionState::Stopped)
+        || state
+            .sessions
+            .list
+            .rows
+            .iter()
+            .any(|s| s.id == id && s.state == SessionState::Stopped)
+}
+
+/// The words for a refused restore, export or send of a stopped session.
+pub fn stopped_refusal(state: &State, what: &str) -> String {
+    let n = state.keymap.hint(Action::NewSession, "n");
+    format!("this restore session is stopped: {what} need a working one ({n} in the sessions pane starts one)")
 }
 
 fn refuse_read_only(state: &mut State) -> bool {
@@ -364,15 +397,22 @@ fn mailbox_name(m: &crate::api::models::Mailbox) -> String {
 
 /// What `r`, `E`, `m` and `S` apply to in the focused pane.
 pub fn source(state: &State) -> Result<Source, String> {
-    let from_mailbox = |session_id: &str, mb: &crate::api::models::Mailbox| Source {
-        session_id: session_id.to_string(),
-        mailbox_id: mb.id.clone(),
-        mailbox_name: mailbox_name(mb),
-        mailbox_email: mb.email.clone(),
-        folder: None,
-        scope: RestoreScope::Mailbox,
-        item_ids: Vec::new(),
-        item_title: None,
+    let from_mailbox = |session_id: &str, mb: &crate::api::models::Mailbox| {
+        let (point_in_time, date_label) = point_in_time(state, session_id);
+        Source {
+            session_id: session_id.to_string(),
+            mailbox_id: mb.id.clone(),
+            mailbox_name: mailbox_name(mb),
+            mailbox_email: mb.email.clone(),
+            folder: None,
+            scope: RestoreScope::Mailbox,
+            item_ids: Vec::new(),
+            item_title: None,
+            marks: None,
+            folder_total: None,
+            point_in_time,
+            date_label,
+        }
     };
     match state.focus {
         Level::Sessions => Err("open a mailbox first: restores work on items, folders and mailboxes".into()),
@@ -386,7 +426,14 @@ pub fn source(state: &State) -> Result<Source, String> {
             let &idx = f.rows().get(f.cursor).ok_or("no folder selected")?;
             let mut s = from_mailbox(&f.session_id, &f.mailbox);
             s.folder = Some(f.path_of(idx).join(" / "));
-            s.scope = RestoreScope::Folder(f.nodes[idx].folder.id.clone());
+            let folder_id = f.nodes[idx].folder.id.clone();
+            // The count is known when that folder's items are open (or were counted).
+            s.folder_total = state
+                .items
+                .as_ref()
+                .filter(|i| i.search.is_none() && i.key.folder_id == folder_id && i.key.mailbox_id == f.mailbox.id)
+                .and_then(|i| i.total);
+            s.scope = RestoreScope::Folder(folder_id);
             Ok(s)
         }
         Level::Items | Level::Details => {
@@ -405,9 +452,12 @@ pub fn source(state: &State) -> Result<Source, String> {
                 s.item_title = d.item.title().map(str::to_string);
             } else if items.all_marked {
                 s.scope = RestoreScope::Folder(items.key.folder_id.clone());
+                s.folder_total = items.total;
+                s.marks = Some(items.key.clone());
             } else if !items.marks.is_empty() {
                 s.scope = RestoreScope::Items;
                 s.item_ids = items.marks.iter().cloned().collect();
+                s.marks = Some(items.key.clone());
             } else {
                 let it = items.selected().ok_or("no item selected (Space marks items)")?;
                 s.scope = RestoreScope::Item(it.id.clone());
@@ -416,6 +466,45 @@ pub fn source(state: &State) -> Result<Source, String> {
             }
             Ok(s)
         }
+    }
+}
+
+/// The point in time a restore from session `session_id` reads, as far as vex knows it, and the date the
+/// default target folder names. A restore session resource carries no point in time (see the API notes):
+/// vex knows it only for the sessions it started itself; for the others it says what it knows — when the
+/// session was created — and labels it as such.
+pub fn point_in_time(state: &State, session_id: &str) -> (String, Option<String>) {
+    let date = |d: &crate::api::models::ApiDate| state.zone.short(d).chars().take(10).collect::<String>();
+    let session = state
+        .mailboxes
+        .as_ref()
+        .map(|m| &m.session)
+        .filter(|s| s.id == session_id)
+        .or_else(|| state.sessions.list.rows.iter().find(|s| s.id == session_id));
+    let created = session.and_then(|s| s.creation_time.as_ref());
+    match (state.explored.get(session_id), created) {
+        (Some(Some(at)), _) => (
+            format!(
+                "the backup as of {} (chosen when vex started this session)",
+                state.zone.long(at)
+            ),
+            Some(format!("backup {}", date(at))),
+        ),
+        (Some(None), Some(c)) => (
+            format!(
+                "the latest backup at {} (when vex started this session)",
+                state.zone.long(c)
+            ),
+            Some(format!("backup {}", date(c))),
+        ),
+        (_, Some(c)) => (
+            format!(
+                "not known to vex (the server does not say); the session was created {}",
+                state.zone.long(c)
+            ),
+            Some(format!("session {}", date(c))),
+        ),
+        _ => ("not known to vex (the server does not say)".into(), None),
     }
 }
 
@@ -447,6 +536,9 @@ fn open_restore(state: &mut State, fx: &mut Vec<Effect>) {
         Ok(s) => s,
         Err(m) => return state.info(m),
     };
+    if session_stopped(state, &src.session_id) {
+        return state.error(stopped_refusal(state, "restores"));
+    }
     let async_restore = state.header.api_version.trim().eq_ignore_ascii_case("v8");
     let mut d = RestoreDialog::new(src, known_mailboxes(state), &state.jobs.memory, async_restore);
     if let Some(id) = d.target_in_backup().map(|m| m.id.clone()) {
@@ -477,6 +569,14 @@ fn open_transfer(state: &mut State, kind: TransferKind) {
         Ok(s) => s,
         Err(m) => return state.info(m),
     };
+    if session_stopped(state, &src.session_id) {
+        let what = match kind {
+            TransferKind::Pst => "exports",
+            TransferKind::Msg => "saves",
+            TransferKind::Send => "sends",
+        };
+        return state.error(stopped_refusal(state, what));
+    }
     match TransferDialog::new(kind, src) {
         Ok(d) => state.overlay = Some(Overlay::Transfer(Box::new(d))),
         Err(m) => state.info(m),
@@ -544,6 +644,7 @@ fn open_events(state: &mut State, job: Option<Gen>, back: Option<Overlay>, fx: &
     match EventsView::new(sources, &mut state.gens) {
         Some((mut v, e)) => {
             v.note = note;
+            v.job = job;
             v.back = back.map(Box::new);
             state.overlay = Some(Overlay::Events(Box::new(v)));
             fx.push(e);
@@ -589,6 +690,7 @@ pub fn restore_key(
     ev: &KeyEvent,
     fx: &mut Vec<Effect>,
 ) -> Option<Overlay> {
+    d.now_tick = state.tick;
     match d.on_key(ev) {
         Reply::Keep => {}
         Reply::Close => return None,
@@ -644,6 +746,8 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
             bytes: None,
         },
         audit_error: None,
+        target: Some(plan.target_mailbox.trim().to_string()),
+        reconciled: None,
     });
     fx.push(Effect::Job(Box::new(JobEffect::Restore {
         generation,
@@ -706,6 +810,7 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
                 scope: s.scope.clone(),
                 item_ids: s.ids(),
                 dest: PathBuf::from(dest),
+                file_name: crate::app::panes::transfer::default_file_name(d.kind, s),
                 overwrite: d.overwrite,
                 audit,
             }
@@ -745,6 +850,8 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
             bytes: None,
         },
         audit_error: None,
+        target: None,
+        reconciled: None,
     });
     fx.push(Effect::Job(Box::new(effect)));
     d.started(generation);
@@ -812,12 +919,20 @@ fn transfer_dialog(overlay: &mut Option<Overlay>, generation: Gen) -> Option<&mu
 
 /// "created 3, merged 0, skipped 0, failed 0".
 pub fn counts(o: &RestoreOutcome) -> String {
+    // Counts in the one number style (thousands separators); a negative count is shown as sent.
+    let n = |v: i64| match u64::try_from(v) {
+        Ok(v) => crate::text::thousands(v),
+        Err(_) => v.to_string(),
+    };
     let mut s = format!(
         "created {}, merged {}, skipped {}, failed {}",
-        o.created, o.merged, o.skipped, o.failed
+        n(o.created),
+        n(o.merged),
+        n(o.skipped),
+        n(o.failed)
     );
     if let Some(f) = o.failed_folders.filter(|f| *f > 0) {
-        s.push_str(&format!(", {f} folders failed"));
+        s.push_str(&format!(", {} folders failed", n(f)));
     }
     // v8: the restore session's own verdict, when it is not plain success (only known values: the
     // text may be shown unsanitised).
@@ -827,6 +942,148 @@ pub fn counts(o: &RestoreOutcome) -> String {
         _ => {}
     }
     s
+}
+
+/// A restore whose outcome is unknown, looked for in the events just loaded of session `session_id`
+/// (the one it was started from): a finished Restore event to its target that no other restore of this
+/// run to that target accounts for makes it known, and it says where that came from.
+///
+/// Assumption (the spec is silent on the wording): the event's `message` states the counts as the
+/// emulator writes them ("Restore finished: 3 created, 0 merged, 0 skipped, 0 failed."); a finished event
+/// without counts is reported as such, counts unknown.
+fn reconcile(state: &mut State, generation: Gen, session_id: &str) {
+    use crate::api::models::{EventStatus, EventType};
+    let Some(Overlay::Events(v)) = &state.overlay else {
+        return;
+    };
+    let Some(j) = state.jobs.get(generation) else { return };
+    if !matches!(j.status, JobStatus::Unknown(_)) || !j.kind.is_restore() || j.source.session_id != session_id {
+        return;
+    }
+    let target = j.target.clone().unwrap_or_default().to_lowercase();
+    let to_target = |e: &&SessionEvent| {
+        e.event_type == Some(EventType::Restore)
+            && e.status != EventStatus::Running
+            && !target.is_empty()
+            && [e.target.as_deref(), e.title.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|t| t.to_lowercase().contains(&target))
+    };
+    let mut found: Vec<&SessionEvent> = v.events.iter().filter(to_target).collect();
+    found.sort_by_key(|e| e.order);
+    // The other restores of this run from that session to that target made events of their own.
+    let known = state
+        .jobs
+        .list
+        .iter()
+        .filter(|o| {
+            o.generation != generation
+                && o.kind.is_restore()
+                && o.source.session_id == session_id
+                && o.target.as_deref().is_some_and(|t| t.to_lowercase() == target)
+                && !matches!(o.status, JobStatus::Failed(_))
+        })
+        .count();
+    if found.len() <= known {
+        return;
+    }
+    let Some(ev) = found.last() else { return };
+    let message = ev.message.clone().unwrap_or_default();
+    let counts = event_counts(&message);
+    let when = ev
+        .end_time
+        .as_ref()
+        .map(|d| format!(" (ended {})", state.zone.long(d)))
+        .unwrap_or_default();
+    let said = format!("from the session's events: {message}{when}");
+    let status = ev.status.clone();
+    let Some(j) = state.jobs.get_mut(generation) else {
+        return;
+    };
+    j.reconciled = Some(said);
+    match counts {
+        Some(mut o) => {
+            if status == EventStatus::Failed {
+                o.result = Some(crate::api::models::SessionResult::Failed);
+            }
+            let text = format!("the restore ran: {}, from the session's events", counts_short(&o));
+            j.status = JobStatus::Restored(o);
+            state.info(text);
+        }
+        None => state.info(format!(
+            "the session's events show the restore ended ({}), without its counts",
+            status.as_str()
+        )),
+    }
+}
+
+/// The counts an event's message states ("3 created, 0 merged, 0 skipped, 0 failed"), if it does.
+fn event_counts(message: &str) -> Option<RestoreOutcome> {
+    let words: Vec<&str> = message
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ':')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let count = |what: &str| {
+        words
+            .windows(2)
+            .find(|w| w[1].eq_ignore_ascii_case(what))
+            .and_then(|w| w[0].parse::<i64>().ok())
+    };
+    Some(RestoreOutcome {
+        created: count("created")?,
+        merged: count("merged").unwrap_or(0),
+        skipped: count("skipped").unwrap_or(0),
+        failed: count("failed").unwrap_or(0),
+        ..Default::default()
+    })
+}
+
+/// "1 created, 0 merged, 0 skipped, 0 failed".
+fn counts_short(o: &RestoreOutcome) -> String {
+    use crate::text::thousands;
+    let n = |v: i64| thousands(v.max(0) as u64);
+    format!(
+        "{} created, {} merged, {} skipped, {} failed",
+        n(o.created),
+        n(o.merged),
+        n(o.skipped),
+        n(o.failed)
+    )
+}
+
+/// After a successful restore: the marks that chose its items are cleared (those items only; a
+/// whole-folder mark goes), wherever that list is (open or kept for later). True when some were.
+fn clear_marks(state: &mut State, source: &Source) -> bool {
+    let Some(key) = &source.marks else { return false };
+    let folder = matches!(source.scope, RestoreScope::Folder(_));
+    let unmark = |marks: &mut std::collections::BTreeSet<String>, all: &mut bool| {
+        let before = marks.len();
+        marks.retain(|id| !source.item_ids.contains(id));
+        let was_all = *all && folder;
+        if was_all {
+            *all = false;
+        }
+        was_all || marks.len() != before
+    };
+    if let Some(items) = state.items.as_mut().filter(|i| i.key == *key) {
+        return unmark(&mut items.marks, &mut items.all_marked);
+    }
+    let mut all = state.all_marked.contains(key);
+    let mut cleared = false;
+    if let Some(marks) = state.marks.get_mut(key) {
+        cleared = unmark(marks, &mut all);
+        if marks.is_empty() {
+            state.marks.remove(key);
+        }
+    } else if all && folder {
+        all = false;
+        cleared = true;
+    }
+    if !all {
+        state.all_marked.remove(key);
+    }
+    cleared
 }
 
 /// Takes an answer of a job or of the jobs' views; false when nothing changed (stale).
@@ -862,14 +1119,19 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
             match result {
                 Ok(outcome) => {
                     let failed = outcome.has_problems();
-                    let text = format!("restore: {}", counts(&outcome));
+                    let mut text = format!("restore: {}", counts(&outcome));
+                    let source = j.source.clone();
                     j.status = JobStatus::Restored(outcome);
                     if let Some(d) = dialog {
                         d.done(generation);
                     }
                     if failed {
+                        // Kept: the operator may want to look at them or try again.
                         state.error(text);
                     } else {
+                        if clear_marks(state, &source) {
+                            text.push_str(" · marks cleared");
+                        }
                         state.info(text);
                     }
                 }
@@ -894,12 +1156,14 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
             }
         }
         JobLoaded::DeviceCode { generation, result } => {
+            let tick = state.tick;
             let Some(Overlay::Restore(d)) = &mut state.overlay else {
                 return false;
             };
             if !d.on_device_code(generation, result.map_err(|e| e.to_string())) {
                 return false;
             }
+            d.device_code_tick = tick;
         }
         JobLoaded::Events { generation, result } => {
             let Some(Overlay::Events(v)) = &mut state.overlay else {
@@ -907,6 +1171,10 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
             };
             if !v.on_events(generation, result.map_err(|e| e.to_string())) {
                 return false;
+            }
+            let (job, session) = (v.job, v.source().map(|s| s.session_id.clone()));
+            if let (Some(g), Some(sid)) = (job, session) {
+                reconcile(state, g, &sid);
             }
         }
         JobLoaded::TargetFolders { generation, result } => {

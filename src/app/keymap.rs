@@ -119,7 +119,12 @@ impl Action {
     pub fn is_write(self) -> bool {
         matches!(
             self,
-            Action::StopSession | Action::Restore | Action::ExportPst | Action::SaveMsg | Action::Send
+            Action::NewSession
+                | Action::StopSession
+                | Action::Restore
+                | Action::ExportPst
+                | Action::SaveMsg
+                | Action::Send
         )
     }
 

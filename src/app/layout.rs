@@ -88,12 +88,20 @@ impl Screen {
 /// The pane slots of the body area, left to right.
 pub fn split_body(state: &State, body: Rect) -> Vec<(View, Rect)> {
     let views = visible(state, body.width);
+    let focused = View::Pane(state.focus);
+    // The focused pane gets the larger share: more than any other pane's, whatever their weights.
+    let others = views
+        .iter()
+        .filter(|v| **v != focused)
+        .map(|v| weight(*v))
+        .max()
+        .unwrap_or(0);
     let constraints: Vec<Constraint> = views
         .iter()
         .map(|v| match v {
+            v if *v == focused => Constraint::Fill((weight(*v) * 3 / 2).max(others + 1)),
+            // A folder tree beside the pane in focus needs little room.
             View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
-            // The focused pane gets the larger share.
-            v if *v == View::Pane(state.focus) => Constraint::Fill(weight(*v) * 3 / 2),
             v => Constraint::Fill(weight(*v)),
         })
         .collect();

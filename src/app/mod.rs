@@ -22,7 +22,9 @@ pub use prefs::UiPrefs;
 pub use zone::DisplayZone;
 
 use crate::api::ApiError;
-use crate::api::models::{ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreSession, SessionState};
+use crate::api::models::{
+    ApiDate, ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreSession, SessionState,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use list::{Filter, FilterKey, filter_key};
 use panes::confirm::{ConfirmDialog, ConfirmOutcome, Confirmed};
@@ -185,6 +187,11 @@ pub struct State {
     pub all_marked: std::collections::HashSet<ListKey>,
     pending_stop: Option<(Gen, String)>,
     pending_explore: Option<Gen>,
+    /// The point in time asked for by the session start in flight (`None`: the latest backup).
+    explore_at: Option<ApiDate>,
+    /// The points in time of the sessions this vex started, by session id (`None`: the latest backup).
+    /// The server does not say a session's point in time; the restore confirmation states it.
+    pub explored: HashMap<String, Option<ApiDate>>,
     /// The login screen, over everything (also over a half-filled dialog, which it leaves alone).
     pub login: Option<LoginDialog>,
     /// Where the client logs in (the expiry login screen shows it).
@@ -230,6 +237,8 @@ impl State {
             all_marked: Default::default(),
             pending_stop: None,
             pending_explore: None,
+            explore_at: None,
+            explored: HashMap::new(),
             login: None,
             target: None,
             after_login: Vec::new(),
@@ -292,7 +301,7 @@ impl State {
         if self.login.as_ref().is_some_and(|l| l.submitting.is_none()) {
             return self.status.is_some();
         }
-        self.is_loading() || self.status.is_some()
+        self.is_loading() || self.status.is_some() || jobs::counting_down(self)
     }
 
     /// Rows a page key moves (the list height at this terminal size, roughly).
@@ -802,8 +811,12 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 None
             }
             Outcome::Submit(e) => {
-                if let Effect::Explore { generation, .. } = &e {
+                if let Effect::Explore {
+                    generation, options, ..
+                } = &e
+                {
                     state.pending_explore = Some(*generation);
+                    state.explore_at = options.date_time.clone();
                 }
                 fx.push(e);
                 Some(Overlay::NewSession(d))
@@ -946,10 +959,15 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             Action::Open => open_item(state, fx),
             Action::Mark if search::refuse_mark(state) => {}
             Action::Mark => {
-                if let Some(i) = &mut state.items
-                    && i.toggle_mark()
-                {
+                let Some(i) = &mut state.items else { return };
+                let t = i.toggle_mark();
+                if matches!(t, panes::items::MarkToggle::Marked | panes::items::MarkToggle::Unmarked) {
                     i.on_move(Action::Down, page);
+                }
+                match t.status() {
+                    Some((text, true)) => state.error(text),
+                    Some((text, false)) => state.info(text),
+                    None => {}
                 }
             }
             Action::Back if state.items.as_ref().is_some_and(|i| i.search.is_some()) => search::leave(state, fx),
@@ -1145,7 +1163,7 @@ fn note<T>(state: &mut State, what: &str, result: &Result<T, ApiError>) {
             if conn {
                 state.conn = Conn::Failing(text.clone());
             }
-            state.error(format!("{what}: {text}"));
+            state.error(format!("{what}: {}", crate::text::shorten_guids(&text)));
         }
     }
 }
@@ -1278,6 +1296,7 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                     state
                         .created_sessions
                         .push((session.id.clone(), format!("{org}{when}")));
+                    state.explored.insert(session.id.clone(), state.explore_at.take());
                     state.info(format!("restore session started for {org}"));
                     state.sessions.select_id = Some(session.id.clone());
                     fx.push(state.sessions.reload(&mut state.gens));
@@ -1311,7 +1330,7 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                         ApiError::Auth(m) => format!("login refused: {m}"),
                         other => other.to_string(),
                     };
-                    if !login.on_refused(generation, text) {
+                    if !login.on_refused(generation, text, matches!(e, ApiError::Auth(_))) {
                         return false;
                     }
                 }
@@ -1331,6 +1350,10 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                 state.created_sessions.retain(|(id, _)| *id != session_id);
                 state.info("restore session stopped");
                 state.sessions.mark_stopped(&session_id);
+                // The panes it left open say so (and refuse restores) whatever the list says next.
+                if let Some(m) = state.mailboxes.as_mut().filter(|m| m.session.id == session_id) {
+                    m.session.state = SessionState::Stopped;
+                }
                 state.sessions.select_id = Some(session_id);
                 fx.push(state.sessions.reload(&mut state.gens));
             }
@@ -1362,6 +1385,8 @@ fn refuse_write(state: &mut State, a: Action) {
     let what = match a {
         Action::Restore => "restores are disabled",
         Action::StopSession => "stopping sessions is disabled",
+        // Starting one writes on the server too (the CLI refuses `explore` in read-only mode as well).
+        Action::NewSession => "starting restore sessions is disabled",
         _ => "writing actions are disabled",
     };
     state.error(format!("read-only: {what}"));

@@ -265,6 +265,8 @@ pub fn source(state: &State, info: &SearchInfo) -> Result<Source, String> {
         .as_ref()
         .filter(|m| m.id == mailbox_id)
         .and_then(|m| m.email.clone());
+    let marks = (scope == RestoreScope::Items).then(|| items.key.clone());
+    let (point_in_time, date_label) = crate::app::jobs::point_in_time(state, &items.key.session_id);
     Ok(Source {
         session_id: items.key.session_id.clone(),
         mailbox_name: info.mailbox_name(&mailbox_id),
@@ -274,5 +276,9 @@ pub fn source(state: &State, info: &SearchInfo) -> Result<Source, String> {
         scope,
         item_ids,
         item_title,
+        marks,
+        folder_total: None,
+        point_in_time,
+        date_label,
     })
 }

@@ -257,10 +257,11 @@ pub fn wrap(s: &str, w: usize) -> Vec<String> {
     lines
 }
 
-/// `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`.
+/// `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`: the one size style of vex. A negative size (the API's
+/// `-1`) is not known: `unknown`.
 pub fn human_size(bytes: i64) -> String {
     if bytes < 0 {
-        return format!("{bytes} B");
+        return "unknown".into();
     }
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if bytes < 1024 {
@@ -273,6 +274,52 @@ pub fn human_size(bytes: i64) -> String {
         u += 1;
     }
     format!("{v:.1} {}", UNITS[u])
+}
+
+/// The one duration style of vex: `0.3 s`, `45 s`, `14 min 05 s`, `2 h 05 min`.
+pub fn human_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        let s = d.as_secs_f64();
+        return if s.fract() == 0.0 {
+            format!("{s:.0} s")
+        } else {
+            format!("{s:.1} s")
+        };
+    }
+    if secs < 3600 {
+        return format!("{} min {:02} s", secs / 60, secs % 60);
+    }
+    format!("{} h {:02} min", secs / 3600, (secs % 3600) / 60)
+}
+
+/// Shortens every GUID in `s` to its first eight digits and an ellipsis (`7d1c2f0a…`): a message that
+/// names a session or mailbox by id keeps its useful part within a status line.
+pub fn shorten_guids(s: &str) -> String {
+    let b = s.as_bytes();
+    let is_guid = |i: usize| {
+        b.len() >= i + 36
+            && (0..36).all(|k| match k {
+                8 | 13 | 18 | 23 => b[i + k] == b'-',
+                _ => b[i + k].is_ascii_hexdigit(),
+            })
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 36).is_none_or(|c| !c.is_ascii_alphanumeric())
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if is_guid(i) {
+            out.push_str(&s[i..i + 8]);
+            out.push('…');
+            i += 36;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// `1,000,000`.
@@ -291,6 +338,28 @@ pub fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_duration_style() {
+        use std::time::Duration;
+        assert_eq!(human_duration(Duration::from_millis(300)), "0.3 s");
+        assert_eq!(human_duration(Duration::from_secs(60)), "1 min 00 s");
+        assert_eq!(human_duration(Duration::from_secs(872)), "14 min 32 s");
+        assert_eq!(human_duration(Duration::from_secs(7500)), "2 h 05 min");
+    }
+
+    #[test]
+    fn guids_are_shortened_and_nothing_else() {
+        assert_eq!(
+            shorten_guids("Restore session 7d1c2f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6 has been stopped."),
+            "Restore session 7d1c2f0a… has been stopped."
+        );
+        assert_eq!(shorten_guids("zoë 7d1c2f0a-1b2c"), "zoë 7d1c2f0a-1b2c");
+        assert_eq!(
+            shorten_guids("x7d1c2f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6"),
+            "x7d1c2f0a-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+        );
+    }
 
     #[test]
     fn sanitize_escapes_controls_and_bidi() {
@@ -429,6 +498,7 @@ mod tests {
     #[test]
     fn sizes_and_counts() {
         assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(-1), "unknown");
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(5 * 1024 * 1024 + 300_000), "5.3 MiB");
         assert_eq!(thousands(1_000_000), "1,000,000");

@@ -77,7 +77,7 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, t
     // (Without the actions the pane lists already.)
     let global: Vec<_> = panes::GLOBAL_HELP
         .iter()
-        .filter(|(a, _, _)| !own.iter().any(|(o, _, _)| o == a))
+        .filter(|(a, _, _)| !(own.iter().any(|(o, _, _)| o == a) || (read_only && a.is_write())))
         .copied()
         .collect();
     lines.extend(help_lines(km, &global, theme, key_w));

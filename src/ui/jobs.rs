@@ -54,9 +54,20 @@ fn label(text: &str, focused: bool, theme: &Theme) -> Span<'static> {
 
 /// An input drawn `w` columns wide (scrolled so the cursor shows); returns the span and the cursor column.
 fn input_span(input: &Input, w: usize, focused: bool, theme: &Theme) -> (Span<'static>, u16) {
-    let scroll = input.visual_scroll(w.saturating_sub(1));
+    // Scrolled to the cursor while typing; from its start otherwise (cut on the right).
+    let scroll = if focused {
+        input.visual_scroll(w.saturating_sub(1))
+    } else {
+        0
+    };
     let value = sanitize(input.value()).into_owned();
-    let shown = skip_columns(&value, scroll);
+    // Cut on the left: `…` says so (`…vc-restore@contoso.com` never reads as another account); cut on
+    // the right, `fit` ends it with `…`.
+    let shown = if scroll > 0 {
+        format!("…{}", skip_columns(&value, scroll + 1))
+    } else {
+        value
+    };
     let cursor = input.visual_cursor().saturating_sub(scroll).min(w) as u16;
     (Span::styled(fit(&shown, w), theme.field(focused)), cursor)
 }
@@ -418,9 +429,13 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
                     Span::raw(" and enter "),
                     Span::styled(sanitize(code).into_owned(), theme.key()),
                 ])));
-                let note = match c.expires_in {
-                    Some(s) if s > 0 => format!("then send the restore; the code expires in {} min", (s + 59) / 60),
-                    _ => "then send the restore".into(),
+                let note = match d.device_code_left(state.tick) {
+                    Some(s) if s > 0 => format!(
+                        "then send the restore; the code expires in {}",
+                        crate::text::human_duration(std::time::Duration::from_secs(s as u64))
+                    ),
+                    Some(_) => "the code expired: Enter asks for a new one".into(),
+                    None => "then send the restore".into(),
                 };
                 rows.push(Row::plain(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_W)),
@@ -526,9 +541,13 @@ fn running_rows(state: &State, d: &RestoreDialog, generation: Gen, stop: bool, w
     match job.map(|j| &j.status) {
         Some(JobStatus::Running { progress: Some(p), .. }) => {
             let done = (p.restored + p.failed + p.skipped).max(0) as u64;
+            let n = |v: i64| crate::text::thousands(v.max(0) as u64);
             rows.push(Row::plain(Line::from(format!(
                 "{spin} restored {} of {} · skipped {} · failed {}",
-                p.restored, p.total, p.skipped, p.failed
+                n(p.restored),
+                n(p.total),
+                n(p.skipped),
+                n(p.failed)
             ))));
             rows.push(Row::plain(Line::from(bar(done, p.total.max(0) as u64, w.min(60)))));
             if let Some(ev) = &p.last_event {
@@ -613,12 +632,25 @@ fn job_rows(j: &Job, w: usize, theme: &Theme) -> Vec<Row> {
         JobStatus::Running { bytes, progress } => {
             let t = match (bytes, progress) {
                 (Some(b), _) => format!("running: {} written", human_size(b.written as i64)),
-                (_, Some(p)) => format!("running: restored {} of {}", p.restored, p.total),
+                (_, Some(p)) => format!(
+                    "running: restored {} of {}",
+                    crate::text::thousands(p.restored.max(0) as u64),
+                    crate::text::thousands(p.total.max(0) as u64)
+                ),
                 _ => "running…".into(),
             };
             rows.push(Row::plain(Line::from(t)));
         }
-        JobStatus::Restored(o) => rows.extend(outcome_rows(o, w, theme)),
+        JobStatus::Restored(o) => {
+            if let Some(r) = &j.reconciled {
+                rows.extend(text_rows(
+                    &[format!("outcome was unknown; it ran, {}", sanitize(r))],
+                    w,
+                    theme.dim(),
+                ));
+            }
+            rows.extend(outcome_rows(o, w, theme))
+        }
         JobStatus::Downloaded { bytes, path } => rows.push(Row::plain(Line::from(format!(
             "wrote {} ({bytes} bytes) to {}",
             human_size(*bytes as i64),
@@ -814,9 +846,19 @@ fn status_mark(j: &Job) -> &'static str {
 fn status_short(j: &Job) -> String {
     match &j.status {
         JobStatus::Running { .. } => "running".into(),
+        JobStatus::Restored(o) if j.reconciled.is_some() => format!("ran: {}, from the session's events", counts(o)),
         JobStatus::Restored(o) => counts(o),
         JobStatus::Downloaded { bytes, .. } => format!("wrote {}", human_size(*bytes as i64)),
         JobStatus::Sent => "sent".into(),
+        // A download that failed was not refused by anyone: it failed (often on this side).
+        JobStatus::Failed(_)
+            if matches!(
+                j.kind,
+                crate::app::jobs::JobKind::ExportPst | crate::app::jobs::JobKind::SaveMsg
+            ) =>
+        {
+            "failed".into()
+        }
         JobStatus::Failed(_) => "refused".into(),
         JobStatus::Unknown(_) => "outcome unknown".into(),
     }

@@ -143,10 +143,19 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
     y += 2;
     // The server's refusal (or a problem with the input).
     if let Some(e) = &d.error {
-        for l in wrap(&format!("! {}", sanitize(e)), w as usize).into_iter().take(2) {
-            if y + 1 >= bottom {
-                break;
-            }
+        // Whole, as far as the box allows (the button keeps its row); a cut says so with `…`.
+        let lines = wrap(&format!("! {}", sanitize(e)), w as usize);
+        let room = bottom.saturating_sub(1).saturating_sub(y) as usize;
+        let n = lines.len();
+        for (i, l) in lines.into_iter().enumerate().take(room) {
+            let l = if i + 1 == room && n > room {
+                format!(
+                    "{}…",
+                    truncate(&l, (w as usize).saturating_sub(1)).trim_end_matches('…')
+                )
+            } else {
+                l
+            };
             buf.set_string(x, y, l, theme.error());
             y += 1;
         }

@@ -50,7 +50,8 @@ fn title<'a>(
     {
         s.push_str(&format!(" · /{}", sanitize(f.query())));
     }
-    if loading {
+    // Behind the login screen nothing loads: the requests wait for the login (no spinner).
+    if loading && state.login.is_none() {
         s.push(' ');
         s.push_str(spinner(state));
     }
@@ -75,6 +76,37 @@ fn message(buf: &mut Buffer, inner: Rect, row: u16, text: &str, style: ratatui::
             truncate(text, inner.width.saturating_sub(2) as usize),
             style,
         );
+    }
+}
+
+/// The placeholder of an empty subject or name.
+pub const NO_TITLE: &str = "(no subject)";
+
+/// What the panes of a stopped restore session say in their titles.
+const STOPPED: &str = "session stopped";
+
+/// The words for an empty pane of a stopped restore session.
+fn stopped_words(state: &State) -> String {
+    let words = "This restore session is stopped: its mailboxes can no longer be browsed, restored, exported or sent.";
+    if state.header.read_only {
+        return words.into();
+    }
+    let n = state.keymap.hint(crate::app::Action::NewSession, "n");
+    format!("{words} {n} in the sessions pane starts a new one.")
+}
+
+/// Messages inside an empty pane, each wrapped to its width (nothing cut), from its second row.
+fn wrapped(buf: &mut Buffer, inner: Rect, texts: &[String], style: ratatui::style::Style) {
+    let w = inner.width.saturating_sub(2).max(1) as usize;
+    let mut row = 1u16;
+    for t in texts {
+        for l in crate::text::wrap(t, w) {
+            if row >= inner.height {
+                return;
+            }
+            message(buf, inner, row, &l, style);
+            row += 1;
+        }
     }
 }
 
@@ -105,6 +137,7 @@ fn empty_paged<T>(l: &PagedList<T>, what: &str, state: &State) -> Option<String>
         return None;
     }
     Some(match &l.paging {
+        _ if l.loading.is_some() && state.login.is_some() => format!("{what}: waiting for the login"),
         _ if l.loading.is_some() => format!("{} loading {what}…", spinner(state)),
         Paging::Failed(e) => format!("! {} ({} retries)", sanitize(e), retry_key(state)),
         _ if l.filter.is_active() => format!("nothing loaded matches /{}", sanitize(l.filter.query())),
@@ -144,7 +177,11 @@ fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, the
     );
     let inner = block(buf, area, t, focused, theme);
     if let Some(m) = empty_paged(l, "restore sessions", state) {
-        let hint = if l.loading.is_none() && matches!(l.paging, Paging::Complete) && !l.filter.is_active() {
+        let hint = if l.loading.is_none()
+            && matches!(l.paging, Paging::Complete)
+            && !l.filter.is_active()
+            && !state.header.read_only
+        {
             format!(
                 "{m}: press {} to start one",
                 state
@@ -205,9 +242,14 @@ const MAILBOX_COLS: [Col; 3] = [fill("Name", 3, 10), fill("Email", 3, 10), fixed
 fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
     let Some(m) = &state.mailboxes else { return };
     let l = &m.list;
+    let stopped = crate::app::jobs::session_stopped(state, &m.session.id);
+    let mut extra = vec![count_label(l)];
+    if stopped {
+        extra.push(STOPPED.into());
+    }
     let t = title(
         "Mailboxes",
-        vec![count_label(l)],
+        extra,
         Some(&l.filter),
         l.loading.is_some(),
         state,
@@ -216,7 +258,11 @@ fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, th
     );
     let inner = block(buf, area, t, focused, theme);
     if let Some(msg) = empty_paged(l, "mailboxes", state) {
-        return message(buf, inner, 1, &msg, theme.dim());
+        if stopped && l.loading.is_none() {
+            // Why nothing can be browsed, whole, before the server's own words.
+            return wrapped(buf, inner, &[stopped_words(state), msg], theme.error());
+        }
+        return wrapped(buf, inner, &[msg], theme.dim());
     }
     let w = widths(&MAILBOX_COLS, inner.width as usize);
     let n = l.len() as u64;
@@ -255,15 +301,13 @@ fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, th
 fn draw_folders(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
     let Some(f) = &state.folders else { return };
     let who = f.mailbox.email.as_deref().or(f.mailbox.name.as_deref()).unwrap_or("");
-    let t = title(
-        "Folders",
-        vec![sanitize(who).into_owned()],
-        Some(&f.filter),
-        f.is_loading(),
-        state,
-        focused,
-        theme,
-    );
+    // First: a narrow pane cuts its title's end.
+    let mut extra = Vec::new();
+    if crate::app::jobs::session_stopped(state, &f.session_id) {
+        extra.push(STOPPED.into());
+    }
+    extra.push(sanitize(who).into_owned());
+    let t = title("Folders", extra, Some(&f.filter), f.is_loading(), state, focused, theme);
     let inner = block(buf, area, t, focused, theme);
     let rows = f.rows();
     if rows.is_empty() {
@@ -399,7 +443,11 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
     let s = |o: Option<&str>| sanitize(clip(o.unwrap_or(""), 4096).0).into_owned();
     let d =
         |o: Option<&crate::api::models::ApiDate>| o.map(|d| sanitize(&zone.short(d)).into_owned()).unwrap_or_default();
-    let title = s(it.title());
+    // An empty subject or name shows a visible placeholder (not a blank that reads as a drawing fault).
+    let title = match it.title().map(str::trim) {
+        Some(t) if !t.is_empty() => s(it.title()),
+        _ => NO_TITLE.into(),
+    };
     let mark = if marked { "●" } else { " " }.to_string();
     let mut cells = vec![mark];
     match c {
@@ -495,7 +543,7 @@ fn search_title(p: &ItemsPane, s: &crate::app::panes::search::SearchInfo) -> Str
     format!("Search: {q} ({}) — {count}", sanitize(&s.spec.scope_label()))
 }
 
-fn items_title(p: &ItemsPane) -> Vec<String> {
+fn items_title(p: &ItemsPane, stopped: bool) -> Vec<String> {
     let mut extra = Vec::new();
     let len = p.known_len();
     let pos = if p.selected().is_some() || p.total.is_some_and(|t| t > 0) {
@@ -517,8 +565,14 @@ fn items_title(p: &ItemsPane) -> Vec<String> {
             if n == 1 { "" } else { "es" }
         ));
     }
+    if stopped {
+        extra.push(STOPPED.into());
+    }
     if p.all_marked {
-        extra.push("all marked".into());
+        extra.push(match p.total {
+            Some(t) => format!("all {} marked", thousands(t)),
+            None => "all marked".into(),
+        });
     } else if !p.marks.is_empty() {
         extra.push(format!("{} marked", thousands(p.marks.len() as u64)));
     }
@@ -534,7 +588,7 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     };
     let t = title(
         &name,
-        items_title(p),
+        items_title(p, crate::app::jobs::session_stopped(state, &p.key.session_id)),
         Some(&p.filter),
         p.is_loading(),
         state,

@@ -314,9 +314,10 @@ impl<X> AppHarness<X> {
         assert_eq!(self.dialog().mode, mode);
     }
 
-    /// Fills a fresh form (the focus on the target mailbox): `target`, `folder`, and an account with
-    /// `password`.
+    /// Fills a form (from the target mailbox, wherever the dialog opened): `target`, `folder`, and an
+    /// account with `password`.
     pub async fn fill_password_form(&mut self, target: &str, folder: &str, password: &str) {
+        self.focus(Field::TargetMailbox).await;
         self.retype(target);
         self.key(KeyCode::Tab);
         self.retype(folder);

@@ -37,6 +37,8 @@ pub struct EventsView {
     pub note: Option<String>,
     /// What was open before (shown again on Esc).
     pub back: Option<Box<Overlay>>,
+    /// The job the view was opened for (its outcome may be read from these events).
+    pub job: Option<Gen>,
 }
 
 /// What a key did.
@@ -63,6 +65,7 @@ impl EventsView {
             error: None,
             note: None,
             back: None,
+            job: None,
         };
         let e = v.load(gens);
         Some((v, e))

@@ -37,9 +37,13 @@ pub struct FolderNode {
 }
 
 impl FolderNode {
-    /// The folder's name (its id when the server sent none).
+    /// The folder's name (its id when the server sent none; a placeholder when both are empty).
     pub fn name(&self) -> &str {
-        self.folder.name.as_deref().unwrap_or(&self.folder.id)
+        match self.folder.name.as_deref().map(str::trim) {
+            Some(n) if !n.is_empty() => self.folder.name.as_deref().unwrap_or_default(),
+            _ if !self.folder.id.trim().is_empty() && self.folder.name.is_none() => &self.folder.id,
+            _ => "(no name)",
+        }
     }
 }
 

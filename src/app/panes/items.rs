@@ -72,6 +72,44 @@ pub struct ListKey {
     pub folder_id: String,
 }
 
+/// What Space did in an items list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkToggle {
+    Marked,
+    Unmarked,
+    /// No loaded item under the cursor.
+    NoItem,
+    /// The whole folder was marked: now `marked` of its `total` items are, one by one (the row under the
+    /// cursor is not).
+    SplitAll {
+        marked: u64,
+        total: u64,
+    },
+    /// The whole folder is marked but not all of it is loaded: nothing changed.
+    NotAllLoaded,
+}
+
+impl MarkToggle {
+    /// The status line's words for it (None: the title says enough).
+    pub fn status(self) -> Option<(String, bool)> {
+        match self {
+            MarkToggle::SplitAll { marked, total } => Some((
+                format!(
+                    "this item unmarked: {} of {} items marked one by one (no longer the whole folder)",
+                    crate::text::thousands(marked),
+                    crate::text::thousands(total)
+                ),
+                false,
+            )),
+            MarkToggle::NotAllLoaded => Some((
+                "the whole folder is marked and not all of it is loaded: * clears the mark, then Space marks items one by one".into(),
+                true,
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// One shown row.
 pub enum Row<'a> {
     Item(&'a Item),
@@ -338,7 +376,9 @@ impl ItemsPane {
             let end = self.loaded_end();
             let target = self.cursor + owed + if action == Action::Down { 1 } else { page.max(1) };
             self.cursor = target.min(end);
-            self.owed_down = (target - self.cursor).min(u64::from(ITEMS_PAGE));
+            // Every row asked for is owed, however many pages that spans (20 × PgDn while pages load
+            // lands 20 pages down): the pages are fetched one after the other as they are paid.
+            self.owed_down = target - self.cursor;
             return;
         }
         let len = self.known_len();
@@ -529,20 +569,33 @@ impl ItemsPane {
         self.error = None;
     }
 
-    /// Marks or unmarks the selected item. Returns false when no loaded item is selected (or when the
-    /// whole folder was marked: Space then clears that mark).
-    pub fn toggle_mark(&mut self) -> bool {
-        if self.all_marked {
-            self.all_marked = false;
-            return false;
-        }
+    /// Space: marks or unmarks the item under the cursor. When the whole folder is marked (`*`), the row
+    /// under the cursor is unmarked and the whole-folder mark becomes single marks of every other item —
+    /// possible only when every item of the folder is loaded (a folder restore cannot leave one out);
+    /// otherwise nothing changes and the answer says why.
+    pub fn toggle_mark(&mut self) -> MarkToggle {
         let Some(id) = self.selected().map(|i| i.id.clone()) else {
-            return false;
+            return MarkToggle::NoItem;
         };
-        if !self.marks.remove(&id) {
-            self.marks.insert(id);
+        if self.all_marked {
+            let total = match self.total {
+                Some(t) if t == self.items_held() as u64 => t,
+                _ => return MarkToggle::NotAllLoaded,
+            };
+            self.all_marked = false;
+            self.marks = self.pages.values().flatten().map(|i| i.id.clone()).collect();
+            self.marks.remove(&id);
+            return MarkToggle::SplitAll {
+                marked: self.marks.len() as u64,
+                total,
+            };
         }
-        true
+        if self.marks.remove(&id) {
+            MarkToggle::Unmarked
+        } else {
+            self.marks.insert(id);
+            MarkToggle::Marked
+        }
     }
 
     pub fn is_marked(&self, item: &Item) -> bool {

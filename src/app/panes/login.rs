@@ -230,16 +230,19 @@ impl LoginDialog {
         })
     }
 
-    /// Takes a refused login: the message is shown, the password is wiped and focused for the retry.
+    /// Takes a failed login: the message is shown. The password is wiped and focused for the retry only
+    /// when the server `refused` it; after a network or TLS problem it is kept (Enter tries again).
     /// False when the answer is not for this dialog.
-    pub fn on_refused(&mut self, generation: Gen, message: String) -> bool {
+    pub fn on_refused(&mut self, generation: Gen, message: String, refused: bool) -> bool {
         if self.submitting != Some(generation) {
             return false;
         }
         self.submitting = None;
         self.error = Some(message);
-        self.password.clear();
-        self.field = LoginField::Password;
+        if refused {
+            self.password.clear();
+            self.field = LoginField::Password;
+        }
         true
     }
 }
@@ -270,7 +273,7 @@ mod tests {
         };
         assert_eq!(reconnect, None);
         let g = d.submitting.expect("in flight");
-        assert!(d.on_refused(g, "bad".into()));
+        assert!(d.on_refused(g, "bad".into(), true));
         assert!(d.password.is_empty());
         // Another API version: the runtime must make a new client.
         d.field = LoginField::Api;

@@ -8,6 +8,7 @@ use super::Help;
 use crate::api::RestoreScope;
 use crate::api::models::{DeviceCode, DeviceCodeRequest, OfficeRegion};
 use crate::app::fields::{SecretField, edit, is_typing};
+use crate::app::panes::items::ListKey;
 use crate::app::{Action, Gen};
 use crate::restore_plan::{Credentials, Field as PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -49,6 +50,16 @@ pub struct Source {
     pub item_ids: Vec<String>,
     /// The subject of a single item.
     pub item_title: Option<String>,
+    /// The items list whose marks (or whole-folder mark) chose what is restored: a successful restore
+    /// clears them, so a second run is not one key away.
+    pub marks: Option<ListKey>,
+    /// A whole folder's number of items, when vex knows it (the folder was counted or loaded to its end).
+    pub folder_total: Option<u64>,
+    /// The point in time the restore reads, as far as vex knows it, labelled with where that knowledge
+    /// comes from (see `jobs::point_in_time`).
+    pub point_in_time: String,
+    /// The date the default target folder names (`backup 2025-11-20`, `session 2025-11-20`).
+    pub date_label: Option<String>,
 }
 
 impl Source {
@@ -203,8 +214,9 @@ pub struct TargetFolders {
     pub names: Vec<String>,
 }
 
-/// The values a new dialog starts with: the last confirmed restore's. Never a secret, and never the
-/// flags (a flag carried over unnoticed would change what the next restore does).
+/// The values a new dialog starts with: the last confirmed restore's, flags included (remembered for
+/// the session like the other fields; the confirmation names every flag that is on, so none is carried
+/// over unnoticed). Never a secret.
 #[derive(Clone, Debug, Default)]
 pub struct Remembered {
     pub target: String,
@@ -218,6 +230,7 @@ pub struct Remembered {
     pub app_id: String,
     pub cert_file: String,
     pub impersonation: String,
+    pub flags: RestoreFlags,
 }
 
 impl Remembered {
@@ -234,6 +247,49 @@ impl Remembered {
             ..Default::default()
         }
     }
+}
+
+/// The target folder a dialog offers when the operator has not chosen one: a new folder that names the
+/// source and its date (`Restored from Zoë Müller - Inbox (backup 2025-11-20)`). Control characters
+/// from server names are left out (a folder name may not have them).
+pub fn default_folder(source: &Source) -> String {
+    let mut name = format!("Restored from {}", source.mailbox_name.trim());
+    if let Some(f) = &source.folder {
+        // A path's last folder (`Inbox / Projects` → `Projects`): `/` is not a name character here.
+        let last = f.rsplit(" / ").next().unwrap_or(f).trim();
+        if !last.is_empty() {
+            name.push_str(" - ");
+            name.push_str(last);
+        }
+    }
+    if let Some(d) = &source.date_label {
+        name.push_str(&format!(" ({d})"));
+    }
+    name.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+/// Names of the standard folders of a mailbox (English names, as the server lists them). Assumption: a
+/// target folder so named is that mailbox's live folder (the server merges into an existing folder).
+const STANDARD_FOLDERS: &[&str] = &[
+    "Inbox",
+    "Sent Items",
+    "Drafts",
+    "Deleted Items",
+    "Junk Email",
+    "Outbox",
+    "Archive",
+    "Calendar",
+    "Contacts",
+    "Tasks",
+    "Notes",
+    "Journal",
+    "Conversation History",
+];
+
+/// The standard folder a target folder name is, if any.
+pub fn standard_folder(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    STANDARD_FOLDERS.iter().copied().find(|s| s.eq_ignore_ascii_case(name))
 }
 
 /// The choices of the region field: the server's default, then the spec's regions.
@@ -300,6 +356,10 @@ pub struct RestoreDialog {
     pub password: SecretField,
     pub device_code: Option<DeviceCode>,
     pub device_loading: Option<Gen>,
+    /// The browser's tick when the device code arrived (its `expires_in` counts from there).
+    pub device_code_tick: u64,
+    /// The browser's tick now (set before each key: the form checks the code's expiry with it).
+    pub now_tick: u64,
     pub app_id: Input,
     pub cert_file: Input,
     pub cert_password: SecretField,
@@ -356,11 +416,18 @@ pub fn flag(f: &RestoreFlags, i: usize) -> bool {
 impl RestoreDialog {
     pub fn new(source: Source, mailboxes: Vec<KnownMailbox>, memory: &Remembered, async_restore: bool) -> Self {
         let input = |s: &str| Input::new(s.to_string());
-        RestoreDialog {
+        // A folder the operator chose is kept; otherwise a new one that names this source (never the
+        // source folder's own name: that is a live folder of the recipient, such as the Inbox).
+        let folder = if memory.folder.trim().is_empty() {
+            default_folder(&source)
+        } else {
+            memory.folder.clone()
+        };
+        let mut d = RestoreDialog {
             source,
             original: false,
             target: input(&memory.target),
-            folder: input(&memory.folder),
+            folder: input(&folder),
             cas: input(&memory.cas),
             region: memory.region.clone(),
             organization: input(&memory.organization),
@@ -370,11 +437,13 @@ impl RestoreDialog {
             password: SecretField::default(),
             device_code: None,
             device_loading: None,
+            device_code_tick: 0,
+            now_tick: 0,
             app_id: input(&memory.app_id),
             cert_file: input(&memory.cert_file),
             cert_password: SecretField::default(),
             impersonation: input(&memory.impersonation),
-            flags: RestoreFlags::default(),
+            flags: memory.flags.clone(),
             field: Field::TargetMailbox,
             errors: Vec::new(),
             server_error: None,
@@ -384,14 +453,21 @@ impl RestoreDialog {
             suggest_cursor: None,
             suggest_hidden: false,
             async_restore,
-        }
+        };
+        d.field = d.first_to_fill();
+        d
     }
 
     /// What the next dialog starts with.
     pub fn remembered(&self) -> Remembered {
         Remembered {
             target: self.target.value().to_string(),
-            folder: self.folder.value().to_string(),
+            // The default names this dialog's source: the next dialog makes its own.
+            folder: if self.folder.value() == default_folder(&self.source) {
+                String::new()
+            } else {
+                self.folder.value().to_string()
+            },
             cas: self.cas.value().to_string(),
             region: self.region.clone(),
             organization: self.organization.value().to_string(),
@@ -401,7 +477,20 @@ impl RestoreDialog {
             app_id: self.app_id.value().to_string(),
             cert_file: self.cert_file.value().to_string(),
             impersonation: self.impersonation.value().to_string(),
+            flags: self.flags.clone(),
         }
+    }
+
+    /// The first required field that is empty (or wrong), where the dialog opens; the target mailbox
+    /// when all are filled in.
+    pub fn first_to_fill(&self) -> Field {
+        let shown = self.fields();
+        self.plan()
+            .validate()
+            .into_iter()
+            .map(|(f, _)| Field::of(f))
+            .find(|f| f.is_text() && shown.contains(f))
+            .unwrap_or(Field::TargetMailbox)
     }
 
     /// The fields shown, in Tab order.
@@ -532,6 +621,19 @@ impl RestoreDialog {
 
     /// Checks the form; on success the confirmation (Cancel selected) comes up.
     fn submit(&mut self) -> Reply {
+        // An expired device code is not sent: a new one is asked for.
+        if self.mode == CredMode::DeviceCode && self.device_code_left(self.now_tick).is_some_and(|s| s <= 0) {
+            self.device_code = None;
+            self.field = Field::RequestCode;
+            let r = self.request_code();
+            if r == Reply::RequestCode {
+                self.errors = vec![(
+                    Field::RequestCode,
+                    "the device code expired: a new one is requested".into(),
+                )];
+            }
+            return r;
+        }
         let plan = self.plan();
         self.errors = plan
             .validate()
@@ -545,6 +647,35 @@ impl RestoreDialog {
             return Reply::Keep;
         }
         let mut lines = vec![self.summary(&plan)];
+        if let RestoreScope::Folder(_) = self.source.scope {
+            lines.push(match self.source.folder_total {
+                Some(n) => format!(
+                    "The whole folder: {} item{}.",
+                    crate::text::thousands(n),
+                    if n == 1 { "" } else { "s" }
+                ),
+                None => "The whole folder: its number of items is not known to vex (not counted).".into(),
+            });
+        }
+        lines.push(format!("Point in time: {}.", self.source.point_in_time));
+        if !self.original {
+            let target = plan.target_mailbox.trim();
+            let folder = plan.target_folder.trim();
+            if folder.is_empty() {
+                lines.push(format!(
+                    "Target folder: none given: {target} receives the items in folders named like their source folders — its live folders (Inbox, Calendar, …)."
+                ));
+            } else {
+                lines.push(format!(
+                    "Target folder: {folder} in {target} (created when it does not exist)."
+                ));
+                if let Some(std) = standard_folder(folder) {
+                    lines.push(format!(
+                        "Warning: {folder} is the live {std} folder of {target}: the restored items mix with what is there."
+                    ));
+                }
+            }
+        }
         lines.push(match &plan.credentials {
             Credentials::Password { user, .. } => format!("as {user} (password)"),
             Credentials::DeviceCode { user_code } => format!("with the device code {user_code}"),
@@ -631,6 +762,15 @@ impl RestoreDialog {
         self.target_folders.loading = None;
         self.target_folders.names = names;
         true
+    }
+
+    /// Seconds the device code is still valid for at tick `now` (None: no code, or no expiry given).
+    /// Counted in browser ticks from its arrival: a clock that stalls with the browser, so it errs late
+    /// by as much as the browser stalled (assumption: a stall of seconds, against codes valid for minutes).
+    pub fn device_code_left(&self, now: u64) -> Option<i64> {
+        let s = self.device_code.as_ref()?.expires_in.filter(|s| *s > 0)?;
+        let gone = now.saturating_sub(self.device_code_tick) / u64::from(crate::app::TICKS_PER_SEC);
+        Some(s - i64::try_from(gone).unwrap_or(i64::MAX))
     }
 
     /// Takes a device code; false when stale.
@@ -919,6 +1059,10 @@ mod tests {
             scope: RestoreScope::Items,
             item_ids: vec!["1".into(), "2".into(), "3".into()],
             item_title: None,
+            marks: None,
+            folder_total: None,
+            point_in_time: "2024-03-01 14:00 UTC".into(),
+            date_label: Some("backup 2024-03-01".into()),
         }
     }
 
@@ -966,6 +1110,9 @@ mod tests {
         };
         assert!(d.on_target_folders(9, vec!["Inbox".into(), "Sent Items".into()]));
         key(&mut d, KeyCode::Tab);
+        // The folder offered by default names the source; typed over here.
+        assert_eq!(d.folder.value(), "Restored from Zoë Müller - Inbox (backup 2024-03-01)");
+        d.folder = Input::default();
         typed(&mut d, "in");
         assert_eq!(d.suggestions(), vec![("Inbox".to_string(), "Inbox".to_string())]);
         key(&mut d, KeyCode::Tab);

@@ -149,6 +149,12 @@ pub fn default_path(kind: TransferKind, s: &Source) -> String {
     }
 }
 
+/// The file name of [`default_path`] alone (what an export into a directory is called).
+pub fn default_file_name(kind: TransferKind, s: &Source) -> String {
+    let p = default_path(kind, s);
+    p.strip_prefix("./").unwrap_or(&p).to_string()
+}
+
 impl TransferDialog {
     /// The dialog, or why this kind does not apply to the source.
     pub fn new(kind: TransferKind, source: Source) -> Result<TransferDialog, String> {
@@ -407,6 +413,10 @@ mod tests {
             scope,
             item_ids: vec!["1".into(), "2".into()],
             item_title: None,
+            marks: None,
+            folder_total: None,
+            point_in_time: String::new(),
+            date_label: None,
         }
     }
 

@@ -68,6 +68,32 @@ fn expand_home(p: &Path) -> PathBuf {
     p.to_path_buf()
 }
 
+/// Where an export or save writes, checked before the download starts: `~` expanded, a directory means
+/// `file_name` inside it, the path made absolute (the results say exactly where the file is). Errors:
+/// the parent directory is missing or not a directory, or the file exists and `overwrite` is off.
+async fn destination(dest: &Path, file_name: &str, overwrite: bool) -> Result<PathBuf, (PathBuf, String)> {
+    let mut p = expand_home(dest);
+    if tokio::fs::metadata(&p).await.is_ok_and(|m| m.is_dir()) {
+        p = p.join(file_name);
+    }
+    let p = std::path::absolute(&p).unwrap_or(p);
+    if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        match tokio::fs::metadata(parent).await {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err((p.clone(), format!("{} is not a directory", parent.display()))),
+            Err(e) => return Err((p.clone(), format!("{}: {e}", parent.display()))),
+        }
+    }
+    match tokio::fs::metadata(&p).await {
+        Ok(m) if m.is_dir() => Err((p.clone(), format!("{} is a directory", p.display()))),
+        Ok(_) if !overwrite => Err((
+            p.clone(),
+            format!("{} exists: choose another file, or tick \"overwrite\"", p.display()),
+        )),
+        _ => Ok(p),
+    }
+}
+
 async fn run(client: Client, job: JobEffect, tx: UnboundedSender<Msg>) -> JobLoaded {
     match job {
         JobEffect::Restore {
@@ -176,21 +202,22 @@ async fn run(client: Client, job: JobEffect, tx: UnboundedSender<Msg>) -> JobLoa
             scope,
             item_ids,
             dest,
+            file_name,
             overwrite,
             audit,
         } => {
-            let dest = expand_home(&dest);
-            if !overwrite && tokio::fs::try_exists(&dest).await.unwrap_or(false) {
-                return JobLoaded::Downloaded {
-                    generation,
-                    result: Err(ApiError::Config(format!(
-                        "{} exists: choose another file, or tick \"overwrite\"",
-                        dest.display()
-                    ))),
-                    dest,
-                    audit_error: None,
-                };
-            }
+            // The destination is checked before anything is asked of the server.
+            let dest = match destination(&dest, &file_name, overwrite).await {
+                Ok(d) => d,
+                Err((dest, m)) => {
+                    return JobLoaded::Downloaded {
+                        generation,
+                        result: Err(ApiError::Config(m)),
+                        dest,
+                        audit_error: None,
+                    };
+                }
+            };
             let ptx = tx.clone();
             let last = AtomicU64::new(0);
             let progress = move |p: DownloadProgress| {

@@ -1,0 +1,177 @@
+//! Issue 14 end to end in tmux (the real binary, read with capture-pane): the whole guided restore on v6
+//! and on v8 as an operator runs it, and the points that were about timing (no PgDn lost while pages load
+//! from a slow server).
+
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use std::time::Duration;
+use support::tmux::Tmux;
+use vex::sim::{Faults, SimConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vex");
+const WAIT: Duration = Duration::from_secs(30);
+const PASSWORD: &str = "vex-demo-password";
+
+/// `vex --api <api> demo` in tmux with its files under `dir`, or None (skipping) under `VEX_SKIP_TMUX=1`.
+fn demo(tag: &str, dir: &std::path::Path, api: &str) -> Option<Tmux> {
+    let cmd = format!(
+        "env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} --api {api} demo",
+        d = dir.display(),
+    );
+    Tmux::start_or_skip(tag, &cmd, 120, 40, "the end-to-end test")
+}
+
+/// The Inbox title's mark count (`3 marked`), none when nothing is marked.
+fn marked(screen: &str) -> Option<String> {
+    let line = screen.lines().find(|l| l.contains("Inbox · "))?;
+    let at = line.find(" marked")?;
+    let head = &line[..at];
+    let n = head.rsplit(' ').next()?;
+    Some(format!("{n} marked"))
+}
+
+/// Marks the first three messages, one at a time (each mark seen before the next key).
+fn mark_three(t: &Tmux) {
+    t.keys(&["g"]);
+    t.wait_until("the cursor on the first row", WAIT, |s| s.contains("Inbox · 1/"));
+    for n in 1..=3 {
+        t.keys(&["Space"]);
+        t.wait_for(&format!("{n} marked"), WAIT);
+    }
+}
+
+/// The whole guided restore: mark 3 → restore to another mailbox → created 3; marks cleared; the same 3
+/// again → skipped 3. The confirmation states the point in time and the target folder.
+fn guided_restore(api: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = demo(&format!("trust-{api}"), dir.path(), api) else {
+        return;
+    };
+    t.wait_for(&format!("API {api}"), WAIT);
+    t.open_demo_inbox(WAIT);
+    for (round, expect) in ["created 3", "skipped 3"].into_iter().enumerate() {
+        mark_three(&t);
+        t.keys(&["r"]);
+        let form = t.wait_for("Sign in", WAIT);
+        // A new folder naming the source is offered (never the live Inbox).
+        assert!(form.contains("Restored from Zoë Müller - Inbox"), "[{api}] {form}");
+        if round == 0 {
+            // The first dialog opens on the target mailbox; type it, keep the folder, then the account.
+            t.text("francois.lefevre@contoso.com");
+            // Folder, CAS, Region, Org name, Sign in, then User.
+            t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "C-u"]);
+            t.text("restore-admin");
+            t.keys(&["Tab"]);
+        }
+        // The second opens on the first empty required field: the password (never remembered).
+        t.text("Exchange-Secret-e2e");
+        t.keys(&["Enter"]);
+        let confirm = t.wait_for("Confirm restore", WAIT);
+        assert!(confirm.contains("Restore 3 items"), "[{api}] {confirm}");
+        assert!(
+            confirm.contains("Point in time:"),
+            "[{api}] the point in time is stated:\n{confirm}"
+        );
+        assert!(
+            confirm.contains("Target folder: Restored from Zoë Müller - Inbox"),
+            "[{api}] the target folder is stated:\n{confirm}"
+        );
+        assert!(
+            !confirm.contains("Exchange-Secret-e2e"),
+            "the password is not on screen"
+        );
+        t.keys(&["Tab", "Enter"]);
+        let done = t.wait_until(expect, WAIT, |s| s.contains(expect) && s.contains("Restore finished"));
+        assert!(!done.contains("Exchange-Secret-e2e"), "the password is not on screen");
+        t.keys(&["Enter"]);
+        let after = t.wait_until("the dialog to close", WAIT, |s| !s.contains("Restore finished"));
+        // The marks are cleared after a successful restore: the title no longer counts any.
+        assert_eq!(marked(&after), None, "[{api}] marks cleared after {expect}:\n{after}");
+        t.wait_for("marks cleared", WAIT);
+    }
+    t.keys(&["q"]);
+    let _ = t.wait_until("vex to exit or ask", WAIT, |s| t.exited() || s.contains("quit"));
+    let audit = std::fs::read_to_string(dir.path().join("state/audit.jsonl")).unwrap_or_default();
+    let lines: Vec<serde_json::Value> = audit.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let done: Vec<&serde_json::Value> = lines.iter().filter(|l| l["outcome"] != "sent").collect();
+    // Per restore: the `sent` line before it went out, then its outcome.
+    assert_eq!(
+        (lines.len(), done.len()),
+        (4, 2),
+        "[{api}] two audit lines per restore:\n{audit}"
+    );
+    for l in &done {
+        assert_eq!(l["target_mailbox"], "francois.lefevre@contoso.com", "{audit}");
+        assert!(
+            l["target_folder"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("Restored from Zoë Müller - Inbox")),
+            "{audit}"
+        );
+    }
+    assert!(!audit.contains("Exchange-Secret-e2e"), "no secret in the audit log");
+}
+
+#[test]
+fn acceptance_guided_restore_v6() {
+    guided_restore("v6");
+}
+
+#[test]
+fn acceptance_guided_restore_v8() {
+    guided_restore("v8");
+}
+
+/// Point 3: 20 × PgDn pressed while the pages of a million-item folder come from a server that takes
+/// 400 ms per answer: every press counts (the cursor lands 20 pages down), none is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn p3_no_page_down_is_lost_while_pages_load() {
+    vex::install_crypto_provider();
+    let server = vex::sim::start(SimConfig {
+        tls: false,
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let url = server.base_url().to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cmd = format!(
+        "env -u VEX_PASSWORD -u VEX_PROFILE VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config \
+         VEX_DATA_DIR={d}/data {BIN} --server {url} --user vex --api v8",
+        d = dir.path().display()
+    );
+    // 40 rows: a page key moves 33 rows.
+    let Some(t) = Tmux::start_or_skip("trust-pgdn", &cmd, 120, 40, "the end-to-end test") else {
+        return;
+    };
+    t.wait_for("Password", WAIT);
+    t.text(PASSWORD);
+    t.keys(&["Enter"]);
+    t.wait_for("contoso.onmicrosoft.com", WAIT);
+    t.text("/contoso");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("François Lefèvre", WAIT);
+    t.keys(&["j", "Enter"]);
+    t.wait_for("Inbox", WAIT);
+    t.keys(&["Space"]);
+    t.wait_for("Archive 1M", WAIT);
+    t.text("/Archive");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_until("the first rows", WAIT, |s| s.contains("Archive 1M · 1/"));
+    // Now the item pages are slow.
+    server.set_faults(Faults {
+        routes: vec!["GET /items".into()],
+        latency: Some(Duration::from_millis(400)),
+        ..Faults::none()
+    });
+    for _ in 0..20 {
+        t.keys(&["PageDown"]);
+    }
+    let page = 40 - 7;
+    let want = format!("Archive 1M · {}/", 1 + 20 * page);
+    let screen = t.wait_until(&want, Duration::from_secs(60), |s| s.contains(&want));
+    assert!(screen.contains(&want), "{screen}");
+    t.keys(&["q"]);
+    server.shutdown().await;
+}
