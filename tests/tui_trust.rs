@@ -779,3 +779,204 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
     assert!(matches!(dialog(&s).phase, Phase::Form));
     assert!(dialog(&s).device_code.is_none());
 }
+
+// ------------------------------------------------------------------------------------------------
+// 7. Exports: the destination is checked first; a directory means a file inside it; the absolute path.
+// (The real loop and the emulator: the check runs where the download runs.)
+// ------------------------------------------------------------------------------------------------
+
+/// The real loop on the emulator, in Zoë Müller's Inbox with three messages marked.
+async fn emulator_inbox_marked() -> support::app::AppHarness {
+    let mut h = support::app::AppHarness::launch(support::app::Setup {
+        api: vex::api::VersionChoice::Fixed(vex::api::ApiVersion::V6),
+        ..Default::default()
+    })
+    .await;
+    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
+        .await;
+    let pos = h.working_contoso_session();
+    h.keys(KeyCode::Down, pos);
+    h.key(KeyCode::Enter);
+    h.until("the mailboxes", |s| {
+        s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 1)
+    })
+    .await;
+    h.key(KeyCode::Enter);
+    h.until("the folders", |s| {
+        s.folders.as_ref().is_some_and(|f| f.rows().len() > 1)
+    })
+    .await;
+    h.key(KeyCode::Enter);
+    h.until("the items", |s| {
+        s.items.as_ref().is_some_and(|i| i.selected().is_some())
+    })
+    .await;
+    h.keys(KeyCode::Char(' '), 3);
+    h.until("3 marks", |s| s.items.as_ref().is_some_and(|i| i.marks.len() == 3))
+        .await;
+    h
+}
+
+/// `E`, `path` typed, Enter: waits for the end; the job's status.
+async fn export_to(h: &mut support::app::AppHarness, path: &str) -> vex::app::jobs::JobStatus {
+    use vex::app::panes::transfer::TPhase;
+    h.key(KeyCode::Char('E'));
+    h.until("the export dialog", |s| {
+        matches!(&s.overlay, Some(Overlay::Transfer(_)))
+    })
+    .await;
+    let before = h.state().jobs.list.len();
+    h.retype(path);
+    h.key(KeyCode::Enter);
+    h.until("the export's end", move |s| {
+        matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. } | TPhase::Form))
+            && !s.jobs.any_running()
+            && s.jobs.list.len() > before
+    })
+    .await;
+    let status = h.state().jobs.list.last().map(|j| j.status.clone()).expect("a job");
+    h.key(KeyCode::Esc);
+    h.until("closed", |s| s.overlay.is_none()).await;
+    status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p7_export_checks_the_destination_first_and_reports_the_absolute_path() {
+    use vex::app::jobs::JobStatus;
+    let mut h = emulator_inbox_marked().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Exports are slow on this server: a refusal before the download comes at once.
+    h.server.set_faults(vex::sim::Faults {
+        routes: vec!["POST exportToPst".into()],
+        latency: Some(std::time::Duration::from_secs(3)),
+        ..vex::sim::Faults::none()
+    });
+    // A directory: the file is made inside it, and the path reported is absolute.
+    let status = export_to(&mut h, &dir.path().display().to_string()).await;
+    let JobStatus::Downloaded { path, bytes } = status else {
+        panic!("{status:?}\n{}", h.screen())
+    };
+    assert!(bytes > 0);
+    let written = std::path::Path::new(&path);
+    assert!(written.is_absolute(), "{path}");
+    assert_eq!(written.parent(), Some(dir.path()), "{path}");
+    assert!(path.ends_with(".pst"), "{path}");
+    assert_eq!(std::fs::metadata(written).map(|m| m.len()).ok(), Some(bytes));
+    assert!(h.screen().contains(&path) || h.state().status.as_ref().is_some_and(|s| s.text.contains(&path)));
+    // A folder that does not exist: refused before anything is downloaded (well within the latency).
+    let missing = dir.path().join("no-such-dir/x.pst");
+    let t = std::time::Instant::now();
+    let status = export_to(&mut h, &missing.display().to_string()).await;
+    assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+    let JobStatus::Failed(m) = status else {
+        panic!("{status:?}")
+    };
+    assert!(m.contains("no-such-dir"), "{m}");
+    // R: a failed download is "failed", not "refused".
+    h.key(KeyCode::Char('R'));
+    h.until("the results", |s| matches!(&s.overlay, Some(Overlay::Results(_))))
+        .await;
+    let screen = h.screen();
+    assert!(screen.contains("failed"), "{screen}");
+}
+
+// ------------------------------------------------------------------------------------------------
+// 10. The login screen: no spinner behind it; errors whole; the password kept after a network error.
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn p10_login_screen_keeps_the_password_after_a_network_error() {
+    use vex::app::panes::login::{LoginDialog, LoginTarget};
+    let target = LoginTarget {
+        server: "https://vb365.example.com:4443".into(),
+        api: Default::default(),
+    };
+    let mut s = fake::new_state().with_login(LoginDialog::start(target, "vex"));
+    let fx = update(&mut s, Msg::Start);
+    assert!(fx.iter().all(|e| matches!(e, Effect::Login { .. })), "{fx:?}");
+    let screen = text(&s, 80, 24);
+    assert!(screen.contains("waiting for the login"), "{screen}");
+    assert!(!screen.contains("loading restore sessions"), "{screen}");
+    // Type a password and log in: the network fails.
+    typed(&mut s, SECRET);
+    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let Some(Effect::Login { generation, .. }) = fx.iter().find(|e| matches!(e, Effect::Login { .. })) else {
+        panic!("{fx:?}")
+    };
+    let long = "cannot reach https://vb365.example.com:4443: connection refused (is the server running and \
+                the port open? check a firewall between this machine and the server)";
+    update(
+        &mut s,
+        Msg::Loaded(Loaded::LoggedIn {
+            generation: *generation,
+            result: Err(ApiError::Network(long.into())),
+        }),
+    );
+    let login = s.login.as_ref().expect("still the login screen");
+    assert_eq!(login.password.len(), SECRET.len(), "kept after a network error");
+    let screen = text(&s, 80, 24);
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ' || c == '"'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("between this machine and the server)"), "whole: {screen}");
+    // Refused by the server: cleared.
+    let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let Some(Effect::Login { generation, .. }) = fx.iter().find(|e| matches!(e, Effect::Login { .. })) else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Msg::Loaded(Loaded::LoggedIn {
+            generation: *generation,
+            result: Err(ApiError::Auth("The user name or password is incorrect.".into())),
+        }),
+    );
+    assert!(
+        s.login.as_ref().is_some_and(|l| l.password.is_empty()),
+        "cleared when refused"
+    );
+}
+
+/// Point 1 on the emulator: after `x` stops the browsed session, `^r` in its items ends (the server's
+/// refusal shown) instead of spinning, and restores are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p1_after_stopping_the_session_reload_ends_and_restore_is_refused() {
+    let mut h = emulator_inbox_marked().await;
+    for _ in 0..3 {
+        h.key(KeyCode::Esc);
+    }
+    h.until("the sessions pane", |s| s.focus == Level::Sessions).await;
+    h.key(KeyCode::Char('x'));
+    h.until("the stop confirmation", |s| {
+        matches!(&s.overlay, Some(Overlay::Confirm(_)))
+    })
+    .await;
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Enter);
+    h.until("the session stopped", |s| {
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.contains("restore session stopped"))
+            && !s.is_loading()
+    })
+    .await;
+    h.keys(KeyCode::Tab, 3);
+    h.until("the items", |s| s.focus == Level::Items).await;
+    h.ctrl('r');
+    h.until("the reload to end", |s| {
+        !s.is_loading() && s.items.as_ref().is_some_and(|i| i.error.is_some())
+    })
+    .await;
+    let screen = h.screen();
+    assert!(screen.contains("session stopped"), "{screen}");
+    h.key(KeyCode::Char('r'));
+    h.until("the refusal", |s| {
+        s.status
+            .as_ref()
+            .is_some_and(|m| m.text.contains("this restore session is stopped"))
+    })
+    .await;
+    assert!(h.state().overlay.is_none());
+}
