@@ -380,6 +380,157 @@ impl<'a> Stream<'a> {
     }
 }
 
+/// A folder's items (`vex items --folder`), streamed ([`crate::api::stream`]): the next page is fetched
+/// while this one is read, each item is written as the server sent it (checked, whitespace outside strings
+/// removed, unsafe characters escaped: [`crate::text::escape_for_json`]) rather than decoded and encoded
+/// again, and stdout is written in blocks. Memory stays bounded whatever the page size.
+async fn list_items(
+    client: &Client,
+    at: &Where,
+    folder: &str,
+    offset: u64,
+    limit: u32,
+    all: bool,
+    fmt: Format,
+) -> Result<(), CmdError> {
+    let mut out = ItemWriter::new(fmt, limit as usize);
+    let max = (!all).then_some(u64::from(limit));
+    let listed = crate::api::stream::for_each_item(
+        client,
+        &at.session,
+        &at.mailbox,
+        folder,
+        offset,
+        limit,
+        max,
+        &mut |item| out.item(item),
+    )
+    .await;
+    if let Some(e) = out.failed.take() {
+        return Err(e);
+    }
+    if let Err(e) = listed {
+        // What was read before the error is written; a JSON array is left open (the output is not
+        // complete, and a parser says so).
+        let _ = out.write();
+        return Err(e.into());
+    }
+    out.finish();
+    match out.failed.take() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Writes items as they come: JSON lines, a JSON array, or a table whose widths the first page sets.
+struct ItemWriter {
+    fmt: Format,
+    buf: Vec<u8>,
+    rows: u64,
+    /// Table: the first page's cells, held until its widths are known.
+    first: Vec<[String; 3]>,
+    first_len: usize,
+    widths: Option<Vec<usize>>,
+    failed: Option<CmdError>,
+}
+
+/// stdout is written when this much is buffered (and at the end).
+const OUT_BLOCK: usize = 256 << 10;
+const ITEM_COLS: [&str; 3] = ["ID", "CLASS", "TITLE"];
+
+impl ItemWriter {
+    fn new(fmt: Format, first_len: usize) -> ItemWriter {
+        ItemWriter {
+            fmt,
+            buf: Vec::with_capacity(OUT_BLOCK + (64 << 10)),
+            rows: 0,
+            first: Vec::new(),
+            first_len: first_len.max(1),
+            widths: None,
+            failed: None,
+        }
+    }
+
+    fn item(&mut self, item: &crate::api::stream::ItemText<'_>) -> std::ops::ControlFlow<()> {
+        match self.fmt {
+            Format::Jsonl => {
+                self.buf
+                    .extend_from_slice(crate::text::escape_for_json(item.json).as_bytes());
+                self.buf.push(b'\n');
+            }
+            Format::Json => {
+                self.buf
+                    .extend_from_slice(if self.rows == 0 { b"[\n  " } else { b",\n  " });
+                self.buf
+                    .extend_from_slice(crate::text::escape_for_json(item.json).as_bytes());
+            }
+            Format::Table => {
+                let cells = [
+                    clean(&item.id),
+                    clean(item.item_class.as_deref().unwrap_or("")),
+                    clean(item.title.as_deref().unwrap_or("")),
+                ];
+                if self.widths.is_some() {
+                    self.table_row(&cells);
+                } else {
+                    self.first.push(cells);
+                    if self.first.len() >= self.first_len {
+                        self.flush_first();
+                    }
+                }
+            }
+        }
+        self.rows += 1;
+        if self.buf.len() >= OUT_BLOCK && self.write().is_err() {
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    /// The table's header and the first page, once its widths are known.
+    fn flush_first(&mut self) {
+        let mut w: Vec<usize> = ITEM_COLS.iter().map(|c| c.len()).collect();
+        for row in &self.first {
+            for (x, c) in w.iter_mut().zip(row) {
+                *x = (*x).max(unicode_width::UnicodeWidthStr::width(c.as_str()).min(60));
+            }
+        }
+        let header: Vec<String> = ITEM_COLS.iter().map(|c| c.to_string()).collect();
+        self.buf.extend_from_slice(table_line(&header, &w).as_bytes());
+        self.buf.push(b'\n');
+        self.widths = Some(w);
+        for row in std::mem::take(&mut self.first) {
+            self.table_row(&row);
+        }
+    }
+
+    fn table_row(&mut self, cells: &[String; 3]) {
+        let w = self.widths.as_deref().unwrap_or(&[]);
+        self.buf.extend_from_slice(table_line(cells, w).as_bytes());
+        self.buf.push(b'\n');
+    }
+
+    fn write(&mut self) -> Result<(), ()> {
+        if self.failed.is_some() {
+            return Err(());
+        }
+        let mut out = std::io::stdout().lock();
+        let r = out.write_all(&self.buf).and_then(|()| out.flush());
+        self.buf.clear();
+        r.map_err(|e| self.failed = Some(write_error(e)))
+    }
+
+    fn finish(&mut self) {
+        match self.fmt {
+            Format::Json if self.rows == 0 => self.buf.extend_from_slice(b"[]\n"),
+            Format::Json => self.buf.extend_from_slice(b"\n]\n"),
+            Format::Table if self.widths.is_none() => self.flush_first(),
+            _ => {}
+        }
+        let _ = self.write();
+    }
+}
+
 /// JSON text for the terminal or a pipe: `serde_json`'s output with every character that could act on a
 /// terminal or reorder text escaped as `\uXXXX` — C1 controls (U+0080–U+009F, U+0085 included), DEL,
 /// the line and paragraph separators, bidirectional marks, embeddings, overrides and isolates, and the
@@ -557,6 +708,10 @@ pub async fn run(
         } => {
             if query.is_none() && folder.is_none() {
                 return Err(CmdError::new(EXIT_USAGE, "give --folder ID or --query TEXT"));
+            }
+            if let (None, Some(f)) = (&query, &folder) {
+                list_items(client, &at, f, offset, limit, all, fmt).await?;
+                return Ok(EXIT_OK);
             }
             let fetch = |o: u64, l: u32| {
                 let (at, folder, query) = (&at, &folder, &query);

@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each bench target uses a part of this module")]
 
 pub mod fixture;
+pub mod wire;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;

@@ -116,6 +116,11 @@ pub struct JsonGuard {
     rows: usize,
     row_open: bool,
     cut_strings: usize,
+    /// Row mode ([`JsonGuard::rows`]): each row of `results` is handed on as it completes and not kept;
+    /// whitespace outside strings is dropped.
+    split: bool,
+    /// Where in `out` the row being read starts (row mode).
+    row_start: usize,
 }
 
 impl JsonGuard {
@@ -140,7 +145,25 @@ impl JsonGuard {
             rows: 0,
             row_open: false,
             cut_strings: 0,
+            split: false,
+            row_start: 0,
         }
+    }
+
+    /// A guard in row mode, for listings read as a stream: [`JsonGuard::feed_rows`] hands each row of the
+    /// top-level `results` (an object: anything else is a damaged answer) to a callback as soon as it is
+    /// complete — its JSON text with whitespace outside strings dropped and long strings cut, so one row
+    /// is one line — and keeps only the rest: [`JsonGuard::finish`] then gives the envelope with
+    /// `"results":[]`. Memory is the envelope and one row, whatever the page's size.
+    pub fn rows(limits: BodyLimits, max_rows: usize) -> JsonGuard {
+        let mut g = JsonGuard::new(limits, Some(max_rows), Some(16 << 10));
+        g.split = true;
+        g
+    }
+
+    /// Rows handed on so far (row mode), or counted (otherwise).
+    pub fn row_count(&self) -> usize {
+        self.rows
     }
 
     /// Strings cut so far.
@@ -162,6 +185,16 @@ impl JsonGuard {
 
     /// Takes the next piece of the body.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
+        self.feed_rows(chunk, &mut |_| Ok(()))
+    }
+
+    /// Takes the next piece of the body; in row mode, each row completed by it goes to `on_row` (see
+    /// [`JsonGuard::rows`]); an error from `on_row` stops the read.
+    pub fn feed_rows(
+        &mut self,
+        chunk: &[u8],
+        on_row: &mut dyn FnMut(&[u8]) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         self.received += chunk.len() as u64;
         if self.received > self.limits.max_bytes {
             return Err(too_large(self.limits.max_bytes));
@@ -196,7 +229,7 @@ impl JsonGuard {
                     }
                 }
             }
-            self.byte(chunk[i])?;
+            self.byte(chunk[i], on_row)?;
             i += 1;
         }
         Ok(())
@@ -293,10 +326,38 @@ impl JsonGuard {
         Ok(())
     }
 
-    fn byte(&mut self, b: u8) -> Result<(), ApiError> {
+    fn byte(&mut self, b: u8, on_row: &mut dyn FnMut(&[u8]) -> Result<(), ApiError>) -> Result<(), ApiError> {
         if self.in_string {
             self.string_byte(b);
             return Ok(());
+        }
+        let in_rows = matches!(self.top(), Some(Ctx::Array { rows: true }));
+        if self.split {
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' => return Ok(()),
+                // Rows are handed on, not kept: nor the commas between them.
+                b',' if in_rows => {
+                    self.row_open = false;
+                    return Ok(());
+                }
+                b'{' if in_rows => self.row_start = self.out.len(),
+                b'}' | b']' if in_rows => {}
+                b'}' | b']' => {
+                    self.stack.pop();
+                    self.out.push(b);
+                    if matches!(self.top(), Some(Ctx::Array { rows: true })) {
+                        on_row(&self.out[self.row_start..])?;
+                        self.out.truncate(self.row_start);
+                    }
+                    return Ok(());
+                }
+                _ if in_rows => {
+                    // A string, number or literal where an item should be.
+                    self.value_starts()?;
+                    return Err(ApiError::Decode("the answer holds a row that is not an object".into()));
+                }
+                _ => {}
+            }
         }
         match b {
             b' ' | b'\t' | b'\n' | b'\r' => {}
@@ -362,6 +423,33 @@ pub(crate) async fn read_json(
             Ok(Err(e)) => return Err(from_reqwest(e)),
             Ok(Ok(None)) => return Ok(guard.finish()),
             Ok(Ok(Some(c))) => guard.feed(&c)?,
+        }
+    }
+}
+
+/// Reads a page of a listing as a stream under `limits` (see [`JsonGuard::rows`]): each row goes to
+/// `on_row` as it arrives; returns the envelope (`"results":[]`) and the number of rows. Fails when no
+/// byte arrives for `stall`.
+pub(crate) async fn read_json_rows(
+    mut res: reqwest::Response,
+    stall: Duration,
+    limits: BodyLimits,
+    max_rows: usize,
+    on_row: &mut dyn FnMut(&[u8]) -> Result<(), ApiError>,
+) -> Result<(Vec<u8>, usize), ApiError> {
+    if res.content_length().is_some_and(|n| n > limits.max_bytes) {
+        return Err(too_large(limits.max_bytes));
+    }
+    let mut guard = JsonGuard::rows(limits, max_rows);
+    loop {
+        match tokio::time::timeout(stall, res.chunk()).await {
+            Err(_) => return Err(stalled(stall)),
+            Ok(Err(e)) => return Err(from_reqwest(e)),
+            Ok(Ok(None)) => {
+                let n = guard.row_count();
+                return Ok((guard.finish(), n));
+            }
+            Ok(Ok(Some(c))) => guard.feed_rows(&c, on_row)?,
         }
     }
 }
@@ -493,6 +581,55 @@ mod tests {
         let e = guard_all(&[b' '; 1001], limits, None, 100).unwrap_err();
         assert!(e.to_string().contains("larger than 1000 B"), "{e}");
         assert!(guard_all(&[b' '; 1000], limits, None, 100).is_ok());
+    }
+
+    fn split(text: &[u8], max_rows: usize, step: usize) -> Result<(Vec<u8>, Vec<String>), ApiError> {
+        let mut g = JsonGuard::rows(BodyLimits::default(), max_rows);
+        let mut rows = Vec::new();
+        for c in text.chunks(step.max(1)) {
+            g.feed_rows(c, &mut |r| {
+                rows.push(String::from_utf8(r.to_vec()).unwrap());
+                Ok(())
+            })?;
+        }
+        Ok((g.finish(), rows))
+    }
+
+    #[test]
+    fn row_mode_hands_each_row_on_and_keeps_only_the_envelope() {
+        let text = b"{ \"offset\": 0,\n \"results\" : [ {\"id\": \"a b\",\n \"n\":[1, {\"x\":\"}\"}]} ,\n{\"id\":\"c\"} ],\n\"limit\": 2, \"_links\": {\"next\": {\"href\": \"/x\"}} }";
+        for step in [1, 2, 5, 1000] {
+            let (env, rows) = split(text, 2, step).unwrap();
+            assert_eq!(
+                rows,
+                [r#"{"id":"a b","n":[1,{"x":"}"}]}"#, r#"{"id":"c"}"#],
+                "step {step}"
+            );
+            assert_eq!(
+                String::from_utf8(env).unwrap(),
+                r#"{"offset":0,"results":[],"limit":2,"_links":{"next":{"href":"/x"}}}"#
+            );
+        }
+        // More rows than asked, rows that are not objects, and nested results arrays.
+        assert!(matches!(
+            split(br#"{"results":[{"id":1},{"id":2},{"id":3}]}"#, 2, 3),
+            Err(ApiError::Limit(_))
+        ));
+        assert!(matches!(
+            split(br#"{"results":[{"id":1},"x"]}"#, 5, 3),
+            Err(ApiError::Decode(_))
+        ));
+        let (env, rows) = split(br#"{"x":{"results":[1,2]},"results":[]}"#, 1, 4).unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(env, br#"{"x":{"results":[1,2]},"results":[]}"#.to_vec());
+        // Long strings are cut in rows as everywhere.
+        let big = format!(r#"{{"results":[{{"id":"1","s":"{}"}}]}}"#, "y".repeat(MAX_STRING * 2));
+        let (_, rows) = split(big.as_bytes(), 1, 4096).unwrap();
+        assert!(
+            rows[0].len() < MAX_STRING + 100 && rows[0].contains(CUT_MARK),
+            "{}",
+            rows[0].len()
+        );
     }
 
     #[test]

@@ -1057,6 +1057,33 @@ impl Client {
             .await
     }
 
+    /// One page of a folder's items with its body unread (read as a stream by [`super::stream`]).
+    pub(crate) async fn items_response(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        folder_id: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<reqwest::Response, ApiError> {
+        let v = self.require_version()?;
+        let mut q = page_q(offset, limit)?;
+        q.push((v.items_folder_param(), folder_id.to_string()));
+        let path = mb_path(restore_session_id, mailbox_id, "/items");
+        self.call(Method::GET, &path, &q, Body::None, Wait::Stall).await
+    }
+
+    /// The wait before retry `attempt` (from 1) of a read that failed with `error` after its answer
+    /// started, reported like the request loop's retries; None when the retries are used up.
+    pub(crate) fn retry_delay(&self, attempt: u32, what: &str, error: &ApiError) -> Option<Duration> {
+        if attempt > self.inner.retry.max_retries {
+            return None;
+        }
+        let delay = self.backoff(attempt);
+        self.notify_retry(attempt, what, &error.to_string(), delay);
+        Some(delay)
+    }
+
     /// The number of items in a folder, without listing it (see [`paging::count`]): one request on
     /// v6/v7 (totalCount); on v8 a search of a few round trips, remembered for the restore session.
     pub async fn count_items(

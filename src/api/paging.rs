@@ -28,7 +28,12 @@ pub const MAX_PAGES: u64 = 100_000;
 /// Assumption (not in the spec): a server that caps page size either echoes the `limit` it served or
 /// sends `totalCount` / `_links.next`; one that does none of these cannot be told from the last page.
 pub fn says_more<T>(page: &Page<T>, offset: u64, asked: u32) -> bool {
-    let n = page.results.len() as u64;
+    says_more_rows(page.results.len(), page, offset, asked)
+}
+
+/// [`says_more`] for a page whose `n` rows were read as a stream (its `results` are not kept).
+pub fn says_more_rows<T>(n: usize, page: &Page<T>, offset: u64, asked: u32) -> bool {
+    let n = n as u64;
     if n == 0 {
         return false;
     }
@@ -64,7 +69,7 @@ fn fingerprint<T: serde::Serialize>(rows: &[T]) -> Vec<u64> {
         .collect()
 }
 
-fn repeated_page(offset: u64) -> ApiError {
+pub(crate) fn repeated_page(offset: u64) -> ApiError {
     ApiError::Decode(format!(
         "the server sent the same page again at offset {offset} (does it ignore offset?); the listing \
          stopped there and may be incomplete"
@@ -120,7 +125,7 @@ where
     }
 }
 
-fn too_many_pages() -> ApiError {
+pub(crate) fn too_many_pages() -> ApiError {
     ApiError::Decode(format!(
         "stopped after {MAX_PAGES} pages: the server keeps sending full pages; the listing is incomplete"
     ))

@@ -21,6 +21,7 @@ pub mod flood;
 pub mod hostile;
 pub mod ids;
 mod names;
+pub mod page_cache;
 mod rng;
 mod routes;
 pub mod search;
@@ -226,6 +227,7 @@ fn router(store: Store, faults: Arc<faults::FaultState>, cfg: &SimConfig) -> Rou
         scheme: if cfg.tls { "https" } else { "http" },
         requests: vary::Counter::default(),
         body_timeout: cfg.body_read_timeout,
+        pages: Default::default(),
     });
     Router::new()
         .fallback(routes::handle)

@@ -62,6 +62,8 @@ pub(crate) struct App {
     pub requests: Counter,
     /// How long the request body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// Item pages kept as sent.
+    pub pages: super::page_cache::PageCache,
 }
 
 /// One request, taken apart.
@@ -310,6 +312,25 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             None => return unauthorized(),
         }
     }
+    // Item pages are kept as sent (see `page_cache`): the request is checked as always, then answered
+    // from the bytes kept.
+    let cache_key = (route == Route::Items && app.vary.is_none()).then(|| {
+        let mut q: Vec<String> = ctx
+            .query
+            .iter()
+            .map(|(k, x)| format!("{}={x}", k.to_ascii_lowercase()))
+            .collect();
+        q.sort_unstable();
+        format!("{}?{}", ctx.path, q.join("&"))
+    });
+    if let Some(k) = &cache_key {
+        if let Err(e) = items_target(&app.store, &ctx) {
+            return fail(v, e);
+        }
+        if let Some(r) = app.pages.get(k, ctx.q("setId").is_some()) {
+            return r;
+        }
+    }
     let resp = match dispatch(&app.store, &ctx, route) {
         Ok(r) => r,
         Err(e) => return fail(v, e),
@@ -360,6 +381,17 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
         .await
     } else {
         resp
+    };
+    let resp = match cache_key {
+        Some(k) if resp.status() == StatusCode::OK => {
+            let (parts, body) = resp.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            };
+            app.pages.put(k, bytes.clone());
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        _ => resp,
     };
     if let Some(RestoreDelay(d)) = resp.extensions().get::<RestoreDelay>().copied()
         && !d.is_zero()
@@ -1374,7 +1406,8 @@ fn folders(store: &Store, c: &Ctx) -> Res {
     page_of(c, all)
 }
 
-fn items(store: &Store, c: &Ctx) -> Res {
+/// What an items request lists, checked: session, mailbox, folder, offset and limit.
+fn items_target(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo, FolderKey, u64, u64), ApiError> {
     let (s, m) = mailbox_ctx(store, c)?;
     let param = items_param(c);
     let fid = c.q(param).map(str::trim).filter(|x| !x.is_empty()).ok_or_else(|| {
@@ -1384,6 +1417,11 @@ fn items(store: &Store, c: &Ctx) -> Res {
     })?;
     let f = folder_by_id(store, &m, fid)?;
     let (offset, limit) = paging(c)?;
+    Ok((s, m, f, offset, limit))
+}
+
+fn items(store: &Store, c: &Ctx) -> Res {
+    let (s, m, f, offset, limit) = items_target(store, c)?;
     let data = store.data();
     let total = u64::from(data.visible_count(f, s.show_deleted));
     let end = (offset.saturating_add(limit)).min(total);

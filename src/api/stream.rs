@@ -1,0 +1,405 @@
+//! A folder's items at wire speed (`vex items`): each page is read as a stream and each item handed on
+//! as the server's JSON text once checked, while the next page is already requested.
+//!
+//! - **Fetched ahead, bounded**: when a page's answer starts, the next page (at `offset + limit`) is
+//!   requested at once, so the server prepares it while this one is read; one request in flight beside
+//!   the page being read, never more. A guess that turns out wrong (a short page that is not the end, the
+//!   end) is aborted.
+//! - **Streamed**: a page is never held whole. [`super::body::JsonGuard::rows`] hands each row of
+//!   `results` on as its last byte arrives, under the same limits as every answer (size, rows, string
+//!   length, nesting, stall), and keeps only the envelope; memory is one row and the reader's buffers,
+//!   whatever the page size.
+//! - **Checked, not re-encoded**: a row is handed on when it is valid JSON (UTF-8, no raw control
+//!   characters in strings) and an object with a non-empty `id` (as [`super::models::Item`] requires); it
+//!   is the server's text with the whitespace outside strings removed (one item, one line) and long
+//!   strings cut. Escaping characters unsafe for a terminal is the writer's job
+//!   ([`crate::text::escape_for_json`]).
+//! - **The paging rules of [`super::paging::for_each_page`]**: where the listing ends is decided by
+//!   [`paging::says_more_rows`] (empty page, `totalCount`, `_links.next`, a page shorter than asked or than
+//!   the echoed `limit`); a page that repeats the previous one (same ids in the same order: a server that
+//!   ignores `offset`) is an error and is not handed on; [`paging::MAX_PAGES`] and int32 offsets bound
+//!   it.
+//! - **Retries** as for any read ([`super::client`]): before its answer starts, by the request loop;
+//!   when a body breaks off, stalls or is damaged part way, the page is asked for again and the rows
+//!   already handed on are skipped — checked to be the same ids first (otherwise an error: the listing
+//!   would not be one listing).
+
+use super::body;
+use super::client::Client;
+use super::error::ApiError;
+use super::models::{ItemKind, Page};
+use super::paging;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::ops::ControlFlow;
+use tokio::task::JoinHandle;
+
+/// One item as the server sent it, checked (see the module's documentation).
+pub struct ItemText<'a> {
+    /// The item's JSON text: one object, no whitespace outside strings, not yet escaped for a terminal.
+    pub json: &'a str,
+    pub id: Cow<'a, str>,
+    pub item_class: Option<Cow<'a, str>>,
+    /// What [`super::models::Item::title`] shows: the subject, or the name of a contact, group or note.
+    pub title: Option<Cow<'a, str>>,
+}
+
+/// The fields read from each item (all others are skipped, not decoded).
+#[derive(Deserialize)]
+struct Fields<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "itemClass")]
+    item_class: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    subject: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "fullName")]
+    full_name: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "displayAs")]
+    display_as: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    title: Option<&'a RawValue>,
+}
+
+/// A field as text, as [`super::models::lenient::opt_string`] reads it: a string; a number, boolean or
+/// anything else as its JSON text; null as nothing.
+fn text(v: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    let s = v?.get();
+    match s.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<&str>(s)
+            .map(Cow::Borrowed)
+            .or_else(|_| serde_json::from_str::<String>(s).map(Cow::Owned))
+            .ok(),
+        Some(b'n') if s == "null" => None,
+        _ => Some(Cow::Borrowed(s)),
+    }
+}
+
+/// Only a string (the title of an item of unknown class is looked for among its string fields).
+fn string(v: Option<&RawValue>) -> Option<Cow<'_, str>> {
+    v.filter(|r| r.get().starts_with('"')).and_then(|r| text(Some(r)))
+}
+
+impl<'a> ItemText<'a> {
+    /// Checks a row of an items page: valid JSON, an object, a non-empty `id`.
+    pub fn parse(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
+        let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
+        if !json.starts_with('{') {
+            // serde would read a list as the fields in order.
+            return Err(ApiError::Decode("an item that is not an object".into()));
+        }
+        let f: Fields<'a> = serde_json::from_str(json).map_err(|e| {
+            ApiError::Decode(super::error::one_line(
+                &format!("an item: {e}"),
+                super::error::MAX_MESSAGE,
+            ))
+        })?;
+        let id = text(f.id)
+            .filter(|i| !i.trim().is_empty())
+            .ok_or_else(|| ApiError::Decode("an item without an id".into()))?;
+        let item_class = text(f.item_class);
+        let title = match ItemKind::from_class(item_class.as_deref()) {
+            ItemKind::Contact => text(f.full_name).or_else(|| text(f.display_as)),
+            ItemKind::ContactGroup => text(f.name),
+            ItemKind::StickyNote => text(f.name).or_else(|| text(f.subject)),
+            ItemKind::Other => string(f.subject).or_else(|| string(f.name)).or_else(|| string(f.title)),
+            _ => text(f.subject),
+        };
+        Ok(ItemText {
+            json,
+            id,
+            item_class,
+            title,
+        })
+    }
+}
+
+/// What repeat detection and re-reads compare: a row's id and size.
+fn mark(item: &ItemText<'_>) -> (u64, usize) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    item.id.hash(&mut h);
+    (h.finish(), item.json.len())
+}
+
+/// A request sent ahead; aborted when dropped unused.
+struct Ahead {
+    offset: u64,
+    limit: u32,
+    task: JoinHandle<Result<reqwest::Response, ApiError>>,
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Where<'a> {
+    client: &'a Client,
+    session: &'a str,
+    mailbox: &'a str,
+    folder: &'a str,
+}
+
+impl Where<'_> {
+    fn ahead(&self, offset: u64, limit: u32) -> Option<Ahead> {
+        if offset > paging::MAX_OFFSET {
+            return None;
+        }
+        let (c, s, m, f) = (
+            self.client.clone(),
+            self.session.to_string(),
+            self.mailbox.to_string(),
+            self.folder.to_string(),
+        );
+        let task = tokio::spawn(async move { c.items_response(&s, &m, &f, offset, limit).await });
+        Some(Ahead { offset, limit, task })
+    }
+}
+
+/// Hands every item of a folder from `start` on to `on_item`, `limit` per request, in order; at most
+/// `max_items` when given (one page of `--limit`: requests follow a server that serves fewer rows than
+/// asked, like [`paging::fill_page`]). `on_item` may stop the listing ([`ControlFlow::Break`]); the
+/// result is the number of items handed on. See the module's documentation for the rules.
+#[allow(clippy::too_many_arguments)]
+pub async fn for_each_item(
+    client: &Client,
+    session: &str,
+    mailbox: &str,
+    folder: &str,
+    start: u64,
+    limit: u32,
+    max_items: Option<u64>,
+    on_item: &mut dyn FnMut(&ItemText<'_>) -> ControlFlow<()>,
+) -> Result<u64, ApiError> {
+    let limit = paging::clamp_limit(limit);
+    let at = Where {
+        client,
+        session,
+        mailbox,
+        folder,
+    };
+    let want_at = |got: u64| -> u32 {
+        match max_items {
+            Some(m) => m.saturating_sub(got).min(u64::from(limit)) as u32,
+            None => limit,
+        }
+    };
+    let mut got = 0u64;
+    let mut pages = 0u64;
+    let mut prev: Vec<(u64, usize)> = Vec::new();
+    let mut ahead: Option<Ahead> = None;
+    loop {
+        let want = want_at(got);
+        if want == 0 {
+            return Ok(got);
+        }
+        if pages >= paging::MAX_PAGES {
+            return Err(paging::too_many_pages());
+        }
+        let offset = start + got;
+        let page = read_page(&at, offset, want, &prev, ahead.take(), on_item, |next_offset| {
+            let w = want_at(next_offset - start);
+            (w > 0).then(|| at.ahead(next_offset, w)).flatten()
+        })
+        .await?;
+        pages += 1;
+        got += page.rows.len() as u64;
+        ahead = page.ahead;
+        if page.stopped || !page.more || page.rows.is_empty() {
+            return Ok(got);
+        }
+        prev = page.rows;
+    }
+}
+
+struct PageRead {
+    /// Marks of the rows handed on.
+    rows: Vec<(u64, usize)>,
+    more: bool,
+    stopped: bool,
+    /// The request sent ahead for the next page (dropped by the caller when it guessed wrong).
+    ahead: Option<Ahead>,
+}
+
+/// One page at `offset` (`want` rows asked), read as a stream, with retries of its body; `send_ahead`
+/// sends the request for the page after it once this one's answer has started.
+#[allow(clippy::too_many_arguments)]
+async fn read_page(
+    at: &Where<'_>,
+    offset: u64,
+    want: u32,
+    prev: &[(u64, usize)],
+    ahead: Option<Ahead>,
+    on_item: &mut dyn FnMut(&ItemText<'_>) -> ControlFlow<()>,
+    send_ahead: impl Fn(u64) -> Option<Ahead>,
+) -> Result<PageRead, ApiError> {
+    let client = at.client;
+    let (stall, limits) = (client.timeouts().stall, client.limits());
+    let mut ahead = ahead.filter(|a| a.offset == offset && a.limit == want);
+    let mut next: Option<Ahead> = None;
+    // Rows handed on (or held back while they repeat the previous page) in earlier attempts.
+    let mut rows: Vec<(u64, usize)> = Vec::new();
+    // Rows that so far repeat the previous page, not yet handed on (their JSON text).
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    let mut attempt = 0u32;
+    loop {
+        let res = match ahead.take() {
+            Some(mut a) => match (&mut a.task).await {
+                Ok(r) => r,
+                Err(e) => Err(ApiError::Network(format!("the request sent ahead failed: {e}"))),
+            },
+            None => {
+                client
+                    .items_response(at.session, at.mailbox, at.folder, offset, want)
+                    .await
+            }
+        };
+        // The request loop has retried what it may.
+        let res = res?;
+        if next.is_none() {
+            next = send_ahead(offset + u64::from(want));
+        }
+        let mut seen = 0usize;
+        let mut stopped = false;
+        // An error that ends the listing (not retried); the read is cut with `Cancelled`.
+        let mut fatal: Option<ApiError> = None;
+        let mut on_row = |raw: &[u8]| -> Result<(), ApiError> {
+            let item = ItemText::parse(raw)?;
+            let m = mark(&item);
+            let i = seen;
+            seen += 1;
+            if i < rows.len() {
+                // Read again after a failure: the same rows must come, and are not handed on twice.
+                if rows[i] != m {
+                    fatal = Some(ApiError::Decode(format!(
+                        "the server sent other items at offset {} when the page was read again; the listing \
+                         stopped there and is incomplete",
+                        offset + i as u64
+                    )));
+                    return Err(ApiError::Cancelled);
+                }
+                return Ok(());
+            }
+            rows.push(m);
+            if held.len() == i && prev.get(i) == Some(&m) {
+                // Maybe the previous page again: handed on once a row differs.
+                held.push(raw.to_vec());
+                return Ok(());
+            }
+            for h in held.drain(..) {
+                let item = ItemText::parse(&h)?;
+                if on_item(&item).is_break() {
+                    stopped = true;
+                    return Err(ApiError::Cancelled);
+                }
+            }
+            if on_item(&item).is_break() {
+                stopped = true;
+                return Err(ApiError::Cancelled);
+            }
+            Ok(())
+        };
+        let read = body::read_json_rows(res, stall, limits, want as usize, &mut on_row).await;
+        if stopped {
+            return Ok(PageRead {
+                rows,
+                more: false,
+                stopped,
+                ahead: None,
+            });
+        }
+        if let Some(e) = fatal {
+            return Err(e);
+        }
+        let failed =
+            match read.and_then(|(envelope, n)| Ok((super::client::decode_bytes::<Page<IgnoredAny>>(&envelope)?, n))) {
+                Ok((page, n)) if n == seen => {
+                    if !held.is_empty() && held.len() == n && n == prev.len() {
+                        return Err(paging::repeated_page(offset));
+                    }
+                    // A short repeat of the start of the previous page is no repeat: handed on.
+                    for h in std::mem::take(&mut held) {
+                        let item = ItemText::parse(&h)?;
+                        if on_item(&item).is_break() {
+                            return Ok(PageRead {
+                                rows,
+                                more: false,
+                                stopped: true,
+                                ahead: None,
+                            });
+                        }
+                    }
+                    let more = paging::says_more_rows(n, &page, offset, want);
+                    let next_offset = offset + n as u64;
+                    return Ok(PageRead {
+                        rows,
+                        more,
+                        stopped: false,
+                        ahead: next.filter(|a| more && a.offset == next_offset),
+                    });
+                }
+                Ok(_) => ApiError::Decode("the answer's rows could not be read".into()),
+                Err(e) => e,
+            };
+        if !(failed.is_transient() || failed.is_damaged()) {
+            return Err(failed);
+        }
+        match client.retry_delay(attempt + 1, &format!("GET items at offset {offset}"), &failed) {
+            Some(delay) => {
+                attempt += 1;
+                tokio::time::sleep(delay).await;
+            }
+            None => return Err(failed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_checked_and_their_title_found() {
+        let ok = |s: &str| ItemText::parse(s.as_bytes()).map(|i| (i.id.into_owned(), i.title.map(Cow::into_owned)));
+        assert_eq!(
+            ok(r#"{"id":"a\/b","itemClass":"IPM.Note","subject":"Hi \"there\""}"#).unwrap(),
+            ("a/b".into(), Some("Hi \"there\"".into()))
+        );
+        assert_eq!(
+            ok(r#"{"id":7,"itemClass":"IPM.Contact","displayAs":"Zoë"}"#).unwrap(),
+            ("7".into(), Some("Zoë".into()))
+        );
+        assert_eq!(
+            ok(r#"{"id":"n","itemClass":"IPM.StickyNote","subject":"s"}"#)
+                .unwrap()
+                .1
+                .as_deref(),
+            Some("s")
+        );
+        assert_eq!(
+            ok(r#"{"id":"o","itemClass":"X.Y","subject":5,"title":"t"}"#)
+                .unwrap()
+                .1
+                .as_deref(),
+            Some("t")
+        );
+        for bad in [
+            r#"{"itemClass":"IPM.Note"}"#,
+            r#"{"id":null}"#,
+            r#"{"id":"  "}"#,
+            "{\"id\":\"a\",\"subject\":\"raw \u{1b} escape\"}",
+            r#"{"id":"a","id":"b"}"#,
+            r#"["id"]"#,
+            r#"{"id":"a""#,
+        ] {
+            assert!(ItemText::parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert!(ItemText::parse(b"{\"id\":\"a\",\"x\":\"\xff\"}").is_err(), "not UTF-8");
+    }
+}
