@@ -862,7 +862,7 @@ pub fn events_key(state: &mut State, mut v: Box<EventsView>, ev: &KeyEvent, fx: 
     let Some(a) = state.keymap.lookup(ev) else {
         return Some(Overlay::Events(v));
     };
-    let page = state.page_rows();
+    let page = state.dialog_page_rows();
     match v.on_action(a, page, &mut state.gens) {
         EventsReply::Keep => Some(Overlay::Events(v)),
         EventsReply::Load(e) => {
@@ -891,7 +891,7 @@ pub fn results_key(state: &mut State, mut v: ResultsView, ev: &KeyEvent, fx: &mu
             Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
         ) =>
         {
-            v.cursor = crate::app::list::step(v.cursor as u64, n, a, state.page_rows()) as usize;
+            v.cursor = crate::app::list::step(v.cursor as u64, n, a, state.dialog_page_rows()) as usize;
             Some(Overlay::Results(v))
         }
         _ => Some(Overlay::Results(v)),

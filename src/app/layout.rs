@@ -1,10 +1,14 @@
 //! The screen's layout, as the state sees it: which panes are visible at a width, where the header,
-//! breadcrumb, body and status line go, and where each pane slot is. Drawing (`ui`) and mouse
-//! hit-testing ([`super::mouse`]) both read it, so a click lands on the pane that was drawn there.
-//! Pure functions of the state and the terminal size; no drawing.
+//! breadcrumb, body and status line go, where each pane slot is, and how many rows each list shows.
+//!
+//! [`reflow`] computes it once after every update (the size, the focus, the open dialog may have
+//! changed) into [`State::layout`], and scrolls each visible list so its cursor shows. Drawing (`ui`),
+//! mouse hit-testing ([`super::mouse`]) and the page keys ([`State::page_rows`]) all read it, so a click
+//! lands on the row drawn there and PgDn moves by exactly the rows drawn. Drawing writes nothing back.
 
-use super::{Level, State};
-use ratatui::layout::{Constraint, Layout, Rect};
+use super::panes::details::entries;
+use super::{Level, Overlay, State};
+use ratatui::layout::{Constraint, Layout as Split, Rect};
 
 /// What a pane slot on screen shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +73,7 @@ pub struct Screen {
 
 impl Screen {
     pub fn of(area: Rect) -> Screen {
-        let [header, crumb, body, status] = Layout::vertical([
+        let [header, crumb, body, status] = Split::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Min(3),
@@ -105,19 +109,216 @@ pub fn split_body(state: &State, body: Rect) -> Vec<(View, Rect)> {
             v => Constraint::Fill(weight(*v)),
         })
         .collect();
-    let areas = Layout::horizontal(constraints).split(body);
+    let areas = Split::horizontal(constraints).split(body);
     views.into_iter().zip(areas.iter().copied()).collect()
 }
 
-/// Where each pane slot is on a screen of `state.size` (what `ui::draw` lays out, from the same
-/// [`Screen::of`] and [`split_body`]), for mouse clicks.
-pub fn pane_areas(state: &State) -> Vec<(View, Rect)> {
-    let (w, h) = state.size;
-    let area = Rect::new(0, 0, w, h);
-    if too_small(area) {
-        return Vec::new();
+/// The layout of a screen: the pane slots, the rows of their lists and of the open dialog's list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScreenLayout {
+    /// The terminal size it was computed for (columns, rows).
+    pub size: (u16, u16),
+    /// The pane slots, left to right (none when the terminal is too small).
+    pub panes: Vec<(View, Rect)>,
+    /// Rows the list of each visible pane shows (the details: lines of text), left to right.
+    pub list_rows: Vec<(Level, u64)>,
+    /// Rows the list of the open dialog shows (events, results, organizations), when it has one.
+    pub dialog_rows: Option<u64>,
+}
+
+impl ScreenLayout {
+    /// The layout of `state` on a screen of `size`.
+    pub fn compute(state: &State, size: (u16, u16)) -> ScreenLayout {
+        let area = Rect::new(0, 0, size.0, size.1);
+        if too_small(area) {
+            return ScreenLayout {
+                size,
+                ..ScreenLayout::default()
+            };
+        }
+        let body = Screen::of(area).body;
+        let panes = split_body(state, body);
+        let list_rows = panes
+            .iter()
+            .filter_map(|(v, r)| match v {
+                View::Pane(level) => Some((*level, u64::from(list_area(state, *level, *r).height))),
+                View::Preview => None,
+            })
+            .collect();
+        let dialog_rows = state.overlay.as_ref().and_then(|o| dialog_list_rows(state, o, body));
+        ScreenLayout {
+            size,
+            panes,
+            list_rows,
+            dialog_rows,
+        }
     }
-    split_body(state, Screen::of(area).body)
+
+    /// Rows the list of pane `level` shows (0 when it is not on screen).
+    pub fn rows_of(&self, level: Level) -> u64 {
+        self.list_rows.iter().find(|(l, _)| *l == level).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Computes the layout at `state.size` into `state.layout`, then scrolls every list on screen (and the
+/// open dialog's) so its cursor is visible. Called by `update` before and after each message.
+pub fn reflow(state: &mut State) {
+    let layout = ScreenLayout::compute(state, state.size);
+    for &(view, pane) in &layout.panes {
+        if let View::Pane(level) = view {
+            scroll(state, level, pane);
+        }
+    }
+    if let (Some(rows), Some(o)) = (layout.dialog_rows, state.overlay.as_mut()) {
+        scroll_dialog(o, rows, &state.jobs);
+    }
+    let read_only = state.header.read_only;
+    if let Some(Overlay::Help(h)) = &mut state.overlay {
+        let body = Screen::of(Rect::new(0, 0, state.size.0, state.size.1)).body;
+        let rows = inside_border(help_box(body)).height;
+        h.max_scroll = (h.lines(read_only).len() as u64).saturating_sub(u64::from(rows));
+    }
+    state.layout = layout;
+}
+
+/// Scrolls the list of pane `level` (in its slot `pane`) to show its cursor; the details: how far they
+/// can scroll.
+fn scroll(state: &mut State, level: Level, pane: Rect) {
+    let area = list_area(state, level, pane);
+    let rows = u64::from(area.height);
+    match level {
+        Level::Sessions => {
+            let l = &mut state.sessions.list;
+            l.view.window(l.cursor as u64, rows, l.drawn_len());
+        }
+        Level::Mailboxes => {
+            if let Some(m) = &mut state.mailboxes {
+                m.list.view.window(m.list.cursor as u64, rows, m.list.drawn_len());
+            }
+        }
+        Level::Folders => {
+            if let Some(f) = &mut state.folders {
+                let n = f.rows().len() as u64;
+                f.view.window(f.cursor as u64, rows, n);
+            }
+        }
+        Level::Items => {
+            if let Some(p) = &mut state.items {
+                let (cursor, len) = (p.display_cursor(), p.display_len());
+                p.view.window(cursor, rows, len);
+            }
+        }
+        Level::Details => {
+            let zone = state.zone;
+            if let Some(d) = &mut state.details {
+                let lines = entries::rows(&entries::entries(&d.item, &zone), area.width as usize);
+                d.max_scroll = (lines.len() as u64).saturating_sub(rows);
+            }
+        }
+    }
+}
+
+fn scroll_dialog(o: &mut Overlay, rows: u64, jobs: &super::jobs::Jobs) {
+    match o {
+        Overlay::Events(v) => {
+            let n = v.events.len() as u64;
+            v.view.window(v.cursor as u64, rows, n);
+        }
+        Overlay::Results(v) => {
+            v.view.window(v.cursor as u64, rows, jobs.list.len() as u64);
+        }
+        Overlay::NewSession(d) => {
+            d.org_view.window(d.org_cursor as u64, rows, d.orgs.len() as u64);
+        }
+        _ => {}
+    }
+}
+
+/// Where the rows of pane `level`'s list are, in its slot `pane`: inside the border, below the column
+/// header (the folder tree has none), above the error line of an items list that shows one. For the
+/// details: the lines of text.
+pub fn list_area(state: &State, level: Level, pane: Rect) -> Rect {
+    let inner = inside_border(pane);
+    let header = u16::from(matches!(level, Level::Sessions | Level::Mailboxes | Level::Items));
+    let error = u16::from(level == Level::Items && state.items.as_ref().is_some_and(|p| p.error.is_some()));
+    match level {
+        Level::Details => Rect {
+            x: inner.x + 1,
+            width: inner.width.saturating_sub(1),
+            ..inner
+        },
+        _ => Rect {
+            y: inner.y + header.min(inner.height),
+            height: inner.height.saturating_sub(header + error),
+            ..inner
+        },
+    }
+}
+
+/// The area inside a one-cell border.
+pub fn inside_border(r: Rect) -> Rect {
+    Rect::new(
+        r.x.saturating_add(1).min(r.x + r.width),
+        r.y.saturating_add(1).min(r.y + r.height),
+        r.width.saturating_sub(2),
+        r.height.saturating_sub(2),
+    )
+}
+
+/// A rectangle of at most `w`×`h` centred in `area` (the full width when `area` is not much wider:
+/// slivers of the pane behind would only confuse).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = if area.width < w + 12 { area.width } else { w };
+    let h = h.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+/// The results dialog's box and the rows of its list of `n` jobs.
+pub fn results_box(body: Rect, n: usize) -> (Rect, u16) {
+    let r = centered(body, 110, body.height);
+    let inner = inside_border(r);
+    (r, (n as u16).clamp(1, (inner.height / 2).max(1)))
+}
+
+/// Lines of the events dialog above its list: the tabs, and the note when there is one.
+pub fn events_list_rows(inner: Rect, has_note: bool) -> u16 {
+    let top = 1 + u16::from(has_note);
+    // Below the list: the column header, a separator and four lines of the selected event's details.
+    const DETAIL: u16 = 4;
+    inner.height.saturating_sub(top + DETAIL + 2).max(1)
+}
+
+/// The events dialog's box.
+pub fn events_box(body: Rect) -> Rect {
+    centered(body, 120, body.height)
+}
+
+/// The help dialog's box.
+pub fn help_box(body: Rect) -> Rect {
+    centered(body, 76, body.height)
+}
+
+/// The new-session dialog's box and the rows of its list of organizations.
+pub fn new_session_box(body: Rect) -> (Rect, u16) {
+    let r = centered(body, 74, 20);
+    (r, inside_border(r).height.saturating_sub(11).clamp(1, 6))
+}
+
+/// Rows of the open dialog's list, for the dialogs that have one.
+fn dialog_list_rows(state: &State, o: &Overlay, body: Rect) -> Option<u64> {
+    let rows = match o {
+        Overlay::Results(_) => results_box(body, state.jobs.list.len()).1,
+        Overlay::Events(v) => events_list_rows(inside_border(events_box(body)), v.note.is_some()),
+        Overlay::NewSession(_) => new_session_box(body).1,
+        _ => return None,
+    };
+    Some(u64::from(rows))
+}
+
+/// Where each pane slot is on a screen of `state.size` (what the next [`reflow`] puts in
+/// `state.layout.panes`, which the mouse reads).
+pub fn pane_areas(state: &State) -> Vec<(View, Rect)> {
+    ScreenLayout::compute(state, state.size).panes
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use super::{Effect, Gen, Gens};
 use crossterm::event::KeyEvent;
-use std::cell::Cell;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
@@ -12,34 +11,46 @@ pub const PAGE: u32 = 200;
 /// Fetch the next page when the cursor is this close to the loaded end.
 pub const PREFETCH: u64 = 50;
 
-/// The first visible row of a list. Only the drawing code moves it (it knows the height); the state
-/// keeps it so scrolling is stable from one frame to the next.
+/// The first visible row of a list. The layout moves it after every update ([`super::layout::reflow`]
+/// knows the list's height), so scrolling is stable from one frame to the next; drawing only reads it.
 #[derive(Clone, Debug, Default)]
 pub struct Viewport {
-    top: Cell<u64>,
+    top: u64,
+}
+
+/// The first row to show, from the last one shown (`top`), so that `cursor` is visible in `height` rows
+/// of a list of `len`.
+fn follow(top: u64, cursor: u64, height: u64, len: u64) -> u64 {
+    let mut top = top;
+    let height = height.max(1);
+    if cursor < top {
+        top = cursor;
+    } else if cursor >= top + height {
+        top = cursor + 1 - height;
+    }
+    top.min(len.saturating_sub(height))
 }
 
 impl Viewport {
-    /// The first row to show so that `cursor` is visible in `height` rows of a list of `len`.
-    pub fn window(&self, cursor: u64, height: u64, len: u64) -> u64 {
-        let mut top = self.top.get();
-        let height = height.max(1);
-        if cursor < top {
-            top = cursor;
-        } else if cursor >= top + height {
-            top = cursor + 1 - height;
-        }
-        top = top.min(len.saturating_sub(height));
-        self.top.set(top);
-        top
+    /// Scrolls so that `cursor` is visible in `height` rows of a list of `len`; returns the first row.
+    pub fn window(&mut self, cursor: u64, height: u64, len: u64) -> u64 {
+        self.top = follow(self.top, cursor, height, len);
+        self.top
+    }
+
+    /// The first row drawing shows in `height` rows: the scrolled one, unless the list is drawn at
+    /// another height than the layout's (a test drawing at another size), when it is moved just enough
+    /// to show the cursor (without storing it).
+    pub fn shown(&self, cursor: u64, height: u64, len: u64) -> u64 {
+        follow(self.top, cursor, height, len)
     }
 
     pub fn top(&self) -> u64 {
-        self.top.get()
+        self.top
     }
 
-    pub fn reset(&self) {
-        self.top.set(0);
+    pub fn reset(&mut self) {
+        self.top = 0;
     }
 }
 
@@ -289,6 +300,13 @@ impl<T> PagedList<T> {
         true
     }
 
+    /// Rows a list draws: the shown rows plus a "more" row while more may follow.
+    pub fn drawn_len(&self) -> u64 {
+        let extra =
+            !self.filter.is_active() && matches!(self.paging, Paging::More | Paging::Failed(_)) && !self.is_empty();
+        self.len() as u64 + u64::from(extra)
+    }
+
     /// Mutable access to a stored row by predicate (for local updates such as "stopped").
     pub fn find_mut(&mut self, pred: impl Fn(&T) -> bool) -> Option<&mut T> {
         self.rows.iter_mut().find(|r| pred(r))
@@ -333,7 +351,7 @@ mod tests {
 
     #[test]
     fn viewport_follows_cursor() {
-        let v = Viewport::default();
+        let mut v = Viewport::default();
         assert_eq!(v.window(0, 10, 100), 0);
         assert_eq!(v.window(9, 10, 100), 0);
         assert_eq!(v.window(10, 10, 100), 1);

@@ -166,6 +166,9 @@ pub struct State {
     pub mouse: bool,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// The layout at `size` (pane areas, rows of the lists), computed by [`layout::reflow`] around every
+    /// update: drawing, mouse clicks and the page keys read it.
+    pub layout: layout::ScreenLayout,
     pub keymap: Keymap,
     pub focus: Level,
     pub sessions: SessionsPane,
@@ -220,6 +223,7 @@ impl State {
             theme: Default::default(),
             mouse: false,
             size: (80, 24),
+            layout: layout::ScreenLayout::default(),
             keymap: Keymap::default(),
             focus: Level::Sessions,
             sessions: SessionsPane::default(),
@@ -304,9 +308,14 @@ impl State {
         self.is_loading() || self.status.is_some() || jobs::counting_down(self)
     }
 
-    /// Rows a page key moves (the list height at this terminal size, roughly).
+    /// Rows a page key moves in the focused pane: the rows its list shows (see [`layout`]).
     pub fn page_rows(&self) -> u64 {
-        (self.size.1 as u64).saturating_sub(7).max(1)
+        self.layout.rows_of(self.focus).max(1)
+    }
+
+    /// Rows a page key moves in the open dialog's list: the rows it shows.
+    pub fn dialog_page_rows(&self) -> u64 {
+        self.layout.dialog_rows.unwrap_or(1).max(1)
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
@@ -650,6 +659,8 @@ impl State {
 /// The one update function: applies a message to the state and returns the requests to run.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // The message is applied to the layout the operator sees (a test may have changed the state).
+    layout::reflow(state);
     let changed = match msg {
         Msg::Start => {
             let e = state.sessions.reload(&mut state.gens);
@@ -689,6 +700,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if changed || !fx.is_empty() {
         state.dirty = true;
     }
+    layout::reflow(state);
     fx
 }
 

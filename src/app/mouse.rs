@@ -4,7 +4,7 @@
 //! the cursor on the row clicked, and a click on the selected row of the focused pane opens it (like
 //! Enter). Other dialogs and the login screen keep to their keys.
 
-use super::layout::{View, pane_areas};
+use super::layout::{View, list_area};
 use super::{Action, Effect, Level, Overlay, State};
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
@@ -33,7 +33,7 @@ pub(super) fn on_mouse(state: &mut State, ev: MouseEvent, fx: &mut Vec<Effect>) 
         return false;
     }
     let at = Position::new(ev.column, ev.row);
-    let hit = pane_areas(state).into_iter().find_map(|(v, r)| match v {
+    let hit = state.layout.panes.iter().find_map(|&(v, r)| match v {
         View::Pane(level) if r.contains(at) => Some((level, r)),
         _ => None,
     });
@@ -79,13 +79,12 @@ fn cursor_of(state: &State, level: Level) -> Option<u64> {
 /// Puts the cursor of the pane drawn in `area` on the row at screen line `y`, if a row is there; returns
 /// that row (display order).
 fn select_row(state: &mut State, level: Level, area: Rect, y: u16) -> Option<u64> {
-    // Inside the border, below the column header (the folder tree has none).
-    let header = u16::from(level != Level::Folders);
-    let first = area.y + 1 + header;
-    if y < first || y + 1 >= area.y + area.height {
+    // The rows of the list as drawn (inside the border, below the column header).
+    let list = list_area(state, level, area);
+    if y < list.y || y >= list.y + list.height {
         return None;
     }
-    let offset = u64::from(y - first);
+    let offset = u64::from(y - list.y);
     match level {
         Level::Sessions => {
             let l = &mut state.sessions.list;

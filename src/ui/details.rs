@@ -1,260 +1,37 @@
-//! Details of an item: every field its type has (labelled; `—` when the server sent none), dates in
-//! the operator's zone with the UTC value, attachments with human sizes, then any other raw field.
+//! Details of an item drawn: the entries `app` makes of it ([`entries`]), wrapped, styled, scrolled.
 
-use super::panes::{hours, percent, task_status};
 use super::theme::Theme;
 use super::{pane_block, spinner};
-use crate::api::models::{ACTIONS, ApiDate, Attachment, Item, ItemData, ItemKind};
+use crate::api::models::{Item, ItemKind};
 use crate::app::State;
-use crate::app::zone::DisplayZone;
-use crate::text::{clip, human_size, sanitize, sanitize_lines, thousands, width, wrap};
+use crate::app::panes::details::entries::{DetailRow, entries, rows};
+use crate::text::width;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
-use serde_json::Value;
 
-/// One entry of the details.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Entry {
-    /// A labelled value; `None` when the server sent nothing. Lines are sanitised.
-    Field(&'static str, Option<Vec<String>>),
-    /// A labelled value whose label came from the server (raw fields).
-    RawField(String, Vec<String>),
-    Section(String),
-    /// Dim explanatory text.
-    Note(String),
-    Blank,
-}
-
-/// The most of one value the details show (bytes): a 1 MiB subject or 10,000 recipients are cut there,
-/// with a note, so each frame lays out a bounded amount of text.
-pub const MAX_VALUE: usize = 16 * 1024;
-
-/// A server value's lines, sanitised, cut at [`MAX_VALUE`].
-fn long_lines(s: &str) -> Vec<String> {
-    let (shown, cut) = clip(s, MAX_VALUE);
-    let mut lines = sanitize_lines(shown);
-    if cut {
-        lines.push(format!("… (cut: {} bytes in all)", thousands(s.len() as u64)));
-    }
-    lines
-}
-
-fn text(label: &'static str, v: Option<&str>) -> Entry {
-    Entry::Field(label, v.map(long_lines))
-}
-
-fn date(label: &'static str, v: Option<&ApiDate>, zone: &DisplayZone) -> Entry {
-    Entry::Field(label, v.map(|d| vec![sanitize(&zone.long(d)).into_owned()]))
-}
-
-fn yes_no(label: &'static str, v: Option<bool>) -> Entry {
-    Entry::Field(label, v.map(|b| vec![if b { "yes" } else { "no" }.to_string()]))
-}
-
-fn plain(label: &'static str, v: Option<String>) -> Entry {
-    Entry::Field(label, v.map(|s| vec![sanitize(&s).into_owned()]))
-}
-
-fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
-    out.push(Entry::Blank);
-    if atts.is_empty() {
-        out.push(Entry::Field("Attachments", Some(vec!["none".into()])));
-        return;
-    }
-    out.push(Entry::Section(format!("Attachments ({})", atts.len())));
-    for a in atts {
-        // `sizeBytes` (spec) or `size` (documentation; a string there): bytes shown human, other text as sent.
-        let size = match (a.bytes(), a.size.as_deref()) {
-            (Some(n), _) => human_size(n),
-            (None, Some(t)) if !t.trim().is_empty() => sanitize(clip(t.trim(), 10).0).into_owned(),
-            _ => "?".into(),
-        };
-        let name = sanitize(clip(a.name.as_deref().unwrap_or("(no name)"), 1024).0).into_owned();
-        out.push(Entry::RawField(
-            String::new(),
-            vec![format!("{}  {name}", crate::text::fit_right(&size, 10))],
-        ));
-    }
-}
-
-/// A raw JSON value as text (strings unquoted).
-fn raw_value(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) => long_lines(s),
-        Value::Null => vec!["null".into()],
-        other => long_lines(&other.to_string()),
-    }
-}
-
-/// Everything shown about an item, in order.
-pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
-    let mut out = Vec::new();
-    let kind = it.kind();
-    let class = it.item_class.as_deref().unwrap_or("no itemClass");
-    out.push(Entry::Field(
-        "Type",
-        Some(vec![format!("{} ({})", kind.label(), sanitize(class))]),
-    ));
-    match &it.data {
-        ItemData::Message(m) => {
-            out.push(text("From", m.from.as_deref()));
-            out.push(text("To", m.to.as_deref()));
-            out.push(text("Cc", m.cc.as_deref()));
-            out.push(text("Bcc", m.bcc.as_deref()));
-            out.push(text("Subject", m.subject.as_deref()));
-            out.push(date("Sent", m.sent.as_ref(), zone));
-            out.push(date("Received", m.received.as_ref(), zone));
-            out.push(plain(
-                "Importance",
-                m.importance.as_ref().map(|i| i.as_str().to_string()),
-            ));
-            out.push(yes_no("Reminder", m.reminder));
-            attachments(&mut out, &m.attachments);
-        }
-        ItemData::Appointment(a) => {
-            out.push(text("Subject", a.subject.as_deref()));
-            out.push(text("Organizer", a.organizer.as_deref()));
-            out.push(text("Attendees", a.attendees.as_deref()));
-            out.push(date("Start", a.start_time.as_ref(), zone));
-            out.push(date("End", a.end_time.as_ref(), zone));
-            out.push(text("Location", a.location.as_deref()));
-            out.push(yes_no("Recurring", a.recurring));
-            out.push(text("Recurrence", a.recurrence_pattern_format.as_deref()));
-            attachments(&mut out, &a.attachments);
-        }
-        ItemData::Contact(c) => {
-            out.push(text("Full name", c.full_name.as_deref()));
-            out.push(text("Display as", c.display_as.as_deref()));
-            out.push(text("File as", c.file_as.as_deref()));
-            out.push(text("Email", c.email.as_deref()));
-            out.push(text("Company", c.company.as_deref()));
-            out.push(text("Job title", c.job_title.as_deref()));
-            out.push(text("Address", c.address.as_deref()));
-            out.push(text("Business phone", c.business_phone.as_deref()));
-            out.push(text("Home phone", c.home_phone.as_deref()));
-            out.push(text("Mobile", c.mobile.as_deref()));
-            out.push(text("Fax", c.fax.as_deref()));
-            out.push(text("IM address", c.im_address.as_deref()));
-            out.push(text("Web page", c.web_page.as_deref()));
-        }
-        ItemData::ContactGroup(g) => {
-            out.push(text("Name", g.name.as_deref()));
-        }
-        ItemData::Task(t) => {
-            out.push(text("Subject", t.subject.as_deref()));
-            out.push(plain("Status", t.status.as_ref().map(task_status)));
-            out.push(plain("% complete", t.percent_complete.map(percent)));
-            out.push(date("Start date", t.start_date.as_ref(), zone));
-            out.push(date("Due date", t.due_date.as_ref(), zone));
-            out.push(text("Owner", t.owner.as_deref()));
-        }
-        ItemData::Journal(j) => {
-            out.push(text("Subject", j.subject.as_deref()));
-            out.push(text("Entry type", j.entry_type.as_deref()));
-            out.push(date("Start", j.start(), zone));
-            if j.start_time.is_some() && j.start_date.is_some() && j.start_time != j.start_date {
-                // Both names sent with different values: show the second too rather than drop it.
-                out.push(date("Start date", j.start_date.as_ref(), zone));
-            }
-            out.push(plain("Duration", j.duration.map(hours)));
-            out.push(text("Company", j.company.as_deref()));
-        }
-        ItemData::StickyNote(n) => {
-            out.push(text("Name", n.name.as_deref()));
-            out.push(text("Note", n.subject.as_deref()));
-            out.push(date("Date", n.date.as_ref(), zone));
-        }
-        ItemData::Discussion(d) => {
-            out.push(text("From", d.from.as_deref()));
-            out.push(text("Subject", d.subject.as_deref()));
-            out.push(date("Posted on", d.posted_on.as_ref(), zone));
-            out.push(plain(
-                "Importance",
-                d.importance.as_ref().map(|i| i.as_str().to_string()),
-            ));
-            attachments(&mut out, &d.attachments);
-        }
-        ItemData::Other => {
-            out.push(Entry::Note(
-                "vex does not know this item class: the fields as the server sent them:".into(),
-            ));
-        }
-    }
-    // `_actions` (links to what the server can do with the item) is no field of the item: at most its
-    // action names, on one line.
-    let actions = it.action_names();
-    if !actions.is_empty() {
-        let names: Vec<&str> = actions.iter().map(|n| clip(n, 64).0).collect();
-        out.push(Entry::Field("Actions", Some(long_lines(&names.join(", ")))));
-    }
-    let others: Vec<(&String, &Value)> = it.extra.iter().filter(|(k, _)| k.as_str() != ACTIONS).collect();
-    if !others.is_empty() {
-        out.push(Entry::Blank);
-        let title = if kind == ItemKind::Other {
-            "Fields"
-        } else {
-            "Other fields"
-        };
-        out.push(Entry::Section(title.into()));
-        for (k, v) in others {
-            out.push(Entry::RawField(sanitize(clip(k, 1024).0).into_owned(), raw_value(v)));
-        }
-    }
-    out.push(Entry::Blank);
-    out.push(Entry::Field("Item id", Some(vec![sanitize(&it.id).into_owned()])));
-    if let Some(m) = &it.mailbox_id {
-        out.push(Entry::Field("Mailbox id", Some(vec![sanitize(m).into_owned()])));
-    }
-    out
-}
-
-/// Label column width.
-const LABEL: usize = 15;
-
-/// The entries as lines wrapped to `w` columns (label column, hanging indent).
-pub fn lines(entries: &[Entry], w: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    let label_w = LABEL.min(w / 3).max(1);
-    let value_w = w.saturating_sub(label_w + 1).max(8);
-    let push_field = |out: &mut Vec<Line<'static>>, label: String, value: Option<&[String]>| {
-        let label = crate::text::fit(&label, label_w);
-        let (vals, dim): (Vec<String>, bool) = match value {
-            Some(v) => (v.iter().flat_map(|l| wrap(l, value_w)).collect(), false),
-            None => (vec!["—".into()], true),
-        };
-        for (i, v) in vals.into_iter().enumerate() {
-            let lab = if i == 0 { label.clone() } else { " ".repeat(label_w) };
-            let vstyle = if dim { theme.dim() } else { ratatui::style::Style::new() };
-            out.push(Line::from(vec![
-                Span::styled(lab, theme.label()),
-                Span::raw(" "),
-                Span::styled(v, vstyle),
-            ]));
-        }
-    };
-    for e in entries {
-        match e {
-            Entry::Field(label, v) => push_field(&mut out, (*label).to_string(), v.as_deref()),
-            Entry::RawField(label, v) => {
-                let label = if width(label) > label_w {
-                    crate::text::truncate(label, label_w)
+/// The rows as styled lines.
+pub fn lines(rows: Vec<DetailRow>, theme: &Theme) -> Vec<Line<'static>> {
+    rows.into_iter()
+        .map(|r| match r {
+            DetailRow::Field { label, value, missing } => {
+                let vstyle = if missing {
+                    theme.dim()
                 } else {
-                    label.clone()
+                    ratatui::style::Style::new()
                 };
-                push_field(&mut out, label, Some(v))
+                Line::from(vec![
+                    Span::styled(label, theme.label()),
+                    Span::raw(" "),
+                    Span::styled(value, vstyle),
+                ])
             }
-            Entry::Section(t) => out.push(Line::from(Span::styled(t.clone(), theme.section()))),
-            Entry::Note(t) => {
-                for l in wrap(t, w.max(1)) {
-                    out.push(Line::from(Span::styled(l, theme.dim())));
-                }
-            }
-            Entry::Blank => out.push(Line::default()),
-        }
-    }
-    out
+            DetailRow::Section(t) => Line::from(Span::styled(t, theme.section())),
+            DetailRow::Note(t) => Line::from(Span::styled(t, theme.dim())),
+            DetailRow::Blank => Line::default(),
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -267,19 +44,20 @@ fn draw_item(
     state: &State,
     focused: bool,
     theme: &Theme,
-) -> u64 {
+) {
     let t = Line::from(Span::styled(title, theme.title(focused)));
     let b = pane_block(t, focused, theme);
     let inner = b.inner(area);
     b.render(area, buf);
-    let Some(it) = it else { return 0 };
+    let Some(it) = it else { return };
     let inner = Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(1),
         ..inner
     };
-    let ls = lines(&entries(it, &state.zone), inner.width as usize, theme);
+    let ls = lines(rows(&entries(it, &state.zone), inner.width as usize), theme);
     let h = inner.height as u64;
+    // The same as the pane's `max_scroll` (the layout's) when drawn at the state's size.
     let max = (ls.len() as u64).saturating_sub(h);
     let top = scroll.min(max);
     for (row, l) in ls.iter().skip(top as usize).take(h as usize).enumerate() {
@@ -291,7 +69,6 @@ fn draw_item(
         let x = area.x + area.width.saturating_sub(width(&pos) as u16 + 1);
         buf.set_string(x, area.y + area.height - 1, pos, theme.dim());
     }
-    max
 }
 
 /// The pane title for an item: its kind (`Item` for an unknown class).
@@ -311,8 +88,7 @@ pub fn draw_details(buf: &mut Buffer, area: Rect, state: &State, focused: bool, 
         title.push_str(spinner(state));
     }
     title.push(' ');
-    let max = draw_item(buf, area, title, Some(&d.item), d.scroll, state, focused, theme);
-    d.max_scroll.set(max);
+    draw_item(buf, area, title, Some(&d.item), d.scroll, state, focused, theme);
 }
 
 /// The preview of the item under the items cursor (wide screens).
@@ -323,76 +99,4 @@ pub fn draw_preview(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) 
         None => " Details ".into(),
     };
     draw_item(buf, area, title, it, 0, state, false, theme);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn values(es: &[Entry]) -> Vec<String> {
-        es.iter()
-            .flat_map(|e| match e {
-                Entry::Field(l, v) => vec![format!("{l}: {}", v.clone().unwrap_or_default().join("|"))],
-                Entry::RawField(l, v) => vec![format!("{l}: {}", v.join("|"))],
-                Entry::Section(t) => vec![format!("## {t}")],
-                Entry::Note(t) => vec![t.clone()],
-                Entry::Blank => vec![],
-            })
-            .collect()
-    }
-
-    /// The item resource as the seed documents it: attachment `size`, `_actions`, journal `startDate` and
-    /// `duration` in hours, a note's `name`.
-    #[test]
-    fn the_seed_shapes_are_shown() {
-        let appt: Item = serde_json::from_value(serde_json::json!({
-            "id": "a", "itemClass": "IPM.Appointment", "subject": "Review",
-            "attachments": [{"name": "agenda.docx", "size": "20480"}, {"name": "odd.bin", "size": "12 KB"},
-                            {"name": "spec.pdf", "sizeBytes": 1048576}],
-            "_actions": {"restoreTo": {"uri": "https://h:4443/v3/x/action", "method": "POST"},
-                         "savetoMsg": {"uri": "https://h:4443/v3/x/action", "method": "POST"}},
-            "futureField": 1
-        }))
-        .unwrap();
-        let v = values(&entries(&appt, &DisplayZone::UTC));
-        let text = v.join("\n");
-        assert!(
-            text.contains("20 KiB  agenda.docx") || text.contains("20.0 KiB  agenda.docx"),
-            "{text}"
-        );
-        assert!(text.contains("12 KB  odd.bin"), "{text}");
-        assert!(
-            text.contains("1.0 MiB  spec.pdf") || text.contains("1 MiB  spec.pdf"),
-            "{text}"
-        );
-        assert!(v.contains(&"Actions: restoreTo, savetoMsg".to_string()), "{text}");
-        assert!(
-            !text.contains("uri") && !text.contains("POST"),
-            "no raw JSON of _actions: {text}"
-        );
-        assert!(
-            text.contains("## Other fields") && text.contains("futureField: 1"),
-            "{text}"
-        );
-
-        let journal: Item = serde_json::from_value(serde_json::json!({
-            "id": "j", "itemClass": "IPM.Journal", "subject": "Call",
-            "startDate": "2017-04-04T16:08:20Z", "duration": "3", "entryType": "Phone Call"
-        }))
-        .unwrap();
-        let v = values(&entries(&journal, &DisplayZone::UTC));
-        assert!(v.iter().any(|l| l.starts_with("Start: 2017-04-04 16:08")), "{v:?}");
-        assert!(v.contains(&"Duration: 3 h".to_string()), "{v:?}");
-        assert!(
-            !v.iter().any(|l| l.contains("Other fields")),
-            "startDate is read, not left over: {v:?}"
-        );
-
-        let note: Item = serde_json::from_value(serde_json::json!({
-            "id": "n", "itemClass": "IPM.StickyNote", "name": "Important", "date": "6/5/2017 1:12 PM"
-        }))
-        .unwrap();
-        let v = values(&entries(&note, &DisplayZone::UTC));
-        assert!(v.contains(&"Name: Important".to_string()), "{v:?}");
-    }
 }

@@ -2,11 +2,10 @@
 
 use super::theme::Theme;
 use crate::api::models::ApiDate;
-use crate::app::panes;
+use crate::app::State;
 use crate::app::panes::confirm::ConfirmDialog;
-use crate::app::panes::help::HelpDialog;
+use crate::app::panes::help::{HelpDialog, HelpLine};
 use crate::app::panes::new_session::{Field, NewSessionDialog};
-use crate::app::{Keymap, State};
 use crate::text::{fit, sanitize, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,13 +13,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 
-/// A rectangle of at most `w`×`h` centred in `area` (the full width when `area` is not much wider:
-/// slivers of the pane behind would only confuse).
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = if area.width < w + 12 { area.width } else { w };
-    let h = h.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
-}
+pub use crate::app::layout::centered;
+use crate::app::layout::{help_box, new_session_box};
 
 fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
     Block::new()
@@ -30,27 +24,8 @@ fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
         .title(Line::from(Span::styled(format!(" {title} "), theme.title(true))))
 }
 
-/// Lines of help for a pane's help table, keys from the keymap.
-pub fn help_lines(
-    km: &Keymap,
-    help: &[(crate::app::Action, &'static str, &'static str)],
-    theme: &Theme,
-    key_w: usize,
-) -> Vec<Line<'static>> {
-    help.iter()
-        .map(|(a, _, text)| {
-            let keys = km.keys_for(*a).join(" ");
-            Line::from(vec![
-                Span::raw("  "),
-                Span::styled(fit(&keys, key_w), theme.key()),
-                Span::raw(format!("  {text}")),
-            ])
-        })
-        .collect()
-}
-
 pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme: &Theme) {
-    let r = centered(area, 76, area.height);
+    let r = help_box(area);
     let block = dialog_block("Help", theme);
     let inner = block.inner(r);
     let buf = frame.buffer_mut();
@@ -58,44 +33,27 @@ pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, t
     block.render(r, buf);
     let km = &state.keymap;
     let key_w = 18;
-    let mut lines = vec![Line::from(Span::styled(
-        format!("{} pane", h.level.label()),
-        theme.section(),
-    ))];
-    // Read-only: writing actions are not offered at all.
-    let read_only = state.header.read_only;
-    let own: Vec<_> = h
-        .level
-        .help()
-        .iter()
-        .filter(|(a, _, _)| !(read_only && a.is_write()))
-        .copied()
+    let key_line = |keys: &str, text: &str| {
+        Line::from(vec![
+            Span::raw("  "),
+            Span::styled(fit(keys, key_w), theme.key()),
+            Span::raw(format!("  {text}")),
+        ])
+    };
+    let lines: Vec<Line> = h
+        .lines(state.header.read_only)
+        .into_iter()
+        .map(|l| match l {
+            HelpLine::Pane(level) => Line::from(Span::styled(format!("{} pane", level.label()), theme.section())),
+            HelpLine::Section(t) => Line::from(Span::styled(t, theme.section())),
+            HelpLine::Action(a, text) => key_line(&km.keys_for(a).join(" "), text),
+            HelpLine::Keys(keys, text) => key_line(keys, text),
+            HelpLine::Blank => Line::default(),
+        })
         .collect();
-    lines.extend(help_lines(km, &own, theme, key_w));
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Everywhere", theme.section())));
-    // (Without the actions the pane lists already.)
-    let global: Vec<_> = panes::GLOBAL_HELP
-        .iter()
-        .filter(|(a, _, _)| !(own.iter().any(|(o, _, _)| o == a) || (read_only && a.is_write())))
-        .copied()
-        .collect();
-    lines.extend(help_lines(km, &global, theme, key_w));
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Filter (while typing)", theme.section())));
-    lines.push(Line::from(vec![
-        Span::raw("  "),
-        Span::styled(fit("Enter", key_w), theme.key()),
-        Span::raw("  keep the filter"),
-    ]));
-    lines.push(Line::from(vec![
-        Span::raw("  "),
-        Span::styled(fit("Esc", key_w), theme.key()),
-        Span::raw("  clear the filter"),
-    ]));
     let hgt = inner.height as u64;
+    // The same as the layout's `max_scroll` when drawn at the state's size.
     let max = (lines.len() as u64).saturating_sub(hgt);
-    h.max_scroll.set(max);
     let top = h.scroll.min(max);
     for (i, l) in lines.iter().skip(top as usize).take(hgt as usize).enumerate() {
         buf.set_line(inner.x + 1, inner.y + i as u16, l, inner.width.saturating_sub(1));
@@ -119,7 +77,7 @@ fn checkbox(on: bool) -> &'static str {
 }
 
 pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
-    let r = centered(area, 74, 20);
+    let (r, list_h) = new_session_box(area);
     let block = dialog_block("New restore session", theme);
     let inner = block.inner(r);
     {
@@ -133,7 +91,6 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     let x = inner.x + 1;
     let w = inner.width.saturating_sub(2) as usize;
     let zone = state.zone;
-    let list_h: u16 = inner.height.saturating_sub(11).clamp(1, 6);
     let mut y = inner.y;
     let buf = frame.buffer_mut();
     let focus = |f: Field| d.field == f;
@@ -167,7 +124,7 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     } else {
         let top = d
             .org_view
-            .window(d.org_cursor as u64, list_h as u64, d.orgs.len() as u64);
+            .shown(d.org_cursor as u64, list_h as u64, d.orgs.len() as u64);
         for (row, i) in (top..(top + list_h as u64).min(d.orgs.len() as u64)).enumerate() {
             let o = &d.orgs[i as usize];
             let name = sanitize(o.name.as_deref().or(o.office_name.as_deref()).unwrap_or("(no name)")).into_owned();

@@ -6,6 +6,7 @@ use super::dialogs::centered;
 use super::theme::Theme;
 use crate::api::models::RestoreOutcome;
 use crate::app::jobs::{Job, JobStatus, counts};
+use crate::app::layout::{events_list_rows, results_box};
 use crate::app::panes::events::EventsView;
 use crate::app::panes::restore::{CredMode, Field, Phase, RestoreDialog, flag, flag_labels};
 use crate::app::panes::results::ResultsView;
@@ -871,8 +872,8 @@ pub fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsVie
     }
     let w = inner.width.saturating_sub(2) as usize;
     let n = state.jobs.list.len();
-    let list_h = (n as u16).clamp(1, (inner.height / 2).max(1));
-    let top = v.view.window(v.cursor as u64, list_h as u64, n as u64) as usize;
+    let list_h = results_box(area, n).1;
+    let top = v.view.shown(v.cursor as u64, list_h as u64, n as u64) as usize;
     let buf = frame.buffer_mut();
     for row in 0..list_h as usize {
         let i = top + row;
@@ -945,8 +946,7 @@ pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView,
     } else if v.events.is_empty() {
         frame.buffer_mut().set_string(x, y, "no events", theme.dim());
     } else {
-        let detail_h: u16 = 4;
-        let list_h = bottom.saturating_sub(y + detail_h + 2).max(1);
+        let list_h = events_list_rows(inner, v.note.is_some());
         let zone = state.zone;
         let (tw, yw, sw) = (16usize, 8usize, 9usize);
         let head = format!(
@@ -960,7 +960,7 @@ pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView,
         buf.set_string(x, y, truncate(&head, w), theme.column_header());
         y += 1;
         let n = v.events.len();
-        let top = v.view.window(v.cursor as u64, list_h as u64, n as u64) as usize;
+        let top = v.view.shown(v.cursor as u64, list_h as u64, n as u64) as usize;
         for row in 0..list_h as usize {
             let i = top + row;
             let Some(e) = v.events.get(i) else { break };

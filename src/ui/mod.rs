@@ -13,7 +13,7 @@ pub mod search;
 pub mod table;
 pub mod theme;
 
-use crate::app::layout::{Screen, View, split_body, too_small};
+use crate::app::layout::{Screen, ScreenLayout, View, too_small};
 use crate::app::{Conn, Level, Overlay, State};
 use crate::text::{self, sanitize, skip_columns, truncate, truncate_left, width};
 use ratatui::Frame;
@@ -41,7 +41,16 @@ pub fn draw(frame: &mut Frame, state: &State) {
     } = Screen::of(area);
     draw_header(frame.buffer_mut(), header, state, &theme);
     draw_crumb(frame.buffer_mut(), crumb, state, &theme);
-    for (v, a) in split_body(state, body) {
+    // The layout `update` keeps; one computed for this frame when it is drawn at another size (tests).
+    let size = (area.width, area.height);
+    let computed;
+    let layout = if state.layout.size == size {
+        &state.layout
+    } else {
+        computed = ScreenLayout::compute(state, size);
+        &computed
+    };
+    for &(v, a) in &layout.panes {
         let focused = v == View::Pane(state.focus);
         panes::draw_view(frame, a, state, v, focused, &theme);
     }

@@ -3,9 +3,10 @@
 use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths};
 use super::theme::Theme;
 use super::{details, pane_block, spinner};
-use crate::api::models::{Item, ItemData, SessionState, TaskStatus};
+use crate::api::models::{Item, ItemData, SessionState};
 use crate::app::layout::View;
 use crate::app::list::{Filter, PagedList, Paging};
+pub use crate::app::panes::details::entries::{hours, percent, task_status};
 use crate::app::panes::folders::{Children, folder_kind};
 use crate::app::panes::items::{ItemColumns, ItemsPane, Row};
 use crate::app::zone::DisplayZone;
@@ -115,12 +116,6 @@ fn retry_key(state: &State) -> String {
     state.keymap.hint(crate::app::Action::Refresh, "^R")
 }
 
-/// Rows to draw for a paged list: the shown rows plus a "more" row while more may follow.
-fn paged_len<T>(l: &PagedList<T>) -> u64 {
-    let extra = !l.filter.is_active() && matches!(l.paging, Paging::More | Paging::Failed(_)) && !l.is_empty();
-    l.len() as u64 + u64::from(extra)
-}
-
 fn more_row<T>(l: &PagedList<T>, state: &State, theme: &Theme) -> Line<'static> {
     match &l.paging {
         Paging::Failed(e) => styled(
@@ -201,7 +196,7 @@ fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, the
         buf,
         inner,
         Some(header_line(&SESSION_COLS, &w)),
-        paged_len(l),
+        l.drawn_len(),
         l.cursor as u64,
         &l.view,
         focused,
@@ -270,7 +265,7 @@ fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, th
         buf,
         inner,
         Some(header_line(&MAILBOX_COLS, &w)),
-        paged_len(l),
+        l.drawn_len(),
         l.cursor as u64,
         &l.view,
         focused,
@@ -403,38 +398,6 @@ pub fn item_cols(c: ItemColumns) -> Vec<Col> {
             fixed("Date", 16),
         ],
     }
-}
-
-/// A task status as a short word.
-pub fn task_status(s: &TaskStatus) -> String {
-    match s {
-        TaskStatus::NotStarted => "Not started".into(),
-        TaskStatus::InProgress => "In progress".into(),
-        TaskStatus::Completed => "Completed".into(),
-        TaskStatus::WaitingOnSomeoneElse => "Waiting".into(),
-        TaskStatus::Deferred => "Deferred".into(),
-        TaskStatus::Other(o) => sanitize(o).into_owned(),
-    }
-}
-
-/// A percentage without a useless fraction: `50%`, `12.5%`.
-pub fn percent(p: f64) -> String {
-    if p.fract() == 0.0 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
-/// Journal durations are hours (spec: "Duration of the journal entry in hours"; the item resource
-/// documentation says the same): `1 h`, `36 h`.
-pub fn hours(h: i64) -> String {
-    format!("{} h", thousands_signed(h))
-}
-
-fn thousands_signed(n: i64) -> String {
-    let t = thousands(n.unsigned_abs());
-    if n < 0 { format!("-{t}") } else { t }
 }
 
 /// The cells of an item row (sanitised), for its folder's columns.

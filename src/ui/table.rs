@@ -156,7 +156,7 @@ pub fn draw_rows<'a>(
     if height == 0 {
         return;
     }
-    let top = view.window(cursor, height, len);
+    let top = view.shown(cursor, height, len);
     let end = (top + height).min(len);
     for i in top..end {
         let line = row(i);

@@ -1,10 +1,11 @@
 //! Details of one item: every field the API returned for it, scrollable.
 
+pub mod entries;
+
 use super::Help;
 use super::items::ListKey;
 use crate::api::models::Item;
 use crate::app::{Action, Effect, Gen, Gens};
-use std::cell::Cell;
 
 pub const HELP: Help = &[
     (Action::Back, "back", "back to the items"),
@@ -26,8 +27,9 @@ pub struct DetailsPane {
     pub loading: Option<Gen>,
     /// First shown line.
     pub scroll: u64,
-    /// The largest useful scroll, as of the last frame (the drawing code knows the wrapped length).
-    pub max_scroll: Cell<u64>,
+    /// The largest useful scroll at the pane's size (set by the layout, [`crate::app::layout::reflow`],
+    /// from the wrapped length of [`entries::rows`]).
+    pub max_scroll: u64,
 }
 
 impl DetailsPane {
@@ -37,7 +39,7 @@ impl DetailsPane {
             item,
             loading: None,
             scroll: 0,
-            max_scroll: Cell::new(u64::MAX),
+            max_scroll: u64::MAX,
         }
     }
 
@@ -54,7 +56,7 @@ impl DetailsPane {
     }
 
     pub fn on_move(&mut self, action: Action, page: u64) {
-        let max = self.max_scroll.get();
+        let max = self.max_scroll;
         self.scroll = match action {
             Action::Up => self.scroll.saturating_sub(1),
             Action::Down => self.scroll.saturating_add(1).min(max),

@@ -1,8 +1,7 @@
 //! The help overlay (`?`): generated from the keymap and the focused pane's help.
 
-use super::Help;
+use super::{GLOBAL_HELP, Help};
 use crate::app::{Action, Level};
-use std::cell::Cell;
 
 pub const HELP: Help = &[
     (Action::Back, "close", "close the help"),
@@ -14,7 +13,21 @@ pub struct HelpDialog {
     /// The pane the help is about.
     pub level: Level,
     pub scroll: u64,
-    pub max_scroll: Cell<u64>,
+    /// The largest useful scroll at the dialog's height (set by the layout, [`crate::app::layout::reflow`]).
+    pub max_scroll: u64,
+}
+
+/// A line of the help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HelpLine {
+    /// The title: the pane the help is about.
+    Pane(Level),
+    Section(&'static str),
+    /// An action's keys (from the keymap) and what it does.
+    Action(Action, &'static str),
+    /// Fixed keys and what they do.
+    Keys(&'static str, &'static str),
+    Blank,
 }
 
 impl HelpDialog {
@@ -22,13 +35,41 @@ impl HelpDialog {
         HelpDialog {
             level,
             scroll: 0,
-            max_scroll: Cell::new(u64::MAX),
+            max_scroll: u64::MAX,
         }
+    }
+
+    /// The lines of the help about `self.level` (without the writing actions when `read_only`: they
+    /// are not offered at all).
+    pub fn lines(&self, read_only: bool) -> Vec<HelpLine> {
+        let own: Vec<_> = self
+            .level
+            .help()
+            .iter()
+            .filter(|(a, _, _)| !(read_only && a.is_write()))
+            .copied()
+            .collect();
+        let mut lines = vec![HelpLine::Pane(self.level)];
+        lines.extend(own.iter().map(|(a, _, text)| HelpLine::Action(*a, text)));
+        lines.push(HelpLine::Blank);
+        lines.push(HelpLine::Section("Everywhere"));
+        // (Without the actions the pane lists already, nor the writing ones when read-only.)
+        lines.extend(
+            GLOBAL_HELP
+                .iter()
+                .filter(|(a, _, _)| !(own.iter().any(|(o, _, _)| o == a) || (read_only && a.is_write())))
+                .map(|(a, _, text)| HelpLine::Action(*a, text)),
+        );
+        lines.push(HelpLine::Blank);
+        lines.push(HelpLine::Section("Filter (while typing)"));
+        lines.push(HelpLine::Keys("Enter", "keep the filter"));
+        lines.push(HelpLine::Keys("Esc", "clear the filter"));
+        lines
     }
 
     /// Handles an action; true when the help should close.
     pub fn on_action(&mut self, a: Action) -> bool {
-        let max = self.max_scroll.get();
+        let max = self.max_scroll;
         match a {
             Action::Back | Action::Help | Action::Quit | Action::Open => return true,
             Action::Down => self.scroll = (self.scroll + 1).min(max),
