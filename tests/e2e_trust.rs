@@ -175,3 +175,51 @@ async fn p3_no_page_down_is_lost_while_pages_load() {
     t.keys(&["q"]);
     server.shutdown().await;
 }
+
+/// Point 4: moving in a list that shows a flag, a family (ZWJ sequence) and emoji with variation
+/// selectors and skin tones leaves no part of them behind in the details pane beside it (the half flag
+/// `🇵` of `🇯🇵` stayed there).
+#[test]
+fn p4_wide_and_combined_glyphs_leave_no_residue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cmd = format!(
+        "env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} --api v8 demo",
+        d = dir.path().display(),
+    );
+    let Some(t) = Tmux::start_or_skip("trust-glyphs", &cmd, 160, 45, "the end-to-end test") else {
+        return;
+    };
+    t.wait_for("contoso.onmicrosoft.com", WAIT);
+    t.text("/contoso");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("Zoë Müller", WAIT);
+    t.text("/Hostile Data");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("hostile.data@contoso.com", WAIT);
+    t.keys(&["Enter"]);
+    t.wait_until("the hostile Inbox", WAIT, |s| s.contains("Inbox · 1/"));
+    // Down to the message with the flag (its details beside the list), then one further.
+    for n in 2..=9 {
+        t.keys(&["j"]);
+        t.wait_for(&format!("Inbox · {n}/"), WAIT);
+    }
+    t.wait_for("テスト", WAIT);
+    t.keys(&["j"]);
+    t.wait_for("Inbox · 10/", WAIT);
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = t.screen();
+    let stray = |c: char| matches!(c, '\u{1f1e6}'..='\u{1f1ff}' | '\u{200d}' | '\u{fe0f}' | '\u{1f3fb}'..='\u{1f3ff}');
+    for line in screen.lines().skip(2) {
+        // The details pane: after the items pane's right border.
+        let Some(at) = line.rfind("││") else { continue };
+        let details = &line[at..];
+        assert!(
+            !details.chars().any(stray),
+            "residue in the details pane: {line}\n{screen}"
+        );
+    }
+    // Nowhere else either: the glyphs terminals disagree on are shown flattened (`JP`).
+    assert!(!screen.chars().any(stray), "{screen}");
+    assert!(screen.contains("JP"), "{screen}");
+    t.keys(&["q"]);
+}

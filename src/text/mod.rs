@@ -28,6 +28,19 @@ pub fn is_unsafe(c: char) -> bool {
     )
 }
 
+/// Characters of glyph sequences whose width terminals disagree on (see [`sanitize`]).
+fn is_unstable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1f1e6}'..='\u{1f1ff}'
+            | '\u{fe0e}'
+            | '\u{fe0f}'
+            | '\u{1f3fb}'..='\u{1f3ff}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'
+    )
+}
+
 /// JSON text (as `serde_json` writes it) with every unsafe character above ASCII's C0 range — DEL, C1
 /// controls, bidi controls, separators, U+FEFF — written as a `\uXXXX` escape (`serde_json` already
 /// escapes C0 controls inside strings; outside strings it writes only ASCII, so its newlines and
@@ -58,12 +71,32 @@ pub fn escape_for_json(json: &str) -> Cow<'_, str> {
 /// The one sanitising function: every string that comes from the server goes through it before it
 /// becomes a Span. Control characters and escape sequences become a visible escaped form (`\x1b`,
 /// `\n`, `\u{202e}`), so a crafted subject cannot move the cursor, set the title or reorder text.
+///
+/// Glyph sequences whose width terminals disagree on are flattened, so a cell vex thinks is drawn is
+/// the cell the terminal drew (no half flag left behind when the text moves): a regional-indicator
+/// flag becomes its two letters (`🇯🇵` → `JP`); emoji variation selectors (U+FE0E/U+FE0F), skin-tone
+/// modifiers (U+1F3FB–U+1F3FF), the zero-width space and word joiner (U+200B, U+2060) are left out, and
+/// so are the zero-width (non-)joiners (U+200C/U+200D) except after a letter of the scripts they
+/// shape (Arabic to Sinhala, U+0600–U+0DFF): a family shows as its members side by side.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
+    if !s.chars().any(|c| is_unsafe(c) || is_unstable(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
+    let mut prev = ' ';
     for c in s.chars() {
+        let last = std::mem::replace(&mut prev, c);
+        if is_unstable(c) {
+            match c {
+                '\u{1f1e6}'..='\u{1f1ff}' => {
+                    out.push(char::from(b'A' + (c as u32 - 0x1f1e6) as u8));
+                }
+                // A joiner in the scripts it shapes is kept: it does not change the width there.
+                '\u{200c}' | '\u{200d}' if matches!(last, '\u{0600}'..='\u{0dff}') => out.push(c),
+                _ => {}
+            }
+            continue;
+        }
         if !is_unsafe(c) {
             out.push(c);
             continue;
@@ -345,6 +378,17 @@ pub fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn glyphs_terminals_disagree_on_are_flattened() {
+        assert_eq!(sanitize("テスト 🇯🇵 end"), "テスト JP end");
+        assert_eq!(sanitize("👨\u{200d}👩\u{200d}👧"), "👨👩👧");
+        assert_eq!(sanitize("🏳\u{fe0f}\u{200d}🌈 👍🏽"), "🏳🌈 👍");
+        // A joiner in Indic text stays.
+        assert_eq!(sanitize("क्\u{200d}ष"), "क्\u{200d}ष");
+        assert!(matches!(sanitize("plain 日本 🎉"), Cow::Borrowed(_)));
+        assert_eq!(sanitize("\u{200b}\u{200d}invisible\u{2060}\u{200c}"), "invisible");
+    }
 
     #[test]
     fn one_duration_style() {
