@@ -962,7 +962,7 @@ async fn restore(
     let errs: Vec<_> = plan
         .validate()
         .into_iter()
-        .filter(|(f, _)| !(a.dry_run && *f == crate::restore_plan::Field::Password))
+        .filter(|(f, _)| !(a.dry_run && *f == crate::restore_plan::PlanField::Password))
         .collect();
     if !errs.is_empty() {
         let msg = errs

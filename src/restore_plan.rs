@@ -137,7 +137,7 @@ impl TenantOptions {
 
 /// Which field a validation message belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
+pub enum PlanField {
     TargetMailbox,
     TargetFolder,
     CasServer,
@@ -244,37 +244,37 @@ fn der_len(b: &[u8]) -> Option<(usize, usize)> {
 
 impl RestorePlan {
     /// Every problem, with the field it belongs to. Empty = ready to confirm.
-    pub fn validate(&self) -> Vec<(Field, String)> {
+    pub fn validate(&self) -> Vec<(PlanField, String)> {
         let mut errs = Vec::new();
         if self.target_mailbox.trim().is_empty() {
-            errs.push((Field::TargetMailbox, "the target mailbox is required".into()));
+            errs.push((PlanField::TargetMailbox, "the target mailbox is required".into()));
         } else if !is_email(&self.target_mailbox) {
             errs.push((
-                Field::TargetMailbox,
+                PlanField::TargetMailbox,
                 format!("{:?} is not an email address", self.target_mailbox.trim()),
             ));
         }
         if self.target_folder.chars().any(|c| c.is_control()) {
-            errs.push((Field::TargetFolder, "the folder name has control characters".into()));
+            errs.push((PlanField::TargetFolder, "the folder name has control characters".into()));
         }
         if let Err(m) = check_org("the organization name", &self.office_organization_name) {
-            errs.push((Field::OrganizationName, m));
+            errs.push((PlanField::OrganizationName, m));
         }
         if matches!(self.scope, RestoreScope::Items) && self.item_ids.is_empty() {
-            errs.push((Field::Items, "no items selected".into()));
+            errs.push((PlanField::Items, "no items selected".into()));
         }
         match &self.credentials {
             Credentials::Password { user, password } => {
                 if user.trim().is_empty() {
-                    errs.push((Field::User, "the user name is required".into()));
+                    errs.push((PlanField::User, "the user name is required".into()));
                 }
                 if password.expose_secret().is_empty() {
-                    errs.push((Field::Password, "the password is required".into()));
+                    errs.push((PlanField::Password, "the password is required".into()));
                 }
             }
             Credentials::DeviceCode { user_code } => {
                 if user_code.trim().is_empty() {
-                    errs.push((Field::DeviceCode, "request a device code first".into()));
+                    errs.push((PlanField::DeviceCode, "request a device code first".into()));
                 }
             }
             Credentials::Application {
@@ -285,17 +285,20 @@ impl RestorePlan {
             } => {
                 if !is_guid(application_id) {
                     errs.push((
-                        Field::ApplicationId,
+                        PlanField::ApplicationId,
                         "the application id is a GUID (xxxxxxxx-xxxx-...)".into(),
                     ));
                 }
                 if certificate_file.as_os_str().is_empty() {
-                    errs.push((Field::CertificateFile, "the certificate file (.pfx) is required".into()));
+                    errs.push((
+                        PlanField::CertificateFile,
+                        "the certificate file (.pfx) is required".into(),
+                    ));
                 } else if let Err(e) = read_pfx(certificate_file) {
-                    errs.push((Field::CertificateFile, e));
+                    errs.push((PlanField::CertificateFile, e));
                 }
                 if impersonation_account.trim().is_empty() {
-                    errs.push((Field::Impersonation, "the impersonation account is required".into()));
+                    errs.push((PlanField::Impersonation, "the impersonation account is required".into()));
                 }
             }
         }
@@ -451,7 +454,7 @@ mod tests {
             (Some("Germany"), Some("contoso.de"))
         );
         p.office_organization_name = "a\u{1b}b".into();
-        assert!(p.validate().iter().any(|(f, _)| *f == Field::OrganizationName));
+        assert!(p.validate().iter().any(|(f, _)| *f == PlanField::OrganizationName));
     }
 
     fn plan() -> RestorePlan {
@@ -498,8 +501,11 @@ mod tests {
             user: "".into(),
             password: SecretString::from(""),
         };
-        let fields: Vec<Field> = p.validate().into_iter().map(|e| e.0).collect();
-        assert_eq!(fields, vec![Field::TargetMailbox, Field::User, Field::Password]);
+        let fields: Vec<PlanField> = p.validate().into_iter().map(|e| e.0).collect();
+        assert_eq!(
+            fields,
+            vec![PlanField::TargetMailbox, PlanField::User, PlanField::Password]
+        );
         for bad in ["a@b", "@b.com", "a b@c.com", "a@@b.com", "a@b.com."] {
             assert!(!is_email(bad), "{bad}");
         }
@@ -520,7 +526,7 @@ mod tests {
         };
         let errs = p.validate();
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].0, Field::CertificateFile);
+        assert_eq!(errs[0].0, PlanField::CertificateFile);
         assert!(errs[0].1.contains("PEM"), "{}", errs[0].1);
         // A minimal well-formed PFX header: SEQUENCE { INTEGER 3, ... }.
         let pfx = dir.path().join("c.pfx");

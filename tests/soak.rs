@@ -28,7 +28,7 @@ use support::app::{AppHarness, Setup};
 use vex::app::jobs::{JobKind, JobStatus};
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
-use vex::app::panes::restore::{Field, Phase};
+use vex::app::panes::restore::{RestoreField, RestorePhase};
 use vex::app::{Gen, Level, Overlay, State, Status};
 use vex::sim::Faults;
 
@@ -243,7 +243,7 @@ impl Soak {
     async fn fill_form(&mut self, target: &str, folder: &str, changed_items: bool) {
         self.fill_password_form(target, folder, PASSWORD).await;
         if changed_items {
-            self.focus(Field::Flag(0)).await;
+            self.focus(RestoreField::Flag(0)).await;
             self.key(KeyCode::Char(' '));
         }
         self.settle().await;
@@ -280,7 +280,7 @@ impl Soak {
                     // Refused before anything was applied: the form is back, every field kept.
                     self.refused += 1;
                     assert!(screen.contains("the server refused"), "{m}\n{screen}");
-                    assert_eq!(self.dialog().phase, Phase::Form);
+                    assert_eq!(self.dialog().phase, RestorePhase::Form);
                     assert_eq!(self.dialog().target.value(), target);
                     assert_eq!(self.dialog().password.len(), PASSWORD.chars().count());
                     self.sent.push(sent);

@@ -14,8 +14,8 @@ use support::app::{AppHarness, Setup};
 use vex::api::models::{ExportOptions, ItemId};
 use vex::api::{ApiVersion, Client, RestoreScope, VersionChoice};
 use vex::app::jobs::JobStatus;
-use vex::app::panes::restore::{CredMode, Field, Phase};
-use vex::app::panes::transfer::TPhase;
+use vex::app::panes::restore::{CredMode, RestoreField, RestorePhase};
+use vex::app::panes::transfer::TransferPhase;
 use vex::app::{Level, Overlay};
 use vex::runtime::App;
 
@@ -254,7 +254,7 @@ async fn scenario(version: ApiVersion) {
     // Changed items: the multi-version message is merged.
     reopen(&mut h).await;
     fill_password_form(&mut h, TARGET, "Restored").await;
-    h.focus(Field::Flag(0)).await;
+    h.focus(RestoreField::Flag(0)).await;
     h.key(KeyCode::Char(' '));
     h.confirm_and_wait().await;
     let o = h.outcome();
@@ -267,7 +267,7 @@ async fn scenario(version: ApiVersion) {
     fill_password_form(&mut h, "nobody@contoso.com", "Restored").await;
     h.confirm_and_wait().await;
     let d = h.dialog();
-    assert_eq!(d.phase, Phase::Form);
+    assert_eq!(d.phase, RestorePhase::Form);
     assert!(
         d.server_error
             .as_deref()
@@ -283,9 +283,9 @@ async fn scenario(version: ApiVersion) {
     assert!(screen.contains("was not found"), "{screen}");
     assert!(screen.contains("nobody@contoso.com"), "{screen}");
     // Fix the one field and send again: it goes through.
-    h.focus(Field::TargetMailbox).await;
+    h.focus(RestoreField::TargetMailbox).await;
     h.retype(TARGET);
-    h.focus(Field::TargetFolder).await;
+    h.focus(RestoreField::TargetFolder).await;
     h.retype("Fixed");
     h.confirm_and_wait().await;
     assert_eq!(h.outcome().created, 3);
@@ -293,12 +293,12 @@ async fn scenario(version: ApiVersion) {
 
     // Device code.
     reopen(&mut h).await;
-    h.focus(Field::TargetFolder).await;
+    h.focus(RestoreField::TargetFolder).await;
     h.retype("DeviceCode");
     h.set_mode(CredMode::DeviceCode).await;
     h.key(KeyCode::Tab);
     h.settle().await;
-    assert_eq!(h.dialog().field, Field::RequestCode);
+    assert_eq!(h.dialog().field, RestoreField::RequestCode);
     h.key(KeyCode::Enter);
     h.until(
         "a device code",
@@ -321,7 +321,7 @@ async fn scenario(version: ApiVersion) {
     let pfx = h.dir.path().join("app.pfx");
     std::fs::write(&pfx, [0x30, 0x05, 0x02, 0x01, 0x03, 0x30, 0x00]).expect("pfx");
     reopen(&mut h).await;
-    h.focus(Field::TargetFolder).await;
+    h.focus(RestoreField::TargetFolder).await;
     h.retype("AppMode");
     h.set_mode(CredMode::Application).await;
     h.key(KeyCode::Tab);
@@ -332,7 +332,7 @@ async fn scenario(version: ApiVersion) {
     h.typed(CERT_PASSWORD);
     h.key(KeyCode::Tab);
     h.typed("svc-restore@contoso.com");
-    h.focus(Field::Flag(2)).await;
+    h.focus(RestoreField::Flag(2)).await;
     h.key(KeyCode::Char(' '));
     h.settle().await;
     assert!(!h.screen().contains(CERT_PASSWORD));
@@ -358,7 +358,7 @@ async fn scenario(version: ApiVersion) {
     h.key(KeyCode::Enter);
     h.until(
         "the export's end",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. })),
     )
     .await;
     let bytes = std::fs::read(&pst).expect("the PST was written");
@@ -396,7 +396,7 @@ async fn scenario(version: ApiVersion) {
     // Every flag on (the dialog remembers the flags of the last restore).
     for i in 0..7 {
         if !vex::app::panes::restore::flag(&h.dialog().flags, i) {
-            h.focus(Field::Flag(i)).await;
+            h.focus(RestoreField::Flag(i)).await;
             h.key(KeyCode::Char(' '));
         }
     }
@@ -419,7 +419,7 @@ async fn scenario(version: ApiVersion) {
     // Every flag off again (remembered from the last restore; the confirmation names them).
     for i in 0..7 {
         if vex::app::panes::restore::flag(&h.dialog().flags, i) {
-            h.focus(Field::Flag(i)).await;
+            h.focus(RestoreField::Flag(i)).await;
             h.key(KeyCode::Char(' '));
         }
     }
@@ -601,7 +601,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Char(' '));
     h.settle().await;
     assert!(h.dialog().original);
-    assert!(!h.dialog().fields().contains(&Field::TargetMailbox));
+    assert!(!h.dialog().fields().contains(&RestoreField::TargetMailbox));
     h.set_mode(CredMode::Password).await;
     h.key(KeyCode::Tab);
     h.typed("restore-admin@contoso.com");
@@ -610,7 +610,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the confirmation",
-        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Confirm { .. })),
     )
     .await;
     assert!(h.screen().contains("to its original location"), "{}", h.screen());
@@ -618,7 +618,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the restore's end",
-        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Done { .. })),
     )
     .await;
     assert_eq!(h.outcome().created + h.outcome().skipped, 2);
@@ -639,7 +639,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the save's end",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. })),
     )
     .await;
     let bytes = std::fs::read(&zip).expect("saved");
@@ -653,7 +653,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the refusal",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if d.server_error.is_some() && d.phase == TPhase::Form),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if d.server_error.is_some() && d.phase == TransferPhase::Form),
     )
     .await;
     assert!(h.screen().contains("exists"), "{}", h.screen());
@@ -670,7 +670,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the send confirmation",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Confirm { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Confirm { .. })),
     )
     .await;
     assert!(h.screen().contains("to auditor@fabrikam.com"), "{}", h.screen());
@@ -678,7 +678,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "sent",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. })),
     )
     .await;
     let session = h

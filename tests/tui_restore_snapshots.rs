@@ -11,7 +11,7 @@ use support::fake::{self, from, message, render, snap_both};
 use vex::api::models::{DeviceCode, Folder, Mailbox, RestoreOutcome, RestoreSession, SessionEvent};
 use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use vex::app::jobs::{JobEffect, JobLoaded, JobStatus};
-use vex::app::panes::restore::{Field, Phase};
+use vex::app::panes::restore::{RestoreField, RestorePhase};
 use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
 
 const SECRET: &str = "s3cr3t-Pa55";
@@ -88,7 +88,7 @@ fn typed(s: &mut State, text: &str) {
     }
 }
 
-fn tab_to(s: &mut State, f: Field) {
+fn tab_to(s: &mut State, f: RestoreField) {
     for _ in 0..40 {
         if dialog(s).field == f {
             return;
@@ -126,7 +126,7 @@ fn opened(api: &str) -> State {
     let mut s = marked_three(api);
     let jobs = key(&mut s, KeyCode::Char('r'));
     assert!(jobs.is_empty());
-    assert_eq!(dialog(&s).phase, Phase::Form);
+    assert_eq!(dialog(&s).phase, RestorePhase::Form);
     s
 }
 
@@ -137,20 +137,20 @@ fn filled(api: &str) -> State {
     // Over the folder offered by default.
     key_mod(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
     typed(&mut s, "Restored");
-    tab_to(&mut s, Field::User);
+    tab_to(&mut s, RestoreField::User);
     typed(&mut s, "restore-admin@contoso.com");
     key(&mut s, KeyCode::Tab);
     typed(&mut s, SECRET);
-    tab_to(&mut s, Field::Flag(2));
+    tab_to(&mut s, RestoreField::Flag(2));
     key(&mut s, KeyCode::Char(' '));
-    tab_to(&mut s, Field::Password);
+    tab_to(&mut s, RestoreField::Password);
     s
 }
 
 fn confirming(api: &str) -> State {
     let mut s = filled(api);
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(dialog(&s).phase, Phase::Confirm { yes: false, .. }));
+    assert!(matches!(dialog(&s).phase, RestorePhase::Confirm { yes: false, .. }));
     s
 }
 
@@ -230,9 +230,13 @@ fn snapshot_restore_validation_errors() {
     typed(&mut s, "francois at contoso");
     key(&mut s, KeyCode::Enter);
     let d = dialog(&s);
-    assert_eq!(d.phase, Phase::Form);
-    assert_eq!(d.field, Field::TargetMailbox, "the first field at fault gets the focus");
-    assert!(d.error_of(Field::User).is_some() && d.error_of(Field::Password).is_some());
+    assert_eq!(d.phase, RestorePhase::Form);
+    assert_eq!(
+        d.field,
+        RestoreField::TargetMailbox,
+        "the first field at fault gets the focus"
+    );
+    assert!(d.error_of(RestoreField::User).is_some() && d.error_of(RestoreField::Password).is_some());
     snap_both!("restore_validation", s);
 }
 
@@ -272,7 +276,7 @@ fn snapshot_restore_running_v6_and_v8() {
 fn snapshot_restore_result_with_warnings_and_exceptions() {
     let (mut s, job) = running("v8");
     finish(&mut s, &job, Ok(outcome_with_problems()));
-    assert!(matches!(dialog(&s).phase, Phase::Done { .. }));
+    assert!(matches!(dialog(&s).phase, RestorePhase::Done { .. }));
     snap_both!("restore_result", s);
 }
 
@@ -307,7 +311,7 @@ fn snapshot_restore_refused_keeps_every_field() {
         }),
     );
     let d = dialog(&s);
-    assert_eq!(d.phase, Phase::Form);
+    assert_eq!(d.phase, RestorePhase::Form);
     assert_eq!(d.target.value(), "francois.lefevre@contoso.com");
     assert_eq!(d.folder.value(), "Restored");
     assert_eq!(d.user.value(), "restore-admin@contoso.com");
@@ -319,7 +323,7 @@ fn snapshot_restore_refused_keeps_every_field() {
 #[test]
 fn snapshot_device_code_and_application_modes() {
     let mut s = opened("v8");
-    tab_to(&mut s, Field::Mode);
+    tab_to(&mut s, RestoreField::Mode);
     key(&mut s, KeyCode::Right);
     key(&mut s, KeyCode::Tab);
     let jobs = key(&mut s, KeyCode::Enter);
@@ -340,9 +344,9 @@ fn snapshot_device_code_and_application_modes() {
     );
     settle(&mut s, fx);
     snap_both!("restore_device_code", s.clone());
-    tab_to(&mut s, Field::Mode);
+    tab_to(&mut s, RestoreField::Mode);
     key(&mut s, KeyCode::Right);
-    tab_to(&mut s, Field::CertPassword);
+    tab_to(&mut s, RestoreField::CertPassword);
     typed(&mut s, SECRET);
     assert!(!text(&s, 160, 40).contains(SECRET));
     snap_both!("restore_application", s);
@@ -456,7 +460,7 @@ fn esc_cancels_and_the_cancel_button_too() {
     key(&mut s, KeyCode::Esc);
     assert!(s.overlay.is_none());
     key(&mut s, KeyCode::Char('r'));
-    tab_to(&mut s, Field::Cancel);
+    tab_to(&mut s, RestoreField::Cancel);
     key(&mut s, KeyCode::Enter);
     assert!(s.overlay.is_none());
 }

@@ -12,7 +12,7 @@ use support::app::{AppHarness, Setup};
 use vex::api::ApiVersion;
 use vex::api::VersionChoice;
 use vex::api::models::OfficeRegion;
-use vex::app::panes::restore::{CredMode, Field, Phase, Remembered};
+use vex::app::panes::restore::{CredMode, Remembered, RestoreField, RestorePhase};
 use vex::app::{Level, Overlay};
 use vex::restore_plan::TenantOptions;
 
@@ -93,14 +93,14 @@ async fn the_dialog_sends_the_region_and_organization_it_shows() {
         h.fill_password_form("francois.lefevre@contoso.com", "Tenant", "pw-42")
             .await;
         // Germany → China.
-        h.focus(Field::Region).await;
+        h.focus(RestoreField::Region).await;
         h.key(KeyCode::Right);
         h.settle().await;
         assert!(h.screen().contains("‹ China ›"), "{}", h.screen());
-        h.focus(Field::OrganizationName).await;
+        h.focus(RestoreField::OrganizationName).await;
         h.retype("contoso.partner.onmschina.cn");
         h.confirm().await;
-        let Phase::Confirm { lines, .. } = &h.dialog().phase else {
+        let RestorePhase::Confirm { lines, .. } = &h.dialog().phase else {
             panic!("{:?}", h.dialog().phase)
         };
         assert!(
@@ -128,7 +128,7 @@ async fn the_dialog_sends_the_region_and_organization_it_shows() {
         assert_eq!(h.dialog().region, Some(OfficeRegion::China), "the last dialog's region");
         h.set_mode(CredMode::DeviceCode).await;
         assert_eq!(h.dialog().device_app_id.value(), APP);
-        h.focus(Field::RequestCode).await;
+        h.focus(RestoreField::RequestCode).await;
         h.key(KeyCode::Enter);
         h.until(
             "a device code",

@@ -11,7 +11,7 @@ use support::fake::{self, from, message, render};
 use vex::api::models::{ApiDate, Folder, Mailbox, RestoreOutcome, RestoreSession};
 use vex::api::{ApiError, RestoreScope};
 use vex::app::jobs::{JobEffect, JobLoaded};
-use vex::app::panes::restore::{Field, Phase, RestoreDialog};
+use vex::app::panes::restore::{RestoreDialog, RestoreField, RestorePhase};
 use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
 
 const SECRET: &str = "s3cr3t-Pa55";
@@ -123,7 +123,7 @@ fn retype(s: &mut State, text: &str) {
     typed(s, text);
 }
 
-fn tab_to(s: &mut State, f: Field) {
+fn tab_to(s: &mut State, f: RestoreField) {
     for _ in 0..40 {
         if dialog(s).field == f {
             return;
@@ -177,7 +177,7 @@ fn fill(s: &mut State, folder: Option<&str>) {
     if let Some(f) = folder {
         retype(s, f);
     }
-    tab_to(s, Field::User);
+    tab_to(s, RestoreField::User);
     typed(s, "restore-admin@contoso.com");
     key(s, KeyCode::Tab);
     typed(s, SECRET);
@@ -187,7 +187,7 @@ fn fill(s: &mut State, folder: Option<&str>) {
 fn confirm_lines(s: &mut State) -> Vec<String> {
     key(s, KeyCode::Enter);
     match &dialog(s).phase {
-        Phase::Confirm { lines, .. } => lines.clone(),
+        RestorePhase::Confirm { lines, .. } => lines.clone(),
         other => panic!("no confirmation: {other:?} {:?}", dialog(s).errors),
     }
 }
@@ -365,7 +365,7 @@ fn p14_marks_cleared_after_success_kept_after_failure() {
     key(&mut s, KeyCode::Esc);
     // Success: cleared, and the status says so.
     ch(&mut s, 'r');
-    tab_to(&mut s, Field::Password);
+    tab_to(&mut s, RestoreField::Password);
     typed(&mut s, SECRET);
     confirm_lines(&mut s);
     run_restore(&mut s, created());
@@ -384,7 +384,7 @@ fn p14_marks_cleared_after_success_kept_after_failure() {
     // A whole-folder mark goes too.
     ch(&mut s, '*');
     ch(&mut s, 'r');
-    tab_to(&mut s, Field::Password);
+    tab_to(&mut s, RestoreField::Password);
     typed(&mut s, SECRET);
     confirm_lines(&mut s);
     run_restore(&mut s, created());
@@ -419,7 +419,7 @@ fn p12_the_default_target_folder_is_new_and_names_source_and_date() {
     assert!(!all.contains("Warning"), "{all}");
     // The live Inbox as target: the confirmation says so.
     key(&mut s, KeyCode::Esc);
-    tab_to(&mut s, Field::TargetFolder);
+    tab_to(&mut s, RestoreField::TargetFolder);
     retype(&mut s, "inbox");
     let all = confirm_lines(&mut s).join("\n");
     assert!(
@@ -428,7 +428,7 @@ fn p12_the_default_target_folder_is_new_and_names_source_and_date() {
     );
     // No folder at all: the items land in the live folders named like their source; said so.
     key(&mut s, KeyCode::Esc);
-    tab_to(&mut s, Field::TargetFolder);
+    tab_to(&mut s, RestoreField::TargetFolder);
     retype(&mut s, "");
     let all = confirm_lines(&mut s).join("\n");
     assert!(
@@ -451,7 +451,7 @@ fn p13_whole_folder_confirmation_states_count_and_point_in_time() {
     assert_eq!(s.focus, Level::Folders);
     ch(&mut s, 'r');
     assert_eq!(dialog(&s).source.scope, RestoreScope::Folder("f-inbox".into()));
-    assert_eq!(dialog(&s).field, Field::TargetMailbox);
+    assert_eq!(dialog(&s).field, RestoreField::TargetMailbox);
     fill(&mut s, None);
     assert_eq!(
         dialog(&s).target.value(),
@@ -670,11 +670,11 @@ fn p15_focus_flags_and_left_ellipsis() {
     ch(&mut s, 'r');
     assert_eq!(
         dialog(&s).field,
-        Field::TargetMailbox,
+        RestoreField::TargetMailbox,
         "the first dialog: the target first"
     );
     fill(&mut s, None);
-    tab_to(&mut s, Field::Flag(2));
+    tab_to(&mut s, RestoreField::Flag(2));
     ch(&mut s, ' ');
     assert!(dialog(&s).flags.mark_restored_as_unread);
     confirm_lines(&mut s);
@@ -690,7 +690,7 @@ fn p15_focus_flags_and_left_ellipsis() {
     let d = dialog(&s);
     assert_eq!(
         d.field,
-        Field::Password,
+        RestoreField::Password,
         "the target and user are remembered: the password is next"
     );
     assert!(
@@ -698,7 +698,7 @@ fn p15_focus_flags_and_left_ellipsis() {
         "the flags are remembered for the session"
     );
     // A long user name cut at 80 columns: the cut side shows an ellipsis.
-    tab_to(&mut s, Field::User);
+    tab_to(&mut s, RestoreField::User);
     retype(&mut s, "svc-restore@very-long-subdomain.contoso.onmicrosoft.com");
     let screen = text(&s, 80, 24);
     let line = screen
@@ -738,9 +738,9 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
     let mut s = marked_three();
     ch(&mut s, 'r');
     typed(&mut s, "francois.lefevre@contoso.com");
-    tab_to(&mut s, Field::Mode);
+    tab_to(&mut s, RestoreField::Mode);
     key(&mut s, KeyCode::Right);
-    tab_to(&mut s, Field::RequestCode);
+    tab_to(&mut s, RestoreField::RequestCode);
     let jobs = key(&mut s, KeyCode::Enter);
     let [JobEffect::DeviceCode { generation, .. }] = jobs.as_slice() else {
         panic!("{jobs:?}")
@@ -770,13 +770,13 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
         update(&mut s, Msg::Tick);
     }
     assert!(text(&s, 160, 40).contains("the code expired"));
-    tab_to(&mut s, Field::Submit);
+    tab_to(&mut s, RestoreField::Submit);
     let jobs = key(&mut s, KeyCode::Enter);
     assert!(
         matches!(jobs.as_slice(), [JobEffect::DeviceCode { .. }]),
         "a new code is requested, no restore: {jobs:?}"
     );
-    assert!(matches!(dialog(&s).phase, Phase::Form));
+    assert!(matches!(dialog(&s).phase, RestorePhase::Form));
     assert!(dialog(&s).device_code.is_none());
 }
 
@@ -819,7 +819,7 @@ async fn emulator_inbox_marked() -> support::app::AppHarness {
 
 /// `E`, `path` typed, Enter: waits for the end; the job's status.
 async fn export_to(h: &mut support::app::AppHarness, path: &str) -> vex::app::jobs::JobStatus {
-    use vex::app::panes::transfer::TPhase;
+    use vex::app::panes::transfer::TransferPhase;
     h.key(KeyCode::Char('E'));
     h.until("the export dialog", |s| {
         matches!(&s.overlay, Some(Overlay::Transfer(_)))
@@ -829,7 +829,7 @@ async fn export_to(h: &mut support::app::AppHarness, path: &str) -> vex::app::jo
     h.retype(path);
     h.key(KeyCode::Enter);
     h.until("the export's end", move |s| {
-        matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TPhase::Done { .. } | TPhase::Form))
+        matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. } | TransferPhase::Form))
             && !s.jobs.any_running()
             && s.jobs.list.len() > before
     })

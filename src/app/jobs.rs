@@ -6,9 +6,11 @@
 //! field kept) and waits for the operator; one whose answer was lost is "outcome unknown".
 
 use super::panes::events::{EventSource, EventsReply, EventsView};
-use super::panes::restore::{KnownMailbox, Phase, Remembered, Reply, RestoreDialog, Source, TargetFolders};
+use super::panes::restore::{
+    KnownMailbox, Remembered, RestoreDialog, RestorePhase, RestoreReply, Source, TargetFolders,
+};
 use super::panes::results::ResultsView;
-use super::panes::transfer::{TPhase, TReply, TransferDialog, TransferKind};
+use super::panes::transfer::{TransferDialog, TransferKind, TransferPhase, TransferReply};
 use super::{Action, Effect, Gen, Level, Overlay, State};
 use crate::api::models::{DeviceCode, Folder, ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
 use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
@@ -692,13 +694,13 @@ pub fn restore_key(
 ) -> Option<Overlay> {
     d.now_tick = state.tick;
     match d.on_key(ev) {
-        Reply::Keep => {}
-        Reply::Close => return None,
-        Reply::StopWaiting => {
+        RestoreReply::Keep => {}
+        RestoreReply::Close => return None,
+        RestoreReply::StopWaiting => {
             state.info("stopped waiting: the restore goes on on the server; R shows its result when it ends");
             return None;
         }
-        Reply::RequestCode => {
+        RestoreReply::RequestCode => {
             let generation = state.gens.issue();
             d.device_loading = Some(generation);
             fx.push(Effect::Job(Box::new(JobEffect::DeviceCode {
@@ -707,9 +709,9 @@ pub fn restore_key(
                 request: d.device_code_request(),
             })));
         }
-        Reply::LoadFolders(id) => load_target_folders(state, &mut d, id, fx),
-        Reply::Send => send_restore(state, &mut d, fx),
-        Reply::Events => {
+        RestoreReply::LoadFolders(id) => load_target_folders(state, &mut d, id, fx),
+        RestoreReply::Send => send_restore(state, &mut d, fx),
+        RestoreReply::Events => {
             let job = d.job();
             open_events(state, job, Some(Overlay::Restore(d)), fx);
             return state.overlay.take();
@@ -723,7 +725,7 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
         return;
     }
     if state.header.read_only {
-        d.phase = Phase::Form;
+        d.phase = RestorePhase::Form;
         return state.error("read-only");
     }
     let plan = d.plan();
@@ -769,13 +771,13 @@ pub fn transfer_key(
     fx: &mut Vec<Effect>,
 ) -> Option<Overlay> {
     match d.on_key(ev) {
-        TReply::Keep => {}
-        TReply::Close => return None,
-        TReply::StopWaiting => {
+        TransferReply::Keep => {}
+        TransferReply::Close => return None,
+        TransferReply::StopWaiting => {
             state.info("stopped waiting: it goes on; R shows its result when it ends");
             return None;
         }
-        TReply::Go => start_transfer(state, &mut d, fx),
+        TransferReply::Go => start_transfer(state, &mut d, fx),
     }
     Some(Overlay::Transfer(d))
 }
@@ -785,7 +787,7 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
         return;
     }
     if state.header.read_only {
-        d.phase = TPhase::Form;
+        d.phase = TransferPhase::Form;
         return state.error("read-only");
     }
     let generation = state.gens.issue();

@@ -27,14 +27,14 @@ use crate::api::models::{
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use list::{Filter, FilterKey, filter_key};
-use panes::confirm::{ConfirmDialog, ConfirmOutcome, Confirmed};
+use panes::confirm::{ConfirmDialog, ConfirmReply, Confirmed};
 use panes::details::DetailsPane;
 use panes::folders::FoldersPane;
 use panes::help::HelpDialog;
 use panes::items::{ItemsPane, ListKey};
-use panes::login::{LoggedIn, LoginDialog, LoginOutcome, LoginTarget};
+use panes::login::{LoggedIn, LoginDialog, LoginReply, LoginTarget};
 use panes::mailboxes::MailboxesPane;
-use panes::new_session::{NewSessionDialog, Outcome};
+use panes::new_session::{NewSessionDialog, NewSessionReply};
 use panes::sessions::SessionsPane;
 use std::collections::{BTreeSet, HashMap};
 
@@ -752,9 +752,9 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
     }
     if let Some(mut login) = state.login.take() {
         match login.on_key(&ev, &mut state.gens) {
-            LoginOutcome::Keep => state.login = Some(login),
-            LoginOutcome::Quit => quit(state, fx),
-            LoginOutcome::Submit(e) => {
+            LoginReply::Keep => state.login = Some(login),
+            LoginReply::Quit => quit(state, fx),
+            LoginReply::Submit(e) => {
                 fx.push(e);
                 state.login = Some(login);
             }
@@ -789,8 +789,8 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
             (!close).then_some(Overlay::Help(h))
         }
         Overlay::Confirm(mut c) => match c.on_key(ev) {
-            ConfirmOutcome::Keep => Some(Overlay::Confirm(c)),
-            ConfirmOutcome::Cancel if matches!(c.what, Confirmed::StopOnQuit { .. }) => {
+            ConfirmReply::Keep => Some(Overlay::Confirm(c)),
+            ConfirmReply::Cancel if matches!(c.what, Confirmed::StopOnQuit { .. }) => {
                 if ev.code == KeyCode::Esc {
                     state.info("still here");
                 } else {
@@ -798,15 +798,15 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 }
                 None
             }
-            ConfirmOutcome::Confirm(Confirmed::StopOnQuit { session_ids }) => {
+            ConfirmReply::Confirm(Confirmed::StopOnQuit { session_ids }) => {
                 stop_then_quit(state, session_ids, fx);
                 None
             }
-            ConfirmOutcome::Cancel => {
+            ConfirmReply::Cancel => {
                 state.info("cancelled");
                 None
             }
-            ConfirmOutcome::Confirm(Confirmed::StopSession { session_id }) => {
+            ConfirmReply::Confirm(Confirmed::StopSession { session_id }) => {
                 let generation = state.gens.issue();
                 state.pending_stop = Some((generation, session_id.clone()));
                 state.info("stopping the session…");
@@ -815,14 +815,14 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
             }
         },
         Overlay::NewSession(mut d) => match d.on_key(ev, &state.zone, &mut state.gens) {
-            Outcome::Keep => Some(Overlay::NewSession(d)),
-            Outcome::Close => {
+            NewSessionReply::Keep => Some(Overlay::NewSession(d)),
+            NewSessionReply::Close => {
                 if state.pending_explore.is_some() {
                     state.info("the session is still being created: it will show in the list");
                 }
                 None
             }
-            Outcome::Submit(e) => {
+            NewSessionReply::Submit(e) => {
                 if let Effect::Explore {
                     generation, options, ..
                 } = &e

@@ -6,7 +6,7 @@
 
 use super::panes::items::{ItemsPane, ListKey};
 use super::panes::restore::Source;
-use super::panes::search::{Back, PromptOutcome, SearchContext, SearchInfo, SearchPrompt, SearchSpec, mailbox_label};
+use super::panes::search::{Back, SearchContext, SearchInfo, SearchPrompt, SearchReply, SearchSpec, mailbox_label};
 use super::{Effect, Level, Overlay, State, note_err};
 use crate::api::models::Item;
 use crate::api::{ApiError, RestoreScope};
@@ -110,9 +110,9 @@ fn context(state: &State) -> Result<SearchContext, String> {
 /// A key for the prompt; returns the prompt to keep open.
 pub fn prompt_key(state: &mut State, mut p: SearchPrompt, ev: &KeyEvent) -> Option<Overlay> {
     match p.on_key(ev) {
-        PromptOutcome::Keep => Some(Overlay::Search(p)),
-        PromptOutcome::Cancel => None,
-        PromptOutcome::Submit(spec) => {
+        SearchReply::Keep => Some(Overlay::Search(p)),
+        SearchReply::Cancel => None,
+        SearchReply::Submit(spec) => {
             run(state, *spec);
             None
         }

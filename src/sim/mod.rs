@@ -219,7 +219,7 @@ impl Drop for SimServer {
 }
 
 fn router(store: Store, faults: Arc<faults::FaultState>, cfg: &SimConfig) -> Router {
-    let app = Arc::new(routes::App {
+    let app = Arc::new(routes::Routes {
         store,
         vary: cfg.vary.clone(),
         max_page: cfg.max_page,

@@ -7,7 +7,7 @@ use super::ids::{FolderKey, ItemKey};
 use super::search;
 use super::shape;
 use super::store::{
-    ApiError, EventRec, RestoreAnswer, RestoreFlags, RestoreScope, RestoreSpec, Session, SessionKind, Store,
+    EventRec, HttpError, RestoreAnswer, RestoreFlags, RestoreScope, RestoreSpec, Session, SessionKind, Store,
 };
 use super::vary::{Counter, Target as VaryTarget, Vary};
 use crate::api::models::{
@@ -51,7 +51,7 @@ pub fn server_version(v: u8) -> &'static str {
     }
 }
 
-pub(crate) struct App {
+pub(crate) struct Routes {
     pub store: Store,
     pub vary: Option<Vary>,
     pub max_page: Option<u32>,
@@ -146,7 +146,7 @@ fn error_code(v: u8, status: u16) -> Option<String> {
     }
 }
 
-fn fail(v: u8, e: ApiError) -> Response {
+fn fail(v: u8, e: HttpError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     json(
         status,
@@ -187,12 +187,12 @@ fn binary(bytes: Vec<u8>, filename: &str) -> Response {
     r
 }
 
-type Res = Result<Response, ApiError>;
+type Res = Result<Response, HttpError>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Entry point
 
-pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+pub(crate) async fn handle(State(app): State<Arc<Routes>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let path = parts.uri.path().to_string();
@@ -210,7 +210,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     if parts.method != method {
         return fail(
             v,
-            ApiError {
+            HttpError {
                 status: 405,
                 message: format!(
                     "The requested resource does not support http method '{}'.",
@@ -233,7 +233,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     if announced.is_some_and(|n| n > MAX_BODY as u64) {
         return fail(
             v,
-            ApiError {
+            HttpError {
                 status: 413,
                 message: "The request body is too large.".into(),
             },
@@ -251,20 +251,20 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             return fail(
                 v,
                 if too_large {
-                    ApiError {
+                    HttpError {
                         status: 413,
                         message: "The request body is too large.".into(),
                     }
                 } else {
                     // A malformed chunked encoding (bad chunk size, ...) or a body cut off.
-                    ApiError::bad_request("The request body could not be read: it is not validly encoded.")
+                    HttpError::bad_request("The request body could not be read: it is not validly encoded.")
                 },
             );
         }
         Err(_) => {
             return fail(
                 v,
-                ApiError {
+                HttpError {
                     status: 408,
                     message: "The request body did not arrive in time.".into(),
                 },
@@ -437,7 +437,7 @@ async fn rewrite(resp: Response, f: impl FnOnce(&mut serde_json::Value)) -> Resp
 fn throttled(v: u8, retry_after_secs: u64) -> Response {
     let mut r = fail(
         v,
-        ApiError {
+        HttpError {
             status: 429,
             message: "Too many requests: the server is throttling this client. Retry later.".into(),
         },
@@ -451,7 +451,7 @@ fn throttled(v: u8, retry_after_secs: u64) -> Response {
 fn no_route(v: u8, path: &str) -> Response {
     fail(
         v,
-        ApiError::not_found(format!(
+        HttpError::not_found(format!(
             "No HTTP resource was found that matches the request URI '{path}'."
         )),
     )
@@ -614,29 +614,29 @@ fn dispatch(store: &Store, c: &Ctx, r: Route) -> Res {
 // Request helpers
 
 /// Percent-decodes raw segment `i`.
-fn seg(c: &Ctx, i: usize) -> Result<String, ApiError> {
+fn seg(c: &Ctx, i: usize) -> Result<String, HttpError> {
     let raw = c
         .segs
         .get(i)
-        .ok_or_else(|| ApiError::not_found("Resource not found."))?;
+        .ok_or_else(|| HttpError::not_found("Resource not found."))?;
     percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| ApiError::not_found(format!("'{raw}' is not a valid identifier.")))
+        .map_err(|_| HttpError::not_found(format!("'{raw}' is not a valid identifier.")))
 }
 
 /// A path id the spec types `uuid`. ASP.NET binds it as a `Guid`: a value that is not one fails model
 /// binding with 400 (not 404) and the model-state message "The value 'x' is not valid for name.".
 /// Assumption: the real server has no `:guid` route constraints (those would answer 404).
-fn parse_uuid(s: &str, name: &str) -> Result<Uuid, ApiError> {
+fn parse_uuid(s: &str, name: &str) -> Result<Uuid, HttpError> {
     Uuid::parse_str(s.trim()).map_err(|_| invalid_value(s, name))
 }
 
-fn invalid_value(s: &str, name: &str) -> ApiError {
-    ApiError::bad_request(format!("The value '{s}' is not valid for {name}."))
+fn invalid_value(s: &str, name: &str) -> HttpError {
+    HttpError::bad_request(format!("The value '{s}' is not valid for {name}."))
 }
 
-fn session_id(c: &Ctx) -> Result<Uuid, ApiError> {
+fn session_id(c: &Ctx) -> Result<Uuid, HttpError> {
     let s = seg(c, 1)?;
     parse_uuid(&s, "restoreSessionId")
 }
@@ -715,7 +715,7 @@ fn is_json_media_type(ct: &str) -> bool {
 /// Binds a JSON request body like the real server: a body of another media type is 415 (Web API has no
 /// formatter for it; a body without a Content-Type is read as JSON, a leniency of the emulator), property
 /// names bind case-insensitively, `uuid` properties must be GUIDs (400 with Json.NET's message).
-fn body<T: DeserializeOwned + Default>(c: &Ctx) -> Result<T, ApiError> {
+fn body<T: DeserializeOwned + Default>(c: &Ctx) -> Result<T, HttpError> {
     if c.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -723,13 +723,13 @@ fn body<T: DeserializeOwned + Default>(c: &Ctx) -> Result<T, ApiError> {
         && !ct.to_str().is_ok_and(is_json_media_type)
     {
         let shown = String::from_utf8_lossy(ct.as_bytes()).into_owned();
-        return Err(ApiError {
+        return Err(HttpError {
             status: 415,
             message: format!("The request entity's media type '{shown}' is not supported for this resource."),
         });
     }
     let mut v: serde_json::Value = serde_json::from_slice(&c.body)
-        .map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}.")))?;
+        .map_err(|e| HttpError::bad_request(format!("The request body is not valid: {e}.")))?;
     canonical_names(&mut v);
     if let serde_json::Value::Object(m) = &v {
         for name in BODY_GUIDS {
@@ -738,20 +738,20 @@ fn body<T: DeserializeOwned + Default>(c: &Ctx) -> Result<T, ApiError> {
                 None | Some(serde_json::Value::Null) => {}
                 Some(serde_json::Value::String(s)) if s.trim().is_empty() || Uuid::parse_str(s.trim()).is_ok() => {}
                 Some(other) => {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(HttpError::bad_request(format!(
                         "Error converting value {other} to type 'System.Guid'. Path '{name}'."
                     )));
                 }
             }
         }
     }
-    serde_json::from_value(v).map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}.")))
+    serde_json::from_value(v).map_err(|e| HttpError::bad_request(format!("The request body is not valid: {e}.")))
 }
 
 /// An integer query parameter. The spec types `offset` and `limit` as int32 and ASP.NET binds them as
 /// `int`: with `strict`, anything that is not an int32 (2147483648, 1e3, abc) is 400 with the model-state
 /// message. Without it the emulator accepts 64-bit values (the old leniency).
-fn int_param(c: &Ctx, name: &str) -> Result<Option<i64>, ApiError> {
+fn int_param(c: &Ctx, name: &str) -> Result<Option<i64>, HttpError> {
     match c.q(name).map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => {
@@ -766,7 +766,7 @@ fn int_param(c: &Ctx, name: &str) -> Result<Option<i64>, ApiError> {
 }
 
 /// A boolean query parameter (ASP.NET: `true`/`false` in any case; anything else is 400).
-fn bool_param(c: &Ctx, name: &str) -> Result<Option<bool>, ApiError> {
+fn bool_param(c: &Ctx, name: &str) -> Result<Option<bool>, HttpError> {
     match c.q(name).map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -776,7 +776,7 @@ fn bool_param(c: &Ctx, name: &str) -> Result<Option<bool>, ApiError> {
 }
 
 /// A query parameter the spec types `uuid` (e.g. a search's `setId`): 400 when it is not a GUID.
-fn uuid_param(c: &Ctx, name: &str) -> Result<Option<Uuid>, ApiError> {
+fn uuid_param(c: &Ctx, name: &str) -> Result<Option<Uuid>, HttpError> {
     match c.q(name).map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => parse_uuid(s, name).map(Some),
@@ -786,10 +786,10 @@ fn uuid_param(c: &Ctx, name: &str) -> Result<Option<Uuid>, ApiError> {
 /// (offset, limit) from the query: limit defaults to 30 and is clamped to 10,000, then to `--max-page`.
 /// The answer's `limit` is the number of rows served (assumption: a server that caps the page says so in
 /// the echoed `limit`, as the spec's `limit` is "the maximum number of items on a page").
-fn paging(c: &Ctx) -> Result<(u64, u64), ApiError> {
+fn paging(c: &Ctx) -> Result<(u64, u64), HttpError> {
     let offset = int_param(c, "offset")?.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiError::bad_request("offset must not be negative."));
+        return Err(HttpError::bad_request("offset must not be negative."));
     }
     let limit = match int_param(c, "limit")? {
         Some(l) if l > 0 => l.min(MAX_LIMIT),
@@ -1087,7 +1087,7 @@ fn organizations(store: &Store, c: &Ctx) -> Res {
         true
     } else if c.v == 6 {
         given.ok_or_else(|| {
-            ApiError::bad_request("The extendedView query parameter is required: give extendedView=true or false.")
+            HttpError::bad_request("The extendedView query parameter is required: give extendedView=true or false.")
         })?
     } else {
         given.unwrap_or(false)
@@ -1102,7 +1102,7 @@ fn explore(store: &Store, c: &Ctx) -> Res {
     let org = store
         .data()
         .org_by_id(&oid)
-        .ok_or_else(|| ApiError::not_found(format!("Organization '{id}' was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Organization '{id}' was not found.")))?;
     let opts: ExploreOptions = body(c)?;
     let sid = store.explore(org.index, &opts, &c.user, c.client_host())?;
     tracing::info!(version = c.v, session = %sid, org = %org.name, "explore: restore session started");
@@ -1111,18 +1111,18 @@ fn explore(store: &Store, c: &Ctx) -> Res {
         .sessions
         .iter()
         .find(|s| s.id == sid)
-        .ok_or_else(|| ApiError::not_found("Restore session vanished."))?;
+        .ok_or_else(|| HttpError::not_found("Restore session vanished."))?;
     let status = if c.v >= 8 { StatusCode::CREATED } else { StatusCode::OK };
     Ok(json(status, &session_view(c, store.data(), s)))
 }
 
-fn time_param(c: &Ctx, name: &str) -> Result<Option<OffsetDateTime>, ApiError> {
+fn time_param(c: &Ctx, name: &str) -> Result<Option<OffsetDateTime>, HttpError> {
     match c.q(name).map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => ApiDate::parse(s)
             .as_utc()
             .map(Some)
-            .ok_or_else(|| ApiError::bad_request(format!("The value '{s}' is not valid for {name}."))),
+            .ok_or_else(|| HttpError::bad_request(format!("The value '{s}' is not valid for {name}."))),
     }
 }
 
@@ -1164,7 +1164,7 @@ fn session(store: &Store, c: &Ctx) -> Res {
         .sessions
         .iter()
         .find(|s| s.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("Restore session {id} was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Restore session {id} was not found.")))?;
     Ok(ok(&session_view(c, store.data(), s)))
 }
 
@@ -1175,7 +1175,7 @@ fn events(store: &Store, c: &Ctx) -> Res {
         .sessions
         .iter()
         .find(|s| s.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("Restore session {id} was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Restore session {id} was not found.")))?;
     let all: Vec<SessionEvent> = s
         .events
         .iter()
@@ -1194,13 +1194,13 @@ fn event(store: &Store, c: &Ctx) -> Res {
         .sessions
         .iter()
         .find(|s| s.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("Restore session {id} was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Restore session {id} was not found.")))?;
     let (i, e) = s
         .events
         .iter()
         .enumerate()
         .find(|(_, e)| e.id.to_string().eq_ignore_ascii_case(eid.trim()))
-        .ok_or_else(|| ApiError::not_found(format!("Event '{eid}' was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Event '{eid}' was not found.")))?;
     Ok(ok(&event_view(c, id, i, e)))
 }
 
@@ -1211,7 +1211,7 @@ fn statistics(store: &Store, c: &Ctx) -> Res {
         .sessions
         .iter()
         .find(|s| s.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("Restore session {id} was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Restore session {id} was not found.")))?;
     let SessionKind::Restore(r) = &s.kind else {
         return Ok(ok(&RestoreSessionStatistics::default()));
     };
@@ -1284,11 +1284,11 @@ fn backup_organization(store: &Store, c: &Ctx) -> Res {
         .sessions
         .iter()
         .find(|s| s.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("Restore session {id} was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Restore session {id} was not found.")))?;
     let o = store
         .data()
         .org(s.org)
-        .ok_or_else(|| ApiError::not_found("Organization not found."))?;
+        .ok_or_else(|| HttpError::not_found("Organization not found."))?;
     Ok(ok(&BackupOrganizationView {
         id: o.id.to_string(),
         name: o.name.clone(),
@@ -1326,7 +1326,7 @@ struct SessionCtx {
     show_deleted: bool,
 }
 
-fn session_ctx(store: &Store, c: &Ctx) -> Result<SessionCtx, ApiError> {
+fn session_ctx(store: &Store, c: &Ctx) -> Result<SessionCtx, HttpError> {
     let id = session_id(c)?;
     let v = store.explore_view(id)?;
     Ok(SessionCtx {
@@ -1336,7 +1336,7 @@ fn session_ctx(store: &Store, c: &Ctx) -> Result<SessionCtx, ApiError> {
     })
 }
 
-fn mailbox_ctx(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo), ApiError> {
+fn mailbox_ctx(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo), HttpError> {
     let s = session_ctx(store, c)?;
     let raw = seg(c, 4)?;
     let id = parse_uuid(&raw, "mailboxId")?;
@@ -1345,30 +1345,30 @@ fn mailbox_ctx(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo), ApiE
         .mailbox_by_id(&id)
         .filter(|m| m.key.org == s.org)
         .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("Mailbox '{raw}' was not found.")))?;
+        .ok_or_else(|| HttpError::not_found(format!("Mailbox '{raw}' was not found.")))?;
     Ok((s, m))
 }
 
-fn folder_in(store: &Store, c: &Ctx, m: &MailboxInfo, i: usize) -> Result<FolderKey, ApiError> {
+fn folder_in(store: &Store, c: &Ctx, m: &MailboxInfo, i: usize) -> Result<FolderKey, HttpError> {
     let raw = seg(c, i)?;
     folder_by_id(store, m, &raw)
 }
 
-fn folder_by_id(store: &Store, m: &MailboxInfo, id: &str) -> Result<FolderKey, ApiError> {
+fn folder_by_id(store: &Store, m: &MailboxInfo, id: &str) -> Result<FolderKey, HttpError> {
     store
         .data()
         .parse_folder(id)
         .filter(|f| f.mailbox == m.key)
-        .ok_or_else(|| ApiError::not_found(format!("Folder '{id}' was not found in mailbox '{}'.", m.email)))
+        .ok_or_else(|| HttpError::not_found(format!("Folder '{id}' was not found in mailbox '{}'.", m.email)))
 }
 
-fn item_by_id(store: &Store, s: &SessionCtx, m: &MailboxInfo, id: &str) -> Result<ItemKey, ApiError> {
+fn item_by_id(store: &Store, s: &SessionCtx, m: &MailboxInfo, id: &str) -> Result<ItemKey, HttpError> {
     store
         .data()
         .parse_item(id)
         .filter(|k| k.folder.mailbox == m.key)
         .filter(|k| s.show_deleted || !store.data().is_deleted(*k))
-        .ok_or_else(|| ApiError::not_found(format!("Item '{id}' was not found in mailbox '{}'.", m.email)))
+        .ok_or_else(|| HttpError::not_found(format!("Item '{id}' was not found in mailbox '{}'.", m.email)))
 }
 
 fn mailboxes(store: &Store, c: &Ctx) -> Res {
@@ -1376,7 +1376,7 @@ fn mailboxes(store: &Store, c: &Ctx) -> Res {
     let org = store
         .data()
         .org(s.org)
-        .ok_or_else(|| ApiError::not_found("Organization not found."))?;
+        .ok_or_else(|| HttpError::not_found("Organization not found."))?;
     let all: Vec<Mailbox> = org.mailboxes.iter().map(|m| mailbox_view(c, s.id, m)).collect();
     page_of(c, all)
 }
@@ -1407,11 +1407,11 @@ fn folders(store: &Store, c: &Ctx) -> Res {
 }
 
 /// What an items request lists, checked: session, mailbox, folder, offset and limit.
-fn items_target(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo, FolderKey, u64, u64), ApiError> {
+fn items_target(store: &Store, c: &Ctx) -> Result<(SessionCtx, MailboxInfo, FolderKey, u64, u64), HttpError> {
     let (s, m) = mailbox_ctx(store, c)?;
     let param = items_param(c);
     let fid = c.q(param).map(str::trim).filter(|x| !x.is_empty()).ok_or_else(|| {
-        ApiError::bad_request(format!(
+        HttpError::bad_request(format!(
             "The {param} query parameter is required: give the folder whose items to list."
         ))
     })?;
@@ -1448,7 +1448,7 @@ fn item(store: &Store, c: &Ctx) -> Res {
     let k = item_by_id(store, &s, &m, &raw)?;
     item_view(c, s.id, &m, store.data(), k)
         .map(|i| ok(&i))
-        .ok_or_else(|| ApiError::not_found("Item not found."))
+        .ok_or_else(|| HttpError::not_found("Item not found."))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1465,7 +1465,7 @@ fn search(store: &Store, c: &Ctx, scope: SearchScope) -> Res {
             let s = session_ctx(store, c)?;
             let org = data
                 .org(s.org)
-                .ok_or_else(|| ApiError::not_found("Organization not found."))?;
+                .ok_or_else(|| HttpError::not_found("Organization not found."))?;
             let all = org.mailboxes.clone();
             (s, all)
         }
@@ -1483,9 +1483,9 @@ fn search(store: &Store, c: &Ctx, scope: SearchScope) -> Res {
     uuid_param(c, "setId")?;
     let opts: SearchOptions = body(c)?;
     let text = opts.query.unwrap_or_default();
-    let q = search::parse(&text).map_err(|e| ApiError::bad_request(format!("The search query is not valid: {e}.")))?;
+    let q = search::parse(&text).map_err(|e| HttpError::bad_request(format!("The search query is not valid: {e}.")))?;
     if q.is_empty() {
-        return Err(ApiError::bad_request("The search query is empty: set 'query'."));
+        return Err(HttpError::bad_request("The search query is empty: set 'query'."));
     }
     let (offset, limit) = paging(c)?;
     // v8 has no totalCount: stop as soon as the page (and one more) is found.
@@ -1641,16 +1641,16 @@ fn listed_items(
     s: &SessionCtx,
     m: &MailboxInfo,
     items: Option<Vec<ItemId>>,
-) -> Result<Vec<ItemKey>, ApiError> {
+) -> Result<Vec<ItemKey>, HttpError> {
     let items = items.unwrap_or_default();
     if items.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(HttpError::bad_request(
             "No items given: 'items' must list at least one item id.",
         ));
     }
     items
         .iter()
-        .map(|i| item_by_id(store, s, m, &i.id).map_err(|e| ApiError::bad_request(e.message)))
+        .map(|i| item_by_id(store, s, m, &i.id).map_err(|e| HttpError::bad_request(e.message)))
         .collect()
 }
 
@@ -1679,7 +1679,7 @@ fn done(etype: EventType, title: String, message: String) -> EventRec {
 /// Downloads produce `application/octet-stream` only (the spec's `produces`): a request whose `Accept`
 /// rules that out gets 406 Not Acceptable (RFC 9110 §15.5.7). Assumption: the real server may well
 /// send the file anyway; answering 406 here catches a client that asks for the wrong thing.
-fn accepts_bytes(c: &Ctx) -> Result<(), ApiError> {
+fn accepts_bytes(c: &Ctx) -> Result<(), HttpError> {
     let Some(accept) = c.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
@@ -1690,7 +1690,7 @@ fn accepts_bytes(c: &Ctx) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError {
+        Err(HttpError {
             status: 406,
             message: format!("This operation produces application/octet-stream; the request accepts only {accept}."),
         })
@@ -1806,7 +1806,7 @@ fn send(store: &Store, c: &Ctx, single: bool, different: bool) -> Res {
         let opts: SendToDifferentAddressOptions = body(c)?;
         let to = opts.to.clone().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         let Some(to) = to else {
-            return Err(ApiError::bad_request("The recipient address is required: set 'to'."));
+            return Err(HttpError::bad_request("The recipient address is required: set 'to'."));
         };
         let keys = if single {
             vec![item_by_id(store, &s, &m, &seg(c, 6)?)?]

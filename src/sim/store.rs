@@ -23,20 +23,20 @@ use uuid::Uuid;
 
 /// An error the HTTP layer turns into `RESTExceptionInfo` with this status.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiError {
+pub struct HttpError {
     pub status: u16,
     pub message: String,
 }
 
-impl ApiError {
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError {
+impl HttpError {
+    pub fn bad_request(message: impl Into<String>) -> HttpError {
+        HttpError {
             status: 400,
             message: message.into(),
         }
     }
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError {
+    pub fn not_found(message: impl Into<String>) -> HttpError {
+        HttpError {
             status: 404,
             message: message.into(),
         }
@@ -409,7 +409,7 @@ pub(crate) struct StoreConfig {
     pub restore_time: Option<(Duration, Duration)>,
 }
 
-pub(crate) struct State {
+pub(crate) struct StoreState {
     access: HashMap<String, AccessToken>,
     refresh: HashMap<String, String>,
     pub sessions: Vec<Session>,
@@ -424,7 +424,7 @@ pub(crate) struct State {
 /// Shared state of one emulator instance (cheap to clone).
 #[derive(Clone)]
 pub struct Store {
-    inner: Arc<Mutex<State>>,
+    inner: Arc<Mutex<StoreState>>,
     data: Arc<Data>,
     cfg: Arc<StoreConfig>,
 }
@@ -469,7 +469,7 @@ fn outcome_message(s: &ItemsRestoreStatistics) -> String {
 
 impl Store {
     pub(crate) fn new(data: Arc<Data>, cfg: StoreConfig) -> Store {
-        let mut st = State {
+        let mut st = StoreState {
             access: HashMap::new(),
             refresh: HashMap::new(),
             sessions: Vec::new(),
@@ -493,7 +493,7 @@ impl Store {
     }
 
     /// Locks the state, settling finished v8 restores first.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, StoreState> {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         settle(&mut g);
         g
@@ -597,7 +597,7 @@ impl Store {
 
     // ---- tokens ----
 
-    fn issue(&self, st: &mut State, user: &str) -> TokenResponse {
+    fn issue(&self, st: &mut StoreState, user: &str) -> TokenResponse {
         let access = random_token();
         let refresh = random_token();
         let ttl = self.cfg.token_ttl;
@@ -676,15 +676,15 @@ impl Store {
         opts: &ExploreOptions,
         user: &str,
         client_host: Option<String>,
-    ) -> Result<Uuid, ApiError> {
+    ) -> Result<Uuid, HttpError> {
         let o = self
             .data
             .org(org)
-            .ok_or_else(|| ApiError::not_found("Organization not found."))?;
+            .ok_or_else(|| HttpError::not_found("Organization not found."))?;
         if let Some(t) = &opts.session_type
             && t != &SessionType::Vex
         {
-            return Err(ApiError::bad_request(format!(
+            return Err(HttpError::bad_request(format!(
                 "Restore sessions of type '{t}' are not supported by this server: only Exchange (Vex) data is backed up."
             )));
         }
@@ -693,9 +693,9 @@ impl Store {
             Some(d) => {
                 let t = d
                     .as_utc()
-                    .ok_or_else(|| ApiError::bad_request(format!("Invalid dateTime value '{}'.", d.to_wire())))?;
+                    .ok_or_else(|| HttpError::bad_request(format!("Invalid dateTime value '{}'.", d.to_wire())))?;
                 if t < o.first_backup {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(HttpError::bad_request(format!(
                         "No restore points found for organization '{}' before {}.",
                         o.name,
                         format_utc7(t)
@@ -729,7 +729,7 @@ impl Store {
         Ok(id)
     }
 
-    pub(crate) fn stop(&self, id: Uuid) -> Result<(), ApiError> {
+    pub(crate) fn stop(&self, id: Uuid) -> Result<(), HttpError> {
         let mut g = self.lock();
         let s = g
             .sessions
@@ -740,7 +740,7 @@ impl Store {
             if let SessionKind::Restore(r) = &s.kind
                 && !r.done
             {
-                return Err(ApiError {
+                return Err(HttpError {
                     status: 400,
                     message: "The restore is still running and cannot be stopped.".into(),
                 });
@@ -753,7 +753,7 @@ impl Store {
     }
 
     /// The explore session behind a browsing route: 404 if unknown, 400 if stopped or not an explore session.
-    pub(crate) fn explore_view(&self, id: Uuid) -> Result<ExploreView, ApiError> {
+    pub(crate) fn explore_view(&self, id: Uuid) -> Result<ExploreView, HttpError> {
         let g = self.lock();
         let s = g
             .sessions
@@ -763,7 +763,7 @@ impl Store {
         match &s.kind {
             SessionKind::Explore { show_deleted, .. } => {
                 if s.state == SessionState::Stopped {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(HttpError::bad_request(format!(
                         "Restore session {id} has been stopped. Start a new restore session to browse backups."
                     )));
                 }
@@ -772,7 +772,7 @@ impl Store {
                     show_deleted: *show_deleted,
                 })
             }
-            SessionKind::Restore(_) => Err(ApiError::bad_request(format!(
+            SessionKind::Restore(_) => Err(HttpError::bad_request(format!(
                 "Restore session {id} is not an explore session: it has no organization to browse."
             ))),
         }
@@ -809,7 +809,7 @@ impl Store {
         self.lock().device_code_requests.clone()
     }
 
-    fn device_code_valid(st: &State, code: &str) -> bool {
+    fn device_code_valid(st: &StoreState, code: &str) -> bool {
         st.device_codes
             .get(code.trim())
             .is_some_and(|exp| *exp > Instant::now())
@@ -831,10 +831,10 @@ impl Store {
     }
 
     /// Runs a restore request: validates it, records it, writes the copies and answers per version.
-    pub(crate) fn restore(&self, spec: RestoreSpec) -> Result<RestoreAnswer, ApiError> {
+    pub(crate) fn restore(&self, spec: RestoreSpec) -> Result<RestoreAnswer, HttpError> {
         let data = self.data.clone();
         let mut g = self.lock();
-        let st: &mut State = &mut g;
+        let st: &mut StoreState = &mut g;
 
         let session = st
             .sessions
@@ -844,13 +844,13 @@ impl Store {
         let show_deleted = match &session.kind {
             SessionKind::Explore { show_deleted, .. } if session.state == SessionState::Working => *show_deleted,
             SessionKind::Explore { .. } => {
-                return Err(ApiError::bad_request(format!(
+                return Err(HttpError::bad_request(format!(
                     "Restore session {} has been stopped.",
                     spec.session_id
                 )));
             }
             SessionKind::Restore(_) => {
-                return Err(ApiError::bad_request(format!(
+                return Err(HttpError::bad_request(format!(
                     "Restore session {} is not an explore session.",
                     spec.session_id
                 )));
@@ -859,14 +859,14 @@ impl Store {
         let source = data
             .mailbox(spec.mailbox)
             .cloned()
-            .ok_or_else(|| ApiError::not_found("Mailbox not found."))?;
+            .ok_or_else(|| HttpError::not_found("Mailbox not found."))?;
         let org_name = data.org(spec.mailbox.org).map(|o| o.name.clone()).unwrap_or_default();
 
-        let mode = spec.credentials.mode().map_err(ApiError::bad_request)?;
+        let mode = spec.credentials.mode().map_err(HttpError::bad_request)?;
         if mode == CredentialMode::DeviceCode {
             let code = spec.credentials.user_code.as_deref().unwrap_or_default();
             if !Self::device_code_valid(st, code) {
-                return Err(ApiError::bad_request(format!(
+                return Err(HttpError::bad_request(format!(
                     "The device code '{code}' is unknown or has expired: request a new one with restoreDeviceCode."
                 )));
             }
@@ -877,14 +877,14 @@ impl Store {
         } else {
             let wanted = spec.target_mailbox.as_deref().map(str::trim).unwrap_or_default();
             if wanted.is_empty() {
-                return Err(ApiError::bad_request(
+                return Err(HttpError::bad_request(
                     "The target mailbox is required: set 'mailbox' to its e-mail address.",
                 ));
             }
             data.mailbox_by_email(spec.mailbox.org, wanted)
                 .cloned()
                 .ok_or_else(|| {
-                    ApiError::bad_request(format!(
+                    HttpError::bad_request(format!(
                         "Mailbox '{wanted}' was not found in organization '{org_name}'."
                     ))
                 })?
@@ -892,7 +892,7 @@ impl Store {
         if let RestoreScope::Items(ids) = &spec.scope
             && ids.is_empty()
         {
-            return Err(ApiError::bad_request(
+            return Err(HttpError::bad_request(
                 "No items to restore: 'items' must list at least one item id.",
             ));
         }
@@ -1091,8 +1091,8 @@ impl Store {
     }
 }
 
-fn session_not_found(id: Uuid) -> ApiError {
-    ApiError::not_found(format!("Restore session {id} was not found."))
+fn session_not_found(id: Uuid) -> HttpError {
+    HttpError::not_found(format!("Restore session {id} was not found."))
 }
 
 /// Indices a source state has copies for (ascending, no duplicates).
@@ -1119,7 +1119,7 @@ fn covered(state: &SourceState) -> Vec<u32> {
 #[allow(clippy::too_many_arguments)]
 fn restore_item(
     data: &Data,
-    st: &mut State,
+    st: &mut StoreState,
     seq: u64,
     spec: &RestoreSpec,
     source: &MailboxInfo,
@@ -1195,7 +1195,7 @@ fn restore_item(
 #[allow(clippy::too_many_arguments)]
 fn restore_folder(
     data: &Data,
-    st: &mut State,
+    st: &mut StoreState,
     seq: u64,
     f: FolderKey,
     show_deleted: bool,
@@ -1254,7 +1254,7 @@ fn restore_folder(
 }
 
 /// Finishes v8 restores whose time is up: statistics final, sessions stopped, events closed, records done.
-fn settle(st: &mut State) {
+fn settle(st: &mut StoreState) {
     let now = OffsetDateTime::now_utc();
     let mut finished: Vec<(usize, ItemsRestoreStatistics, (Uuid, usize))> = Vec::new();
     for s in st.sessions.iter_mut() {
@@ -1292,7 +1292,7 @@ fn settle(st: &mut State) {
 }
 
 /// A few sessions that exist before anyone logs in (two working, three stopped).
-fn seed_sessions(data: &Data, st: &mut State) {
+fn seed_sessions(data: &Data, st: &mut StoreState) {
     let base = super::data::LAST_BACKUP;
     let h = time::Duration::hours;
     // (organization, start hours after the last backup, length in hours, result, showDeleted, by, host)

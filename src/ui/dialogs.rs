@@ -5,7 +5,7 @@ use crate::api::models::ApiDate;
 use crate::app::State;
 use crate::app::panes::confirm::ConfirmDialog;
 use crate::app::panes::help::{HelpDialog, HelpLine};
-use crate::app::panes::new_session::{Field, NewSessionDialog};
+use crate::app::panes::new_session::{NewSessionDialog, NewSessionField};
 use crate::text::{fit, sanitize, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -93,12 +93,12 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     let zone = state.zone;
     let mut y = inner.y;
     let buf = frame.buffer_mut();
-    let focus = |f: Field| d.field == f;
+    let focus = |f: NewSessionField| d.field == f;
     buf.set_string(
         x,
         y,
         "Organization",
-        if focus(Field::Organization) {
+        if focus(NewSessionField::Organization) {
             theme.key()
         } else {
             theme.label()
@@ -145,7 +145,7 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
             if i as usize == d.org_cursor {
                 buf.set_style(
                     Rect::new(x + 1, yy, w.saturating_sub(1) as u16, 1),
-                    theme.selected(focus(Field::Organization)),
+                    theme.selected(focus(NewSessionField::Organization)),
                 );
             }
         }
@@ -169,7 +169,7 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
         x,
         y,
         truncate(&label, w),
-        if focus(Field::PointInTime) {
+        if focus(NewSessionField::PointInTime) {
             theme.key()
         } else {
             theme.label()
@@ -179,8 +179,13 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     let field_w = 30usize.min(w.saturating_sub(2));
     let scroll = d.time.visual_scroll(field_w.saturating_sub(1));
     let shown: String = sanitize(d.time.value()).chars().skip(scroll).collect();
-    buf.set_string(x + 2, y, fit(&shown, field_w), theme.field(focus(Field::PointInTime)));
-    if focus(Field::PointInTime) {
+    buf.set_string(
+        x + 2,
+        y,
+        fit(&shown, field_w),
+        theme.field(focus(NewSessionField::PointInTime)),
+    );
+    if focus(NewSessionField::PointInTime) {
         let cx = x + 2 + (d.time.visual_cursor().saturating_sub(scroll)).min(field_w) as u16;
         frame.set_cursor_position((cx, y));
     }
@@ -191,14 +196,14 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
         x + 2,
         y,
         opt(d.show_deleted, "show deleted items"),
-        theme.field(focus(Field::ShowDeleted)),
+        theme.field(focus(NewSessionField::ShowDeleted)),
     );
     y += 1;
     buf.set_string(
         x + 2,
         y,
         opt(d.all_versions, "show all versions"),
-        theme.field(focus(Field::AllVersions)),
+        theme.field(focus(NewSessionField::AllVersions)),
     );
     y += 2;
     let create = if d.submitting.is_some() {
@@ -207,12 +212,12 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
         "[ Start session ]".into()
     };
     let cancel = "[ Cancel ]";
-    buf.set_string(x + 2, y, &create, theme.field(focus(Field::Create)));
+    buf.set_string(x + 2, y, &create, theme.field(focus(NewSessionField::Create)));
     buf.set_string(
         x + 4 + width(&create) as u16,
         y,
         cancel,
-        theme.field(focus(Field::Cancel)),
+        theme.field(focus(NewSessionField::Cancel)),
     );
     y += 1;
     if let Some(e) = &d.error

@@ -8,9 +8,9 @@ use crate::api::models::RestoreOutcome;
 use crate::app::jobs::{Job, JobStatus, counts};
 use crate::app::layout::{events_list_rows, results_box};
 use crate::app::panes::events::EventsView;
-use crate::app::panes::restore::{CredMode, Field, Phase, RestoreDialog, flag, flag_labels};
+use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestorePhase, flag, flag_labels};
 use crate::app::panes::results::ResultsView;
-use crate::app::panes::transfer::{TField, TPhase, TransferDialog, TransferKind};
+use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind, TransferPhase};
 use crate::app::{Action, Gen, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
 use ratatui::Frame;
@@ -35,7 +35,7 @@ fn block(title: &str, theme: &Theme) -> Block<'static> {
 /// goes (a column within the row) when it is the focused input.
 struct Row {
     line: Line<'static>,
-    field: Option<Field>,
+    field: Option<RestoreField>,
     cursor: Option<u16>,
 }
 
@@ -95,7 +95,7 @@ fn error_row(msg: &str, indent: usize, w: usize, theme: &Theme) -> Vec<Row> {
 
 /// Draws `rows` into the dialog's inner area, scrolled so the focused row shows; returns the screen row
 /// of each drawn row index (for the suggestions popup).
-fn draw_rows(frame: &mut Frame, inner: Rect, rows: &[Row], focus: Option<Field>) -> Vec<(usize, u16)> {
+fn draw_rows(frame: &mut Frame, inner: Rect, rows: &[Row], focus: Option<RestoreField>) -> Vec<(usize, u16)> {
     let h = inner.height as usize;
     let focused = focus.and_then(|f| rows.iter().position(|r| r.field == Some(f)));
     let mut top = 0;
@@ -201,10 +201,10 @@ fn centered_buttons(buttons: Vec<Span<'static>>, w: usize) -> Line<'static> {
 
 pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDialog, theme: &Theme) {
     let title = match &d.phase {
-        Phase::Form => "Restore",
-        Phase::Confirm { .. } => "Confirm restore",
-        Phase::Running { .. } => "Restoring",
-        Phase::Done { generation, .. } => match state.jobs.get(*generation).map(|j| &j.status) {
+        RestorePhase::Form => "Restore",
+        RestorePhase::Confirm { .. } => "Confirm restore",
+        RestorePhase::Running { .. } => "Restoring",
+        RestorePhase::Done { generation, .. } => match state.jobs.get(*generation).map(|j| &j.status) {
             Some(JobStatus::Unknown(_)) => "Restore: outcome unknown",
             _ => "Restore finished",
         },
@@ -212,8 +212,8 @@ pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDia
     let w_box: u16 = 110;
     let inner_w = (if area.width < w_box + 12 { area.width } else { w_box }).saturating_sub(4) as usize;
     let (rows, focus) = match &d.phase {
-        Phase::Form => (form_rows(state, d, inner_w, theme), Some(d.field)),
-        Phase::Confirm { yes, lines } => {
+        RestorePhase::Form => (form_rows(state, d, inner_w, theme), Some(d.field)),
+        RestorePhase::Confirm { yes, lines } => {
             let mut rows = vec![Row::plain(Line::default())];
             rows.extend(text_rows(lines, inner_w, Style::new()));
             rows.push(Row::plain(Line::default()));
@@ -231,8 +231,10 @@ pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDia
             )));
             (rows, None)
         }
-        Phase::Running { generation, stop } => (running_rows(state, d, *generation, *stop, inner_w, theme), None),
-        Phase::Done { generation, events } => {
+        RestorePhase::Running { generation, stop } => {
+            (running_rows(state, d, *generation, *stop, inner_w, theme), None)
+        }
+        RestorePhase::Done { generation, events } => {
             let mut rows = match state.jobs.get(*generation) {
                 Some(j) => job_rows(j, inner_w, theme),
                 None => Vec::new(),
@@ -249,13 +251,13 @@ pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDia
     let (r, inner) = frame_box(frame, area, w_box, h, title, theme);
     let placed = draw_rows(frame, inner, &rows, focus);
     let foot = match &d.phase {
-        Phase::Form => " Tab next · Space toggle · Enter check & confirm · Esc close ",
-        Phase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
-        Phase::Running { .. } => " Tab switch · Esc stop waiting (the restore goes on) ",
-        Phase::Done { .. } => " e events · Enter close · R all results ",
+        RestorePhase::Form => " Tab next · Space toggle · Enter check & confirm · Esc close ",
+        RestorePhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
+        RestorePhase::Running { .. } => " Tab switch · Esc stop waiting (the restore goes on) ",
+        RestorePhase::Done { .. } => " e events · Enter close · R all results ",
     };
     footer(frame, r, foot, theme);
-    if d.phase == Phase::Form {
+    if d.phase == RestorePhase::Form {
         let sugg = d.suggestions();
         if let Some(&(_, y)) = placed.iter().find(|(i, _)| rows[*i].field == Some(d.field)) {
             draw_suggestions(
@@ -272,13 +274,13 @@ pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDia
 }
 
 /// Draws a text field: (rows, field, label, input, hint).
-type TextField<'a> = dyn Fn(&mut Vec<Row>, Field, &str, &Input, &str) + 'a;
+type TextField<'a> = dyn Fn(&mut Vec<Row>, RestoreField, &str, &Input, &str) + 'a;
 
 fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<Row> {
     // Room for a hint after the input at 80 columns.
     let input_w = w.saturating_sub(LABEL_W + 23).clamp(16, 48);
     let mut rows = Vec::new();
-    let focus = |f: Field| d.field == f;
+    let focus = |f: RestoreField| d.field == f;
     let from = format!("{} · {}", d.source.from_label(), d.source.what());
     rows.push(Row::plain(Line::from(vec![
         label("From", false, theme),
@@ -287,20 +289,20 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
     let radio = |on: bool| if on { "(•)" } else { "( )" };
     rows.push(Row {
         line: Line::from(vec![
-            label("To", focus(Field::Destination), theme),
+            label("To", focus(RestoreField::Destination), theme),
             Span::styled(
                 format!(
                     "{} another mailbox  {} original location",
                     radio(!d.original),
                     radio(d.original)
                 ),
-                theme.field(focus(Field::Destination)),
+                theme.field(focus(RestoreField::Destination)),
             ),
         ]),
-        field: Some(Field::Destination),
+        field: Some(RestoreField::Destination),
         cursor: None,
     });
-    let text_field = |rows: &mut Vec<Row>, f: Field, name: &str, input: &Input, hint: &str| {
+    let text_field = |rows: &mut Vec<Row>, f: RestoreField, name: &str, input: &Input, hint: &str| {
         let (span, c) = input_span(input, input_w, focus(f), theme);
         let mut spans = vec![label(name, focus(f), theme), span];
         if !hint.is_empty() {
@@ -315,7 +317,7 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
             rows.extend(error_row(e, LABEL_W, w, theme));
         }
     };
-    let secret_field = |rows: &mut Vec<Row>, f: Field, name: &str, s: &crate::app::fields::SecretField| {
+    let secret_field = |rows: &mut Vec<Row>, f: RestoreField, name: &str, s: &crate::app::fields::SecretField| {
         let mask = s.masked();
         let scroll = s.cursor().saturating_sub(input_w.saturating_sub(1));
         let shown: String = mask.chars().skip(scroll).collect();
@@ -339,22 +341,34 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
         };
         rows.push(Row {
             line: Line::from(vec![
-                label("Region", focus(Field::Region), theme),
-                Span::styled(format!("‹ {region} ›"), theme.field(focus(Field::Region))),
+                label("Region", focus(RestoreField::Region), theme),
+                Span::styled(format!("‹ {region} ›"), theme.field(focus(RestoreField::Region))),
             ]),
-            field: Some(Field::Region),
+            field: Some(RestoreField::Region),
             cursor: None,
         });
-        text_field(rows, Field::OrganizationName, "Org name", &d.organization, "optional");
+        text_field(
+            rows,
+            RestoreField::OrganizationName,
+            "Org name",
+            &d.organization,
+            "optional",
+        );
         if d.mode == CredMode::DeviceCode {
-            text_field(rows, Field::DeviceAppId, "Code app", &d.device_app_id, "optional");
+            text_field(
+                rows,
+                RestoreField::DeviceAppId,
+                "Code app",
+                &d.device_app_id,
+                "optional",
+            );
         }
     };
     if !d.original {
         let in_backup = d.target_in_backup().is_some();
         text_field(
             &mut rows,
-            Field::TargetMailbox,
+            RestoreField::TargetMailbox,
             "Mailbox",
             &d.target,
             if in_backup { "in this backup" } else { "" },
@@ -366,8 +380,8 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
         } else {
             ""
         };
-        text_field(&mut rows, Field::TargetFolder, "Folder", &d.folder, hint);
-        text_field(&mut rows, Field::CasServer, "CAS", &d.cas, "optional");
+        text_field(&mut rows, RestoreField::TargetFolder, "Folder", &d.folder, hint);
+        text_field(&mut rows, RestoreField::CasServer, "CAS", &d.cas, "optional");
         tenant_rows(&mut rows, &text_field);
     } else if let Some(e) = &d.source.mailbox_email {
         rows.push(Row::plain(Line::from(vec![
@@ -390,19 +404,19 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
         .collect();
     rows.push(Row {
         line: Line::from(vec![
-            label("Sign in", focus(Field::Mode), theme),
+            label("Sign in", focus(RestoreField::Mode), theme),
             Span::styled(
                 truncate(&modes.join("  "), w.saturating_sub(LABEL_W)),
-                theme.field(focus(Field::Mode)),
+                theme.field(focus(RestoreField::Mode)),
             ),
         ]),
-        field: Some(Field::Mode),
+        field: Some(RestoreField::Mode),
         cursor: None,
     });
     match d.mode {
         CredMode::Password => {
-            text_field(&mut rows, Field::User, "User", &d.user, "");
-            secret_field(&mut rows, Field::Password, "Password", &d.password);
+            text_field(&mut rows, RestoreField::User, "User", &d.user, "");
+            secret_field(&mut rows, RestoreField::Password, "Password", &d.password);
         }
         CredMode::DeviceCode => {
             let text = if d.device_loading.is_some() {
@@ -414,10 +428,10 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
             };
             rows.push(Row {
                 line: Line::from(vec![
-                    label("Code", focus(Field::RequestCode), theme),
-                    button(&text, focus(Field::RequestCode), theme),
+                    label("Code", focus(RestoreField::RequestCode), theme),
+                    button(&text, focus(RestoreField::RequestCode), theme),
                 ]),
-                field: Some(Field::RequestCode),
+                field: Some(RestoreField::RequestCode),
                 cursor: None,
             });
             if let Some(c) = &d.device_code {
@@ -443,17 +457,17 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
                     Span::styled(note, theme.dim()),
                 ])));
             }
-            if let Some(e) = d.error_of(Field::RequestCode) {
+            if let Some(e) = d.error_of(RestoreField::RequestCode) {
                 rows.extend(error_row(e, LABEL_W, w, theme));
             }
         }
         CredMode::Application => {
-            text_field(&mut rows, Field::AppId, "App id", &d.app_id, "");
-            text_field(&mut rows, Field::CertFile, "Cert file", &d.cert_file, ".pfx");
-            secret_field(&mut rows, Field::CertPassword, "Cert pass", &d.cert_password);
+            text_field(&mut rows, RestoreField::AppId, "App id", &d.app_id, "");
+            text_field(&mut rows, RestoreField::CertFile, "Cert file", &d.cert_file, ".pfx");
+            secret_field(&mut rows, RestoreField::CertPassword, "Cert pass", &d.cert_password);
             text_field(
                 &mut rows,
-                Field::Impersonation,
+                RestoreField::Impersonation,
                 "Account",
                 &d.impersonation,
                 "impersonation",
@@ -469,7 +483,7 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
             let mut spans = vec![label(if i == 0 { "Options" } else { "" }, false, theme)];
             let mut field = None;
             for (j, name) in labels.iter().enumerate().skip(i).take(per_row) {
-                let f = Field::Flag(j);
+                let f = RestoreField::Flag(j);
                 if focus(f) {
                     field = Some(f);
                 }
@@ -479,7 +493,7 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
             }
             rows.push(Row {
                 line: Line::from(spans),
-                field: field.or(Some(Field::Flag(i))),
+                field: field.or(Some(RestoreField::Flag(i))),
                 cursor: None,
             });
             i += per_row;
@@ -488,18 +502,18 @@ fn form_rows(state: &State, d: &RestoreDialog, w: usize, theme: &Theme) -> Vec<R
     rows.push(Row {
         line: Line::from(vec![
             Span::raw(" ".repeat(LABEL_W)),
-            button("Restore…", focus(Field::Submit), theme),
+            button("Restore…", focus(RestoreField::Submit), theme),
             Span::raw("  "),
-            button("Cancel", focus(Field::Cancel), theme),
+            button("Cancel", focus(RestoreField::Cancel), theme),
         ]),
-        field: Some(if focus(Field::Cancel) {
-            Field::Cancel
+        field: Some(if focus(RestoreField::Cancel) {
+            RestoreField::Cancel
         } else {
-            Field::Submit
+            RestoreField::Submit
         }),
         cursor: None,
     });
-    if let Some(e) = d.error_of(Field::Submit) {
+    if let Some(e) = d.error_of(RestoreField::Submit) {
         rows.extend(error_row(e, LABEL_W, w, theme));
     }
     if let Some(e) = &d.server_error {
@@ -685,15 +699,15 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
     let w = (if area.width < w_box + 12 { area.width } else { w_box }).saturating_sub(4) as usize;
     let input_w = w.saturating_sub(LABEL_W + 1).min(60);
     let mut rows: Vec<Row> = Vec::new();
-    let focus = |f: TField| d.field == f && d.phase == TPhase::Form;
+    let focus = |f: TransferField| d.field == f && d.phase == TransferPhase::Form;
     let from = format!("{} · {}", d.source.from_label(), d.source.what());
     rows.push(Row::plain(Line::from(vec![
         label("From", false, theme),
         Span::raw(truncate(&sanitize(&from), w.saturating_sub(LABEL_W))),
     ])));
     match &d.phase {
-        TPhase::Form => {
-            let text_field = |rows: &mut Vec<Row>, f: TField, name: &str, input: &Input| {
+        TransferPhase::Form => {
+            let text_field = |rows: &mut Vec<Row>, f: TransferField, name: &str, input: &Input| {
                 let (span, _) = input_span(input, input_w, focus(f), theme);
                 rows.push(Row::plain(Line::from(vec![label(name, focus(f), theme), span])));
                 if let Some(e) = d.error_of(f) {
@@ -702,12 +716,12 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
             };
             match d.kind {
                 TransferKind::Pst | TransferKind::Msg => {
-                    text_field(&mut rows, TField::Path, "File", &d.path);
+                    text_field(&mut rows, TransferField::Path, "File", &d.path);
                     rows.push(Row::plain(Line::from(vec![
                         Span::raw(" ".repeat(LABEL_W)),
                         Span::styled(
                             format!("{} overwrite if it exists", checkbox(d.overwrite)),
-                            theme.field(focus(TField::Overwrite)),
+                            theme.field(focus(TransferField::Overwrite)),
                         ),
                     ])));
                 }
@@ -715,7 +729,7 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
                     let own = d.source.mailbox_email.as_deref().unwrap_or("the mailbox's own");
                     let radio = |on: bool| if on { "(•)" } else { "( )" };
                     rows.push(Row::plain(Line::from(vec![
-                        label("Send to", focus(TField::SendMode), theme),
+                        label("Send to", focus(TransferField::SendMode), theme),
                         Span::styled(
                             truncate(
                                 &format!(
@@ -726,30 +740,30 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
                                 ),
                                 w.saturating_sub(LABEL_W),
                             ),
-                            theme.field(focus(TField::SendMode)),
+                            theme.field(focus(TransferField::SendMode)),
                         ),
                     ])));
                     if d.different {
-                        text_field(&mut rows, TField::From, "From", &d.from);
-                        text_field(&mut rows, TField::To, "To", &d.to);
-                        text_field(&mut rows, TField::Subject, "Subject", &d.subject);
-                        text_field(&mut rows, TField::Text, "Text", &d.text);
+                        text_field(&mut rows, TransferField::From, "From", &d.from);
+                        text_field(&mut rows, TransferField::To, "To", &d.to);
+                        text_field(&mut rows, TransferField::Subject, "Subject", &d.subject);
+                        text_field(&mut rows, TransferField::Text, "Text", &d.text);
                     }
                 }
             }
             rows.push(Row::plain(Line::default()));
             rows.push(Row::plain(Line::from(vec![
                 Span::raw(" ".repeat(LABEL_W)),
-                button(d.kind.button(), focus(TField::Submit), theme),
+                button(d.kind.button(), focus(TransferField::Submit), theme),
                 Span::raw("  "),
-                button("Cancel", focus(TField::Cancel), theme),
+                button("Cancel", focus(TransferField::Cancel), theme),
             ])));
             if let Some(e) = &d.server_error {
                 rows.push(Row::plain(Line::default()));
                 rows.extend(error_row(e, 0, w, theme));
             }
         }
-        TPhase::Confirm { yes, lines } => {
+        TransferPhase::Confirm { yes, lines } => {
             rows.push(Row::plain(Line::default()));
             rows.extend(text_rows(lines, w, Style::new()));
             rows.push(Row::plain(Line::default()));
@@ -758,7 +772,7 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
                 w,
             )));
         }
-        TPhase::Running { generation, stop } => {
+        TransferPhase::Running { generation, stop } => {
             rows.push(Row::plain(Line::default()));
             let spin = super::spinner(state);
             match state.jobs.get(*generation).map(|j| &j.status) {
@@ -790,7 +804,7 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
                 w,
             )));
         }
-        TPhase::Done { generation } => {
+        TransferPhase::Done { generation } => {
             if let Some(j) = state.jobs.get(*generation) {
                 rows.push(Row::plain(Line::default()));
                 rows.extend(job_rows(j, w, theme));
@@ -802,14 +816,14 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
     let h = rows.len() as u16 + 2;
     let (r, inner) = frame_box(frame, area, w_box, h, d.kind.title(), theme);
     draw_rows(frame, inner, &rows, None);
-    if d.phase == TPhase::Form {
+    if d.phase == TransferPhase::Form {
         // The cursor of the focused input.
         let inputs = [
-            (TField::Path, &d.path),
-            (TField::From, &d.from),
-            (TField::To, &d.to),
-            (TField::Subject, &d.subject),
-            (TField::Text, &d.text),
+            (TransferField::Path, &d.path),
+            (TransferField::From, &d.from),
+            (TransferField::To, &d.to),
+            (TransferField::Subject, &d.subject),
+            (TransferField::Text, &d.text),
         ];
         if let Some((_, input)) = inputs.iter().find(|(f, _)| *f == d.field) {
             let row = rows.iter().position(|r| {
@@ -826,10 +840,10 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
         }
     }
     let foot = match &d.phase {
-        TPhase::Form => " Tab next · Space toggle · Enter go · Esc close ",
-        TPhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
-        TPhase::Running { .. } => " Tab switch · Esc stop waiting (it goes on) ",
-        TPhase::Done { .. } => " Enter close · R all results ",
+        TransferPhase::Form => " Tab next · Space toggle · Enter go · Esc close ",
+        TransferPhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
+        TransferPhase::Running { .. } => " Tab switch · Esc stop waiting (it goes on) ",
+        TransferPhase::Done { .. } => " Enter close · R all results ",
     };
     footer(frame, r, foot, theme);
 }

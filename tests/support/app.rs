@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
-use vex::app::panes::restore::{CredMode, Field, Phase, RestoreDialog};
+use vex::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestorePhase};
 use vex::app::{DisplayZone, HeaderInfo, Overlay, State};
 use vex::runtime::App;
 use vex::sim::{Faults, SimConfig, SimServer};
@@ -282,13 +282,13 @@ impl<X> AppHarness<X> {
         self.key(KeyCode::Char('r'));
         self.until(
             "the restore dialog",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == Phase::Form),
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == RestorePhase::Form),
         )
         .await;
     }
 
     /// Moves the focus to `f` with Tab.
-    pub async fn focus(&mut self, f: Field) {
+    pub async fn focus(&mut self, f: RestoreField) {
         self.settle().await;
         let fields = self.dialog().fields();
         let from = fields
@@ -303,7 +303,7 @@ impl<X> AppHarness<X> {
 
     /// Switches the credential mode (the dialog remembers the last one).
     pub async fn set_mode(&mut self, mode: CredMode) {
-        self.focus(Field::Mode).await;
+        self.focus(RestoreField::Mode).await;
         for _ in 0..3 {
             if self.dialog().mode == mode {
                 return;
@@ -317,12 +317,12 @@ impl<X> AppHarness<X> {
     /// Fills a form (from the target mailbox, wherever the dialog opened): `target`, `folder`, and an
     /// account with `password`.
     pub async fn fill_password_form(&mut self, target: &str, folder: &str, password: &str) {
-        self.focus(Field::TargetMailbox).await;
+        self.focus(RestoreField::TargetMailbox).await;
         self.retype(target);
         self.key(KeyCode::Tab);
         self.retype(folder);
         self.set_mode(CredMode::Password).await;
-        self.focus(Field::User).await;
+        self.focus(RestoreField::User).await;
         self.retype("restore-admin@contoso.com");
         self.key(KeyCode::Tab);
         self.typed(password);
@@ -333,7 +333,7 @@ impl<X> AppHarness<X> {
         self.key(KeyCode::Enter);
         self.until(
             "the confirmation",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, Phase::Confirm { .. })),
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Confirm { .. })),
         )
         .await;
     }
@@ -345,7 +345,8 @@ impl<X> AppHarness<X> {
         self.key(KeyCode::Enter);
         self.until("the restore's end", |s| match &s.overlay {
             Some(Overlay::Restore(d)) => {
-                matches!(d.phase, Phase::Done { .. }) || (d.phase == Phase::Form && d.server_error.is_some())
+                matches!(d.phase, RestorePhase::Done { .. })
+                    || (d.phase == RestorePhase::Form && d.server_error.is_some())
             }
             _ => false,
         })

@@ -37,7 +37,7 @@ pub struct ConfirmDialog {
 
 /// What a key did to the dialog.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfirmOutcome {
+pub enum ConfirmReply {
     Keep,
     Cancel,
     Confirm(Confirmed),
@@ -60,9 +60,9 @@ impl ConfirmDialog {
         }
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent) -> ConfirmOutcome {
+    pub fn on_key(&mut self, ev: &KeyEvent) -> ConfirmReply {
         match ev.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => ConfirmOutcome::Cancel,
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => ConfirmReply::Cancel,
             KeyCode::Tab
             | KeyCode::BackTab
             | KeyCode::Left
@@ -70,16 +70,16 @@ impl ConfirmDialog {
             | KeyCode::Char('h')
             | KeyCode::Char('l') => {
                 self.yes = !self.yes;
-                ConfirmOutcome::Keep
+                ConfirmReply::Keep
             }
             KeyCode::Enter | KeyCode::Char(' ') => {
                 if self.yes {
-                    ConfirmOutcome::Confirm(self.what.clone())
+                    ConfirmReply::Confirm(self.what.clone())
                 } else {
-                    ConfirmOutcome::Cancel
+                    ConfirmReply::Cancel
                 }
             }
-            _ => ConfirmOutcome::Keep,
+            _ => ConfirmReply::Keep,
         }
     }
 }

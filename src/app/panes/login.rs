@@ -75,7 +75,7 @@ pub struct LoginDialog {
 
 /// What a key did to the dialog.
 #[derive(Clone, Debug)]
-pub enum LoginOutcome {
+pub enum LoginReply {
     Keep,
     /// Leave vex (Esc on the first login: there is nothing to go back to).
     Quit,
@@ -152,29 +152,29 @@ impl LoginDialog {
         self.api = API_CHOICES[if forward { (i + 1) % n } else { (i + n - 1) % n }];
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent, gens: &mut Gens) -> LoginOutcome {
+    pub fn on_key(&mut self, ev: &KeyEvent, gens: &mut Gens) -> LoginReply {
         if self.submitting.is_some() {
             // Waiting for the server (Ctrl+C still quits).
-            return LoginOutcome::Keep;
+            return LoginReply::Keep;
         }
         match ev.code {
             KeyCode::Esc => {
                 return match self.reason {
-                    LoginReason::Start => LoginOutcome::Quit,
+                    LoginReason::Start => LoginReply::Quit,
                     LoginReason::Expired => {
                         self.error = Some("log in to go on where you were (Ctrl+C quits)".into());
-                        LoginOutcome::Keep
+                        LoginReply::Keep
                     }
                 };
             }
             KeyCode::Enter => return self.submit(gens),
             KeyCode::Tab | KeyCode::Down => {
                 self.step(true);
-                return LoginOutcome::Keep;
+                return LoginReply::Keep;
             }
             KeyCode::BackTab | KeyCode::Up => {
                 self.step(false);
-                return LoginOutcome::Keep;
+                return LoginReply::Keep;
             }
             _ => {}
         }
@@ -196,33 +196,33 @@ impl LoginDialog {
                 self.password.handle(ev);
             }
         }
-        LoginOutcome::Keep
+        LoginReply::Keep
     }
 
     /// Checks the input and builds the login request.
-    fn submit(&mut self, gens: &mut Gens) -> LoginOutcome {
+    fn submit(&mut self, gens: &mut Gens) -> LoginReply {
         let server = self.server.value().trim().to_string();
         let user = self.user.value().trim().to_string();
         if server.is_empty() {
             self.field = LoginField::Server;
             self.error = Some("enter the server URL (https://host:4443)".into());
-            return LoginOutcome::Keep;
+            return LoginReply::Keep;
         }
         if user.is_empty() {
             self.field = LoginField::User;
             self.error = Some("enter the user name".into());
-            return LoginOutcome::Keep;
+            return LoginReply::Keep;
         }
         if self.password.is_empty() {
             self.field = LoginField::Password;
             self.error = Some("enter the password".into());
-            return LoginOutcome::Keep;
+            return LoginReply::Keep;
         }
         let target = LoginTarget { server, api: self.api };
         let generation = gens.issue();
         self.submitting = Some(generation);
         self.error = None;
-        LoginOutcome::Submit(Effect::Login {
+        LoginReply::Submit(Effect::Login {
             generation,
             user,
             password: self.password.secret(),
@@ -265,10 +265,10 @@ mod tests {
         };
         let mut d = LoginDialog::start(target.clone(), "op");
         assert_eq!(d.field, LoginField::Password);
-        assert!(matches!(d.on_key(&key(KeyCode::Enter), &mut gens), LoginOutcome::Keep));
+        assert!(matches!(d.on_key(&key(KeyCode::Enter), &mut gens), LoginReply::Keep));
         assert_eq!(d.error.as_deref(), Some("enter the password"));
         d.on_key(&key(KeyCode::Char('p')), &mut gens);
-        let LoginOutcome::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
+        let LoginReply::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
             panic!("no login")
         };
         assert_eq!(reconnect, None);
@@ -280,7 +280,7 @@ mod tests {
         d.on_key(&key(KeyCode::Right), &mut gens);
         d.field = LoginField::Password;
         d.on_key(&key(KeyCode::Char('p')), &mut gens);
-        let LoginOutcome::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
+        let LoginReply::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
             panic!("no login")
         };
         assert_eq!(
@@ -296,6 +296,6 @@ mod tests {
             e.on_key(&key(KeyCode::Tab), &mut gens);
             assert!(matches!(e.field, LoginField::User | LoginField::Password));
         }
-        assert!(matches!(e.on_key(&key(KeyCode::Esc), &mut gens), LoginOutcome::Keep));
+        assert!(matches!(e.on_key(&key(KeyCode::Esc), &mut gens), LoginReply::Keep));
     }
 }

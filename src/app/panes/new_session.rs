@@ -19,7 +19,7 @@ pub const HELP: Help = &[
 
 /// The focused field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub enum NewSessionField {
     Organization,
     PointInTime,
     ShowDeleted,
@@ -28,20 +28,20 @@ pub enum Field {
     Cancel,
 }
 
-impl Field {
-    const ORDER: [Field; 6] = [
-        Field::Organization,
-        Field::PointInTime,
-        Field::ShowDeleted,
-        Field::AllVersions,
-        Field::Create,
-        Field::Cancel,
+impl NewSessionField {
+    const ORDER: [NewSessionField; 6] = [
+        NewSessionField::Organization,
+        NewSessionField::PointInTime,
+        NewSessionField::ShowDeleted,
+        NewSessionField::AllVersions,
+        NewSessionField::Create,
+        NewSessionField::Cancel,
     ];
 
-    fn step(self, forward: bool) -> Field {
-        let i = Field::ORDER.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Field::ORDER.len();
-        Field::ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+    fn step(self, forward: bool) -> NewSessionField {
+        let i = NewSessionField::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let n = NewSessionField::ORDER.len();
+        NewSessionField::ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }]
     }
 }
 
@@ -53,7 +53,7 @@ pub struct NewSessionDialog {
     pub load_error: Option<String>,
     pub org_cursor: usize,
     pub org_view: Viewport,
-    pub field: Field,
+    pub field: NewSessionField,
     pub time: Input,
     /// True once the operator typed in the time field (then a new organization keeps the text).
     pub time_edited: bool,
@@ -67,7 +67,7 @@ pub struct NewSessionDialog {
 
 /// What a key did to the dialog.
 #[derive(Clone, Debug)]
-pub enum Outcome {
+pub enum NewSessionReply {
     Keep,
     Close,
     Submit(Effect),
@@ -83,7 +83,7 @@ impl NewSessionDialog {
             load_error: None,
             org_cursor: 0,
             org_view: Viewport::default(),
-            field: Field::Organization,
+            field: NewSessionField::Organization,
             time: Input::default(),
             time_edited: false,
             show_deleted: false,
@@ -138,35 +138,35 @@ impl NewSessionDialog {
         true
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent, zone: &DisplayZone, gens: &mut Gens) -> Outcome {
+    pub fn on_key(&mut self, ev: &KeyEvent, zone: &DisplayZone, gens: &mut Gens) -> NewSessionReply {
         if self.submitting.is_some() {
             // Waiting for the server: only closing is possible (the session may still be created).
             return if ev.code == KeyCode::Esc {
-                Outcome::Close
+                NewSessionReply::Close
             } else {
-                Outcome::Keep
+                NewSessionReply::Keep
             };
         }
         match ev.code {
-            KeyCode::Esc => return Outcome::Close,
+            KeyCode::Esc => return NewSessionReply::Close,
             KeyCode::Tab => {
                 self.field = self.field.step(true);
-                return Outcome::Keep;
+                return NewSessionReply::Keep;
             }
             KeyCode::BackTab => {
                 self.field = self.field.step(false);
-                return Outcome::Keep;
+                return NewSessionReply::Keep;
             }
             KeyCode::Enter => {
                 return match self.field {
-                    Field::Cancel => Outcome::Close,
+                    NewSessionField::Cancel => NewSessionReply::Close,
                     _ => self.submit(zone, gens),
                 };
             }
             _ => {}
         }
         match self.field {
-            Field::Organization => match ev.code {
+            NewSessionField::Organization => match ev.code {
                 KeyCode::Down | KeyCode::Char('j') => self.move_org(1, zone),
                 KeyCode::Up | KeyCode::Char('k') => self.move_org(-1, zone),
                 KeyCode::PageDown => self.move_org(10, zone),
@@ -175,7 +175,7 @@ impl NewSessionDialog {
                 KeyCode::End | KeyCode::Char('G') => self.move_org(i64::MAX / 2, zone),
                 _ => {}
             },
-            Field::PointInTime => match ev.code {
+            NewSessionField::PointInTime => match ev.code {
                 KeyCode::Up => self.field = self.field.step(false),
                 KeyCode::Down => self.field = self.field.step(true),
                 _ => {
@@ -189,12 +189,15 @@ impl NewSessionDialog {
                     }
                 }
             },
-            Field::ShowDeleted | Field::AllVersions | Field::Create | Field::Cancel => match ev.code {
+            NewSessionField::ShowDeleted
+            | NewSessionField::AllVersions
+            | NewSessionField::Create
+            | NewSessionField::Cancel => match ev.code {
                 KeyCode::Char(' ') if ev.modifiers - KeyModifiers::SHIFT == KeyModifiers::NONE => match self.field {
-                    Field::ShowDeleted => self.show_deleted = !self.show_deleted,
-                    Field::AllVersions => self.all_versions = !self.all_versions,
-                    Field::Create => return self.submit(zone, gens),
-                    Field::Cancel => return Outcome::Close,
+                    NewSessionField::ShowDeleted => self.show_deleted = !self.show_deleted,
+                    NewSessionField::AllVersions => self.all_versions = !self.all_versions,
+                    NewSessionField::Create => return self.submit(zone, gens),
+                    NewSessionField::Cancel => return NewSessionReply::Close,
                     _ => {}
                 },
                 KeyCode::Down | KeyCode::Char('j') | KeyCode::Right | KeyCode::Char('l') => {
@@ -206,7 +209,7 @@ impl NewSessionDialog {
                 _ => {}
             },
         }
-        Outcome::Keep
+        NewSessionReply::Keep
     }
 
     fn move_org(&mut self, delta: i64, zone: &DisplayZone) {
@@ -223,14 +226,14 @@ impl NewSessionDialog {
     }
 
     /// Validates the input and builds the explore request.
-    fn submit(&mut self, zone: &DisplayZone, gens: &mut Gens) -> Outcome {
+    fn submit(&mut self, zone: &DisplayZone, gens: &mut Gens) -> NewSessionReply {
         let Some(org) = self.selected_org() else {
             self.error = Some("no organization to explore".into());
-            return Outcome::Keep;
+            return NewSessionReply::Keep;
         };
         let Some(org_id) = org.id.clone() else {
             self.error = Some("the organization has no id".into());
-            return Outcome::Keep;
+            return NewSessionReply::Keep;
         };
         let when = if self.time_edited || org.last_backup_time.is_none() {
             let text = self.time.value().trim();
@@ -241,8 +244,8 @@ impl NewSessionDialog {
                     Some(t) => Some(ApiDate::Utc(t)),
                     None => {
                         self.error = Some(format!("cannot read {text:?}: use YYYY-MM-DD HH:MM[:SS] (local time)"));
-                        self.field = Field::PointInTime;
-                        return Outcome::Keep;
+                        self.field = NewSessionField::PointInTime;
+                        return NewSessionReply::Keep;
                     }
                 }
             }
@@ -259,13 +262,13 @@ impl NewSessionDialog {
                 "that is before the first backup ({})",
                 zone.short(&ApiDate::Utc(first))
             ));
-            self.field = Field::PointInTime;
-            return Outcome::Keep;
+            self.field = NewSessionField::PointInTime;
+            return NewSessionReply::Keep;
         }
         let generation = gens.issue();
         self.submitting = Some(generation);
         self.error = None;
-        Outcome::Submit(Effect::Explore {
+        NewSessionReply::Submit(Effect::Explore {
             generation,
             organization_id: org_id,
             options: ExploreOptions {

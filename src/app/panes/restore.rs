@@ -10,7 +10,7 @@ use crate::api::models::{DeviceCode, DeviceCodeRequest, OfficeRegion};
 use crate::app::fields::{SecretField, edit, is_typing};
 use crate::app::panes::items::ListKey;
 use crate::app::{Action, Gen};
-use crate::restore_plan::{Credentials, Field as PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
+use crate::restore_plan::{Credentials, PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::PathBuf;
 use tui_input::Input;
@@ -131,7 +131,7 @@ impl CredMode {
 
 /// A field or button of the form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
+pub enum RestoreField {
     /// Another mailbox, or the original location.
     Destination,
     TargetMailbox,
@@ -159,22 +159,22 @@ pub enum Field {
     Cancel,
 }
 
-impl Field {
+impl RestoreField {
     /// The field a validation message of the plan belongs to.
-    pub fn of(f: PlanField) -> Field {
+    pub fn of(f: PlanField) -> RestoreField {
         match f {
-            PlanField::TargetMailbox => Field::TargetMailbox,
-            PlanField::TargetFolder => Field::TargetFolder,
-            PlanField::CasServer => Field::CasServer,
-            PlanField::OrganizationName => Field::OrganizationName,
-            PlanField::User => Field::User,
-            PlanField::Password => Field::Password,
-            PlanField::DeviceCode => Field::RequestCode,
-            PlanField::ApplicationId => Field::AppId,
-            PlanField::CertificateFile => Field::CertFile,
-            PlanField::CertificatePassword => Field::CertPassword,
-            PlanField::Impersonation => Field::Impersonation,
-            PlanField::Items => Field::Submit,
+            PlanField::TargetMailbox => RestoreField::TargetMailbox,
+            PlanField::TargetFolder => RestoreField::TargetFolder,
+            PlanField::CasServer => RestoreField::CasServer,
+            PlanField::OrganizationName => RestoreField::OrganizationName,
+            PlanField::User => RestoreField::User,
+            PlanField::Password => RestoreField::Password,
+            PlanField::DeviceCode => RestoreField::RequestCode,
+            PlanField::ApplicationId => RestoreField::AppId,
+            PlanField::CertificateFile => RestoreField::CertFile,
+            PlanField::CertificatePassword => RestoreField::CertPassword,
+            PlanField::Impersonation => RestoreField::Impersonation,
+            PlanField::Items => RestoreField::Submit,
         }
     }
 
@@ -182,17 +182,17 @@ impl Field {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Field::TargetMailbox
-                | Field::TargetFolder
-                | Field::CasServer
-                | Field::OrganizationName
-                | Field::DeviceAppId
-                | Field::User
-                | Field::Password
-                | Field::AppId
-                | Field::CertFile
-                | Field::CertPassword
-                | Field::Impersonation
+            RestoreField::TargetMailbox
+                | RestoreField::TargetFolder
+                | RestoreField::CasServer
+                | RestoreField::OrganizationName
+                | RestoreField::DeviceAppId
+                | RestoreField::User
+                | RestoreField::Password
+                | RestoreField::AppId
+                | RestoreField::CertFile
+                | RestoreField::CertPassword
+                | RestoreField::Impersonation
         )
     }
 }
@@ -304,7 +304,7 @@ fn step_region(r: &Option<OfficeRegion>, forward: bool) -> Option<OfficeRegion> 
 
 /// Where the dialog is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Phase {
+pub enum RestorePhase {
     Form,
     /// The summary; `yes` when the Restore button is selected (Cancel is the default).
     Confirm {
@@ -325,7 +325,7 @@ pub enum Phase {
 
 /// What a key asks the browser to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reply {
+pub enum RestoreReply {
     Keep,
     Close,
     /// The operator confirmed: send the restore of [`RestoreDialog::plan`].
@@ -365,12 +365,12 @@ pub struct RestoreDialog {
     pub cert_password: SecretField,
     pub impersonation: Input,
     pub flags: RestoreFlags,
-    pub field: Field,
+    pub field: RestoreField,
     /// Validation messages, next to their fields.
-    pub errors: Vec<(Field, String)>,
+    pub errors: Vec<(RestoreField, String)>,
     /// The server's refusal (or another problem sending), shown in the dialog.
     pub server_error: Option<String>,
-    pub phase: Phase,
+    pub phase: RestorePhase,
     /// Mailboxes of the organization (suggestions).
     pub mailboxes: Vec<KnownMailbox>,
     pub target_folders: TargetFolders,
@@ -444,10 +444,10 @@ impl RestoreDialog {
             cert_password: SecretField::default(),
             impersonation: input(&memory.impersonation),
             flags: memory.flags.clone(),
-            field: Field::TargetMailbox,
+            field: RestoreField::TargetMailbox,
             errors: Vec::new(),
             server_error: None,
-            phase: Phase::Form,
+            phase: RestorePhase::Form,
             mailboxes,
             target_folders: TargetFolders::default(),
             suggest_cursor: None,
@@ -483,58 +483,65 @@ impl RestoreDialog {
 
     /// The first required field that is empty (or wrong), where the dialog opens; the target mailbox
     /// when all are filled in.
-    pub fn first_to_fill(&self) -> Field {
+    pub fn first_to_fill(&self) -> RestoreField {
         let shown = self.fields();
         self.plan()
             .validate()
             .into_iter()
-            .map(|(f, _)| Field::of(f))
+            .map(|(f, _)| RestoreField::of(f))
             .find(|f| f.is_text() && shown.contains(f))
-            .unwrap_or(Field::TargetMailbox)
+            .unwrap_or(RestoreField::TargetMailbox)
     }
 
     /// The fields shown, in Tab order.
-    pub fn fields(&self) -> Vec<Field> {
-        let mut v = vec![Field::Destination];
+    pub fn fields(&self) -> Vec<RestoreField> {
+        let mut v = vec![RestoreField::Destination];
         if !self.original {
-            v.extend([Field::TargetMailbox, Field::TargetFolder, Field::CasServer]);
+            v.extend([
+                RestoreField::TargetMailbox,
+                RestoreField::TargetFolder,
+                RestoreField::CasServer,
+            ]);
         }
         // The target tenant: for a restore elsewhere, and for the device code's request.
         if !self.original || self.mode == CredMode::DeviceCode {
-            v.extend([Field::Region, Field::OrganizationName]);
+            v.extend([RestoreField::Region, RestoreField::OrganizationName]);
         }
         if self.mode == CredMode::DeviceCode {
-            v.push(Field::DeviceAppId);
+            v.push(RestoreField::DeviceAppId);
         }
-        v.push(Field::Mode);
+        v.push(RestoreField::Mode);
         match self.mode {
-            CredMode::Password => v.extend([Field::User, Field::Password]),
-            CredMode::DeviceCode => v.push(Field::RequestCode),
-            CredMode::Application => {
-                v.extend([Field::AppId, Field::CertFile, Field::CertPassword, Field::Impersonation])
-            }
+            CredMode::Password => v.extend([RestoreField::User, RestoreField::Password]),
+            CredMode::DeviceCode => v.push(RestoreField::RequestCode),
+            CredMode::Application => v.extend([
+                RestoreField::AppId,
+                RestoreField::CertFile,
+                RestoreField::CertPassword,
+                RestoreField::Impersonation,
+            ]),
         }
         if !self.original {
-            v.extend((0..7).map(Field::Flag));
+            v.extend((0..7).map(RestoreField::Flag));
         }
-        v.extend([Field::Submit, Field::Cancel]);
+        v.extend([RestoreField::Submit, RestoreField::Cancel]);
         v
     }
 
     /// The validation message of a field.
-    pub fn error_of(&self, f: Field) -> Option<&str> {
+    pub fn error_of(&self, f: RestoreField) -> Option<&str> {
         self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
     }
 
     /// True while the restore runs (the form is locked, Enter never sends again).
     pub fn is_running(&self) -> bool {
-        matches!(self.phase, Phase::Running { .. })
+        matches!(self.phase, RestorePhase::Running { .. })
     }
 
     /// The job this dialog shows (running or done).
     pub fn job(&self) -> Option<Gen> {
         match self.phase {
-            Phase::Running { generation, .. } | Phase::Done { generation, .. } => Some(generation),
+            RestorePhase::Running { generation, .. } | RestorePhase::Done { generation, .. } => Some(generation),
             _ => None,
         }
     }
@@ -620,15 +627,15 @@ impl RestoreDialog {
     }
 
     /// Checks the form; on success the confirmation (Cancel selected) comes up.
-    fn submit(&mut self) -> Reply {
+    fn submit(&mut self) -> RestoreReply {
         // An expired device code is not sent: a new one is asked for.
         if self.mode == CredMode::DeviceCode && self.device_code_left(self.now_tick).is_some_and(|s| s <= 0) {
             self.device_code = None;
-            self.field = Field::RequestCode;
+            self.field = RestoreField::RequestCode;
             let r = self.request_code();
-            if r == Reply::RequestCode {
+            if r == RestoreReply::RequestCode {
                 self.errors = vec![(
-                    Field::RequestCode,
+                    RestoreField::RequestCode,
                     "the device code expired: a new one is requested".into(),
                 )];
             }
@@ -639,12 +646,12 @@ impl RestoreDialog {
             .validate()
             .into_iter()
             .filter(|(f, _)| !(self.original && matches!(f, PlanField::TargetMailbox | PlanField::TargetFolder)))
-            .map(|(f, m)| (Field::of(f), m))
+            .map(|(f, m)| (RestoreField::of(f), m))
             .collect();
         if let Some((f, _)) = self.errors.first() {
             self.field = *f;
             self.suggest_cursor = None;
-            return Reply::Keep;
+            return RestoreReply::Keep;
         }
         let mut lines = vec![self.summary(&plan)];
         if let RestoreScope::Folder(_) = self.source.scope {
@@ -688,17 +695,17 @@ impl RestoreDialog {
         if !self.original && !plan.cas_server.trim().is_empty() {
             lines.push(format!("through the CAS server {}", plan.cas_server.trim()));
         }
-        self.phase = Phase::Confirm { yes: false, lines };
-        Reply::Keep
+        self.phase = RestorePhase::Confirm { yes: false, lines };
+        RestoreReply::Keep
     }
 
     /// The suggestions for the focused field: (shown, value).
     pub fn suggestions(&self) -> Vec<(String, String)> {
-        if self.suggest_hidden || self.phase != Phase::Form {
+        if self.suggest_hidden || self.phase != RestorePhase::Form {
             return Vec::new();
         }
         match self.field {
-            Field::TargetMailbox => {
+            RestoreField::TargetMailbox => {
                 let q = self.target.value().trim().to_lowercase();
                 if q.is_empty() {
                     return Vec::new();
@@ -718,7 +725,7 @@ impl RestoreDialog {
                 }
                 hits
             }
-            Field::TargetFolder => {
+            RestoreField::TargetFolder => {
                 let q = self.folder.value().trim().to_lowercase();
                 if q.is_empty() {
                     return Vec::new();
@@ -782,10 +789,10 @@ impl RestoreDialog {
         match result {
             Ok(code) => {
                 self.device_code = Some(code);
-                self.errors.retain(|(f, _)| *f != Field::RequestCode);
+                self.errors.retain(|(f, _)| *f != RestoreField::RequestCode);
                 self.server_error = None;
             }
-            Err(e) => self.errors = vec![(Field::RequestCode, e)],
+            Err(e) => self.errors = vec![(RestoreField::RequestCode, e)],
         }
         true
     }
@@ -800,43 +807,43 @@ impl RestoreDialog {
     }
 
     /// Puts the highlighted suggestion into its field.
-    fn accept_suggestion(&mut self) -> Reply {
+    fn accept_suggestion(&mut self) -> RestoreReply {
         let Some(i) = self.suggest_cursor.take() else {
-            return Reply::Keep;
+            return RestoreReply::Keep;
         };
         let Some((_, value)) = self.suggestions().get(i).cloned() else {
-            return Reply::Keep;
+            return RestoreReply::Keep;
         };
         match self.field {
-            Field::TargetMailbox => {
+            RestoreField::TargetMailbox => {
                 self.target = Input::new(value);
-                self.errors.retain(|(f, _)| *f != Field::TargetMailbox);
+                self.errors.retain(|(f, _)| *f != RestoreField::TargetMailbox);
                 self.target_changed()
             }
-            Field::TargetFolder => {
+            RestoreField::TargetFolder => {
                 self.folder = Input::new(value);
-                Reply::Keep
+                RestoreReply::Keep
             }
-            _ => Reply::Keep,
+            _ => RestoreReply::Keep,
         }
     }
 
     /// After the target changed: its folders are wanted when it is a mailbox of this backup.
-    fn target_changed(&mut self) -> Reply {
+    fn target_changed(&mut self) -> RestoreReply {
         let id = self.target_in_backup().map(|m| m.id.clone());
         match id {
-            Some(id) if self.target_folders.mailbox_id.as_deref() != Some(id.as_str()) => Reply::LoadFolders(id),
-            _ => Reply::Keep,
+            Some(id) if self.target_folders.mailbox_id.as_deref() != Some(id.as_str()) => RestoreReply::LoadFolders(id),
+            _ => RestoreReply::Keep,
         }
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent) -> Reply {
+    pub fn on_key(&mut self, ev: &KeyEvent) -> RestoreReply {
         match &mut self.phase {
-            Phase::Form => self.form_key(ev),
-            Phase::Confirm { yes, .. } => match ev.code {
+            RestorePhase::Form => self.form_key(ev),
+            RestorePhase::Confirm { yes, .. } => match ev.code {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => {
-                    self.phase = Phase::Form;
-                    Reply::Keep
+                    self.phase = RestorePhase::Form;
+                    RestoreReply::Keep
                 }
                 KeyCode::Tab
                 | KeyCode::BackTab
@@ -845,58 +852,58 @@ impl RestoreDialog {
                 | KeyCode::Char('h')
                 | KeyCode::Char('l') => {
                     *yes = !*yes;
-                    Reply::Keep
+                    RestoreReply::Keep
                 }
                 KeyCode::Enter | KeyCode::Char(' ') => {
                     if *yes {
-                        Reply::Send
+                        RestoreReply::Send
                     } else {
-                        self.phase = Phase::Form;
-                        Reply::Keep
+                        self.phase = RestorePhase::Form;
+                        RestoreReply::Keep
                     }
                 }
-                _ => Reply::Keep,
+                _ => RestoreReply::Keep,
             },
-            Phase::Running { stop, .. } => match ev.code {
-                KeyCode::Esc | KeyCode::Char('q') => Reply::StopWaiting,
+            RestorePhase::Running { stop, .. } => match ev.code {
+                KeyCode::Esc | KeyCode::Char('q') => RestoreReply::StopWaiting,
                 KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
                     *stop = !*stop;
-                    Reply::Keep
+                    RestoreReply::Keep
                 }
                 // Enter on the (disabled) Restore button does nothing: nothing is ever sent twice.
-                KeyCode::Enter | KeyCode::Char(' ') if *stop => Reply::StopWaiting,
-                KeyCode::Char('e') => Reply::Events,
-                _ => Reply::Keep,
+                KeyCode::Enter | KeyCode::Char(' ') if *stop => RestoreReply::StopWaiting,
+                KeyCode::Char('e') => RestoreReply::Events,
+                _ => RestoreReply::Keep,
             },
-            Phase::Done { events, .. } => match ev.code {
-                KeyCode::Esc | KeyCode::Char('q') => Reply::Close,
-                KeyCode::Char('e') => Reply::Events,
+            RestorePhase::Done { events, .. } => match ev.code {
+                KeyCode::Esc | KeyCode::Char('q') => RestoreReply::Close,
+                KeyCode::Char('e') => RestoreReply::Events,
                 KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
                     *events = !*events;
-                    Reply::Keep
+                    RestoreReply::Keep
                 }
                 KeyCode::Enter | KeyCode::Char(' ') => {
                     if *events {
-                        Reply::Events
+                        RestoreReply::Events
                     } else {
-                        Reply::Close
+                        RestoreReply::Close
                     }
                 }
-                _ => Reply::Keep,
+                _ => RestoreReply::Keep,
             },
         }
     }
 
-    fn form_key(&mut self, ev: &KeyEvent) -> Reply {
+    fn form_key(&mut self, ev: &KeyEvent) -> RestoreReply {
         let suggestions = self.suggestions().len();
         match ev.code {
             KeyCode::Esc => {
                 if suggestions > 0 {
                     self.suggest_hidden = true;
                     self.suggest_cursor = None;
-                    return Reply::Keep;
+                    return RestoreReply::Keep;
                 }
-                return Reply::Close;
+                return RestoreReply::Close;
             }
             KeyCode::Tab => {
                 let r = self.accept_suggestion();
@@ -905,31 +912,31 @@ impl RestoreDialog {
             }
             KeyCode::BackTab => {
                 self.step(false);
-                return Reply::Keep;
+                return RestoreReply::Keep;
             }
             KeyCode::Down if suggestions > 0 => {
                 self.suggest_cursor = Some(self.suggest_cursor.map_or(0, |c| (c + 1).min(suggestions - 1)));
-                return Reply::Keep;
+                return RestoreReply::Keep;
             }
             KeyCode::Up if suggestions > 0 && self.suggest_cursor.is_some() => {
                 self.suggest_cursor = self.suggest_cursor.and_then(|c| c.checked_sub(1));
-                return Reply::Keep;
+                return RestoreReply::Keep;
             }
             KeyCode::Down => {
                 self.step(true);
-                return Reply::Keep;
+                return RestoreReply::Keep;
             }
             KeyCode::Up => {
                 self.step(false);
-                return Reply::Keep;
+                return RestoreReply::Keep;
             }
             KeyCode::Enter => {
                 if self.suggest_cursor.is_some() {
                     return self.accept_suggestion();
                 }
                 return match self.field {
-                    Field::Cancel => Reply::Close,
-                    Field::RequestCode => self.request_code(),
+                    RestoreField::Cancel => RestoreReply::Close,
+                    RestoreField::RequestCode => self.request_code(),
                     _ => self.submit(),
                 };
             }
@@ -938,28 +945,28 @@ impl RestoreDialog {
         let space = ev.code == KeyCode::Char(' ') && is_typing(ev);
         let left_right = matches!(ev.code, KeyCode::Left | KeyCode::Right);
         match self.field {
-            Field::Destination if space || left_right => {
+            RestoreField::Destination if space || left_right => {
                 self.original = !self.original;
                 self.errors.clear();
             }
-            Field::Region if space || left_right => {
+            RestoreField::Region if space || left_right => {
                 self.region = step_region(&self.region, ev.code != KeyCode::Left);
             }
-            Field::Mode if space || left_right => {
+            RestoreField::Mode if space || left_right => {
                 self.mode = self.mode.step(ev.code != KeyCode::Left);
                 self.errors.clear();
             }
-            Field::Flag(i) if space => {
+            RestoreField::Flag(i) if space => {
                 if let Some(v) = flag_mut(&mut self.flags, i) {
                     *v = !*v;
                 }
             }
-            Field::Submit if space => return self.submit(),
-            Field::Cancel if space => return Reply::Close,
-            Field::RequestCode if space => return self.request_code(),
-            Field::Password | Field::CertPassword => {
+            RestoreField::Submit if space => return self.submit(),
+            RestoreField::Cancel if space => return RestoreReply::Close,
+            RestoreField::RequestCode if space => return self.request_code(),
+            RestoreField::Password | RestoreField::CertPassword => {
                 let f = self.field;
-                let secret = if f == Field::Password {
+                let secret = if f == RestoreField::Password {
                     &mut self.password
                 } else {
                     &mut self.cert_password
@@ -970,58 +977,58 @@ impl RestoreDialog {
             }
             f if f.is_text() => {
                 let input = match f {
-                    Field::TargetMailbox => &mut self.target,
-                    Field::TargetFolder => &mut self.folder,
-                    Field::CasServer => &mut self.cas,
-                    Field::OrganizationName => &mut self.organization,
-                    Field::DeviceAppId => &mut self.device_app_id,
-                    Field::User => &mut self.user,
-                    Field::AppId => &mut self.app_id,
-                    Field::CertFile => &mut self.cert_file,
+                    RestoreField::TargetMailbox => &mut self.target,
+                    RestoreField::TargetFolder => &mut self.folder,
+                    RestoreField::CasServer => &mut self.cas,
+                    RestoreField::OrganizationName => &mut self.organization,
+                    RestoreField::DeviceAppId => &mut self.device_app_id,
+                    RestoreField::User => &mut self.user,
+                    RestoreField::AppId => &mut self.app_id,
+                    RestoreField::CertFile => &mut self.cert_file,
                     _ => &mut self.impersonation,
                 };
                 if edit(input, ev) {
                     self.errors.retain(|(g, _)| *g != f);
                     self.suggest_cursor = None;
                     self.suggest_hidden = false;
-                    if f == Field::TargetMailbox {
+                    if f == RestoreField::TargetMailbox {
                         return self.target_changed();
                     }
                 }
             }
             _ => {}
         }
-        Reply::Keep
+        RestoreReply::Keep
     }
 
-    fn request_code(&mut self) -> Reply {
+    fn request_code(&mut self) -> RestoreReply {
         if self.device_loading.is_some() {
-            return Reply::Keep;
+            return RestoreReply::Keep;
         }
         let app = self.device_app_id.value().trim();
         if !app.is_empty() && !is_guid(app) {
             self.errors = vec![(
-                Field::DeviceAppId,
+                RestoreField::DeviceAppId,
                 "the application id is a GUID (xxxxxxxx-xxxx-...), or empty for the server's".into(),
             )];
-            self.field = Field::DeviceAppId;
-            return Reply::Keep;
+            self.field = RestoreField::DeviceAppId;
+            return RestoreReply::Keep;
         }
         if self.organization.value().chars().any(char::is_control) {
             self.errors = vec![(
-                Field::OrganizationName,
+                RestoreField::OrganizationName,
                 "the organization name has control characters".into(),
             )];
-            self.field = Field::OrganizationName;
-            return Reply::Keep;
+            self.field = RestoreField::OrganizationName;
+            return RestoreReply::Keep;
         }
-        Reply::RequestCode
+        RestoreReply::RequestCode
     }
 
     /// The restore was sent as job `generation`: the form locks.
     pub fn sent(&mut self, generation: Gen) {
         self.server_error = None;
-        self.phase = Phase::Running {
+        self.phase = RestorePhase::Running {
             generation,
             stop: false,
         };
@@ -1030,14 +1037,14 @@ impl RestoreDialog {
     /// The server refused (or the request could not be made): back to the form with every field kept.
     pub fn refused(&mut self, message: String) {
         self.server_error = Some(message);
-        self.phase = Phase::Form;
+        self.phase = RestorePhase::Form;
     }
 
     /// The job ended with an outcome (or an unknown one): show it; the secrets are no longer needed.
     pub fn done(&mut self, generation: Gen) {
         self.password.clear();
         self.cert_password.clear();
-        self.phase = Phase::Done {
+        self.phase = RestorePhase::Done {
             generation,
             events: false,
         };
@@ -1081,12 +1088,12 @@ mod tests {
         ]
     }
 
-    fn key(d: &mut RestoreDialog, code: KeyCode) -> Reply {
+    fn key(d: &mut RestoreDialog, code: KeyCode) -> RestoreReply {
         d.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
     }
 
-    fn typed(d: &mut RestoreDialog, s: &str) -> Reply {
-        let mut last = Reply::Keep;
+    fn typed(d: &mut RestoreDialog, s: &str) -> RestoreReply {
+        let mut last = RestoreReply::Keep;
         for c in s.chars() {
             last = key(d, KeyCode::Char(c));
         }
@@ -1096,11 +1103,11 @@ mod tests {
     #[test]
     fn suggestions_then_folders_then_confirm_with_cancel_default() {
         let mut d = RestoreDialog::new(source(), mailboxes(), &Remembered::default(), false);
-        assert_eq!(d.field, Field::TargetMailbox);
+        assert_eq!(d.field, RestoreField::TargetMailbox);
         typed(&mut d, "fra");
         assert_eq!(d.suggestions().len(), 1, "the archive is not offered twice");
         key(&mut d, KeyCode::Down);
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::LoadFolders("2".into()));
+        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::LoadFolders("2".into()));
         assert_eq!(d.target.value(), "francois@contoso.com");
         assert!(d.suggestions().is_empty());
         d.target_folders = TargetFolders {
@@ -1118,14 +1125,14 @@ mod tests {
         key(&mut d, KeyCode::Tab);
         assert_eq!(d.folder.value(), "in", "Tab without a highlight keeps the text");
         // Enter checks the form: the user and password are missing.
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep);
-        assert_eq!(d.field, Field::User);
-        assert!(d.error_of(Field::Password).is_some());
+        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::Keep);
+        assert_eq!(d.field, RestoreField::User);
+        assert!(d.error_of(RestoreField::Password).is_some());
         typed(&mut d, "admin");
         key(&mut d, KeyCode::Tab);
         typed(&mut d, "pw");
         key(&mut d, KeyCode::Enter);
-        let Phase::Confirm { yes, lines } = &d.phase else {
+        let RestorePhase::Confirm { yes, lines } = &d.phase else {
             panic!("{:?}", d.phase)
         };
         assert!(!yes);
@@ -1135,18 +1142,18 @@ mod tests {
         );
         // Enter on the default (Cancel) goes back to the form, every field kept.
         key(&mut d, KeyCode::Enter);
-        assert_eq!(d.phase, Phase::Form);
+        assert_eq!(d.phase, RestorePhase::Form);
         assert_eq!(d.password.len(), 2);
         key(&mut d, KeyCode::Enter);
         key(&mut d, KeyCode::Tab);
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Send);
+        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::Send);
         d.sent(7);
         // While it runs, Enter never sends again.
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep);
+        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::Keep);
         key(&mut d, KeyCode::Tab);
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::StopWaiting);
+        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::StopWaiting);
         d.refused("no".into());
-        assert_eq!(d.phase, Phase::Form);
+        assert_eq!(d.phase, RestorePhase::Form);
         assert_eq!(d.target.value(), "francois@contoso.com");
         d.done(7);
         assert!(d.password.is_empty());
@@ -1166,10 +1173,12 @@ mod tests {
             "the profile's region comes first"
         );
         let fields = d.fields();
-        let at = |f: Field| fields.iter().position(|g| *g == f);
-        assert!(at(Field::CasServer) < at(Field::Region) && at(Field::Region) < at(Field::Mode));
-        assert_eq!(at(Field::DeviceAppId), None, "only for device codes");
-        d.field = Field::Region;
+        let at = |f: RestoreField| fields.iter().position(|g| *g == f);
+        assert!(
+            at(RestoreField::CasServer) < at(RestoreField::Region) && at(RestoreField::Region) < at(RestoreField::Mode)
+        );
+        assert_eq!(at(RestoreField::DeviceAppId), None, "only for device codes");
+        d.field = RestoreField::Region;
         key(&mut d, KeyCode::Right);
         assert_eq!(d.region, Some(OfficeRegion::China));
         key(&mut d, KeyCode::Left);
@@ -1180,7 +1189,7 @@ mod tests {
         key(&mut d, KeyCode::Left);
         assert_eq!(d.region, Some(OfficeRegion::USGovernment));
         key(&mut d, KeyCode::Tab);
-        assert_eq!(d.field, Field::OrganizationName);
+        assert_eq!(d.field, RestoreField::OrganizationName);
         for _ in 0.."contoso.de".len() {
             key(&mut d, KeyCode::Backspace);
         }
@@ -1191,16 +1200,20 @@ mod tests {
         assert!(plan.summary().contains("region USGovernment, organization contoso.us"));
         // The device code asks for the same tenant, and for the application typed.
         d.mode = CredMode::DeviceCode;
-        assert!(d.fields().contains(&Field::DeviceAppId));
-        d.field = Field::DeviceAppId;
+        assert!(d.fields().contains(&RestoreField::DeviceAppId));
+        d.field = RestoreField::DeviceAppId;
         typed(&mut d, "not-a-guid");
-        d.field = Field::RequestCode;
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep, "a bad app id is not sent");
-        assert_eq!(d.field, Field::DeviceAppId);
-        assert!(d.error_of(Field::DeviceAppId).is_some());
+        d.field = RestoreField::RequestCode;
+        assert_eq!(
+            key(&mut d, KeyCode::Enter),
+            RestoreReply::Keep,
+            "a bad app id is not sent"
+        );
+        assert_eq!(d.field, RestoreField::DeviceAppId);
+        assert!(d.error_of(RestoreField::DeviceAppId).is_some());
         d.device_app_id = Input::new("4d1f3b2a-1111-2222-3333-444455556666".into());
-        d.field = Field::RequestCode;
-        assert_eq!(key(&mut d, KeyCode::Enter), Reply::RequestCode);
+        d.field = RestoreField::RequestCode;
+        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::RequestCode);
         let r = d.device_code_request();
         assert_eq!(
             r.target_application_id.as_deref(),
@@ -1213,7 +1226,7 @@ mod tests {
         let plan = d.plan();
         assert_eq!((plan.office_region, plan.office_organization_name.as_str()), (None, ""));
         assert!(
-            d.fields().contains(&Field::Region),
+            d.fields().contains(&RestoreField::Region),
             "but the device code still asks for it"
         );
         // The next dialog starts where this one was.
@@ -1226,15 +1239,15 @@ mod tests {
     fn original_location_needs_only_credentials() {
         let mut d = RestoreDialog::new(source(), mailboxes(), &Remembered::default(), false);
         key(&mut d, KeyCode::BackTab);
-        assert_eq!(d.field, Field::Destination);
+        assert_eq!(d.field, RestoreField::Destination);
         key(&mut d, KeyCode::Char(' '));
         assert!(d.original);
-        assert!(!d.fields().contains(&Field::TargetMailbox));
-        assert!(!d.fields().contains(&Field::Flag(0)));
+        assert!(!d.fields().contains(&RestoreField::TargetMailbox));
+        assert!(!d.fields().contains(&RestoreField::Flag(0)));
         key(&mut d, KeyCode::Enter);
         assert_eq!(
             d.errors.iter().map(|e| e.0).collect::<Vec<_>>(),
-            vec![Field::User, Field::Password]
+            vec![RestoreField::User, RestoreField::Password]
         );
     }
 }

@@ -149,7 +149,7 @@ pub struct SearchPrompt {
 
 /// What a key did to the prompt.
 #[derive(Clone, Debug)]
-pub enum PromptOutcome {
+pub enum SearchReply {
     Keep,
     Cancel,
     Submit(Box<SearchSpec>),
@@ -179,18 +179,18 @@ impl SearchPrompt {
     }
 
     /// Enter searches, Esc cancels, Tab / S-Tab (or ↓ / ↑) change the scope; other keys edit the query.
-    pub fn on_key(&mut self, ev: &KeyEvent) -> PromptOutcome {
+    pub fn on_key(&mut self, ev: &KeyEvent) -> SearchReply {
         match ev.code {
-            KeyCode::Esc => return PromptOutcome::Cancel,
+            KeyCode::Esc => return SearchReply::Cancel,
             KeyCode::Tab | KeyCode::Down => self.cycle(true),
             KeyCode::BackTab | KeyCode::Up => self.cycle(false),
             KeyCode::Enter => {
                 let query = self.input.value().trim();
                 if query.is_empty() {
                     self.error = Some("type what to search for, e.g. from:alice subject:\"invoice\"".into());
-                    return PromptOutcome::Keep;
+                    return SearchReply::Keep;
                 }
-                return PromptOutcome::Submit(Box::new(SearchSpec {
+                return SearchReply::Submit(Box::new(SearchSpec {
                     query: query.to_string(),
                     scope: self.scope,
                     context: self.context.clone(),
@@ -198,14 +198,14 @@ impl SearchPrompt {
             }
             _ => {
                 if fields::is_typing(ev) && self.input.value().chars().count() >= MAX_QUERY {
-                    return PromptOutcome::Keep;
+                    return SearchReply::Keep;
                 }
                 if fields::edit(&mut self.input, ev) {
                     self.error = None;
                 }
             }
         }
-        PromptOutcome::Keep
+        SearchReply::Keep
     }
 }
 
@@ -316,19 +316,19 @@ mod tests {
     #[test]
     fn enter_needs_a_query_and_keeps_it() {
         let mut p = SearchPrompt::new(SearchContext::default(), "", None);
-        assert!(matches!(p.on_key(&key(KeyCode::Enter)), PromptOutcome::Keep));
+        assert!(matches!(p.on_key(&key(KeyCode::Enter)), SearchReply::Keep));
         assert!(p.error.is_some());
         for c in " from:alice ".chars() {
             p.on_key(&key(KeyCode::Char(c)));
         }
         assert!(p.error.is_none(), "typing clears the error");
-        let PromptOutcome::Submit(spec) = p.on_key(&key(KeyCode::Enter)) else {
+        let SearchReply::Submit(spec) = p.on_key(&key(KeyCode::Enter)) else {
             panic!("not submitted")
         };
         assert_eq!(spec.query, "from:alice");
         assert_eq!(spec.target(), SearchTarget::AllMailboxes);
         assert_eq!(p.input.value(), " from:alice ", "the field keeps the text");
-        assert!(matches!(p.on_key(&key(KeyCode::Esc)), PromptOutcome::Cancel));
+        assert!(matches!(p.on_key(&key(KeyCode::Esc)), SearchReply::Cancel));
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl TransferKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TField {
+pub enum TransferField {
     Path,
     Overwrite,
     /// Default address or a different one.
@@ -59,17 +59,21 @@ pub enum TField {
     Cancel,
 }
 
-impl TField {
+impl TransferField {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            TField::Path | TField::From | TField::To | TField::Subject | TField::Text
+            TransferField::Path
+                | TransferField::From
+                | TransferField::To
+                | TransferField::Subject
+                | TransferField::Text
         )
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TPhase {
+pub enum TransferPhase {
     Form,
     /// Sending mail asks first (Cancel selected).
     Confirm {
@@ -86,7 +90,7 @@ pub enum TPhase {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TReply {
+pub enum TransferReply {
     Keep,
     Close,
     /// Start the download or the send.
@@ -106,11 +110,11 @@ pub struct TransferDialog {
     pub to: Input,
     pub subject: Input,
     pub text: Input,
-    pub field: TField,
-    pub errors: Vec<(TField, String)>,
+    pub field: TransferField,
+    pub errors: Vec<(TransferField, String)>,
     /// A refusal or a failed download, shown in the dialog (the fields are kept).
     pub server_error: Option<String>,
-    pub phase: TPhase,
+    pub phase: TransferPhase,
 }
 
 /// A file name from display names: letters, digits and `-_.@` kept, the rest `_`.
@@ -180,41 +184,41 @@ impl TransferDialog {
             subject,
             text: Input::default(),
             field: if kind == TransferKind::Send {
-                TField::SendMode
+                TransferField::SendMode
             } else {
-                TField::Path
+                TransferField::Path
             },
             errors: Vec::new(),
             server_error: None,
-            phase: TPhase::Form,
+            phase: TransferPhase::Form,
         })
     }
 
-    pub fn fields(&self) -> Vec<TField> {
+    pub fn fields(&self) -> Vec<TransferField> {
         let mut v = match self.kind {
-            TransferKind::Pst | TransferKind::Msg => vec![TField::Path, TField::Overwrite],
+            TransferKind::Pst | TransferKind::Msg => vec![TransferField::Path, TransferField::Overwrite],
             TransferKind::Send if self.different => {
                 vec![
-                    TField::SendMode,
-                    TField::From,
-                    TField::To,
-                    TField::Subject,
-                    TField::Text,
+                    TransferField::SendMode,
+                    TransferField::From,
+                    TransferField::To,
+                    TransferField::Subject,
+                    TransferField::Text,
                 ]
             }
-            TransferKind::Send => vec![TField::SendMode],
+            TransferKind::Send => vec![TransferField::SendMode],
         };
-        v.extend([TField::Submit, TField::Cancel]);
+        v.extend([TransferField::Submit, TransferField::Cancel]);
         v
     }
 
-    pub fn error_of(&self, f: TField) -> Option<&str> {
+    pub fn error_of(&self, f: TransferField) -> Option<&str> {
         self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
     }
 
     pub fn job(&self) -> Option<Gen> {
         match self.phase {
-            TPhase::Running { generation, .. } | TPhase::Done { generation } => Some(generation),
+            TransferPhase::Running { generation, .. } | TransferPhase::Done { generation } => Some(generation),
             _ => None,
         }
     }
@@ -245,21 +249,23 @@ impl TransferDialog {
         match self.kind {
             TransferKind::Pst | TransferKind::Msg => {
                 if self.path.value().trim().is_empty() {
-                    self.errors.push((TField::Path, "a file to write is required".into()));
+                    self.errors
+                        .push((TransferField::Path, "a file to write is required".into()));
                 }
             }
             TransferKind::Send if self.different => {
                 let to = self.to.value().trim();
                 if to.is_empty() {
-                    self.errors.push((TField::To, "the recipient is required".into()));
+                    self.errors
+                        .push((TransferField::To, "the recipient is required".into()));
                 } else if !is_email(to) {
                     self.errors
-                        .push((TField::To, format!("{to:?} is not an email address")));
+                        .push((TransferField::To, format!("{to:?} is not an email address")));
                 }
                 let from = self.from.value().trim();
                 if !from.is_empty() && !is_email(from) {
                     self.errors
-                        .push((TField::From, format!("{from:?} is not an email address")));
+                        .push((TransferField::From, format!("{from:?} is not an email address")));
                 }
             }
             TransferKind::Send => {}
@@ -271,18 +277,18 @@ impl TransferDialog {
         true
     }
 
-    fn submit(&mut self) -> TReply {
+    fn submit(&mut self) -> TransferReply {
         if !self.validate() {
-            return TReply::Keep;
+            return TransferReply::Keep;
         }
         if self.kind == TransferKind::Send {
-            self.phase = TPhase::Confirm {
+            self.phase = TransferPhase::Confirm {
                 yes: false,
                 lines: vec![self.summary(), "Mail leaves the organization as you address it.".into()],
             };
-            return TReply::Keep;
+            return TransferReply::Keep;
         }
-        TReply::Go
+        TransferReply::Go
     }
 
     fn step(&mut self, forward: bool) {
@@ -292,14 +298,14 @@ impl TransferDialog {
         self.field = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent) -> TReply {
+    pub fn on_key(&mut self, ev: &KeyEvent) -> TransferReply {
         match &mut self.phase {
-            TPhase::Form => {}
-            TPhase::Confirm { yes, .. } => {
+            TransferPhase::Form => {}
+            TransferPhase::Confirm { yes, .. } => {
                 return match ev.code {
                     KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => {
-                        self.phase = TPhase::Form;
-                        TReply::Keep
+                        self.phase = TransferPhase::Form;
+                        TransferReply::Keep
                     }
                     KeyCode::Tab
                     | KeyCode::BackTab
@@ -308,47 +314,47 @@ impl TransferDialog {
                     | KeyCode::Char('h')
                     | KeyCode::Char('l') => {
                         *yes = !*yes;
-                        TReply::Keep
+                        TransferReply::Keep
                     }
-                    KeyCode::Enter | KeyCode::Char(' ') if *yes => TReply::Go,
+                    KeyCode::Enter | KeyCode::Char(' ') if *yes => TransferReply::Go,
                     KeyCode::Enter | KeyCode::Char(' ') => {
-                        self.phase = TPhase::Form;
-                        TReply::Keep
+                        self.phase = TransferPhase::Form;
+                        TransferReply::Keep
                     }
-                    _ => TReply::Keep,
+                    _ => TransferReply::Keep,
                 };
             }
-            TPhase::Running { stop, .. } => {
+            TransferPhase::Running { stop, .. } => {
                 return match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') => TReply::StopWaiting,
+                    KeyCode::Esc | KeyCode::Char('q') => TransferReply::StopWaiting,
                     KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
                         *stop = !*stop;
-                        TReply::Keep
+                        TransferReply::Keep
                     }
-                    KeyCode::Enter | KeyCode::Char(' ') if *stop => TReply::StopWaiting,
-                    _ => TReply::Keep,
+                    KeyCode::Enter | KeyCode::Char(' ') if *stop => TransferReply::StopWaiting,
+                    _ => TransferReply::Keep,
                 };
             }
-            TPhase::Done { .. } => {
+            TransferPhase::Done { .. } => {
                 return match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Char(' ') => TReply::Close,
-                    _ => TReply::Keep,
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Char(' ') => TransferReply::Close,
+                    _ => TransferReply::Keep,
                 };
             }
         }
         match ev.code {
-            KeyCode::Esc => return TReply::Close,
+            KeyCode::Esc => return TransferReply::Close,
             KeyCode::Tab | KeyCode::Down => {
                 self.step(true);
-                return TReply::Keep;
+                return TransferReply::Keep;
             }
             KeyCode::BackTab | KeyCode::Up => {
                 self.step(false);
-                return TReply::Keep;
+                return TransferReply::Keep;
             }
             KeyCode::Enter => {
                 return match self.field {
-                    TField::Cancel => TReply::Close,
+                    TransferField::Cancel => TransferReply::Close,
                     _ => self.submit(),
                 };
             }
@@ -356,19 +362,19 @@ impl TransferDialog {
         }
         let space = ev.code == KeyCode::Char(' ') && is_typing(ev);
         match self.field {
-            TField::Overwrite if space => self.overwrite = !self.overwrite,
-            TField::SendMode if space || matches!(ev.code, KeyCode::Left | KeyCode::Right) => {
+            TransferField::Overwrite if space => self.overwrite = !self.overwrite,
+            TransferField::SendMode if space || matches!(ev.code, KeyCode::Left | KeyCode::Right) => {
                 self.different = !self.different;
                 self.errors.clear();
             }
-            TField::Submit if space => return self.submit(),
-            TField::Cancel if space => return TReply::Close,
+            TransferField::Submit if space => return self.submit(),
+            TransferField::Cancel if space => return TransferReply::Close,
             f if f.is_text() => {
                 let input = match f {
-                    TField::Path => &mut self.path,
-                    TField::From => &mut self.from,
-                    TField::To => &mut self.to,
-                    TField::Subject => &mut self.subject,
+                    TransferField::Path => &mut self.path,
+                    TransferField::From => &mut self.from,
+                    TransferField::To => &mut self.to,
+                    TransferField::Subject => &mut self.subject,
                     _ => &mut self.text,
                 };
                 if edit(input, ev) {
@@ -377,12 +383,12 @@ impl TransferDialog {
             }
             _ => {}
         }
-        TReply::Keep
+        TransferReply::Keep
     }
 
     pub fn started(&mut self, generation: Gen) {
         self.server_error = None;
-        self.phase = TPhase::Running {
+        self.phase = TransferPhase::Running {
             generation,
             stop: false,
         };
@@ -390,11 +396,11 @@ impl TransferDialog {
 
     pub fn refused(&mut self, message: String) {
         self.server_error = Some(message);
-        self.phase = TPhase::Form;
+        self.phase = TransferPhase::Form;
     }
 
     pub fn done(&mut self, generation: Gen) {
-        self.phase = TPhase::Done { generation };
+        self.phase = TransferPhase::Done { generation };
     }
 }
 
@@ -438,17 +444,17 @@ mod tests {
         let k = |d: &mut TransferDialog, c| d.on_key(&KeyEvent::new(c, KeyModifiers::NONE));
         k(&mut d, KeyCode::Char(' '));
         assert!(d.different);
-        assert_eq!(k(&mut d, KeyCode::Enter), TReply::Keep);
-        assert_eq!(d.field, TField::To);
+        assert_eq!(k(&mut d, KeyCode::Enter), TransferReply::Keep);
+        assert_eq!(d.field, TransferField::To);
         for c in "a@b.com".chars() {
             k(&mut d, KeyCode::Char(c));
         }
         k(&mut d, KeyCode::Enter);
-        assert!(matches!(d.phase, TPhase::Confirm { yes: false, .. }));
+        assert!(matches!(d.phase, TransferPhase::Confirm { yes: false, .. }));
         k(&mut d, KeyCode::Enter);
-        assert_eq!(d.phase, TPhase::Form);
+        assert_eq!(d.phase, TransferPhase::Form);
         k(&mut d, KeyCode::Enter);
         k(&mut d, KeyCode::Right);
-        assert_eq!(k(&mut d, KeyCode::Enter), TReply::Go);
+        assert_eq!(k(&mut d, KeyCode::Enter), TransferReply::Go);
     }
 }
