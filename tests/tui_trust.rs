@@ -578,6 +578,9 @@ fn p8_an_unknown_outcome_is_read_from_the_session_events() {
         })),
     );
     settle(&mut s, fx);
+    // Point 16 (part): the events' time column says its zone.
+    let screen = text(&s, 160, 40);
+    assert!(screen.contains("Start (UTC)"), "{screen}");
     let j = &s.jobs.list[0];
     let vex::app::jobs::JobStatus::Restored(o) = &j.status else {
         panic!("still {:?}", j.status)

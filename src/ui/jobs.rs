@@ -962,10 +962,20 @@ pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView,
     } else {
         let list_h = events_list_rows(inner, v.note.is_some());
         let zone = state.zone;
-        let (tw, yw, sw) = (16usize, 8usize, 9usize);
+        let (tw, yw, sw) = (17usize, 8usize, 9usize);
+        // The column says its zone once (the zone in force at the newest event's start).
+        let at = v
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| e.start_time.as_ref().and_then(|t| t.as_utc()));
+        let start_head = match at {
+            Some(t) => format!("Start ({})", zone.label_at(t)),
+            None => "Start".into(),
+        };
         let head = format!(
             "{} {} {} {}",
-            fit("Start", tw),
+            fit(&start_head, tw),
             fit("Type", yw),
             fit("Status", sw),
             "Title"
