@@ -102,8 +102,11 @@ pub enum SessionsCmd {
         #[arg(long)]
         org: Option<String>,
         /// Point in time (ISO 8601; default: the latest backup)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "point")]
         at: Option<String>,
+        /// Open at this restore point (see `vex restore-points`): its backup time, and on v8 its repository
+        #[arg(long)]
+        point: Option<String>,
         #[arg(long)]
         show_deleted: bool,
         #[arg(long)]
@@ -195,6 +198,15 @@ pub enum ScriptCmd {
     },
     /// Organizations
     Organizations,
+    /// Restore points of an organization, newest first (time, Exchange data, kind, job, repository)
+    RestorePoints {
+        /// Organization id (default: the first organization)
+        #[arg(long)]
+        org: Option<String>,
+        /// How many points (at least 1)
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+    },
     /// Mailboxes of a restore session
     Mailboxes {
         #[arg(long)]
@@ -227,11 +239,28 @@ pub enum ScriptCmd {
         #[arg(long)]
         all: bool,
     },
-    /// One item with every field
+    /// One item with every field; or the message itself (--preview), or its MSG file (--save)
     Item {
         #[command(flatten)]
         at: Where,
         id: String,
+        /// Print the message as the server's MSG file holds it: sender, recipients, dates, attachments and
+        /// the body as text (an HTML body rendered to text)
+        #[arg(long, conflicts_with = "save")]
+        preview: bool,
+        /// Save the item as an Outlook MSG file at PATH (refused with --read-only, like every export)
+        #[arg(long, value_name = "PATH")]
+        save: Option<PathBuf>,
+    },
+    /// Save items as Outlook MSG files: one item as an .msg file, several as a ZIP archive of them
+    Save {
+        #[command(flatten)]
+        at: Where,
+        /// Item ids (comma separated)
+        #[arg(long, value_delimiter = ',', required = true)]
+        items: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Events of a restore session
     Events { session: String },
@@ -607,16 +636,44 @@ pub async fn run(
                     client.restore_sessions(o, l, Some((crate::api::SessionOrder::CreationTime, false)))
                 })
                 .await?;
+                // The point in time of the sessions vex started (a session resource has none).
+                let known = session_points().all(client.base_url());
+                let rows: Vec<SessionRow> = page
+                    .results
+                    .into_iter()
+                    .map(|s| {
+                        let point_in_time = known
+                            .iter()
+                            .rev()
+                            .find(|k| k.session_id == s.id)
+                            .map(|k| k.point_in_time.clone().unwrap_or_else(|| "latest".into()));
+                        SessionRow {
+                            session: s,
+                            point_in_time,
+                        }
+                    })
+                    .collect();
                 emit(
                     fmt,
-                    &page.results,
-                    &["ID", "STATE", "TYPE", "ORGANIZATION", "CREATED", "ENDED", "BY"],
-                    |s| {
+                    &rows,
+                    &[
+                        "ID",
+                        "STATE",
+                        "TYPE",
+                        "ORGANIZATION",
+                        "POINT IN TIME",
+                        "CREATED",
+                        "ENDED",
+                        "BY",
+                    ],
+                    |r| {
+                        let s = &r.session;
                         vec![
                             s.id.clone(),
                             s.state.to_string(),
                             s.session_type.to_string(),
                             opt(&s.organization),
+                            point_label(r.point_in_time.as_deref()),
                             date(&s.creation_time),
                             date(&s.end_time),
                             opt(&s.initiated_by),
@@ -627,6 +684,7 @@ pub async fn run(
             SessionsCmd::New {
                 org,
                 at,
+                point,
                 show_deleted,
                 all_versions,
             } => {
@@ -640,21 +698,40 @@ pub async fn run(
                         .find_map(|o| o.id)
                         .ok_or_else(|| CmdError::new(EXIT_NOT_FOUND, "no organization"))?,
                 };
-                let date_time = match at {
+                let mut date_time = match at {
                     Some(a) => match ApiDate::parse(&a) {
                         ApiDate::Raw(_) => return Err(CmdError::new(EXIT_USAGE, format!("--at {a:?} is not a date"))),
                         d => Some(d),
                     },
                     None => None,
                 };
+                let mut repository_id = None;
+                if let Some(id) = &point {
+                    let p = find_point(client, &org, id).await?;
+                    date_time = p.backup_time.clone();
+                    repository_id = p.repository_id.clone();
+                }
                 let opts = ExploreOptions {
                     date_time,
                     session_type: Some(SessionType::Vex),
                     show_deleted: Some(show_deleted),
                     show_all_versions: Some(all_versions),
-                    repository_id: None,
+                    repository_id,
                 };
                 let s = client.explore(&org, &opts).await?;
+                let remembered = session_points().remember(crate::config::session_points::SessionPoint {
+                    server: client.base_url().to_string(),
+                    session_id: s.id.clone(),
+                    point_in_time: opts.date_time.as_ref().map(ApiDate::to_wire),
+                    restore_point_id: point.clone(),
+                    repository_id: opts.repository_id.clone(),
+                    organization: Some(org.clone()),
+                    show_deleted,
+                    show_all_versions: all_versions,
+                });
+                if let Err(e) = remembered {
+                    eprintln!("vex: the session's point in time is not remembered: {e}");
+                }
                 emit(fmt, std::slice::from_ref(&s), &["ID", "STATE", "ORGANIZATION"], |s| {
                     vec![s.id.clone(), s.state.to_string(), opt(&s.organization)]
                 })?;
@@ -669,6 +746,34 @@ pub async fn run(
                 }
             }
         },
+        ScriptCmd::RestorePoints { org, limit } => {
+            let org = match org {
+                Some(o) => o,
+                None => first_org(client).await?,
+            };
+            let page = paging::fill_page(0, limit, |o, l| client.restore_points(&org, o, l)).await?;
+            let names = point_names(client, &page.results).await;
+            emit(
+                fmt,
+                &page.results,
+                &["BACKUP TIME", "EXCHANGE", "KIND", "JOB", "REPOSITORY", "ID"],
+                |p| {
+                    let name = |id: &Option<String>| {
+                        id.as_ref()
+                            .map(|i| names.get(i).cloned().unwrap_or_else(|| i.clone()))
+                            .unwrap_or_default()
+                    };
+                    vec![
+                        date(&p.backup_time),
+                        if p.has_exchange() { "yes" } else { "no" }.into(),
+                        p.kind_label().into(),
+                        name(&p.job_id),
+                        name(&p.repository_id),
+                        opt(&p.id),
+                    ]
+                },
+            )?;
+        }
         ScriptCmd::Mailboxes { session } => {
             let all = client.all_mailboxes(&session).await?;
             emit(fmt, &all, &["ID", "NAME", "EMAIL", "KIND"], |m| {
@@ -757,7 +862,22 @@ pub async fn run(
                 stream.finish()?;
             }
         }
-        ScriptCmd::Item { at, id } => {
+        ScriptCmd::Item { at, id, preview, save } if preview || save.is_some() => {
+            if let Some(out) = save {
+                refuse_if_read_only(read_only, "save items")?;
+                return save_items(client, &at, &[id], &out, fmt).await;
+            }
+            let cap = crate::msg::Limits::default().max_file_bytes as u64;
+            let bytes = client.item_msg(&at.session, &at.mailbox, &id, cap).await?;
+            let p = crate::msg::parse(&bytes, &crate::msg::Limits::default())
+                .map_err(|e| CmdError::new(EXIT_OTHER, format!("the server's MSG file: {e}")))?;
+            print_preview(&p, fmt)?;
+        }
+        ScriptCmd::Save { at, items, out } => {
+            refuse_if_read_only(read_only, "save items")?;
+            return save_items(client, &at, &items, &out, fmt).await;
+        }
+        ScriptCmd::Item { at, id, .. } => {
             let item = client.item(&at.session, &at.mailbox, &id).await?;
             match fmt {
                 Format::Table => {
@@ -872,14 +992,16 @@ pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
             cmd: Some(SessionsCmd::Stop { id }),
         } => check_id("session id", id),
         ScriptCmd::Sessions {
-            cmd: Some(SessionsCmd::New { org, .. }),
-        } => opt("--org", org),
+            cmd: Some(SessionsCmd::New { org, point, .. }),
+        } => opt("--org", org).and_then(|()| opt("--point", point)),
+        ScriptCmd::RestorePoints { org, .. } => opt("--org", org),
         ScriptCmd::Sessions { .. } | ScriptCmd::Organizations => Ok(()),
         ScriptCmd::Mailboxes { session } | ScriptCmd::DeviceCode { session, .. } => check_id("--session", session),
         ScriptCmd::Events { session } => check_id("session id", session),
         ScriptCmd::Folders { at: w, parent, .. } => at(w).and_then(|()| opt("--parent", parent)),
         ScriptCmd::Items { at: w, folder, .. } => at(w).and_then(|()| opt("--folder", folder)),
-        ScriptCmd::Item { at: w, id } => at(w).and_then(|()| check_id("item id", id)),
+        ScriptCmd::Item { at: w, id, .. } => at(w).and_then(|()| check_id("item id", id)),
+        ScriptCmd::Save { at: w, items: ids, .. } => at(w).and_then(|()| items(ids)),
         ScriptCmd::Restore(a) => at(&a.at)
             .and_then(|()| items(&a.items))
             .and_then(|()| opt("--folder", &a.folder)),
@@ -890,6 +1012,160 @@ pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
             ..
         } => at(w).and_then(|()| items(ids)).and_then(|()| opt("--folder", folder)),
     }
+}
+
+/// A restore session and the point in time vex opened it at (when vex did).
+#[derive(Serialize)]
+struct SessionRow {
+    #[serde(flatten)]
+    session: RestoreSession,
+    /// Not part of the API: what vex remembers (`latest` when no time was asked for).
+    #[serde(rename = "vexPointInTime", skip_serializing_if = "Option::is_none")]
+    point_in_time: Option<String>,
+}
+
+/// The point in time as the tables show it: the instant in UTC, `latest`, or `not known` (a session vex
+/// did not start).
+pub fn point_label(p: Option<&str>) -> String {
+    match p {
+        None => "not known".into(),
+        Some("latest") => "latest".into(),
+        Some(t) => match ApiDate::parse(t) {
+            ApiDate::Raw(_) => clean(t),
+            d => date(&Some(d)),
+        },
+    }
+}
+
+fn session_points() -> crate::config::session_points::SessionPoints {
+    crate::config::session_points::SessionPoints::at(&crate::config::Paths::from_env())
+}
+
+async fn first_org(client: &Client) -> Result<String, CmdError> {
+    client
+        .organizations()
+        .await?
+        .into_iter()
+        .find_map(|o| o.id)
+        .ok_or_else(|| CmdError::new(EXIT_NOT_FOUND, "no organization"))
+}
+
+/// A restore point of the organization by id (looked for among its newest 1,000).
+async fn find_point(client: &Client, org: &str, id: &str) -> Result<RestorePoint, CmdError> {
+    let page = paging::fill_page(0, 1000, |o, l| client.restore_points(org, o, l)).await?;
+    page.results
+        .into_iter()
+        .find(|p| p.id.as_deref() == Some(id))
+        .ok_or_else(|| {
+            CmdError::new(
+                EXIT_NOT_FOUND,
+                format!("no restore point {} in this organization", clean(id)),
+            )
+        })
+}
+
+/// The names of the jobs and repositories of these points (each id asked once; one that cannot be read
+/// stays an id: restore operators may not be allowed to read jobs).
+pub async fn point_names(client: &Client, points: &[RestorePoint]) -> std::collections::HashMap<String, String> {
+    let mut names = std::collections::HashMap::new();
+    for p in points {
+        if let Some(j) = &p.job_id
+            && !names.contains_key(j)
+            && let Ok(n) = client.job(j).await
+            && let Some(name) = n.name
+        {
+            names.insert(j.clone(), name);
+        }
+        if let Some(r) = &p.repository_id
+            && !names.contains_key(r)
+            && let Ok(n) = client.repository(r).await
+            && let Some(name) = n.name
+        {
+            names.insert(r.clone(), name);
+        }
+    }
+    names
+}
+
+/// `vex save` / `vex item --save`: one MSG file, or a ZIP of them.
+async fn save_items(
+    client: &Client,
+    at: &Where,
+    ids: &[String],
+    out: &std::path::Path,
+    fmt: Format,
+) -> Result<u8, CmdError> {
+    let n = client.save_msg(&at.session, &at.mailbox, ids, out, &|_| {}).await?;
+    if fmt == Format::Table {
+        println!("wrote {n} bytes to {}", out.display());
+    } else {
+        println!(
+            "{}",
+            to_json(&serde_json::json!({"path": out, "bytes": n, "items": ids.len()}), false)?
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// `vex item --preview`: the message as text (every string already sanitised by the parser), or JSON.
+fn print_preview(p: &crate::msg::Preview, fmt: Format) -> Result<(), CmdError> {
+    use crate::msg::RecipientKind;
+    let when = |t: Option<time::OffsetDateTime>| t.map(|t| date(&Some(ApiDate::Utc(t))));
+    let people = |k: RecipientKind| p.recipients_of(k).map(|r| r.person.display()).collect::<Vec<_>>();
+    let attachments: Vec<serde_json::Value> = p
+        .attachments
+        .iter()
+        .map(|a| serde_json::json!({"name": a.name, "size": a.size}))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if fmt != Format::Table {
+        let v = serde_json::json!({
+            "class": p.class,
+            "subject": p.subject,
+            "from": p.from.as_ref().map(|f| f.display()),
+            "to": people(RecipientKind::To),
+            "cc": people(RecipientKind::Cc),
+            "bcc": people(RecipientKind::Bcc),
+            "sent": when(p.sent),
+            "received": when(p.received),
+            "start": when(p.start),
+            "end": when(p.end),
+            "attachments": attachments,
+            "body": p.body.join("\n"),
+            "bodyTruncated": p.body_truncated,
+        });
+        writeln!(out, "{}", to_json(&v, fmt == Format::Json)?).map_err(write_error)?;
+        return out.flush().map_err(write_error);
+    }
+    let mut head: Vec<(&str, String)> = vec![
+        ("Subject", p.subject.clone().unwrap_or_default()),
+        ("From", p.from.as_ref().map(|f| f.display()).unwrap_or_default()),
+        ("To", people(RecipientKind::To).join("; ")),
+        ("Cc", people(RecipientKind::Cc).join("; ")),
+        ("Bcc", people(RecipientKind::Bcc).join("; ")),
+        ("Sent", when(p.sent).unwrap_or_default()),
+        ("Received", when(p.received).unwrap_or_default()),
+        ("Start", when(p.start).unwrap_or_default()),
+        ("End", when(p.end).unwrap_or_default()),
+    ];
+    for a in &p.attachments {
+        let size = a
+            .size
+            .map(|s| format!(" ({})", crate::text::human_size(i64::try_from(s).unwrap_or(i64::MAX))))
+            .unwrap_or_default();
+        head.push(("Attachment", format!("{}{size}", a.name)));
+    }
+    for (k, v) in head.into_iter().filter(|(_, v)| !v.is_empty()) {
+        writeln!(out, "{:<11} {v}", format!("{k}:")).map_err(write_error)?;
+    }
+    writeln!(out).map_err(write_error)?;
+    for l in &p.body {
+        writeln!(out, "{l}").map_err(write_error)?;
+    }
+    if p.body_truncated {
+        writeln!(out, "[body cut after {} lines]", p.body.len()).map_err(write_error)?;
+    }
+    out.flush().map_err(write_error)
 }
 
 fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {

@@ -2,6 +2,7 @@
 //!
 //! - [`api`]: the typed REST client (no UI types; the scripting subcommands use it alone).
 //! - [`config`]: profiles, XDG paths, known servers (trust on first use).
+//! - [`msg`]: Outlook MSG files (the item save endpoint's answer): parsed for previews, written by the emulator.
 //! - [`sim`]: the emulator of the REST API (`vex sim`, and embedded by `vex demo` and the tests).
 
 pub mod api;
@@ -11,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod logging;
+pub mod msg;
 pub mod restore_plan;
 pub mod runtime;
 pub mod secrets;

@@ -497,6 +497,7 @@ fn paths_lists_where_everything_lives() {
         ("config.toml", "config"),
         ("known_servers", "data"),
         ("audit", "state"),
+        ("session_points.json", "state"),
         ("vex.log", "state"),
     ] {
         let line = text

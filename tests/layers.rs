@@ -7,7 +7,8 @@
 //! - `app` (state and pure update) never imports `ui` (nor the runtime);
 //! - `ui` (drawing) never imports the runtime (the terminal, the loop, the effect runner), `sim`, the
 //!   commands;
-//! - `text` (sanitising, formats, OSC 52; below both `app` and `ui`) imports neither.
+//! - `text` (sanitising, formats, OSC 52; below both `app` and `ui`) imports neither;
+//! - `msg` (the MSG file format) imports only `text`.
 //!
 //! Comments are left out (a doc link is not an import). Test modules inside a layer count: they are
 //! compiled with it.
@@ -22,6 +23,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("app", &["ui", "runtime", "commands", "cli"]),
     ("ui", &["runtime", "sim", "commands", "cli"]),
     ("text", &["app", "ui", "runtime", "commands", "cli", "sim"]),
+    ("msg", &["api", "app", "ui", "runtime", "commands", "cli", "sim"]),
 ];
 
 fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -47,9 +47,9 @@ fn subset_has_every_listed_operation() {
     let s = spec();
     assert_eq!(s.versions(), ["v6", "v7", "v8"]);
     // v6 lacks token/logout and Statistics, v7 lacks Statistics.
-    assert_eq!(s.operations("v6").len(), 27);
-    assert_eq!(s.operations("v7").len(), 28);
-    assert_eq!(s.operations("v8").len(), 29);
+    assert_eq!(s.operations("v6").len(), 30);
+    assert_eq!(s.operations("v7").len(), 31);
+    assert_eq!(s.operations("v8").len(), 32);
 }
 
 #[test]
@@ -881,6 +881,39 @@ async fn walk(base: &str, v: &'static str, user: &str, password: &str, varied: b
         .unwrap_or_else(|| c.fail_now(format!("no organization with Exchange: {orgs:?}")))
         .clone();
     let org_id = c.str_at(&org, "/id", "organization");
+
+    // --- Restore points, their jobs and repositories ----------------------------------------
+    let points = if v == "v6" {
+        c.get("/RestorePoints", &q(&[("organizationId", &org_id)])).await
+    } else {
+        let first = c
+            .get(
+                "/RestorePoints",
+                &q(&[("organizationId", &org_id), ("orderAsc", "false"), ("limit", "5")]),
+            )
+            .await;
+        let p = c.results(&first, "restore points").clone();
+        c.get(
+            "/RestorePoints",
+            &q(&[("organizationId", &org_id), ("offset", "5"), ("limit", "5")]),
+        )
+        .await;
+        Value::Array(p)
+    };
+    let points = points.as_array().cloned().unwrap_or_default();
+    if points.is_empty() {
+        c.fail(format!(
+            "GET /{v}/RestorePoints: no restore point for organization {org_id}"
+        ));
+    }
+    // (`--vary` may leave either id out of a point: the first point that has it.)
+    if let Some(job) = points.iter().find_map(|p| p["jobId"].as_str()) {
+        c.get(&format!("/Jobs/{}", enc(job)), &[]).await;
+    }
+    if let Some(repo) = points.iter().find_map(|p| p["repositoryId"].as_str()) {
+        c.get(&format!("/BackupRepositories/{}", enc(repo)), &[]).await;
+    }
+
     let explore = c
         .post(
             &format!("/Organizations/{}/explore", enc(&org_id)),

@@ -5,6 +5,7 @@
 //! - `body`: reading answers under limits (stall timeout, size, rows, string length, nesting)
 //! - `paging`: pages by offset, counting a collection without listing it
 //! - `stream`: a folder's items read as streams, the next page fetched ahead (`vex items`)
+//! - `points`: restore points of an organization, the names of their jobs and repositories
 //! - `restore`: restoreTo / restore / export / save / send, one `RestoreOutcome` for v6/v7 and v8
 //! - `tls`: system trust, CA file, pinning, trust on first use
 //! - `version`: v6/v7/v8 differences in one place
@@ -15,6 +16,7 @@ pub mod client;
 pub mod error;
 pub mod models;
 pub mod paging;
+pub mod points;
 pub mod restore;
 pub mod stream;
 pub mod tls;

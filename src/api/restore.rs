@@ -350,6 +350,73 @@ impl Client {
         self.download(&path, &body, dest, progress).await
     }
 
+    /// One item's MSG file in memory, for a preview (`items/{id}/save`): at most `cap` bytes. A larger
+    /// file is refused ([`ApiError::Limit`]) as soon as its size shows (the announced length, or the
+    /// first byte past the cap) and the rest is not read. It is never retried: each call adds a Save
+    /// event to the restore session.
+    pub async fn item_msg(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        item_id: &str,
+        cap: u64,
+    ) -> Result<Vec<u8>, ApiError> {
+        let path = mb_path(restore_session_id, mailbox_id, &format!("/items/{}/save", seg(item_id)));
+        let body = match json_body(&SaveOptions { items: None })? {
+            Body::Json(b) | Body::JsonForFile(b) => Body::JsonForFile(b),
+            Body::None => Body::None,
+        };
+        let res = self.call(reqwest::Method::POST, &path, &[], body, Wait::Long).await?;
+        let ctype = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if ctype.contains("json") || ctype.starts_with("text/") {
+            return Err(ApiError::Decode(format!(
+                "the server answered {ctype} instead of the message file"
+            )));
+        }
+        let too_large = |n: u64| {
+            ApiError::Limit(format!(
+                "the message file is {}, more than the preview reads ({})",
+                if n > cap {
+                    format!("{n} bytes")
+                } else {
+                    format!("over {cap} bytes")
+                },
+                cap
+            ))
+        };
+        if let Some(n) = res.content_length()
+            && n > cap
+        {
+            return Err(too_large(n));
+        }
+        let stall = self.timeouts().stall;
+        let mut stream = res.bytes_stream();
+        let mut out = Vec::new();
+        loop {
+            let next = tokio::time::timeout(stall, stream.next()).await.map_err(|_| {
+                ApiError::Timeout(format!(
+                    "the message file stalled: no data for {}",
+                    body::human_secs(stall)
+                ))
+            })?;
+            let Some(chunk) = next else { break };
+            let chunk = chunk.map_err(from_reqwest)?;
+            if (out.len() + chunk.len()) as u64 > cap {
+                return Err(too_large(cap + 1));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        if out.is_empty() {
+            return Err(ApiError::Decode("the server sent an empty file".into()));
+        }
+        Ok(out)
+    }
+
     /// Streams a download to `dest` through `dest.part` (renamed at the end), so a broken, short or
     /// cancelled download never leaves a file that looks complete: the partial file is removed on every
     /// error and when the future is dropped.

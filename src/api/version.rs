@@ -58,6 +58,12 @@ impl ApiVersion {
         self != ApiVersion::V6
     }
 
+    /// `GET RestorePoints` answers a page (with `offset`, `limit`, `from`, `to`, `orderAsc`) from v7 on; v6
+    /// a bare array.
+    pub fn restore_points_paged(self) -> bool {
+        self != ApiVersion::V6
+    }
+
     /// v8 can order restore sessions (orderBy, orderAsc).
     pub fn can_order_sessions(self) -> bool {
         self == ApiVersion::V8

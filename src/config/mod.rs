@@ -5,6 +5,7 @@
 
 pub mod known_servers;
 pub mod paths;
+pub mod session_points;
 
 pub use paths::Paths;
 

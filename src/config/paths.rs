@@ -66,6 +66,11 @@ impl Paths {
         self.state_dir.join("audit.jsonl")
     }
 
+    /// The point in time of the restore sessions vex started (see [`super::session_points`]).
+    pub fn session_points_file(&self) -> PathBuf {
+        self.state_dir.join("session_points.json")
+    }
+
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("vex.log")
     }
@@ -76,6 +81,7 @@ impl Paths {
             ("config", self.config_file()),
             ("known servers", self.known_servers_file()),
             ("audit log", self.audit_log()),
+            ("session points", self.session_points_file()),
             ("log", self.log_file()),
         ]
     }

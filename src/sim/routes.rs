@@ -4,6 +4,8 @@
 
 use super::data::{Data, MailboxInfo, OrgInfo};
 use super::ids::{FolderKey, ItemKey};
+use super::msgfile;
+use super::points;
 use super::search;
 use super::shape;
 use super::store::{
@@ -12,9 +14,9 @@ use super::store::{
 use super::vary::{Counter, Target as VaryTarget, Vary};
 use crate::api::models::{
     ApiDate, AsyncRestoreResponse, DeviceCode, DeviceCodeRequest, EventStatus, EventType, ExceptionInfo,
-    ExploreOptions, ExportOptions, Folder, FolderType, Item, ItemId, ItemRestoreDetails, Link, Links, Mailbox,
-    OAuthError, Organization, Page, RestoreOriginalRequest, RestoreSession, RestoreSessionStatistics, RestoreToRequest,
-    SaveOptions, SearchOptions, SendToDifferentAddressOptions, ServiceInstance, SessionEvent,
+    ExploreOptions, ExportOptions, Folder, FolderType, Item, ItemId, ItemRestoreDetails, Link, Links, Mailbox, Named,
+    OAuthError, Organization, Page, RestoreOriginalRequest, RestorePoint, RestoreSession, RestoreSessionStatistics,
+    RestoreToRequest, SaveOptions, SearchOptions, SendToDifferentAddressOptions, ServiceInstance, SessionEvent,
 };
 use axum::body::{Body, Bytes};
 use axum::extract::connect_info::ConnectInfo;
@@ -498,6 +500,9 @@ enum Route {
     ItemSave,
     ItemSendDefault,
     ItemSendDifferent,
+    RestorePoints,
+    Job,
+    Repository,
 }
 
 /// The route for the path (segments after the version) and the method it takes.
@@ -512,6 +517,9 @@ fn route(v: u8, segs: &[String]) -> Option<(Method, Route)> {
         ["serviceinstance"] => (g, ServiceInstance),
         ["organizations"] => (g, Organizations),
         ["organizations", _, "explore"] => (p, Explore),
+        ["restorepoints"] => (g, RestorePoints),
+        ["jobs", _] => (g, Job),
+        ["backuprepositories", _] => (g, Repository),
         ["restoresessions"] => (g, Sessions),
         ["restoresessions", _] => (g, Session),
         ["restoresessions", _, "stop"] => (p, Stop),
@@ -607,6 +615,9 @@ fn dispatch(store: &Store, c: &Ctx, r: Route) -> Res {
         ItemSendDefault => send(store, c, true, false),
         ItemsSendDifferent => send(store, c, false, true),
         ItemSendDifferent => send(store, c, true, true),
+        RestorePoints => restore_points(store, c),
+        Job => job(store, c),
+        Repository => repository(store, c),
     }
 }
 
@@ -1114,6 +1125,114 @@ fn explore(store: &Store, c: &Ctx) -> Res {
         .ok_or_else(|| HttpError::not_found("Restore session vanished."))?;
     let status = if c.v >= 8 { StatusCode::CREATED } else { StatusCode::OK };
     Ok(json(status, &session_view(c, store.data(), s)))
+}
+
+/// `GET RestorePoints`: v6 answers a bare array (oldest first: assumption, the spec gives no order and
+/// no `orderAsc` there); v7/v8 a page, newest first unless `orderAsc=true` (assumption: the spec does not
+/// give the default). Filters: `organizationId`, `jobId`, `repositoryId`, `isLongTermCopy`, `isRetrieved`,
+/// v6 `backupTime` (that exact time), v7+ `from` / `to` (inclusive) and `isCopy`.
+fn restore_points(store: &Store, c: &Ctx) -> Res {
+    let data = store.data();
+    let org = uuid_param(c, "organizationId")?;
+    let job = uuid_param(c, "jobId")?;
+    let repo = uuid_param(c, "repositoryId")?;
+    let long_term = bool_param(c, "isLongTermCopy")?;
+    let retrieved = bool_param(c, "isRetrieved")?;
+    let (at, from, to, copy, asc) = if c.v == 6 {
+        (time_param(c, "backupTime")?, None, None, None, true)
+    } else {
+        (
+            None,
+            time_param(c, "from")?,
+            time_param(c, "to")?,
+            bool_param(c, "isCopy")?,
+            bool_param(c, "orderAsc")?.unwrap_or(false),
+        )
+    };
+    let mut all: Vec<RestorePoint> = data
+        .orgs
+        .iter()
+        .filter(|o| org.is_none_or(|id| o.id == id))
+        .flat_map(|o| points::points(data, o))
+        .filter(|p| job.is_none_or(|j| p.job == j) && repo.is_none_or(|r| p.repository == r))
+        .filter(|p| long_term.is_none_or(|b| p.long_term == b) && copy.is_none_or(|b| p.copy == b))
+        // The emulator retrieves nothing from archive storage.
+        .filter(|_| retrieved != Some(true))
+        .filter(|p| {
+            at.is_none_or(|t| p.time == t) && from.is_none_or(|t| p.time >= t) && to.is_none_or(|t| p.time <= t)
+        })
+        .map(|p| point_view(c, data, &p))
+        .collect();
+    if !asc {
+        all.reverse();
+    }
+    if c.v == 6 { Ok(ok(&all)) } else { page_of(c, all) }
+}
+
+fn point_view(c: &Ctx, data: &Data, p: &points::PointInfo) -> RestorePoint {
+    let mut extra = serde_json::Map::new();
+    if c.v >= 8 {
+        extra.insert("eTag".into(), serde_json::Value::from(1));
+        extra.insert("objectsEtag".into(), serde_json::Value::from(1));
+    }
+    RestorePoint {
+        id: Some(p.id.to_string()),
+        is_deleted: (c.v >= 7).then_some(false),
+        repository_id: Some(p.repository.to_string()),
+        backup_time: Some(ApiDate::Utc(p.time)),
+        job_id: Some(p.job.to_string()),
+        retrieval_id: None,
+        organization_id: data.org(p.org).map(|o| o.id.to_string()),
+        is_exchange: Some(p.exchange),
+        is_share_point: Some(p.sharepoint),
+        is_one_drive: Some(p.onedrive),
+        is_teams: Some(p.teams),
+        is_long_term_copy: Some(p.long_term),
+        is_copy: (c.v >= 7).then_some(p.copy),
+        is_retrieved: Some(false),
+        links: links(vec![("self", format!("{}/RestorePoints/{}", c.base(), p.id))]),
+        extra,
+    }
+}
+
+fn job(store: &Store, c: &Ctx) -> Res {
+    let raw = seg(c, 1)?;
+    let id = parse_uuid(&raw, "jobId")?;
+    let data = store.data();
+    let j = points::job_by_id(data, &id).ok_or_else(|| HttpError::not_found(format!("Job '{raw}' was not found.")))?;
+    let mut extra = serde_json::Map::new();
+    extra.insert("isEnabled".into(), serde_json::Value::from(true));
+    extra.insert("backupType".into(), serde_json::Value::from("EntireOrganization"));
+    extra.insert("repositoryId".into(), serde_json::Value::from(j.repository.to_string()));
+    if c.v >= 8
+        && let Some(o) = data.org(j.org)
+    {
+        extra.insert("organizationId".into(), serde_json::Value::from(o.id.to_string()));
+    }
+    Ok(ok(&Named {
+        id: Some(j.id.to_string()),
+        name: Some(j.name.clone()),
+        description: Some(String::new()),
+        links: links(vec![("self", format!("{}/Jobs/{}", c.base(), j.id))]),
+        extra,
+    }))
+}
+
+fn repository(store: &Store, c: &Ctx) -> Res {
+    let raw = seg(c, 1)?;
+    let id = parse_uuid(&raw, "repositoryId")?;
+    let r = points::repository_by_id(store.data(), &id)
+        .ok_or_else(|| HttpError::not_found(format!("Backup repository '{raw}' was not found.")))?;
+    let mut extra = serde_json::Map::new();
+    extra.insert("path".into(), serde_json::Value::from(r.path.clone()));
+    extra.insert("isLongTerm".into(), serde_json::Value::from(r.long_term));
+    Ok(ok(&Named {
+        id: Some(r.id.to_string()),
+        name: Some(r.name.clone()),
+        description: Some(String::new()),
+        links: links(vec![("self", format!("{}/BackupRepositories/{}", c.base(), r.id))]),
+        extra,
+    }))
 }
 
 fn time_param(c: &Ctx, name: &str) -> Result<Option<OffsetDateTime>, HttpError> {
@@ -1766,19 +1885,34 @@ fn save(store: &Store, c: &Ctx, single: bool) -> Res {
         .summary(first)
         .and_then(|x| x.title)
         .unwrap_or_else(|| "(no subject)".into());
+    // A real MSG file per item; several items come back as a ZIP of them (see `msgfile`).
+    let unreadable = |_| HttpError {
+        status: 500,
+        message: "The item could not be saved to an MSG file.".into(),
+    };
     let (bytes, name) = if keys.len() == 1 {
-        let size = 8 * 1024 + u64::from(first.idx % 24) * 1024;
-        (
-            blob(
-                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1],
-                size,
-                data.seed ^ u64::from(first.idx),
-            ),
-            "item.msg",
-        )
+        (msgfile::msg_of(data, first).ok_or(()).map_err(unreadable)?, "item.msg")
     } else {
-        let size = (1024 + 12 * 1024 * keys.len() as u64).min(MAX_EXPORT_BYTES);
-        (blob(b"PK\x03\x04", size, data.seed ^ keys.len() as u64), "items.zip")
+        let mut files = Vec::with_capacity(keys.len());
+        let mut total = 0u64;
+        for (n, k) in keys.iter().enumerate() {
+            let msg = msgfile::msg_of(data, *k).ok_or(()).map_err(unreadable)?;
+            total += msg.len() as u64;
+            if total > MAX_EXPORT_BYTES {
+                return Err(HttpError::bad_request(format!(
+                    "The emulator saves at most {MAX_EXPORT_BYTES} bytes of MSG files in one request."
+                )));
+            }
+            let subject = data.summary(*k).and_then(|x| x.title).unwrap_or_default();
+            files.push((msgfile::zip_name(n, &subject), msg));
+        }
+        (
+            msgfile::zip_of(&files).map_err(|_| HttpError {
+                status: 500,
+                message: "The items could not be packed into a ZIP archive.".into(),
+            })?,
+            "items.zip",
+        )
     };
     let n = keys.len();
     record_event(

@@ -91,6 +91,8 @@ pub struct ExploreSettings {
     pub show_deleted: bool,
     pub show_all_versions: bool,
     pub point_in_time: Option<OffsetDateTime>,
+    /// The repository asked for (v8 `repositoryId`).
+    pub repository_id: Option<Uuid>,
     /// `false` once stopped.
     pub working: bool,
 }
@@ -171,6 +173,8 @@ pub(crate) enum SessionKind {
         show_deleted: bool,
         show_all_versions: bool,
         point_in_time: Option<OffsetDateTime>,
+        /// v8's `repositoryId` (none before v8, or when not given).
+        repository_id: Option<Uuid>,
     },
     Restore(Box<AsyncRestore>),
 }
@@ -577,11 +581,13 @@ impl Store {
                 show_deleted,
                 show_all_versions,
                 point_in_time,
+                repository_id,
             } => Some(ExploreSettings {
                 organization_id: self.data.org(s.org).map(|o| o.id.to_string()).unwrap_or_default(),
                 show_deleted: *show_deleted,
                 show_all_versions: *show_all_versions,
                 point_in_time: *point_in_time,
+                repository_id: *repository_id,
                 working: s.state == SessionState::Working,
             }),
             SessionKind::Restore(_) => None,
@@ -704,6 +710,22 @@ impl Store {
                 Some(t)
             }
         };
+        // v8: a repository that does not hold this organization's backups is refused (assumption: the spec
+        // says only "ID of the backup repository"; a server cannot explore a repository without them).
+        let repository_id = match opts.repository_id.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => {
+                let id = Uuid::parse_str(r)
+                    .map_err(|_| HttpError::bad_request(format!("The value '{r}' is not valid for repositoryId.")))?;
+                if !super::points::repositories(&self.data, o).iter().any(|x| x.id == id) {
+                    return Err(HttpError::bad_request(format!(
+                        "Backup repository '{r}' holds no backups of organization '{}'.",
+                        o.name
+                    )));
+                }
+                Some(id)
+            }
+        };
         let id = Uuid::new_v4();
         let mut g = self.lock();
         g.sessions.push(Session {
@@ -714,6 +736,7 @@ impl Store {
                 show_deleted: opts.show_deleted.unwrap_or(false),
                 show_all_versions: opts.show_all_versions.unwrap_or(false),
                 point_in_time,
+                repository_id,
             },
             state: SessionState::Working,
             result: SessionResult::Success,
@@ -1411,6 +1434,7 @@ fn seed_sessions(data: &Data, st: &mut StoreState) {
                 show_deleted,
                 show_all_versions: false,
                 point_in_time: None,
+                repository_id: None,
             },
             state: if end.is_some() {
                 SessionState::Stopped

@@ -246,6 +246,8 @@ impl Vary {
 
     fn object(&self, t: &Target<'_>, m: &mut Map<String, Value>, key: u64, page: bool) {
         let names: Vec<String> = m.keys().cloned().collect();
+        // A restore point (the only answer with `isRetrieved`): its `isExchange` is not nullable.
+        let restore_point = m.contains_key("isRetrieved");
         for name in names {
             let n = name.as_str();
             // Pages: totalCount (v6/v7 only) is null in about half of them.
@@ -255,7 +257,9 @@ impl Vary {
                 }
                 continue;
             }
-            let nullable = NULLABLE.contains(&n) && !(n == "endTime" && m.contains_key("itemClass"));
+            let nullable = NULLABLE.contains(&n)
+                && !(n == "endTime" && m.contains_key("itemClass"))
+                && !(n == "isExchange" && restore_point);
             if nullable && self.roll(key, n, 2) < self.null_rate {
                 m.insert(name, Value::Null);
                 continue;

@@ -6,10 +6,12 @@
 
 pub mod item;
 pub mod lenient;
+pub mod points;
 pub mod restore;
 
 pub use item::*;
 pub use lenient::ApiDate;
+pub use points::*;
 pub use restore::*;
 
 use lenient::{opt_bool, opt_date, opt_i64, opt_string};
