@@ -393,7 +393,7 @@ async fn too_much_is_refused_or_cut_and_never_retried() {
     login(&small).await;
     let e = small.items(&f.session, &f.mailbox, &f.inbox, 0, 100).await.unwrap_err();
     assert!(
-        matches!(&e, ApiError::Limit(m) if m.contains("larger than 1 MiB") && m.contains("max_body_mb")),
+        matches!(&e, ApiError::Limit(m) if m.contains("larger than 1.0 MiB") && m.contains("max_body_mb")),
         "{e:?}"
     );
     assert!(

@@ -325,6 +325,7 @@ impl Soak {
             Pair::Marked => {
                 self.mark(3).await;
                 self.restore(TARGET, &folder, "items", false).await;
+                self.remark(3).await;
                 self.restore(TARGET, &folder, "items", false).await;
             }
             Pair::OneItem => {
@@ -343,6 +344,7 @@ impl Soak {
             Pair::ChangedItems => {
                 self.mark(2).await;
                 self.restore(TARGET, &folder, "items", false).await;
+                self.remark(2).await;
                 self.restore(TARGET, &folder, "items", true).await;
             }
             Pair::WholeFolder => {
@@ -350,8 +352,12 @@ impl Soak {
                 self.until("all marked", |s| s.items.as_ref().is_some_and(|i| i.all_marked))
                     .await;
                 self.restore(TARGET, &folder, "folder", false).await;
+                self.mark_all_again().await;
                 self.restore(TARGET, &folder, "folder", false).await;
-                self.key(KeyCode::Char('a'));
+                // A successful restore clears the marks (issue 14 point 14); one that failed keeps them.
+                if self.state().items.as_ref().is_some_and(|i| i.all_marked) {
+                    self.key(KeyCode::Char('a'));
+                }
                 self.until("marks cleared", |s| {
                     s.items.as_ref().is_some_and(|i| !i.all_marked && i.marks.is_empty())
                 })
@@ -360,9 +366,37 @@ impl Soak {
             Pair::TwoTargets => {
                 self.mark(2).await;
                 self.restore(other_target, &folder, "items", false).await;
+                self.remark(2).await;
                 self.restore(TARGET, &folder, "items", false).await;
             }
         }
+    }
+
+    /// After a restore: a successful one cleared the marks (issue 14 point 14), so the same `n` items
+    /// (the `n` rows above the cursor, which marking moved past) are marked again for the second run;
+    /// a failed one kept them.
+    async fn remark(&mut self, n: usize) {
+        if self.state().items.as_ref().is_some_and(|i| !i.marks.is_empty()) {
+            return;
+        }
+        let cursor = self.state().items.as_ref().map(|i| i.cursor).unwrap_or_default();
+        self.keys(KeyCode::Up, n);
+        let back = cursor.saturating_sub(n as u64);
+        self.until("back on the first marked row", move |s| {
+            s.items.as_ref().is_some_and(|i| i.cursor == back)
+        })
+        .await;
+        self.mark(n).await;
+    }
+
+    /// After a whole-folder restore: marks the folder again when the restore cleared it.
+    async fn mark_all_again(&mut self) {
+        if self.state().items.as_ref().is_some_and(|i| i.all_marked) {
+            return;
+        }
+        self.key(KeyCode::Char('a'));
+        self.until("all marked again", |s| s.items.as_ref().is_some_and(|i| i.all_marked))
+            .await;
     }
 
     /// Marks `n` items from the cursor down (Space marks and moves).
