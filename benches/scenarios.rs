@@ -887,7 +887,10 @@ fn requests(_: &Sim, _: &Scale) -> Vec<Outcome> {
         let first: Vec<String> = fx
             .iter()
             .filter_map(|e| match e {
-                vex::app::Effect::LoadItemsPage { limit, .. } => Some(limit.to_string()),
+                vex::app::Effect::Request(vex::app::Request {
+                    call: vex::app::Call::ItemsPage { limit, .. },
+                    ..
+                }) => Some(limit.to_string()),
                 _ => None,
             })
             .collect();

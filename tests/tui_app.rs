@@ -10,11 +10,11 @@ use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use serde_json::json;
 use std::collections::HashMap;
-use support::fake::{self, from, new_state, render, snap_both};
+use support::fake::{self, Items, from, new_state, render, snap_both};
 use vex::api::ApiError;
-use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestoreSession};
+use vex::api::models::{Folder, Item, Mailbox, Organization, RestoreSession};
 use vex::app::panes::items::ITEMS_PAGE;
-use vex::app::{Action, DisplayZone, Effect, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::{Action, Answer, Call, DisplayZone, Effect, Level, Msg, Overlay, Request, State, update};
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures
@@ -176,22 +176,12 @@ fn calendar_items() -> Vec<Item> {
     v
 }
 
-/// The items of a folder in the fake server.
-enum Content {
-    List(Vec<Item>),
-    /// `n` generated messages; `with_total` makes pages carry totalCount (v6/v7 servers).
-    Generated {
-        n: u64,
-        with_total: bool,
-    },
-}
-
 /// An in-memory server answering effects.
 struct Fake {
     sessions: Vec<RestoreSession>,
     mailboxes: Vec<Mailbox>,
     folders: HashMap<Option<String>, Vec<Folder>>,
-    items: HashMap<String, Content>,
+    items: HashMap<String, Items>,
     orgs: Vec<Organization>,
 }
 
@@ -203,17 +193,18 @@ impl Fake {
         let mut items = HashMap::new();
         let mut inbox = vec![message()];
         inbox.extend((1..40).map(generated_message));
-        items.insert("f-inbox".into(), Content::List(inbox));
-        items.insert("f-cal".into(), Content::List(calendar_items()));
-        items.insert("f-contacts".into(), Content::List(vec![contact(), distlist()]));
-        items.insert("f-tasks".into(), Content::List(vec![task()]));
-        items.insert("f-journal".into(), Content::List(vec![journal()]));
-        items.insert("f-notes".into(), Content::List(vec![note()]));
+        items.insert("f-inbox".into(), Items::List(inbox));
+        items.insert("f-cal".into(), Items::List(calendar_items()));
+        items.insert("f-contacts".into(), Items::List(vec![contact(), distlist()]));
+        items.insert("f-tasks".into(), Items::List(vec![task()]));
+        items.insert("f-journal".into(), Items::List(vec![journal()]));
+        items.insert("f-notes".into(), Items::List(vec![note()]));
         items.insert(
             "f-1m".into(),
-            Content::Generated {
+            Items::Generated {
                 n: 1_000_000,
                 with_total: false,
+                make: generated_message,
             },
         );
         let orgs = from(json!([
@@ -231,24 +222,9 @@ impl Fake {
         }
     }
 
-    fn items_page(&self, folder: &str, offset: u64, limit: u32) -> Page<Item> {
-        let (results, total) = match self.items.get(folder) {
-            Some(Content::List(v)) => (fake::slice(v, offset, limit), None),
-            Some(Content::Generated { n, with_total }) => {
-                let end = (offset + limit as u64).min(*n);
-                (
-                    (offset.min(*n)..end).map(generated_message).collect(),
-                    with_total.then_some(*n as i64),
-                )
-            }
-            None => (Vec::new(), None),
-        };
-        fake::page(results, offset, limit, total)
-    }
-
     fn find_item(&self, id: &str) -> Option<Item> {
         for c in self.items.values() {
-            if let Content::List(v) = c
+            if let Items::List(v) = c
                 && let Some(i) = v.iter().find(|i| i.id == id)
             {
                 return Some(i.clone());
@@ -259,121 +235,50 @@ impl Fake {
             .map(generated_message)
     }
 
-    /// The answer to one effect.
-    fn answer(&self, e: &Effect) -> Option<Msg> {
-        let l = match e.clone() {
-            Effect::LoadSessions {
-                generation,
-                offset,
-                limit,
-            } => Loaded::Sessions {
-                generation,
-                offset,
-                result: Ok(fake::slice(&self.sessions, offset, limit)),
-            },
-            Effect::LoadMailboxes {
-                generation,
-                offset,
-                limit,
-                ..
-            } => Loaded::Mailboxes {
-                generation,
-                offset,
-                result: Ok(fake::slice(&self.mailboxes, offset, limit)),
-            },
-            Effect::LoadFolders { generation, parent, .. } => {
-                let result = Ok(self.folders.get(&parent).cloned().unwrap_or_default());
-                Loaded::Folders {
-                    generation,
-                    parent,
-                    result,
-                }
-            }
-            Effect::LoadItemsPage {
-                generation,
-                folder_id,
-                offset,
-                limit,
-                ..
-            } => Loaded::ItemsPage {
-                generation,
-                offset,
-                result: Ok(self.items_page(&folder_id, offset, limit)),
-            },
-            Effect::CountItems {
-                generation, folder_id, ..
-            } => {
-                let n = match self.items.get(&folder_id) {
-                    Some(Content::List(v)) => v.len() as u64,
-                    Some(Content::Generated { n, .. }) => *n,
-                    None => 0,
-                };
-                Loaded::ItemCount {
-                    generation,
-                    result: Ok(n),
-                }
-            }
-            Effect::LoadItem {
-                generation, item_id, ..
-            } => Loaded::Item {
-                generation,
-                result: self.find_item(&item_id).ok_or(ApiError::Http {
-                    status: 404,
-                    message: "no such item".into(),
-                    error_code: None,
-                }),
-            },
-            Effect::LoadOrganizations { generation } => Loaded::Organizations {
-                generation,
-                result: Ok(self.orgs.clone()),
-            },
-            Effect::Explore {
-                generation,
-                organization_id,
-                ..
-            } => Loaded::Explored {
-                generation,
-                result: Ok(from(
-                    json!({"id": "s-new", "organization": organization_id, "type": "Vex", "state": "Working",
-                    "creationTime": "2024-03-02T10:00:00Z"}),
-                )),
-            },
-            Effect::StopSession { generation, session_id } => Loaded::Stopped {
-                generation,
-                session_id,
-                result: Ok(()),
-            },
-            Effect::Login { generation, user, .. } => Loaded::LoggedIn {
-                generation,
-                result: Ok(vex::app::panes::login::LoggedIn {
-                    user,
-                    server: "https://demo:4443".into(),
-                    api_version: "v8".into(),
-                }),
-            },
-            // Restores, exports and their views: tests/tui_restore*.rs.
-            Effect::Job(_) => return None,
-            // Search: tests/tui_search.rs; the clipboard is the runtime's.
-            Effect::Search { .. } | Effect::LoadMailboxNames { .. } | Effect::Clipboard(_) => return None,
-            Effect::Quit => return None,
-        };
-        Some(Msg::Loaded(l))
+    /// Answers requests (and the requests their answers cause) until none is left.
+    fn settle(&self, s: &mut State, fx: Vec<Effect>) {
+        fake::settle(self, s, fx);
     }
+}
 
-    /// Answers effects (and the effects their answers cause) until none is left.
-    fn settle(&self, s: &mut State, mut fx: Vec<Effect>) {
-        let mut rounds = 0;
-        while !fx.is_empty() {
-            rounds += 1;
-            assert!(rounds < 100, "effects do not settle: {fx:?}");
-            let mut next = Vec::new();
-            for e in fx {
-                if let Some(m) = self.answer(&e) {
-                    next.extend(update(s, m));
-                }
-            }
-            fx = next;
-        }
+/// What the fake server holds (searches: tests/tui_search.rs; restores, exports and their views:
+/// tests/tui_restore*.rs).
+impl fake::Data for Fake {
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        Some(self.sessions.clone())
+    }
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        Some(self.mailboxes.clone())
+    }
+    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
+        Some(
+            self.folders
+                .get(&parent.map(str::to_string))
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+    fn items(&self, folder_id: &str) -> Option<Items> {
+        Some(self.items.get(folder_id).cloned().unwrap_or(Items::List(Vec::new())))
+    }
+    fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
+        Some(fake::found(self.find_item(item_id)))
+    }
+    fn organizations(&self) -> Option<Vec<Organization>> {
+        Some(self.orgs.clone())
+    }
+    fn explore(&self, organization_id: &str) -> Option<RestoreSession> {
+        Some(fake::new_session(organization_id))
+    }
+    fn stops(&self) -> bool {
+        true
+    }
+    fn login(&self, user: &str) -> Option<vex::app::panes::login::LoggedIn> {
+        Some(vex::app::panes::login::LoggedIn {
+            user: user.to_string(),
+            server: "https://demo:4443".into(),
+            api_version: "v8".into(),
+        })
     }
 }
 
@@ -424,7 +329,7 @@ fn in_folder(f: &Fake, folder: &str) -> State {
 /// The open details of `item` (shown as the only item of a folder, focused).
 fn details_of(item: Item) -> State {
     let mut f = Fake::new();
-    f.items.insert("f-inbox".into(), Content::List(vec![item]));
+    f.items.insert("f-inbox".into(), Items::List(vec![item]));
     let mut s = in_folder(&f, "Inbox");
     step(&f, &mut s, KeyCode::Enter);
     assert_eq!(s.focus, Level::Details);
@@ -446,14 +351,14 @@ fn drill_down_from_session_to_an_appointment() {
     assert_eq!(s.sessions.list.len(), 3);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::LoadMailboxes { session_id, offset: 0, .. }] if session_id == "s-1"),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::Mailboxes { session_id, offset: 0, .. }, .. })] if session_id == "s-1"),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
     assert_eq!(s.focus, Level::Mailboxes);
     let fx = ch(&mut s, 'l');
     assert!(
-        matches!(&fx[..], [Effect::LoadFolders { mailbox_id, parent: None, .. }] if mailbox_id == "mb-1"),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::Folders { mailbox_id, parent: None, .. }, .. })] if mailbox_id == "mb-1"),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
@@ -465,18 +370,18 @@ fn drill_down_from_session_to_an_appointment() {
     // Opening a folder expands it (its children load lazily) and loads the first page of its items.
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::LoadFolders { parent: Some(p), .. } if p == "f-cal")),
+            .any(|e| matches!(e, Effect::Request(Request { call: Call::Folders { parent: Some(p), .. }, .. }) if p == "f-cal")),
         "{fx:?}"
     );
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::LoadItemsPage { folder_id, offset: 0, .. } if folder_id == "f-cal"))
+            .any(|e| matches!(e, Effect::Request(Request { call: Call::ItemsPage { folder_id, offset: 0, .. }, .. }) if folder_id == "f-cal"))
     );
     f.settle(&mut s, fx);
     assert_eq!(s.focus, Level::Items);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::LoadItem { item_id, .. }] if item_id == "apt-1"),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::Item { item_id, .. }, .. })] if item_id == "apt-1"),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
@@ -521,15 +426,15 @@ fn g_on_a_million_items_counts_then_loads_only_the_last_page() {
 
     let fx = ch(&mut s, 'G');
     assert!(
-        matches!(&fx[..], [Effect::CountItems { folder_id, .. }] if folder_id == "f-1m"),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::CountItems { folder_id, .. }, .. })] if folder_id == "f-1m"),
         "{fx:?}"
     );
-    let Some(Msg::Loaded(answer)) = f.answer(&fx[0]) else {
+    let Some(answer) = fx[0].request().and_then(|r| fake::answer(&f, r)) else {
         panic!("no answer")
     };
-    let fx = update(&mut s, Msg::Loaded(answer));
+    let fx = update(&mut s, Msg::Answer(answer));
     assert!(
-        matches!(&fx[..], [Effect::LoadItemsPage { offset: 999_800, limit, .. }] if *limit == ITEMS_PAGE),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::ItemsPage { offset: 999_800, limit, .. }, .. })] if *limit == ITEMS_PAGE),
         "only the last page is fetched: {fx:?}"
     );
     f.settle(&mut s, fx);
@@ -558,9 +463,10 @@ fn jumping_in_a_known_folder_fetches_the_page_around_the_cursor() {
     let mut f = Fake::new();
     f.items.insert(
         "f-inbox".into(),
-        Content::Generated {
+        Items::Generated {
             n: 1_000_000,
             with_total: true,
+            make: generated_message,
         },
     );
     let mut s = in_folder(&f, "Inbox");
@@ -568,13 +474,28 @@ fn jumping_in_a_known_folder_fetches_the_page_around_the_cursor() {
     assert_eq!(s.items.as_ref().and_then(|i| i.total), Some(1_000_000));
     let fx = ch(&mut s, 'G');
     assert!(
-        matches!(&fx[..], [Effect::LoadItemsPage { offset: 999_800, .. }]),
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                call: Call::ItemsPage { offset: 999_800, .. },
+                ..
+            })]
+        ),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
     // Jump back to the top while nothing is cached there any more... page 0 was evicted.
     let fx = ch(&mut s, 'g');
-    assert!(matches!(&fx[..], [Effect::LoadItemsPage { offset: 0, .. }]), "{fx:?}");
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                call: Call::ItemsPage { offset: 0, .. },
+                ..
+            })]
+        ),
+        "{fx:?}"
+    );
 }
 
 #[test]
@@ -590,8 +511,10 @@ fn a_stale_answer_is_dropped() {
     let fx2 = press(&mut s, KeyCode::Enter);
     assert_eq!(s.folders.as_ref().map(|p| p.mailbox.id.as_str()), Some("mb-3"));
     s.dirty = false;
-    let Some(old) = f.answer(&fx1[0]) else { panic!() };
-    let fx = update(&mut s, old);
+    let Some(old) = fx1[0].request().and_then(|r| fake::answer(&f, r)) else {
+        panic!()
+    };
+    let fx = update(&mut s, Msg::Answer(old));
     assert!(fx.is_empty());
     assert!(!s.dirty, "a stale answer changes nothing");
     assert!(s.folders.as_ref().is_some_and(|p| p.rows().is_empty()));
@@ -693,11 +616,14 @@ fn lists_page_as_the_cursor_nears_the_end() {
     let fx = press(&mut s, KeyCode::Enter);
     assert!(matches!(
         &fx[..],
-        [Effect::LoadMailboxes {
-            offset: 0,
-            limit: 200,
+        [Effect::Request(Request {
+            call: Call::Mailboxes {
+                offset: 0,
+                limit: 200,
+                ..
+            },
             ..
-        }]
+        })]
     ));
     f.settle(&mut s, fx);
     assert_eq!(
@@ -710,7 +636,13 @@ fn lists_page_as_the_cursor_nears_the_end() {
     }
     let fx = ch(&mut s, 'j');
     assert!(
-        matches!(&fx[..], [Effect::LoadMailboxes { offset: 200, .. }]),
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                call: Call::Mailboxes { offset: 200, .. },
+                ..
+            })]
+        ),
         "within 50 rows of the end: {fx:?}"
     );
     assert!(ch(&mut s, 'j').is_empty(), "one request at a time");
@@ -737,7 +669,7 @@ fn stop_needs_confirmation_whose_default_is_cancel() {
     press(&mut s, KeyCode::Tab);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::StopSession { session_id, .. }] if session_id == "s-1"),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::StopSession { session_id, .. }, .. })] if session_id == "s-1"),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
@@ -758,7 +690,13 @@ fn new_session_defaults_to_the_latest_backup() {
     let f = Fake::new();
     let mut s = started(&f);
     let fx = ch(&mut s, 'n');
-    assert!(matches!(&fx[..], [Effect::LoadOrganizations { .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::Request(Request {
+            call: Call::Organizations,
+            ..
+        })]
+    ));
     f.settle(&mut s, fx);
     let Some(Overlay::NewSession(d)) = &s.overlay else {
         panic!("dialog")
@@ -769,11 +707,15 @@ fn new_session_defaults_to_the_latest_backup() {
     ch(&mut s, ' ');
     let fx = press(&mut s, KeyCode::Enter);
     let [
-        Effect::Explore {
-            organization_id,
-            options,
+        Effect::Request(Request {
+            call:
+                Call::Explore {
+                    organization_id,
+                    options,
+                    ..
+                },
             ..
-        },
+        }),
     ] = &fx[..]
     else {
         panic!("{fx:?}")
@@ -811,11 +753,15 @@ fn new_session_defaults_to_the_latest_backup() {
     typed(&mut s, "2024-02-01 12:00");
     let fx = press(&mut s, KeyCode::Enter);
     let [
-        Effect::Explore {
-            organization_id,
-            options,
+        Effect::Request(Request {
+            call:
+                Call::Explore {
+                    organization_id,
+                    options,
+                    ..
+                },
             ..
-        },
+        }),
     ] = &fx[..]
     else {
         panic!("{fx:?}")
@@ -832,14 +778,19 @@ fn errors_go_to_the_status_line_and_clear_themselves() {
     let f = Fake::new();
     let mut s = started(&f);
     let fx = press(&mut s, KeyCode::Enter);
-    let [Effect::LoadMailboxes { generation, .. }] = &fx[..] else {
+    let [
+        Effect::Request(Request {
+            id: generation,
+            call: Call::Mailboxes { .. },
+        }),
+    ] = &fx[..]
+    else {
         panic!()
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::Mailboxes {
-            generation: *generation,
-            offset: 0,
+        Msg::Answer(Answer {
+            id: *generation,
             result: Err(ApiError::Network("connection refused".into())),
         }),
     );
@@ -867,7 +818,13 @@ fn tab_cycles_through_open_panes() {
     let mut s = in_folder(&f, "Inbox");
     let fx = press(&mut s, KeyCode::Tab);
     assert!(
-        matches!(&fx[..], [Effect::LoadItem { .. }]),
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                call: Call::Item { .. },
+                ..
+            })]
+        ),
         "Tab from items opens the details"
     );
     f.settle(&mut s, fx);
@@ -915,7 +872,7 @@ fn server_strings_cannot_reach_the_terminal_raw() {
         "subject": "\u{1b}]0;pwned\u{7} Invoice \u{202e}gpj.exe\u{9b}"
     }));
     let mut f = Fake::new();
-    f.items.insert("f-inbox".into(), Content::List(vec![evil.clone()]));
+    f.items.insert("f-inbox".into(), Items::List(vec![evil.clone()]));
     let mut s = in_folder(&f, "Inbox");
     for w in [80, 160] {
         let t = render(&s, w, 24);

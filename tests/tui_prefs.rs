@@ -10,12 +10,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use serde_json::json;
-use support::fake::{self, from, header, message, render};
-use vex::api::VersionChoice;
-use vex::api::models::{Folder, Mailbox, RestoreSession};
+use support::fake::{self, Items, from, header, message, render};
+use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
+use vex::api::{ApiError, VersionChoice};
 use vex::app::panes::login::{LoginDialog, LoginTarget};
 use vex::app::prefs::ThemeName;
-use vex::app::{Action, DisplayZone, Effect, Level, Loaded, Msg, Overlay, State, UiPrefs, update};
+use vex::app::{Action, DisplayZone, Effect, Level, Msg, Overlay, State, UiPrefs, update};
 use vex::config::Config;
 
 fn sessions() -> Vec<RestoreSession> {
@@ -44,30 +44,37 @@ fn folders() -> Vec<Folder> {
     ]))
 }
 
-/// Answers the browsing effects (and the restore dialog's target folders); nothing else.
-fn answer(e: &Effect) -> Option<Msg> {
-    let l = match e {
-        Effect::LoadItem {
-            generation, item_id, ..
-        } => Loaded::Item {
-            generation: *generation,
-            result: Ok(message(item_id.trim_start_matches("msg-").parse().unwrap_or(0))),
-        },
-        _ => fake::lists(e, sessions, mailboxes, folders)
-            .or_else(|| fake::items(e, 30, message))
-            .or_else(|| fake::target_folders(e, folders))?,
-    };
-    Some(Msg::Loaded(l))
+/// The fake server: the lists, 30 messages in every folder, any message by id, the restore dialog's
+/// target folders.
+struct Server;
+
+impl fake::Data for Server {
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        Some(sessions())
+    }
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        Some(mailboxes())
+    }
+    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
+        Some(if parent.is_none() { folders() } else { vec![] })
+    }
+    fn items(&self, _folder_id: &str) -> Option<Items> {
+        Some(Items::Generated {
+            n: 30,
+            with_total: false,
+            make: message,
+        })
+    }
+    fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
+        Some(Ok(message(item_id.trim_start_matches("msg-").parse().unwrap_or(0))))
+    }
+    fn target_folders(&self) -> Option<Vec<Folder>> {
+        Some(folders())
+    }
 }
 
-fn settle(s: &mut State, mut fx: Vec<Effect>) {
-    for _ in 0..100 {
-        if fx.is_empty() {
-            return;
-        }
-        fx = fx.iter().filter_map(answer).flat_map(|m| update(s, m)).collect();
-    }
-    panic!("effects do not settle");
+fn settle(s: &mut State, fx: Vec<Effect>) {
+    fake::settle(&Server, s, fx);
 }
 
 fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) {

@@ -7,12 +7,13 @@ mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use support::fake::{self, from, message, render, snap_both};
+use support::fake::{self, Items, from, message, render, snap_both};
 use vex::api::models::{DeviceCode, Folder, Mailbox, RestoreOutcome, RestoreSession, SessionEvent};
 use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
-use vex::app::jobs::{JobEffect, JobLoaded, JobStatus};
+use vex::app::jobs::JobStatus;
 use vex::app::panes::restore::{RestoreField, RestorePhase};
-use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::request::Written;
+use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, Response, State, update};
 
 const SECRET: &str = "s3cr3t-Pa55";
 
@@ -42,43 +43,63 @@ fn folders() -> Vec<Folder> {
     ]))
 }
 
-/// Answers the browsing effects (and the target folders); jobs are answered by the tests.
-fn answer(e: &Effect) -> Option<Msg> {
-    let l = fake::lists(e, sessions, mailboxes, folders)
-        .or_else(|| fake::items(e, 12, message))
-        .or_else(|| fake::target_folders(e, folders))?;
-    Some(Msg::Loaded(l))
-}
+/// The fake server: the browsing lists, 12 messages in every folder, the target folders; jobs and their
+/// views are answered by the tests.
+struct Server;
 
-/// Applies effects' answers until none is left; returns the job effects (for the tests to answer).
-fn settle(s: &mut State, mut fx: Vec<Effect>) -> Vec<JobEffect> {
-    let mut jobs = Vec::new();
-    for _ in 0..100 {
-        if fx.is_empty() {
-            break;
-        }
-        let mut next = Vec::new();
-        for e in fx {
-            match answer(&e) {
-                Some(m) => next.extend(update(s, m)),
-                None => {
-                    if let Effect::Job(j) = e {
-                        jobs.push(*j);
-                    }
-                }
-            }
-        }
-        fx = next;
+impl fake::Data for Server {
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        Some(sessions())
     }
-    jobs
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        Some(mailboxes())
+    }
+    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
+        Some(if parent.is_none() { folders() } else { vec![] })
+    }
+    fn items(&self, _folder_id: &str) -> Option<Items> {
+        Some(Items::Generated {
+            n: 12,
+            with_total: false,
+            make: message,
+        })
+    }
+    fn target_folders(&self) -> Option<Vec<Folder>> {
+        Some(folders())
+    }
 }
 
-fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<JobEffect> {
+/// Applies effects' answers until none is left; returns the requests of the jobs and their views (for
+/// the tests to answer).
+fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
+    fake::settle(&Server, s, fx)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) if is_job(&r.call) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Restores, exports, sends and their views.
+fn is_job(c: &Call) -> bool {
+    matches!(
+        c,
+        Call::Restore { .. }
+            | Call::DeviceCode { .. }
+            | Call::Events { .. }
+            | Call::TargetFolders { .. }
+            | Call::Download { .. }
+            | Call::Send { .. }
+    )
+}
+
+fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Request> {
     let fx = update(s, Msg::Key(KeyEvent::new(code, mods)));
     settle(s, fx)
 }
 
-fn key(s: &mut State, code: KeyCode) -> Vec<JobEffect> {
+fn key(s: &mut State, code: KeyCode) -> Vec<Request> {
     key_mod(s, code, KeyModifiers::NONE)
 }
 
@@ -155,7 +176,7 @@ fn confirming(api: &str) -> State {
 }
 
 /// Confirmed: the restore effect went out.
-fn running(api: &str) -> (State, JobEffect) {
+fn running(api: &str) -> (State, Request) {
     let mut s = confirming(api);
     key(&mut s, KeyCode::Tab);
     let mut jobs = key(&mut s, KeyCode::Enter);
@@ -164,14 +185,16 @@ fn running(api: &str) -> (State, JobEffect) {
     (s, job)
 }
 
-fn finish(s: &mut State, job: &JobEffect, result: Result<RestoreOutcome, ApiError>) {
+fn finish(s: &mut State, job: &Request, result: Result<RestoreOutcome, ApiError>) {
     let fx = update(
         s,
-        Msg::Loaded(Loaded::Job(JobLoaded::Restored {
-            generation: job.generation(),
-            result,
-            audit_error: None,
-        })),
+        Msg::Answer(Answer {
+            id: job.id,
+            result: Ok(Response::Restored(Written {
+                result,
+                audit_error: None,
+            })),
+        }),
     );
     settle(s, fx);
 }
@@ -257,16 +280,16 @@ fn snapshot_restore_running_v6_and_v8() {
     let (mut s, job) = running("v8");
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::RestoreProgress {
-            generation: job.generation(),
-            progress: RestoreProgress {
+        Msg::Answer(Answer {
+            id: job.id,
+            result: Ok(Response::RestoreProgress(RestoreProgress {
                 total: 3,
                 restored: 2,
                 failed: 0,
                 skipped: 0,
                 last_event: Some("Restoring 3 items...".into()),
-            },
-        })),
+            })),
+        }),
     );
     settle(&mut s, fx);
     snap_both!("restore_running_v8", s);
@@ -327,20 +350,26 @@ fn snapshot_device_code_and_application_modes() {
     key(&mut s, KeyCode::Right);
     key(&mut s, KeyCode::Tab);
     let jobs = key(&mut s, KeyCode::Enter);
-    let [JobEffect::DeviceCode { generation, .. }] = jobs.as_slice() else {
+    let [
+        Request {
+            id: generation,
+            call: Call::DeviceCode { .. },
+        },
+    ] = jobs.as_slice()
+    else {
         panic!("{jobs:?}")
     };
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::DeviceCode {
-            generation: *generation,
-            result: Ok(DeviceCode {
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::DeviceCode(DeviceCode {
                 user_code: Some("QF7XK2LM".into()),
                 verification_url: Some("https://microsoft.com/devicelogin".into()),
                 expires_in: Some(900),
                 message: Some("To sign in, open https://microsoft.com/devicelogin and enter QF7XK2LM.".into()),
-            }),
-        })),
+            })),
+        }),
     );
     settle(&mut s, fx);
     snap_both!("restore_device_code", s.clone());
@@ -362,7 +391,13 @@ fn snapshot_results_and_events() {
     snap_both!("results", s.clone());
     // e: the restore's own session first.
     let jobs = key(&mut s, KeyCode::Char('e'));
-    let [JobEffect::LoadEvents { generation, session_id }] = jobs.as_slice() else {
+    let [
+        Request {
+            id: generation,
+            call: Call::Events { session_id },
+        },
+    ] = jobs.as_slice()
+    else {
         panic!("{jobs:?}")
     };
     assert_eq!(session_id, "9a1f7c2e-44b1-4f0e-9d51-0c8e2b7a6f11");
@@ -375,10 +410,10 @@ fn snapshot_results_and_events() {
     ]));
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::Events {
-            generation: *generation,
-            result: Ok(events),
-        })),
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::Events(events)),
+        }),
     );
     settle(&mut s, fx);
     snap_both!("events", s.clone());
@@ -394,12 +429,11 @@ fn snapshot_export_progress() {
     snap_both!("export_form", s.clone());
     let jobs = key(&mut s, KeyCode::Enter);
     let [
-        JobEffect::Download {
-            generation,
-            dest,
-            scope,
-            item_ids,
-            ..
+        Request {
+            id: generation,
+            call: Call::Download {
+                dest, scope, item_ids, ..
+            },
         },
     ] = jobs.as_slice()
     else {
@@ -410,13 +444,13 @@ fn snapshot_export_progress() {
     assert_eq!(item_ids.len(), 3);
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::DownloadProgress {
-            generation: *generation,
-            progress: DownloadProgress {
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::DownloadProgress(DownloadProgress {
                 written: 3 * 1024 * 1024,
                 total: Some(8 * 1024 * 1024),
-            },
-        })),
+            })),
+        }),
     );
     settle(&mut s, fx);
     snap_both!("export_running", s);

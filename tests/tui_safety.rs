@@ -2,15 +2,21 @@
 //! read-only mode, quitting (stop the sessions vex started?), the insecure banner, hostile server text
 //! in every place it is drawn, and secrets kept out of `Debug`. Snapshots at 80x24.
 
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::{Color, Modifier};
 use serde_json::{Value, json};
+use support::fake::{self, Items};
 use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
 use vex::api::{ApiError, ApiVersion, VersionChoice};
 use vex::app::panes::login::{LoggedIn, LoginDialog, LoginTarget};
-use vex::app::{Action, Conn, DisplayZone, Effect, HeaderInfo, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::{
+    Action, Answer, Call, Conn, DisplayZone, Effect, HeaderInfo, Level, Msg, Overlay, Request, Response, State, update,
+};
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures
@@ -81,110 +87,36 @@ impl Fake {
         }
     }
 
-    fn answer(&self, e: &Effect) -> Option<Msg> {
-        let l = match e.clone() {
-            Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
-                generation,
-                offset,
-                result: Ok(if offset == 0 {
-                    vec![self.session.clone()]
-                } else {
-                    vec![]
-                }),
-            },
-            Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
-                generation,
-                offset,
-                result: Ok(if offset == 0 {
-                    vec![self.mailbox.clone()]
-                } else {
-                    vec![]
-                }),
-            },
-            Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
-                generation,
-                result: Ok(if parent.is_none() {
-                    vec![self.folder.clone()]
-                } else {
-                    vec![]
-                }),
-                parent,
-            },
-            Effect::LoadItemsPage {
-                generation,
-                offset,
-                limit,
-                ..
-            } => {
-                let results: Vec<Item> = self
-                    .items
-                    .iter()
-                    .skip(offset as usize)
-                    .take(limit as usize)
-                    .cloned()
-                    .collect();
-                Loaded::ItemsPage {
-                    generation,
-                    offset,
-                    result: Ok(from(json!({
-                        "offset": offset, "limit": limit, "results": serde_json::to_value(&results).expect("items")
-                    }))),
-                }
-            }
-            Effect::CountItems { generation, .. } => Loaded::ItemCount {
-                generation,
-                result: Ok(self.items.len() as u64),
-            },
-            Effect::LoadItem {
-                generation, item_id, ..
-            } => Loaded::Item {
-                generation,
-                result: self
-                    .items
-                    .iter()
-                    .find(|i| i.id == item_id)
-                    .cloned()
-                    .ok_or(ApiError::Http {
-                        status: 404,
-                        message: "no such item".into(),
-                        error_code: None,
-                    }),
-            },
-            Effect::Explore {
-                generation,
-                organization_id,
-                ..
-            } => Loaded::Explored {
-                generation,
-                result: Ok(from(
-                    json!({"id": "s-new", "organization": organization_id, "type": "Vex",
-                    "state": "Working", "creationTime": "2024-03-02T10:00:00Z"}),
-                )),
-            },
-            Effect::StopSession { generation, session_id } => Loaded::Stopped {
-                generation,
-                session_id,
-                result: Ok(()),
-            },
-            _ => return None,
-        };
-        Some(Msg::Loaded(l))
+    fn settle(&self, s: &mut State, fx: Vec<Effect>) {
+        fake::settle(self, s, fx);
     }
+}
 
-    fn settle(&self, s: &mut State, mut fx: Vec<Effect>) {
-        for _ in 0..100 {
-            if fx.is_empty() {
-                return;
-            }
-            let mut next = Vec::new();
-            for e in fx {
-                if let Some(m) = self.answer(&e) {
-                    next.extend(update(s, m));
-                }
-            }
-            fx = next;
-        }
-        panic!("effects do not settle");
+impl fake::Data for Fake {
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        Some(vec![self.session.clone()])
+    }
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        Some(vec![self.mailbox.clone()])
+    }
+    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
+        Some(if parent.is_none() {
+            vec![self.folder.clone()]
+        } else {
+            vec![]
+        })
+    }
+    fn items(&self, _folder_id: &str) -> Option<Items> {
+        Some(Items::List(self.items.clone()))
+    }
+    fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
+        Some(fake::found(self.items.iter().find(|i| i.id == item_id).cloned()))
+    }
+    fn explore(&self, organization_id: &str) -> Option<RestoreSession> {
+        Some(fake::new_session(organization_id))
+    }
+    fn stops(&self) -> bool {
+        true
     }
 }
 
@@ -246,7 +178,11 @@ fn assert_clean(t: &Terminal<TestBackend>, what: &str) {
 }
 
 fn is_login(e: &Effect) -> bool {
-    matches!(e, Effect::Login { .. })
+    e.request().is_some_and(is_login_request)
+}
+
+fn is_login_request(r: &Request) -> bool {
+    matches!(r.call, Call::Login { .. })
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -314,34 +250,47 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
     // A server error in the status line and in the header.
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::ItemCount {
-            generation: 0,
+        Msg::Answer(Answer {
+            id: 0,
             result: Err(ApiError::Network(evil("net"))),
         }),
     );
     f.settle(&mut s, fx);
     let fx = update(&mut s, Msg::Action(Action::Refresh));
-    let e = fx
-        .iter()
-        .find(|e| matches!(e, Effect::LoadItemsPage { .. } | Effect::CountItems { .. }));
-    if let Some(Effect::CountItems { generation, .. }) | Some(Effect::LoadItemsPage { generation, .. }) = e {
+    let e = fx.iter().find(|e| {
+        matches!(
+            e,
+            Effect::Request(Request {
+                call: Call::ItemsPage { .. },
+                ..
+            }) | Effect::Request(Request {
+                call: Call::CountItems { .. },
+                ..
+            })
+        )
+    });
+    if let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::CountItems { .. },
+    }))
+    | Some(Effect::Request(Request {
+        id: generation,
+        call: Call::ItemsPage { .. },
+    })) = e
+    {
         let g = *generation;
-        let msg = match e {
-            Some(Effect::CountItems { .. }) => Loaded::ItemCount {
-                generation: g,
-                result: Err(ApiError::Http {
-                    status: 500,
-                    message: evil("server says"),
-                    error_code: None,
-                }),
-            },
-            _ => Loaded::ItemsPage {
-                generation: g,
-                offset: 0,
-                result: Err(ApiError::Tls(evil("tls"))),
-            },
+        let result = match e {
+            Some(Effect::Request(Request {
+                call: Call::CountItems { .. },
+                ..
+            })) => Err(ApiError::Http {
+                status: 500,
+                message: evil("server says"),
+                error_code: None,
+            }),
+            _ => Err(ApiError::Tls(evil("tls"))),
         };
-        update(&mut s, Msg::Loaded(msg));
+        update(&mut s, Msg::Answer(Answer { id: g, result }));
     }
     assert!(s.status.as_ref().is_some_and(|st| st.error), "{:?}", s.status);
     assert_clean(&render(&s, 80, 24), "status line");
@@ -359,23 +308,26 @@ fn hostile_server_text_never_reaches_the_terminal_raw() {
     // The login screen with the server's (hostile) refusal.
     let fx = update(
         &mut s,
-        Msg::SessionExpired(Effect::LoadSessions {
-            generation: 999,
-            offset: 0,
-            limit: 10,
+        Msg::SessionExpired(Request {
+            id: 999,
+            call: Call::Sessions { offset: 0, limit: 10 },
         }),
     );
     assert!(fx.is_empty());
     let fx = typed(&mut s, "pw");
     assert!(fx.is_empty());
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.into_iter().find(is_login)
+    else {
         panic!("no login")
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation,
+        Msg::Answer(Answer {
+            id: generation,
             result: Err(ApiError::Auth(evil("invalid_grant"))),
         }),
     );
@@ -426,12 +378,10 @@ fn first_login_holds_every_request_until_it_succeeds() {
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
     let [
-        Effect::Login {
-            generation,
-            user,
-            reconnect,
-            ..
-        },
+        Effect::Request(Request {
+            id: generation,
+            call: Call::Login { user, reconnect, .. },
+        }),
     ] = &fx[..]
     else {
         panic!("{fx:?}")
@@ -440,18 +390,27 @@ fn first_login_holds_every_request_until_it_succeeds() {
     assert_eq!(*reconnect, None);
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation: *generation,
-            result: Ok(LoggedIn {
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::LoggedIn(LoggedIn {
                 user: user.clone(),
                 server: target().server,
                 api_version: "v7".into(),
-            }),
+            })),
         }),
     );
     assert!(s.login.is_none());
     assert_eq!(s.header.api_version, "v7");
-    assert!(matches!(&fx[..], [Effect::LoadSessions { .. }]), "{fx:?}");
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                call: Call::Sessions { .. },
+                ..
+            })]
+        ),
+        "{fx:?}"
+    );
     f.settle(&mut s, fx);
     assert_eq!(s.sessions.list.len(), 1);
 }
@@ -462,15 +421,19 @@ fn a_refused_login_shows_the_server_message_and_can_be_retried() {
     update(&mut s, Msg::Start);
     typed(&mut s, "wrong");
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.into_iter().find(is_login)
+    else {
         panic!("no login")
     };
     // Keys are ignored while the login is in flight.
     assert!(typed(&mut s, "zz").is_empty());
     update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation,
+        Msg::Answer(Answer {
+            id: generation,
             result: Err(ApiError::Auth("The user name or password is incorrect.".into())),
         }),
     );
@@ -506,9 +469,10 @@ fn another_server_or_api_version_asks_for_a_new_client() {
     press(&mut s, KeyCode::Tab);
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Login {
-        generation, reconnect, ..
-    }) = fx.into_iter().find(is_login)
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { reconnect, .. },
+    })) = fx.into_iter().find(is_login)
     else {
         panic!("no login")
     };
@@ -517,13 +481,13 @@ fn another_server_or_api_version_asks_for_a_new_client() {
     assert_eq!(t.api, VersionChoice::Fixed(ApiVersion::V6));
     update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation,
-            result: Ok(LoggedIn {
+        Msg::Answer(Answer {
+            id: generation,
+            result: Ok(Response::LoggedIn(LoggedIn {
                 user: "op".into(),
                 server: t.server.clone(),
                 api_version: "v6".into(),
-            }),
+            })),
         }),
     );
     assert_eq!(s.header.server, "https://vb365.example.com:8443");
@@ -557,7 +521,15 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
     let selected = s.items.as_ref().and_then(|i| i.selected()).map(|i| i.id.clone());
     // The reload of the details fails: the session is gone.
     let fx = press(&mut s, KeyCode::Enter);
-    let [load @ Effect::LoadItem { generation, .. }] = &fx[..] else {
+    let [
+        Effect::Request(
+            load @ Request {
+                id: generation,
+                call: Call::Item { .. },
+            },
+        ),
+    ] = &fx[..]
+    else {
         panic!("{fx:?}")
     };
     let g = *generation;
@@ -578,29 +550,28 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
     let [
-        Effect::Login {
-            generation: lg,
-            reconnect: None,
-            ..
-        },
+        Effect::Request(Request {
+            id: lg,
+            call: Call::Login { reconnect: None, .. },
+        }),
     ] = &fx[..]
     else {
         panic!("{fx:?}")
     };
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation: *lg,
-            result: Ok(LoggedIn {
+        Msg::Answer(Answer {
+            id: *lg,
+            result: Ok(Response::LoggedIn(LoggedIn {
                 user: "CORP\\restore-op".into(),
                 server: target().server,
                 api_version: "v8".into(),
-            }),
+            })),
         }),
     );
     // The very request that failed goes out again, with its generation (the pane waits for it).
     assert!(
-        matches!(&fx[..], [Effect::LoadItem { generation, .. }] if *generation == g),
+        matches!(&fx[..], [Effect::Request(Request { id: generation, call: Call::Item { .. } })] if *generation == g),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
@@ -631,32 +602,44 @@ fn a_half_filled_restore_dialog_is_intact_after_the_login() {
     // A request of the dialog fails with the session gone.
     update(
         &mut s,
-        Msg::SessionExpired(Effect::LoadMailboxes {
-            generation: 77,
-            session_id: "s-1".into(),
-            offset: 0,
-            limit: 10,
+        Msg::SessionExpired(Request {
+            id: 77,
+            call: Call::Mailboxes {
+                session_id: "s-1".into(),
+                offset: 0,
+                limit: 10,
+            },
         }),
     );
     assert!(s.login.is_some());
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.into_iter().find(is_login)
+    else {
         panic!("no login")
     };
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation,
-            result: Ok(LoggedIn {
+        Msg::Answer(Answer {
+            id: generation,
+            result: Ok(Response::LoggedIn(LoggedIn {
                 user: "CORP\\restore-op".into(),
                 server: target().server,
                 api_version: "v8".into(),
-            }),
+            })),
         }),
     );
     assert!(
-        matches!(&fx[..], [Effect::LoadMailboxes { generation: 77, .. }]),
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                id: 77,
+                call: Call::Mailboxes { .. }
+            })]
+        ),
         "{fx:?}"
     );
     assert!(s.login.is_none());
@@ -666,18 +649,21 @@ fn a_half_filled_restore_dialog_is_intact_after_the_login() {
 
 #[test]
 fn after_an_expiry_job_reads_are_sent_again_and_job_writes_are_not() {
-    use vex::app::jobs::JobEffect;
     let f = Fake::plain(three_items());
     let mut s = in_items(&f, header());
-    let read = Effect::Job(Box::new(JobEffect::LoadEvents {
-        generation: 41,
-        session_id: "s-1".into(),
-    }));
-    let write = Effect::Job(Box::new(JobEffect::DeviceCode {
-        generation: 42,
-        session_id: "s-1".into(),
-        request: Default::default(),
-    }));
+    let read = Request {
+        id: 41,
+        call: Call::Events {
+            session_id: "s-1".into(),
+        },
+    };
+    let write = Request {
+        id: 42,
+        call: Call::DeviceCode {
+            session_id: "s-1".into(),
+            request: Default::default(),
+        },
+    };
     update(&mut s, Msg::SessionExpired(write));
     assert!(s.login.is_some(), "a failed write brings the login screen too");
     assert!(s.held_for_login().is_empty(), "but it is never sent again");
@@ -685,22 +671,32 @@ fn after_an_expiry_job_reads_are_sent_again_and_job_writes_are_not() {
     assert_eq!(s.held_for_login().len(), 1);
     typed(&mut s, PASSWORD);
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.into_iter().find(is_login)
+    else {
         panic!("no login")
     };
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation,
-            result: Ok(LoggedIn {
+        Msg::Answer(Answer {
+            id: generation,
+            result: Ok(Response::LoggedIn(LoggedIn {
                 user: "op".into(),
                 server: target().server,
                 api_version: "v8".into(),
-            }),
+            })),
         }),
     );
     assert!(
-        matches!(&fx[..], [Effect::Job(j)] if matches!(**j, JobEffect::LoadEvents { generation: 41, .. })),
+        matches!(
+            &fx[..],
+            [Effect::Request(Request {
+                id: 41,
+                call: Call::Events { .. }
+            })]
+        ),
         "{fx:?}"
     );
 }
@@ -757,15 +753,23 @@ fn with_a_new_session(f: &Fake) -> State {
     f.settle(&mut s, fx);
     let fx = press(&mut s, KeyCode::Char('n'));
     // Organizations: answer with one.
-    let [Effect::LoadOrganizations { generation }] = &fx[..] else {
+    let [
+        Effect::Request(Request {
+            id: generation,
+            call: Call::Organizations,
+        }),
+    ] = &fx[..]
+    else {
         panic!("{fx:?}")
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::Organizations {
-            generation: *generation,
-            result: Ok(from(json!([{"id": "org-1", "name": "Contoso Ltd",
-                "lastBackupTime": "2024-03-01T14:00:00Z"}]))),
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::Organizations(from(
+                json!([{"id": "org-1", "name": "Contoso Ltd",
+                "lastBackupTime": "2024-03-01T14:00:00Z"}]),
+            ))),
         }),
     );
     step(f, &mut s, KeyCode::Enter);
@@ -806,14 +810,17 @@ fn quitting_offers_to_stop_the_sessions_vex_started() {
     press(&mut s, KeyCode::Tab);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::StopSession { session_id, .. }] if session_id == "s-new"),
+        matches!(&fx[..], [Effect::Request(Request { call: Call::StopSession { session_id, .. }, .. })] if session_id == "s-new"),
         "{fx:?}"
     );
     assert!(!s.quit);
-    let next: Vec<Msg> = fx.iter().filter_map(|e| f.answer(e)).collect();
+    let next: Vec<Answer> = fx
+        .iter()
+        .filter_map(|e| e.request().and_then(|r| fake::answer(&f, r)))
+        .collect();
     let mut after = Vec::new();
-    for m in next {
-        after.extend(update(&mut s, m));
+    for a in next {
+        after.extend(update(&mut s, Msg::Answer(a)));
     }
     assert!(s.quit, "{:?}", s.status);
     assert!(after.iter().any(|e| matches!(e, Effect::Quit)));
@@ -839,11 +846,9 @@ fn the_password_is_in_no_debug_string_and_never_on_screen() {
     let state_dbg = format!("{s:?}");
     let fx = press(&mut s, KeyCode::Enter);
     let login = fx.into_iter().find(is_login).expect("login");
-    let Effect::Login { generation, .. } = &login else {
-        unreachable!()
-    };
-    let refused = Msg::Loaded(Loaded::LoggedIn {
-        generation: *generation,
+    let Effect::Request(login) = login else { unreachable!() };
+    let refused = Msg::Answer(Answer {
+        id: login.id,
         result: Err(ApiError::Auth("invalid_grant".into())),
     });
     let expired = Msg::SessionExpired(login.clone());
@@ -862,7 +867,7 @@ fn the_password_is_in_no_debug_string_and_never_on_screen() {
     }
     // Held requests never include the login itself.
     update(&mut s, expired);
-    assert!(!s.held_for_login().iter().any(is_login));
+    assert!(!s.held_for_login().iter().any(is_login_request));
     assert!(!format!("{s:?}").contains(PASSWORD));
 }
 
@@ -910,10 +915,9 @@ fn the_insecure_banner_stays_and_reads_without_colour() {
     press(&mut s, KeyCode::Char('?'));
     update(
         &mut s,
-        Msg::SessionExpired(Effect::LoadSessions {
-            generation: 1,
-            offset: 0,
-            limit: 1,
+        Msg::SessionExpired(Request {
+            id: 1,
+            call: Call::Sessions { offset: 0, limit: 1 },
         }),
     );
     let t = render(&s, 80, 24);
@@ -954,13 +958,17 @@ fn snapshot_login_with_error() {
     update(&mut s, Msg::Start);
     typed(&mut s, "wrong");
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Login { generation, .. }) = fx.into_iter().find(is_login) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.into_iter().find(is_login)
+    else {
         panic!("no login")
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation,
+        Msg::Answer(Answer {
+            id: generation,
             result: Err(ApiError::Auth("The user name or password is incorrect.".into())),
         }),
     );
@@ -974,10 +982,9 @@ fn snapshot_session_expired() {
     let mut s = in_items(&f, header());
     update(
         &mut s,
-        Msg::SessionExpired(Effect::LoadSessions {
-            generation: 1,
-            offset: 0,
-            limit: 1,
+        Msg::SessionExpired(Request {
+            id: 1,
+            call: Call::Sessions { offset: 0, limit: 1 },
         }),
     );
     s.status = None;

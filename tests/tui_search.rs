@@ -15,11 +15,11 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 use std::time::Duration;
 use support::app::{AppHarness, Setup};
-use support::fake::{self, from, new_state};
+use support::fake::{self, Items, from, new_state};
 use vex::api::ApiError;
-use vex::api::models::{Folder, Item, Mailbox, Page, RestoreSession};
+use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
 use vex::app::panes::search::{ScopeKind, SearchTarget};
-use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, State, update};
 use vex::sim::SimConfig;
 use vex::sim::data::{Data, Summary};
 use vex::sim::ids::{FolderKey, ItemKey, MailboxKey};
@@ -439,70 +439,39 @@ fn results(target: &SearchTarget) -> Vec<Item> {
     }
 }
 
-fn page(results: Vec<Item>, offset: u64, limit: u32) -> Page<Item> {
-    fake::page(fake::slice(&results, offset, limit), offset, limit, None)
-}
+/// The fake server: the lists, the Inbox's items for every folder, the search results; not the names of
+/// all mailboxes.
+struct Server;
 
-/// The fake server's answer to an effect (`None`: not a read this fake answers).
-fn answer(e: &Effect) -> Option<Msg> {
-    let l = match e.clone() {
-        Effect::LoadItemsPage {
-            generation,
-            offset,
-            limit,
-            ..
-        } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Ok(page(inbox(), offset, limit)),
-        },
-        Effect::Search {
-            generation,
-            target,
-            offset,
-            limit,
-            ..
-        } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Ok(page(results(&target), offset, limit)),
-        },
-        Effect::LoadItem {
-            generation, item_id, ..
-        } => Loaded::Item {
-            generation,
-            result: inbox()
+impl fake::Data for Server {
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        Some(sessions())
+    }
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        Some(mailboxes())
+    }
+    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
+        Some(if parent.is_none() { folders() } else { vec![] })
+    }
+    fn items(&self, _folder_id: &str) -> Option<Items> {
+        Some(Items::List(inbox()))
+    }
+    fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
+        Some(fake::found(
+            inbox()
                 .into_iter()
                 .chain(results(&SearchTarget::AllMailboxes))
-                .find(|i| i.id == item_id)
-                .ok_or(ApiError::Http {
-                    status: 404,
-                    message: "no such item".into(),
-                    error_code: None,
-                }),
-        },
-        _ => fake::lists(e, sessions, mailboxes, folders)?,
-    };
-    Some(Msg::Loaded(l))
+                .find(|i| i.id == item_id),
+        ))
+    }
+    fn search(&self, target: &SearchTarget, _query: &str) -> Option<Vec<Item>> {
+        Some(results(target))
+    }
 }
 
 /// Answers effects (and those their answers cause) until none is left; returns the ones not answered.
-fn settle(s: &mut State, mut fx: Vec<Effect>) -> Vec<Effect> {
-    let mut left = Vec::new();
-    for _ in 0..100 {
-        if fx.is_empty() {
-            return left;
-        }
-        let mut next = Vec::new();
-        for e in fx {
-            match answer(&e) {
-                Some(m) => next.extend(update(s, m)),
-                None => left.push(e),
-            }
-        }
-        fx = next;
-    }
-    panic!("effects do not settle");
+fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Effect> {
+    fake::settle(&Server, s, fx)
 }
 
 fn press(s: &mut State, code: KeyCode) -> Vec<Effect> {
@@ -555,13 +524,17 @@ fn the_prompt_and_the_results_pane() {
     let searches: Vec<_> = fx
         .iter()
         .filter_map(|e| match e {
-            Effect::Search {
-                target,
-                query,
-                offset,
-                limit,
+            Effect::Request(Request {
+                call:
+                    Call::Search {
+                        target,
+                        query,
+                        offset,
+                        limit,
+                        ..
+                    },
                 ..
-            } => Some((target.clone(), query.clone(), *offset, *limit)),
+            }) => Some((target.clone(), query.clone(), *offset, *limit)),
             _ => None,
         })
         .collect();
@@ -611,12 +584,12 @@ fn a_newer_search_supersedes_an_older_one() {
     press(&mut s, KeyCode::Tab);
     let second = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&second[..], [Effect::Search { query, target: SearchTarget::Mailbox { .. }, .. }] if query == "first second")
+        matches!(&second[..], [Effect::Request(Request { call: Call::Search { query, target: SearchTarget::Mailbox { .. }, .. }, .. })] if query == "first second")
     );
     // The older answer arrives late: dropped.
     for e in &first {
-        if let Some(m) = answer(e) {
-            assert!(update(&mut s, m).is_empty());
+        if let Some(a) = e.request().and_then(|r| fake::answer(&Server, r)) {
+            assert!(update(&mut s, Msg::Answer(a)).is_empty());
         }
     }
     assert_eq!(s.items.as_ref().map(|i| i.known_len()), Some(0));
@@ -645,7 +618,13 @@ fn back_returns_to_the_folder_and_it_loads_again() {
         &mut s,
         Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
     );
-    assert!(reload.iter().any(|e| matches!(e, Effect::LoadItemsPage { .. })));
+    assert!(reload.iter().any(|e| matches!(
+        e,
+        Effect::Request(Request {
+            call: Call::ItemsPage { .. },
+            ..
+        })
+    )));
     press(&mut s, KeyCode::Char('s'));
     let Some(Overlay::Search(p)) = &s.overlay else {
         panic!("no prompt")
@@ -657,12 +636,18 @@ fn back_returns_to_the_folder_and_it_loads_again() {
     );
     typed(&mut s, "invoice");
     let fx = press(&mut s, KeyCode::Enter);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Search { .. })));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Request(Request {
+            call: Call::Search { .. },
+            ..
+        })
+    )));
     // Leave before any answer: the folder asks for its page again.
     let fx = press(&mut s, KeyCode::Char('h'));
     assert!(
         fx.iter()
-            .any(|e| matches!(e, Effect::LoadItemsPage { folder_id, .. } if folder_id == "f-inbox")),
+            .any(|e| matches!(e, Effect::Request(Request { call: Call::ItemsPage { folder_id, .. }, .. }) if folder_id == "f-inbox")),
         "{fx:?}"
     );
     settle(&mut s, fx);
@@ -691,14 +676,17 @@ fn a_refused_query_keeps_its_text_and_a_network_error_shows_in_the_pane() {
     );
     typed(&mut s, "subject:\"oops\u{1b}[31m");
     let fx = press(&mut s, KeyCode::Enter);
-    let Some(Effect::Search { generation, .. }) = fx.first().cloned() else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Search { .. },
+    })) = fx.first().cloned()
+    else {
         panic!("{fx:?}")
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::ItemsPage {
-            generation,
-            offset: 0,
+        Msg::Answer(Answer {
+            id: generation,
             result: Err(ApiError::Http {
                 status: 400,
                 message: "The search query is not valid: a quote is not closed.".into(),
@@ -722,14 +710,17 @@ fn a_refused_query_keeps_its_text_and_a_network_error_shows_in_the_pane() {
         &mut s,
         Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
     );
-    let Some(Effect::Search { generation, offset, .. }) = fx.pop() else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Search { .. },
+    })) = fx.pop()
+    else {
         panic!("^R runs the search again")
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::ItemsPage {
-            generation,
-            offset,
+        Msg::Answer(Answer {
+            id: generation,
             result: Err(ApiError::Network("connection reset".into())),
         }),
     );

@@ -7,12 +7,12 @@ mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use support::fake::{self, from, message, render};
+use support::fake::{self, Items, from, message, render};
 use vex::api::models::{ApiDate, Folder, Mailbox, RestoreOutcome, RestoreSession};
 use vex::api::{ApiError, RestoreScope};
-use vex::app::jobs::{JobEffect, JobLoaded};
 use vex::app::panes::restore::{RestoreDialog, RestoreField, RestorePhase};
-use vex::app::{Effect, Level, Loaded, Msg, Overlay, State, update};
+use vex::app::request::Written;
+use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, Response, State, update};
 
 const SECRET: &str = "s3cr3t-Pa55";
 /// Items in every folder of the fake.
@@ -46,69 +46,80 @@ fn folders() -> Vec<Folder> {
 }
 
 /// The fake server. A stopped session answers its browsing loads as the emulator does (400).
-fn answer(e: &Effect) -> Option<Msg> {
-    let stopped = |sid: &str| sid.starts_with("7d1c2f0a");
-    let refusal = |sid: &str| ApiError::Http {
-        status: 400,
-        message: format!("Restore session {sid} has been stopped. Start a new restore session to browse backups."),
-        error_code: None,
-    };
-    let l = match e {
-        Effect::LoadMailboxes {
-            generation,
-            session_id,
-            offset,
-            ..
-        } if stopped(session_id) => Loaded::Mailboxes {
-            generation: *generation,
-            offset: *offset,
-            result: Err(refusal(session_id)),
-        },
-        Effect::StopSession { generation, session_id } => Loaded::Stopped {
-            generation: *generation,
-            session_id: session_id.clone(),
-            result: Ok(()),
-        },
-        _ => fake::lists(e, sessions, mailboxes, folders)
-            .or_else(|| fake::items(e, N, message))
-            .or_else(|| fake::target_folders(e, folders))?,
-    };
-    Some(Msg::Loaded(l))
-}
+struct Server;
 
-/// Applies effects' answers until none is left; returns the job effects (for the tests to answer).
-fn settle(s: &mut State, mut fx: Vec<Effect>) -> Vec<JobEffect> {
-    let mut jobs = Vec::new();
-    for _ in 0..100 {
-        if fx.is_empty() {
-            break;
+impl fake::Data for Server {
+    fn refuse(&self, call: &Call) -> Option<ApiError> {
+        match call {
+            Call::Mailboxes { session_id, .. } if session_id.starts_with("7d1c2f0a") => Some(ApiError::Http {
+                status: 400,
+                message: format!(
+                    "Restore session {session_id} has been stopped. Start a new restore session to browse backups."
+                ),
+                error_code: None,
+            }),
+            _ => None,
         }
-        let mut next = Vec::new();
-        for e in fx {
-            match answer(&e) {
-                Some(m) => next.extend(update(s, m)),
-                None => {
-                    if let Effect::Job(j) = e {
-                        jobs.push(*j);
-                    }
-                }
-            }
-        }
-        fx = next;
     }
-    jobs
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        Some(sessions())
+    }
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        Some(mailboxes())
+    }
+    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
+        Some(if parent.is_none() { folders() } else { vec![] })
+    }
+    fn items(&self, _folder_id: &str) -> Option<Items> {
+        Some(Items::Generated {
+            n: N,
+            with_total: false,
+            make: message,
+        })
+    }
+    fn stops(&self) -> bool {
+        true
+    }
+    fn target_folders(&self) -> Option<Vec<Folder>> {
+        Some(folders())
+    }
 }
 
-fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<JobEffect> {
+/// Applies effects' answers until none is left; returns the requests of the jobs and their views (for
+/// the tests to answer).
+fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
+    fake::settle(&Server, s, fx)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) if is_job(&r.call) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Restores, exports, sends and their views.
+fn is_job(c: &Call) -> bool {
+    matches!(
+        c,
+        Call::Restore { .. }
+            | Call::DeviceCode { .. }
+            | Call::Events { .. }
+            | Call::TargetFolders { .. }
+            | Call::Download { .. }
+            | Call::Send { .. }
+    )
+}
+
+fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Request> {
     let fx = update(s, Msg::Key(KeyEvent::new(code, mods)));
     settle(s, fx)
 }
 
-fn key(s: &mut State, code: KeyCode) -> Vec<JobEffect> {
+fn key(s: &mut State, code: KeyCode) -> Vec<Request> {
     key_mod(s, code, KeyModifiers::NONE)
 }
 
-fn ch(s: &mut State, c: char) -> Vec<JobEffect> {
+fn ch(s: &mut State, c: char) -> Vec<Request> {
     key(s, KeyCode::Char(c))
 }
 
@@ -199,11 +210,13 @@ fn run_restore(s: &mut State, result: Result<RestoreOutcome, ApiError>) {
     let [job] = jobs.as_slice() else { panic!("{jobs:?}") };
     let fx = update(
         s,
-        Msg::Loaded(Loaded::Job(JobLoaded::Restored {
-            generation: job.generation(),
-            result,
-            audit_error: None,
-        })),
+        Msg::Answer(Answer {
+            id: job.id,
+            result: Ok(Response::Restored(Written {
+                result,
+                audit_error: None,
+            })),
+        }),
     );
     settle(s, fx);
 }
@@ -515,8 +528,16 @@ fn p6_read_only_never_starts_a_restore_session() {
     settle(&mut s, fx);
     let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE)));
     assert!(
-        !fx.iter()
-            .any(|e| matches!(e, Effect::LoadOrganizations { .. } | Effect::Explore { .. })),
+        !fx.iter().any(|e| matches!(
+            e,
+            Effect::Request(Request {
+                call: Call::Organizations,
+                ..
+            }) | Effect::Request(Request {
+                call: Call::Explore { .. },
+                ..
+            })
+        )),
         "{fx:?}"
     );
     assert!(s.overlay.is_none(), "no new-session dialog");
@@ -559,7 +580,13 @@ fn p8_an_unknown_outcome_is_read_from_the_session_events() {
     assert!(status(&s).contains("outcome unknown"));
     // e on the result: the session's events.
     let jobs = ch(&mut s, 'e');
-    let [JobEffect::LoadEvents { generation, .. }] = jobs.as_slice() else {
+    let [
+        Request {
+            id: generation,
+            call: Call::Events { .. },
+        },
+    ] = jobs.as_slice()
+    else {
         panic!("{jobs:?}")
     };
     let events = vec![
@@ -572,10 +599,10 @@ fn p8_an_unknown_outcome_is_read_from_the_session_events() {
     ];
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::Events {
-            generation: *generation,
-            result: Ok(events),
-        })),
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::Events(events)),
+        }),
     );
     settle(&mut s, fx);
     // Point 16 (part): the events' time column says its zone.
@@ -622,20 +649,26 @@ fn p8_an_event_another_restore_accounts_for_is_not_taken() {
     confirm_lines(&mut s);
     run_restore(&mut s, Err(ApiError::OutcomeUnknown("lost".into())));
     let jobs = ch(&mut s, 'e');
-    let [JobEffect::LoadEvents { generation, .. }] = jobs.as_slice() else {
+    let [
+        Request {
+            id: generation,
+            call: Call::Events { .. },
+        },
+    ] = jobs.as_slice()
+    else {
         panic!("{jobs:?}")
     };
     // Only the first restore's event: the second did not run (as far as the events tell).
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::Events {
-            generation: *generation,
-            result: Ok(vec![restore_event(
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::Events(vec![restore_event(
                 1,
                 "francois.lefevre@contoso.com",
                 "Restore finished: 3 created, 0 merged, 0 skipped, 0 failed.",
-            )]),
-        })),
+            )])),
+        }),
     );
     settle(&mut s, fx);
     assert!(matches!(s.jobs.list[1].status, vex::app::jobs::JobStatus::Unknown(_)));
@@ -745,7 +778,13 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
     key(&mut s, KeyCode::Right);
     tab_to(&mut s, RestoreField::RequestCode);
     let jobs = key(&mut s, KeyCode::Enter);
-    let [JobEffect::DeviceCode { generation, .. }] = jobs.as_slice() else {
+    let [
+        Request {
+            id: generation,
+            call: Call::DeviceCode { .. },
+        },
+    ] = jobs.as_slice()
+    else {
         panic!("{jobs:?}")
     };
     let code: vex::api::models::DeviceCode = from(json!({
@@ -754,10 +793,10 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
     }));
     let fx = update(
         &mut s,
-        Msg::Loaded(Loaded::Job(JobLoaded::DeviceCode {
-            generation: *generation,
-            result: Ok(code),
-        })),
+        Msg::Answer(Answer {
+            id: *generation,
+            result: Ok(Response::DeviceCode(code)),
+        }),
     );
     settle(&mut s, fx);
     assert!(s.wants_tick(), "the countdown ticks");
@@ -776,7 +815,13 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
     tab_to(&mut s, RestoreField::Submit);
     let jobs = key(&mut s, KeyCode::Enter);
     assert!(
-        matches!(jobs.as_slice(), [JobEffect::DeviceCode { .. }]),
+        matches!(
+            jobs.as_slice(),
+            [Request {
+                call: Call::DeviceCode { .. },
+                ..
+            }]
+        ),
         "a new code is requested, no restore: {jobs:?}"
     );
     assert!(matches!(dialog(&s).phase, RestorePhase::Form));
@@ -896,22 +941,43 @@ fn p10_login_screen_keeps_the_password_after_a_network_error() {
     };
     let mut s = fake::new_state().with_login(LoginDialog::start(target, "vex"));
     let fx = update(&mut s, Msg::Start);
-    assert!(fx.iter().all(|e| matches!(e, Effect::Login { .. })), "{fx:?}");
+    assert!(
+        fx.iter().all(|e| matches!(
+            e,
+            Effect::Request(Request {
+                call: Call::Login { .. },
+                ..
+            })
+        )),
+        "{fx:?}"
+    );
     let screen = text(&s, 80, 24);
     assert!(screen.contains("waiting for the login"), "{screen}");
     assert!(!screen.contains("loading restore sessions"), "{screen}");
     // Type a password and log in: the network fails.
     typed(&mut s, SECRET);
     let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let Some(Effect::Login { generation, .. }) = fx.iter().find(|e| matches!(e, Effect::Login { .. })) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.iter().find(|e| {
+        matches!(
+            e,
+            Effect::Request(Request {
+                call: Call::Login { .. },
+                ..
+            })
+        )
+    })
+    else {
         panic!("{fx:?}")
     };
     let long = "cannot reach https://vb365.example.com:4443: connection refused (is the server running and \
                 the port open? check a firewall between this machine and the server)";
     update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation: *generation,
+        Msg::Answer(Answer {
+            id: *generation,
             result: Err(ApiError::Network(long.into())),
         }),
     );
@@ -926,13 +992,25 @@ fn p10_login_screen_keeps_the_password_after_a_network_error() {
     assert!(flat.contains("between this machine and the server)"), "whole: {screen}");
     // Refused by the server: cleared.
     let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let Some(Effect::Login { generation, .. }) = fx.iter().find(|e| matches!(e, Effect::Login { .. })) else {
+    let Some(Effect::Request(Request {
+        id: generation,
+        call: Call::Login { .. },
+    })) = fx.iter().find(|e| {
+        matches!(
+            e,
+            Effect::Request(Request {
+                call: Call::Login { .. },
+                ..
+            })
+        )
+    })
+    else {
         panic!("{fx:?}")
     };
     update(
         &mut s,
-        Msg::Loaded(Loaded::LoggedIn {
-            generation: *generation,
+        Msg::Answer(Answer {
+            id: *generation,
             result: Err(ApiError::Auth("The user name or password is incorrect.".into())),
         }),
     );

@@ -7,38 +7,22 @@ use ratatui::backend::TestBackend;
 use vex::api::models::{Item, Page};
 use vex::api::{Client, FolderParent};
 use vex::app::panes::items::{ItemsPane, ListKey};
-use vex::app::{Action, Effect, Loaded, Msg, State, update};
+use vex::app::{Action, Call, Effect, Msg, Request, Response, State, update};
+use vex::runtime::effects::Runner;
 
-/// Runs the effects against the server and feeds their answers back through `update`, until nothing more
-/// is asked for (the effects the runtime would spawn, run in order, for a state without a loop).
+/// Runs the reads among the effects against the server (through the runtime's one runner) and feeds
+/// their answers back through `update`, until nothing more is asked for (the effects the runtime would
+/// spawn, run in order, for a state without a loop).
 pub async fn settle(state: &mut State, client: &Client, fx: Vec<Effect>) {
+    let runner = Runner::new(client.clone());
     let mut fx: std::collections::VecDeque<Effect> = fx.into();
     while let Some(e) = fx.pop_front() {
-        let loaded = match e {
-            Effect::LoadItemsPage {
-                generation,
-                session_id,
-                mailbox_id,
-                folder_id,
-                offset,
-                limit,
-            } => Loaded::ItemsPage {
-                generation,
-                offset,
-                result: client.items(&session_id, &mailbox_id, &folder_id, offset, limit).await,
-            },
-            Effect::CountItems {
-                generation,
-                session_id,
-                mailbox_id,
-                folder_id,
-            } => Loaded::ItemCount {
-                generation,
-                result: client.count_items(&session_id, &mailbox_id, &folder_id).await,
-            },
-            _ => continue,
-        };
-        fx.extend(update(state, Msg::Loaded(loaded)));
+        let Effect::Request(r) = e else { continue };
+        if !r.call.is_read() {
+            continue;
+        }
+        let answer = runner.answer(r).await;
+        fx.extend(update(state, Msg::Answer(answer)));
     }
 }
 
@@ -87,33 +71,24 @@ pub async fn small_state(million: &State, client: &Client, n: usize) -> State {
         Default::default(),
     ));
     let (w, h) = state.size;
+    let runner = Runner::new(client.clone());
     let mut fx: std::collections::VecDeque<Effect> = update(&mut state, Msg::Resize(w, h)).into();
     while let Some(e) = fx.pop_front() {
-        let Effect::LoadItemsPage {
-            generation,
-            offset,
-            limit,
-            ..
-        } = e
+        let Effect::Request(
+            r @ Request {
+                call: Call::ItemsPage { offset, .. },
+                ..
+            },
+        ) = e
         else {
             continue;
         };
-        let ListKey {
-            session_id,
-            mailbox_id,
-            folder_id,
-        } = &old.key;
-        let mut page = client
-            .items(session_id, mailbox_id, folder_id, offset, limit)
-            .await
-            .expect("page");
-        page.results.truncate((n as u64).saturating_sub(offset) as usize);
-        let loaded = Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Ok(page),
+        let mut answer = runner.answer(r).await;
+        let Ok(Response::Items(page)) = &mut answer.result else {
+            panic!("page: {:?}", answer.result)
         };
-        fx.extend(update(&mut state, Msg::Loaded(loaded)));
+        page.results.truncate((n as u64).saturating_sub(offset) as usize);
+        fx.extend(update(&mut state, Msg::Answer(answer)));
     }
     assert_eq!(state.items.as_ref().and_then(|i| i.total), Some(n as u64));
     state

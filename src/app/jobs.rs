@@ -11,8 +11,9 @@ use super::panes::restore::{
 };
 use super::panes::results::ResultsView;
 use super::panes::transfer::{TransferDialog, TransferKind, TransferPhase, TransferReply};
+use super::request::{Call, Response, To, Written, take};
 use super::{Action, Effect, Gen, Level, Overlay, State};
-use crate::api::models::{DeviceCode, Folder, ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
+use crate::api::models::{Folder, ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
 use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use crate::audit::AuditRecord;
 use crate::restore_plan::RestorePlan;
@@ -131,170 +132,6 @@ impl Jobs {
 pub struct AuditTicket {
     pub path: PathBuf,
     pub record: AuditRecord,
-}
-
-/// Requests of the jobs and their views.
-#[derive(Clone, Debug)]
-pub enum JobEffect {
-    /// `restoreTo` (or `restore` to the original location). Never aborted, never resent.
-    Restore {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-        scope: RestoreScope,
-        /// The request is built from it in the task (it reads the certificate file).
-        plan: Box<RestorePlan>,
-        original: bool,
-        audit: Option<AuditTicket>,
-    },
-    DeviceCode {
-        generation: Gen,
-        session_id: String,
-        /// The target tenant and application the dialog names.
-        request: crate::api::models::DeviceCodeRequest,
-    },
-    LoadEvents {
-        generation: Gen,
-        session_id: String,
-    },
-    /// Root folders of the restore's target mailbox (suggestions).
-    LoadTargetFolders {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-    },
-    /// Export to PST (`Pst`) or save as MSG (`Msg`) into `dest`.
-    Download {
-        generation: Gen,
-        kind: TransferKind,
-        session_id: String,
-        mailbox_id: String,
-        scope: RestoreScope,
-        item_ids: Vec<String>,
-        dest: PathBuf,
-        /// The file made inside `dest` when it is a directory (the dialog's default name).
-        file_name: String,
-        overwrite: bool,
-        audit: Option<AuditTicket>,
-    },
-    Send {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-        item_ids: Vec<String>,
-        /// `None`: the mailbox's own address.
-        different: Option<SendToDifferentAddressOptions>,
-        audit: Option<AuditTicket>,
-    },
-}
-
-/// Reads of the jobs' views that a newer one supersedes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum JobSlot {
-    Events,
-    TargetFolders,
-}
-
-impl JobEffect {
-    /// The slot of a read; writes have none (they are never aborted).
-    pub fn slot(&self) -> Option<JobSlot> {
-        match self {
-            JobEffect::LoadEvents { .. } => Some(JobSlot::Events),
-            JobEffect::LoadTargetFolders { .. } => Some(JobSlot::TargetFolders),
-            _ => None,
-        }
-    }
-
-    pub fn generation(&self) -> Gen {
-        match self {
-            JobEffect::Restore { generation, .. }
-            | JobEffect::DeviceCode { generation, .. }
-            | JobEffect::LoadEvents { generation, .. }
-            | JobEffect::LoadTargetFolders { generation, .. }
-            | JobEffect::Download { generation, .. }
-            | JobEffect::Send { generation, .. } => *generation,
-        }
-    }
-}
-
-/// Answers to [`JobEffect`]s.
-#[derive(Debug)]
-pub enum JobLoaded {
-    RestoreProgress {
-        generation: Gen,
-        progress: RestoreProgress,
-    },
-    Restored {
-        generation: Gen,
-        result: Result<RestoreOutcome, ApiError>,
-        audit_error: Option<String>,
-    },
-    DeviceCode {
-        generation: Gen,
-        result: Result<DeviceCode, ApiError>,
-    },
-    Events {
-        generation: Gen,
-        result: Result<Vec<SessionEvent>, ApiError>,
-    },
-    TargetFolders {
-        generation: Gen,
-        result: Result<Vec<Folder>, ApiError>,
-    },
-    DownloadProgress {
-        generation: Gen,
-        progress: DownloadProgress,
-    },
-    Downloaded {
-        generation: Gen,
-        /// The file written (as the operator named it, `~` expanded).
-        dest: PathBuf,
-        result: Result<u64, ApiError>,
-        audit_error: Option<String>,
-    },
-    Sent {
-        generation: Gen,
-        result: Result<(), ApiError>,
-        audit_error: Option<String>,
-    },
-}
-
-impl JobLoaded {
-    /// The answer a job effect gets when its task failed without one.
-    pub fn failed(e: &JobEffect, err: ApiError) -> JobLoaded {
-        let generation = e.generation();
-        match e {
-            JobEffect::Restore { .. } => JobLoaded::Restored {
-                generation,
-                // A task that died after sending cannot tell: say so rather than invite a resend.
-                result: Err(ApiError::OutcomeUnknown(err.to_string())),
-                audit_error: None,
-            },
-            JobEffect::DeviceCode { .. } => JobLoaded::DeviceCode {
-                generation,
-                result: Err(err),
-            },
-            JobEffect::LoadEvents { .. } => JobLoaded::Events {
-                generation,
-                result: Err(err),
-            },
-            JobEffect::LoadTargetFolders { .. } => JobLoaded::TargetFolders {
-                generation,
-                result: Err(err),
-            },
-            JobEffect::Download { dest, .. } => JobLoaded::Downloaded {
-                generation,
-                dest: dest.clone(),
-                result: Err(err),
-                audit_error: None,
-            },
-            JobEffect::Send { .. } => JobLoaded::Sent {
-                generation,
-                result: Err(ApiError::OutcomeUnknown(err.to_string())),
-                audit_error: None,
-            },
-        }
-    }
 }
 
 /// `q` while a restore, export or send runs: the first press only warns (leaving now loses its result
@@ -550,17 +387,19 @@ fn open_restore(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn load_target_folders(state: &mut State, d: &mut RestoreDialog, mailbox_id: String, fx: &mut Vec<Effect>) {
-    let generation = state.gens.issue();
+    let r = state.gens.ask(
+        To::TargetFolders,
+        Call::TargetFolders {
+            session_id: d.source.session_id.clone(),
+            mailbox_id: mailbox_id.clone(),
+        },
+    );
     d.target_folders = TargetFolders {
-        mailbox_id: Some(mailbox_id.clone()),
-        loading: Some(generation),
+        mailbox_id: Some(mailbox_id),
+        loading: Some(r.id),
         names: Vec::new(),
     };
-    fx.push(Effect::Job(Box::new(JobEffect::LoadTargetFolders {
-        generation,
-        session_id: d.source.session_id.clone(),
-        mailbox_id,
-    })));
+    fx.push(Effect::Request(r));
 }
 
 fn open_transfer(state: &mut State, kind: TransferKind) {
@@ -701,13 +540,15 @@ pub fn restore_key(
             return None;
         }
         RestoreReply::RequestCode => {
-            let generation = state.gens.issue();
-            d.device_loading = Some(generation);
-            fx.push(Effect::Job(Box::new(JobEffect::DeviceCode {
-                generation,
-                session_id: d.source.session_id.clone(),
-                request: d.device_code_request(),
-            })));
+            let r = state.gens.ask(
+                To::DeviceCode,
+                Call::DeviceCode {
+                    session_id: d.source.session_id.clone(),
+                    request: d.device_code_request(),
+                },
+            );
+            d.device_loading = Some(r.id);
+            fx.push(Effect::Request(r));
         }
         RestoreReply::LoadFolders(id) => load_target_folders(state, &mut d, id, fx),
         RestoreReply::Send => send_restore(state, &mut d, fx),
@@ -735,9 +576,21 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
     } else {
         JobKind::Restore
     };
-    let generation = state.gens.issue();
     let audit = ticket(state, kind, &d.source, Some(&plan));
     state.jobs.memory = d.remembered();
+    let target = Some(plan.target_mailbox.trim().to_string());
+    let r = state.gens.ask(
+        To::Job,
+        Call::Restore {
+            session_id: d.source.session_id.clone(),
+            mailbox_id: d.source.mailbox_id.clone(),
+            scope: d.source.scope.clone(),
+            plan: Box::new(plan),
+            original: d.original,
+            audit: audit.map(Box::new),
+        },
+    );
+    let generation = r.id;
     state.jobs.list.push(Job {
         generation,
         kind,
@@ -748,18 +601,10 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
             bytes: None,
         },
         audit_error: None,
-        target: Some(plan.target_mailbox.trim().to_string()),
+        target,
         reconciled: None,
     });
-    fx.push(Effect::Job(Box::new(JobEffect::Restore {
-        generation,
-        session_id: d.source.session_id.clone(),
-        mailbox_id: d.source.mailbox_id.clone(),
-        scope: d.source.scope.clone(),
-        plan: Box::new(plan),
-        original: d.original,
-        audit,
-    })));
+    fx.push(Effect::Request(r));
     d.sent(generation);
 }
 
@@ -790,7 +635,6 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
         d.phase = TransferPhase::Form;
         return state.error("read-only");
     }
-    let generation = state.gens.issue();
     let kind = match d.kind {
         TransferKind::Pst => JobKind::ExportPst,
         TransferKind::Msg => JobKind::SaveMsg,
@@ -798,14 +642,13 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
     };
     let mut audit = ticket(state, kind, &d.source, None);
     let s = &d.source;
-    let effect = match d.kind {
+    let call = match d.kind {
         TransferKind::Pst | TransferKind::Msg => {
             let dest = d.path.value().trim().to_string();
             if let Some(a) = &mut audit {
                 a.record.target_folder = Some(dest.clone());
             }
-            JobEffect::Download {
-                generation,
+            Call::Download {
                 kind: d.kind,
                 session_id: s.session_id.clone(),
                 mailbox_id: s.mailbox_id.clone(),
@@ -814,17 +657,19 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
                 dest: PathBuf::from(dest),
                 file_name: crate::app::panes::transfer::default_file_name(d.kind, s),
                 overwrite: d.overwrite,
-                audit,
+                audit: audit.map(Box::new),
             }
         }
         TransferKind::Send => {
             let text = |i: &tui_input::Input| Some(i.value().trim().to_string()).filter(|v| !v.is_empty());
-            let different = d.different.then(|| SendToDifferentAddressOptions {
-                items: Some(s.ids().into_iter().map(|id| ItemId { id }).collect()),
-                from: text(&d.from),
-                to: text(&d.to),
-                subject: text(&d.subject),
-                text: text(&d.text),
+            let different = d.different.then(|| {
+                Box::new(SendToDifferentAddressOptions {
+                    items: Some(s.ids().into_iter().map(|id| ItemId { id }).collect()),
+                    from: text(&d.from),
+                    to: text(&d.to),
+                    subject: text(&d.subject),
+                    text: text(&d.text),
+                })
             });
             if let Some(a) = &mut audit {
                 a.record.target_mailbox = Some(match &different {
@@ -832,16 +677,17 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
                     None => s.mailbox_email.clone().unwrap_or_default(),
                 });
             }
-            JobEffect::Send {
-                generation,
+            Call::Send {
                 session_id: s.session_id.clone(),
                 mailbox_id: s.mailbox_id.clone(),
                 item_ids: s.ids(),
                 different,
-                audit,
+                audit: audit.map(Box::new),
             }
         }
     };
+    let r = state.gens.ask(To::Job, call);
+    let generation = r.id;
     state.jobs.list.push(Job {
         generation,
         kind,
@@ -855,7 +701,7 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
         target: None,
         reconciled: None,
     });
-    fx.push(Effect::Job(Box::new(effect)));
+    fx.push(Effect::Request(r));
     d.started(generation);
 }
 
@@ -1088,34 +934,84 @@ fn clear_marks(state: &mut State, source: &Source) -> bool {
     cleared
 }
 
-/// Takes an answer of a job or of the jobs' views; false when nothing changed (stale).
-pub fn on_loaded(state: &mut State, l: JobLoaded, _fx: &mut [Effect]) -> bool {
-    let changed = on_answer(state, l);
+/// Takes an answer of a job (`To::Job`) or of the jobs' views; false when nothing changed.
+pub fn on_answer(state: &mut State, id: Gen, to: To, result: Result<Response, ApiError>) -> bool {
+    let changed = match to {
+        To::Job => on_job_answer(state, id, result),
+        To::DeviceCode => {
+            let tick = state.tick;
+            let Some(Overlay::Restore(d)) = &mut state.overlay else {
+                return false;
+            };
+            if !d.on_device_code(id, take(result).map_err(|e| e.to_string())) {
+                return false;
+            }
+            d.device_code_tick = tick;
+            true
+        }
+        To::Events => {
+            let Some(Overlay::Events(v)) = &mut state.overlay else {
+                return false;
+            };
+            if !v.on_events(id, take(result).map_err(|e| e.to_string())) {
+                return false;
+            }
+            let (job, session) = (v.job, v.source().map(|s| s.session_id.clone()));
+            if let (Some(g), Some(sid)) = (job, session) {
+                reconcile(state, g, &sid);
+            }
+            true
+        }
+        To::TargetFolders => {
+            let Some(Overlay::Restore(d)) = &mut state.overlay else {
+                return false;
+            };
+            let names = take::<Vec<Folder>>(result)
+                .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
+                .unwrap_or_default();
+            d.on_target_folders(id, names)
+        }
+        _ => false,
+    };
     if !state.jobs.any_running() {
         state.jobs.quit_warned = false;
     }
     changed
 }
 
-fn on_answer(state: &mut State, l: JobLoaded) -> bool {
-    match l {
-        JobLoaded::RestoreProgress { generation, progress } => {
-            let Some(j) = state.jobs.get_mut(generation) else {
-                return false;
-            };
-            match &mut j.status {
-                JobStatus::Running { progress: p, .. } => *p = Some(progress),
-                _ => return false,
-            }
-        }
-        JobLoaded::Restored {
-            generation,
-            result,
-            audit_error,
-        } => {
-            let Some(j) = state.jobs.get_mut(generation) else {
-                return false;
-            };
+/// The answer of a restore, export or send (or their progress).
+fn on_job_answer(state: &mut State, generation: Gen, result: Result<Response, ApiError>) -> bool {
+    let Some(kind) = state.jobs.get(generation).map(|j| j.kind) else {
+        return false;
+    };
+    let response = match result {
+        Ok(r) => r,
+        // The task died without an answer. A restore or send that may have been sent cannot tell: say so
+        // rather than invite a resend.
+        Err(err) => match kind {
+            JobKind::Restore | JobKind::RestoreOriginal => Response::Restored(Written {
+                result: Err(ApiError::OutcomeUnknown(err.to_string())),
+                audit_error: None,
+            }),
+            JobKind::Send => Response::Sent(Written {
+                result: Err(ApiError::OutcomeUnknown(err.to_string())),
+                audit_error: None,
+            }),
+            JobKind::ExportPst | JobKind::SaveMsg => Response::Downloaded(Written {
+                result: Err(err),
+                audit_error: None,
+            }),
+        },
+    };
+    let Some(j) = state.jobs.get_mut(generation) else {
+        return false;
+    };
+    match response {
+        Response::RestoreProgress(progress) => match &mut j.status {
+            JobStatus::Running { progress: p, .. } => *p = Some(progress),
+            _ => return false,
+        },
+        Response::Restored(Written { result, audit_error }) => {
             j.audit_error = audit_error.clone();
             let dialog = restore_dialog(&mut state.overlay, generation);
             match result {
@@ -1157,62 +1053,17 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
                 state.error(format!("the audit log could not be written: {a}"));
             }
         }
-        JobLoaded::DeviceCode { generation, result } => {
-            let tick = state.tick;
-            let Some(Overlay::Restore(d)) = &mut state.overlay else {
-                return false;
-            };
-            if !d.on_device_code(generation, result.map_err(|e| e.to_string())) {
-                return false;
-            }
-            d.device_code_tick = tick;
-        }
-        JobLoaded::Events { generation, result } => {
-            let Some(Overlay::Events(v)) = &mut state.overlay else {
-                return false;
-            };
-            if !v.on_events(generation, result.map_err(|e| e.to_string())) {
-                return false;
-            }
-            let (job, session) = (v.job, v.source().map(|s| s.session_id.clone()));
-            if let (Some(g), Some(sid)) = (job, session) {
-                reconcile(state, g, &sid);
-            }
-        }
-        JobLoaded::TargetFolders { generation, result } => {
-            let Some(Overlay::Restore(d)) = &mut state.overlay else {
-                return false;
-            };
-            let names = result
-                .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
-                .unwrap_or_default();
-            if !d.on_target_folders(generation, names) {
-                return false;
-            }
-        }
-        JobLoaded::DownloadProgress { generation, progress } => {
-            let Some(j) = state.jobs.get_mut(generation) else {
-                return false;
-            };
-            match &mut j.status {
-                JobStatus::Running { bytes, .. } => *bytes = Some(progress),
-                _ => return false,
-            }
-        }
-        JobLoaded::Downloaded {
-            generation,
-            dest,
-            result,
-            audit_error,
-        } => {
-            let Some(j) = state.jobs.get_mut(generation) else {
-                return false;
-            };
+        Response::DownloadProgress(progress) => match &mut j.status {
+            JobStatus::Running { bytes, .. } => *bytes = Some(progress),
+            _ => return false,
+        },
+        Response::Downloaded(Written { result, audit_error }) => {
             j.audit_error = audit_error.clone();
             let what = if j.kind == JobKind::ExportPst { "export" } else { "save" };
             match result {
-                Ok(bytes) => {
-                    let path = dest.display().to_string();
+                Ok(saved) => {
+                    let bytes = saved.bytes;
+                    let path = saved.path.display().to_string();
                     let text = format!("{what}: wrote {} to {path}", crate::text::human_size(bytes as i64));
                     j.status = JobStatus::Downloaded { bytes, path };
                     if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
@@ -1233,14 +1084,7 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
                 state.error(format!("the audit log could not be written: {a}"));
             }
         }
-        JobLoaded::Sent {
-            generation,
-            result,
-            audit_error,
-        } => {
-            let Some(j) = state.jobs.get_mut(generation) else {
-                return false;
-            };
+        Response::Sent(Written { result, audit_error }) => {
             j.audit_error = audit_error.clone();
             match result {
                 Ok(()) => {
@@ -1270,6 +1114,8 @@ fn on_answer(state: &mut State, l: JobLoaded) -> bool {
                 state.error(format!("the audit log could not be written: {a}"));
             }
         }
+        // An answer of another kind for a job: nothing a job takes.
+        _ => return false,
     }
     true
 }

@@ -1,7 +1,7 @@
 //! Building blocks shared by the list panes: the scroll window, the `/` filter and a list that pages
 //! lazily as the cursor approaches its loaded end.
 
-use super::{Effect, Gen, Gens};
+use super::{Call, Effect, Gen, Gens, To};
 use crossterm::event::KeyEvent;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -273,11 +273,12 @@ impl<T> PagedList<T> {
             && (self.cursor as u64) + PREFETCH >= self.rows.len() as u64
     }
 
-    /// Marks the next page as requested and returns its offset.
-    pub fn begin_next_page(&mut self, gens: &mut Gens) -> (Gen, u64) {
-        let g = gens.issue();
-        self.loading = Some(g);
-        (g, self.rows.len() as u64)
+    /// Asks for the next page: `page` names the asker and the call for its offset.
+    pub fn begin_next_page(&mut self, gens: &mut Gens, page: impl FnOnce(u64) -> (To, Call)) -> Effect {
+        let (to, call) = page(self.rows.len() as u64);
+        let r = gens.ask(to, call);
+        self.loading = Some(r.id);
+        Effect::Request(r)
     }
 
     /// Accepts a page when it answers the request in flight (else it is stale: false).
@@ -331,18 +332,13 @@ pub fn step(cursor: u64, len: u64, action: super::Action, page: u64) -> u64 {
     }
 }
 
-/// Helper for panes: an effect to fetch the next page of a [`PagedList`], when one is wanted.
+/// Helper for panes: the request of the next page of a [`PagedList`], when one is wanted.
 pub fn next_page_effect<T>(
     list: &mut PagedList<T>,
     gens: &mut Gens,
-    make: impl FnOnce(Gen, u64) -> Effect,
+    page: impl FnOnce(u64) -> (To, Call),
 ) -> Option<Effect> {
-    if list.wants_next_page() {
-        let (g, off) = list.begin_next_page(gens);
-        Some(make(g, off))
-    } else {
-        None
-    }
+    list.wants_next_page().then(|| list.begin_next_page(gens, page))
 }
 
 #[cfg(test)]
@@ -367,7 +363,13 @@ mod tests {
         let mut gens = Gens::default();
         let mut l: PagedList<String> = PagedList::default();
         assert!(l.wants_next_page());
-        let (g, off) = l.begin_next_page(&mut gens);
+        let page = |offset| (To::Sessions { offset }, Call::Sessions { offset, limit: 2 });
+        let g = l
+            .begin_next_page(&mut gens, page)
+            .request()
+            .map(|r| r.id)
+            .expect("a request");
+        let off = 0;
         assert!(!l.accept_page(g + 1, off, Ok(vec![]), 2), "stale generation is dropped");
         assert!(l.accept_page(g, off, Ok(vec!["Alpha".into(), "beta".into()]), 2));
         l.refilter(|s| s.clone());
@@ -378,8 +380,12 @@ mod tests {
         assert!(!l.wants_next_page(), "a filter only covers what is loaded");
         l.filter.clear();
         l.refilter(|s| s.clone());
-        let (g, off) = l.begin_next_page(&mut gens);
-        assert!(l.accept_page(g, off, Ok(vec!["c".into()]), 2));
+        let g = l
+            .begin_next_page(&mut gens, page)
+            .request()
+            .map(|r| r.id)
+            .expect("a request");
+        assert!(l.accept_page(g, 2, Ok(vec!["c".into()]), 2));
         assert!(l.is_complete());
     }
 }

@@ -2,8 +2,8 @@
 //! drawing: the runtime turns effects into requests and their answers back into messages; the `ui`
 //! module draws the state.
 //!
-//! Every request carries a generation; an answer whose generation is not the one its pane waits for
-//! (the operator moved on) is dropped.
+//! Requests are data ([`request`]): every request has an id, the state keeps one map from the ids in
+//! flight to whoever asked, and an answer whose id is no longer in it (the operator moved on) is dropped.
 
 pub mod copy;
 pub mod fields;
@@ -14,17 +14,17 @@ pub mod list;
 pub mod mouse;
 pub mod panes;
 pub mod prefs;
+pub mod request;
 pub mod search;
 pub mod zone;
 
 pub use keymap::{Action, Keymap};
 pub use prefs::UiPrefs;
+pub use request::{Answer, Call, Request, RequestId, Requests, Response, To};
 pub use zone::DisplayZone;
 
 use crate::api::ApiError;
-use crate::api::models::{
-    ApiDate, ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreSession, SessionState,
-};
+use crate::api::models::{ApiDate, Mailbox, RestoreSession, SessionState};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use list::{Filter, FilterKey, filter_key};
 use panes::confirm::{ConfirmDialog, ConfirmReply, Confirmed};
@@ -38,19 +38,11 @@ use panes::new_session::{NewSessionDialog, NewSessionReply};
 use panes::sessions::SessionsPane;
 use std::collections::{BTreeSet, HashMap};
 
-/// A request generation.
-pub type Gen = u64;
+/// A request generation: the id of the request a pane waits for.
+pub type Gen = RequestId;
 
-/// Hands out generations (never reused).
-#[derive(Clone, Debug, Default)]
-pub struct Gens(u64);
-
-impl Gens {
-    pub fn issue(&mut self) -> Gen {
-        self.0 += 1;
-        self.0
-    }
-}
+/// Hands out request ids and remembers who asked (see [`Requests`]).
+pub type Gens = Requests;
 
 /// What the header shows about the connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -200,8 +192,8 @@ pub struct State {
     /// Where the client logs in (the expiry login screen shows it).
     pub target: Option<LoginTarget>,
     /// Requests held while the login screen is up (they failed because the session expired, or were
-    /// asked for meanwhile): sent again, with their generations, once logged in.
-    after_login: Vec<Effect>,
+    /// asked for meanwhile): sent again, with their ids, once logged in.
+    after_login: Vec<Request>,
     /// Restore sessions this vex started (`n`) and did not stop, with how to name them: quitting offers
     /// to stop them.
     pub created_sessions: Vec<(String, String)>,
@@ -262,7 +254,7 @@ impl State {
     }
 
     /// Requests waiting for the login screen (tests and curiosity).
-    pub fn held_for_login(&self) -> &[Effect] {
+    pub fn held_for_login(&self) -> &[Request] {
         &self.after_login
     }
 
@@ -425,234 +417,45 @@ pub enum Msg {
     Tick,
     /// Leave now (a signal).
     Quit,
-    Loaded(Loaded),
+    /// The answer to a request.
+    Answer(Answer),
     /// A request failed because the session is gone (the server refused to renew it): the login screen
     /// comes back over the view and the request is sent again after the login.
-    SessionExpired(Effect),
+    SessionExpired(Request),
 }
 
-/// Answers to effects, tagged with the generation of their request.
-#[derive(Debug)]
-pub enum Loaded {
-    Sessions {
-        generation: Gen,
-        offset: u64,
-        result: Result<Vec<RestoreSession>, ApiError>,
-    },
-    Mailboxes {
-        generation: Gen,
-        offset: u64,
-        result: Result<Vec<Mailbox>, ApiError>,
-    },
-    Folders {
-        generation: Gen,
-        parent: Option<String>,
-        result: Result<Vec<Folder>, ApiError>,
-    },
-    ItemsPage {
-        generation: Gen,
-        offset: u64,
-        result: Result<Page<Item>, ApiError>,
-    },
-    ItemCount {
-        generation: Gen,
-        result: Result<u64, ApiError>,
-    },
-    /// Every mailbox of a session (for the names in all-mailboxes search results).
-    MailboxNames {
-        generation: Gen,
-        result: Result<Vec<Mailbox>, ApiError>,
-    },
-    Item {
-        generation: Gen,
-        result: Result<Item, ApiError>,
-    },
-    Organizations {
-        generation: Gen,
-        result: Result<Vec<Organization>, ApiError>,
-    },
-    Explored {
-        generation: Gen,
-        result: Result<RestoreSession, ApiError>,
-    },
-    Stopped {
-        generation: Gen,
-        session_id: String,
-        result: Result<(), ApiError>,
-    },
-    LoggedIn {
-        generation: Gen,
-        result: Result<LoggedIn, ApiError>,
-    },
-    /// Restores, exports, sends and their views.
-    Job(jobs::JobLoaded),
-}
-
-/// Requests for the runtime.
+/// What `update` asks the runtime to do.
 #[derive(Clone, Debug)]
 pub enum Effect {
-    LoadSessions {
-        generation: Gen,
-        offset: u64,
-        limit: u32,
-    },
-    LoadMailboxes {
-        generation: Gen,
-        session_id: String,
-        offset: u64,
-        limit: u32,
-    },
-    /// Root folders (`parent: None`) or the children of a folder.
-    LoadFolders {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-        parent: Option<String>,
-    },
-    LoadItemsPage {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-        folder_id: String,
-        offset: u64,
-        limit: u32,
-    },
-    CountItems {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-        folder_id: String,
-    },
-    LoadItem {
-        generation: Gen,
-        session_id: String,
-        mailbox_id: String,
-        item_id: String,
-    },
-    LoadOrganizations {
-        generation: Gen,
-    },
-    Explore {
-        generation: Gen,
-        organization_id: String,
-        options: ExploreOptions,
-    },
-    StopSession {
-        generation: Gen,
-        session_id: String,
-    },
-    /// Logs in (`Debug` shows no password). `reconnect`: the operator chose another server or API
-    /// version on the first login screen, so the runtime makes a new client for it first.
-    Login {
-        generation: Gen,
-        user: String,
-        password: secrecy::SecretString,
-        reconnect: Option<LoginTarget>,
-    },
-    /// Restores, exports, sends and their views.
-    Job(Box<jobs::JobEffect>),
-    /// A page of a server-side search, answered as [`Loaded::ItemsPage`] (the results fill the items
-    /// pane; same slot: a newer search or page supersedes an older one).
-    Search {
-        generation: Gen,
-        session_id: String,
-        target: panes::search::SearchTarget,
-        query: String,
-        offset: u64,
-        limit: u32,
-    },
-    /// Every mailbox of the session, for the names shown beside all-mailboxes search results.
-    LoadMailboxNames {
-        generation: Gen,
-        session_id: String,
-    },
+    /// Run a request (see [`request`]) and send its answer back as [`Msg::Answer`].
+    Request(Request),
     /// Puts the text on the terminal's clipboard (OSC 52). The text is clean (no control characters)
     /// and within [`crate::text::osc52::OSC52_MAX_BASE64`] already.
     Clipboard(String),
     Quit,
 }
 
-/// A kind of task: a new task of the same slot supersedes (aborts) the previous one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Slot {
-    Sessions,
-    Mailboxes,
-    Folders(Option<String>),
-    ItemsPage,
-    CountItems,
-    Item,
-    Organizations,
-    MailboxNames,
-    Job(jobs::JobSlot),
-}
-
 impl Effect {
-    /// The slot of a read; writes have none (they are never aborted).
-    pub fn slot(&self) -> Option<Slot> {
-        Some(match self {
-            Effect::LoadSessions { .. } => Slot::Sessions,
-            Effect::LoadMailboxes { .. } => Slot::Mailboxes,
-            Effect::LoadFolders { parent, .. } => Slot::Folders(parent.clone()),
-            Effect::LoadItemsPage { .. } => Slot::ItemsPage,
-            Effect::CountItems { .. } => Slot::CountItems,
-            Effect::LoadItem { .. } => Slot::Item,
-            Effect::LoadOrganizations { .. } => Slot::Organizations,
-            Effect::Job(j) => return j.slot().map(Slot::Job),
-            Effect::Search { .. } => Slot::ItemsPage,
-            Effect::LoadMailboxNames { .. } => Slot::MailboxNames,
-            Effect::Explore { .. }
-            | Effect::StopSession { .. }
-            | Effect::Login { .. }
-            | Effect::Clipboard(_)
-            | Effect::Quit => {
-                return None;
-            }
-        })
-    }
-}
-
-impl Effect {
-    /// The generation of a read whose answer a pane waits for (see [`State::awaits`]).
-    pub fn read_generation(&self) -> Option<Gen> {
+    /// The call of a request.
+    pub fn call(&self) -> Option<&Call> {
         match self {
-            Effect::LoadSessions { generation, .. }
-            | Effect::LoadMailboxes { generation, .. }
-            | Effect::LoadFolders { generation, .. }
-            | Effect::LoadItemsPage { generation, .. }
-            | Effect::CountItems { generation, .. }
-            | Effect::LoadItem { generation, .. }
-            | Effect::Search { generation, .. }
-            | Effect::LoadMailboxNames { generation, .. } => Some(*generation),
+            Effect::Request(r) => Some(&r.call),
+            _ => None,
+        }
+    }
+
+    /// The request, if this is one.
+    pub fn request(&self) -> Option<&Request> {
+        match self {
+            Effect::Request(r) => Some(r),
             _ => None,
         }
     }
 }
 
-impl State {
-    /// Whether the state still waits for the answer of the read `generation` in `slot`. False once
-    /// the operator navigated away (the folder closed, the details pane closed, another mailbox):
-    /// the runtime then aborts the request instead of awaiting an answer nobody reads.
-    pub fn awaits(&self, slot: &Slot, generation: Gen) -> bool {
-        match slot {
-            Slot::ItemsPage => self
-                .items
-                .as_ref()
-                .is_some_and(|i| i.in_flight().is_some_and(|(_, g)| g == generation)),
-            Slot::CountItems => self.items.as_ref().is_some_and(|i| i.counting() == Some(generation)),
-            Slot::Item => self.details.as_ref().is_some_and(|d| d.loading == Some(generation)),
-            Slot::Mailboxes => self
-                .mailboxes
-                .as_ref()
-                .is_some_and(|m| m.list.loading == Some(generation)),
-            Slot::Folders(_) => self.folders.as_ref().is_some_and(|f| f.awaits(generation)),
-            Slot::MailboxNames => self
-                .items
-                .as_ref()
-                .and_then(|i| i.search.as_ref())
-                .is_some_and(|s| s.names_loading == Some(generation)),
-            // Kept until answered or replaced.
-            Slot::Sessions | Slot::Organizations | Slot::Job(_) => true,
-        }
+impl From<Request> for Effect {
+    fn from(r: Request) -> Effect {
+        Effect::Request(r)
     }
 }
 
@@ -685,9 +488,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             quit(state, &mut fx);
             true
         }
-        Msg::Loaded(l) => on_loaded(state, l, &mut fx),
-        Msg::SessionExpired(e) => {
-            session_expired(state, e);
+        Msg::Answer(a) => request::on_answer(state, a, &mut fx),
+        Msg::SessionExpired(r) => {
+            session_expired(state, r);
             true
         }
     };
@@ -697,6 +500,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if state.login.is_some() {
         hold_for_login(state, &mut fx);
     }
+    state.forget_unawaited();
     if changed || !fx.is_empty() {
         state.dirty = true;
     }
@@ -807,10 +611,18 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 None
             }
             ConfirmReply::Confirm(Confirmed::StopSession { session_id }) => {
-                let generation = state.gens.issue();
-                state.pending_stop = Some((generation, session_id.clone()));
+                let to = To::Stop {
+                    session_id: session_id.clone(),
+                };
+                let r = state.gens.ask(
+                    to,
+                    Call::StopSession {
+                        session_id: session_id.clone(),
+                    },
+                );
+                state.pending_stop = Some((r.id, session_id));
                 state.info("stopping the session…");
-                fx.push(Effect::StopSession { generation, session_id });
+                fx.push(Effect::Request(r));
                 None
             }
         },
@@ -823,11 +635,12 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 None
             }
             NewSessionReply::Submit(e) => {
-                if let Effect::Explore {
-                    generation, options, ..
-                } = &e
+                if let Effect::Request(Request {
+                    id,
+                    call: Call::Explore { options, .. },
+                }) = &e
                 {
-                    state.pending_explore = Some(*generation);
+                    state.pending_explore = Some(*id);
                     state.explore_at = options.date_time.clone();
                 }
                 fx.push(e);
@@ -1180,15 +993,22 @@ fn note<T>(state: &mut State, what: &str, result: &Result<T, ApiError>) {
     }
 }
 
-fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
-    match l {
-        Loaded::Job(j) => return jobs::on_loaded(state, j, fx),
-        Loaded::Sessions {
-            generation,
-            offset,
-            result,
-        } => {
-            let (ok, err) = split(result);
+/// An answer for `to`, who still waits for it (see [`request::on_answer`]); false when nothing changed.
+fn answered(
+    state: &mut State,
+    id: RequestId,
+    to: To,
+    result: Result<Response, ApiError>,
+    fx: &mut Vec<Effect>,
+) -> bool {
+    use request::take;
+    let generation = id;
+    match to {
+        To::Job | To::DeviceCode | To::TargetFolders | To::Events => {
+            return jobs::on_answer(state, id, to, result);
+        }
+        To::Sessions { offset } => {
+            let (ok, err) = split(take(result));
             if !state
                 .sessions
                 .on_page(generation, offset, ok.ok_or_else(|| err_text(&err)))
@@ -1197,7 +1017,8 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
             }
             note_err(state, "restore sessions", err);
         }
-        Loaded::MailboxNames { generation, result } => {
+        To::MailboxNames => {
+            let result: Result<Vec<Mailbox>, ApiError> = take(result);
             let Some(s) = state.items.as_mut().and_then(|i| i.search.as_mut()) else {
                 return false;
             };
@@ -1215,37 +1036,25 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                 Err(e) => state.info(format!("mailbox names not loaded ({}): ids shown", err_text(&Some(e)))),
             }
         }
-        Loaded::Mailboxes {
-            generation,
-            offset,
-            result,
-        } => {
+        To::Mailboxes { offset } => {
             let Some(m) = &mut state.mailboxes else { return false };
-            let (ok, err) = split(result);
+            let (ok, err) = split(take(result));
             if !m.on_page(generation, offset, ok.ok_or_else(|| err_text(&err))) {
                 return false;
             }
             note_err(state, "mailboxes", err);
         }
-        Loaded::Folders {
-            generation,
-            parent,
-            result,
-        } => {
+        To::Folders { parent } => {
             let Some(f) = &mut state.folders else { return false };
-            let (ok, err) = split(result);
+            let (ok, err) = split(take(result));
             if !f.on_loaded(generation, parent.as_deref(), ok.ok_or_else(|| err_text(&err))) {
                 return false;
             }
             note_err(state, "folders", err);
         }
-        Loaded::ItemsPage {
-            generation,
-            offset,
-            result,
-        } => {
+        To::Items { offset } => {
             let Some(i) = &mut state.items else { return false };
-            let (ok, err) = split(result);
+            let (ok, err) = split(take(result));
             let searching = i.search.is_some();
             let page = ok.ok_or_else(|| search::page_error(searching, &err));
             if !i.on_page(generation, offset, page) {
@@ -1257,34 +1066,35 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                 note_err(state, "items", err);
             }
         }
-        Loaded::ItemCount { generation, result } => {
+        To::ItemCount => {
             let Some(i) = &mut state.items else { return false };
-            let (ok, err) = split(result);
+            let (ok, err) = split(take(result));
             if !i.on_count(generation, ok.ok_or_else(|| err_text(&err))) {
                 return false;
             }
             note_err(state, "counting the items", err);
         }
-        Loaded::Item { generation, result } => {
+        To::Details => {
             let Some(d) = &mut state.details else { return false };
-            let (ok, err) = split(result);
+            let (ok, err) = split(take(result));
             match d.on_item(generation, ok.ok_or_else(|| err_text(&err))) {
                 Ok(false) => return false,
                 Err(m) if err.is_none() => state.error(m),
                 Ok(true) | Err(_) => note_err(state, "item", err),
             }
         }
-        Loaded::Organizations { generation, result } => {
+        To::NewSession => {
             let Some(Overlay::NewSession(d)) = &mut state.overlay else {
                 return false;
             };
-            let (ok, err) = split(result);
+            let (ok, err) = split(take(result));
             if !d.on_orgs(generation, ok.ok_or_else(|| err_text(&err)), &state.zone) {
                 return false;
             }
             note_err(state, "organizations", err);
         }
-        Loaded::Explored { generation, result } => {
+        To::Explore => {
+            let result: Result<RestoreSession, ApiError> = take(result);
             if state.pending_explore != Some(generation) {
                 return false;
             }
@@ -1321,16 +1131,12 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                 }
             }
         }
-        Loaded::Stopped {
-            generation,
-            session_id,
-            result,
-        } if state.quitting.as_ref().is_some_and(|q| q.waiting.contains(&generation)) => {
-            stopped_on_quit(state, generation, &session_id, result, fx);
+        To::StopOnQuit { session_id } => {
+            stopped_on_quit(state, generation, &session_id, take(result), fx);
         }
-        Loaded::LoggedIn { generation, result } => {
+        To::Login => {
             let Some(login) = &mut state.login else { return false };
-            match result {
+            match take(result) {
                 Ok(info) => {
                     if login.submitting != Some(generation) {
                         return false;
@@ -1348,11 +1154,8 @@ fn on_loaded(state: &mut State, l: Loaded, fx: &mut Vec<Effect>) -> bool {
                 }
             }
         }
-        Loaded::Stopped {
-            generation,
-            session_id,
-            result,
-        } => {
+        To::Stop { session_id } => {
+            let result: Result<(), ApiError> = take(result);
             if state.pending_stop.as_ref().map(|(g, _)| *g) != Some(generation) {
                 return false;
             }
@@ -1406,7 +1209,7 @@ fn refuse_write(state: &mut State, a: Action) {
 
 /// The session is gone: the login screen comes over the view (leaving it, its dialogs and filters as
 /// they are) and the request waits to be sent again.
-fn session_expired(state: &mut State, e: Effect) {
+fn session_expired(state: &mut State, r: Request) {
     if state.login.is_none() {
         let target = state.target.clone().unwrap_or_else(|| LoginTarget {
             server: state.header.server.clone(),
@@ -1415,35 +1218,30 @@ fn session_expired(state: &mut State, e: Effect) {
         state.login = Some(LoginDialog::expired(target, &state.header.user));
         state.conn = Conn::Failing("session expired: log in again".into());
     }
-    hold(state, e);
+    hold(state, r);
 }
 
-/// Holds a request for after the login; a newer read of the same slot replaces an older one. The jobs'
-/// writes (restores, exports, sends, device codes) are not held: they are never sent twice.
-fn hold(state: &mut State, e: Effect) {
-    if matches!(e, Effect::Quit | Effect::Login { .. } | Effect::Clipboard(_)) {
-        return;
+/// Holds a request for after the login; a newer read of the same slot replaces an older one. The
+/// writes that are sent once (restores, exports, sends, device codes) and logins are not held.
+fn hold(state: &mut State, r: Request) {
+    let class = r.call.class();
+    match &class {
+        request::Class::Once | request::Class::Login => return,
+        request::Class::Read(_) => state.after_login.retain(|x| x.call.class() != class),
+        request::Class::Write => {}
     }
-    if let Effect::Job(j) = &e
-        && j.slot().is_none()
-    {
-        return;
-    }
-    if let Some(slot) = e.slot() {
-        state.after_login.retain(|x| x.slot().as_ref() != Some(&slot));
-    }
-    state.after_login.push(e);
+    state.after_login.push(r);
 }
 
-/// While the login screen is up nothing but the login goes to the server (and the jobs' writes, which are
-/// never held: without a login they fail at once, before anything is sent, and say so).
+/// While the login screen is up nothing but the login goes to the server (and the writes sent once,
+/// which are never held: without a login they fail at once, before anything is sent, and say so).
 fn hold_for_login(state: &mut State, fx: &mut Vec<Effect>) {
     for e in std::mem::take(fx) {
-        let job_write = matches!(&e, Effect::Job(j) if j.slot().is_none());
-        if job_write || matches!(e, Effect::Quit | Effect::Login { .. } | Effect::Clipboard(_)) {
-            fx.push(e);
-        } else {
-            hold(state, e);
+        match e {
+            Effect::Request(r) if matches!(r.call.class(), request::Class::Read(_) | request::Class::Write) => {
+                hold(state, r)
+            }
+            e => fx.push(e),
         }
     }
 }
@@ -1473,7 +1271,7 @@ fn logged_in(state: &mut State, info: LoggedIn, fx: &mut Vec<Effect>) {
     } else {
         "logged in"
     });
-    fx.append(&mut state.after_login);
+    fx.extend(state.after_login.drain(..).map(Effect::Request));
 }
 
 /// `q`: sessions this vex started and left running are offered to be stopped first (default: leave
@@ -1528,9 +1326,14 @@ const QUIT_WAIT_TICKS: u32 = 10 * TICKS_PER_SEC;
 fn stop_then_quit(state: &mut State, ids: Vec<String>, fx: &mut Vec<Effect>) {
     let mut gens = BTreeSet::new();
     for session_id in ids {
-        let generation = state.gens.issue();
-        gens.insert(generation);
-        fx.push(Effect::StopSession { generation, session_id });
+        let r = state.gens.ask(
+            To::StopOnQuit {
+                session_id: session_id.clone(),
+            },
+            Call::StopSession { session_id },
+        );
+        gens.insert(r.id);
+        fx.push(Effect::Request(r));
     }
     if gens.is_empty() {
         return quit(state, fx);

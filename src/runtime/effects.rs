@@ -1,7 +1,8 @@
-//! The effect runner: each effect `app::update` asks for runs as a tokio task against a clone of the
-//! client, and its answer comes back to the loop as a message. Reads have a slot: a new read in the same
-//! slot aborts the old one, and reads the state no longer waits for are aborted. Logins may replace the
-//! client; jobs (restores, downloads, sends: writes that are never aborted nor sent twice) run in [`jobs`].
+//! The effect runner: each request `app::update` asks for runs as a tokio task through [`Runner::run`],
+//! the one function that runs any call against the client, and its answer comes back to the loop as
+//! [`Msg::Answer`] with the request's id. Reads whose ids left the state's map of requests (nobody waits
+//! for them any more: superseded, or the operator moved on) are aborted; writes run to their end. Logins
+//! may replace the client. Restores, downloads and sends (and their audit records) run in [`jobs`].
 
 mod jobs;
 
@@ -10,38 +11,42 @@ use super::terminal::Connector;
 use crate::api::models::Page;
 use crate::api::{ApiError, Client, FolderParent, SessionOrder, paging};
 use crate::app::panes::login::{LoggedIn, LoginTarget};
-use crate::app::{Effect, Gen, Loaded, Msg};
+use crate::app::request::Class;
+use crate::app::{Answer, Call, Effect, Msg, Request, RequestId, Response};
 use futures_util::FutureExt;
 use ratatui::backend::Backend;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
+/// A client made for a login to another server or API version, with the id of that login's request.
+pub(super) type NewClient = Arc<Mutex<Option<(RequestId, Client)>>>;
+
 impl<B: Backend> App<B> {
     /// Takes the client a login made for another server or API version, when its answer is the one
     /// dispatched now.
     pub(super) fn adopt_client(&mut self, msg: &Msg) {
-        if let Msg::Loaded(Loaded::LoggedIn {
-            generation,
-            result: Ok(_),
+        if let Msg::Answer(Answer {
+            id,
+            result: Ok(Response::LoggedIn(_)),
         }) = msg
             && let Ok(mut slot) = self.new_client.lock()
-            && slot.as_ref().is_some_and(|(g, _)| g == generation)
+            && slot.as_ref().is_some_and(|(g, _)| g == id)
             && let Some((_, c)) = slot.take()
         {
             self.client = c;
         }
     }
 
-    /// Aborts the reads the state no longer waits for (the operator navigated away and nothing
-    /// replaced them in their slot).
+    /// Aborts the reads the state no longer waits for (the operator navigated away, or a newer read
+    /// superseded them): their ids are no longer in the state's map of requests.
     pub(super) fn cancel_unawaited(&mut self) {
-        let state = &self.state;
+        let requests = &self.state.gens;
         let mut cancelled = 0;
-        self.tasks.retain(|slot, (generation, h)| {
+        self.tasks.retain(|id, h| {
             if h.is_finished() {
                 return false;
             }
-            let keep = generation.is_none_or(|g| state.awaits(slot, g));
+            let keep = requests.waits_for(*id);
             if !keep {
                 h.abort();
                 cancelled += 1;
@@ -53,304 +58,282 @@ impl<B: Backend> App<B> {
 
     /// Aborts every read in flight.
     pub fn abort_all(&mut self) {
-        for (_, (_, h)) in self.tasks.drain() {
+        for (_, h) in self.tasks.drain() {
             h.abort();
         }
     }
 
     /// Number of read tasks still running.
     pub fn running_tasks(&self) -> usize {
-        self.tasks.values().filter(|(_, h)| !h.is_finished()).count()
+        self.tasks.values().filter(|h| !h.is_finished()).count()
     }
 
     pub(super) fn spawn(&mut self, e: Effect) {
-        if let Effect::Clipboard(text) = &e {
-            return self.copy(text);
+        match e {
+            Effect::Clipboard(text) => self.copy(&text),
+            Effect::Quit => self.abort_all(),
+            Effect::Request(r) => self.send(r),
         }
-        if matches!(e, Effect::Quit) {
-            self.abort_all();
-            return;
-        }
-        if let Effect::Job(job) = e {
-            return jobs::spawn(self, *job);
-        }
-        if let Effect::Login {
-            generation,
-            user,
-            password,
-            reconnect,
-        } = e
-        {
-            let current = self.client.clone();
-            let connector = self.connector.clone();
-            let new_client = self.new_client.clone();
-            let tx = self.tx.clone();
-            tokio::spawn(async move {
-                let work = login(current, connector, new_client, generation, user, password, reconnect);
-                let result = AssertUnwindSafe(work)
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|_| Err(ApiError::Config("internal error while logging in (see the log)".into())));
-                let _ = tx.send(Msg::Loaded(Loaded::LoggedIn { generation, result }));
-            });
-            return;
-        }
-        let slot = e.slot();
-        let generation = e.read_generation();
-        let client = self.client.clone();
+    }
+
+    /// Runs a request as a task; its answer (and progress) come back as messages.
+    fn send(&mut self, r: Request) {
+        let Request { id, call } = r;
+        let class = call.class();
+        let runner = Runner {
+            client: self.client.clone(),
+            connector: self.connector.clone(),
+            new_client: self.new_client.clone(),
+        };
         let tx = self.tx.clone();
+        let read = matches!(class, Class::Read(_));
         let handle = tokio::spawn(async move {
-            let fallback = e.clone();
-            let msg = match AssertUnwindSafe(run_effect(client.clone(), e)).catch_unwind().await {
-                Ok(m) => m,
-                Err(_) => failed(
-                    &fallback,
-                    ApiError::Config("internal error while loading (see the log)".into()),
-                ),
+            // Kept to be sent again after a new login (not the login itself: it never is).
+            let again = (class != Class::Login).then(|| Request { id, call: call.clone() });
+            let ptx = tx.clone();
+            let progress = move |r: Response| {
+                let _ = ptx.send(Msg::Answer(Answer { id, result: Ok(r) }));
             };
-            // The client drops its tokens only when the server refused to renew them: the session is
-            // gone, whatever this request's own error says. It is sent again after a new login.
-            if !client.is_logged_in().await {
-                let _ = tx.send(Msg::SessionExpired(fallback));
+            let result = AssertUnwindSafe(runner.run(id, call, &progress))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Err(ApiError::Config(internal_error(&class).into())));
+            let answer = Msg::Answer(Answer { id, result });
+            // The client drops its tokens only when the server refused to renew them: the session is gone,
+            // whatever this request's own error says. A read (or a held write) waits for the login screen
+            // and is sent again; a write sent once has its failure reported as it is (never resent).
+            if let Some(again) = again
+                && !runner.client.is_logged_in().await
+            {
+                if class == Class::Once {
+                    let _ = tx.send(answer);
+                }
+                let _ = tx.send(Msg::SessionExpired(again));
                 return;
             }
-            if let Some(m) = msg {
-                let _ = tx.send(m);
-            }
+            let _ = tx.send(answer);
         });
-        if let Some(slot) = slot {
-            self.tasks.retain(|_, (_, h)| !h.is_finished());
-            if let Some((_, old)) = self.tasks.insert(slot, (generation, handle.abort_handle())) {
-                // Superseded: its answer would be stale anyway.
-                old.abort();
-            }
+        if read {
+            self.tasks.retain(|_, h| !h.is_finished());
+            self.tasks.insert(id, handle.abort_handle());
         }
     }
 }
 
-/// Logs in, first making a new client when the operator chose another server or API version (it is
-/// left in `new_client` for the loop to take with the answer).
-async fn login(
-    current: Client,
+/// The error of a task that died without an answer.
+fn internal_error(class: &Class) -> &'static str {
+    match class {
+        Class::Login => "internal error while logging in (see the log)",
+        Class::Once => "internal error (see the log)",
+        Class::Read(_) | Class::Write => "internal error while loading (see the log)",
+    }
+}
+
+/// What runs the calls: the client, and for a login to another server or API version the connector
+/// that makes its client and the place where that client waits for the loop.
+#[derive(Clone)]
+pub struct Runner {
+    pub client: Client,
     connector: Option<Connector>,
-    new_client: Arc<Mutex<Option<(Gen, Client)>>>,
-    generation: Gen,
-    user: String,
-    password: secrecy::SecretString,
-    reconnect: Option<LoginTarget>,
-) -> Result<LoggedIn, ApiError> {
-    let (client, fresh) = match reconnect {
-        None => (current, false),
-        Some(t) => {
-            let made = match connector {
-                Some(c) => c(t).await,
-                None => Client::new(crate::api::ClientConfig {
-                    version: t.api,
-                    ..crate::api::ClientConfig::new(t.server)
-                })
-                .map_err(|e| e.to_string()),
-            };
-            (made.map_err(ApiError::Config)?, true)
-        }
-    };
-    client.login(&user, &password).await?;
-    drop(password);
-    let info = LoggedIn {
-        user,
-        server: client.base_url().to_string(),
-        api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
-    };
-    if fresh && let Ok(mut slot) = new_client.lock() {
-        *slot = Some((generation, client));
-    }
-    Ok(info)
+    new_client: NewClient,
 }
 
-/// Runs one effect against the server and wraps the answer.
-async fn run_effect(client: Client, e: Effect) -> Option<Msg> {
-    let loaded = match e {
-        Effect::LoadSessions {
-            generation,
-            offset,
-            limit,
-        } => Loaded::Sessions {
-            generation,
-            offset,
+impl Runner {
+    /// A runner of calls against `client` (a login to another server makes a client that trusts the
+    /// system store).
+    pub fn new(client: Client) -> Runner {
+        Runner {
+            client,
+            connector: None,
+            new_client: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Runs a request; progress answers (restores, downloads) are dropped. For tests and benchmarks that
+    /// drive `update` without the loop.
+    pub async fn answer(&self, r: Request) -> Answer {
+        let result = self.run(r.id, r.call, &|_| {}).await;
+        Answer { id: r.id, result }
+    }
+
+    /// Runs one call against the server: the one function every request of the browser goes through.
+    /// `progress` gets the progress of restores and downloads (more answers to the same request).
+    pub async fn run(
+        &self,
+        id: RequestId,
+        call: Call,
+        progress: &(dyn Fn(Response) + Send + Sync),
+    ) -> Result<Response, ApiError> {
+        let client = &self.client;
+        Ok(match call {
             // Every page is filled (following a server that serves fewer rows than asked while it says
             // there are more): the panes take a short page as the end of the list.
-            result: paging::fill_page(offset, limit, |o, l| {
-                client.restore_sessions(o, l, Some((SessionOrder::CreationTime, false)))
-            })
-            .await
-            .map(results),
-        },
-        Effect::LoadMailboxes {
-            generation,
-            session_id,
-            offset,
-            limit,
-        } => Loaded::Mailboxes {
-            generation,
-            offset,
-            result: paging::fill_page(offset, limit, |o, l| client.mailboxes(&session_id, o, l))
-                .await
-                .map(results),
-        },
-        Effect::LoadFolders {
-            generation,
-            session_id,
-            mailbox_id,
-            parent,
-        } => {
-            let p = match &parent {
-                None => FolderParent::Root,
-                Some(id) => FolderParent::Folder(id),
-            };
-            let result = client.all_folders(&session_id, &mailbox_id, p).await;
-            Loaded::Folders {
-                generation,
-                parent,
-                result,
-            }
-        }
-        Effect::LoadItemsPage {
-            generation,
-            session_id,
-            mailbox_id,
-            folder_id,
-            offset,
-            limit,
-        } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: paging::fill_page(offset, limit, |o, l| {
-                client.items(&session_id, &mailbox_id, &folder_id, o, l)
-            })
-            .await,
-        },
-        Effect::CountItems {
-            generation,
-            session_id,
-            mailbox_id,
-            folder_id,
-        } => Loaded::ItemCount {
-            generation,
-            result: client.count_items(&session_id, &mailbox_id, &folder_id).await,
-        },
-        Effect::LoadItem {
-            generation,
-            session_id,
-            mailbox_id,
-            item_id,
-        } => Loaded::Item {
-            generation,
-            result: client.item(&session_id, &mailbox_id, &item_id).await,
-        },
-        Effect::LoadOrganizations { generation } => Loaded::Organizations {
-            generation,
-            result: client.organizations().await,
-        },
-        Effect::Explore {
-            generation,
-            organization_id,
-            options,
-        } => Loaded::Explored {
-            generation,
-            result: client.explore(&organization_id, &options).await,
-        },
-        Effect::StopSession { generation, session_id } => {
-            let result = client.stop_session(&session_id).await;
-            Loaded::Stopped {
-                generation,
+            Call::Sessions { offset, limit } => Response::Sessions(results(
+                paging::fill_page(offset, limit, |o, l| {
+                    client.restore_sessions(o, l, Some((SessionOrder::CreationTime, false)))
+                })
+                .await?,
+            )),
+            Call::Mailboxes {
                 session_id,
-                result,
+                offset,
+                limit,
+            } => Response::Mailboxes(results(
+                paging::fill_page(offset, limit, |o, l| client.mailboxes(&session_id, o, l)).await?,
+            )),
+            Call::Folders {
+                session_id,
+                mailbox_id,
+                parent,
+            } => {
+                let p = match &parent {
+                    None => FolderParent::Root,
+                    Some(id) => FolderParent::Folder(id),
+                };
+                Response::Folders(client.all_folders(&session_id, &mailbox_id, p).await?)
             }
+            Call::ItemsPage {
+                session_id,
+                mailbox_id,
+                folder_id,
+                offset,
+                limit,
+            } => Response::Items(
+                paging::fill_page(offset, limit, |o, l| {
+                    client.items(&session_id, &mailbox_id, &folder_id, o, l)
+                })
+                .await?,
+            ),
+            Call::CountItems {
+                session_id,
+                mailbox_id,
+                folder_id,
+            } => Response::Count(client.count_items(&session_id, &mailbox_id, &folder_id).await?),
+            Call::Item {
+                session_id,
+                mailbox_id,
+                item_id,
+            } => Response::Item(client.item(&session_id, &mailbox_id, &item_id).await?),
+            Call::Organizations => Response::Organizations(client.organizations().await?),
+            Call::Explore {
+                organization_id,
+                options,
+            } => Response::Session(client.explore(&organization_id, &options).await?),
+            Call::StopSession { session_id } => Response::Done(client.stop_session(&session_id).await?),
+            Call::Login {
+                user,
+                password,
+                reconnect,
+            } => Response::LoggedIn(self.login(id, user, password, reconnect).await?),
+            Call::Search {
+                session_id,
+                target,
+                query,
+                offset,
+                limit,
+            } => Response::Items(
+                paging::fill_page(offset, limit, |o, l| {
+                    client.search(&session_id, target.as_scope(), &query, o, l)
+                })
+                .await?,
+            ),
+            Call::MailboxNames { session_id } => Response::Mailboxes(client.all_mailboxes(&session_id).await?),
+            Call::Restore {
+                session_id,
+                mailbox_id,
+                scope,
+                plan,
+                original,
+                audit,
+            } => {
+                let progress = |p| progress(Response::RestoreProgress(p));
+                let target = jobs::Target {
+                    session_id,
+                    mailbox_id,
+                    scope,
+                };
+                Response::Restored(jobs::restore(client, target, *plan, original, audit, &progress).await)
+            }
+            Call::DeviceCode { session_id, request } => {
+                Response::DeviceCode(client.restore_device_code(&session_id, &request).await?)
+            }
+            Call::Events { session_id } => Response::Events(client.all_session_events(&session_id).await?),
+            Call::TargetFolders { session_id, mailbox_id } => {
+                Response::Folders(client.all_folders(&session_id, &mailbox_id, FolderParent::Root).await?)
+            }
+            Call::Download {
+                kind,
+                session_id,
+                mailbox_id,
+                scope,
+                item_ids,
+                dest,
+                file_name,
+                overwrite,
+                audit,
+            } => {
+                let progress = |p| progress(Response::DownloadProgress(p));
+                let target = jobs::Target {
+                    session_id,
+                    mailbox_id,
+                    scope,
+                };
+                let d = jobs::Download {
+                    kind,
+                    item_ids,
+                    dest,
+                    file_name,
+                    overwrite,
+                };
+                Response::Downloaded(jobs::download(client, target, d, audit, &progress).await)
+            }
+            Call::Send {
+                session_id,
+                mailbox_id,
+                item_ids,
+                different,
+                audit,
+            } => Response::Sent(jobs::send(client, &session_id, &mailbox_id, &item_ids, different, audit).await),
+        })
+    }
+
+    /// Logs in, first making a new client when the operator chose another server or API version (it is
+    /// left in `new_client` for the loop to take with the answer).
+    async fn login(
+        &self,
+        id: RequestId,
+        user: String,
+        password: secrecy::SecretString,
+        reconnect: Option<LoginTarget>,
+    ) -> Result<LoggedIn, ApiError> {
+        let (client, fresh) = match reconnect {
+            None => (self.client.clone(), false),
+            Some(t) => {
+                let made = match &self.connector {
+                    Some(c) => c(t).await,
+                    None => Client::new(crate::api::ClientConfig {
+                        version: t.api,
+                        ..crate::api::ClientConfig::new(t.server)
+                    })
+                    .map_err(|e| e.to_string()),
+                };
+                (made.map_err(ApiError::Config)?, true)
+            }
+        };
+        client.login(&user, &password).await?;
+        drop(password);
+        let info = LoggedIn {
+            user,
+            server: client.base_url().to_string(),
+            api_version: client.version().map(|v| v.to_string()).unwrap_or_default(),
+        };
+        if fresh && let Ok(mut slot) = self.new_client.lock() {
+            *slot = Some((id, client));
         }
-        // Logins run in `App::spawn` (they may replace the client); jobs in `jobs::spawn`.
-        Effect::Search {
-            generation,
-            session_id,
-            target,
-            query,
-            offset,
-            limit,
-        } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: paging::fill_page(offset, limit, |o, l| {
-                client.search(&session_id, target.as_scope(), &query, o, l)
-            })
-            .await,
-        },
-        Effect::LoadMailboxNames { generation, session_id } => Loaded::MailboxNames {
-            generation,
-            result: client.all_mailboxes(&session_id).await,
-        },
-        Effect::Login { .. } | Effect::Job(_) | Effect::Clipboard(_) | Effect::Quit => return None,
-    };
-    Some(Msg::Loaded(loaded))
+        Ok(info)
+    }
 }
 
 fn results<T>(p: Page<T>) -> Vec<T> {
     p.results
-}
-
-/// The answer an effect gets when its task failed without one.
-fn failed(e: &Effect, err: ApiError) -> Option<Msg> {
-    let l = match e.clone() {
-        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
-            generation,
-            offset,
-            result: Err(err),
-        },
-        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
-            generation,
-            offset,
-            result: Err(err),
-        },
-        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
-            generation,
-            parent,
-            result: Err(err),
-        },
-        Effect::LoadItemsPage { generation, offset, .. } | Effect::Search { generation, offset, .. } => {
-            Loaded::ItemsPage {
-                generation,
-                offset,
-                result: Err(err),
-            }
-        }
-        Effect::CountItems { generation, .. } => Loaded::ItemCount {
-            generation,
-            result: Err(err),
-        },
-        Effect::LoadMailboxNames { generation, .. } => Loaded::MailboxNames {
-            generation,
-            result: Err(err),
-        },
-        Effect::LoadItem { generation, .. } => Loaded::Item {
-            generation,
-            result: Err(err),
-        },
-        Effect::LoadOrganizations { generation } => Loaded::Organizations {
-            generation,
-            result: Err(err),
-        },
-        Effect::Explore { generation, .. } => Loaded::Explored {
-            generation,
-            result: Err(err),
-        },
-        Effect::StopSession { generation, session_id } => Loaded::Stopped {
-            generation,
-            session_id,
-            result: Err(err),
-        },
-        Effect::Login { generation, .. } => Loaded::LoggedIn {
-            generation,
-            result: Err(err),
-        },
-        Effect::Job(j) => Loaded::Job(crate::app::jobs::JobLoaded::failed(&j, err)),
-        Effect::Clipboard(_) | Effect::Quit => return None,
-    };
-    Some(Msg::Loaded(l))
 }

@@ -10,7 +10,7 @@
 
 use super::terminal::{Connector, panicked};
 use crate::api::Client;
-use crate::app::{self, Gen, Msg, Slot, State};
+use crate::app::{self, Msg, RequestId, State};
 use crate::ui;
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use ratatui::Terminal;
@@ -35,8 +35,8 @@ pub struct App<B: Backend> {
     pub(super) state: State,
     pub(super) tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
-    /// Reads in flight by slot, with the generation the state waits for.
-    pub(super) tasks: HashMap<Slot, (Option<Gen>, AbortHandle)>,
+    /// Reads in flight by request id (aborted once the state no longer waits for them).
+    pub(super) tasks: HashMap<RequestId, AbortHandle>,
     /// Reads aborted because nobody waited for them any more (for tests and the benchmark).
     pub cancelled: u64,
     started: bool,
@@ -47,7 +47,7 @@ pub struct App<B: Backend> {
     /// Makes the client for a login to another server or API version.
     pub connector: Option<Connector>,
     /// A client made for a login, handed over when its `LoggedIn` answer is dispatched.
-    pub(super) new_client: Arc<Mutex<Option<(Gen, Client)>>>,
+    pub(super) new_client: super::effects::NewClient,
     /// Writes the synchronized-update sequences around a frame (see [`App::sync_updates`]).
     pub(super) sync: Option<SyncFn<B>>,
     /// Given each frame drawn (see [`App::on_frame`]).

@@ -1,12 +1,15 @@
 //! The browser without a terminal or a server: fixtures decoded from JSON, the first state and its
-//! drawing, and an in-memory fake's answers to the browsing loads (for tests that drive `update`).
+//! drawing, and the one table by which in-memory fakes answer requests (for tests that drive `update`):
+//! a test says what its fake server holds ([`Data`]), [`answer`] turns a request into its answer.
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::Value;
-use vex::api::models::{Folder, Item, Mailbox, Page, RestoreSession};
-use vex::app::jobs::{JobEffect, JobLoaded};
-use vex::app::{DisplayZone, Effect, HeaderInfo, Loaded, State};
+use vex::api::ApiError;
+use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestoreSession};
+use vex::app::panes::login::LoggedIn;
+use vex::app::panes::search::SearchTarget;
+use vex::app::{Answer, Call, DisplayZone, Effect, HeaderInfo, Msg, Request, Response, State, update};
 
 pub fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).expect("fixture decodes")
@@ -86,71 +89,175 @@ pub fn page<T>(results: Vec<T>, offset: u64, limit: u32, total: Option<i64>) -> 
     }
 }
 
-/// The answer to a load of the sessions, the mailboxes or the root folders: all of them in the first page,
-/// nothing after it, no subfolders. None for any other effect.
-pub fn lists(
-    e: &Effect,
-    sessions: impl FnOnce() -> Vec<RestoreSession>,
-    mailboxes: impl FnOnce() -> Vec<Mailbox>,
-    folders: impl FnOnce() -> Vec<Folder>,
-) -> Option<Loaded> {
-    Some(match e.clone() {
-        Effect::LoadSessions { generation, offset, .. } => Loaded::Sessions {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { sessions() } else { vec![] }),
-        },
-        Effect::LoadMailboxes { generation, offset, .. } => Loaded::Mailboxes {
-            generation,
-            offset,
-            result: Ok(if offset == 0 { mailboxes() } else { vec![] }),
-        },
-        Effect::LoadFolders { generation, parent, .. } => Loaded::Folders {
-            generation,
-            result: Ok(if parent.is_none() { folders() } else { vec![] }),
-            parent,
-        },
-        _ => return None,
-    })
+/// A folder's items as a fake server holds them.
+#[derive(Clone)]
+pub enum Items {
+    List(Vec<Item>),
+    /// `n` items made by `make(0..n)`; `with_total`: the pages say how many there are.
+    Generated {
+        n: u64,
+        with_total: bool,
+        make: fn(u64) -> Item,
+    },
 }
 
-/// The answer to a load or a count of a folder's items: every folder holds `message(0..n)`, all in the
-/// first page (uncounted), and counts `n`. None for any other effect.
-pub fn items(e: &Effect, n: u64, message: impl Fn(u64) -> Item) -> Option<Loaded> {
-    Some(match e.clone() {
-        Effect::LoadItemsPage { generation, offset, .. } => Loaded::ItemsPage {
-            generation,
-            offset,
-            result: Ok(page(
-                if offset == 0 {
-                    (0..n).map(message).collect()
-                } else {
-                    vec![]
-                },
-                offset,
-                200,
-                None,
-            )),
-        },
-        Effect::CountItems { generation, .. } => Loaded::ItemCount {
-            generation,
-            result: Ok(n),
-        },
-        _ => return None,
-    })
-}
-
-/// The answer to the restore dialog's load of a target mailbox's folders: `folders`. None for any other
-/// effect.
-pub fn target_folders(e: &Effect, folders: impl FnOnce() -> Vec<Folder>) -> Option<Loaded> {
-    match e {
-        Effect::Job(j) => match &**j {
-            JobEffect::LoadTargetFolders { generation, .. } => Some(Loaded::Job(JobLoaded::TargetFolders {
-                generation: *generation,
-                result: Ok(folders()),
-            })),
-            _ => None,
-        },
-        _ => None,
+impl Items {
+    pub fn len(&self) -> u64 {
+        match self {
+            Items::List(v) => v.len() as u64,
+            Items::Generated { n, .. } => *n,
+        }
     }
+
+    /// The page the server answers from `offset`.
+    pub fn page(&self, offset: u64, limit: u32) -> Page<Item> {
+        match self {
+            Items::List(v) => page(slice(v, offset, limit), offset, limit, None),
+            Items::Generated { n, with_total, make } => {
+                let end = (offset + limit as u64).min(*n);
+                let results = (offset.min(*n)..end).map(make).collect();
+                page(results, offset, limit, with_total.then_some(*n as i64))
+            }
+        }
+    }
+}
+
+/// What a fake server holds. Every method's default: the fake does not answer that call (the test
+/// answers it by hand, or it stays unanswered).
+pub trait Data {
+    /// The server's refusal of a call, asked first (None: answered from the data below).
+    fn refuse(&self, _call: &Call) -> Option<ApiError> {
+        None
+    }
+    fn sessions(&self) -> Option<Vec<RestoreSession>> {
+        None
+    }
+    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
+        None
+    }
+    /// The roots (`None`) or a folder's children.
+    fn folders(&self, _parent: Option<&str>) -> Option<Vec<Folder>> {
+        None
+    }
+    fn items(&self, _folder_id: &str) -> Option<Items> {
+        None
+    }
+    /// One item (`Err`: the server's answer, e.g. [`not_found`]).
+    fn item(&self, _item_id: &str) -> Option<Result<Item, ApiError>> {
+        None
+    }
+    fn organizations(&self) -> Option<Vec<Organization>> {
+        None
+    }
+    /// The restore session `explore` starts.
+    fn explore(&self, _organization_id: &str) -> Option<RestoreSession> {
+        None
+    }
+    /// Stopping a session succeeds.
+    fn stops(&self) -> bool {
+        false
+    }
+    fn login(&self, _user: &str) -> Option<LoggedIn> {
+        None
+    }
+    /// The results of a search (paged like items).
+    fn search(&self, _target: &SearchTarget, _query: &str) -> Option<Vec<Item>> {
+        None
+    }
+    /// Every mailbox of the session, for the names of all-mailboxes search results.
+    fn mailbox_names(&self) -> Option<Vec<Mailbox>> {
+        None
+    }
+    /// The root folders of a restore's target mailbox.
+    fn target_folders(&self) -> Option<Vec<Folder>> {
+        None
+    }
+}
+
+/// The server's 404 for an item it does not have.
+pub fn not_found() -> ApiError {
+    ApiError::Http {
+        status: 404,
+        message: "no such item".into(),
+        error_code: None,
+    }
+}
+
+/// `found`, or the server's 404.
+pub fn found(item: Option<Item>) -> Result<Item, ApiError> {
+    item.ok_or_else(not_found)
+}
+
+/// The restore session every fake starts (`n`): `s-new` of `organization_id`.
+pub fn new_session(organization_id: &str) -> RestoreSession {
+    from(
+        serde_json::json!({"id": "s-new", "organization": organization_id, "type": "Vex",
+        "state": "Working", "creationTime": "2024-03-02T10:00:00Z"}),
+    )
+}
+
+/// The fakes' one table: a fake server's answer to a request (None: the fake does not answer it).
+/// Sessions, mailboxes, items and search results are paged by the request's offset and limit.
+pub fn answer(d: &impl Data, r: &Request) -> Option<Answer> {
+    if let Some(e) = d.refuse(&r.call) {
+        return Some(Answer {
+            id: r.id,
+            result: Err(e),
+        });
+    }
+    let result = match &r.call {
+        Call::Sessions { offset, limit } => Ok(Response::Sessions(slice(&d.sessions()?, *offset, *limit))),
+        Call::Mailboxes { offset, limit, .. } => Ok(Response::Mailboxes(slice(&d.mailboxes()?, *offset, *limit))),
+        Call::Folders { parent, .. } => Ok(Response::Folders(d.folders(parent.as_deref())?)),
+        Call::ItemsPage {
+            folder_id,
+            offset,
+            limit,
+            ..
+        } => Ok(Response::Items(d.items(folder_id)?.page(*offset, *limit))),
+        Call::CountItems { folder_id, .. } => Ok(Response::Count(d.items(folder_id)?.len())),
+        Call::Item { item_id, .. } => d.item(item_id)?.map(Response::Item),
+        Call::Organizations => Ok(Response::Organizations(d.organizations()?)),
+        Call::Explore { organization_id, .. } => Ok(Response::Session(d.explore(organization_id)?)),
+        Call::StopSession { .. } => d.stops().then_some(Ok(Response::Done(())))?,
+        Call::Login { user, .. } => Ok(Response::LoggedIn(d.login(user)?)),
+        Call::Search {
+            target,
+            query,
+            offset,
+            limit,
+            ..
+        } => Ok(Response::Items(
+            Items::List(d.search(target, query)?).page(*offset, *limit),
+        )),
+        Call::MailboxNames { .. } => Ok(Response::Mailboxes(d.mailbox_names()?)),
+        Call::TargetFolders { .. } => Ok(Response::Folders(d.target_folders()?)),
+        // Restores, exports, sends, device codes and events: the tests answer them by hand.
+        Call::Restore { .. }
+        | Call::DeviceCode { .. }
+        | Call::Events { .. }
+        | Call::Download { .. }
+        | Call::Send { .. } => return None,
+    };
+    Some(Answer { id: r.id, result })
+}
+
+/// Answers the requests among `fx` (and those their answers cause) until none is left; returns the
+/// effects not answered (other effects, requests the fake does not answer).
+pub fn settle(d: &impl Data, s: &mut State, mut fx: Vec<Effect>) -> Vec<Effect> {
+    let mut left = Vec::new();
+    for _ in 0..100 {
+        if fx.is_empty() {
+            return left;
+        }
+        let mut next = Vec::new();
+        for e in fx {
+            match e.request().and_then(|r| answer(d, r)) {
+                Some(a) => next.extend(update(s, Msg::Answer(a))),
+                None => left.push(e),
+            }
+        }
+        fx = next;
+    }
+    panic!("effects do not settle: {fx:?}");
 }

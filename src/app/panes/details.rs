@@ -5,7 +5,7 @@ pub mod entries;
 use super::Help;
 use super::items::ListKey;
 use crate::api::models::Item;
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 
 pub const HELP: Help = &[
     (Action::Back, "back", "back to the items"),
@@ -45,14 +45,16 @@ impl DetailsPane {
 
     /// Asks for the single item (again): a new request, which supersedes any in flight.
     pub fn reload(&mut self, gens: &mut Gens) -> Effect {
-        let generation = gens.issue();
-        self.loading = Some(generation);
-        Effect::LoadItem {
-            generation,
-            session_id: self.key.session_id.clone(),
-            mailbox_id: self.key.mailbox_id.clone(),
-            item_id: self.item.id.clone(),
-        }
+        let r = gens.ask(
+            To::Details,
+            Call::Item {
+                session_id: self.key.session_id.clone(),
+                mailbox_id: self.key.mailbox_id.clone(),
+                item_id: self.item.id.clone(),
+            },
+        );
+        self.loading = Some(r.id);
+        Effect::Request(r)
     }
 
     pub fn on_move(&mut self, action: Action, page: u64) {

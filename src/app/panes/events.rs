@@ -76,14 +76,11 @@ impl EventsView {
     }
 
     fn load(&mut self, gens: &mut Gens) -> Effect {
-        let generation = gens.issue();
-        self.loading = Some(generation);
-        self.error = None;
         let session_id = self.source().map(|s| s.session_id.clone()).unwrap_or_default();
-        Effect::Job(Box::new(crate::app::jobs::JobEffect::LoadEvents {
-            generation,
-            session_id,
-        }))
+        let r = gens.ask(crate::app::To::Events, crate::app::Call::Events { session_id });
+        self.loading = Some(r.id);
+        self.error = None;
+        Effect::Request(r)
     }
 
     /// Takes the events; false when stale. The cursor goes to the newest.

@@ -3,7 +3,7 @@
 use super::Help;
 use crate::api::models::{Folder, FolderType, Mailbox};
 use crate::app::list::{Filter, Viewport};
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "open the folder's items (and expand it)"),
@@ -98,18 +98,20 @@ impl FoldersPane {
 
     /// Forgets the tree and asks for the roots again.
     pub fn reload(&mut self, gens: &mut Gens) -> Effect {
-        let generation = gens.issue();
+        let r = gens.ask(
+            To::Folders { parent: None },
+            Call::Folders {
+                session_id: self.session_id.clone(),
+                mailbox_id: self.mailbox.id.clone(),
+                parent: None,
+            },
+        );
         self.nodes.clear();
         self.rows.clear();
         self.cursor = 0;
         self.view.reset();
-        self.roots = Children::Loading(generation);
-        Effect::LoadFolders {
-            generation,
-            session_id: self.session_id.clone(),
-            mailbox_id: self.mailbox.id.clone(),
-            parent: None,
-        }
+        self.roots = Children::Loading(r.id);
+        Effect::Request(r)
     }
 
     /// Visible rows: node indices in display order.
@@ -138,14 +140,17 @@ impl FoldersPane {
         node.expanded = true;
         let effect = match node.children {
             Children::Unknown | Children::Failed(_) => {
-                let generation = gens.issue();
-                node.children = Children::Loading(generation);
-                Some(Effect::LoadFolders {
-                    generation,
-                    session_id: self.session_id.clone(),
-                    mailbox_id: self.mailbox.id.clone(),
-                    parent: Some(node.folder.id.clone()),
-                })
+                let parent = Some(node.folder.id.clone());
+                let r = gens.ask(
+                    To::Folders { parent: parent.clone() },
+                    Call::Folders {
+                        session_id: self.session_id.clone(),
+                        mailbox_id: self.mailbox.id.clone(),
+                        parent,
+                    },
+                );
+                node.children = Children::Loading(r.id);
+                Some(Effect::Request(r))
             }
             _ => None,
         };

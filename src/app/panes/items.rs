@@ -5,7 +5,7 @@ use super::Help;
 use super::search::{Back, SearchInfo, SearchSpec};
 use crate::api::models::{Folder, FolderType, Item, ItemData, Page};
 use crate::app::list::{Filter, PREFETCH, Viewport};
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Rows per page request while streaming (pages are cached at multiples of it).
@@ -307,13 +307,15 @@ impl ItemsPane {
         {
             return None;
         }
-        let generation = gens.issue();
+        let r = gens.ask(
+            To::MailboxNames,
+            Call::MailboxNames {
+                session_id: s.spec.context.session_id.clone(),
+            },
+        );
         s.names_asked = true;
-        s.names_loading = Some(generation);
-        Some(Effect::LoadMailboxNames {
-            generation,
-            session_id: s.spec.context.session_id.clone(),
-        })
+        s.names_loading = Some(r.id);
+        Some(Effect::Request(r))
     }
 
     /// The generation of the count in flight.
@@ -414,14 +416,16 @@ impl ItemsPane {
             if self.counting.is_some() {
                 return None;
             }
-            let generation = gens.issue();
-            self.counting = Some(generation);
-            return Some(Effect::CountItems {
-                generation,
-                session_id: self.key.session_id.clone(),
-                mailbox_id: self.key.mailbox_id.clone(),
-                folder_id: self.key.folder_id.clone(),
-            });
+            let r = gens.ask(
+                To::ItemCount,
+                Call::CountItems {
+                    session_id: self.key.session_id.clone(),
+                    mailbox_id: self.key.mailbox_id.clone(),
+                    folder_id: self.key.folder_id.clone(),
+                },
+            );
+            self.counting = Some(r.id);
+            return Some(Effect::Request(r));
         }
         let ps = ITEMS_PAGE as u64;
         let here = Self::page_of(self.cursor);
@@ -460,27 +464,26 @@ impl ItemsPane {
                 return None;
             }
         }
-        let generation = gens.issue();
-        self.in_flight = Some((want, generation));
-        self.in_flight_limit = limit;
-        if let Some(s) = &self.search {
-            return Some(Effect::Search {
-                generation,
+        let call = match &self.search {
+            Some(s) => Call::Search {
                 session_id: self.key.session_id.clone(),
                 target: s.spec.target(),
                 query: s.spec.query.clone(),
                 offset: want,
                 limit,
-            });
-        }
-        Some(Effect::LoadItemsPage {
-            generation,
-            session_id: self.key.session_id.clone(),
-            mailbox_id: self.key.mailbox_id.clone(),
-            folder_id: self.key.folder_id.clone(),
-            offset: want,
-            limit,
-        })
+            },
+            None => Call::ItemsPage {
+                session_id: self.key.session_id.clone(),
+                mailbox_id: self.key.mailbox_id.clone(),
+                folder_id: self.key.folder_id.clone(),
+                offset: want,
+                limit,
+            },
+        };
+        let r = gens.ask(To::Items { offset: want }, call);
+        self.in_flight = Some((want, r.id));
+        self.in_flight_limit = limit;
+        Some(Effect::Request(r))
     }
 
     /// Takes a page; false when it is stale (another request superseded it, or another list).
@@ -697,12 +700,10 @@ mod tests {
 
     /// The request a pane makes now: (offset, limit), answered with `n` items.
     fn answer(p: &mut ItemsPane, gens: &mut Gens, n: u64) -> Option<(u64, u32)> {
-        let Some(Effect::LoadItemsPage {
-            generation,
-            offset,
-            limit,
-            ..
-        }) = p.wants(gens)
+        let Some(Effect::Request(crate::app::Request {
+            id: generation,
+            call: Call::ItemsPage { offset, limit, .. },
+        })) = p.wants(gens)
         else {
             return None;
         };
@@ -737,7 +738,11 @@ mod tests {
         answer(&mut p, &mut gens, 1000);
         p.cursor = 195;
         // The prefetch of the next page is sent; its answer is slow.
-        let Some(Effect::LoadItemsPage { generation, offset, .. }) = p.wants(&mut gens) else {
+        let Some(Effect::Request(crate::app::Request {
+            id: generation,
+            call: Call::ItemsPage { offset, .. },
+        })) = p.wants(&mut gens)
+        else {
             panic!("a prefetch near the end of the page");
         };
         assert_eq!(offset, 200);
@@ -753,7 +758,11 @@ mod tests {
         assert_eq!(p.selected().map(|i| i.id.as_str()), Some("i205"));
         // Owed rows stop at the real end when the page is short.
         p.cursor = 395;
-        let Some(Effect::LoadItemsPage { generation, offset, .. }) = p.wants(&mut gens) else {
+        let Some(Effect::Request(crate::app::Request {
+            id: generation,
+            call: Call::ItemsPage { offset, .. },
+        })) = p.wants(&mut gens)
+        else {
             panic!("a prefetch near the end of the second page");
         };
         p.on_move(Action::PageDown, 20);

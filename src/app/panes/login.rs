@@ -12,7 +12,7 @@
 use super::Help;
 use crate::api::{ApiVersion, VersionChoice};
 use crate::app::fields::{SecretField, edit};
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 
@@ -219,15 +219,17 @@ impl LoginDialog {
             return LoginReply::Keep;
         }
         let target = LoginTarget { server, api: self.api };
-        let generation = gens.issue();
-        self.submitting = Some(generation);
+        let r = gens.ask(
+            To::Login,
+            Call::Login {
+                user,
+                password: self.password.secret(),
+                reconnect: (target != self.current).then_some(target),
+            },
+        );
+        self.submitting = Some(r.id);
         self.error = None;
-        LoginReply::Submit(Effect::Login {
-            generation,
-            user,
-            password: self.password.secret(),
-            reconnect: (target != self.current).then_some(target),
-        })
+        LoginReply::Submit(Effect::Request(r))
     }
 
     /// Takes a failed login: the message is shown. The password is wiped and focused for the retry only
@@ -250,6 +252,7 @@ impl LoginDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::Request;
     use crossterm::event::KeyModifiers;
 
     fn key(c: KeyCode) -> KeyEvent {
@@ -268,7 +271,11 @@ mod tests {
         assert!(matches!(d.on_key(&key(KeyCode::Enter), &mut gens), LoginReply::Keep));
         assert_eq!(d.error.as_deref(), Some("enter the password"));
         d.on_key(&key(KeyCode::Char('p')), &mut gens);
-        let LoginReply::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
+        let LoginReply::Submit(Effect::Request(Request {
+            call: Call::Login { reconnect, .. },
+            ..
+        })) = d.on_key(&key(KeyCode::Enter), &mut gens)
+        else {
             panic!("no login")
         };
         assert_eq!(reconnect, None);
@@ -280,7 +287,11 @@ mod tests {
         d.on_key(&key(KeyCode::Right), &mut gens);
         d.field = LoginField::Password;
         d.on_key(&key(KeyCode::Char('p')), &mut gens);
-        let LoginReply::Submit(Effect::Login { reconnect, .. }) = d.on_key(&key(KeyCode::Enter), &mut gens) else {
+        let LoginReply::Submit(Effect::Request(Request {
+            call: Call::Login { reconnect, .. },
+            ..
+        })) = d.on_key(&key(KeyCode::Enter), &mut gens)
+        else {
             panic!("no login")
         };
         assert_eq!(

@@ -3,7 +3,7 @@
 use super::Help;
 use crate::api::models::{Mailbox, RestoreSession};
 use crate::app::list::{PAGE, PagedList, next_page_effect};
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "browse the mailbox's folders"),
@@ -33,23 +33,13 @@ impl MailboxesPane {
 
     pub fn reload(&mut self, gens: &mut Gens) -> Effect {
         self.list.reset();
-        let (generation, offset) = self.list.begin_next_page(gens);
-        Effect::LoadMailboxes {
-            generation,
-            session_id: self.session.id.clone(),
-            offset,
-            limit: PAGE,
-        }
+        let session_id = self.session.id.clone();
+        self.list.begin_next_page(gens, |offset| page(session_id, offset))
     }
 
     pub fn prefetch(&mut self, gens: &mut Gens) -> Option<Effect> {
         let session_id = self.session.id.clone();
-        next_page_effect(&mut self.list, gens, |generation, offset| Effect::LoadMailboxes {
-            generation,
-            session_id,
-            offset,
-            limit: PAGE,
-        })
+        next_page_effect(&mut self.list, gens, |offset| page(session_id, offset))
     }
 
     pub fn on_page(&mut self, generation: Gen, offset: u64, result: Result<Vec<Mailbox>, String>) -> bool {
@@ -63,6 +53,18 @@ impl MailboxesPane {
     pub fn selected(&self) -> Option<&Mailbox> {
         self.list.selected()
     }
+}
+
+/// The request of the page at `offset`.
+fn page(session_id: String, offset: u64) -> (To, Call) {
+    (
+        To::Mailboxes { offset },
+        Call::Mailboxes {
+            session_id,
+            offset,
+            limit: PAGE,
+        },
+    )
 }
 
 /// What `/` searches in a mailbox.

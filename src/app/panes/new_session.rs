@@ -4,7 +4,7 @@ use super::Help;
 use crate::api::models::{ApiDate, ExploreOptions, Organization, SessionType};
 use crate::app::list::Viewport;
 use crate::app::zone::DisplayZone;
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -76,10 +76,10 @@ pub enum NewSessionReply {
 impl NewSessionDialog {
     /// The dialog and the request of the organizations.
     pub fn new(gens: &mut Gens) -> (NewSessionDialog, Effect) {
-        let generation = gens.issue();
+        let r = gens.ask(To::NewSession, Call::Organizations);
         let d = NewSessionDialog {
             orgs: Vec::new(),
-            loading: Some(generation),
+            loading: Some(r.id),
             load_error: None,
             org_cursor: 0,
             org_view: Viewport::default(),
@@ -91,7 +91,7 @@ impl NewSessionDialog {
             error: None,
             submitting: None,
         };
-        (d, Effect::LoadOrganizations { generation })
+        (d, Effect::Request(r))
     }
 
     pub fn selected_org(&self) -> Option<&Organization> {
@@ -265,19 +265,21 @@ impl NewSessionDialog {
             self.field = NewSessionField::PointInTime;
             return NewSessionReply::Keep;
         }
-        let generation = gens.issue();
-        self.submitting = Some(generation);
-        self.error = None;
-        NewSessionReply::Submit(Effect::Explore {
-            generation,
-            organization_id: org_id,
-            options: ExploreOptions {
-                date_time: when,
-                session_type: Some(SessionType::Vex),
-                show_deleted: Some(self.show_deleted),
-                show_all_versions: Some(self.all_versions),
-                repository_id: None,
+        let r = gens.ask(
+            To::Explore,
+            Call::Explore {
+                organization_id: org_id,
+                options: ExploreOptions {
+                    date_time: when,
+                    session_type: Some(SessionType::Vex),
+                    show_deleted: Some(self.show_deleted),
+                    show_all_versions: Some(self.all_versions),
+                    repository_id: None,
+                },
             },
-        })
+        );
+        self.submitting = Some(r.id);
+        self.error = None;
+        NewSessionReply::Submit(Effect::Request(r))
     }
 }

@@ -3,7 +3,7 @@
 use super::Help;
 use crate::api::models::{RestoreSession, SessionState};
 use crate::app::list::{PAGE, PagedList, next_page_effect};
-use crate::app::{Action, Effect, Gen, Gens};
+use crate::app::{Action, Call, Effect, Gen, Gens, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "browse the session's mailboxes"),
@@ -26,21 +26,12 @@ impl SessionsPane {
     /// Starts over from the first page.
     pub fn reload(&mut self, gens: &mut Gens) -> Effect {
         self.list.reset();
-        let (generation, offset) = self.list.begin_next_page(gens);
-        Effect::LoadSessions {
-            generation,
-            offset,
-            limit: PAGE,
-        }
+        self.list.begin_next_page(gens, page)
     }
 
     /// The next page, when the cursor nears the loaded end.
     pub fn prefetch(&mut self, gens: &mut Gens) -> Option<Effect> {
-        next_page_effect(&mut self.list, gens, |generation, offset| Effect::LoadSessions {
-            generation,
-            offset,
-            limit: PAGE,
-        })
+        next_page_effect(&mut self.list, gens, page)
     }
 
     /// Takes a page; false when it is stale.
@@ -67,6 +58,11 @@ impl SessionsPane {
             s.state = SessionState::Stopped;
         }
     }
+}
+
+/// The request of the page at `offset`.
+fn page(offset: u64) -> (To, Call) {
+    (To::Sessions { offset }, Call::Sessions { offset, limit: PAGE })
 }
 
 /// What `/` searches in a session.

@@ -1,61 +1,37 @@
-//! Runs the jobs' effects: restores, device codes, events, target folders, downloads and sends, and
-//! appends their audit records. Writes are never aborted and never sent again: not when the operator
+//! The jobs' calls: restores, downloads (export to PST, save as MSG) and sends, with their audit
+//! records (the one runner, [`super::Runner::run`], calls these). Writes are never aborted and never sent again: not when the operator
 //! stops waiting, not when the session expires meanwhile (unlike reads, which the login screen replays).
 
-use super::App;
-use crate::api::models::RestoreOutcome;
-use crate::api::models::{ExportOptions, ItemId, RestoreOriginalRequest};
-use crate::api::{ApiError, Client, DownloadProgress, FolderParent, RestoreProgress, RestoreScope};
-use crate::app::jobs::{AuditTicket, JobEffect, JobLoaded};
+use crate::api::models::{
+    ExportOptions, ItemId, RestoreOriginalRequest, RestoreOutcome, SendToDifferentAddressOptions,
+};
+use crate::api::{ApiError, Client, DownloadProgress, RestoreProgress, RestoreScope};
+use crate::app::jobs::AuditTicket;
 use crate::app::panes::transfer::TransferKind;
-use crate::app::{Effect, Loaded, Msg, Slot};
+use crate::app::request::{Saved, Written};
 use crate::audit::{AuditLog, AuditRecord, Pending, local_user, now_rfc3339};
-use futures_util::FutureExt;
-use ratatui::backend::Backend;
-use std::panic::AssertUnwindSafe;
+use crate::restore_plan::RestorePlan;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::mpsc::UnboundedSender;
 
 /// Progress messages of a download are sent at most every this many bytes (and at the end).
 const PROGRESS_STEP: u64 = 256 * 1024;
 
-/// Starts a job's task. Reads of the same slot supersede each other; writes run to their end.
-pub(super) fn spawn<B: Backend>(app: &mut App<B>, job: JobEffect) {
-    let slot = job.slot().map(Slot::Job);
-    let client = app.client.clone();
-    let tx = app.tx.clone();
-    let handle = tokio::spawn(async move {
-        let fallback = job.clone();
-        let loaded = match AssertUnwindSafe(run(client.clone(), job, tx.clone()))
-            .catch_unwind()
-            .await
-        {
-            Ok(l) => l,
-            Err(_) => JobLoaded::failed(&fallback, ApiError::Config("internal error (see the log)".into())),
-        };
-        // The session is gone (the server refused to renew it): the login screen comes back. A read waits
-        // for it and is sent again; a write's failure is reported as it is (it is never resent).
-        if !client.is_logged_in().await {
-            let read = fallback.slot().is_some();
-            if !read {
-                let _ = tx.send(Msg::Loaded(Loaded::Job(loaded)));
-            }
-            let _ = tx.send(Msg::SessionExpired(Effect::Job(Box::new(fallback))));
-            return;
-        }
-        let _ = tx.send(Msg::Loaded(Loaded::Job(loaded)));
-    });
-    if let Some(slot) = slot {
-        app.tasks.retain(|_, (_, h)| !h.is_finished());
-        if let Some((_, old)) = app.tasks.insert(slot, (None, handle.abort_handle())) {
-            old.abort();
-        }
-    }
+/// What a job works on.
+pub(super) struct Target {
+    pub session_id: String,
+    pub mailbox_id: String,
+    pub scope: RestoreScope,
 }
 
-fn progress_msg(l: JobLoaded) -> Msg {
-    Msg::Loaded(Loaded::Job(l))
+/// An export to PST or a save as MSG.
+pub(super) struct Download {
+    pub kind: TransferKind,
+    pub item_ids: Vec<String>,
+    pub dest: PathBuf,
+    /// The file made inside `dest` when it is a directory (the dialog's default name).
+    pub file_name: String,
+    pub overwrite: bool,
 }
 
 /// `~/x` → `$HOME/x`.
@@ -94,216 +70,168 @@ async fn destination(dest: &Path, file_name: &str, overwrite: bool) -> Result<Pa
     }
 }
 
-async fn run(client: Client, job: JobEffect, tx: UnboundedSender<Msg>) -> JobLoaded {
-    match job {
-        JobEffect::Restore {
-            generation,
-            session_id,
-            mailbox_id,
-            scope,
-            plan,
-            original,
-            audit,
-        } => {
-            // Built here: it reads the certificate file, and the secrets live only as long as the call.
-            let req = match plan.to_request() {
-                Ok(r) => r,
-                Err(m) => {
-                    return JobLoaded::Restored {
-                        generation,
-                        result: Err(ApiError::Config(m)),
-                        audit_error: None,
-                    };
-                }
+/// `restoreTo` (or `restore` to the original location), with its audit record.
+pub(super) async fn restore(
+    client: &Client,
+    t: Target,
+    plan: RestorePlan,
+    original: bool,
+    audit: Option<Box<AuditTicket>>,
+    progress: &(dyn Fn(RestoreProgress) + Send + Sync),
+) -> Written<RestoreOutcome> {
+    // Built here: it reads the certificate file, and the secrets live only as long as the call.
+    let req = match plan.to_request() {
+        Ok(r) => r,
+        Err(m) => {
+            return Written {
+                result: Err(ApiError::Config(m)),
+                audit_error: None,
             };
-            drop(plan);
-            // The `sent` line goes to the audit log before the request goes out; a restore that cannot be
-            // recorded is not sent.
-            let pending = match audit {
-                Some(t) => match begin(t).await {
-                    Ok(p) => Some(p),
-                    Err(e) => {
-                        return JobLoaded::Restored {
-                            generation,
-                            result: Err(ApiError::Config(format!("not sent: {e}"))),
-                            audit_error: Some(e),
-                        };
-                    }
-                },
-                None => None,
-            };
-            let ptx = tx.clone();
-            let progress = move |p: RestoreProgress| {
-                let _ = ptx.send(progress_msg(JobLoaded::RestoreProgress {
-                    generation,
-                    progress: p,
-                }));
-            };
-            let result = if original {
-                let body = RestoreOriginalRequest {
-                    credentials: req.credentials.clone(),
-                    items: req.items.clone(),
+        }
+    };
+    drop(plan);
+    // The `sent` line goes to the audit log before the request goes out; a restore that cannot be
+    // recorded is not sent.
+    let pending = match audit {
+        Some(t) => match begin(*t).await {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return Written {
+                    result: Err(ApiError::Config(format!("not sent: {e}"))),
+                    audit_error: Some(e),
                 };
-                client
-                    .restore_original(&session_id, &mailbox_id, &scope, &body, &progress)
-                    .await
-            } else {
-                client
-                    .restore_to(&session_id, &mailbox_id, &scope, &req, &progress)
-                    .await
-            };
-            drop(req);
-            let audit_error = match pending {
-                Some(p) => {
-                    let mut done = p.record().clone();
-                    done.message = None;
-                    restore_record(&mut done, &result);
-                    complete(p, move |r| {
-                        let time = std::mem::take(&mut r.time);
-                        *r = done;
-                        r.time = time;
-                    })
-                    .await
-                    .err()
-                }
-                None => None,
-            };
-            JobLoaded::Restored {
-                generation,
-                result,
-                audit_error,
             }
+        },
+        None => None,
+    };
+    let result = if original {
+        let body = RestoreOriginalRequest {
+            credentials: req.credentials.clone(),
+            items: req.items.clone(),
+        };
+        client
+            .restore_original(&t.session_id, &t.mailbox_id, &t.scope, &body, progress)
+            .await
+    } else {
+        client
+            .restore_to(&t.session_id, &t.mailbox_id, &t.scope, &req, progress)
+            .await
+    };
+    drop(req);
+    let audit_error = match pending {
+        Some(p) => {
+            let mut done = p.record().clone();
+            done.message = None;
+            restore_record(&mut done, &result);
+            complete(p, move |r| {
+                let time = std::mem::take(&mut r.time);
+                *r = done;
+                r.time = time;
+            })
+            .await
+            .err()
         }
-        JobEffect::DeviceCode {
-            generation,
-            session_id,
-            request,
-        } => JobLoaded::DeviceCode {
-            generation,
-            result: client.restore_device_code(&session_id, &request).await,
-        },
-        JobEffect::LoadEvents { generation, session_id } => JobLoaded::Events {
-            generation,
-            result: client.all_session_events(&session_id).await,
-        },
-        JobEffect::LoadTargetFolders {
-            generation,
-            session_id,
-            mailbox_id,
-        } => JobLoaded::TargetFolders {
-            generation,
-            result: client.all_folders(&session_id, &mailbox_id, FolderParent::Root).await,
-        },
-        JobEffect::Download {
-            generation,
-            kind,
-            session_id,
-            mailbox_id,
-            scope,
-            item_ids,
-            dest,
-            file_name,
-            overwrite,
-            audit,
-        } => {
-            // The destination is checked before anything is asked of the server.
-            let dest = match destination(&dest, &file_name, overwrite).await {
-                Ok(d) => d,
-                Err((dest, m)) => {
-                    return JobLoaded::Downloaded {
-                        generation,
-                        result: Err(ApiError::Config(m)),
-                        dest,
-                        audit_error: None,
-                    };
-                }
+        None => None,
+    };
+    Written { result, audit_error }
+}
+
+/// Export to PST or save as MSG, with its audit record. Progress is reported at most every
+/// [`PROGRESS_STEP`] bytes (and at the end).
+pub(super) async fn download(
+    client: &Client,
+    t: Target,
+    d: Download,
+    audit: Option<Box<AuditTicket>>,
+    progress: &(dyn Fn(DownloadProgress) + Send + Sync),
+) -> Written<Saved> {
+    // The destination is checked before anything is asked of the server.
+    let dest = match destination(&d.dest, &d.file_name, d.overwrite).await {
+        Ok(p) => p,
+        Err((_, m)) => {
+            return Written {
+                result: Err(ApiError::Config(m)),
+                audit_error: None,
             };
-            let ptx = tx.clone();
-            let last = AtomicU64::new(0);
-            let progress = move |p: DownloadProgress| {
-                let before = last.load(Ordering::Relaxed);
-                if p.written >= before + PROGRESS_STEP || p.total.is_some_and(|t| p.written >= t) {
-                    last.store(p.written, Ordering::Relaxed);
-                    let _ = ptx.send(progress_msg(JobLoaded::DownloadProgress {
-                        generation,
-                        progress: p,
-                    }));
-                }
-            };
-            let result = match kind {
-                TransferKind::Msg => {
-                    client
-                        .save_msg(&session_id, &mailbox_id, &item_ids, &dest, &progress)
-                        .await
-                }
-                _ => {
-                    let opts = ExportOptions {
-                        items: matches!(scope, RestoreScope::Items)
-                            .then(|| item_ids.iter().map(|id| ItemId { id: id.clone() }).collect()),
-                        ..Default::default()
-                    };
-                    client
-                        .export_pst(&session_id, &mailbox_id, &scope, &opts, &dest, &progress)
-                        .await
-                }
-            };
-            let audit_error = match audit {
-                Some(t) => append(t, |r| match &result {
-                    Ok(n) => {
-                        r.outcome = "ok".into();
-                        r.message = Some(format!("wrote {n} bytes to {}", dest.display()));
-                    }
-                    Err(e) => {
-                        r.outcome = "failed".into();
-                        r.message = Some(e.to_string());
-                    }
-                })
+        }
+    };
+    let last = AtomicU64::new(0);
+    let progress = move |p: DownloadProgress| {
+        let before = last.load(Ordering::Relaxed);
+        if p.written >= before + PROGRESS_STEP || p.total.is_some_and(|t| p.written >= t) {
+            last.store(p.written, Ordering::Relaxed);
+            progress(p);
+        }
+    };
+    let (session_id, mailbox_id, item_ids) = (&t.session_id, &t.mailbox_id, &d.item_ids);
+    let result = match d.kind {
+        TransferKind::Msg => {
+            client
+                .save_msg(session_id, mailbox_id, item_ids, &dest, &progress)
                 .await
-                .err(),
-                None => None,
-            };
-            JobLoaded::Downloaded {
-                generation,
-                dest,
-                result,
-                audit_error,
-            }
         }
-        JobEffect::Send {
-            generation,
-            session_id,
-            mailbox_id,
-            item_ids,
-            different,
-            audit,
-        } => {
-            let result = match &different {
-                None => client.send_to_default(&session_id, &mailbox_id, &item_ids).await,
-                Some(o) => client.send_to_different(&session_id, &mailbox_id, o).await,
+        _ => {
+            let opts = ExportOptions {
+                items: matches!(t.scope, RestoreScope::Items)
+                    .then(|| item_ids.iter().map(|id| ItemId { id: id.clone() }).collect()),
+                ..Default::default()
             };
-            let audit_error = match audit {
-                Some(t) => append(t, |r| match &result {
-                    Ok(()) => r.outcome = "ok".into(),
-                    Err(e) => {
-                        r.outcome = if matches!(e, ApiError::OutcomeUnknown(_)) {
-                            "unknown".into()
-                        } else {
-                            "failed".into()
-                        };
-                        r.message = Some(e.to_string());
-                    }
-                })
+            client
+                .export_pst(session_id, mailbox_id, &t.scope, &opts, &dest, &progress)
                 .await
-                .err(),
-                None => None,
-            };
-            JobLoaded::Sent {
-                generation,
-                result,
-                audit_error,
-            }
         }
+    };
+    let audit_error = match audit {
+        Some(a) => append(*a, |r| match &result {
+            Ok(n) => {
+                r.outcome = "ok".into();
+                r.message = Some(format!("wrote {n} bytes to {}", dest.display()));
+            }
+            Err(e) => {
+                r.outcome = "failed".into();
+                r.message = Some(e.to_string());
+            }
+        })
+        .await
+        .err(),
+        None => None,
+    };
+    Written {
+        result: result.map(|bytes| Saved { path: dest, bytes }),
+        audit_error,
     }
+}
+
+/// Sends items by mail (to the mailbox's own address, or `different`), with its audit record.
+pub(super) async fn send(
+    client: &Client,
+    session_id: &str,
+    mailbox_id: &str,
+    item_ids: &[String],
+    different: Option<Box<SendToDifferentAddressOptions>>,
+    audit: Option<Box<AuditTicket>>,
+) -> Written<()> {
+    let result = match &different {
+        None => client.send_to_default(session_id, mailbox_id, item_ids).await,
+        Some(o) => client.send_to_different(session_id, mailbox_id, o).await,
+    };
+    let audit_error = match audit {
+        Some(a) => append(*a, |r| match &result {
+            Ok(()) => r.outcome = "ok".into(),
+            Err(e) => {
+                r.outcome = if matches!(e, ApiError::OutcomeUnknown(_)) {
+                    "unknown".into()
+                } else {
+                    "failed".into()
+                };
+                r.message = Some(e.to_string());
+            }
+        })
+        .await
+        .err(),
+        None => None,
+    };
+    Written { result, audit_error }
 }
 
 /// The outcome and counts of a restore in its audit record.

@@ -1,0 +1,455 @@
+//! Requests as data. A pane or dialog asks with [`Requests::ask`]: it names itself ([`To`]) and the
+//! call ([`Call`]), gets a [`Request`] `{ id, call }` to hand to the runtime, and keeps the id if it wants
+//! to know what it waits for. The runtime runs any call with one function and sends back an [`Answer`]
+//! `{ id, result }`. [`Requests`] is the one map from request id to whoever asked; an answer goes to
+//! them ([`on_answer`]) and nowhere else.
+//!
+//! Staleness is decided here and only here: an answer whose id is no longer in the map is dropped.
+//! After every update the map keeps only the ids their askers still wait for ([`State::waits`]): a
+//! pane that closed, reloaded or moved on lets go of its old ids, and the runtime aborts the reads
+//! whose ids left the map (nobody would read their answers).
+//!
+//! To add a background read, touch:
+//! 1. [`Call`]: its variant (the parameters);
+//! 2. [`Call::class`]: read (with the slot a newer one of it replaces while waiting for a login) or write;
+//! 3. [`Response`]: a variant, only when its answer is of a type no other call answers with;
+//! 4. `runtime::effects::Runner::run`: the arm that calls the client;
+//! 5. `tests/support/fake.rs` `answer`: the arm of the fakes' one table (with a `Data` method when the
+//!    fakes need new data for it);
+//! 6. the pane or dialog that asks for it (`gens.ask(To::…, Call::…)`);
+//! 7. [`To`]: who asked, with its arm in [`State::waits`] and its arm in `app::answered` (the asker's
+//!    handler of the answer) — three places in all.
+//!
+//! That is 9 places (8 when the answer's type exists already), in 5 files.
+//!
+//! Before this module a new read touched twelve places: the `Effect`, `Loaded` and `Slot` variants,
+//! `Effect::slot`, `Effect::read_generation`, `State::awaits` and the `on_loaded` arm in app/mod.rs,
+//! `run_effect` and `failed` in runtime.rs, the pane that sends it, and the two fakes
+//! (tests/support/fake.rs, benches/support/fixture.rs).
+
+use super::jobs::AuditTicket;
+use super::panes::login::{LoggedIn, LoginTarget};
+use super::panes::search::SearchTarget;
+use super::panes::transfer::TransferKind;
+use super::{Overlay, State};
+use crate::api::models::{
+    DeviceCode, DeviceCodeRequest, ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreOutcome,
+    RestoreSession, SendToDifferentAddressOptions, SessionEvent,
+};
+use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
+use crate::restore_plan::RestorePlan;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// A request's id: handed out once (never reused), it is also the generation a pane waits for.
+pub type RequestId = u64;
+
+/// A request for the runtime: run `call`, answer with the same `id`.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub id: RequestId,
+    pub call: Call,
+}
+
+/// Every background call of the browser.
+#[derive(Clone, Debug)]
+pub enum Call {
+    /// A page of restore sessions (newest first on v8).
+    Sessions {
+        offset: u64,
+        limit: u32,
+    },
+    Mailboxes {
+        session_id: String,
+        offset: u64,
+        limit: u32,
+    },
+    /// Root folders (`parent: None`) or the children of a folder.
+    Folders {
+        session_id: String,
+        mailbox_id: String,
+        parent: Option<String>,
+    },
+    ItemsPage {
+        session_id: String,
+        mailbox_id: String,
+        folder_id: String,
+        offset: u64,
+        limit: u32,
+    },
+    CountItems {
+        session_id: String,
+        mailbox_id: String,
+        folder_id: String,
+    },
+    Item {
+        session_id: String,
+        mailbox_id: String,
+        item_id: String,
+    },
+    Organizations,
+    /// Starts a restore session.
+    Explore {
+        organization_id: String,
+        options: ExploreOptions,
+    },
+    StopSession {
+        session_id: String,
+    },
+    /// Logs in (`Debug` shows no password). `reconnect`: the operator chose another server or API
+    /// version on the first login screen, so the runtime makes a new client for it first.
+    Login {
+        user: String,
+        password: secrecy::SecretString,
+        reconnect: Option<LoginTarget>,
+    },
+    /// A page of a server-side search (answered like an items page: the results fill the items pane).
+    Search {
+        session_id: String,
+        target: SearchTarget,
+        query: String,
+        offset: u64,
+        limit: u32,
+    },
+    /// Every mailbox of the session, for the names shown beside all-mailboxes search results.
+    MailboxNames {
+        session_id: String,
+    },
+    /// `restoreTo` (or `restore` to the original location). Never aborted, never resent.
+    Restore {
+        session_id: String,
+        mailbox_id: String,
+        scope: RestoreScope,
+        /// The request is built from it in the task (it reads the certificate file).
+        plan: Box<RestorePlan>,
+        original: bool,
+        audit: Option<Box<AuditTicket>>,
+    },
+    DeviceCode {
+        session_id: String,
+        /// The target tenant and application the dialog names.
+        request: DeviceCodeRequest,
+    },
+    /// A restore session's events.
+    Events {
+        session_id: String,
+    },
+    /// Root folders of the restore's target mailbox (suggestions).
+    TargetFolders {
+        session_id: String,
+        mailbox_id: String,
+    },
+    /// Export to PST (`Pst`) or save as MSG (`Msg`) into `dest`.
+    Download {
+        kind: TransferKind,
+        session_id: String,
+        mailbox_id: String,
+        scope: RestoreScope,
+        item_ids: Vec<String>,
+        dest: PathBuf,
+        /// The file made inside `dest` when it is a directory (the dialog's default name).
+        file_name: String,
+        overwrite: bool,
+        audit: Option<Box<AuditTicket>>,
+    },
+    Send {
+        session_id: String,
+        mailbox_id: String,
+        item_ids: Vec<String>,
+        /// `None`: the mailbox's own address.
+        different: Option<Box<SendToDifferentAddressOptions>>,
+        audit: Option<Box<AuditTicket>>,
+    },
+}
+
+/// What kind of call: how it is treated when it is superseded, or when the session expires under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// A read. Aborted once nobody waits for it; held while the login screen is up and sent again after
+    /// the login (a newer one of the same slot replaces a held one).
+    Read(Slot),
+    /// A write that is held for the login like a read, and sent once after it (it failed before the
+    /// server did anything: the session was gone). Never aborted.
+    Write,
+    /// A write that is sent once and never again (restores, exports, sends, device codes): not held for
+    /// the login, never aborted; when the session expires under it its failure is reported as it is.
+    Once,
+    /// The login itself: goes out while the login screen is up.
+    Login,
+}
+
+/// Reads that replace each other while held for the login.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Sessions,
+    Mailboxes,
+    Folders(Option<String>),
+    ItemsPage,
+    CountItems,
+    Item,
+    Organizations,
+    MailboxNames,
+    Events,
+    TargetFolders,
+}
+
+impl Call {
+    pub fn class(&self) -> Class {
+        Class::Read(match self {
+            Call::Sessions { .. } => Slot::Sessions,
+            Call::Mailboxes { .. } => Slot::Mailboxes,
+            Call::Folders { parent, .. } => Slot::Folders(parent.clone()),
+            Call::ItemsPage { .. } | Call::Search { .. } => Slot::ItemsPage,
+            Call::CountItems { .. } => Slot::CountItems,
+            Call::Item { .. } => Slot::Item,
+            Call::Organizations => Slot::Organizations,
+            Call::MailboxNames { .. } => Slot::MailboxNames,
+            Call::Events { .. } => Slot::Events,
+            Call::TargetFolders { .. } => Slot::TargetFolders,
+            Call::Explore { .. } | Call::StopSession { .. } => return Class::Write,
+            Call::Restore { .. } | Call::DeviceCode { .. } | Call::Download { .. } | Call::Send { .. } => {
+                return Class::Once;
+            }
+            Call::Login { .. } => return Class::Login,
+        })
+    }
+
+    pub fn is_read(&self) -> bool {
+        matches!(self.class(), Class::Read(_))
+    }
+}
+
+/// The answer to a request: `Err` when the call failed before it had anything to say (a read's error,
+/// or the task died). A job's write answers `Ok` with its own result and how its audit record went.
+#[derive(Debug)]
+pub struct Answer {
+    pub id: RequestId,
+    pub result: Result<Response, ApiError>,
+}
+
+/// A write's result and whether its audit record could be written.
+#[derive(Debug)]
+pub struct Written<T> {
+    pub result: Result<T, ApiError>,
+    pub audit_error: Option<String>,
+}
+
+/// What an export or a save wrote.
+#[derive(Debug)]
+pub struct Saved {
+    /// The file written (as the operator named it, `~` expanded).
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+macro_rules! responses {
+    ($($(#[$m:meta])* $v:ident($t:ty),)*) => {
+        /// What a call answers with, one variant per type of answer (calls that answer alike share one).
+        #[derive(Debug)]
+        pub enum Response {
+            $($(#[$m])* $v($t),)*
+        }
+
+        impl Response {
+            /// The variant's name (for the message of an answer of the wrong kind).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(Response::$v(_) => stringify!($v),)*
+                }
+            }
+        }
+
+        $(impl TryFrom<Response> for $t {
+            type Error = Response;
+            fn try_from(r: Response) -> Result<$t, Response> {
+                match r {
+                    Response::$v(v) => Ok(v),
+                    other => Err(other),
+                }
+            }
+        })*
+    };
+}
+
+responses! {
+    Sessions(Vec<RestoreSession>),
+    /// Mailboxes (a page, or all of them for the names).
+    Mailboxes(Vec<Mailbox>),
+    /// Folders (a folder's children, the roots, or the restore's target folders).
+    Folders(Vec<Folder>),
+    /// A page of items or of search results.
+    Items(Page<Item>),
+    Count(u64),
+    Item(Item),
+    Organizations(Vec<Organization>),
+    /// The restore session started.
+    Session(RestoreSession),
+    /// Done, nothing to say (a session stopped).
+    Done(()),
+    LoggedIn(LoggedIn),
+    DeviceCode(DeviceCode),
+    Events(Vec<SessionEvent>),
+    /// v8 restores: the counts so far (the restore's answer follows).
+    RestoreProgress(RestoreProgress),
+    Restored(Written<RestoreOutcome>),
+    /// Downloads: the bytes so far (the download's answer follows).
+    DownloadProgress(DownloadProgress),
+    Downloaded(Written<Saved>),
+    Sent(Written<()>),
+}
+
+impl Response {
+    /// Progress: more answers to the same request follow.
+    pub fn is_progress(&self) -> bool {
+        matches!(self, Response::RestoreProgress(_) | Response::DownloadProgress(_))
+    }
+}
+
+/// The answer as the type its asker expects (an answer of another kind is an internal error).
+pub fn take<T: TryFrom<Response, Error = Response>>(result: Result<Response, ApiError>) -> Result<T, ApiError> {
+    result.and_then(|r| {
+        T::try_from(r).map_err(|other| {
+            ApiError::Config(format!(
+                "internal error: an answer of the wrong kind ({})",
+                other.kind()
+            ))
+        })
+    })
+}
+
+/// Who asked: where the answer goes. Some carry what the asker needs to place the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum To {
+    Sessions {
+        offset: u64,
+    },
+    Mailboxes {
+        offset: u64,
+    },
+    Folders {
+        parent: Option<String>,
+    },
+    /// The items pane: a page of a folder or of search results.
+    Items {
+        offset: u64,
+    },
+    /// The items pane's count.
+    ItemCount,
+    /// The items pane's mailbox names (all-mailboxes search results).
+    MailboxNames,
+    Details,
+    /// The new-session dialog's organizations.
+    NewSession,
+    /// Starting a restore session (`n`).
+    Explore,
+    /// Stopping a session (`x`).
+    Stop {
+        session_id: String,
+    },
+    /// Stopping a session vex started, on the way out.
+    StopOnQuit {
+        session_id: String,
+    },
+    Login,
+    /// A restore, export or send (its id is the job's).
+    Job,
+    /// The restore dialog's device code.
+    DeviceCode,
+    /// The restore dialog's target folders.
+    TargetFolders,
+    /// The events view.
+    Events,
+}
+
+/// Hands out request ids (never reused) and keeps the one map from the ids in flight to whoever asked.
+#[derive(Clone, Debug, Default)]
+pub struct Requests {
+    last: RequestId,
+    asked: HashMap<RequestId, To>,
+}
+
+impl Requests {
+    /// A new request of `to` for `call`, remembered until it is answered or `to` no longer waits for it.
+    pub fn ask(&mut self, to: To, call: Call) -> Request {
+        self.last += 1;
+        self.asked.insert(self.last, to);
+        Request { id: self.last, call }
+    }
+
+    /// Whether someone still waits for the answer to `id` (the runtime aborts the reads nobody waits for).
+    pub fn waits_for(&self, id: RequestId) -> bool {
+        self.asked.contains_key(&id)
+    }
+
+    /// Who asked `id`, if anyone still waits for it.
+    pub fn asker(&self, id: RequestId) -> Option<&To> {
+        self.asked.get(&id)
+    }
+
+    /// Requests in flight.
+    pub fn len(&self) -> usize {
+        self.asked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.asked.is_empty()
+    }
+}
+
+impl State {
+    /// Whether `to` still waits for the answer to `id` (false once the operator closed the pane, moved
+    /// to another mailbox or reloaded: a newer request supersedes the older). Liberal: a dialog behind
+    /// another one still waits; its answer handler decides what it takes.
+    pub fn waits(&self, to: &To, id: RequestId) -> bool {
+        let items = self.items.as_ref();
+        let restore = || match &self.overlay {
+            Some(Overlay::Restore(d)) => Some(&**d),
+            Some(Overlay::Events(v)) => match v.back.as_deref() {
+                Some(Overlay::Restore(d)) => Some(&**d),
+                _ => None,
+            },
+            _ => None,
+        };
+        match to {
+            To::Sessions { .. } => self.sessions.list.loading == Some(id),
+            To::Mailboxes { .. } => self.mailboxes.as_ref().is_some_and(|m| m.list.loading == Some(id)),
+            To::Folders { .. } => self.folders.as_ref().is_some_and(|f| f.awaits(id)),
+            To::Items { .. } => items.is_some_and(|i| i.in_flight().is_some_and(|(_, g)| g == id)),
+            To::ItemCount => items.is_some_and(|i| i.counting() == Some(id)),
+            To::MailboxNames => items
+                .and_then(|i| i.search.as_ref())
+                .is_some_and(|s| s.names_loading == Some(id)),
+            To::Details => self.details.as_ref().is_some_and(|d| d.loading == Some(id)),
+            To::NewSession => matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading == Some(id)),
+            To::Explore => self.pending_explore == Some(id),
+            To::Stop { .. } => self.pending_stop.as_ref().is_some_and(|(g, _)| *g == id),
+            To::StopOnQuit { .. } => self.quitting.as_ref().is_some_and(|q| q.waiting.contains(&id)),
+            To::Login => self.login.as_ref().is_some_and(|l| l.submitting == Some(id)),
+            To::Job => self.jobs.get(id).is_some(),
+            To::DeviceCode => restore().is_some_and(|d| d.device_loading == Some(id)),
+            To::TargetFolders => restore().is_some_and(|d| d.target_folders.loading == Some(id)),
+            To::Events => matches!(&self.overlay, Some(Overlay::Events(v)) if v.loading == Some(id)),
+        }
+    }
+
+    /// Lets go of the requests nobody waits for any more (run after every update).
+    pub(super) fn forget_unawaited(&mut self) {
+        let mut asked = std::mem::take(&mut self.gens.asked);
+        asked.retain(|id, to| self.waits(to, *id));
+        self.gens.asked = asked;
+    }
+}
+
+/// Takes an answer: to whoever asked, when they still wait for it (the one staleness check); dropped
+/// otherwise. False when nothing changed.
+pub(super) fn on_answer(state: &mut State, answer: Answer, fx: &mut Vec<super::Effect>) -> bool {
+    let Answer { id, result } = answer;
+    let more = matches!(&result, Ok(r) if r.is_progress());
+    let to = if more {
+        state.gens.asked.get(&id).cloned()
+    } else {
+        state.gens.asked.remove(&id)
+    };
+    let Some(to) = to else { return false };
+    super::answered(state, id, to, result, fx)
+}
