@@ -72,26 +72,7 @@ impl fake::Data for Server {
 /// Applies effects' answers until none is left; returns the requests of the jobs and their views (for
 /// the tests to answer).
 fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
-    fake::settle(&Server, s, fx)
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Request(r) if is_job(&r.call) => Some(r),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Restores, exports, sends and their views.
-fn is_job(c: &Call) -> bool {
-    matches!(
-        c,
-        Call::Restore { .. }
-            | Call::DeviceCode { .. }
-            | Call::Events { .. }
-            | Call::TargetFolders { .. }
-            | Call::Download { .. }
-            | Call::Send { .. }
-    )
+    fake::settle_jobs(&Server, s, fx)
 }
 
 fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Request> {

@@ -12,7 +12,7 @@ use vex::api::models::{ApiDate, Folder, Mailbox, RestoreOutcome, RestoreSession}
 use vex::api::{ApiError, RestoreScope};
 use vex::app::panes::restore::{RestoreDialog, RestoreField, RestorePhase};
 use vex::app::request::Written;
-use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, Response, State, update};
+use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, RequestId, Response, State, update};
 
 const SECRET: &str = "s3cr3t-Pa55";
 /// Items in every folder of the fake.
@@ -88,26 +88,7 @@ impl fake::Data for Server {
 /// Applies effects' answers until none is left; returns the requests of the jobs and their views (for
 /// the tests to answer).
 fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
-    fake::settle(&Server, s, fx)
-        .into_iter()
-        .filter_map(|e| match e {
-            Effect::Request(r) if is_job(&r.call) => Some(r),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Restores, exports, sends and their views.
-fn is_job(c: &Call) -> bool {
-    matches!(
-        c,
-        Call::Restore { .. }
-            | Call::DeviceCode { .. }
-            | Call::Events { .. }
-            | Call::TargetFolders { .. }
-            | Call::Download { .. }
-            | Call::Send { .. }
-    )
+    fake::settle_jobs(&Server, s, fx)
 }
 
 fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Request> {
@@ -932,6 +913,19 @@ async fn p7_export_checks_the_destination_first_and_reports_the_absolute_path() 
 // 10. The login screen: no spinner behind it; errors whole; the password kept after a network error.
 // ------------------------------------------------------------------------------------------------
 
+/// The id of the login request among `fx`.
+fn login_request(fx: &[Effect]) -> RequestId {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Request(Request {
+                id,
+                call: Call::Login { .. },
+            }) => Some(*id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no login request: {fx:?}"))
+}
+
 #[test]
 fn p10_login_screen_keeps_the_password_after_a_network_error() {
     use vex::app::panes::login::{LoginDialog, LoginTarget};
@@ -957,27 +951,13 @@ fn p10_login_screen_keeps_the_password_after_a_network_error() {
     // Type a password and log in: the network fails.
     typed(&mut s, SECRET);
     let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let Some(Effect::Request(Request {
-        id: generation,
-        call: Call::Login { .. },
-    })) = fx.iter().find(|e| {
-        matches!(
-            e,
-            Effect::Request(Request {
-                call: Call::Login { .. },
-                ..
-            })
-        )
-    })
-    else {
-        panic!("{fx:?}")
-    };
+    let generation = login_request(&fx);
     let long = "cannot reach https://vb365.example.com:4443: connection refused (is the server running and \
                 the port open? check a firewall between this machine and the server)";
     update(
         &mut s,
         Msg::Answer(Answer {
-            id: *generation,
+            id: generation,
             result: Err(ApiError::Network(long.into())),
         }),
     );
@@ -992,25 +972,11 @@ fn p10_login_screen_keeps_the_password_after_a_network_error() {
     assert!(flat.contains("between this machine and the server)"), "whole: {screen}");
     // Refused by the server: cleared.
     let fx = update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let Some(Effect::Request(Request {
-        id: generation,
-        call: Call::Login { .. },
-    })) = fx.iter().find(|e| {
-        matches!(
-            e,
-            Effect::Request(Request {
-                call: Call::Login { .. },
-                ..
-            })
-        )
-    })
-    else {
-        panic!("{fx:?}")
-    };
+    let generation = login_request(&fx);
     update(
         &mut s,
         Msg::Answer(Answer {
-            id: *generation,
+            id: generation,
             result: Err(ApiError::Auth("The user name or password is incorrect.".into())),
         }),
     );

@@ -261,3 +261,29 @@ pub fn settle(d: &impl Data, s: &mut State, mut fx: Vec<Effect>) -> Vec<Effect> 
     }
     panic!("effects do not settle: {fx:?}");
 }
+
+/// Like [`settle`], but returns only the requests of the jobs and their views (restores, device codes,
+/// events, target folders, downloads, sends), which restore tests answer themselves; other effects that
+/// the table leaves unanswered are dropped.
+pub fn settle_jobs(d: &impl Data, s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
+    settle(d, s, fx)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) if is_job(&r.call) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Restores, exports, sends and their views.
+pub fn is_job(c: &Call) -> bool {
+    matches!(
+        c,
+        Call::Restore { .. }
+            | Call::DeviceCode { .. }
+            | Call::Events { .. }
+            | Call::TargetFolders { .. }
+            | Call::Download { .. }
+            | Call::Send { .. }
+    )
+}
