@@ -46,6 +46,32 @@ pub struct AuditRecord {
     pub message: Option<String>,
 }
 
+/// Why an audit record could not be written. A write whose `sent` line fails is not sent.
+#[derive(Debug)]
+pub enum AuditError {
+    /// The log's directory cannot be made private (0700).
+    Directory(std::io::Error),
+    /// The record cannot be encoded.
+    Encode(serde_json::Error),
+    /// The log cannot be opened or written.
+    Write { path: PathBuf, error: std::io::Error },
+    /// The task writing it stopped before it was done (it panicked or was cancelled).
+    Stopped(String),
+}
+
+impl std::fmt::Display for AuditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditError::Directory(e) => write!(f, "audit log: {e}"),
+            AuditError::Encode(e) => write!(f, "audit log: {e}"),
+            AuditError::Write { path, error } => write!(f, "audit log {}: {error}", path.display()),
+            AuditError::Stopped(e) => write!(f, "audit log: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AuditError {}
+
 pub struct AuditLog {
     path: PathBuf,
 }
@@ -60,12 +86,12 @@ impl AuditLog {
     }
 
     /// Appends one record (creating the file 0600 and its directory 0700).
-    pub fn append(&self, rec: &AuditRecord) -> Result<(), String> {
+    pub fn append(&self, rec: &AuditRecord) -> Result<(), AuditError> {
         if let Some(dir) = self.path.parent() {
-            crate::config::paths::ensure_own_dir(dir).map_err(|e| format!("audit log: {e}"))?;
+            crate::config::paths::ensure_own_dir(dir).map_err(AuditError::Directory)?;
         }
         // Messages can quote the server: no raw C1 or bidi controls for whoever `cat`s the log.
-        let json = serde_json::to_string(rec).map_err(|e| format!("audit log: {e}"))?;
+        let json = serde_json::to_string(rec).map_err(AuditError::Encode)?;
         let mut line = crate::text::escape_for_json(&json).into_owned();
         line.push('\n');
         let mut opts = std::fs::OpenOptions::new();
@@ -75,11 +101,12 @@ impl AuditLog {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts
-            .open(&self.path)
-            .map_err(|e| format!("audit log {}: {e}", self.path.display()))?;
-        f.write_all(line.as_bytes())
-            .map_err(|e| format!("audit log {}: {e}", self.path.display()))
+        let failed = |error| AuditError::Write {
+            path: self.path.clone(),
+            error,
+        };
+        let mut f = opts.open(&self.path).map_err(failed)?;
+        f.write_all(line.as_bytes()).map_err(failed)
     }
 }
 
@@ -150,7 +177,7 @@ pub struct Pending {
 
 /// Writes the `sent` line of an action about to be sent (a new id, the time and the local user are
 /// filled in) and keeps it pending. An error means nothing may be sent: the action would go unrecorded.
-pub fn begin(path: PathBuf, mut record: AuditRecord) -> Result<Pending, String> {
+pub fn begin(path: PathBuf, mut record: AuditRecord) -> Result<Pending, AuditError> {
     record.id = uuid::Uuid::new_v4().to_string();
     record.time = now_rfc3339();
     record.local_user = local_user();
@@ -172,7 +199,7 @@ impl Pending {
     /// Writes the completion line: the record with a new time and what `fill` sets (outcome, counts,
     /// message). Written even when [`interrupt_pending`] already wrote `unknown` for it: the real outcome
     /// that arrived after all is worth a line.
-    pub fn complete(self, fill: impl FnOnce(&mut AuditRecord)) -> Result<(), String> {
+    pub fn complete(self, fill: impl FnOnce(&mut AuditRecord)) -> Result<(), AuditError> {
         pending_list().retain(|(id, _, _)| *id != self.id);
         let mut rec = self.record;
         rec.time = now_rfc3339();

@@ -7,7 +7,7 @@ use clap::{Arg, ArgAction, Args, CommandFactory, Parser, Subcommand};
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
 use std::io::Write;
-use vex::commands::{CmdError, EXIT_OTHER, OutputArgs, ScriptCmd};
+use vex::commands::{CmdError, OutputArgs, ScriptCmd};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -220,7 +220,7 @@ fn print(bytes: &[u8]) -> Result<u8, CmdError> {
     out.write_all(bytes)
         .and_then(|()| out.flush())
         .map(|()| 0)
-        .map_err(|e| CmdError::new(EXIT_OTHER, format!("cannot write output: {e}")))
+        .map_err(|e| CmdError::Other(format!("cannot write output: {e}")))
 }
 
 /// `vex completions SHELL`: the completion script on stdout.
@@ -232,7 +232,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<u8, CmdError> {
 
 /// `vex man`: the man page on stdout.
 pub fn man() -> Result<u8, CmdError> {
-    let page = man_page().map_err(|e| CmdError::new(EXIT_OTHER, format!("cannot render the man page: {e}")))?;
+    let page = man_page().map_err(|e| CmdError::Other(format!("cannot render the man page: {e}")))?;
     print(page.as_bytes())
 }
 

@@ -7,7 +7,10 @@
 
 use crate::api::models::*;
 use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
-use crate::restore_plan::{Credentials, RestoreFlags, RestorePlan, TenantOptions};
+use crate::audit::AuditError;
+use crate::connect::ConnectError;
+use crate::restore_plan::{Credentials, PlanError, RestoreFlags, RestorePlan, TenantOptions};
+use crate::runtime::StopSignal;
 use clap::{Args, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -23,38 +26,97 @@ pub const EXIT_PARTIAL: u8 = 5;
 pub const EXIT_NETWORK: u8 = 6;
 pub const EXIT_REFUSED: u8 = 7;
 
-/// A failure with its exit code.
+/// Why a command failed, typed by what it means; [`CmdError::exit_code`] is the one place that turns
+/// a failure into the process's exit code (no message text is inspected).
 #[derive(Debug)]
-pub struct CmdError {
-    pub code: u8,
-    pub message: String,
+pub enum CmdError {
+    /// Bad flags, ids or settings, found before anything is sent (exit 2).
+    Usage(String),
+    /// Nothing of that name on the server (exit 4).
+    NotFound(String),
+    /// Refused: read-only, or the operator said no (exit 7).
+    Refused(String),
+    /// The server or the way to it (exit 3, 4, 6 or 1 by kind).
+    Api(ApiError),
+    /// Connecting or logging in (exit 3 or 6).
+    Connect(ConnectError),
+    /// Restore settings that cannot be sent (exit 2).
+    Plan(PlanError),
+    /// A write's audit record could not be written, so the write was not sent (exit 1).
+    Unrecorded { what: &'static str, error: AuditError },
+    /// Stopped by a signal; the operator was told what it interrupted (128 + the signal, no message).
+    Stopped(StopSignal),
+    /// The reader of the output went away (`vex items ... | head`): no failure (exit 0, no message).
+    OutputClosed,
+    /// Anything else (exit 1).
+    Other(String),
 }
 
 impl CmdError {
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
-        CmdError {
-            code,
-            message: message.into(),
+    /// The process exit code (the module doc lists them).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CmdError::Usage(_) | CmdError::Plan(_) => EXIT_USAGE,
+            CmdError::NotFound(_) => EXIT_NOT_FOUND,
+            CmdError::Refused(_) => EXIT_REFUSED,
+            CmdError::Api(e) => match e {
+                ApiError::Auth(_) => EXIT_AUTH,
+                ApiError::Http { status: 404, .. } => EXIT_NOT_FOUND,
+                ApiError::Network(_)
+                | ApiError::Timeout(_)
+                | ApiError::Tls(_)
+                | ApiError::OutcomeUnknown(_)
+                | ApiError::Redirect { .. } => EXIT_NETWORK,
+                _ => EXIT_OTHER,
+            },
+            CmdError::Connect(e) => e.exit_code(),
+            CmdError::Stopped(sig) => sig.exit_code(),
+            CmdError::OutputClosed => EXIT_OK,
+            CmdError::Unrecorded { .. } | CmdError::Other(_) => EXIT_OTHER,
+        }
+    }
+
+    /// What the operator is told on stderr; `None` when there is nothing to say (they were told already,
+    /// or nothing went wrong).
+    pub fn message(&self) -> Option<String> {
+        match self {
+            CmdError::Stopped(_) | CmdError::OutputClosed => None,
+            other => Some(other.to_string()),
         }
     }
 }
 
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CmdError::Usage(m) | CmdError::NotFound(m) | CmdError::Refused(m) | CmdError::Other(m) => f.write_str(m),
+            CmdError::Api(e) => write!(f, "{e}"),
+            CmdError::Connect(e) => write!(f, "{e}"),
+            CmdError::Plan(e) => write!(f, "{e}"),
+            CmdError::Unrecorded { what, error } => write!(f, "{error}; the {what} was not sent"),
+            CmdError::Stopped(sig) => write!(f, "stopped by {}", sig.name),
+            CmdError::OutputClosed => f.write_str("the output was closed"),
+        }
+    }
+}
+
+impl std::error::Error for CmdError {}
+
 impl From<ApiError> for CmdError {
     fn from(e: ApiError) -> Self {
-        let code = match &e {
-            ApiError::Auth(_) => EXIT_AUTH,
-            ApiError::Http { status: 404, .. } => EXIT_NOT_FOUND,
-            ApiError::Network(_)
-            | ApiError::Timeout(_)
-            | ApiError::Tls(_)
-            | ApiError::OutcomeUnknown(_)
-            | ApiError::Redirect { .. } => EXIT_NETWORK,
-            _ => EXIT_OTHER,
-        };
-        CmdError {
-            code,
-            message: e.to_string(),
-        }
+        CmdError::Api(e)
+    }
+}
+
+impl From<ConnectError> for CmdError {
+    fn from(e: ConnectError) -> Self {
+        CmdError::Connect(e)
+    }
+}
+
+impl From<PlanError> for CmdError {
+    fn from(e: PlanError) -> Self {
+        CmdError::Plan(e)
     }
 }
 
@@ -571,7 +633,7 @@ pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> Result<String, Cmd
     } else {
         serde_json::to_string(v)
     }
-    .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+    .map_err(|e| CmdError::Other(e.to_string()))?;
     Ok(crate::text::escape_for_json(&text).into_owned())
 }
 
@@ -696,11 +758,11 @@ pub async fn run(
                         .await?
                         .into_iter()
                         .find_map(|o| o.id)
-                        .ok_or_else(|| CmdError::new(EXIT_NOT_FOUND, "no organization"))?,
+                        .ok_or_else(|| CmdError::NotFound("no organization".into()))?,
                 };
                 let mut date_time = match at {
                     Some(a) => match ApiDate::parse(&a) {
-                        ApiDate::Raw(_) => return Err(CmdError::new(EXIT_USAGE, format!("--at {a:?} is not a date"))),
+                        ApiDate::Raw(_) => return Err(CmdError::Usage(format!("--at {a:?} is not a date"))),
                         d => Some(d),
                     },
                     None => None,
@@ -812,7 +874,7 @@ pub async fn run(
             all,
         } => {
             if query.is_none() && folder.is_none() {
-                return Err(CmdError::new(EXIT_USAGE, "give --folder ID or --query TEXT"));
+                return Err(CmdError::Usage("give --folder ID or --query TEXT".into()));
             }
             if let (None, Some(f)) = (&query, &folder) {
                 list_items(client, &at, f, offset, limit, all, fmt).await?;
@@ -870,7 +932,7 @@ pub async fn run(
             let cap = crate::msg::Limits::default().max_file_bytes as u64;
             let bytes = client.item_msg(&at.session, &at.mailbox, &id, cap).await?;
             let p = crate::msg::parse(&bytes, &crate::msg::Limits::default())
-                .map_err(|e| CmdError::new(EXIT_OTHER, format!("the server's MSG file: {e}")))?;
+                .map_err(|e| CmdError::Other(format!("the server's MSG file: {e}")))?;
             print_preview(&p, fmt)?;
         }
         ScriptCmd::Save { at, items, out } => {
@@ -881,7 +943,7 @@ pub async fn run(
             let item = client.item(&at.session, &at.mailbox, &id).await?;
             match fmt {
                 Format::Table => {
-                    let v = serde_json::to_value(&item).map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+                    let v = serde_json::to_value(&item).map_err(|e| CmdError::Other(e.to_string()))?;
                     if let serde_json::Value::Object(m) = v {
                         for (k, v) in m.iter().filter(|(k, _)| !k.starts_with('_')) {
                             let val = match v {
@@ -923,7 +985,7 @@ pub async fn run(
             if let Some(o) = target_org {
                 t.target_organization_name = o;
             }
-            t.validate().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
+            t.validate()?;
             let dc = client.restore_device_code(&session, &t.device_code_request()).await?;
             emit(fmt, std::slice::from_ref(&dc), &["CODE", "URL", "EXPIRES IN"], |d| {
                 vec![
@@ -938,7 +1000,7 @@ pub async fn run(
             refuse_if_read_only(read_only, "export")?;
             let (scope, opts) = match folder {
                 Some(f) => (RestoreScope::Folder(f), ExportOptions::default()),
-                None if items.is_empty() => return Err(CmdError::new(EXIT_USAGE, "give --items or --folder")),
+                None if items.is_empty() => return Err(CmdError::Usage("give --items or --folder".into())),
                 None => (
                     RestoreScope::Items,
                     ExportOptions {
@@ -968,16 +1030,13 @@ pub const MAX_ID_BYTES: usize = 4096;
 /// before anything is sent.
 fn check_id(what: &str, id: &str) -> Result<(), CmdError> {
     if id.trim().is_empty() {
-        return Err(CmdError::new(EXIT_USAGE, format!("{what}: an id cannot be empty")));
+        return Err(CmdError::Usage(format!("{what}: an id cannot be empty")));
     }
     if id.len() > MAX_ID_BYTES {
-        return Err(CmdError::new(
-            EXIT_USAGE,
-            format!(
-                "{what}: an id of {} bytes is not an id (at most {MAX_ID_BYTES})",
-                id.len()
-            ),
-        ));
+        return Err(CmdError::Usage(format!(
+            "{what}: an id of {} bytes is not an id (at most {MAX_ID_BYTES})",
+            id.len()
+        )));
     }
     Ok(())
 }
@@ -1047,7 +1106,7 @@ async fn first_org(client: &Client) -> Result<String, CmdError> {
         .await?
         .into_iter()
         .find_map(|o| o.id)
-        .ok_or_else(|| CmdError::new(EXIT_NOT_FOUND, "no organization"))
+        .ok_or_else(|| CmdError::NotFound("no organization".into()))
 }
 
 /// A restore point of the organization by id (looked for among its newest 1,000).
@@ -1056,12 +1115,7 @@ async fn find_point(client: &Client, org: &str, id: &str) -> Result<RestorePoint
     page.results
         .into_iter()
         .find(|p| p.id.as_deref() == Some(id))
-        .ok_or_else(|| {
-            CmdError::new(
-                EXIT_NOT_FOUND,
-                format!("no restore point {} in this organization", clean(id)),
-            )
-        })
+        .ok_or_else(|| CmdError::NotFound(format!("no restore point {} in this organization", clean(id))))
 }
 
 /// The names of the jobs and repositories of these points (each id asked once; one that cannot be read
@@ -1170,7 +1224,7 @@ fn print_preview(p: &crate::msg::Preview, fmt: Format) -> Result<(), CmdError> {
 
 fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {
     if read_only {
-        Err(CmdError::new(EXIT_REFUSED, format!("read-only: refusing to {what}")))
+        Err(CmdError::Refused(format!("read-only: refusing to {what}")))
     } else {
         Ok(())
     }
@@ -1197,14 +1251,12 @@ async fn restore(
         let password = match crate::secrets::restore_password() {
             Some(p) => p,
             None if a.dry_run => SecretString::from(String::new()),
-            _ => crate::secrets::prompt(&format!("Exchange password for {user}: "))
-                .map_err(|e| CmdError::new(EXIT_USAGE, e))?,
+            _ => crate::secrets::prompt(&format!("Exchange password for {user}: ")).map_err(CmdError::Usage)?,
         };
         Credentials::Password { user, password }
     } else {
-        return Err(CmdError::new(
-            EXIT_USAGE,
-            "credentials: give --restore-user, --device-code, or --app-id with --cert and --impersonate",
+        return Err(CmdError::Usage(
+            "credentials: give --restore-user, --device-code, or --app-id with --cert and --impersonate".into(),
         ));
     };
     let scope = match &a.folder {
@@ -1246,11 +1298,10 @@ async fn restore(
             .map(|(f, m)| format!("{f:?}: {m}"))
             .collect::<Vec<_>>()
             .join("; ");
-        return Err(CmdError::new(EXIT_USAGE, msg));
+        return Err(CmdError::Usage(msg));
     }
     if a.dry_run {
-        let mut req = serde_json::to_value(plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?)
-            .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string()))?;
+        let mut req = serde_json::to_value(plan.to_request()?).map_err(|e| CmdError::Other(e.to_string()))?;
         if let serde_json::Value::Object(m) = &mut req {
             for k in [
                 "userPassword",
@@ -1272,14 +1323,14 @@ async fn restore(
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);
         if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            return Err(CmdError::new(EXIT_REFUSED, "cancelled; nothing was sent"));
+            return Err(CmdError::Refused("cancelled; nothing was sent".into()));
         }
     }
-    let req = plan.to_request().map_err(|e| CmdError::new(EXIT_USAGE, e))?;
+    let req = plan.to_request()?;
     // From here a signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) no longer kills vex at once: it may come after
     // the request went out, and then the operator must hear that the outcome is unknown.
     let mut signals = crate::runtime::StopSignals::new()
-        .map_err(|e| CmdError::new(EXIT_OTHER, format!("cannot handle signals: {e}; nothing was sent")))?;
+        .map_err(|e| CmdError::Other(format!("cannot handle signals: {e}; nothing was sent")))?;
     // Every restore that is sent has an audit record first (outcome `sent`, no secrets in it), completed
     // by its outcome below; one that cannot be recorded is not sent.
     let log_path = crate::config::Paths::from_env().audit_log();
@@ -1297,8 +1348,8 @@ async fn restore(
         credential_mode: Some(plan.credential_mode().into()),
         ..Default::default()
     };
-    let pending = crate::audit::begin(log_path.clone(), rec)
-        .map_err(|e| CmdError::new(EXIT_OTHER, format!("{e}; the restore was not sent")))?;
+    let pending =
+        crate::audit::begin(log_path.clone(), rec).map_err(|error| CmdError::Unrecorded { what: "restore", error })?;
     let result = tokio::select! {
         r = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}) => r,
         sig = signals.recv() => {
@@ -1318,7 +1369,7 @@ async fn restore(
             if let Err(e) = done {
                 eprintln!("vex: {e}");
             }
-            return Err(CmdError::new(sig.exit_code(), ""));
+            return Err(CmdError::Stopped(sig));
         }
     };
     let done = pending.complete(|rec| match &result {
@@ -1362,8 +1413,51 @@ async fn restore(
 /// it wanted, so vex stops quietly with 0.
 fn write_error(e: std::io::Error) -> CmdError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        CmdError::new(EXIT_OK, "")
+        CmdError::OutputClosed
     } else {
-        CmdError::new(EXIT_OTHER, format!("cannot write output: {e}"))
+        CmdError::Other(format!("cannot write output: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The exit code comes from the error's kind (the module doc's table), whatever its message says.
+    #[test]
+    fn exit_codes_come_from_the_kind_not_the_text() {
+        let misleading = "authentication failed: not found (network)";
+        let cases: Vec<(CmdError, u8)> = vec![
+            (CmdError::Usage(misleading.into()), EXIT_USAGE),
+            (CmdError::NotFound(misleading.into()), EXIT_NOT_FOUND),
+            (CmdError::Refused(misleading.into()), EXIT_REFUSED),
+            (CmdError::Other(misleading.into()), EXIT_OTHER),
+            (CmdError::Api(ApiError::Auth(misleading.into())), EXIT_AUTH),
+            (CmdError::Api(ApiError::Network(misleading.into())), EXIT_NETWORK),
+            (CmdError::Api(ApiError::Config(misleading.into())), EXIT_OTHER),
+            (CmdError::Connect(ConnectError::Refused(misleading.into())), EXIT_AUTH),
+            (CmdError::Connect(ConnectError::Failed(misleading.into())), EXIT_NETWORK),
+            (CmdError::Plan(PlanError::Region(misleading.into())), EXIT_USAGE),
+            (
+                CmdError::Unrecorded {
+                    what: "restore",
+                    error: AuditError::Stopped(misleading.into()),
+                },
+                EXIT_OTHER,
+            ),
+            (CmdError::Stopped(StopSignal::TERM), 143),
+            (CmdError::OutputClosed, EXIT_OK),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.exit_code(), code, "{e:?}");
+        }
+        // Nothing is printed for a signal (the operator was told) or a closed pipe.
+        assert_eq!(CmdError::Stopped(StopSignal::INT).message(), None);
+        assert_eq!(CmdError::OutputClosed.message(), None);
+        let e = CmdError::Unrecorded {
+            what: "restore",
+            error: AuditError::Stopped("x".into()),
+        };
+        assert_eq!(e.message().as_deref(), Some("audit log: x; the restore was not sent"));
     }
 }

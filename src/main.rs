@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
 use vex::app::panes::login::{LoginDialog, LoginTarget};
-use vex::commands::{CmdError, EXIT_OTHER, EXIT_USAGE};
+use vex::commands::{CmdError, EXIT_OTHER};
 use vex::config::{Config, Paths};
-use vex::connect::{ConnectSpec, TerminalPrompter};
+use vex::connect::{ConnectError, ConnectSpec, TerminalPrompter};
 use vex::runtime::TuiOptions;
 
 fn main() -> ExitCode {
@@ -31,11 +31,11 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            if !e.message.is_empty() {
+            if let Some(m) = e.message() {
                 // Messages can quote the server: its control characters are shown, never executed.
-                eprintln!("vex: {}", vex::text::sanitize_lines(&e.message).join("\n"));
+                eprintln!("vex: {}", vex::text::sanitize_lines(&m).join("\n"));
             }
-            ExitCode::from(e.code)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -55,7 +55,7 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
         Some(Command::Sim(args)) => vex::sim::run(*args)
             .await
             .map(|()| 0)
-            .map_err(|e| CmdError::new(EXIT_OTHER, e.to_string())),
+            .map_err(|e| CmdError::Other(e.to_string())),
         Some(Command::Paths) => {
             for (what, p) in paths.describe() {
                 println!("{what:<14} {}", p.display());
@@ -94,7 +94,7 @@ async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
     let r = if interactive && !vex::connect::has_password_source(&spec) {
         let client = vex::connect::client_for(&spec, paths, &mut TerminalPrompter)
             .await
-            .map_err(|m| CmdError::new(vex::commands::EXIT_NETWORK, m))?;
+            .map_err(|m| CmdError::Connect(ConnectError::Failed(m)))?;
         let target = LoginTarget {
             server: spec.server.clone(),
             api: spec.api,
@@ -115,7 +115,7 @@ async fn tui(args: &ConnectArgs, paths: &Paths) -> Result<u8, CmdError> {
         };
         vex::runtime::run_tui_with(client.clone(), header(&client), opts).await
     };
-    r.map_err(|e| CmdError::new(EXIT_OTHER, e))?;
+    r.map_err(CmdError::Other)?;
     Ok(vex::runtime::stopped_by().map_or(0, |s| s.exit_code()))
 }
 
@@ -149,7 +149,7 @@ fn connector(spec: ConnectSpec, paths: Paths) -> vex::runtime::Connector {
 }
 
 fn connect_spec(args: &ConnectArgs, paths: &Paths) -> Result<ConnectSpec, CmdError> {
-    let usage = |m: String| CmdError::new(EXIT_USAGE, m);
+    let usage = |m: String| CmdError::Usage(m);
     let cfg_path = paths.config_file();
     let cfg = Config::load(&cfg_path).map_err(|e| usage(e.to_string()))?;
     let profile = cfg
@@ -178,7 +178,7 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
     let spec = connect_spec(args, paths)?;
     let client = vex::connect::connect(&spec, paths, &mut TerminalPrompter)
         .await
-        .map_err(|e| CmdError::new(e.exit_code(), e.into_message()))?;
+        .map_err(CmdError::Connect)?;
     Ok((client, spec))
 }
 
@@ -186,12 +186,12 @@ async fn connect(args: &ConnectArgs, paths: &Paths) -> Result<(Client, ConnectSp
 /// file and the entry named (exit 2, like every config error).
 fn ui_prefs(paths: &Paths) -> Result<vex::app::UiPrefs, CmdError> {
     let path = paths.config_file();
-    let cfg = Config::load(&path).map_err(|e| CmdError::new(EXIT_USAGE, e.to_string()))?;
-    vex::app::UiPrefs::from_config(&cfg).map_err(|e| CmdError::new(EXIT_USAGE, format!("{}: {e}", path.display())))
+    let cfg = Config::load(&path).map_err(|e| CmdError::Usage(e.to_string()))?;
+    vex::app::UiPrefs::from_config(&cfg).map_err(|e| CmdError::Usage(format!("{}: {e}", path.display())))
 }
 
 async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
-    let err = |m: String| CmdError::new(EXIT_OTHER, m);
+    let err = CmdError::Other;
     let prefs = ui_prefs(&Paths::from_env())?;
     let cfg = vex::sim::SimConfig {
         seed: d.seed,
@@ -205,7 +205,7 @@ async fn demo(d: cli::DemoArgs, args: &ConnectArgs) -> Result<u8, CmdError> {
         Some(der) => Trust::Pin(sha256(der)),
         None => Trust::System,
     };
-    let version: VersionChoice = args.api.parse().map_err(|m: String| CmdError::new(EXIT_USAGE, m))?;
+    let version: VersionChoice = args.api.parse().map_err(CmdError::Usage)?;
     let client = Client::new(ClientConfig {
         version,
         trust,

@@ -84,27 +84,62 @@ pub struct TenantOptions {
     pub target_organization_name: String,
 }
 
+/// Why restore settings cannot be sent. Every one is the operator's input at fault (the scripting
+/// commands exit with 2, "usage"; the dialogs show the message beside the field).
+#[derive(Debug)]
+pub enum PlanError {
+    /// Not one of the spec's regions (what was given).
+    Region(String),
+    /// An organization name with control characters (`what` names the setting).
+    ControlCharacters(&'static str),
+    /// The device code's application id is not a GUID (what was given).
+    NotGuid(String),
+    /// The certificate file cannot be read.
+    CertificateUnreadable { path: PathBuf, error: std::io::Error },
+    /// The certificate file is not a PKCS#12 file (`why` says what is wrong; never its bytes).
+    NotPkcs12 { path: PathBuf, why: String },
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanError::Region(s) => write!(
+                f,
+                "{s:?} is not a region; use one of {}",
+                OfficeRegion::ALL
+                    .iter()
+                    .map(OfficeRegion::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            PlanError::ControlCharacters(what) => write!(f, "{what} has control characters"),
+            PlanError::NotGuid(app) => write!(
+                f,
+                "the device code's application id {app:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+            ),
+            PlanError::CertificateUnreadable { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+            PlanError::NotPkcs12 { path, why } => {
+                write!(f, "{} is not a PKCS#12 (.pfx) certificate: {why}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
 /// A region as the spec's enum names it (`Worldwide`, `Germany`, `China`, `USDefence`,
-/// `USGovernment`; any case), or a message listing them.
-pub fn parse_region(s: &str) -> Result<OfficeRegion, String> {
+/// `USGovernment`; any case), or an error listing them.
+pub fn parse_region(s: &str) -> Result<OfficeRegion, PlanError> {
     match OfficeRegion::parse(s.trim()) {
-        OfficeRegion::Other(_) => Err(format!(
-            "{:?} is not a region; use one of {}",
-            s.trim(),
-            OfficeRegion::ALL
-                .iter()
-                .map(OfficeRegion::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        OfficeRegion::Other(_) => Err(PlanError::Region(s.trim().to_string())),
         r => Ok(r),
     }
 }
 
 /// An organization name as sent: trimmed, without control characters.
-fn check_org(what: &str, s: &str) -> Result<(), String> {
+fn check_org(what: &'static str, s: &str) -> Result<(), PlanError> {
     if s.chars().any(char::is_control) {
-        Err(format!("{what} has control characters"))
+        Err(PlanError::ControlCharacters(what))
     } else {
         Ok(())
     }
@@ -112,14 +147,12 @@ fn check_org(what: &str, s: &str) -> Result<(), String> {
 
 impl TenantOptions {
     /// What is wrong with the options (names the setting at fault).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PlanError> {
         check_org("the organization name", &self.office_organization_name)?;
         check_org("the target organization name", &self.target_organization_name)?;
         let app = self.target_application_id.trim();
         if !app.is_empty() && !is_guid(app) {
-            return Err(format!(
-                "the device code's application id {app:?} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
-            ));
+            return Err(PlanError::NotGuid(app.to_string()));
         }
         Ok(())
     }
@@ -199,12 +232,18 @@ pub fn is_guid(s: &str) -> bool {
 
 /// Reads a PKCS#12 (PFX) file, checks it is one (a DER SEQUENCE whose length matches, version 3), and
 /// returns its base64 as a secret. Error messages never contain the file's bytes.
-pub fn read_pfx(path: &std::path::Path) -> Result<SecretString, String> {
-    let mut bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+pub fn read_pfx(path: &std::path::Path) -> Result<SecretString, PlanError> {
+    let mut bytes = std::fs::read(path).map_err(|error| PlanError::CertificateUnreadable {
+        path: path.to_path_buf(),
+        error,
+    })?;
     let check = check_pfx(&bytes);
     let out = check.map(|()| SecretString::from(base64::engine::general_purpose::STANDARD.encode(&bytes)));
     zeroize::Zeroize::zeroize(&mut bytes);
-    out.map_err(|e| format!("{} is not a PKCS#12 (.pfx) certificate: {e}", path.display()))
+    out.map_err(|why| PlanError::NotPkcs12 {
+        path: path.to_path_buf(),
+        why,
+    })
 }
 
 fn check_pfx(b: &[u8]) -> Result<(), String> {
@@ -257,8 +296,8 @@ impl RestorePlan {
         if self.target_folder.chars().any(|c| c.is_control()) {
             errs.push((PlanField::TargetFolder, "the folder name has control characters".into()));
         }
-        if let Err(m) = check_org("the organization name", &self.office_organization_name) {
-            errs.push((PlanField::OrganizationName, m));
+        if let Err(e) = check_org("the organization name", &self.office_organization_name) {
+            errs.push((PlanField::OrganizationName, e.to_string()));
         }
         if matches!(self.scope, RestoreScope::Items) && self.item_ids.is_empty() {
             errs.push((PlanField::Items, "no items selected".into()));
@@ -295,7 +334,7 @@ impl RestorePlan {
                         "the certificate file (.pfx) is required".into(),
                     ));
                 } else if let Err(e) = read_pfx(certificate_file) {
-                    errs.push((PlanField::CertificateFile, e));
+                    errs.push((PlanField::CertificateFile, e.to_string()));
                 }
                 if impersonation_account.trim().is_empty() {
                     errs.push((PlanField::Impersonation, "the impersonation account is required".into()));
@@ -358,7 +397,7 @@ impl RestorePlan {
     }
 
     /// The API body. Reads the certificate file (application mode).
-    pub fn to_request(&self) -> Result<RestoreToRequest, String> {
+    pub fn to_request(&self) -> Result<RestoreToRequest, PlanError> {
         let opt = |s: &str| {
             if s.trim().is_empty() {
                 None
@@ -418,9 +457,15 @@ mod tests {
 
     #[test]
     fn regions_and_tenant_options_per_spec() {
-        assert_eq!(parse_region(" usdefence "), Ok(OfficeRegion::USDefence));
-        assert_eq!(parse_region("WORLDWIDE"), Ok(OfficeRegion::Worldwide));
-        let e = parse_region("Mars").unwrap_err();
+        assert_eq!(
+            parse_region(" usdefence ").map_err(|e| e.to_string()),
+            Ok(OfficeRegion::USDefence)
+        );
+        assert_eq!(
+            parse_region("WORLDWIDE").map_err(|e| e.to_string()),
+            Ok(OfficeRegion::Worldwide)
+        );
+        let e = parse_region("Mars").unwrap_err().to_string();
         for r in ["Worldwide", "Germany", "China", "USDefence", "USGovernment"] {
             assert!(e.contains(r), "{e}");
         }
@@ -429,7 +474,7 @@ mod tests {
             target_region: Some(OfficeRegion::China),
             ..Default::default()
         };
-        assert_eq!(t.validate(), Ok(()));
+        assert_eq!(t.validate().map_err(|e| e.to_string()), Ok(()));
         let j = serde_json::to_value(t.device_code_request()).unwrap();
         assert_eq!(
             j,
@@ -444,7 +489,7 @@ mod tests {
             target_application_id: "app".into(),
             ..Default::default()
         };
-        assert!(bad.validate().unwrap_err().contains("GUID"));
+        assert!(bad.validate().unwrap_err().to_string().contains("GUID"));
         let mut p = plan();
         p.office_region = Some(OfficeRegion::Germany);
         p.office_organization_name = " contoso.de ".into();
@@ -541,6 +586,6 @@ mod tests {
             "MAUCAQMwAA=="
         );
         let missing = dir.path().join("nope.pfx");
-        assert!(read_pfx(&missing).unwrap_err().contains("cannot read"));
+        assert!(read_pfx(&missing).unwrap_err().to_string().contains("cannot read"));
     }
 }

@@ -1012,7 +1012,7 @@ fn on_job_answer(state: &mut State, generation: Gen, result: Result<Response, Ap
             _ => return false,
         },
         Response::Restored(Written { result, audit_error }) => {
-            j.audit_error = audit_error.clone();
+            j.audit_error = audit_error.as_ref().map(ToString::to_string);
             let dialog = restore_dialog(&mut state.overlay, generation);
             match result {
                 Ok(outcome) => {
@@ -1058,7 +1058,7 @@ fn on_job_answer(state: &mut State, generation: Gen, result: Result<Response, Ap
             _ => return false,
         },
         Response::Downloaded(Written { result, audit_error }) => {
-            j.audit_error = audit_error.clone();
+            j.audit_error = audit_error.as_ref().map(ToString::to_string);
             let what = if j.kind == JobKind::ExportPst { "export" } else { "save" };
             match result {
                 Ok(saved) => {
@@ -1085,7 +1085,7 @@ fn on_job_answer(state: &mut State, generation: Gen, result: Result<Response, Ap
             }
         }
         Response::Sent(Written { result, audit_error }) => {
-            j.audit_error = audit_error.clone();
+            j.audit_error = audit_error.as_ref().map(ToString::to_string);
             match result {
                 Ok(()) => {
                     j.status = JobStatus::Sent;

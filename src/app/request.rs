@@ -231,7 +231,7 @@ pub struct Answer {
 #[derive(Debug)]
 pub struct Written<T> {
     pub result: Result<T, ApiError>,
-    pub audit_error: Option<String>,
+    pub audit_error: Option<crate::audit::AuditError>,
 }
 
 /// What an export or a save wrote.

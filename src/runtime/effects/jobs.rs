@@ -9,7 +9,7 @@ use crate::api::{ApiError, Client, DownloadProgress, RestoreProgress, RestoreSco
 use crate::app::jobs::AuditTicket;
 use crate::app::panes::transfer::TransferKind;
 use crate::app::request::{Saved, Written};
-use crate::audit::{AuditLog, AuditRecord, Pending, local_user, now_rfc3339};
+use crate::audit::{AuditError, AuditLog, AuditRecord, Pending, local_user, now_rfc3339};
 use crate::restore_plan::RestorePlan;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,9 +82,9 @@ pub(super) async fn restore(
     // Built here: it reads the certificate file, and the secrets live only as long as the call.
     let req = match plan.to_request() {
         Ok(r) => r,
-        Err(m) => {
+        Err(e) => {
             return Written {
-                result: Err(ApiError::Config(m)),
+                result: Err(ApiError::Config(e.to_string())),
                 audit_error: None,
             };
         }
@@ -277,27 +277,27 @@ fn restore_record(r: &mut AuditRecord, result: &Result<RestoreOutcome, ApiError>
 }
 
 /// Writes a restore's `sent` line (see [`crate::audit::begin`]), off the async threads.
-async fn begin(t: AuditTicket) -> Result<Pending, String> {
+async fn begin(t: AuditTicket) -> Result<Pending, AuditError> {
     let AuditTicket { path, record } = t;
     tokio::task::spawn_blocking(move || crate::audit::begin(path, record))
         .await
-        .map_err(|e| format!("audit log: {e}"))?
+        .map_err(|e| AuditError::Stopped(e.to_string()))?
 }
 
 /// Writes a restore's completion line, off the async threads.
-async fn complete(p: Pending, fill: impl FnOnce(&mut AuditRecord) + Send + 'static) -> Result<(), String> {
+async fn complete(p: Pending, fill: impl FnOnce(&mut AuditRecord) + Send + 'static) -> Result<(), AuditError> {
     tokio::task::spawn_blocking(move || p.complete(fill))
         .await
-        .map_err(|e| format!("audit log: {e}"))?
+        .map_err(|e| AuditError::Stopped(e.to_string()))?
 }
 
 /// Completes the record (time, local user, outcome) and appends it, off the async threads.
-async fn append(t: AuditTicket, fill: impl FnOnce(&mut AuditRecord)) -> Result<(), String> {
+async fn append(t: AuditTicket, fill: impl FnOnce(&mut AuditRecord)) -> Result<(), AuditError> {
     let AuditTicket { path, mut record } = t;
     record.time = now_rfc3339();
     record.local_user = local_user();
     fill(&mut record);
     tokio::task::spawn_blocking(move || AuditLog::new(path).append(&record))
         .await
-        .map_err(|e| format!("audit log: {e}"))?
+        .map_err(|e| AuditError::Stopped(e.to_string()))?
 }
