@@ -356,22 +356,23 @@ impl RestorePlan {
         }
     }
 
+    /// Where the items go: "B/Folder1" (the target mailbox, then the folder).
+    pub fn destination(&self) -> String {
+        let folder = if self.target_folder.trim().is_empty() {
+            self.source_folder.clone().unwrap_or_else(|| "original folders".into())
+        } else {
+            self.target_folder.trim().to_string()
+        };
+        format!("{}/{folder}", self.target_mailbox.trim())
+    }
+
     /// "Restore 3 items from A (Inbox) to B/Folder1, all versions, mark unread".
     pub fn summary(&self) -> String {
         let from = match &self.source_folder {
             Some(f) => format!("{} ({f})", self.source_mailbox),
             None => self.source_mailbox.clone(),
         };
-        let folder = if self.target_folder.trim().is_empty() {
-            self.source_folder.clone().unwrap_or_else(|| "original folders".into())
-        } else {
-            self.target_folder.trim().to_string()
-        };
-        let mut s = format!(
-            "Restore {} from {from} to {}/{folder}",
-            self.what(),
-            self.target_mailbox.trim()
-        );
+        let mut s = format!("Restore {} from {from} to {}", self.what(), self.destination());
         if let Some(r) = &self.office_region {
             s.push_str(&format!(", region {r}"));
         }

@@ -1027,3 +1027,6 @@ async fn p1_after_stopping_the_session_reload_ends_and_restore_is_refused() {
     .await;
     assert!(h.state().overlay.is_none());
 }
+
+#[path = "trust/words.rs"]
+mod words;

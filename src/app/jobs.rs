@@ -82,6 +82,11 @@ pub struct Job {
     pub target: Option<String>,
     /// The outcome was lost, then read from the session's events: which event said so.
     pub reconciled: Option<String>,
+    /// Where it goes, as the summary names it after "to " (`R` never cuts it).
+    pub destination: String,
+    /// When it was sent and when its answer came (the runtime's clock, UTC; `None`: not told).
+    pub started: Option<time::OffsetDateTime>,
+    pub ended: Option<time::OffsetDateTime>,
 }
 
 impl Job {
@@ -571,6 +576,7 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
     }
     let plan = d.plan();
     let summary = d.summary(&plan);
+    let destination = d.destination(&plan);
     let kind = if d.original {
         JobKind::RestoreOriginal
     } else {
@@ -603,6 +609,9 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
         audit_error: None,
         target,
         reconciled: None,
+        destination,
+        started: state.clock,
+        ended: None,
     });
     fx.push(Effect::Request(r));
     d.sent(generation);
@@ -700,6 +709,9 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
         audit_error: None,
         target: None,
         reconciled: None,
+        destination: d.destination(),
+        started: state.clock,
+        ended: None,
     });
     fx.push(Effect::Request(r));
     d.started(generation);
@@ -1116,6 +1128,14 @@ fn on_job_answer(state: &mut State, generation: Gen, result: Result<Response, Ap
         }
         // An answer of another kind for a job: nothing a job takes.
         _ => return false,
+    }
+    let now = state.clock;
+    if let Some(j) = state
+        .jobs
+        .get_mut(generation)
+        .filter(|j| !j.is_running() && j.ended.is_none())
+    {
+        j.ended = now;
     }
     true
 }

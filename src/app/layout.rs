@@ -169,8 +169,14 @@ pub fn reflow(state: &mut State) {
             scroll(state, level, pane);
         }
     }
-    if let (Some(rows), Some(o)) = (layout.dialog_rows, state.overlay.as_mut()) {
-        scroll_dialog(o, rows, &state.jobs);
+    if let (Some(rows), Some(o)) = (layout.dialog_rows, state.overlay.as_ref()) {
+        let heights = match o {
+            Overlay::Results(_) => results_heights(state, Screen::of(Rect::new(0, 0, state.size.0, state.size.1)).body),
+            _ => Vec::new(),
+        };
+        if let Some(o) = state.overlay.as_mut() {
+            scroll_dialog(o, rows, &heights);
+        }
     }
     let read_only = state.header.read_only;
     if let Some(Overlay::Help(h)) = &mut state.overlay {
@@ -218,14 +224,15 @@ fn scroll(state: &mut State, level: Level, pane: Rect) {
     }
 }
 
-fn scroll_dialog(o: &mut Overlay, rows: u64, jobs: &super::jobs::Jobs) {
+/// `heights`: the lines of each result in the results list, newest first (see [`results_heights`]).
+fn scroll_dialog(o: &mut Overlay, rows: u64, heights: &[usize]) {
     match o {
         Overlay::Events(v) => {
             let n = v.events.len() as u64;
             v.view.window(v.cursor as u64, rows, n);
         }
         Overlay::Results(v) => {
-            v.view.window(v.cursor as u64, rows, jobs.list.len() as u64);
+            v.top = super::panes::results::follow(v.top, v.cursor, heights, rows as usize);
         }
         Overlay::NewSession(d) => {
             d.org_view.window(d.org_cursor as u64, rows, d.orgs.len() as u64);
@@ -273,11 +280,30 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }
 
-/// The results dialog's box and the rows of its list of `n` jobs.
-pub fn results_box(body: Rect, n: usize) -> (Rect, u16) {
+/// The results dialog's box and the lines of its list, whose entries are `heights` lines high (at most
+/// half the box: the selected result's details take the rest).
+pub fn results_box(body: Rect, heights: &[usize]) -> (Rect, u16) {
     let r = centered(body, 110, body.height);
     let inner = inside_border(r);
-    (r, (n as u16).clamp(1, (inner.height / 2).max(1)))
+    let lines = u16::try_from(heights.iter().sum::<usize>()).unwrap_or(u16::MAX);
+    (r, lines.clamp(1, (inner.height / 2).max(1)))
+}
+
+/// The width of the results list's lines in `body`.
+pub fn results_width(body: Rect) -> usize {
+    inside_border(centered(body, 110, body.height)).width.saturating_sub(2) as usize
+}
+
+/// The lines of each result in the results list (newest first) in `body`.
+pub fn results_heights(state: &State, body: Rect) -> Vec<usize> {
+    let w = results_width(body);
+    state
+        .jobs
+        .list
+        .iter()
+        .rev()
+        .map(|j| super::panes::results::entry_lines(j, &state.zone, w).len())
+        .collect()
 }
 
 /// Lines of the events dialog above its list: the tabs, and the note when there is one.
@@ -307,7 +333,7 @@ pub fn new_session_box(body: Rect) -> (Rect, u16) {
 /// Rows of the open dialog's list, for the dialogs that have one.
 fn dialog_list_rows(state: &State, o: &Overlay, body: Rect) -> Option<u64> {
     let rows = match o {
-        Overlay::Results(_) => results_box(body, state.jobs.list.len()).1,
+        Overlay::Results(_) => results_box(body, &results_heights(state, body)).1,
         Overlay::Events(v) => events_list_rows(inside_border(events_box(body)), v.note.is_some()),
         Overlay::NewSession(_) => new_session_box(body).1,
         _ => return None,

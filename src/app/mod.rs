@@ -172,6 +172,9 @@ pub struct State {
     pub status: Option<Status>,
     /// Counts ticks (the spinner's frame).
     pub tick: u64,
+    /// The wall clock (UTC) when the message being applied arrived, as the runtime read it (see
+    /// [`update_at`]); `None` when nobody said (tests that do not care). The update reads no clock itself.
+    pub clock: Option<time::OffsetDateTime>,
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
     pub quit: bool,
@@ -226,6 +229,7 @@ impl State {
             overlay: None,
             status: None,
             tick: 0,
+            clock: None,
             dirty: true,
             quit: false,
             gens: Gens::default(),
@@ -457,6 +461,13 @@ impl From<Request> for Effect {
     fn from(r: Request) -> Effect {
         Effect::Request(r)
     }
+}
+
+/// [`update`] at wall-clock time `now` (UTC): the runtime calls this with the time it read; tests pass a
+/// fixed one. What happened when (a restore's start and end in `R`) is stamped with it.
+pub fn update_at(state: &mut State, msg: Msg, now: time::OffsetDateTime) -> Vec<Effect> {
+    state.clock = Some(now);
+    update(state, msg)
 }
 
 /// The one update function: applies a message to the state and returns the requests to run.

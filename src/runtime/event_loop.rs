@@ -120,7 +120,7 @@ impl<B: Backend> App<B> {
     /// Applies a message and starts the effects it asks for.
     pub fn dispatch(&mut self, msg: Msg) {
         self.adopt_client(&msg);
-        let fx = app::update(&mut self.state, msg);
+        let fx = app::update_at(&mut self.state, msg, time::OffsetDateTime::now_utc());
         for e in fx {
             self.spawn(e);
         }

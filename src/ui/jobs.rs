@@ -6,10 +6,10 @@ use super::dialogs::centered;
 use super::theme::Theme;
 use crate::api::models::RestoreOutcome;
 use crate::app::jobs::{Job, JobStatus, counts};
-use crate::app::layout::{events_list_rows, results_box};
+use crate::app::layout::{events_list_rows, results_box, results_heights, results_width};
 use crate::app::panes::events::EventsView;
 use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestorePhase, flag, flag_labels};
-use crate::app::panes::results::ResultsView;
+use crate::app::panes::results::{self, ResultsView};
 use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind, TransferPhase};
 use crate::app::{Action, Gen, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
@@ -848,64 +848,49 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
     footer(frame, r, foot, theme);
 }
 
-fn status_mark(j: &Job) -> &'static str {
-    match &j.status {
-        JobStatus::Running { .. } => "…",
-        JobStatus::Restored(o) if o.has_problems() => "!",
-        JobStatus::Restored(_) | JobStatus::Downloaded { .. } | JobStatus::Sent => "✓",
-        JobStatus::Failed(_) => "✕",
-        JobStatus::Unknown(_) => "?",
-    }
-}
-
-fn status_short(j: &Job) -> String {
-    match &j.status {
-        JobStatus::Running { .. } => "running".into(),
-        JobStatus::Restored(o) if j.reconciled.is_some() => format!("ran: {}, from the session's events", counts(o)),
-        JobStatus::Restored(o) => counts(o),
-        JobStatus::Downloaded { bytes, .. } => format!("wrote {}", human_size(*bytes as i64)),
-        JobStatus::Sent => "sent".into(),
-        // A download that failed was not refused by anyone: it failed (often on this side).
-        JobStatus::Failed(_)
-            if matches!(
-                j.kind,
-                crate::app::jobs::JobKind::ExportPst | crate::app::jobs::JobKind::SaveMsg
-            ) =>
-        {
-            "failed".into()
-        }
-        JobStatus::Failed(_) => "refused".into(),
-        JobStatus::Unknown(_) => "outcome unknown".into(),
-    }
-}
-
 pub fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsView, theme: &Theme) {
-    let (r, inner) = frame_box(frame, area, 110, area.height, "Results", theme);
+    // The list's times are in the zone of the newest one (said once, in the title).
+    let zone = state.zone;
+    let title = match state.jobs.list.iter().rev().find_map(|j| j.started) {
+        Some(t) => format!("Results · times in {}", zone.label_at(t)),
+        None => "Results".into(),
+    };
+    let (r, inner) = frame_box(frame, area, 110, area.height, &title, theme);
     if inner.height < 4 {
         return;
     }
-    let w = inner.width.saturating_sub(2) as usize;
-    let n = state.jobs.list.len();
-    let list_h = results_box(area, n).1;
-    let top = v.view.shown(v.cursor as u64, list_h as u64, n as u64) as usize;
+    let w = results_width(area);
+    let heights = results_heights(state, area);
+    let list_h = results_box(area, &heights).1;
+    let top = results::follow(v.top, v.cursor, &heights, list_h as usize);
     let buf = frame.buffer_mut();
-    for row in 0..list_h as usize {
-        let i = top + row;
+    let mut y = 0u16;
+    for i in top.. {
         let Some(j) = state.jobs.newest(i) else { break };
-        let right = status_short(j);
-        let left_w = w.saturating_sub(width(&right) + 4);
-        let line = format!("{} {}  {right}", status_mark(j), fit(&sanitize(&j.summary), left_w));
         let style = if i == v.cursor {
             theme.selected(true)
         } else {
             Style::new()
         };
-        buf.set_string(inner.x + 1, inner.y + row as u16, truncate(&line, w), style);
+        for line in results::entry_lines(j, &zone, w) {
+            if y >= list_h {
+                break;
+            }
+            buf.set_string(inner.x + 1, inner.y + y, fit(&line, w), style);
+            y += 1;
+        }
+        if y >= list_h {
+            break;
+        }
     }
     let sep_y = inner.y + list_h;
     buf.set_string(inner.x, sep_y, "─".repeat(inner.width as usize), theme.dim());
     if let Some(j) = state.jobs.newest(v.cursor) {
-        let rows = job_rows(j, w, theme);
+        let mut rows = Vec::new();
+        if let Some(t) = results::when(j, &zone, state.clock) {
+            rows.push(Row::plain(Line::from(Span::styled(t, theme.dim()))));
+        }
+        rows.extend(job_rows(j, w, theme));
         let area = Rect::new(inner.x, sep_y + 1, inner.width, inner.height.saturating_sub(list_h + 1));
         draw_rows(frame, area, &rows, None);
     }

@@ -617,12 +617,22 @@ impl RestoreDialog {
     pub fn summary(&self, plan: &RestorePlan) -> String {
         if self.original {
             format!(
-                "Restore {} from {} to its original location",
+                "Restore {} from {} to {}",
                 self.source.what(),
-                self.source.from_label()
+                self.source.from_label(),
+                self.destination(plan)
             )
         } else {
             plan.summary()
+        }
+    }
+
+    /// Where the items go, as the summary names it after "to ".
+    pub fn destination(&self, plan: &RestorePlan) -> String {
+        if self.original {
+            "its original location".into()
+        } else {
+            plan.destination()
         }
     }
 

@@ -1,9 +1,17 @@
 //! The results of this run's restores, exports and sends (`R`), newest first, with the details of the
 //! selected one; `e` shows its session's events.
+//!
+//! Each result in the list is one line (its status mark, when it was sent, what it did and how it ended)
+//! and then where it went, wrapped: the destination is never cut (`…vc-restore@…` must not read as
+//! another account). The entries are therefore of different heights; [`ResultsView::top`] is the first
+//! one shown, moved by the layout ([`crate::app::layout`]) so the selected one is whole on screen.
 
 use super::Help;
 use crate::app::Action;
-use crate::app::list::Viewport;
+use crate::app::jobs::{Job, JobKind, JobStatus, counts};
+use crate::app::zone::DisplayZone;
+use crate::text::{human_size, sanitize, truncate, width, wrap};
+use time::OffsetDateTime;
 
 pub const HELP: Help = &[
     (Action::Down, "down", "next result"),
@@ -15,5 +23,116 @@ pub const HELP: Help = &[
 pub struct ResultsView {
     /// Index into the jobs, newest first.
     pub cursor: usize,
-    pub view: Viewport,
+    /// The first job shown (newest first), set by the layout.
+    pub top: usize,
+}
+
+/// Columns before a result's text: its mark and its time (`✓ 15:05:42  `).
+pub const INDENT: usize = 12;
+
+/// The mark of a job in the list.
+pub fn status_mark(j: &Job) -> &'static str {
+    match &j.status {
+        JobStatus::Running { .. } => "…",
+        JobStatus::Restored(o) if o.has_problems() => "!",
+        JobStatus::Restored(_) | JobStatus::Downloaded { .. } | JobStatus::Sent => "✓",
+        JobStatus::Failed(_) => "✕",
+        JobStatus::Unknown(_) => "?",
+    }
+}
+
+/// How a job ended, in a few words.
+pub fn status_short(j: &Job) -> String {
+    match &j.status {
+        JobStatus::Running { .. } => "running".into(),
+        JobStatus::Restored(o) if j.reconciled.is_some() => format!("ran: {}, from the session's events", counts(o)),
+        JobStatus::Restored(o) => counts(o),
+        JobStatus::Downloaded { bytes, .. } => format!("wrote {}", human_size(*bytes as i64)),
+        JobStatus::Sent => "sent".into(),
+        // A download that failed was not refused by anyone: it failed (often on this side).
+        JobStatus::Failed(_) if matches!(j.kind, JobKind::ExportPst | JobKind::SaveMsg) => "failed".into(),
+        JobStatus::Failed(_) => "refused".into(),
+        JobStatus::Unknown(_) => "outcome unknown".into(),
+    }
+}
+
+/// `15:05:42` in `zone` (the list's title names the zone once).
+pub fn clock_time(zone: &DisplayZone, t: OffsetDateTime) -> String {
+    let l = t.to_offset(zone.offset_at(t));
+    format!("{:02}:{:02}:{:02}", l.hour(), l.minute(), l.second())
+}
+
+/// `2026-12-03 15:05:42 UTC+01:00`: a moment with its zone.
+pub fn moment(zone: &DisplayZone, t: OffsetDateTime) -> String {
+    format!("{} {}", zone.editable(t), zone.label_at(t))
+}
+
+/// When job `j` ran, for its details: "sent 2026-12-03 15:05:42 UTC · answered after 8 s" (`now`: the
+/// runtime's clock, for a job still running). `None` when vex was not told the time.
+pub fn when(j: &Job, zone: &DisplayZone, now: Option<OffsetDateTime>) -> Option<String> {
+    let start = j.started?;
+    let took = |end: OffsetDateTime| {
+        let d = (end - start).max(time::Duration::ZERO);
+        crate::text::human_duration(std::time::Duration::try_from(d).unwrap_or_default())
+    };
+    Some(match (j.ended, now) {
+        (Some(end), _) => format!("sent {} · answered after {}", moment(zone, start), took(end)),
+        (None, Some(now)) if j.is_running() => format!("sent {} · running for {}", moment(zone, start), took(now)),
+        _ => format!("sent {}", moment(zone, start)),
+    })
+}
+
+/// The text of a summary before " to {destination}" and after it (the flags): the list shows the first
+/// part on the job's line, the destination and the rest below it.
+fn split(summary: &str, destination: &str) -> (String, String) {
+    let needle = format!(" to {destination}");
+    match summary.find(&needle).filter(|_| !destination.is_empty()) {
+        Some(i) => (summary[..i].to_string(), summary[i + needle.len()..].to_string()),
+        None => (summary.to_string(), String::new()),
+    }
+}
+
+/// The lines of job `j` in the list, `w` columns wide: mark, time, what it did (cut with `…` when the
+/// line is short) and how it ended, right-aligned; then "to" and its destination with the rest of the
+/// summary, wrapped below, never cut.
+pub fn entry_lines(j: &Job, zone: &DisplayZone, w: usize) -> Vec<String> {
+    let w = w.max(INDENT + 8);
+    let time = j.started.map(|t| clock_time(zone, t)).unwrap_or_else(|| "—".into());
+    let prefix = format!("{} {:<8}  ", status_mark(j), time);
+    let summary = sanitize(&j.summary);
+    let destination = sanitize(&j.destination);
+    let (head, tail) = split(&summary, &destination);
+    let status = status_short(j);
+    let room = w - INDENT;
+    // The status gets the room it needs but leaves the head at least a third of the line.
+    let status = truncate(&status, room.saturating_sub(room / 3 + 2).max(8));
+    let head_w = room.saturating_sub(width(&status) + 2);
+    let head = truncate(&head, head_w);
+    let gap = room.saturating_sub(width(&head) + width(&status));
+    let mut lines = vec![format!("{prefix}{head}{}{status}", " ".repeat(gap))];
+    if !destination.is_empty() {
+        let pad = " ".repeat(INDENT);
+        for l in wrap(&format!("to {destination}{tail}"), room) {
+            lines.push(format!("{pad}{l}"));
+        }
+    }
+    lines
+}
+
+/// The first job to show so that the selected one (`cursor`) is whole within `rows` lines, scrolling as
+/// little as possible from `top`; `heights` are the jobs' line counts, newest first.
+pub fn follow(top: usize, cursor: usize, heights: &[usize], rows: usize) -> usize {
+    let mut top = top.min(heights.len().saturating_sub(1));
+    if cursor < top {
+        return cursor;
+    }
+    while top < cursor
+        && heights[top..=cursor.min(heights.len().saturating_sub(1))]
+            .iter()
+            .sum::<usize>()
+            > rows
+    {
+        top += 1;
+    }
+    top
 }

@@ -227,14 +227,21 @@ impl TransferDialog {
     pub fn summary(&self) -> String {
         let what = self.source.what();
         let from = self.source.from_label();
+        let verb = match self.kind {
+            TransferKind::Pst => "Export",
+            TransferKind::Msg => "Save",
+            TransferKind::Send => "Send",
+        };
+        format!("{verb} {what} from {from} to {}", self.destination())
+    }
+
+    /// Where it goes, as the summary names it after "to ": the path typed, or the recipient.
+    pub fn destination(&self) -> String {
         match self.kind {
-            TransferKind::Pst => format!("Export {what} from {from} to {}", self.path.value().trim()),
-            TransferKind::Msg => format!("Save {what} from {from} to {}", self.path.value().trim()),
-            TransferKind::Send if self.different => {
-                format!("Send {what} from {from} to {}", self.to.value().trim())
-            }
+            TransferKind::Pst | TransferKind::Msg => self.path.value().trim().to_string(),
+            TransferKind::Send if self.different => self.to.value().trim().to_string(),
             TransferKind::Send => format!(
-                "Send {what} from {from} to the mailbox's own address{}",
+                "the mailbox's own address{}",
                 self.source
                     .mailbox_email
                     .as_deref()

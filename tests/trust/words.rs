@@ -1,0 +1,75 @@
+//! Issue 14, points 16 to 18 and the honest words left over: when each result ran, its destination
+//! whole, the zone of time columns, one number style, what `y` says when the copy cannot arrive.
+//! A module of `tui_trust` (its fake server and helpers).
+
+use super::*;
+use time::macros::{datetime, offset};
+use vex::app::DisplayZone;
+
+/// The screen's lines without the quotes of the backend's text.
+fn lines(s: &State, w: u16, h: u16) -> Vec<String> {
+    text(s, w, h).lines().map(|l| l.trim_matches('"').to_string()).collect()
+}
+
+/// The lines of the results list (between the box's top and its separator), inside the border.
+fn results_list(s: &State, w: u16, h: u16) -> Vec<String> {
+    let all = lines(s, w, h);
+    let top = all.iter().position(|l| l.contains("Results")).expect("the results box");
+    all[top + 1..]
+        .iter()
+        .take_while(|l| !l.contains("──────"))
+        .map(|l| l.trim_matches(|c| c == '║' || c == ' ').to_string())
+        .collect()
+}
+
+// ------------------------------------------------------------------------------------------------
+// 16. `R` shows when each action ran (local time, its zone) and never cuts the destination.
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn p16_results_say_when_each_ran_and_keep_the_destination_whole() {
+    let mut s = marked_three();
+    s.zone = DisplayZone::Fixed(offset!(+1));
+    // The runtime's clock, as it stamps messages (the update reads no clock itself).
+    s.clock = Some(datetime!(2024-03-01 14:05:42 UTC));
+    ch(&mut s, 'r');
+    fill(&mut s, None);
+    confirm_lines(&mut s);
+    key(&mut s, KeyCode::Tab);
+    let jobs = key(&mut s, KeyCode::Enter);
+    let [job] = jobs.as_slice() else { panic!("{jobs:?}") };
+    let fx = vex::app::update_at(
+        &mut s,
+        Msg::Answer(Answer {
+            id: job.id,
+            result: Ok(Response::Restored(Written {
+                result: Ok(RestoreOutcome {
+                    created: 3,
+                    ..Default::default()
+                }),
+                audit_error: None,
+            })),
+        }),
+        datetime!(2024-03-01 14:05:50 UTC),
+    );
+    settle(&mut s, fx);
+    key(&mut s, KeyCode::Esc);
+    ch(&mut s, 'R');
+    assert!(matches!(s.overlay, Some(Overlay::Results(_))), "{:?}", s.overlay);
+    let dest = "francois.lefevre@contoso.com/Restored from Zoë Müller - Inbox (session 2024-03-01)";
+    for (w, h) in [(80, 24), (120, 30), (60, 24)] {
+        let screen = text(&s, w, h);
+        assert!(screen.contains("Results · times in UTC+01:00"), "{w}x{h}\n{screen}");
+        let list = results_list(&s, w, h);
+        assert!(list[0].contains("15:05:42"), "the local time, {w}x{h}: {list:?}");
+        // The destination, whole, on the lines below the job's (wrapped at spaces, never cut).
+        let joined = list[1..].iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        assert!(joined.contains(&format!("to {dest}")), "{w}x{h}: {list:?}");
+        assert!(!joined.contains('…'), "{w}x{h}: {list:?}");
+        // The details say the day, the zone and how long the answer took.
+        assert!(
+            screen.contains("sent 2024-03-01 15:05:42 UTC+01:00 · answered after 8 s"),
+            "{w}x{h}\n{screen}"
+        );
+    }
+}
