@@ -39,6 +39,12 @@ pub struct SimArgs {
     /// How long an asynchronous v8 restore takes, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 1500)]
     pub v8_restore_ms: u64,
+    /// Serve the second organization (fabrikam.onmicrosoft.com) with N mailboxes instead of 50, e.g. 5000 for an
+    /// incident-scale batch (names drawn from the seed, the same N giving the same mailboxes; listed in
+    /// pages like every list).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(i64::from(super::data::MIN_MAILBOXES)..=i64::from(super::data::MAX_MAILBOXES)))]
+    pub mailboxes: Option<u16>,
 
     // ---- a real server's ways ----
     /// Vary the answers as the spec allows a real server to, deterministically for SEED: optional fields
@@ -155,6 +161,7 @@ impl SimArgs {
             user: self.user.clone(),
             password: self.password.clone(),
             seed: self.seed,
+            mailboxes: self.mailboxes,
             token_ttl: Duration::from_secs(self.token_ttl.max(1)),
             v8_restore_duration: Duration::from_millis(self.v8_restore_ms),
             faults: self.faults(),

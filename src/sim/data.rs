@@ -231,6 +231,8 @@ pub struct OrgInfo {
     pub first_backup: OffsetDateTime,
     pub last_backup: OffsetDateTime,
     pub mailboxes: Vec<MailboxInfo>,
+    /// Indices of the user mailboxes (senders and recipients are drawn from them).
+    users: Vec<usize>,
 }
 
 /// A light view of an item: what search and restore events need, without building the whole item.
@@ -322,8 +324,24 @@ fn uuid_from(parts: &[u64]) -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
+/// The most mailboxes `--mailboxes` gives an organization (mailbox keys are 16-bit).
+pub const MAX_MAILBOXES: u16 = 60_000;
+/// The fewest: a user, the archive and the public-folder mailbox.
+pub const MIN_MAILBOXES: u16 = 3;
+
 impl Data {
     pub fn new(seed: u64) -> Data {
+        Data::with_mailboxes(seed, None)
+    }
+
+    /// The data of `seed`, organization 1 (`fabrikam.onmicrosoft.com`) with `fabrikam` mailboxes instead
+    /// of 50 (`vex sim --mailboxes N`, clamped to [`MIN_MAILBOXES`]..=[`MAX_MAILBOXES`]): the same layout
+    /// (the archive second to last, the public-folder mailbox last), names drawn from the same seeded
+    /// generator (made unique with a number), so the same N gives the same organization. A mailbox is a
+    /// few small strings (5,000 take well under a megabyte and a few milliseconds to make); its folders
+    /// and items are generated on demand like every other mailbox's.
+    pub fn with_mailboxes(seed: u64, fabrikam: Option<u16>) -> Data {
+        let fabrikam = usize::from(fabrikam.unwrap_or(50).clamp(MIN_MAILBOXES, MAX_MAILBOXES));
         let specs: [(&str, &str, OffsetDateTime, OffsetDateTime, usize); 2] = [
             (
                 "contoso.onmicrosoft.com",
@@ -337,7 +355,7 @@ impl Data {
                 "fabrikam.com",
                 datetime!(2023-06-01 01:30:00 UTC),
                 LAST_BACKUP - Duration::hours(22),
-                50,
+                fabrikam,
             ),
         ];
         let mut orgs = Vec::new();
@@ -419,6 +437,9 @@ impl Data {
             }
             let id = uuid_from(&[seed, 0x06, u64::from(o)]);
             org_ids.insert(id, o);
+            let users = (0..mailboxes.len())
+                .filter(|i| mailboxes[*i].kind == MailboxKind::User)
+                .collect();
             orgs.push(OrgInfo {
                 index: o,
                 id,
@@ -427,6 +448,7 @@ impl Data {
                 first_backup: first,
                 last_backup: last,
                 mailboxes,
+                users,
             });
         }
         Data {
@@ -658,12 +680,10 @@ impl Data {
     fn someone(&self, rng: &mut Rng, org: u8) -> (String, String) {
         if rng.chance(2, 3)
             && let Some(o) = self.org(org)
+            && !o.users.is_empty()
+            && let Some(m) = o.mailboxes.get(o.users[rng.below(o.users.len() as u64) as usize])
         {
-            let users: Vec<&MailboxInfo> = o.mailboxes.iter().filter(|m| m.kind == MailboxKind::User).collect();
-            if !users.is_empty() {
-                let m = users[rng.below(users.len() as u64) as usize];
-                return (m.name.clone(), m.email.clone());
-            }
+            return (m.name.clone(), m.email.clone());
         }
         let p = names::draw(rng);
         let domain = rng.pick(EXTERNAL_DOMAINS);
@@ -1178,6 +1198,39 @@ mod tests {
             assert_eq!(a.counts(k.folder), b.counts(k.folder));
         }
         assert_eq!(a.installation_id, b.installation_id);
+    }
+
+    #[test]
+    fn many_mailboxes_are_deterministic_and_unique() {
+        let a = Data::with_mailboxes(42, Some(5_000));
+        let b = Data::with_mailboxes(42, Some(5_000));
+        let o = &a.orgs[1];
+        assert_eq!(o.mailboxes.len(), 5_000);
+        assert!(
+            o.mailboxes
+                .iter()
+                .zip(&b.orgs[1].mailboxes)
+                .all(|(x, y)| x.id == y.id && x.email == y.email)
+        );
+        let emails: HashSet<&str> = o
+            .mailboxes
+            .iter()
+            .filter(|m| !m.is_archive())
+            .map(|m| m.email.as_str())
+            .collect();
+        assert_eq!(emails.len(), 4_999);
+        // Organization 0 and the default layout are untouched.
+        let d = Data::new(42);
+        assert_eq!(a.orgs[0].mailboxes.len(), d.orgs[0].mailboxes.len());
+        assert_eq!(d.orgs[1].mailboxes.len(), 50);
+        assert!(
+            a.orgs[0]
+                .mailboxes
+                .iter()
+                .zip(&d.orgs[0].mailboxes)
+                .all(|(x, y)| x.email == y.email)
+        );
+        assert!(a.mailbox_by_id(&o.mailboxes[4_321].id).is_some());
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub struct SimConfig {
     pub header_read_timeout: Duration,
     /// How long a client may take to send a request's body (then 408).
     pub body_read_timeout: Duration,
+    /// Mailboxes of organization 1 (`fabrikam.onmicrosoft.com`); `None` is its usual 50 (see
+    /// [`data::Data::with_mailboxes`]).
+    pub mailboxes: Option<u16>,
 }
 
 /// Largest request head (request line and headers) the emulator reads; larger ones are answered 431.
@@ -119,6 +122,7 @@ impl Default for SimConfig {
             strict: true,
             header_read_timeout: Duration::from_secs(120),
             body_read_timeout: Duration::from_secs(30),
+            mailboxes: None,
         }
     }
 }
@@ -254,7 +258,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
         source,
     })?;
     let addr = listener.local_addr()?;
-    let data = Arc::new(data::Data::new(cfg.seed));
+    let data = Arc::new(data::Data::with_mailboxes(cfg.seed, cfg.mailboxes));
     let store = Store::new(
         data,
         store::StoreConfig {

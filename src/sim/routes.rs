@@ -1496,8 +1496,18 @@ fn mailboxes(store: &Store, c: &Ctx) -> Res {
         .data()
         .org(s.org)
         .ok_or_else(|| HttpError::not_found("Organization not found."))?;
-    let all: Vec<Mailbox> = org.mailboxes.iter().map(|m| mailbox_view(c, s.id, m)).collect();
-    page_of(c, all)
+    // Only the page asked for is made into views (an organization may have thousands of mailboxes).
+    let (offset, limit) = paging(c)?;
+    let total = org.mailboxes.len() as u64;
+    let results: Vec<Mailbox> = org
+        .mailboxes
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit as usize)
+        .map(|m| mailbox_view(c, s.id, m))
+        .collect();
+    let more = offset + (results.len() as u64) < total;
+    Ok(page(c, offset, limit, results, more, Some(total)))
 }
 
 fn folders(store: &Store, c: &Ctx) -> Res {
