@@ -264,6 +264,21 @@ impl fake::Data for Fake {
     fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
         Some(fake::found(self.find_item(item_id)))
     }
+    /// Every item's MSG file: two paragraphs naming its title, To Bob Smith, its attachments.
+    fn preview(&self, item_id: &str) -> Option<Result<vex::msg::Preview, ApiError>> {
+        Some(fake::found(self.find_item(item_id)).map(|it| {
+            let body = format!(
+                "Hello Bob,\r\n\r\nhere is \"{}\" as promised.\r\nThe numbers are final.\r\n\r\nAnna",
+                it.title().unwrap_or("(no subject)")
+            );
+            let atts: Vec<(&str, u64)> = it
+                .attachments()
+                .iter()
+                .map(|a| (a.name.as_deref().unwrap_or("?"), a.bytes().map_or(0, |n| n as u64)))
+                .collect();
+            fake::mail_preview(&body, &[("Bob Smith", "bob@contoso.com")], &[], &atts)
+        }))
+    }
     fn organizations(&self) -> Option<Vec<Organization>> {
         Some(self.orgs.clone())
     }
@@ -381,7 +396,10 @@ fn drill_down_from_session_to_an_appointment() {
     assert_eq!(s.focus, Level::Items);
     let fx = press(&mut s, KeyCode::Enter);
     assert!(
-        matches!(&fx[..], [Effect::Request(Request { call: Call::Item { item_id, .. }, .. })] if item_id == "apt-1"),
+        matches!(&fx[..], [
+            Effect::Request(Request { call: Call::Item { item_id, .. }, .. }),
+            Effect::Request(Request { call: Call::Preview { item_id: preview_id, .. }, .. }),
+        ] if item_id == "apt-1" && preview_id == "apt-1"),
         "{fx:?}"
     );
     f.settle(&mut s, fx);
@@ -820,12 +838,18 @@ fn tab_cycles_through_open_panes() {
     assert!(
         matches!(
             &fx[..],
-            [Effect::Request(Request {
-                call: Call::Item { .. },
-                ..
-            })]
+            [
+                Effect::Request(Request {
+                    call: Call::Item { .. },
+                    ..
+                }),
+                Effect::Request(Request {
+                    call: Call::Preview { .. },
+                    ..
+                })
+            ]
         ),
-        "Tab from items opens the details"
+        "Tab from items opens the details (and asks for the preview)"
     );
     f.settle(&mut s, fx);
     assert_eq!(s.focus, Level::Details);

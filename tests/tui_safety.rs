@@ -519,7 +519,7 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
     press(&mut s, KeyCode::Char(' '));
     let before = s.clone();
     let selected = s.items.as_ref().and_then(|i| i.selected()).map(|i| i.id.clone());
-    // The reload of the details fails: the session is gone.
+    // The reload of the details fails: the session is gone. (The preview's download went out beside it.)
     let fx = press(&mut s, KeyCode::Enter);
     let [
         Effect::Request(
@@ -528,6 +528,10 @@ fn an_expired_session_comes_back_over_the_view_and_the_request_is_sent_again() {
                 call: Call::Item { .. },
             },
         ),
+        Effect::Request(Request {
+            call: Call::Preview { .. },
+            ..
+        }),
     ] = &fx[..]
     else {
         panic!("{fx:?}")

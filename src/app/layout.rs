@@ -7,6 +7,7 @@
 //! lands on the row drawn there and PgDn moves by exactly the rows drawn. Drawing writes nothing back.
 
 use super::panes::details::entries;
+use super::panes::preview;
 use super::{Level, Overlay, State};
 use ratatui::layout::{Constraint, Layout as Split, Rect};
 
@@ -215,10 +216,11 @@ fn scroll(state: &mut State, level: Level, pane: Rect) {
             }
         }
         Level::Details => {
-            let zone = state.zone;
+            let Some(d) = &state.details else { return };
+            let es = preview::details_entries(state, &d.key.session_id, &d.key.mailbox_id, &d.item);
+            let lines = entries::rows(&es, area.width as usize).len() as u64;
             if let Some(d) = &mut state.details {
-                let lines = entries::rows(&entries::entries(&d.item, &zone), area.width as usize);
-                d.max_scroll = (lines.len() as u64).saturating_sub(rows);
+                d.max_scroll = lines.saturating_sub(rows);
             }
         }
     }

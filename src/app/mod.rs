@@ -168,6 +168,8 @@ pub struct State {
     pub folders: Option<FoldersPane>,
     pub items: Option<ItemsPane>,
     pub details: Option<DetailsPane>,
+    /// The previews (MSG bodies) of this run and the one in flight.
+    pub previews: panes::preview::Previews,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     /// Counts ticks (the spinner's frame).
@@ -226,6 +228,7 @@ impl State {
             folders: None,
             items: None,
             details: None,
+            previews: Default::default(),
             overlay: None,
             status: None,
             tick: 0,
@@ -287,6 +290,7 @@ impl State {
             || self.folders.as_ref().is_some_and(FoldersPane::is_loading)
             || self.items.as_ref().is_some_and(ItemsPane::is_loading)
             || self.details.as_ref().is_some_and(|d| d.loading.is_some())
+            || self.previews.busy()
             || self.pending_stop.is_some()
             || self.pending_explore.is_some()
             || self.quitting.is_some()
@@ -475,6 +479,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     // The message is applied to the layout the operator sees (a test may have changed the state).
     layout::reflow(state);
+    let tick = matches!(msg, Msg::Tick);
     let changed = match msg {
         Msg::Start => {
             let e = state.sessions.reload(&mut state.gens);
@@ -507,6 +512,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     };
     if !state.quit {
         prefetch(state, &mut fx);
+        panes::preview::step(state, tick, &mut fx);
     }
     if state.login.is_some() {
         hold_for_login(state, &mut fx);
@@ -865,6 +871,9 @@ fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
         Level::Details => {
             if let Some(d) = &mut state.details {
                 fx.push(d.reload(gens));
+                // The preview is asked for again too (it may have failed; a Save event more).
+                let key = panes::preview::key_of(&d.key.session_id, &d.key.mailbox_id, &d.item);
+                state.previews.forget(&key);
             }
         }
     }
@@ -1018,6 +1027,7 @@ fn answered(
         To::Job | To::DeviceCode | To::TargetFolders | To::Events => {
             return jobs::on_answer(state, id, to, result);
         }
+        To::Preview => return panes::preview::on_answer(state, id, result),
         To::Sessions { offset } => {
             let (ok, err) = split(take(result));
             if !state

@@ -87,6 +87,14 @@ pub enum Call {
         mailbox_id: String,
         item_id: String,
     },
+    /// An item's MSG file (its save endpoint), at most `max_bytes`, parsed in the task for its preview.
+    /// Each call may add a Save event to the restore session: never retried, asked once per item.
+    Preview {
+        session_id: String,
+        mailbox_id: String,
+        item_id: String,
+        max_bytes: u64,
+    },
     Organizations,
     /// Starts a restore session.
     Explore {
@@ -187,6 +195,7 @@ pub enum Slot {
     ItemsPage,
     CountItems,
     Item,
+    Preview,
     Organizations,
     MailboxNames,
     Events,
@@ -202,6 +211,7 @@ impl Call {
             Call::ItemsPage { .. } | Call::Search { .. } => Slot::ItemsPage,
             Call::CountItems { .. } => Slot::CountItems,
             Call::Item { .. } => Slot::Item,
+            Call::Preview { .. } => Slot::Preview,
             Call::Organizations => Slot::Organizations,
             Call::MailboxNames { .. } => Slot::MailboxNames,
             Call::Events { .. } => Slot::Events,
@@ -281,6 +291,8 @@ responses! {
     Items(Page<Item>),
     Count(u64),
     Item(Item),
+    /// What an item's MSG file shows (body, recipients, attachments), sanitised.
+    Preview(Box<crate::msg::Preview>),
     Organizations(Vec<Organization>),
     /// The restore session started.
     Session(RestoreSession),
@@ -338,6 +350,8 @@ pub enum To {
     /// The items pane's mailbox names (all-mailboxes search results).
     MailboxNames,
     Details,
+    /// The preview of the item whose details are shown (or under the items cursor).
+    Preview,
     /// The new-session dialog's organizations.
     NewSession,
     /// Starting a restore session (`n`).
@@ -420,6 +434,7 @@ impl State {
                 .and_then(|i| i.search.as_ref())
                 .is_some_and(|s| s.names_loading == Some(id)),
             To::Details => self.details.as_ref().is_some_and(|d| d.loading == Some(id)),
+            To::Preview => self.previews.loading.as_ref().is_some_and(|(g, _)| *g == id),
             To::NewSession => matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading == Some(id)),
             To::Explore => self.pending_explore == Some(id),
             To::Stop { .. } => self.pending_stop.as_ref().is_some_and(|(g, _)| *g == id),

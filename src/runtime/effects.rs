@@ -214,6 +214,15 @@ impl Runner {
                 mailbox_id,
                 item_id,
             } => Response::Item(client.item(&session_id, &mailbox_id, &item_id).await?),
+            Call::Preview {
+                session_id,
+                mailbox_id,
+                item_id,
+                max_bytes,
+            } => {
+                let bytes = client.item_msg(&session_id, &mailbox_id, &item_id, max_bytes).await?;
+                Response::Preview(Box::new(parse_msg(bytes, max_bytes).await?))
+            }
             Call::Organizations => Response::Organizations(client.organizations().await?),
             Call::Explore {
                 organization_id,
@@ -332,6 +341,18 @@ impl Runner {
         }
         Ok(info)
     }
+}
+
+/// Parses an MSG file for a preview, off the runtime's threads (the body may be a megabyte of HTML).
+async fn parse_msg(bytes: Vec<u8>, max_bytes: u64) -> Result<crate::msg::Preview, ApiError> {
+    let limits = crate::msg::Limits {
+        max_file_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+        ..crate::msg::Limits::default()
+    };
+    tokio::task::spawn_blocking(move || crate::msg::parse(&bytes, &limits))
+        .await
+        .map_err(|_| ApiError::Config("internal error while reading the message file (see the log)".into()))?
+        .map_err(|e| ApiError::Decode(format!("the message file cannot be read: {e}")))
 }
 
 fn results<T>(p: Page<T>) -> Vec<T> {

@@ -4,7 +4,8 @@ use super::theme::Theme;
 use super::{pane_block, spinner};
 use crate::api::models::{Item, ItemKind};
 use crate::app::State;
-use crate::app::panes::details::entries::{DetailRow, entries, rows};
+use crate::app::panes::details::entries::{DetailRow, Entry, rows};
+use crate::app::panes::preview;
 use crate::text::width;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -29,6 +30,8 @@ pub fn lines(rows: Vec<DetailRow>, theme: &Theme) -> Vec<Line<'static>> {
             }
             DetailRow::Section(t) => Line::from(Span::styled(t, theme.section())),
             DetailRow::Note(t) => Line::from(Span::styled(t, theme.dim())),
+            DetailRow::Text(t) => Line::from(t),
+            DetailRow::Problem(t) => Line::from(Span::styled(t, theme.error())),
             DetailRow::Blank => Line::default(),
         })
         .collect()
@@ -39,9 +42,8 @@ fn draw_item(
     buf: &mut Buffer,
     area: Rect,
     title: String,
-    it: Option<&Item>,
+    entries: Option<Vec<Entry>>,
     scroll: u64,
-    state: &State,
     focused: bool,
     theme: &Theme,
 ) {
@@ -49,13 +51,13 @@ fn draw_item(
     let b = pane_block(t, focused, theme);
     let inner = b.inner(area);
     b.render(area, buf);
-    let Some(it) = it else { return };
+    let Some(entries) = entries else { return };
     let inner = Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(1),
         ..inner
     };
-    let ls = lines(rows(&entries(it, &state.zone), inner.width as usize), theme);
+    let ls = lines(rows(&entries, inner.width as usize), theme);
     let h = inner.height as u64;
     // The same as the pane's `max_scroll` (the layout's) when drawn at the state's size.
     let max = (ls.len() as u64).saturating_sub(h);
@@ -83,20 +85,21 @@ fn kind_title(it: &Item) -> &'static str {
 pub fn draw_details(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
     let Some(d) = &state.details else { return };
     let mut title = format!(" {}", kind_title(&d.item));
-    if d.loading.is_some() {
+    if d.loading.is_some() || state.previews.loading.is_some() {
         title.push(' ');
         title.push_str(spinner(state));
     }
     title.push(' ');
-    draw_item(buf, area, title, Some(&d.item), d.scroll, state, focused, theme);
+    let es = preview::details_entries(state, &d.key.session_id, &d.key.mailbox_id, &d.item);
+    draw_item(buf, area, title, Some(es), d.scroll, focused, theme);
 }
 
 /// The preview of the item under the items cursor (wide screens).
 pub fn draw_preview(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
-    let it = state.items.as_ref().and_then(|i| i.selected());
-    let title = match it {
-        Some(i) => format!(" {} ", kind_title(i)),
+    let shown = preview::cursor_entries(state);
+    let title = match &shown {
+        Some((i, _)) => format!(" {} ", kind_title(i)),
         None => " Details ".into(),
     };
-    draw_item(buf, area, title, it, 0, state, false, theme);
+    draw_item(buf, area, title, shown.map(|(_, es)| es), 0, false, theme);
 }

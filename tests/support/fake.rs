@@ -10,6 +10,8 @@ use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestoreSession
 use vex::app::panes::login::LoggedIn;
 use vex::app::panes::search::SearchTarget;
 use vex::app::{Answer, Call, DisplayZone, Effect, HeaderInfo, Msg, Request, Response, State, update};
+use vex::msg::Preview;
+use vex::msg::write::NewMessage;
 
 pub fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).expect("fixture decodes")
@@ -146,6 +148,11 @@ pub trait Data {
     fn item(&self, _item_id: &str) -> Option<Result<Item, ApiError>> {
         None
     }
+    /// What one item's MSG file shows (`Err`: the server's answer, or the runner's when the file is
+    /// too large or no MSG).
+    fn preview(&self, _item_id: &str) -> Option<Result<Preview, ApiError>> {
+        None
+    }
     fn organizations(&self) -> Option<Vec<Organization>> {
         None
     }
@@ -172,6 +179,46 @@ pub trait Data {
     fn target_folders(&self) -> Option<Vec<Folder>> {
         None
     }
+}
+
+/// What `vex::msg` reads from the MSG file of `m` (written with the emulator's writer): a preview as the
+/// runner answers it, through the same parser and sanitiser.
+pub fn preview_of(m: &NewMessage) -> Preview {
+    let bytes = vex::msg::write::write(m).expect("an MSG file is written");
+    vex::msg::parse(&bytes, &vex::msg::Limits::default()).expect("the MSG file parses")
+}
+
+/// A message's preview: its `body` (plain text), To `to` (name, address), Cc `cc`, and attachments
+/// (name, size).
+pub fn mail_preview(body: &str, to: &[(&str, &str)], cc: &[(&str, &str)], attachments: &[(&str, u64)]) -> Preview {
+    let person = |(name, address): &(&str, &str)| vex::msg::Person {
+        name: name.to_string(),
+        address: address.to_string(),
+    };
+    let recipients = to
+        .iter()
+        .map(|p| (vex::msg::RecipientKind::To, p))
+        .chain(cc.iter().map(|p| (vex::msg::RecipientKind::Cc, p)))
+        .map(|(kind, p)| vex::msg::Recipient {
+            kind,
+            person: person(p),
+        })
+        .collect();
+    preview_of(&NewMessage {
+        class: "IPM.Note".into(),
+        subject: "preview".into(),
+        recipients,
+        body: Some(body.to_string()),
+        attachments: attachments
+            .iter()
+            .map(|(name, size)| vex::msg::write::NewAttachment {
+                name: name.to_string(),
+                size: *size,
+                data: b"stand-in".to_vec(),
+            })
+            .collect(),
+        ..NewMessage::default()
+    })
 }
 
 /// The server's 404 for an item it does not have.
@@ -217,6 +264,7 @@ pub fn answer(d: &impl Data, r: &Request) -> Option<Answer> {
         } => Ok(Response::Items(d.items(folder_id)?.page(*offset, *limit))),
         Call::CountItems { folder_id, .. } => Ok(Response::Count(d.items(folder_id)?.len())),
         Call::Item { item_id, .. } => d.item(item_id)?.map(Response::Item),
+        Call::Preview { item_id, .. } => d.preview(item_id)?.map(|p| Response::Preview(Box::new(p))),
         Call::Organizations => Ok(Response::Organizations(d.organizations()?)),
         Call::Explore { organization_id, .. } => Ok(Response::Session(d.explore(organization_id)?)),
         Call::StopSession { .. } => d.stops().then_some(Ok(Response::Done(())))?,

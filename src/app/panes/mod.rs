@@ -9,6 +9,7 @@ pub mod items;
 pub mod login;
 pub mod mailboxes;
 pub mod new_session;
+pub mod preview;
 pub mod restore;
 pub mod results;
 pub mod search;

@@ -4,7 +4,9 @@
 //! largest useful scroll) and `ui` styles.
 
 use crate::api::models::{ACTIONS, ApiDate, Attachment, Item, ItemData, ItemKind, TaskStatus};
+use crate::app::panes::preview::Shown;
 use crate::app::zone::DisplayZone;
+use crate::msg::{BodySource, RecipientKind};
 use crate::text::{clip, human_size, sanitize, sanitize_lines, thousands, width, wrap};
 use serde_json::Value;
 
@@ -18,6 +20,10 @@ pub enum Entry {
     Section(String),
     /// Dim explanatory text.
     Note(String),
+    /// A line of text of the item (its body), sanitised, wrapped to the whole width.
+    Text(String),
+    /// Something that went wrong (shown as an error).
+    Problem(String),
     Blank,
 }
 
@@ -84,6 +90,22 @@ fn raw_value(v: &Value) -> Vec<String> {
 
 /// Everything shown about an item, in order.
 pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
+    with_preview(it, zone, None)
+}
+
+/// Everything shown about an item, with its preview (body, recipients, attachments of its MSG file)
+/// after the fields of its kind, before the action names, other fields and ids.
+pub fn with_preview(it: &Item, zone: &DisplayZone, preview: Option<Shown<'_>>) -> Vec<Entry> {
+    let mut out = fields(it, zone);
+    if let Some(p) = preview {
+        preview_entries(&mut out, it.kind(), p);
+    }
+    rest(it, &mut out);
+    out
+}
+
+/// The type and the fields of the item's kind.
+fn fields(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
     let mut out = Vec::new();
     let kind = it.kind();
     let class = it.item_class.as_deref().unwrap_or("no itemClass");
@@ -176,6 +198,12 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
             ));
         }
     }
+    out
+}
+
+/// The action names, the fields vex does not know, the ids.
+fn rest(it: &Item, out: &mut Vec<Entry>) {
+    let kind = it.kind();
     // `_actions` (links to what the server can do with the item) is no field of the item: at most its
     // action names, on one line.
     let actions = it.action_names();
@@ -201,7 +229,116 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
     if let Some(m) = &it.mailbox_id {
         out.push(Entry::Field("Mailbox id", Some(vec![sanitize(m).into_owned()])));
     }
-    out
+}
+
+/// The heading of the body text for an item of `kind`.
+fn body_heading(kind: ItemKind) -> &'static str {
+    match kind {
+        ItemKind::Appointment => "Description",
+        ItemKind::Contact | ItemKind::ContactGroup | ItemKind::Task | ItemKind::Journal => "Notes",
+        ItemKind::StickyNote => "Note",
+        _ => "Body",
+    }
+}
+
+/// The labels of the three kinds of recipient: a meeting's are attendees and resources.
+fn recipient_labels(kind: ItemKind) -> [&'static str; 3] {
+    match kind {
+        ItemKind::Appointment => ["Required", "Optional", "Resources"],
+        _ => ["To", "Cc", "Bcc"],
+    }
+}
+
+/// The preview's entries: its body, then the recipients and attachments the MSG file names. Every string
+/// in a [`Preview`] is sanitised already (by [`crate::msg`]).
+fn preview_entries(out: &mut Vec<Entry>, kind: ItemKind, shown: Shown<'_>) {
+    out.push(Entry::Blank);
+    let p = match shown {
+        Shown::Loading => {
+            out.push(Entry::Section(body_heading(kind).into()));
+            out.push(Entry::Note("loading the message…".into()));
+            return;
+        }
+        Shown::NotOffered => {
+            out.push(Entry::Section(body_heading(kind).into()));
+            out.push(Entry::Note(
+                "not shown: the server does not offer to save this item as MSG".into(),
+            ));
+            return;
+        }
+        Shown::Failed(e) => {
+            out.push(Entry::Section(body_heading(kind).into()));
+            out.push(Entry::Problem(format!("no preview: {e}")));
+            return;
+        }
+        Shown::Loaded(p) => p,
+    };
+    let heading = match p.body_source {
+        BodySource::Html => format!("{} (HTML shown as text)", body_heading(kind)),
+        _ => body_heading(kind).to_string(),
+    };
+    out.push(Entry::Section(heading));
+    match p.body_source {
+        BodySource::None => out.push(Entry::Note("the message file has no plain or HTML body".into())),
+        _ if p.body.iter().all(|l| l.trim().is_empty()) => out.push(Entry::Note("(empty)".into())),
+        _ => {
+            // Leading and trailing blank lines only push the text out of sight.
+            let first = p.body.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
+            let last = p.body.iter().rposition(|l| !l.trim().is_empty()).unwrap_or(0);
+            out.extend(p.body[first..=last].iter().map(|l| Entry::Text(l.clone())));
+        }
+    }
+    if p.body_truncated {
+        out.push(Entry::Note(format!(
+            "… the body is cut here ({} lines shown)",
+            thousands(p.body.len() as u64)
+        )));
+    }
+    if !p.recipients.is_empty() || p.more_recipients > 0 {
+        out.push(Entry::Blank);
+        let n = p.recipients.len() + p.more_recipients;
+        out.push(Entry::Section(if kind == ItemKind::Appointment {
+            format!("Attendees in the message file ({})", thousands(n as u64))
+        } else {
+            format!("Recipients in the message file ({})", thousands(n as u64))
+        }));
+        let labels = recipient_labels(kind);
+        for (rk, label) in [RecipientKind::To, RecipientKind::Cc, RecipientKind::Bcc]
+            .into_iter()
+            .zip(labels)
+        {
+            let people: Vec<String> = p.recipients_of(rk).map(|r| r.person.display()).collect();
+            if !people.is_empty() {
+                out.push(Entry::Field(label, Some(people)));
+            }
+        }
+        if p.more_recipients > 0 {
+            out.push(Entry::Note(format!("and {} more", thousands(p.more_recipients as u64))));
+        }
+    }
+    if !p.attachments.is_empty() {
+        out.push(Entry::Blank);
+        let n = p.attachments.len() + p.more_attachments;
+        out.push(Entry::Section(format!(
+            "Attachments in the message file ({})",
+            thousands(n as u64)
+        )));
+        for a in &p.attachments {
+            let size = a
+                .size
+                .map_or_else(|| "?".into(), |n| human_size(n.min(i64::MAX as u64) as i64));
+            out.push(Entry::RawField(
+                String::new(),
+                vec![format!("{}  {}", crate::text::fit_right(&size, 10), a.name)],
+            ));
+        }
+        if p.more_attachments > 0 {
+            out.push(Entry::Note(format!(
+                "and {} more",
+                thousands(p.more_attachments as u64)
+            )));
+        }
+    }
 }
 
 /// Label column width.
@@ -219,6 +356,8 @@ pub enum DetailRow {
     },
     Section(String),
     Note(String),
+    Text(String),
+    Problem(String),
     Blank,
 }
 
@@ -255,6 +394,9 @@ pub fn rows(entries: &[Entry], w: usize) -> Vec<DetailRow> {
                     out.push(DetailRow::Note(l));
                 }
             }
+            Entry::Text(t) if t.is_empty() => out.push(DetailRow::Text(String::new())),
+            Entry::Text(t) => out.extend(wrap(t, w.max(1)).into_iter().map(DetailRow::Text)),
+            Entry::Problem(t) => out.extend(wrap(t, w.max(1)).into_iter().map(DetailRow::Problem)),
             Entry::Blank => out.push(DetailRow::Blank),
         }
     }
@@ -303,7 +445,7 @@ mod tests {
                 Entry::Field(l, v) => vec![format!("{l}: {}", v.clone().unwrap_or_default().join("|"))],
                 Entry::RawField(l, v) => vec![format!("{l}: {}", v.join("|"))],
                 Entry::Section(t) => vec![format!("## {t}")],
-                Entry::Note(t) => vec![t.clone()],
+                Entry::Note(t) | Entry::Text(t) | Entry::Problem(t) => vec![t.clone()],
                 Entry::Blank => vec![],
             })
             .collect()
