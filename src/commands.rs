@@ -1118,27 +1118,9 @@ async fn find_point(client: &Client, org: &str, id: &str) -> Result<RestorePoint
         .ok_or_else(|| CmdError::NotFound(format!("no restore point {} in this organization", clean(id))))
 }
 
-/// The names of the jobs and repositories of these points (each id asked once; one that cannot be read
-/// stays an id: restore operators may not be allowed to read jobs).
-pub async fn point_names(client: &Client, points: &[RestorePoint]) -> std::collections::HashMap<String, String> {
-    let mut names = std::collections::HashMap::new();
-    for p in points {
-        if let Some(j) = &p.job_id
-            && !names.contains_key(j)
-            && let Ok(n) = client.job(j).await
-            && let Some(name) = n.name
-        {
-            names.insert(j.clone(), name);
-        }
-        if let Some(r) = &p.repository_id
-            && !names.contains_key(r)
-            && let Ok(n) = client.repository(r).await
-            && let Some(name) = n.name
-        {
-            names.insert(r.clone(), name);
-        }
-    }
-    names
+/// The names of the jobs and repositories of these points (see [`Client::point_names`]).
+pub async fn point_names(client: &Client, points: &[RestorePoint]) -> std::collections::BTreeMap<String, String> {
+    client.point_names(points, &[]).await
 }
 
 /// `vex save` / `vex item --save`: one MSG file, or a ZIP of them.

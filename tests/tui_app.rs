@@ -720,6 +720,8 @@ fn new_session_defaults_to_the_latest_backup() {
         panic!("dialog")
     };
     assert_eq!(d.time.value(), "2024-03-01 02:00:13");
+    // Organization → restore points → time → show deleted.
+    press(&mut s, KeyCode::Tab);
     press(&mut s, KeyCode::Tab);
     press(&mut s, KeyCode::Tab);
     ch(&mut s, ' ');
@@ -755,6 +757,7 @@ fn new_session_defaults_to_the_latest_backup() {
     let fx = ch(&mut s, 'n');
     f.settle(&mut s, fx);
     ch(&mut s, 'j');
+    press(&mut s, KeyCode::Tab);
     press(&mut s, KeyCode::Tab);
     for _ in 0..20 {
         press(&mut s, KeyCode::Backspace);

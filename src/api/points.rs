@@ -3,6 +3,15 @@
 use super::client::{Client, page_q, seg};
 use super::error::ApiError;
 use super::models::{Named, Page, RestorePoint};
+use std::collections::BTreeMap;
+
+/// A page of restore points with the names of their jobs and repositories (id → name; an id whose
+/// resource could not be read is missing: restore operators may not be allowed to read jobs).
+#[derive(Clone, Debug)]
+pub struct NamedPoints {
+    pub page: Page<RestorePoint>,
+    pub names: BTreeMap<String, String>,
+}
 
 /// Newest first; points without a readable time last.
 fn newest_first(points: &mut [RestorePoint]) {
@@ -59,5 +68,29 @@ impl Client {
     pub async fn repository(&self, repository_id: &str) -> Result<Named, ApiError> {
         self.get_json(&format!("BackupRepositories/{}", seg(repository_id)), &[])
             .await
+    }
+
+    /// The names of the jobs and repositories of `points` that are not in `known` (each id asked once;
+    /// one that cannot be read is left out and shown as its id).
+    pub async fn point_names(&self, points: &[RestorePoint], known: &[String]) -> BTreeMap<String, String> {
+        let mut names = BTreeMap::new();
+        let mut asked: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+        for p in points {
+            if let Some(j) = p.job_id.as_deref()
+                && asked.insert(j)
+                && let Ok(n) = self.job(j).await
+                && let Some(name) = n.name
+            {
+                names.insert(j.to_string(), name);
+            }
+            if let Some(r) = p.repository_id.as_deref()
+                && asked.insert(r)
+                && let Ok(n) = self.repository(r).await
+                && let Some(name) = n.name
+            {
+                names.insert(r.to_string(), name);
+            }
+        }
+        names
     }
 }

@@ -171,12 +171,13 @@ pub fn reflow(state: &mut State) {
         }
     }
     if let (Some(rows), Some(o)) = (layout.dialog_rows, state.overlay.as_ref()) {
+        let body = Screen::of(Rect::new(0, 0, state.size.0, state.size.1)).body;
         let heights = match o {
-            Overlay::Results(_) => results_heights(state, Screen::of(Rect::new(0, 0, state.size.0, state.size.1)).body),
+            Overlay::Results(_) => results_heights(state, body),
             _ => Vec::new(),
         };
         if let Some(o) = state.overlay.as_mut() {
-            scroll_dialog(o, rows, &heights);
+            scroll_dialog(o, rows, &heights, body);
         }
     }
     let read_only = state.header.read_only;
@@ -226,8 +227,9 @@ fn scroll(state: &mut State, level: Level, pane: Rect) {
     }
 }
 
-/// `heights`: the lines of each result in the results list, newest first (see [`results_heights`]).
-fn scroll_dialog(o: &mut Overlay, rows: u64, heights: &[usize]) {
+/// `heights`: the lines of each result in the results list, newest first (see [`results_heights`]);
+/// `body`: where dialogs are drawn.
+fn scroll_dialog(o: &mut Overlay, rows: u64, heights: &[usize], body: Rect) {
     match o {
         Overlay::Events(v) => {
             let n = v.events.len() as u64;
@@ -237,7 +239,13 @@ fn scroll_dialog(o: &mut Overlay, rows: u64, heights: &[usize]) {
             v.top = super::panes::results::follow(v.top, v.cursor, heights, rows as usize);
         }
         Overlay::NewSession(d) => {
-            d.org_view.window(d.org_cursor as u64, rows, d.orgs.len() as u64);
+            // `rows`: the restore points'; the organizations' list is the box's other one.
+            d.points
+                .view
+                .window(d.points.cursor as u64, rows, d.points.rows.len() as u64);
+            d.points.page_rows = rows;
+            let org_rows = u64::from(new_session_box(body, d.orgs.len()).1);
+            d.org_view.window(d.org_cursor as u64, org_rows, d.orgs.len() as u64);
         }
         _ => {}
     }
@@ -326,10 +334,24 @@ pub fn help_box(body: Rect) -> Rect {
     centered(body, 76, body.height)
 }
 
-/// The new-session dialog's box and the rows of its list of organizations.
-pub fn new_session_box(body: Rect) -> (Rect, u16) {
-    let r = centered(body, 74, 20);
-    (r, inside_border(r).height.saturating_sub(11).clamp(1, 6))
+/// Lines of the new-session dialog besides its two lists: the organization label, the restore points'
+/// label and column header, their status line, the time label and field, a blank, two options, a
+/// blank, the buttons, the error line.
+const NEW_SESSION_FIXED: u16 = 12;
+
+/// The new-session dialog's box (for `orgs` organizations) and the rows of its two lists: organizations
+/// (as many as there are, 1 to 4) and restore points (the rest, 1 to 12).
+pub fn new_session_box(body: Rect, orgs: usize) -> (Rect, u16, u16) {
+    let (org_rows, most_points) = new_session_rows(orgs);
+    let r = centered(body, 108, NEW_SESSION_FIXED + org_rows + most_points + 2);
+    let spare = inside_border(r).height.saturating_sub(NEW_SESSION_FIXED);
+    let org_rows = org_rows.min(spare.saturating_sub(1)).max(1);
+    (r, org_rows, spare.saturating_sub(org_rows).clamp(1, most_points))
+}
+
+/// The rows the new-session dialog wants for `orgs` organizations, and at most for restore points.
+fn new_session_rows(orgs: usize) -> (u16, u16) {
+    ((orgs as u16).clamp(1, 4), 12)
 }
 
 /// Rows of the open dialog's list, for the dialogs that have one.
@@ -337,7 +359,7 @@ fn dialog_list_rows(state: &State, o: &Overlay, body: Rect) -> Option<u64> {
     let rows = match o {
         Overlay::Results(_) => results_box(body, &results_heights(state, body)).1,
         Overlay::Events(v) => events_list_rows(inside_border(events_box(body)), v.note.is_some()),
-        Overlay::NewSession(_) => new_session_box(body).1,
+        Overlay::NewSession(d) => new_session_box(body, d.orgs.len()).2,
         _ => return None,
     };
     Some(u64::from(rows))

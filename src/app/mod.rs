@@ -295,7 +295,7 @@ impl State {
             || self.pending_explore.is_some()
             || self.quitting.is_some()
             || self.login.as_ref().is_some_and(|l| l.submitting.is_some())
-            || matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading.is_some())
+            || matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading.is_some() || d.points.loading.is_some())
             || jobs::busy(self)
     }
 
@@ -645,6 +645,10 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
         },
         Overlay::NewSession(mut d) => match d.on_key(ev, &state.zone, &mut state.gens) {
             NewSessionReply::Keep => Some(Overlay::NewSession(d)),
+            NewSessionReply::Load(e) => {
+                fx.push(e);
+                Some(Overlay::NewSession(d))
+            }
             NewSessionReply::Close => {
                 if state.pending_explore.is_some() {
                     state.info("the session is still being created: it will show in the list");
@@ -1109,10 +1113,25 @@ fn answered(
                 return false;
             };
             let (ok, err) = split(take(result));
-            if !d.on_orgs(generation, ok.ok_or_else(|| err_text(&err)), &state.zone) {
+            let (taken, load) = d.on_orgs(
+                generation,
+                ok.ok_or_else(|| err_text(&err)),
+                &state.zone,
+                &mut state.gens,
+            );
+            if !taken {
                 return false;
             }
+            fx.extend(load);
             note_err(state, "organizations", err);
+        }
+        To::RestorePoints { offset } => {
+            let Some(Overlay::NewSession(d)) = &mut state.overlay else {
+                return false;
+            };
+            // The dialog says what went wrong in its list (the points are optional: a time can be typed).
+            let result = take(result).map_err(|e| e.to_string());
+            return d.on_points(generation, offset, result);
         }
         To::Explore => {
             let result: Result<RestoreSession, ApiError> = take(result);

@@ -36,6 +36,7 @@ use crate::api::models::{
     DeviceCode, DeviceCodeRequest, ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreOutcome,
     RestoreSession, SendToDifferentAddressOptions, SessionEvent,
 };
+use crate::api::points::NamedPoints;
 use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use crate::restore_plan::RestorePlan;
 use std::collections::HashMap;
@@ -96,6 +97,14 @@ pub enum Call {
         max_bytes: u64,
     },
     Organizations,
+    /// A page of an organization's restore points, newest first, with the names of their jobs and
+    /// repositories (those not in `known_names`: the dialog has them from earlier pages).
+    RestorePoints {
+        organization_id: String,
+        offset: u64,
+        limit: u32,
+        known_names: Vec<String>,
+    },
     /// Starts a restore session.
     Explore {
         organization_id: String,
@@ -197,6 +206,7 @@ pub enum Slot {
     Item,
     Preview,
     Organizations,
+    RestorePoints,
     MailboxNames,
     Events,
     TargetFolders,
@@ -213,6 +223,7 @@ impl Call {
             Call::Item { .. } => Slot::Item,
             Call::Preview { .. } => Slot::Preview,
             Call::Organizations => Slot::Organizations,
+            Call::RestorePoints { .. } => Slot::RestorePoints,
             Call::MailboxNames { .. } => Slot::MailboxNames,
             Call::Events { .. } => Slot::Events,
             Call::TargetFolders { .. } => Slot::TargetFolders,
@@ -294,6 +305,7 @@ responses! {
     /// What an item's MSG file shows (body, recipients, attachments), sanitised.
     Preview(Box<crate::msg::Preview>),
     Organizations(Vec<Organization>),
+    RestorePoints(NamedPoints),
     /// The restore session started.
     Session(RestoreSession),
     /// Done, nothing to say (a session stopped).
@@ -354,6 +366,10 @@ pub enum To {
     Preview,
     /// The new-session dialog's organizations.
     NewSession,
+    /// The new-session dialog's restore points (a page from `offset`).
+    RestorePoints {
+        offset: u64,
+    },
     /// Starting a restore session (`n`).
     Explore,
     /// Stopping a session (`x`).
@@ -436,6 +452,9 @@ impl State {
             To::Details => self.details.as_ref().is_some_and(|d| d.loading == Some(id)),
             To::Preview => self.previews.loading.as_ref().is_some_and(|(g, _)| *g == id),
             To::NewSession => matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading == Some(id)),
+            To::RestorePoints { .. } => {
+                matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.points.loading == Some(id))
+            }
             To::Explore => self.pending_explore == Some(id),
             To::Stop { .. } => self.pending_stop.as_ref().is_some_and(|(g, _)| *g == id),
             To::StopOnQuit { .. } => self.quitting.as_ref().is_some_and(|q| q.waiting.contains(&id)),

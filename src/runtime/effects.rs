@@ -224,6 +224,17 @@ impl Runner {
                 Response::Preview(Box::new(parse_msg(bytes, max_bytes).await?))
             }
             Call::Organizations => Response::Organizations(client.organizations().await?),
+            Call::RestorePoints {
+                organization_id,
+                offset,
+                limit,
+                known_names,
+            } => {
+                let page =
+                    paging::fill_page(offset, limit, |o, l| client.restore_points(&organization_id, o, l)).await?;
+                let names = client.point_names(&page.results, &known_names).await;
+                Response::RestorePoints(crate::api::points::NamedPoints { page, names })
+            }
             Call::Explore {
                 organization_id,
                 options,

@@ -5,9 +5,10 @@ use crate::api::models::ApiDate;
 use crate::app::State;
 use crate::app::panes::confirm::ConfirmDialog;
 use crate::app::panes::help::{HelpDialog, HelpLine};
-use crate::app::panes::new_session::{NewSessionDialog, NewSessionField};
-use crate::text::{fit, sanitize, truncate, width};
+use crate::app::panes::new_session::{NewSessionDialog, NewSessionField, PointSource};
+use crate::text::{fit, sanitize, thousands, truncate, width};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -77,7 +78,7 @@ fn checkbox(on: bool) -> &'static str {
 }
 
 pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
-    let (r, list_h) = new_session_box(area);
+    let (r, list_h, points_h) = new_session_box(area, d.orgs.len());
     let block = dialog_block("New restore session", theme);
     let inner = block.inner(r);
     {
@@ -94,16 +95,8 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     let mut y = inner.y;
     let buf = frame.buffer_mut();
     let focus = |f: NewSessionField| d.field == f;
-    buf.set_string(
-        x,
-        y,
-        "Organization",
-        if focus(NewSessionField::Organization) {
-            theme.key()
-        } else {
-            theme.label()
-        },
-    );
+    let label_style = |f: NewSessionField| if focus(f) { theme.key() } else { theme.label() };
+    buf.set_string(x, y, "Organization", label_style(NewSessionField::Organization));
     y += 1;
     if d.loading.is_some() {
         buf.set_string(
@@ -128,12 +121,12 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
         for (row, i) in (top..(top + list_h as u64).min(d.orgs.len() as u64)).enumerate() {
             let o = &d.orgs[i as usize];
             let name = sanitize(o.name.as_deref().or(o.office_name.as_deref()).unwrap_or("(no name)")).into_owned();
-            let last = o
-                .last_backup_time
-                .as_ref()
-                .map(|t| sanitize(&zone.short(t)).into_owned())
-                .unwrap_or_else(|| "never".into());
-            let right = format!("last backup {last}");
+            let span = |t: &Option<ApiDate>| t.as_ref().map(|t| sanitize(&zone.short(t)).into_owned());
+            let right = match (span(&o.first_backup_time), span(&o.last_backup_time)) {
+                (Some(f), Some(l)) => format!("backups {f} – {l}"),
+                (None, Some(l)) => format!("last backup {l}"),
+                _ => "no backup".into(),
+            };
             let name_w = w.saturating_sub(5 + width(&right));
             let line = format!(
                 "{} {}  {right}",
@@ -151,30 +144,27 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
         }
     }
     y += list_h;
-    let first = d
-        .selected_org()
-        .and_then(|o| o.first_backup_time.as_ref())
-        .map(|t| sanitize(&zone.short(t)).into_owned());
-    if let Some(f) = first {
-        buf.set_string(x + 2, y, format!("backups since {f}"), theme.dim());
-    }
-    y += 1;
     let now = d
         .selected_org()
         .and_then(|o| o.last_backup_time.as_ref())
         .and_then(ApiDate::as_utc)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let label = format!("Point in time ({}; default: the latest backup)", zone.label_at(now));
-    buf.set_string(
-        x,
-        y,
-        truncate(&label, w),
-        if focus(NewSessionField::PointInTime) {
-            theme.key()
-        } else {
-            theme.label()
-        },
+    let zone_label = zone.label_at(now);
+    y = draw_points(
+        buf,
+        Rect::new(x, y, w as u16, points_h + 3),
+        state,
+        d,
+        theme,
+        &zone_label,
     );
+    let source = match d.source {
+        PointSource::Point => "the restore point picked above",
+        PointSource::Typed => "as typed",
+        PointSource::Latest => "default: the latest backup",
+    };
+    let label = format!("Point in time ({zone_label}; {source})");
+    buf.set_string(x, y, truncate(&label, w), label_style(NewSessionField::PointInTime));
     y += 1;
     let field_w = 30usize.min(w.saturating_sub(2));
     let scroll = d.time.visual_scroll(field_w.saturating_sub(1));
@@ -225,7 +215,11 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
     {
         buf.set_string(x, y, truncate(&format!("! {}", sanitize(e)), w), theme.error());
     }
-    let foot = " Tab next · Space toggle · Enter start · Esc close ";
+    let foot = if focus(NewSessionField::RestorePoint) {
+        " j/k pick a point · Enter start · Tab next · Esc close "
+    } else {
+        " Tab next · Space toggle · Enter start · Esc close "
+    };
     let fx = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
     buf.set_string(
         fx,
@@ -233,6 +227,149 @@ pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSes
         truncate(foot, r.width.saturating_sub(4) as usize),
         theme.dim(),
     );
+}
+
+/// The restore points section of the new-session dialog in `r` (its label, column header, `r.height - 3`
+/// rows of points and a status line); returns the line below it.
+fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, theme: &Theme, zone: &str) -> u16 {
+    let p = &d.points;
+    let focused = d.field == NewSessionField::RestorePoint;
+    let (x, w) = (r.x, r.width as usize);
+    let rows = r.height.saturating_sub(3);
+    let mut y = r.y;
+    let label = format!("Restore point (newest first; backup times in {zone})");
+    buf.set_string(
+        x,
+        y,
+        truncate(&label, w),
+        if focused { theme.key() } else { theme.label() },
+    );
+    y += 1;
+    // Columns: marker, backup time, Exchange, kind, then job and repository share the rest.
+    const TIME_W: usize = 16;
+    const EXCH_W: usize = 8;
+    const KIND_W: usize = 12;
+    // Rows start at x + 1 with a marker and a space; the line is cut at w - 1.
+    let rest = w.saturating_sub(1 + 2 + TIME_W + 2 + EXCH_W + 2 + KIND_W + 2 + 2);
+    let job_w = rest / 2;
+    let repo_w = rest - job_w;
+    let line = |t: &str, e: &str, k: &str, j: &str, rp: &str| {
+        format!(
+            "{}  {}  {}  {}  {}",
+            fit(t, TIME_W),
+            fit(e, EXCH_W),
+            fit(k, KIND_W),
+            fit(j, job_w),
+            fit(rp, repo_w)
+        )
+    };
+    buf.set_string(
+        x + 3,
+        y,
+        truncate(
+            &line("Backup time", "Exchange", "Kind", "Job", "Repository"),
+            w.saturating_sub(3),
+        ),
+        theme.column_header(),
+    );
+    y += 1;
+    let list_top = y;
+    let message = |text: String| (text, theme.dim());
+    let empty: Option<(String, Style)> = if p.organization_id.is_none() {
+        Some(message(if d.loading.is_some() || d.orgs.is_empty() {
+            String::new()
+        } else {
+            "the organization has no id: type a point in time below".into()
+        }))
+    } else if p.rows.is_empty() {
+        if p.loading.is_some() {
+            Some(message(format!("{} loading restore points…", super::spinner(state))))
+        } else if let Some(e) = &p.error {
+            Some((
+                format!("! cannot list the restore points: {}", sanitize(e)),
+                theme.error(),
+            ))
+        } else {
+            Some(message("no restore points for this organization".into()))
+        }
+    } else {
+        None
+    };
+    if let Some((text, style)) = empty {
+        buf.set_string(x + 2, y, truncate(&text, w.saturating_sub(2)), style);
+    } else {
+        let top = p.view.shown(p.cursor as u64, u64::from(rows), p.rows.len() as u64);
+        for (row, i) in (top..(top + u64::from(rows)).min(p.rows.len() as u64)).enumerate() {
+            let pt = &p.rows[i as usize];
+            let time = pt
+                .backup_time
+                .as_ref()
+                .map(|t| sanitize(&state.zone.short(t)).into_owned())
+                .unwrap_or_else(|| "(no time)".into());
+            let exch = if pt.is_exchange.is_none() {
+                "?"
+            } else if pt.has_exchange() {
+                "yes"
+            } else {
+                "no"
+            };
+            let kind = if pt.is_deleted == Some(true) {
+                format!("{} (deleted)", pt.kind_label())
+            } else {
+                pt.kind_label().to_string()
+            };
+            let job = sanitize(p.name(pt.job_id.as_deref()).unwrap_or("")).into_owned();
+            let repo = sanitize(p.name(pt.repository_id.as_deref()).unwrap_or("")).into_owned();
+            let at_cursor = i as usize == p.cursor;
+            let picked = at_cursor && d.source == PointSource::Point;
+            let text = format!(
+                "{} {}",
+                if picked { "›" } else { " " },
+                line(&time, exch, &kind, &job, &repo)
+            );
+            let yy = y + row as u16;
+            let style = if pt.has_exchange() { Style::new() } else { theme.dim() };
+            buf.set_string(x + 1, yy, truncate(&text, w.saturating_sub(1)), style);
+            if picked || (at_cursor && focused) {
+                buf.set_style(
+                    Rect::new(x + 1, yy, w.saturating_sub(1) as u16, 1),
+                    theme.selected(focused),
+                );
+            }
+        }
+    }
+    y = list_top + rows;
+    let n = p.rows.len() as u64;
+    let status: Option<(String, Style)> = if p.organization_id.is_none() || (n == 0 && p.loading.is_some()) {
+        None
+    } else if n == 0 {
+        Some(message(
+            "the session opens at the time below (empty: the latest backup)".into(),
+        ))
+    } else {
+        let count = match p.total {
+            Some(t) if t > n => format!("{} of {} loaded", thousands(n), thousands(t)),
+            Some(t) => format!("{} restore points", thousands(t)),
+            None if p.more => format!("{} loaded, more as you scroll", thousands(n)),
+            None => format!("{} restore points", thousands(n)),
+        };
+        Some(if p.loading.is_some() {
+            message(format!("{count} · {} loading more…", super::spinner(state)))
+        } else if let Some(e) = &p.error {
+            (
+                format!("{count} · ! more could not be loaded: {}", sanitize(e)),
+                theme.error(),
+            )
+        } else if focused || d.source == PointSource::Point {
+            message(format!("{count} · j/k, Space or Enter picks"))
+        } else {
+            message(format!("{count} · Tab here to pick one"))
+        })
+    };
+    if let Some((text, style)) = status {
+        buf.set_string(x + 2, y, truncate(&text, w.saturating_sub(2)), style);
+    }
+    y + 1
 }
 
 pub fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme) {

@@ -6,7 +6,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::Value;
 use vex::api::ApiError;
-use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestoreSession};
+use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestorePoint, RestoreSession};
+use vex::api::points::NamedPoints;
 use vex::app::panes::login::LoggedIn;
 use vex::app::panes::search::SearchTarget;
 use vex::app::{Answer, Call, DisplayZone, Effect, HeaderInfo, Msg, Request, Response, State, update};
@@ -124,6 +125,9 @@ impl Items {
     }
 }
 
+/// Names by id (the jobs and repositories of restore points).
+pub type Names = Vec<(String, String)>;
+
 /// What a fake server holds. Every method's default: the fake does not answer that call (the test
 /// answers it by hand, or it stays unanswered).
 pub trait Data {
@@ -154,6 +158,10 @@ pub trait Data {
         None
     }
     fn organizations(&self) -> Option<Vec<Organization>> {
+        None
+    }
+    /// An organization's restore points (newest first) and the names of their jobs and repositories.
+    fn restore_points(&self, _organization_id: &str) -> Option<(Vec<RestorePoint>, Names)> {
         None
     }
     /// The restore session `explore` starts.
@@ -266,6 +274,18 @@ pub fn answer(d: &impl Data, r: &Request) -> Option<Answer> {
         Call::Item { item_id, .. } => d.item(item_id)?.map(Response::Item),
         Call::Preview { item_id, .. } => d.preview(item_id)?.map(|p| Response::Preview(Box::new(p))),
         Call::Organizations => Ok(Response::Organizations(d.organizations()?)),
+        Call::RestorePoints {
+            organization_id,
+            offset,
+            limit,
+            ..
+        } => {
+            let (all, names) = d.restore_points(organization_id)?;
+            Ok(Response::RestorePoints(NamedPoints {
+                page: page(slice(&all, *offset, *limit), *offset, *limit, Some(all.len() as i64)),
+                names: names.into_iter().collect(),
+            }))
+        }
         Call::Explore { organization_id, .. } => Ok(Response::Session(d.explore(organization_id)?)),
         Call::StopSession { .. } => d.stops().then_some(Ok(Response::Done(())))?,
         Call::Login { user, .. } => Ok(Response::LoggedIn(d.login(user)?)),

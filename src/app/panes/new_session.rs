@@ -1,18 +1,25 @@
-//! The "new restore session" dialog (`n`): organization, point in time, options.
+//! The "new restore session" dialog (`n`): organization, restore point (picked from the organization's
+//! restore points, or a point in time typed), options.
 
 use super::Help;
-use crate::api::models::{ApiDate, ExploreOptions, Organization, SessionType};
+use crate::api::models::{ApiDate, ExploreOptions, Organization, RestorePoint, SessionType};
+use crate::api::points::NamedPoints;
 use crate::app::list::Viewport;
 use crate::app::zone::DisplayZone;
 use crate::app::{Action, Call, Effect, Gen, Gens, To};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 pub const HELP: Help = &[
     (Action::NextPane, "next field", "next field"),
     (Action::PrevPane, "prev field", "previous field"),
-    (Action::Mark, "toggle", "toggle an option"),
+    (
+        Action::Mark,
+        "toggle",
+        "toggle an option; in the restore points: pick the point",
+    ),
     (Action::Open, "start", "start the session (Cancel button: close)"),
     (Action::Back, "close", "close without starting"),
 ];
@@ -21,6 +28,8 @@ pub const HELP: Help = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NewSessionField {
     Organization,
+    /// The organization's restore points.
+    RestorePoint,
     PointInTime,
     ShowDeleted,
     AllVersions,
@@ -29,8 +38,9 @@ pub enum NewSessionField {
 }
 
 impl NewSessionField {
-    const ORDER: [NewSessionField; 6] = [
+    const ORDER: [NewSessionField; 7] = [
         NewSessionField::Organization,
+        NewSessionField::RestorePoint,
         NewSessionField::PointInTime,
         NewSessionField::ShowDeleted,
         NewSessionField::AllVersions,
@@ -45,6 +55,89 @@ impl NewSessionField {
     }
 }
 
+/// Restore points asked for at a time (more are asked for as the cursor nears the end of the loaded ones).
+pub const POINTS_PAGE: u32 = 100;
+/// The next page is asked for when the cursor is this close to the end of the loaded points.
+const POINTS_PREFETCH: usize = 10;
+
+/// Where the point in time the session opens at comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointSource {
+    /// The organization's latest backup (nothing chosen; the time field shows it).
+    Latest,
+    /// The restore point under the points cursor (picked by moving in the list, Space or Enter there).
+    Point,
+    /// The time the operator typed.
+    Typed,
+}
+
+/// The organization's restore points, as far as loaded (newest first).
+#[derive(Clone, Debug, Default)]
+pub struct PointsList {
+    /// The organization they belong to.
+    pub organization_id: Option<String>,
+    pub rows: Vec<RestorePoint>,
+    /// Job and repository names by id (an id without a name is shown as the id).
+    pub names: BTreeMap<String, String>,
+    /// How many the server has, when it says (v6 always; v7/v8 when the page carries `totalCount`).
+    pub total: Option<u64>,
+    /// The last page was full: more may follow.
+    pub more: bool,
+    /// The page request in flight (and its offset).
+    pub loading: Option<Gen>,
+    /// Why the last page could not be read.
+    pub error: Option<String>,
+    pub cursor: usize,
+    pub view: Viewport,
+    /// Rows the list shows (set by the layout: what PgUp/PgDn move).
+    pub page_rows: u64,
+}
+
+impl PointsList {
+    pub fn selected(&self) -> Option<&RestorePoint> {
+        self.rows.get(self.cursor)
+    }
+
+    /// A job's or repository's name (its id when the name is not known).
+    pub fn name<'a>(&'a self, id: Option<&'a str>) -> Option<&'a str> {
+        id.map(|i| self.names.get(i).map_or(i, String::as_str))
+    }
+
+    fn ask(&mut self, gens: &mut Gens, organization_id: &str, offset: u64) -> Effect {
+        let r = gens.ask(
+            To::RestorePoints { offset },
+            Call::RestorePoints {
+                organization_id: organization_id.to_string(),
+                offset,
+                limit: POINTS_PAGE,
+                known_names: self.names.keys().cloned().collect(),
+            },
+        );
+        self.loading = Some(r.id);
+        self.error = None;
+        Effect::Request(r)
+    }
+
+    /// Starts over with the points of `organization_id`.
+    fn load(&mut self, gens: &mut Gens, organization_id: &str) -> Effect {
+        *self = PointsList {
+            organization_id: Some(organization_id.to_string()),
+            ..PointsList::default()
+        };
+        self.ask(gens, organization_id, 0)
+    }
+
+    /// The next page, when the cursor is near the end of the loaded points and more may follow.
+    fn next_page(&mut self, gens: &mut Gens) -> Option<Effect> {
+        if !self.more || self.loading.is_some() || self.cursor + POINTS_PREFETCH < self.rows.len() {
+            return None;
+        }
+        let org = self.organization_id.clone()?;
+        let offset = self.rows.len() as u64;
+        Some(self.ask(gens, &org, offset))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NewSessionDialog {
     pub orgs: Vec<Organization>,
@@ -54,9 +147,11 @@ pub struct NewSessionDialog {
     pub org_cursor: usize,
     pub org_view: Viewport,
     pub field: NewSessionField,
+    /// The selected organization's restore points.
+    pub points: PointsList,
+    /// Where the point in time comes from (the time field always shows it).
+    pub source: PointSource,
     pub time: Input,
-    /// True once the operator typed in the time field (then a new organization keeps the text).
-    pub time_edited: bool,
     pub show_deleted: bool,
     pub all_versions: bool,
     /// A problem with the input or the server's refusal, shown in the dialog.
@@ -71,6 +166,8 @@ pub enum NewSessionReply {
     Keep,
     Close,
     Submit(Effect),
+    /// Load something (the restore points of the organization now selected, or their next page).
+    Load(Effect),
 }
 
 impl NewSessionDialog {
@@ -84,8 +181,9 @@ impl NewSessionDialog {
             org_cursor: 0,
             org_view: Viewport::default(),
             field: NewSessionField::Organization,
+            points: PointsList::default(),
+            source: PointSource::Latest,
             time: Input::default(),
-            time_edited: false,
             show_deleted: false,
             all_versions: false,
             error: None,
@@ -98,10 +196,16 @@ impl NewSessionDialog {
         self.orgs.get(self.org_cursor)
     }
 
-    /// Takes the organizations; false when stale.
-    pub fn on_orgs(&mut self, generation: Gen, result: Result<Vec<Organization>, String>, zone: &DisplayZone) -> bool {
+    /// Takes the organizations (and asks for the first one's restore points); false when stale.
+    pub fn on_orgs(
+        &mut self,
+        generation: Gen,
+        result: Result<Vec<Organization>, String>,
+        zone: &DisplayZone,
+        gens: &mut Gens,
+    ) -> (bool, Option<Effect>) {
         if self.loading != Some(generation) {
-            return false;
+            return (false, None);
         }
         self.loading = None;
         match result {
@@ -109,17 +213,60 @@ impl NewSessionDialog {
                 self.orgs = orgs;
                 self.org_cursor = 0;
                 self.default_time(zone);
+                (true, self.load_points(gens))
             }
-            Err(e) => self.load_error = Some(e),
+            Err(e) => {
+                self.load_error = Some(e);
+                (true, None)
+            }
+        }
+    }
+
+    /// Asks for the selected organization's restore points (none without an organization id).
+    fn load_points(&mut self, gens: &mut Gens) -> Option<Effect> {
+        let Some(id) = self.selected_org().and_then(|o| o.id.clone()) else {
+            self.points = PointsList::default();
+            return None;
+        };
+        Some(self.points.load(gens, &id))
+    }
+
+    /// Takes a page of restore points; false when stale.
+    pub fn on_points(&mut self, generation: Gen, offset: u64, result: Result<NamedPoints, String>) -> bool {
+        let p = &mut self.points;
+        if p.loading != Some(generation) || offset != p.rows.len() as u64 {
+            return false;
+        }
+        p.loading = None;
+        match result {
+            Ok(NamedPoints { page, names }) => {
+                p.more = page.results.len() >= POINTS_PAGE as usize;
+                p.total = page.total_count.and_then(|t| u64::try_from(t).ok());
+                p.rows.extend(page.results);
+                p.names.extend(names);
+                if p.total.is_some_and(|t| t <= p.rows.len() as u64) {
+                    p.more = false;
+                }
+            }
+            Err(e) => p.error = Some(e),
         }
         true
     }
 
-    /// Puts the selected organization's latest backup in the time field (unless the operator typed).
+    /// The restore point the session opens at, when one is picked.
+    pub fn picked_point(&self) -> Option<&RestorePoint> {
+        (self.source == PointSource::Point)
+            .then(|| self.points.selected())
+            .flatten()
+    }
+
+    /// Puts the selected organization's latest backup in the time field (unless the operator typed
+    /// or picked a restore point).
     fn default_time(&mut self, zone: &DisplayZone) {
-        if self.time_edited {
+        if self.source == PointSource::Typed {
             return;
         }
+        self.source = PointSource::Latest;
         let text = self
             .selected_org()
             .and_then(|o| o.last_backup_time.as_ref())
@@ -127,6 +274,33 @@ impl NewSessionDialog {
             .map(|t| zone.editable(t))
             .unwrap_or_default();
         self.time = Input::new(text);
+    }
+
+    /// Picks the restore point under the points cursor: the time field shows its backup time.
+    fn pick_point(&mut self, zone: &DisplayZone) {
+        let Some(p) = self.points.selected() else { return };
+        let text = p
+            .backup_time
+            .as_ref()
+            .and_then(ApiDate::as_utc)
+            .map(|t| zone.editable(t))
+            .unwrap_or_default();
+        self.time = Input::new(text);
+        self.source = PointSource::Point;
+        self.error = None;
+    }
+
+    fn move_point(&mut self, delta: i64, zone: &DisplayZone, gens: &mut Gens) -> NewSessionReply {
+        let n = self.points.rows.len() as i64;
+        if n == 0 {
+            return NewSessionReply::Keep;
+        }
+        self.points.cursor = (self.points.cursor as i64).saturating_add(delta).clamp(0, n - 1) as usize;
+        self.pick_point(zone);
+        match self.points.next_page(gens) {
+            Some(e) => NewSessionReply::Load(e),
+            None => NewSessionReply::Keep,
+        }
     }
 
     /// Takes the explore answer: `Ok(true)` when it answers this dialog.
@@ -160,21 +334,46 @@ impl NewSessionDialog {
             KeyCode::Enter => {
                 return match self.field {
                     NewSessionField::Cancel => NewSessionReply::Close,
+                    NewSessionField::RestorePoint if self.points.selected().is_some() => {
+                        self.pick_point(zone);
+                        self.submit(zone, gens)
+                    }
                     _ => self.submit(zone, gens),
                 };
             }
             _ => {}
         }
         match self.field {
-            NewSessionField::Organization => match ev.code {
-                KeyCode::Down | KeyCode::Char('j') => self.move_org(1, zone),
-                KeyCode::Up | KeyCode::Char('k') => self.move_org(-1, zone),
-                KeyCode::PageDown => self.move_org(10, zone),
-                KeyCode::PageUp => self.move_org(-10, zone),
-                KeyCode::Home | KeyCode::Char('g') => self.move_org(i64::MIN / 2, zone),
-                KeyCode::End | KeyCode::Char('G') => self.move_org(i64::MAX / 2, zone),
-                _ => {}
-            },
+            NewSessionField::Organization => {
+                let delta = match ev.code {
+                    KeyCode::Down | KeyCode::Char('j') => 1,
+                    KeyCode::Up | KeyCode::Char('k') => -1,
+                    KeyCode::PageDown => 10,
+                    KeyCode::PageUp => -10,
+                    KeyCode::Home | KeyCode::Char('g') => i64::MIN / 2,
+                    KeyCode::End | KeyCode::Char('G') => i64::MAX / 2,
+                    _ => 0,
+                };
+                if delta != 0
+                    && self.move_org(delta, zone)
+                    && let Some(e) = self.load_points(gens)
+                {
+                    return NewSessionReply::Load(e);
+                }
+            }
+            NewSessionField::RestorePoint => {
+                let delta = match ev.code {
+                    KeyCode::Down | KeyCode::Char('j') => 1,
+                    KeyCode::Up | KeyCode::Char('k') => -1,
+                    KeyCode::PageDown => self.points.page_rows.max(1) as i64,
+                    KeyCode::PageUp => -(self.points.page_rows.max(1) as i64),
+                    KeyCode::Home | KeyCode::Char('g') => i64::MIN / 2,
+                    KeyCode::End | KeyCode::Char('G') => i64::MAX / 2,
+                    KeyCode::Char(' ') => 0,
+                    _ => return NewSessionReply::Keep,
+                };
+                return self.move_point(delta, zone, gens);
+            }
             NewSessionField::PointInTime => match ev.code {
                 KeyCode::Up => self.field = self.field.step(false),
                 KeyCode::Down => self.field = self.field.step(true),
@@ -184,7 +383,7 @@ impl NewSessionDialog {
                         self.time.handle(req);
                     }
                     if before != self.time.value() {
-                        self.time_edited = true;
+                        self.source = PointSource::Typed;
                         self.error = None;
                     }
                 }
@@ -212,17 +411,23 @@ impl NewSessionDialog {
         NewSessionReply::Keep
     }
 
-    fn move_org(&mut self, delta: i64, zone: &DisplayZone) {
+    /// Moves the organization cursor; true when another organization is selected.
+    fn move_org(&mut self, delta: i64, zone: &DisplayZone) -> bool {
         if self.orgs.is_empty() {
-            return;
+            return false;
         }
         let n = self.orgs.len() as i64;
         let next = (self.org_cursor as i64).saturating_add(delta).clamp(0, n - 1) as usize;
-        if next != self.org_cursor {
-            self.org_cursor = next;
-            self.error = None;
-            self.default_time(zone);
+        if next == self.org_cursor {
+            return false;
         }
+        self.org_cursor = next;
+        self.error = None;
+        if self.source == PointSource::Point {
+            self.source = PointSource::Latest;
+        }
+        self.default_time(zone);
+        true
     }
 
     /// Validates the input and builds the explore request.
@@ -235,7 +440,18 @@ impl NewSessionDialog {
             self.error = Some("the organization has no id".into());
             return NewSessionReply::Keep;
         };
-        let when = if self.time_edited || org.last_backup_time.is_none() {
+        let picked = self.picked_point();
+        let repository_id = picked.and_then(|p| p.repository_id.clone());
+        let when = if let Some(p) = picked {
+            // The point's own time, exactly (to the sub-second), not its rounded display.
+            match &p.backup_time {
+                Some(t) if t.as_utc().is_some() => Some(t.clone()),
+                _ => {
+                    self.error = Some("that restore point has no readable backup time: type a time".into());
+                    return NewSessionReply::Keep;
+                }
+            }
+        } else if self.source == PointSource::Typed || org.last_backup_time.is_none() {
             let text = self.time.value().trim();
             if text.is_empty() {
                 None
@@ -274,7 +490,8 @@ impl NewSessionDialog {
                     session_type: Some(SessionType::Vex),
                     show_deleted: Some(self.show_deleted),
                     show_all_versions: Some(self.all_versions),
-                    repository_id: None,
+                    // Sent on v8 only (the client drops it for v6/v7, whose explore has no repository).
+                    repository_id,
                 },
             },
         );
