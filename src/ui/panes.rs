@@ -1,6 +1,6 @@
 //! The list panes: sessions, mailboxes, folder tree, items.
 
-use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths};
+use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths, zoned};
 use super::theme::Theme;
 use super::{details, pane_block, spinner};
 use crate::api::models::{Item, ItemData, SessionState};
@@ -111,6 +111,18 @@ fn wrapped(buf: &mut Buffer, inner: Rect, texts: &[String], style: ratatui::styl
     }
 }
 
+/// The zone a list's dates are shown in, as its date column says it once: the offset in force at
+/// `sample` (a date of the list), else at the runtime's clock (`UTC` when neither is known).
+fn zone_label(state: &State, sample: Option<&crate::api::models::ApiDate>) -> String {
+    match sample.and_then(|d| d.as_utc()).or(state.clock) {
+        Some(t) => state.zone.label_at(t),
+        None => match state.zone {
+            DisplayZone::Fixed(_) => state.zone.label_at(time::OffsetDateTime::UNIX_EPOCH),
+            DisplayZone::Local => "local time".into(),
+        },
+    }
+}
+
 /// The reload key, for "(^R retries)".
 fn retry_key(state: &State) -> String {
     state.keymap.hint(crate::app::Action::Refresh, "^R")
@@ -189,13 +201,15 @@ fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, the
         };
         return message(buf, inner, 1, &hint, theme.dim());
     }
-    let w = widths(&SESSION_COLS, inner.width as usize);
     let zone = state.zone;
+    let sample = l.rows.iter().find_map(|s| s.creation_time.as_ref());
+    let (cols, titles) = zoned(&SESSION_COLS, &zone_label(state, sample));
+    let w = widths(&cols, inner.width as usize);
     let n = l.len() as u64;
     draw_rows(
         buf,
         inner,
-        Some(header_line(&SESSION_COLS, &w)),
+        Some(row_line(&titles, &cols, &w)),
         l.drawn_len(),
         l.cursor as u64,
         &l.view,
@@ -222,7 +236,7 @@ fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, the
                 date(&s.end_time),
                 sanitize(s.initiated_by.as_deref().unwrap_or("")).into_owned(),
             ];
-            let line = row_line(&cells, &SESSION_COLS, &w);
+            let line = row_line(&cells, &cols, &w);
             if s.state == SessionState::Working {
                 styled(line, theme.working())
             } else {
@@ -493,6 +507,19 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
     cells
 }
 
+/// The date an item's row shows (received, start, due, ...), if any.
+fn item_date(it: &Item) -> Option<&crate::api::models::ApiDate> {
+    match &it.data {
+        ItemData::Message(m) => m.received.as_ref().or(m.sent.as_ref()),
+        ItemData::Discussion(p) => p.posted_on.as_ref(),
+        ItemData::Appointment(a) => a.start_time.as_ref(),
+        ItemData::Task(t) => t.due_date.as_ref(),
+        ItemData::Journal(j) => j.start(),
+        ItemData::StickyNote(n) => n.date.as_ref(),
+        _ => None,
+    }
+}
+
 /// `Search: from:alice (mailbox Zoë Müller) — 37 results` (sanitised).
 fn search_title(p: &ItemsPane, s: &crate::app::panes::search::SearchInfo) -> String {
     let q = sanitize(clip(&s.spec.query, 512).0).into_owned();
@@ -603,9 +630,14 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     if let Some(m) = empty {
         return message(buf, inner, 1, &m, theme.dim());
     }
-    let cols = item_cols(p.columns);
-    let w = widths(&cols, inner.width as usize);
     let zone = state.zone;
+    // The zone at the date of the row under the cursor (cheap: one row, whatever the folder's size).
+    let sample = match p.row(p.display_cursor()) {
+        Row::Item(it) => item_date(it),
+        Row::Pending => None,
+    };
+    let (cols, titles) = zoned(&item_cols(p.columns), &zone_label(state, sample));
+    let w = widths(&cols, inner.width as usize);
     let rows_area = if p.error.is_some() {
         Rect {
             height: inner.height.saturating_sub(1),
@@ -617,7 +649,7 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     draw_rows(
         buf,
         rows_area,
-        Some(header_line(&cols, &w)),
+        Some(row_line(&titles, &cols, &w)),
         len,
         p.display_cursor(),
         &p.view,

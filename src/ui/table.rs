@@ -124,6 +124,24 @@ pub fn row_line(cells: &[String], cols: &[Col], widths: &[usize]) -> String {
     s
 }
 
+/// Titles of the columns that hold dates (the first of them in a list says the zone).
+const DATE_TITLES: [&str; 6] = ["Created", "Received", "Start", "Due", "Date", "Sent"];
+
+/// The columns and their titles, the first date column saying the zone the list's dates are shown in
+/// (`Received (UTC+01:00)`), once; that column is widened to hold its title.
+pub fn zoned(cols: &[Col], zone: &str) -> (Vec<Col>, Vec<String>) {
+    let mut cols = cols.to_vec();
+    let mut titles: Vec<String> = cols.iter().map(|c| c.title.to_string()).collect();
+    if let Some(i) = cols.iter().position(|c| DATE_TITLES.contains(&c.title)) {
+        let t = format!("{} ({zone})", cols[i].title);
+        if let Width::Fixed(w) = &mut cols[i].width {
+            *w = (*w).max(crate::text::width(&t));
+        }
+        titles[i] = t;
+    }
+    (cols, titles)
+}
+
 /// The column titles as one line.
 pub fn header_line(cols: &[Col], widths: &[usize]) -> String {
     let titles: Vec<String> = cols.iter().map(|c| c.title.to_string()).collect();

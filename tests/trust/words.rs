@@ -73,3 +73,23 @@ fn p16_results_say_when_each_ran_and_keep_the_destination_whole() {
         );
     }
 }
+
+#[test]
+fn p16_time_columns_say_their_zone_once() {
+    let mut s = inbox();
+    s.zone = DisplayZone::Fixed(offset!(+1));
+    for (w, h) in [(80, 24), (160, 40)] {
+        let screen = text(&s, w, h);
+        // The items' time column names the zone, once; the rows keep the plain date.
+        assert!(screen.contains("Received (UTC+01:00)"), "{w}x{h}\n{screen}");
+        assert_eq!(screen.matches("UTC+01:00").count(), 1, "{w}x{h}\n{screen}");
+    }
+    // The sessions list: its first time column says it (Ended is in the same zone).
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.focus, Level::Sessions);
+    let screen = text(&s, 120, 30);
+    assert!(screen.contains("Created (UTC+01:00)"), "{screen}");
+    assert!(screen.contains("2024-03-01 15:00"), "{screen}");
+}

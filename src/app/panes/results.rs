@@ -104,14 +104,20 @@ pub fn entry_lines(j: &Job, zone: &DisplayZone, w: usize) -> Vec<String> {
     let (head, tail) = split(&summary, &destination);
     let status = status_short(j);
     let room = w - INDENT;
-    // The status gets the room it needs but leaves the head at least a third of the line.
-    let status = truncate(&status, room.saturating_sub(room / 3 + 2).max(8));
-    let head_w = room.saturating_sub(width(&status) + 2);
-    let head = truncate(&head, head_w);
-    let gap = room.saturating_sub(width(&head) + width(&status));
-    let mut lines = vec![format!("{prefix}{head}{}{status}", " ".repeat(gap))];
+    let pad = " ".repeat(INDENT);
+    // How it ended goes right of what it did when both fit (what it did cut to no less than a third of
+    // the line); otherwise on lines of its own below, wrapped: neither is ever cut to nothing.
+    let (hw, sw) = (width(&head), width(&status));
+    let mut lines = if hw.min(room / 3) + 2 + sw <= room {
+        let head = truncate(&head, room - 2 - sw);
+        let gap = room - width(&head) - sw;
+        vec![format!("{prefix}{head}{}{status}", " ".repeat(gap))]
+    } else {
+        let mut v = vec![format!("{prefix}{}", truncate(&head, room))];
+        v.extend(wrap(&status, room).into_iter().map(|l| format!("{pad}{l}")));
+        v
+    };
     if !destination.is_empty() {
-        let pad = " ".repeat(INDENT);
         for l in wrap(&format!("to {destination}{tail}"), room) {
             lines.push(format!("{pad}{l}"));
         }
