@@ -89,6 +89,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), every subcommand included
     Man,
+    /// Run a restore plan (TOML) across many mailboxes: planned, resumable, each restore sent once
+    /// (`--dry-run` prints what would be restored; `vex batch status` reads the journal)
+    Batch(vex::batch::command::BatchArgs),
     #[command(flatten)]
     Script(ScriptCmd),
 }

@@ -72,6 +72,21 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
             vex::runtime::logout(&client).await;
             code
         }
+        Some(Command::Batch(a)) => {
+            use vex::batch::command as batch;
+            if matches!(a.cmd, Some(batch::BatchCmd::Status)) {
+                return batch::status(&paths.state_dir, cli.output.format());
+            }
+            // A plan with an error is refused before connecting, so before anything is sent.
+            if let Some(p) = &a.plan {
+                batch::load_plan(p)?;
+            }
+            let (client, spec) = connect(&cli.connect, &paths).await?;
+            let fmt = cli.output.format();
+            let code = batch::run(&client, a, fmt, spec.read_only, &paths.state_dir, &paths.audit_log()).await;
+            vex::runtime::logout(&client).await;
+            code
+        }
         None => tui(&cli.connect, &paths).await,
     }
 }

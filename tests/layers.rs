@@ -24,6 +24,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("ui", &["runtime", "sim", "commands", "cli"]),
     ("text", &["app", "ui", "runtime", "commands", "cli", "sim"]),
     ("msg", &["api", "app", "ui", "runtime", "commands", "cli", "sim"]),
+    ("batch", &["app", "ui", "runtime", "sim", "cli"]),
 ];
 
 fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -114,6 +114,28 @@ pub struct DownloadProgress {
     pub total: Option<u64>,
 }
 
+/// The counts a Restore event's message states (shared by the TUI's and the batch's reconciliation):
+/// ("3 created, 0 merged, 0 skipped, 0 failed"), if it does.
+pub fn event_counts(message: &str) -> Option<RestoreOutcome> {
+    let words: Vec<&str> = message
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ':')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let count = |what: &str| {
+        words
+            .windows(2)
+            .find(|w| w[1].eq_ignore_ascii_case(what))
+            .and_then(|w| w[0].parse::<i64>().ok())
+    };
+    Some(RestoreOutcome {
+        created: count("created")?,
+        merged: count("merged").unwrap_or(0),
+        skipped: count("skipped").unwrap_or(0),
+        failed: count("failed").unwrap_or(0),
+        ..Default::default()
+    })
+}
+
 impl Client {
     /// Restores to another mailbox (`restoreTo`). v6/v7: the counts come back at once. v8: the server
     /// answers a session id; this polls that session until done, calling `progress` as counts grow.

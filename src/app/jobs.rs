@@ -850,7 +850,7 @@ fn reconcile(state: &mut State, generation: Gen, session_id: &str) {
     }
     let Some(ev) = found.last() else { return };
     let message = ev.message.clone().unwrap_or_default();
-    let counts = event_counts(&message);
+    let counts = crate::api::restore::event_counts(&message);
     let when = ev
         .end_time
         .as_ref()
@@ -876,27 +876,6 @@ fn reconcile(state: &mut State, generation: Gen, session_id: &str) {
             status.as_str()
         )),
     }
-}
-
-/// The counts an event's message states ("3 created, 0 merged, 0 skipped, 0 failed"), if it does.
-fn event_counts(message: &str) -> Option<RestoreOutcome> {
-    let words: Vec<&str> = message
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ':')
-        .filter(|w| !w.is_empty())
-        .collect();
-    let count = |what: &str| {
-        words
-            .windows(2)
-            .find(|w| w[1].eq_ignore_ascii_case(what))
-            .and_then(|w| w[0].parse::<i64>().ok())
-    };
-    Some(RestoreOutcome {
-        created: count("created")?,
-        merged: count("merged").unwrap_or(0),
-        skipped: count("skipped").unwrap_or(0),
-        failed: count("failed").unwrap_or(0),
-        ..Default::default()
-    })
 }
 
 /// "1 created, 0 merged, 0 skipped, 0 failed".

@@ -1,0 +1,383 @@
+//! `vex batch PLAN [--dry-run]` and `vex batch status`: the command-line face of [`super`].
+
+use super::journal::{DONE, FAILED, Journal, PLANNED, SENDING, UNKNOWN, UnitRow};
+use super::plan::{PasswordSource, Plan};
+use super::{BatchError, RunOptions, RunReport};
+use crate::api::Client;
+use crate::commands::{CmdError, EXIT_NETWORK, EXIT_OK, EXIT_PARTIAL, Format};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BatchArgs {
+    #[command(subcommand)]
+    pub cmd: Option<BatchCmd>,
+    /// The plan (TOML; see the README's "Batches" section)
+    pub plan: Option<PathBuf>,
+    /// Resolve the plan against the server and print what would be restored; send nothing
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Restores sent at the same time (1 to 16)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub concurrency: u16,
+    /// Milliseconds after which a restore whose answer was lost and that the session's events do not show
+    /// is taken as not run (tests shorten it)
+    #[arg(long = "not-run-grace-ms", hide = true, default_value_t = 5_000)]
+    pub not_run_grace_ms: u64,
+}
+
+#[derive(Debug, clap::Subcommand, Clone)]
+pub enum BatchCmd {
+    /// The batches in the journal and the state of their restores
+    Status,
+}
+
+fn batch_err(e: BatchError) -> CmdError {
+    match e {
+        BatchError::Plan(p) => CmdError::Usage(format!("plan: {p}")),
+        BatchError::Api(a) => CmdError::Api(a),
+        BatchError::Journal(m) | BatchError::Other(m) => CmdError::Other(m),
+    }
+}
+
+/// Reads and parses the plan file; errors name the file and the line.
+pub fn load_plan(path: &Path) -> Result<Plan, CmdError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CmdError::Usage(format!("{}: {e}", path.display())))?;
+    Plan::parse(&text).map_err(|e| CmdError::Usage(format!("{}: {e}; nothing was sent", path.display())))
+}
+
+fn counts(u: &UnitRow) -> [i64; 4] {
+    [
+        u.created.unwrap_or(0),
+        u.merged.unwrap_or(0),
+        u.skipped.unwrap_or(0),
+        u.failed.unwrap_or(0),
+    ]
+}
+
+fn endpoint(u: &UnitRow) -> &'static str {
+    match (u.kind.as_str(), u.target_mailbox.is_some()) {
+        ("mailbox", true) => "mailboxes/{id}/restoreTo",
+        ("mailbox", false) => "mailboxes/{id}/restore",
+        ("folder", true) => "folders/{id}/restoreTo",
+        ("folder", false) => "folders/{id}/restore",
+        (_, true) => "items/restoreTo",
+        (_, false) => "items/restore",
+    }
+}
+
+fn target_text(u: &UnitRow) -> String {
+    match &u.target_mailbox {
+        None => "original location".into(),
+        Some(t) => match &u.target_folder {
+            Some(f) => format!("{t}/{f}"),
+            None => t.clone(),
+        },
+    }
+}
+
+fn source_text(u: &UnitRow) -> String {
+    match &u.folder_path {
+        Some(p) => format!("{}/{p}", u.mailbox),
+        None => u.mailbox.clone(),
+    }
+}
+
+fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.first().map(Vec::len).unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| unicode_width::UnicodeWidthStr::width(r[c].as_str()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| {
+                let pad = w.saturating_sub(unicode_width::UnicodeWidthStr::width(c.as_str()));
+                format!("{c}{}", " ".repeat(pad))
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    crate::text::sanitize_lines(&out).join("\n")
+}
+
+/// One restore as the dry run and the run's JSON show it (the same fields, so they can be compared).
+fn unit_json(u: &UnitRow) -> serde_json::Value {
+    serde_json::json!({
+        "seq": u.seq + 1,
+        "sourceLine": u.source_line,
+        "kind": u.kind,
+        "mailbox": u.mailbox,
+        "mailboxId": u.mailbox_id,
+        "folder": u.folder_path,
+        "folderId": u.folder_id,
+        "items": if u.kind == "items" { Some(u.item_ids.len()) } else { None },
+        "target": target_text(u),
+        "endpoint": endpoint(u),
+        "state": u.state,
+        "created": u.created, "merged": u.merged, "skipped": u.skipped, "failed": u.failed,
+        "how": u.how,
+        "message": u.message,
+    })
+}
+
+/// Per source: restores, done, created / merged / skipped / failed, failed restores, unknown, not sent.
+fn per_source(report: &RunReport) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for (i, label) in report.sources.iter().enumerate() {
+        let us: Vec<&UnitRow> = report.units.iter().filter(|u| u.source == i as i64).collect();
+        let line = us.first().map(|u| u.source_line).unwrap_or(0);
+        let sum = |k: usize| us.iter().filter(|u| u.state == DONE).map(|u| counts(u)[k]).sum::<i64>();
+        let n = |s: &str| us.iter().filter(|u| u.state == s).count();
+        out.push(serde_json::json!({
+            "source": i + 1,
+            "line": line,
+            "what": label,
+            "restores": us.len(),
+            "done": n(DONE),
+            "created": sum(0), "merged": sum(1), "skipped": sum(2), "failed": sum(3),
+            "failedRestores": n(FAILED),
+            "unknown": n(UNKNOWN) + n(SENDING),
+            "notSent": n(PLANNED),
+        }));
+    }
+    out
+}
+
+async fn password(p: &Plan) -> Result<secrecy::SecretString, CmdError> {
+    match &p.credentials.password {
+        PasswordSource::Command(c) => {
+            let c = c.clone();
+            tokio::task::spawn_blocking(move || crate::secrets::from_command(&c))
+                .await
+                .map_err(|e| CmdError::Other(e.to_string()))?
+                .map_err(|e| CmdError::Usage(format!("plan [credentials]: {e}")))
+        }
+        PasswordSource::Prompt => {
+            let label = format!("Exchange password for {}: ", p.credentials.user);
+            tokio::task::spawn_blocking(move || crate::secrets::prompt(&label))
+                .await
+                .map_err(|e| CmdError::Other(e.to_string()))?
+                .map_err(CmdError::Usage)
+        }
+    }
+}
+
+/// `vex batch status`: every batch in the journal, its restores by state.
+pub fn status(state_dir: &Path, fmt: Format) -> Result<u8, CmdError> {
+    let path = Journal::path_in(state_dir);
+    if !path.exists() {
+        println!("no batches (no journal at {})", path.display());
+        return Ok(EXIT_OK);
+    }
+    let j = Journal::open(&path).map_err(CmdError::Other)?;
+    let mut rows = vec![vec![
+        "BATCH".to_string(),
+        "PLAN".into(),
+        "SESSION".into(),
+        "RESTORES".into(),
+        "DONE".into(),
+        "FAILED".into(),
+        "UNKNOWN".into(),
+        "NOT SENT".into(),
+        "CREATED".into(),
+    ]];
+    let mut json = Vec::new();
+    let mut open = false;
+    for b in j.batches().map_err(CmdError::Other)? {
+        let us = j.units(&b.id).map_err(CmdError::Other)?;
+        let n = |s: &str| us.iter().filter(|u| u.state == s).count();
+        let created: i64 = us.iter().map(|u| u.created.unwrap_or(0)).sum();
+        open |= n(UNKNOWN) + n(SENDING) + n(PLANNED) > 0;
+        rows.push(vec![
+            b.id.clone(),
+            b.plan_path.clone(),
+            b.session.clone(),
+            us.len().to_string(),
+            n(DONE).to_string(),
+            n(FAILED).to_string(),
+            (n(UNKNOWN) + n(SENDING)).to_string(),
+            n(PLANNED).to_string(),
+            created.to_string(),
+        ]);
+        json.push(serde_json::json!({
+            "batch": b.id, "plan": b.plan_path, "server": b.server, "session": b.session, "created": b.created,
+            "restores": us.iter().map(unit_json).collect::<Vec<_>>(),
+        }));
+    }
+    match fmt {
+        Format::Table => print!("{}", table(&rows)),
+        Format::Json => println!("{}", crate::commands::to_json(&json, true)?),
+        Format::Jsonl => {
+            for v in &json {
+                println!("{}", crate::commands::to_json(v, false)?);
+            }
+        }
+    }
+    Ok(if open { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+/// `vex batch PLAN`: resolve, then print (`--dry-run`) or run.
+pub async fn run(
+    client: &Client,
+    a: BatchArgs,
+    fmt: Format,
+    read_only: bool,
+    state_dir: &Path,
+    audit_log: &Path,
+) -> Result<u8, CmdError> {
+    let Some(plan_path) = a.plan.clone() else {
+        return Err(CmdError::Usage(
+            "vex batch PLAN.toml [--dry-run], or vex batch status".into(),
+        ));
+    };
+    let plan = load_plan(&plan_path)?;
+    let resolved = super::resolve(client, &plan).await.map_err(batch_err)?;
+    for n in &resolved.notes {
+        eprintln!("vex: {n}");
+    }
+    if a.dry_run {
+        let id = super::batch_id(client.base_url(), &plan, &resolved.units);
+        let mut rows = vec![vec![
+            "#".to_string(),
+            "LINE".into(),
+            "SOURCE".into(),
+            "ITEMS".into(),
+            "TARGET".into(),
+            "ENDPOINT".into(),
+        ]];
+        for u in &resolved.units {
+            rows.push(vec![
+                (u.seq + 1).to_string(),
+                u.source_line.to_string(),
+                source_text(u),
+                if u.kind == "items" {
+                    u.item_ids.len().to_string()
+                } else {
+                    format!("whole {}", u.kind)
+                },
+                target_text(u),
+                endpoint(u).into(),
+            ]);
+        }
+        match fmt {
+            Format::Table => {
+                print!("{}", table(&rows));
+                println!(
+                    "batch {id}: {} restores from {} sources; dry run, nothing sent",
+                    resolved.units.len(),
+                    resolved.sources.len()
+                );
+            }
+            _ => println!(
+                "{}",
+                crate::commands::to_json(
+                    &serde_json::json!({
+                        "batch": id,
+                        "session": plan.session,
+                        "dryRun": true,
+                        "sources": resolved.sources,
+                        "restores": resolved.units.iter().map(unit_json).collect::<Vec<_>>(),
+                    }),
+                    fmt == Format::Json
+                )?
+            ),
+        }
+        return Ok(EXIT_OK);
+    }
+    if read_only {
+        return Err(CmdError::Refused(
+            "read-only: refusing to run a batch of restores".into(),
+        ));
+    }
+    let password = password(&plan).await?;
+    let opts = RunOptions {
+        plan_path: plan_path.display().to_string(),
+        concurrency: usize::from(a.concurrency),
+        journal: Journal::path_in(state_dir),
+        audit_log: audit_log.to_path_buf(),
+        password,
+        not_run_grace: std::time::Duration::from_millis(a.not_run_grace_ms),
+        progress: Arc::new(|line: String| eprintln!("vex: {}", crate::text::sanitize_lines(&line).join(" "))),
+    };
+    let report = super::run(client, &plan, resolved, opts).await.map_err(batch_err)?;
+    let sources = per_source(&report);
+    match fmt {
+        Format::Table => {
+            let mut rows = vec![vec![
+                "SOURCE".to_string(),
+                "LINE".into(),
+                "RESTORES".into(),
+                "DONE".into(),
+                "CREATED".into(),
+                "MERGED".into(),
+                "SKIPPED".into(),
+                "FAILED".into(),
+                "FAILED RESTORES".into(),
+                "UNKNOWN".into(),
+                "NOT SENT".into(),
+            ]];
+            for s in &sources {
+                let g = |k: &str| s[k].to_string().trim_matches('"').to_string();
+                rows.push(
+                    [
+                        "what",
+                        "line",
+                        "restores",
+                        "done",
+                        "created",
+                        "merged",
+                        "skipped",
+                        "failed",
+                        "failedRestores",
+                        "unknown",
+                        "notSent",
+                    ]
+                    .iter()
+                    .map(|k| g(k))
+                    .collect(),
+                );
+            }
+            print!("{}", table(&rows));
+        }
+        _ => println!(
+            "{}",
+            crate::commands::to_json(
+                &serde_json::json!({
+                    "batch": report.batch,
+                    "session": report.session,
+                    "sources": sources,
+                    "restores": report.units.iter().map(unit_json).collect::<Vec<_>>(),
+                }),
+                fmt == Format::Json
+            )?
+        ),
+    }
+    let unknown = report.count(UNKNOWN) + report.count(SENDING);
+    let not_sent = report.count(PLANNED);
+    if unknown > 0 {
+        eprintln!(
+            "vex: {unknown} restores have an UNKNOWN outcome the session's events could not settle; they were not \
+             resent. Look at the session's events (vex events {}) and `vex batch status`.",
+            report.session
+        );
+    }
+    if not_sent > 0 {
+        eprintln!("vex: {not_sent} restores were refused before they ran and not sent yet; run the batch again");
+        return Ok(EXIT_NETWORK);
+    }
+    if unknown > 0 {
+        return Ok(EXIT_NETWORK);
+    }
+    let partial = report.count(FAILED) > 0 || report.units.iter().any(|u| u.failed.unwrap_or(0) > 0);
+    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}

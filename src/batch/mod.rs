@@ -1,0 +1,981 @@
+//! Batches: a plan (see [`plan`]) resolved against the server into restores, each sent exactly once,
+//! with a journal (see [`journal`]) that lets a killed batch resume.
+//!
+//! - **Resolve** ([`resolve`]): the plan's mailboxes (a list, a pattern, all of the session), folders by
+//!   path and items (a server search or a date range) become restores ("units"), one POST each: a whole
+//!   mailbox through the mailbox endpoint (`mailboxes/{id}/restore` or `restoreTo`), a whole folder
+//!   through the folder endpoint (`folders/{id}/restore` or `restoreTo`), chosen items through
+//!   `items/restore` or `items/restoreTo`. A mailbox, folder or pattern that names nothing is refused
+//!   with the plan's line, before anything is sent.
+//! - **Run** ([`run`]): first every restore whose answer is not in the journal (state `sending` or
+//!   `unknown`) is reconciled from the restore session's events; then the remaining ones are sent, at
+//!   most `concurrency` at a time. Each is journalled (and audited) before its POST and after its answer.
+//!
+//! Exactly once rests on three rules: a restore is sent only in state `planned`; its row says `sending`
+//! (committed to disk) before the POST leaves; and a restore whose answer is unknown goes back to
+//! `planned` only when the session's events show it did not run. Two restores the events could not tell
+//! apart (same source and target: e.g. item restores of two folders of one mailbox to its original
+//! location) are never in flight together, so the events always tell which one ran.
+
+pub mod command;
+pub mod journal;
+pub mod plan;
+
+use crate::api::models::{
+    EventStatus, EventType, ItemData, ItemId, RestoreCredentials, RestoreOriginalRequest, RestoreOutcome, SessionEvent,
+};
+use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
+use journal::{BatchRow, DONE, FAILED, Journal, PLANNED, SENDING, UNKNOWN, UnitRow};
+use plan::{Items, Mailboxes, Plan, PlanError, Target};
+use secrecy::SecretString;
+use sha2::Digest;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long after a restore was sent its absence from the session's events means it did not run.
+///
+/// Assumption (the spec says nothing about when a Restore event appears): the server adds the event when
+/// it starts the restore, which is as soon as it has read the request; a request it has not shown in its
+/// events this long after it was sent (and whose connection is closed) never reached it.
+pub const NOT_RUN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long reconciliation waits for a Restore event that is still Running (v8) to finish.
+pub const RUNNING_WAIT: Duration = Duration::from_secs(600);
+
+/// Attempts of one restore in one run when the server refuses it before doing anything (429, 500, a
+/// connection that failed before sending); then the batch stops and says to run it again.
+pub const MAX_ATTEMPTS_PER_RUN: u32 = 6;
+
+// ---------------------------------------------------------------------------------------------------------
+// Resolve
+
+/// A mailbox as the plan sees it.
+#[derive(Clone, Debug)]
+struct Mbx {
+    id: String,
+    name: String,
+    email: String,
+    is_archive: bool,
+}
+
+impl Mbx {
+    fn label(&self) -> &str {
+        if self.email.is_empty() { &self.name } else { &self.email }
+    }
+}
+
+/// What a resolved plan holds: its restores, and what was noticed on the way (mailboxes without a
+/// folder a pattern source names, searches that found nothing).
+#[derive(Clone, Debug, Default)]
+pub struct Resolved {
+    pub units: Vec<UnitRow>,
+    pub notes: Vec<String>,
+    /// Item counts where they are known (item restores), by unit seq.
+    pub sources: Vec<String>,
+}
+
+fn err_at(line: usize, message: String) -> PlanError {
+    PlanError {
+        line: Some(line),
+        message,
+    }
+}
+
+/// The Restore event a restore is expected to leave in the session: its `source` and `target`.
+///
+/// Assumption (the spec does not describe event contents): a Restore event names the source mailbox's
+/// address (and, for a folder, `address/folder path`) in `source`, and the target address (and folder)
+/// in `target`, as the emulator writes them; matching is case-insensitive.
+pub fn signature(u: &UnitRow) -> String {
+    let source = match (u.kind.as_str(), &u.folder_path) {
+        ("folder", Some(p)) => format!("{}/{p}", u.mailbox),
+        _ => u.mailbox.clone(),
+    };
+    let target = match &u.target_mailbox {
+        None => match (u.kind.as_str(), &u.folder_path) {
+            ("folder", Some(p)) => format!("{}/{p}", u.mailbox),
+            _ => u.mailbox.clone(),
+        },
+        Some(t) => {
+            let f = u.target_folder.clone().unwrap_or_default();
+            let f = if f.is_empty() && u.kind == "folder" {
+                u.folder_path
+                    .as_deref()
+                    .and_then(|p| p.rsplit('/').next())
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                f
+            };
+            if f.is_empty() { t.clone() } else { format!("{t}/{f}") }
+        }
+    };
+    format!("{}\u{2192}{}", source.to_lowercase(), target.to_lowercase())
+}
+
+fn event_signature(e: &SessionEvent) -> Option<String> {
+    let (s, t) = (e.source.as_deref()?, e.target.as_deref()?);
+    Some(format!(
+        "{}\u{2192}{}",
+        s.trim().to_lowercase(),
+        t.trim().to_lowercase()
+    ))
+}
+
+/// The target folder made from the pattern: `{mailbox}` the source's address, `{folder}` the source
+/// folder's path (empty for a whole mailbox); empty segments dropped.
+pub fn target_folder(pattern: &str, mailbox: &str, folder: Option<&str>) -> String {
+    let s = pattern
+        .replace("{mailbox}", mailbox)
+        .replace("{folder}", folder.unwrap_or_default());
+    s.split('/')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn folder_by_path(
+    client: &Client,
+    session: &str,
+    mailbox: &str,
+    path: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    let mut parent: Option<String> = None;
+    let mut found = None;
+    for part in path.split('/') {
+        let list = match &parent {
+            None => {
+                paging::collect_all(1000, |o, l| client.folders(session, mailbox, FolderParent::Root, o, l)).await?
+            }
+            Some(p) => {
+                paging::collect_all(1000, |o, l| {
+                    client.folders(session, mailbox, FolderParent::Folder(p), o, l)
+                })
+                .await?
+            }
+        };
+        let Some(f) = list
+            .into_iter()
+            .find(|f| f.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(part.trim())))
+        else {
+            return Ok(None);
+        };
+        parent = Some(f.id.clone());
+        found = Some(f.id);
+    }
+    Ok(found.map(|id| (id, path.to_string())))
+}
+
+/// The ids of the items a search finds (every page).
+async fn search_ids(
+    client: &Client,
+    session: &str,
+    scope: SearchScope<'_>,
+    query: &str,
+) -> Result<Vec<String>, ApiError> {
+    let items = paging::collect_all(1000, |o, l| client.search(session, scope, query, o, l)).await?;
+    Ok(items.into_iter().map(|i| i.id).collect())
+}
+
+/// The ids of a folder's messages received within the days (inclusive, UTC).
+async fn dated_ids(
+    client: &Client,
+    session: &str,
+    mailbox: &str,
+    folder: &str,
+    from: Option<time::Date>,
+    to: Option<time::Date>,
+) -> Result<Vec<String>, ApiError> {
+    let items = paging::collect_all(1000, |o, l| client.items(session, mailbox, folder, o, l)).await?;
+    Ok(items
+        .into_iter()
+        .filter(|i| {
+            let ItemData::Message(m) = &i.data else { return false };
+            let Some(day) = m.received.as_ref().and_then(|d| d.as_utc()).map(|d| d.date()) else {
+                return false;
+            };
+            from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
+        })
+        .map(|i| i.id)
+        .collect())
+}
+
+/// Resolves the plan against the server: the restores it means, in a stable order. Nothing is sent
+/// but reads (mailboxes, folders, searches).
+pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> {
+    let all: Vec<Mbx> = client
+        .all_mailboxes(&p.session)
+        .await
+        .map_err(|e| match e {
+            ApiError::Http { status: 404, .. } => BatchError::Plan(err_at(
+                p.session_line,
+                format!("restore session {} not found on the server", p.session),
+            )),
+            e => BatchError::Api(e),
+        })?
+        .into_iter()
+        .map(|m| Mbx {
+            id: m.id,
+            name: m.name.unwrap_or_default(),
+            email: m.email.unwrap_or_default(),
+            is_archive: m.is_archive,
+        })
+        .collect();
+    let mut out = Resolved::default();
+    let mut seq = 0i64;
+    for (si, s) in p.sources.iter().enumerate() {
+        let chosen: Vec<&Mbx> = match &s.mailboxes {
+            Mailboxes::All => all.iter().collect(),
+            Mailboxes::Pattern(g) => {
+                let m: Vec<&Mbx> = all
+                    .iter()
+                    .filter(|m| plan::glob_match(g, &m.email) || plan::glob_match(g, &m.name))
+                    .collect();
+                if m.is_empty() {
+                    return Err(BatchError::Plan(err_at(
+                        s.line,
+                        format!(
+                            "the pattern {g:?} matches no mailbox of the session ({} mailboxes)",
+                            all.len()
+                        ),
+                    )));
+                }
+                m
+            }
+            Mailboxes::List(names) => {
+                let mut m = Vec::new();
+                for (name, line) in names {
+                    let by_email: Vec<&Mbx> = all.iter().filter(|x| x.email.eq_ignore_ascii_case(name)).collect();
+                    let hit = if !by_email.is_empty() {
+                        // The primary mailbox wins over its archive (same address).
+                        by_email.iter().find(|x| !x.is_archive).or(by_email.first()).copied()
+                    } else if let Some(x) = all.iter().find(|x| x.id.eq_ignore_ascii_case(name)) {
+                        Some(x)
+                    } else {
+                        let by_name: Vec<&Mbx> = all.iter().filter(|x| x.name.eq_ignore_ascii_case(name)).collect();
+                        if by_name.len() > 1 {
+                            return Err(BatchError::Plan(err_at(
+                                *line,
+                                format!("{name:?} names {} mailboxes; use the e-mail address", by_name.len()),
+                            )));
+                        }
+                        by_name.first().copied()
+                    };
+                    match hit {
+                        Some(x) => m.push(x),
+                        None => {
+                            return Err(BatchError::Plan(err_at(
+                                *line,
+                                format!("mailbox {name:?} is not in the session"),
+                            )));
+                        }
+                    }
+                }
+                m
+            }
+        };
+        out.sources.push(describe_source(s));
+        let mut missing = 0usize;
+        for m in chosen {
+            // (folder id, folder path) or None for the whole mailbox.
+            let mut places: Vec<Option<(String, String)>> = Vec::new();
+            if s.folders.is_empty() {
+                places.push(None);
+            } else {
+                for (path, line) in &s.folders {
+                    match folder_by_path(client, &p.session, &m.id, path)
+                        .await
+                        .map_err(BatchError::Api)?
+                    {
+                        Some(f) => places.push(Some(f)),
+                        None if matches!(s.mailboxes, Mailboxes::List(_)) => {
+                            return Err(BatchError::Plan(err_at(
+                                *line,
+                                format!("folder {path:?} is not in mailbox {}", m.label()),
+                            )));
+                        }
+                        None => missing += 1,
+                    }
+                }
+            }
+            for place in places {
+                let (folder_id, folder_path) = match &place {
+                    Some((id, path)) => (Some(id.clone()), Some(path.clone())),
+                    None => (None, None),
+                };
+                let (kind, item_ids) = match (&s.items, &folder_id) {
+                    (Items::All, Some(_)) => ("folder", Vec::new()),
+                    (Items::All, None) => ("mailbox", Vec::new()),
+                    (Items::Query(q), f) => {
+                        let scope = match f {
+                            Some(f) => SearchScope::Folder {
+                                mailbox: &m.id,
+                                folder: f,
+                            },
+                            None => SearchScope::Mailbox(&m.id),
+                        };
+                        (
+                            "items",
+                            search_ids(client, &p.session, scope, q)
+                                .await
+                                .map_err(BatchError::Api)?,
+                        )
+                    }
+                    (Items::Dates { from, to }, Some(f)) => (
+                        "items",
+                        dated_ids(client, &p.session, &m.id, f, *from, *to)
+                            .await
+                            .map_err(BatchError::Api)?,
+                    ),
+                    (Items::Dates { .. }, None) => ("items", Vec::new()),
+                };
+                if kind == "items" && item_ids.is_empty() {
+                    out.notes.push(format!(
+                        "source {} (line {}): nothing found in {}{}",
+                        si + 1,
+                        s.line,
+                        m.label(),
+                        folder_path.as_deref().map(|p| format!("/{p}")).unwrap_or_default()
+                    ));
+                    continue;
+                }
+                let (target_mailbox, target_folder) = match &p.target {
+                    Target::Original => (None, None),
+                    Target::Mailbox { mailbox, folder, .. } => (
+                        Some(mailbox.clone()),
+                        Some(target_folder(folder, m.label(), folder_path.as_deref())).filter(|f| !f.is_empty()),
+                    ),
+                };
+                let mut u = UnitRow {
+                    seq,
+                    source: si as i64,
+                    source_line: s.line as i64,
+                    kind: kind.into(),
+                    mailbox_id: m.id.clone(),
+                    mailbox: m.label().to_string(),
+                    folder_id,
+                    folder_path,
+                    item_ids,
+                    target_mailbox,
+                    target_folder,
+                    state: PLANNED.into(),
+                    ..Default::default()
+                };
+                u.signature = signature(&u);
+                out.units.push(u);
+                seq += 1;
+            }
+        }
+        if missing > 0 {
+            out.notes.push(format!(
+                "source {} (line {}): {missing} of the named folders are missing in some mailboxes and are left out",
+                si + 1,
+                s.line
+            ));
+        }
+    }
+    // The same restore named twice (two sources overlapping) is sent once.
+    let mut seen = HashSet::new();
+    let before = out.units.len();
+    out.units.retain(|u| {
+        seen.insert((
+            u.kind.clone(),
+            u.mailbox_id.clone(),
+            u.folder_id.clone(),
+            u.item_ids.clone(),
+            u.target_mailbox.clone(),
+            u.target_folder.clone(),
+        ))
+    });
+    if out.units.len() != before {
+        out.notes.push(format!(
+            "{} restores named by more than one source are sent once",
+            before - out.units.len()
+        ));
+    }
+    for (i, u) in out.units.iter_mut().enumerate() {
+        u.seq = i as i64;
+    }
+    Ok(out)
+}
+
+fn describe_source(s: &plan::Source) -> String {
+    let who = match &s.mailboxes {
+        Mailboxes::All => "all mailboxes".to_string(),
+        Mailboxes::Pattern(p) => format!("mailboxes matching {p}"),
+        Mailboxes::List(l) => l.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+    };
+    let folders = if s.folders.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " / {}",
+            s.folders.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let items = match &s.items {
+        Items::All => String::new(),
+        Items::Query(q) => format!(" where {q}"),
+        Items::Dates { from, to } => format!(
+            " received {}..{}",
+            from.map(|d| d.to_string()).unwrap_or_default(),
+            to.map(|d| d.to_string()).unwrap_or_default()
+        ),
+    };
+    format!("{who}{folders}{items}")
+}
+
+/// The batch's identity: a hash of what it will do (server, session, every restore, flags, the
+/// credential user). The same plan resolved the same way is the same batch.
+pub fn batch_id(server: &str, p: &Plan, units: &[UnitRow]) -> String {
+    let content = serde_json::json!({
+        "server": server,
+        "session": p.session.to_lowercase(),
+        "flags": p.flags.set_names(),
+        "user": p.credentials.user,
+        "units": units.iter().map(|u| serde_json::json!([
+            u.kind, u.mailbox_id, u.folder_id, u.item_ids, u.target_mailbox, u.target_folder
+        ])).collect::<Vec<_>>(),
+    });
+    let digest = sha2::Sha256::digest(content.to_string().as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Run
+
+#[derive(Debug)]
+pub enum BatchError {
+    Plan(PlanError),
+    Api(ApiError),
+    Journal(String),
+    Other(String),
+}
+
+impl std::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BatchError::Plan(e) => write!(f, "the plan: {e}"),
+            BatchError::Api(e) => write!(f, "{e}"),
+            BatchError::Journal(e) | BatchError::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// What a run needs besides the client and the plan.
+pub struct RunOptions {
+    pub plan_path: String,
+    pub concurrency: usize,
+    pub journal: std::path::PathBuf,
+    pub audit_log: std::path::PathBuf,
+    /// The Exchange password of the plan's credential user.
+    pub password: SecretString,
+    /// See [`NOT_RUN_GRACE`].
+    pub not_run_grace: Duration,
+    /// Progress lines (stderr in the CLI).
+    pub progress: Arc<dyn Fn(String) + Send + Sync>,
+}
+
+/// The end of a run: the batch's rows as the journal has them.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunReport {
+    pub batch: String,
+    pub session: String,
+    pub units: Vec<UnitRow>,
+    pub sources: Vec<String>,
+}
+
+impl RunReport {
+    pub fn count(&self, state: &str) -> usize {
+        self.units.iter().filter(|u| u.state == state).count()
+    }
+}
+
+struct Shared {
+    journal: Mutex<Journal>,
+    batch: String,
+    session: String,
+    server: String,
+    api_user: String,
+    audit_log: std::path::PathBuf,
+    not_run_grace: Duration,
+    progress: Arc<dyn Fn(String) + Send + Sync>,
+}
+
+impl Shared {
+    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn audit(&self, action: &str, u: Option<&UnitRow>, outcome: &str, message: Option<String>) {
+        let mut rec = crate::audit::AuditRecord {
+            time: crate::audit::now_rfc3339(),
+            id: self.batch.clone(),
+            local_user: crate::audit::local_user(),
+            api_user: self.api_user.clone(),
+            server: self.server.clone(),
+            action: action.into(),
+            restore_session: self.session.clone(),
+            outcome: outcome.into(),
+            message,
+            ..Default::default()
+        };
+        if let Some(u) = u {
+            fill_record(&mut rec, u);
+        }
+        if let Err(e) = crate::audit::AuditLog::new(self.audit_log.clone()).append(&rec) {
+            tracing::error!(error = %e, "cannot write a batch audit record");
+        }
+    }
+}
+
+fn fill_record(rec: &mut crate::audit::AuditRecord, u: &UnitRow) {
+    rec.source_mailbox = u.mailbox.clone();
+    rec.source_folder = u.folder_path.clone();
+    rec.item_count = (!u.item_ids.is_empty()).then_some(u.item_ids.len() as u64);
+    rec.target_mailbox = u.target_mailbox.clone().or(Some(u.mailbox.clone()));
+    rec.target_folder = u.target_folder.clone();
+    rec.created = u.created;
+    rec.merged = u.merged;
+    rec.skipped = u.skipped;
+    rec.failed = u.failed;
+}
+
+fn counts_text(o: &RestoreOutcome) -> String {
+    format!(
+        "created {}, merged {}, skipped {}, failed {}",
+        o.created, o.merged, o.skipped, o.failed
+    )
+}
+
+fn counts_of(o: &RestoreOutcome) -> [i64; 4] {
+    [o.created, o.merged, o.skipped, o.failed]
+}
+
+/// Creates the batch in the journal (or finds it), reconciles what is unknown, sends what is planned.
+pub async fn run(client: &Client, p: &Plan, resolved: Resolved, opts: RunOptions) -> Result<RunReport, BatchError> {
+    let server = client.base_url().to_string();
+    let id = batch_id(&server, p, &resolved.units);
+    let mut journal = Journal::open(&opts.journal).map_err(BatchError::Journal)?;
+    let api_user = client.user_name().await.unwrap_or_default();
+    let is_new = journal.batch(&id).map_err(BatchError::Journal)?.is_none();
+    let shared = Arc::new(Shared {
+        journal: Mutex::new(Journal::open(&opts.journal).map_err(BatchError::Journal)?),
+        batch: id.clone(),
+        session: p.session.clone(),
+        server: server.clone(),
+        api_user,
+        audit_log: opts.audit_log.clone(),
+        not_run_grace: opts.not_run_grace,
+        progress: opts.progress.clone(),
+    });
+    if is_new {
+        // The events already in the session: restores done before this batch are not its own.
+        let events = client.all_session_events(&p.session).await.map_err(BatchError::Api)?;
+        let mut baseline: BTreeMap<String, i64> = BTreeMap::new();
+        for e in events.iter().filter(|e| e.event_type == Some(EventType::Restore)) {
+            if let Some(s) = event_signature(e) {
+                *baseline.entry(s).or_default() += 1;
+            }
+        }
+        let row = BatchRow {
+            id: id.clone(),
+            plan_path: opts.plan_path.clone(),
+            server: server.clone(),
+            session: p.session.clone(),
+            created: crate::audit::now_rfc3339(),
+            baseline: serde_json::to_string(&baseline).unwrap_or_else(|_| "{}".into()),
+        };
+        journal.create(&row, &resolved.units).map_err(BatchError::Journal)?;
+        shared.audit(
+            "batch-start",
+            None,
+            "planned",
+            Some(format!("{} restores from {}", resolved.units.len(), opts.plan_path)),
+        );
+        (opts.progress)(format!("batch {id}: {} restores planned", resolved.units.len()));
+    } else {
+        shared.audit("batch-resume", None, "resumed", Some(opts.plan_path.clone()));
+        (opts.progress)(format!("batch {id}: resuming from the journal"));
+    }
+    drop(journal);
+
+    let creds = RestoreCredentials {
+        user_name: Some(p.credentials.user.clone()),
+        user_password: Some(opts.password.clone()),
+        ..Default::default()
+    };
+
+    // Rounds: reconcile what is unknown, send what is planned; again while a restore found not to have
+    // run can be sent (at most MAX_ATTEMPTS_PER_RUN attempts of each in this run).
+    let mut sent_this_run: HashMap<i64, u32> = HashMap::new();
+    loop {
+        reconcile(client, &shared).await?;
+        let units = shared.journal().units(&id).map_err(BatchError::Journal)?;
+        let sendable: Vec<UnitRow> = units
+            .iter()
+            .filter(|u| u.state == PLANNED && sent_this_run.get(&u.seq).copied().unwrap_or(0) < MAX_ATTEMPTS_PER_RUN)
+            .cloned()
+            .collect();
+        if sendable.is_empty() {
+            break;
+        }
+        send_all(
+            client,
+            &shared,
+            p,
+            &creds,
+            sendable,
+            opts.concurrency.max(1),
+            &mut sent_this_run,
+        )
+        .await?;
+        // A restore whose answer was lost is settled from the events before the next round.
+    }
+    let units = shared.journal().units(&id).map_err(BatchError::Journal)?;
+    let report = RunReport {
+        batch: id,
+        session: p.session.clone(),
+        units,
+        sources: resolved.sources,
+    };
+    shared.audit(
+        "batch-end",
+        None,
+        if report.units.iter().all(|u| u.state == DONE) {
+            "ok"
+        } else {
+            "partial"
+        },
+        Some(format!(
+            "{} done, {} failed, {} unknown, {} not sent",
+            report.count(DONE),
+            report.count(FAILED),
+            report.count(UNKNOWN),
+            report.count(PLANNED)
+        )),
+    );
+    Ok(report)
+}
+
+/// Settles every restore whose answer is not in the journal from the session's events.
+async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
+    let started = std::time::Instant::now();
+    loop {
+        let units = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
+        let open: Vec<&UnitRow> = units
+            .iter()
+            .filter(|u| u.state == SENDING || u.state == UNKNOWN)
+            .collect();
+        // `unknown` rows that the events could not settle before stay for the operator; only `sending`
+        // ones (and unknown ones that are answered by new events) are looked at again.
+        if open.is_empty() {
+            return Ok(());
+        }
+        let batch = shared.journal().batch(&shared.batch).map_err(BatchError::Journal)?;
+        let baseline: BTreeMap<String, i64> = batch
+            .and_then(|b| serde_json::from_str(&b.baseline).ok())
+            .unwrap_or_default();
+        let events = client
+            .all_session_events(&shared.session)
+            .await
+            .map_err(BatchError::Api)?;
+        let mut finished: HashMap<String, Vec<&SessionEvent>> = HashMap::new();
+        let mut running: HashMap<String, usize> = HashMap::new();
+        for e in events.iter().filter(|e| e.event_type == Some(EventType::Restore)) {
+            let Some(s) = event_signature(e) else { continue };
+            if e.status == EventStatus::Running {
+                *running.entry(s).or_default() += 1;
+            } else {
+                finished.entry(s).or_default().push(e);
+            }
+        }
+        let mut wait = false;
+        for u in open {
+            let sig = &u.signature;
+            let done_before = units.iter().filter(|o| o.signature == *sig && o.state == DONE).count() as i64;
+            let base = baseline.get(sig).copied().unwrap_or(0);
+            let fin = finished.get(sig).map(Vec::len).unwrap_or(0) as i64;
+            let run = running.get(sig).copied().unwrap_or(0) as i64;
+            let ours = fin + run - base - done_before;
+            let age = u
+                .sent_at
+                .as_deref()
+                .and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+                .map(|t| (time::OffsetDateTime::now_utc() - t).whole_milliseconds().max(0) as u64)
+                .map(Duration::from_millis)
+                .unwrap_or(Duration::MAX);
+            match ours {
+                1 if run > 0 && fin - base - done_before < 1 => {
+                    // It runs (v8): wait for its event to finish.
+                    if started.elapsed() < RUNNING_WAIT {
+                        wait = true;
+                    }
+                }
+                1 => {
+                    let mut evs = finished.get(sig).cloned().unwrap_or_default();
+                    evs.sort_by_key(|e| e.order);
+                    let ev = evs.last().copied();
+                    let msg = ev.and_then(|e| e.message.clone()).unwrap_or_default();
+                    let counts = crate::api::restore::event_counts(&msg);
+                    let c = counts.as_ref().map(counts_of).unwrap_or([0; 4]);
+                    let how = if counts.is_some() {
+                        "events"
+                    } else {
+                        "events (no counts)"
+                    };
+                    let note = format!(
+                        "reconciled from the session's events: {}",
+                        crate::api::error::one_line(&msg, 300)
+                    );
+                    shared
+                        .journal()
+                        .done(&shared.batch, u.seq, c, how, Some(&note))
+                        .map_err(BatchError::Journal)?;
+                    let mut row = u.clone();
+                    (row.created, row.merged, row.skipped, row.failed) =
+                        (Some(c[0]), Some(c[1]), Some(c[2]), Some(c[3]));
+                    shared.audit("batch-reconcile", Some(&row), "ok", Some(note.clone()));
+                    (shared.progress)(format!("{}: it ran ({note})", unit_label(u)));
+                }
+                0 if age >= shared.not_run_grace => {
+                    let note = "the session's events show it did not run: it will be sent";
+                    shared
+                        .journal()
+                        .state(&shared.batch, u.seq, PLANNED, Some(note))
+                        .map_err(BatchError::Journal)?;
+                    shared.audit("batch-reconcile", Some(u), "not-run", Some(note.into()));
+                    (shared.progress)(format!("{}: {note}", unit_label(u)));
+                }
+                0 => wait = true,
+                n => {
+                    if u.state != UNKNOWN {
+                        let note = format!(
+                            "the session's events cannot tell whether it ran ({n} restore events of this source and \
+                             target unaccounted for): left for the operator, not resent"
+                        );
+                        shared
+                            .journal()
+                            .state(&shared.batch, u.seq, UNKNOWN, Some(&note))
+                            .map_err(BatchError::Journal)?;
+                        shared.audit("batch-reconcile", Some(u), "unknown", Some(note.clone()));
+                        (shared.progress)(format!("{}: {note}", unit_label(u)));
+                    }
+                }
+            }
+        }
+        if !wait {
+            // What is still open is `unknown` for the operator.
+            let units = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
+            for u in units.iter().filter(|u| u.state == SENDING) {
+                let note = "the session's events do not show how it ended: left for the operator, not resent";
+                shared
+                    .journal()
+                    .state(&shared.batch, u.seq, UNKNOWN, Some(note))
+                    .map_err(BatchError::Journal)?;
+                shared.audit("batch-reconcile", Some(u), "unknown", Some(note.into()));
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn unit_label(u: &UnitRow) -> String {
+    let what = match (u.kind.as_str(), &u.folder_path) {
+        ("items", Some(p)) => format!("{} items of {}/{p}", u.item_ids.len(), u.mailbox),
+        ("items", None) => format!("{} items of {}", u.item_ids.len(), u.mailbox),
+        (_, Some(p)) => format!("{}/{p}", u.mailbox),
+        _ => u.mailbox.clone(),
+    };
+    format!("#{} {what}", u.seq + 1)
+}
+
+enum Sent {
+    Done(RestoreOutcome),
+    /// Refused before anything ran: may be sent again.
+    Again(String, bool),
+    /// Refused for good.
+    Failed(String),
+    Unknown(String),
+}
+
+async fn send_one(client: &Client, p: &Plan, creds: &RestoreCredentials, u: &UnitRow) -> Sent {
+    let scope = match u.kind.as_str() {
+        "mailbox" => RestoreScope::Mailbox,
+        "folder" => RestoreScope::Folder(u.folder_id.clone().unwrap_or_default()),
+        _ => RestoreScope::Items,
+    };
+    let items = (u.kind == "items").then(|| u.item_ids.iter().map(|id| ItemId { id: id.clone() }).collect());
+    let r = match &u.target_mailbox {
+        None => {
+            let req = RestoreOriginalRequest {
+                credentials: creds.clone(),
+                items,
+            };
+            client
+                .restore_original(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
+                .await
+        }
+        Some(t) => {
+            let f = &p.flags;
+            let req = crate::api::models::RestoreToRequest {
+                changed_items: Some(f.changed_items),
+                deleted_items: Some(f.deleted_items),
+                mark_restored_as_unread: Some(f.mark_restored_as_unread),
+                exclude_drafts: Some(f.exclude_drafts),
+                exclude_deleted_items: Some(f.exclude_deleted_items),
+                exclude_in_place_hold_items: Some(f.exclude_in_place_hold_items),
+                exclude_litigation_hold_items: Some(f.exclude_litigation_hold_items),
+                mailbox: Some(t.clone()),
+                folder: u.target_folder.clone(),
+                credentials: creds.clone(),
+                items,
+                ..Default::default()
+            };
+            client
+                .restore_to(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
+                .await
+        }
+    };
+    match r {
+        Ok(o) => Sent::Done(o),
+        Err(ApiError::OutcomeUnknown(m)) => Sent::Unknown(m),
+        // Refused before processing: throttled (the client already waited out Retry-After), the server's
+        // own failure (500: a VB365 server answers its own failures before running anything), or no
+        // connection at all (the client reports a write that may have left as OutcomeUnknown).
+        Err(e @ ApiError::Http { status: 429, .. }) => Sent::Again(e.to_string(), true),
+        Err(e @ (ApiError::Http { status: 500, .. } | ApiError::Network(_) | ApiError::Timeout(_))) => {
+            Sent::Again(e.to_string(), false)
+        }
+        Err(e) => Sent::Failed(e.to_string()),
+    }
+}
+
+async fn send_all(
+    client: &Client,
+    shared: &Arc<Shared>,
+    p: &Plan,
+    creds: &RestoreCredentials,
+    units: Vec<UnitRow>,
+    concurrency: usize,
+    sent_this_run: &mut HashMap<i64, u32>,
+) -> Result<(), BatchError> {
+    let total_units = shared
+        .journal()
+        .units(&shared.batch)
+        .map_err(BatchError::Journal)?
+        .len();
+    let mut queue: std::collections::VecDeque<UnitRow> = units.into();
+    // Signatures of restores in flight, or whose answer is unknown: another restore the events could
+    // not tell apart from one of them waits.
+    let mut busy: HashSet<String> = shared
+        .journal()
+        .units(&shared.batch)
+        .map_err(BatchError::Journal)?
+        .into_iter()
+        .filter(|u| u.state == UNKNOWN || u.state == SENDING)
+        .map(|u| u.signature)
+        .collect();
+    let mut set: tokio::task::JoinSet<(UnitRow, Sent)> = tokio::task::JoinSet::new();
+    let mut backoff = Duration::ZERO;
+    let mut throttled = 0u32;
+    loop {
+        while set.len() < concurrency {
+            let Some(pos) = queue.iter().position(|u| !busy.contains(&u.signature)) else {
+                break;
+            };
+            let Some(u) = queue.remove(pos) else { break };
+            if !backoff.is_zero() {
+                tokio::time::sleep(backoff).await;
+            }
+            // The row says `sending` on disk before the request exists.
+            shared
+                .journal()
+                .sending(&shared.batch, u.seq, &crate::audit::now_rfc3339())
+                .map_err(BatchError::Journal)?;
+            shared.audit("batch-restore", Some(&u), "sent", None);
+            *sent_this_run.entry(u.seq).or_default() += 1;
+            busy.insert(u.signature.clone());
+            let (client, p, creds) = (client.clone(), p.clone(), creds.clone());
+            set.spawn(async move {
+                let r = send_one(&client, &p, &creds, &u).await;
+                (u, r)
+            });
+        }
+        let Some(joined) = set.join_next().await else { break };
+        let (u, r) = joined.map_err(|e| BatchError::Other(format!("a restore task failed: {e}")))?;
+        let j = || shared.journal();
+        match r {
+            Sent::Done(o) => {
+                busy.remove(&u.signature);
+                throttled = 0;
+                backoff = Duration::ZERO;
+                let mut note = o.exceptions.join(" | ");
+                if let Some(c) = &o.cannot_continue_error {
+                    note = format!("{c} {note}");
+                }
+                let note = Some(crate::api::error::one_line(&note, 300)).filter(|n| !n.trim().is_empty());
+                j().done(&shared.batch, u.seq, counts_of(&o), "answer", note.as_deref())
+                    .map_err(BatchError::Journal)?;
+                let mut row = u.clone();
+                (row.created, row.merged, row.skipped, row.failed) =
+                    (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
+                shared.audit(
+                    "batch-restore",
+                    Some(&row),
+                    if o.has_problems() { "partial" } else { "ok" },
+                    note,
+                );
+                let done = j()
+                    .units(&shared.batch)
+                    .map(|us| us.iter().filter(|x| x.state == DONE).count())
+                    .unwrap_or(0);
+                (shared.progress)(format!(
+                    "[{done}/{total_units}] {}: {}",
+                    unit_label(&u),
+                    counts_text(&o)
+                ));
+            }
+            Sent::Again(why, throttle) => {
+                busy.remove(&u.signature);
+                j().state(&shared.batch, u.seq, PLANNED, Some(&why))
+                    .map_err(BatchError::Journal)?;
+                shared.audit("batch-restore", Some(&u), "not-run", Some(why.clone()));
+                if throttle {
+                    throttled += 1;
+                    backoff = Duration::from_millis(500 * 2u64.pow(throttled.min(6)));
+                } else {
+                    backoff = Duration::from_millis(250);
+                }
+                (shared.progress)(format!(
+                    "{}: refused before it ran ({why}); sent again later",
+                    unit_label(&u)
+                ));
+                if sent_this_run.get(&u.seq).copied().unwrap_or(0) < MAX_ATTEMPTS_PER_RUN {
+                    queue.push_back(u);
+                }
+            }
+            Sent::Failed(why) => {
+                busy.remove(&u.signature);
+                j().state(&shared.batch, u.seq, FAILED, Some(&why))
+                    .map_err(BatchError::Journal)?;
+                shared.audit("batch-restore", Some(&u), "failed", Some(why.clone()));
+                (shared.progress)(format!("{}: failed: {why}", unit_label(&u)));
+            }
+            Sent::Unknown(why) => {
+                // Stays busy: nothing the events could confuse with it is sent until it is settled.
+                j().state(&shared.batch, u.seq, SENDING, Some(&why))
+                    .map_err(BatchError::Journal)?;
+                shared.audit("batch-restore", Some(&u), "unknown", Some(why.clone()));
+                (shared.progress)(format!(
+                    "{}: the answer was lost ({why}); it will be settled from the session's events",
+                    unit_label(&u)
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! Issue 18 acceptance: `vex batch` as a real process against the emulator (5xx, dropped connections and
+//! restores applied whose answer is lost, all injected), killed with SIGKILL at random moments at least 20
+//! times and run again until done. Then the emulator's record shows each planned restore applied exactly
+//! once, and the batch's final summary equals the record. Also: the dry run and the run agree on sources
+//! and targets; a plan with an error is refused, with its line named, before anything is sent; the
+//! restore password never reaches argv, the journal, the audit log or the log.
+
+#[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use support::cli::{self, code, json, out, stdout};
+use vex::sim::{Faults, ResetAfterApply, SimConfig};
+
+const PASSWORD: &str = "Exch-s3cret-Pa55-do-not-leak";
+
+struct Setup {
+    e: cli::Env,
+    sid: String,
+    plan: std::path::PathBuf,
+    /// Mailbox e-mails of the session, in the server's order.
+    emails: Vec<String>,
+}
+
+async fn setup(faults: Faults) -> Setup {
+    let e = cli::start(SimConfig {
+        mailboxes: Some(300),
+        faults,
+        ..cli::quick_restores()
+    })
+    .await;
+    let orgs = json(&e.vex(&["organizations", "--json"]));
+    let org = orgs
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["name"] == "fabrikam.onmicrosoft.com"))
+        .and_then(|o| o["id"].as_str())
+        .expect("fabrikam")
+        .to_string();
+    // The session is made without faults getting in the way of the test's own set-up.
+    let saved = e.server.faults();
+    e.server.set_faults(Faults::none());
+    let s = json(&e.vex(&["sessions", "new", "--org", &org, "--json"]));
+    let sid = s[0]["id"].as_str().expect("session").to_string();
+    let mbx = json(&e.vex(&["mailboxes", "--session", &sid, "--json"]));
+    e.server.set_faults(saved);
+    let emails: Vec<String> = mbx
+        .as_array()
+        .expect("mailboxes")
+        .iter()
+        .filter(|m| m["isArchive"] != true && m["isPublic"] != true)
+        .filter_map(|m| m["email"].as_str().map(str::to_string))
+        .collect();
+    let pw = e.dir.path().join("exchange-password");
+    std::fs::write(&pw, format!("{PASSWORD}\n")).expect("password file");
+    let plan = e.dir.path().join("plan.toml");
+    Setup { e, sid, plan, emails }
+}
+
+/// A letter that starts between 3 and 6 of the addresses not in `skip`.
+fn pattern_letter(emails: &[String], skip: &[String]) -> char {
+    ('a'..='z')
+        .find(|c| {
+            let n = emails.iter().filter(|m| !skip.contains(m) && m.starts_with(*c)).count();
+            (3..=6).contains(&n)
+        })
+        .expect("a letter")
+}
+
+fn good_plan(s: &Setup) -> String {
+    let list: Vec<String> = s.emails[..12].to_vec();
+    let letter = pattern_letter(&s.emails, &list);
+    format!(
+        r#"# incident 4711: restore what the compromised account deleted
+session = "{sid}"
+
+[[source]]
+mailboxes = [{list}]
+folders = ["Inbox", "Sent Items", "Drafts"]
+
+[[source]]
+pattern = "{letter}*@fabrikam.com"
+
+[[source]]
+mailboxes = ["{q}"]
+query = 'subject:invoice'
+
+[target]
+mailbox = "{target}"
+folder = "Restored/{{mailbox}}/{{folder}}"
+
+[flags]
+changed_items = true
+
+[credentials]
+user = "restore-admin@fabrikam.com"
+password_command = "cat '{pw}'"
+"#,
+        sid = s.sid,
+        list = list.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", "),
+        q = s.emails[13],
+        target = s.emails[14],
+        pw = s.e.dir.path().join("exchange-password").display(),
+    )
+}
+
+fn batch_cmd(s: &Setup, extra: &[&str]) -> std::process::Command {
+    let plan = s.plan.display().to_string();
+    let mut args = vec!["batch", plan.as_str(), "--not-run-grace-ms", "400"];
+    args.extend_from_slice(extra);
+    let mut c = s.e.cmd(&args);
+    c.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+/// Every file under the state directory, as bytes (the journal with its WAL, the audit log, the log).
+fn state_files(s: &Setup) -> Vec<(String, Vec<u8>)> {
+    let dir = s.e.dir.path().join("state");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("state dir").flatten() {
+        let p = entry.path();
+        if p.is_file() {
+            out.push((p.display().to_string(), std::fs::read(&p).unwrap_or_default()));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_twenty_times_every_restore_applied_exactly_once() {
+    let faults = Faults {
+        seed: 18,
+        // The restores (and the event reads that reconcile them) are slow and faulty; the reads that
+        // resolve the plan are not, so most kills land while restores are on the wire.
+        routes: vec!["POST restoreTo$".into(), "GET /Events".into()],
+        latency: Some(Duration::from_millis(150)),
+        latency_jitter: Duration::from_millis(300),
+        fault_rate: 0.08,
+        reset_rate: 0.08,
+        reset_after_apply: ResetAfterApply::First(3),
+        ..Faults::none()
+    };
+    let s = setup(faults).await;
+    std::fs::write(&s.plan, good_plan(&s)).expect("plan");
+
+    // The dry run first: what will be sent, nothing sent.
+    let dry = json(&s.e.vex(&["batch", &s.plan.display().to_string(), "--dry-run", "--json"]));
+    assert_eq!(s.e.server.store().restores().len(), 0, "a dry run sends no restore");
+    let planned = dry["restores"].as_array().expect("restores").clone();
+    assert!(planned.len() >= 36, "{} restores planned: {dry}", planned.len());
+    let endpoints: std::collections::BTreeSet<&str> = planned.iter().filter_map(|u| u["endpoint"].as_str()).collect();
+    assert!(
+        endpoints.contains("folders/{id}/restoreTo")
+            && endpoints.contains("mailboxes/{id}/restoreTo")
+            && endpoints.contains("items/restoreTo"),
+        "{endpoints:?}"
+    );
+
+    let started = Instant::now();
+    let mut rng = 0x18u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut kills = 0;
+    let mut runs = 0;
+    let mut argv_checked = false;
+    let mut last: Option<std::process::Output> = None;
+    while runs < 80 {
+        runs += 1;
+        let mut child = batch_cmd(&s, &["--json"]).spawn().expect("spawn vex batch");
+        if !argv_checked {
+            let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap_or_default();
+            assert!(!String::from_utf8_lossy(&cmdline).contains(PASSWORD));
+            argv_checked = true;
+        }
+        if kills < 20 {
+            // A random moment: early (resolving, reconciling) to late (mid-restore).
+            let wait = Duration::from_millis(100 + next() % 1400);
+            let deadline = Instant::now() + wait;
+            while Instant::now() < deadline {
+                if child.try_wait().expect("wait").is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if child.try_wait().expect("wait").is_none() {
+                child.kill().expect("SIGKILL");
+                let _ = child.wait();
+                kills += 1;
+                continue;
+            }
+        }
+        let o = child.wait_with_output().expect("output");
+        let c = code(&o);
+        last = Some(o);
+        if c == 0 {
+            break;
+        }
+        // 6: some restores were refused before they ran (injected 5xx); run again.
+        assert_eq!(c, 6, "{}", last.as_ref().map(out).unwrap_or_default());
+    }
+    let took = started.elapsed();
+    let o = last.expect("a run that finished");
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert!(kills >= 20, "only {kills} kills landed in {runs} runs");
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("summary JSON");
+    eprintln!(
+        "{kills} kills, {runs} runs, {} restores, {:?}; faults: {:?}",
+        planned.len(),
+        took,
+        s.e.server.fault_stats()
+    );
+
+    // The record: each planned restore exactly once.
+    let record: Vec<vex::sim::RestoreRecord> =
+        s.e.server
+            .store()
+            .restores()
+            .into_iter()
+            .filter(|r| r.restore_session_id == s.sid)
+            .collect();
+    let restores = summary["restores"].as_array().expect("restores");
+    assert_eq!(restores.len(), planned.len());
+    let key = |kind: &str, mbx: &str, folder: Option<&str>| format!("{kind} {mbx} {}", folder.unwrap_or("-"));
+    let mut applied: HashMap<String, Vec<&vex::sim::RestoreRecord>> = HashMap::new();
+    for r in &record {
+        applied
+            .entry(key(r.kind, &r.source_mailbox_id, r.source_folder_id.as_deref()))
+            .or_default()
+            .push(r);
+    }
+    let mut totals = [0i64; 4];
+    for u in restores {
+        assert_eq!(u["state"], "done", "{u}");
+        let k = key(
+            u["kind"].as_str().unwrap_or_default(),
+            u["mailboxId"].as_str().unwrap_or_default(),
+            u["folderId"].as_str(),
+        );
+        let recs = applied.get(&k).map(Vec::as_slice).unwrap_or_default();
+        assert_eq!(recs.len(), 1, "{k} applied {} times: {u}", recs.len());
+        let stats = recs[0].outcome.as_ref().expect("finished");
+        let got = [
+            u["created"].as_i64(),
+            u["merged"].as_i64(),
+            u["skipped"].as_i64(),
+            u["failed"].as_i64(),
+        ];
+        let want = [
+            stats.created_items_count,
+            stats.merged_items_count,
+            stats.skipped_items_count,
+            stats.failed_items_count,
+        ];
+        assert_eq!(got, want.map(Some), "{k}: the summary's counts are the record's");
+        for (t, w) in totals.iter_mut().zip(want) {
+            *t += w;
+        }
+    }
+    assert_eq!(record.len(), restores.len(), "nothing else was applied");
+    let sum = |k: &str| {
+        summary["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .map(|s| s[k].as_i64().unwrap_or(0))
+            .sum::<i64>()
+    };
+    assert_eq!(
+        [sum("created"), sum("merged"), sum("skipped"), sum("failed")],
+        totals,
+        "the per-source summary adds up to the record"
+    );
+    // The dry run and the run name the same sources and targets.
+    let pick = |v: &serde_json::Value| {
+        (
+            v["seq"].clone(),
+            v["mailboxId"].clone(),
+            v["folderId"].clone(),
+            v["kind"].clone(),
+            v["target"].clone(),
+            v["endpoint"].clone(),
+        )
+    };
+    assert_eq!(
+        planned.iter().map(pick).collect::<Vec<_>>(),
+        restores.iter().map(pick).collect::<Vec<_>>()
+    );
+
+    // Run again: nothing is sent.
+    let before = s.e.server.store().restores().len();
+    let again = batch_cmd(&s, &["--json"]).output().expect("again");
+    assert_eq!(code(&again), 0, "{}", out(&again));
+    assert_eq!(
+        s.e.server.store().restores().len(),
+        before,
+        "a finished batch sends nothing again"
+    );
+
+    // `vex batch status` reads the journal.
+    let st = s.e.vex(&["batch", "status", "--json"]);
+    assert_eq!(code(&st), 0, "{}", out(&st));
+    let st: serde_json::Value = serde_json::from_str(&stdout(&st)).expect("status JSON");
+    assert_eq!(st[0]["restores"].as_array().map(Vec::len), Some(restores.len()));
+
+    // The secret is nowhere on disk (journal + WAL, audit log, log) nor in what vex printed.
+    for (path, bytes) in state_files(&s) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+            "the password is in {path}"
+        );
+    }
+    assert!(!out(&o).contains(PASSWORD));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let j = s.e.dir.path().join("state/batches.sqlite");
+        let mode = std::fs::metadata(&j).expect("journal").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Every batch step is in the audit log.
+    let audit = std::fs::read_to_string(s.e.dir.path().join("state/audit.jsonl")).expect("audit");
+    for step in [
+        "batch-start",
+        "batch-resume",
+        "batch-restore",
+        "batch-reconcile",
+        "batch-end",
+    ] {
+        assert!(
+            audit.contains(&format!("\"action\":\"{step}\"")),
+            "no {step} in the audit log"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_errors_are_refused_with_their_line_before_anything_is_sent() {
+    let s = setup(Faults::none()).await;
+    let good = good_plan(&s);
+    let cases: Vec<(String, usize, &str)> = vec![
+        // A mailbox the session does not have (found when resolving: reads only).
+        (
+            good.replace(&format!("{:?}", s.emails[13]), "\"nobody@fabrikam.com\""),
+            12,
+            "nobody@fabrikam.com",
+        ),
+        // A pattern vex does not read.
+        (good.replace("*@fabrikam.com\"", "[a-c]@fabrikam.com\""), 9, "pattern"),
+        // A pattern that matches nothing.
+        (
+            good.replace("*@fabrikam.com\"", "*@nowhere.example\""),
+            8,
+            "matches no mailbox",
+        ),
+        // A secret in the file.
+        (
+            good.replace("password_command = ", "password = \"hunter2\"\n#"),
+            24,
+            "secret",
+        ),
+        // A key vex does not know.
+        (
+            good.replace("[flags]\n", "[flags]\nrestore_evrything = true\n"),
+            20,
+            "restore_evrything",
+        ),
+        // A folder a listed mailbox does not have.
+        (good.replace("\"Drafts\"", "\"Inbox/Nope\""), 6, "Inbox/Nope"),
+    ];
+    for (text, line, what) in cases {
+        std::fs::write(&s.plan, &text).expect("plan");
+        for dry in [false, true] {
+            let mut args = vec!["batch".to_string(), s.plan.display().to_string()];
+            if dry {
+                args.push("--dry-run".into());
+            }
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = s.e.vex(&a);
+            let err = out(&o);
+            assert_eq!(code(&o), 2, "{what}: {err}");
+            assert!(
+                err.contains(&format!("line {line}:")),
+                "{what}: wants line {line}: {err}"
+            );
+            assert!(err.contains(what), "{what}: {err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+    }
+    assert_eq!(s.e.server.store().restores().len(), 0, "nothing was sent");
+    assert!(
+        !s.e.dir.path().join("state/batches.sqlite").exists()
+            || s.e.vex(&["batch", "status", "--json"]).stdout.starts_with(b"[]"),
+        "no batch was journalled"
+    );
+}
