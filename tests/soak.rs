@@ -29,7 +29,7 @@ use vex::app::jobs::{JobKind, JobStatus};
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
 use vex::app::panes::restore::{RestoreField, RestorePhase};
-use vex::app::{Gen, Level, Overlay, State, Status};
+use vex::app::{Level, Overlay, RequestId, State, Status};
 use vex::sim::Faults;
 
 /// The whole scenario's time bound.
@@ -128,7 +128,7 @@ fn soak_faults() -> Faults {
 /// What the operator asked of one send of the restore dialog.
 #[derive(Clone, Debug)]
 struct Sent {
-    generation: Gen,
+    generation: RequestId,
     target: String,
     folder: String,
     /// "items" (marked or one item) or "folder" (every item marked).
@@ -439,7 +439,7 @@ fn shown_counts(screen: &str) -> Option<(i64, i64, i64, i64)> {
     Some((n[0], n[1], n[2], n[3]))
 }
 
-fn restores_of(state: &State) -> Vec<(Gen, JobStatus)> {
+fn restores_of(state: &State) -> Vec<(RequestId, JobStatus)> {
     state
         .jobs
         .list

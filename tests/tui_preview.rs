@@ -246,11 +246,11 @@ fn moving_on_aborts_the_download_in_flight_and_drops_its_answer() {
         panic!("one preview request: {fx:?}")
     };
     assert_eq!(item, "msg-0");
-    assert!(s.gens.waits_for(*id), "in flight");
+    assert!(s.requests.waits_for(*id), "in flight");
     // The operator moves on before the file arrives: nobody waits for it any more (the runtime aborts
     // the reads whose ids left the map), and a late answer is dropped.
     press(&mut s, KeyCode::Down);
-    assert!(!s.gens.waits_for(*id), "let go of");
+    assert!(!s.requests.waits_for(*id), "let go of");
     let late = fake::mail_preview("late", &[], &[], &[]);
     assert!(
         !update(
@@ -272,7 +272,7 @@ fn moving_on_aborts_the_download_in_flight_and_drops_its_answer() {
     };
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.focus, Level::Folders);
-    assert!(!s.gens.waits_for(*id));
+    assert!(!s.requests.waits_for(*id));
 }
 
 #[test]

@@ -11,9 +11,9 @@ use super::panes::restore::{
 };
 use super::panes::results::ResultsView;
 use super::panes::transfer::{TransferDialog, TransferKind, TransferPhase, TransferReply};
-use super::request::{Call, Response, To, Written, take};
-use super::{Action, Effect, Gen, Level, Overlay, State};
-use crate::api::models::{Folder, ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
+use super::request::{Call, DialogAsk, Response, To, Written};
+use super::{Action, Effect, Level, Overlay, RequestId, State};
+use crate::api::models::{ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
 use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use crate::audit::AuditRecord;
 use crate::restore_plan::RestorePlan;
@@ -70,7 +70,7 @@ pub enum JobStatus {
 
 #[derive(Clone, Debug)]
 pub struct Job {
-    pub generation: Gen,
+    pub generation: RequestId,
     pub kind: JobKind,
     /// What it does, in one line ("Restore 3 items from A (Inbox) to b@x.com/Restored").
     pub summary: String,
@@ -113,11 +113,11 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    pub fn get(&self, generation: Gen) -> Option<&Job> {
+    pub fn get(&self, generation: RequestId) -> Option<&Job> {
         self.list.iter().find(|j| j.generation == generation)
     }
 
-    fn get_mut(&mut self, generation: Gen) -> Option<&mut Job> {
+    fn get_mut(&mut self, generation: RequestId) -> Option<&mut Job> {
         self.list.iter_mut().find(|j| j.generation == generation)
     }
 
@@ -392,8 +392,8 @@ fn open_restore(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn load_target_folders(state: &mut State, d: &mut RestoreDialog, mailbox_id: String, fx: &mut Vec<Effect>) {
-    let r = state.gens.ask(
-        To::TargetFolders,
+    let r = state.requests.ask(
+        To::Dialog(DialogAsk::TargetFolders),
         Call::TargetFolders {
             session_id: d.source.session_id.clone(),
             mailbox_id: mailbox_id.clone(),
@@ -451,7 +451,7 @@ fn browsed_session(state: &State) -> Option<EventSource> {
 
 /// Opens the events view: of `job` (its restore session first, then the session it came from), or of
 /// the browsed session and the restores started from it. `back` is shown again on Esc.
-fn open_events(state: &mut State, job: Option<Gen>, back: Option<Overlay>, fx: &mut Vec<Effect>) {
+fn open_events(state: &mut State, job: Option<RequestId>, back: Option<Overlay>, fx: &mut Vec<Effect>) {
     let mut sources = Vec::new();
     let mut note = None;
     match job.and_then(|g| state.jobs.get(g)) {
@@ -487,7 +487,7 @@ fn open_events(state: &mut State, job: Option<Gen>, back: Option<Overlay>, fx: &
             }
         }
     }
-    match EventsView::new(sources, &mut state.gens) {
+    match EventsView::new(sources, &mut state.requests) {
         Some((mut v, e)) => {
             v.note = note;
             v.job = job;
@@ -545,8 +545,8 @@ pub fn restore_key(
             return None;
         }
         RestoreReply::RequestCode => {
-            let r = state.gens.ask(
-                To::DeviceCode,
+            let r = state.requests.ask(
+                To::Dialog(DialogAsk::DeviceCode),
                 Call::DeviceCode {
                     session_id: d.source.session_id.clone(),
                     request: d.device_code_request(),
@@ -585,7 +585,7 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
     let audit = ticket(state, kind, &d.source, Some(&plan));
     state.jobs.memory = d.remembered();
     let target = Some(plan.target_mailbox.trim().to_string());
-    let r = state.gens.ask(
+    let r = state.requests.ask(
         To::Job,
         Call::Restore {
             session_id: d.source.session_id.clone(),
@@ -695,7 +695,7 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
             }
         }
     };
-    let r = state.gens.ask(To::Job, call);
+    let r = state.requests.ask(To::Job, call);
     let generation = r.id;
     state.jobs.list.push(Job {
         generation,
@@ -723,7 +723,7 @@ pub fn events_key(state: &mut State, mut v: Box<EventsView>, ev: &KeyEvent, fx: 
         return Some(Overlay::Events(v));
     };
     let page = state.dialog_page_rows();
-    match v.on_action(a, page, &mut state.gens) {
+    match v.on_action(a, page, &mut state.requests) {
         EventsReply::Keep => Some(Overlay::Events(v)),
         EventsReply::Load(e) => {
             fx.push(e);
@@ -759,7 +759,7 @@ pub fn results_key(state: &mut State, mut v: ResultsView, ev: &KeyEvent, fx: &mu
 }
 
 /// The restore dialog showing job `generation`, on top or behind the events view.
-fn restore_dialog(overlay: &mut Option<Overlay>, generation: Gen) -> Option<&mut RestoreDialog> {
+fn restore_dialog(overlay: &mut Option<Overlay>, generation: RequestId) -> Option<&mut RestoreDialog> {
     match overlay.as_mut()? {
         Overlay::Restore(d) if d.job() == Some(generation) => Some(d),
         Overlay::Events(v) => match v.back.as_deref_mut()? {
@@ -770,7 +770,7 @@ fn restore_dialog(overlay: &mut Option<Overlay>, generation: Gen) -> Option<&mut
     }
 }
 
-fn transfer_dialog(overlay: &mut Option<Overlay>, generation: Gen) -> Option<&mut TransferDialog> {
+fn transfer_dialog(overlay: &mut Option<Overlay>, generation: RequestId) -> Option<&mut TransferDialog> {
     match overlay.as_mut()? {
         Overlay::Transfer(d) if d.job() == Some(generation) => Some(d),
         _ => None,
@@ -811,7 +811,7 @@ pub fn counts(o: &RestoreOutcome) -> String {
 /// Assumption (the spec is silent on the wording): the event's `message` states the counts as the
 /// emulator writes them ("Restore finished: 3 created, 0 merged, 0 skipped, 0 failed."); a finished event
 /// without counts is reported as such, counts unknown.
-fn reconcile(state: &mut State, generation: Gen, session_id: &str) {
+fn reconcile(state: &mut State, generation: RequestId, session_id: &str) {
     use crate::api::models::{EventStatus, EventType};
     let Some(Overlay::Events(v)) = &state.overlay else {
         return;
@@ -925,53 +925,29 @@ fn clear_marks(state: &mut State, source: &Source) -> bool {
     cleared
 }
 
-/// Takes an answer of a job (`To::Job`) or of the jobs' views; false when nothing changed.
-pub fn on_answer(state: &mut State, id: Gen, to: To, result: Result<Response, ApiError>) -> bool {
-    let changed = match to {
-        To::Job => on_job_answer(state, id, result),
-        To::DeviceCode => {
-            let tick = state.tick;
-            let Some(Overlay::Restore(d)) = &mut state.overlay else {
-                return false;
-            };
-            if !d.on_device_code(id, take(result).map_err(|e| e.to_string())) {
-                return false;
-            }
-            d.device_code_tick = tick;
-            true
-        }
-        To::Events => {
-            let Some(Overlay::Events(v)) = &mut state.overlay else {
-                return false;
-            };
-            if !v.on_events(id, take(result).map_err(|e| e.to_string())) {
-                return false;
-            }
-            let (job, session) = (v.job, v.source().map(|s| s.session_id.clone()));
-            if let (Some(g), Some(sid)) = (job, session) {
-                reconcile(state, g, &sid);
-            }
-            true
-        }
-        To::TargetFolders => {
-            let Some(Overlay::Restore(d)) = &mut state.overlay else {
-                return false;
-            };
-            let names = take::<Vec<Folder>>(result)
-                .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
-                .unwrap_or_default();
-            d.on_target_folders(id, names)
-        }
-        _ => false,
-    };
+/// Takes an answer of a job (`To::Job`): a restore, export or send, or their progress; false when
+/// nothing changed.
+pub fn on_answer(state: &mut State, id: RequestId, result: Result<Response, ApiError>) -> bool {
+    let changed = on_job_answer(state, id, result);
     if !state.jobs.any_running() {
         state.jobs.quit_warned = false;
     }
     changed
 }
 
+/// After the events view took its events: a job whose outcome was lost reads it from them.
+pub fn after_events(state: &mut State) {
+    let Some(Overlay::Events(v)) = &state.overlay else {
+        return;
+    };
+    let (job, session) = (v.job, v.source().map(|s| s.session_id.clone()));
+    if let (Some(g), Some(sid)) = (job, session) {
+        reconcile(state, g, &sid);
+    }
+}
+
 /// The answer of a restore, export or send (or their progress).
-fn on_job_answer(state: &mut State, generation: Gen, result: Result<Response, ApiError>) -> bool {
+fn on_job_answer(state: &mut State, generation: RequestId, result: Result<Response, ApiError>) -> bool {
     let Some(kind) = state.jobs.get(generation).map(|j| j.kind) else {
         return false;
     };

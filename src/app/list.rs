@@ -1,7 +1,7 @@
 //! Building blocks shared by the list panes: the scroll window, the `/` filter and a list that pages
 //! lazily as the cursor approaches its loaded end.
 
-use super::{Call, Effect, Gen, Gens, To};
+use super::{Call, Effect, RequestId, Requests, To};
 use crossterm::event::KeyEvent;
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
@@ -159,7 +159,7 @@ pub struct PagedList<T> {
     pub rows: Vec<T>,
     pub paging: Paging,
     /// The generation of the page request in flight.
-    pub loading: Option<Gen>,
+    pub loading: Option<RequestId>,
     pub cursor: usize,
     pub view: Viewport,
     pub filter: Filter,
@@ -274,16 +274,17 @@ impl<T> PagedList<T> {
     }
 
     /// Asks for the next page: `page` names the asker and the call for its offset.
-    pub fn begin_next_page(&mut self, gens: &mut Gens, page: impl FnOnce(u64) -> (To, Call)) -> Effect {
+    pub fn begin_next_page(&mut self, requests: &mut Requests, page: impl FnOnce(u64) -> (To, Call)) -> Effect {
         let (to, call) = page(self.rows.len() as u64);
-        let r = gens.ask(to, call);
+        let r = requests.ask(to, call);
         self.loading = Some(r.id);
         Effect::Request(r)
     }
 
-    /// Accepts a page when it answers the request in flight (else it is stale: false).
-    pub fn accept_page(&mut self, generation: Gen, offset: u64, result: Result<Vec<T>, String>, limit: u32) -> bool {
-        if self.loading != Some(generation) || offset != self.rows.len() as u64 {
+    /// Accepts the page the list waits for (the request map dropped stale answers already); false when
+    /// it is not where the list ends.
+    pub fn accept_page(&mut self, offset: u64, result: Result<Vec<T>, String>, limit: u32) -> bool {
+        if offset != self.rows.len() as u64 {
             return false;
         }
         self.loading = None;
@@ -335,15 +336,16 @@ pub fn step(cursor: u64, len: u64, action: super::Action, page: u64) -> u64 {
 /// Helper for panes: the request of the next page of a [`PagedList`], when one is wanted.
 pub fn next_page_effect<T>(
     list: &mut PagedList<T>,
-    gens: &mut Gens,
+    requests: &mut Requests,
     page: impl FnOnce(u64) -> (To, Call),
 ) -> Option<Effect> {
-    list.wants_next_page().then(|| list.begin_next_page(gens, page))
+    list.wants_next_page().then(|| list.begin_next_page(requests, page))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::request::PaneAsk;
 
     #[test]
     fn viewport_follows_cursor() {
@@ -360,18 +362,24 @@ mod tests {
 
     #[test]
     fn paged_list_filters_and_pages() {
-        let mut gens = Gens::default();
+        let mut requests = Requests::default();
         let mut l: PagedList<String> = PagedList::default();
         assert!(l.wants_next_page());
-        let page = |offset| (To::Sessions { offset }, Call::Sessions { offset, limit: 2 });
+        let page = |offset| {
+            (
+                To::Pane(PaneAsk::Sessions { offset }),
+                Call::Sessions { offset, limit: 2 },
+            )
+        };
         let g = l
-            .begin_next_page(&mut gens, page)
+            .begin_next_page(&mut requests, page)
             .request()
             .map(|r| r.id)
             .expect("a request");
+        assert_eq!(l.loading, Some(g));
+        // A stale answer never gets here: see request::tests::stale_answers_are_dropped_by_the_map.
         let off = 0;
-        assert!(!l.accept_page(g + 1, off, Ok(vec![]), 2), "stale generation is dropped");
-        assert!(l.accept_page(g, off, Ok(vec!["Alpha".into(), "beta".into()]), 2));
+        assert!(l.accept_page(off, Ok(vec!["Alpha".into(), "beta".into()]), 2));
         l.refilter(|s| s.clone());
         assert_eq!(l.len(), 2);
         l.filter.set("ALP");
@@ -381,11 +389,12 @@ mod tests {
         l.filter.clear();
         l.refilter(|s| s.clone());
         let g = l
-            .begin_next_page(&mut gens, page)
+            .begin_next_page(&mut requests, page)
             .request()
             .map(|r| r.id)
             .expect("a request");
-        assert!(l.accept_page(g, 2, Ok(vec!["c".into()]), 2));
+        assert_eq!(l.loading, Some(g));
+        assert!(l.accept_page(2, Ok(vec!["c".into()]), 2));
         assert!(l.is_complete());
     }
 }

@@ -20,7 +20,7 @@ pub mod zone;
 
 pub use keymap::{Action, Keymap};
 pub use prefs::UiPrefs;
-pub use request::{Answer, Call, Request, RequestId, Requests, Response, To};
+pub use request::{Answer, Call, DialogAsk, PaneAsk, Request, RequestId, Requests, Response, SessionAsk, To};
 pub use zone::DisplayZone;
 
 use crate::api::ApiError;
@@ -36,13 +36,8 @@ use panes::login::{LoggedIn, LoginDialog, LoginReply, LoginTarget};
 use panes::mailboxes::MailboxesPane;
 use panes::new_session::{NewSessionDialog, NewSessionReply};
 use panes::sessions::SessionsPane;
+use panes::{Heard, Pane};
 use std::collections::{BTreeSet, HashMap};
-
-/// A request generation: the id of the request a pane waits for.
-pub type Gen = RequestId;
-
-/// Hands out request ids and remembers who asked (see [`Requests`]).
-pub type Gens = Requests;
 
 /// What the header shows about the connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -133,11 +128,78 @@ pub enum Overlay {
     Search(panes::search::SearchPrompt),
 }
 
+impl Overlay {
+    /// Whether this dialog (or the restore dialog behind the events view) still waits for the answer
+    /// `id` to `ask`.
+    pub fn waits(&self, ask: &DialogAsk, id: RequestId) -> bool {
+        match (self, ask) {
+            (Overlay::NewSession(d), DialogAsk::Organizations) => d.loading == Some(id),
+            (Overlay::NewSession(d), DialogAsk::RestorePoints { .. }) => d.points.loading == Some(id),
+            (Overlay::Restore(d), DialogAsk::DeviceCode) => d.device_loading == Some(id),
+            (Overlay::Restore(d), DialogAsk::TargetFolders) => d.target_folders.loading == Some(id),
+            (Overlay::Events(v), DialogAsk::Events) => v.loading == Some(id),
+            (Overlay::Events(v), _) => v
+                .back
+                .as_deref()
+                .is_some_and(|b| matches!(b, Overlay::Restore(_)) && b.waits(ask, id)),
+            _ => false,
+        }
+    }
+
+    /// The answer to a request this dialog made (the one on top takes it; a restore dialog behind the
+    /// events view lets it go). `tick`: now, for the device code's countdown. Requests it makes next go
+    /// to `fx`.
+    pub fn on_answer(
+        &mut self,
+        ask: DialogAsk,
+        result: Result<Response, ApiError>,
+        zone: &DisplayZone,
+        tick: u64,
+        requests: &mut Requests,
+        fx: &mut Vec<Effect>,
+    ) -> Heard {
+        use request::take;
+        match (self, ask) {
+            (Overlay::NewSession(d), DialogAsk::Organizations) => {
+                let (orgs, err) = panes::split_answer(result);
+                fx.extend(d.on_orgs(orgs, zone, requests));
+                Heard::Noted("organizations", err)
+            }
+            (Overlay::NewSession(d), DialogAsk::RestorePoints { offset }) => {
+                // The dialog says what went wrong in its list (the points are optional: a time can be typed).
+                let result = take(result).map_err(|e| e.to_string());
+                if d.on_points(offset, result) {
+                    Heard::Taken
+                } else {
+                    Heard::Nothing
+                }
+            }
+            (Overlay::Restore(d), DialogAsk::DeviceCode) => {
+                d.on_device_code(take(result).map_err(|e| e.to_string()));
+                d.device_code_tick = tick;
+                Heard::Taken
+            }
+            (Overlay::Restore(d), DialogAsk::TargetFolders) => {
+                let names = take::<Vec<crate::api::models::Folder>>(result)
+                    .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
+                    .unwrap_or_default();
+                d.on_target_folders(names);
+                Heard::Taken
+            }
+            (Overlay::Events(v), DialogAsk::Events) => {
+                v.on_events(take(result).map_err(|e| e.to_string()));
+                Heard::Taken
+            }
+            _ => Heard::Nothing,
+        }
+    }
+}
+
 /// Stopping the sessions vex started, then quitting.
 #[derive(Clone, Debug)]
 struct Quitting {
     /// The stops in flight.
-    waiting: BTreeSet<Gen>,
+    waiting: BTreeSet<RequestId>,
     /// Ticks left to wait for them.
     ticks_left: u32,
     failed: bool,
@@ -180,13 +242,13 @@ pub struct State {
     /// Set by `update` when something visible changed; the runtime draws and clears it.
     pub dirty: bool,
     pub quit: bool,
-    pub gens: Gens,
+    pub requests: Requests,
     /// Marks of items lists that are not open (kept when one browses elsewhere and comes back).
     pub marks: HashMap<ListKey, BTreeSet<String>>,
     /// Folders marked whole (`*`) that are not open (kept like the marks).
     pub all_marked: std::collections::HashSet<ListKey>,
-    pending_stop: Option<(Gen, String)>,
-    pending_explore: Option<Gen>,
+    pending_stop: Option<(RequestId, String)>,
+    pending_explore: Option<RequestId>,
     /// The point in time asked for by the session start in flight (`None`: the latest backup).
     explore_at: Option<ApiDate>,
     /// The points in time of the sessions this vex started, by session id (`None`: the latest backup).
@@ -235,7 +297,7 @@ impl State {
             clock: None,
             dirty: true,
             quit: false,
-            gens: Gens::default(),
+            requests: Requests::default(),
             marks: HashMap::new(),
             all_marked: Default::default(),
             pending_stop: None,
@@ -263,6 +325,28 @@ impl State {
     /// Requests waiting for the login screen (tests and curiosity).
     pub fn held_for_login(&self) -> &[Request] {
         &self.after_login
+    }
+
+    /// The pane at `level`, if it is open.
+    pub fn pane(&self, level: Level) -> Option<&dyn Pane> {
+        match level {
+            Level::Sessions => Some(&self.sessions),
+            Level::Mailboxes => self.mailboxes.as_ref().map(|p| p as &dyn Pane),
+            Level::Folders => self.folders.as_ref().map(|p| p as &dyn Pane),
+            Level::Items => self.items.as_ref().map(|p| p as &dyn Pane),
+            Level::Details => self.details.as_ref().map(|p| p as &dyn Pane),
+        }
+    }
+
+    /// The pane at `level`, if it is open.
+    pub fn pane_mut(&mut self, level: Level) -> Option<&mut dyn Pane> {
+        match level {
+            Level::Sessions => Some(&mut self.sessions),
+            Level::Mailboxes => self.mailboxes.as_mut().map(|p| p as &mut dyn Pane),
+            Level::Folders => self.folders.as_mut().map(|p| p as &mut dyn Pane),
+            Level::Items => self.items.as_mut().map(|p| p as &mut dyn Pane),
+            Level::Details => self.details.as_mut().map(|p| p as &mut dyn Pane),
+        }
     }
 
     /// The panes that exist, left to right.
@@ -482,7 +566,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let tick = matches!(msg, Msg::Tick);
     let changed = match msg {
         Msg::Start => {
-            let e = state.sessions.reload(&mut state.gens);
+            let e = state.sessions.reload(&mut state.requests);
             fx.push(e);
             true
         }
@@ -553,14 +637,14 @@ fn on_tick(state: &mut State) -> bool {
 
 /// Requests the panes need now: next pages near the end of a list, the items page under the cursor.
 fn prefetch(state: &mut State, fx: &mut Vec<Effect>) {
-    let gens = &mut state.gens;
-    fx.extend(state.sessions.prefetch(gens));
+    let requests = &mut state.requests;
+    fx.extend(state.sessions.prefetch(requests));
     if let Some(m) = &mut state.mailboxes {
-        fx.extend(m.prefetch(gens));
+        fx.extend(m.prefetch(requests));
     }
     if let Some(i) = &mut state.items {
-        fx.extend(i.wants(gens));
-        fx.extend(i.wants_mailbox_names(gens));
+        fx.extend(i.wants(requests));
+        fx.extend(i.wants_mailbox_names(requests));
     }
 }
 
@@ -572,7 +656,7 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         return quit(state, fx);
     }
     if let Some(mut login) = state.login.take() {
-        match login.on_key(&ev, &mut state.gens) {
+        match login.on_key(&ev, &mut state.requests) {
             LoginReply::Keep => state.login = Some(login),
             LoginReply::Quit => quit(state, fx),
             LoginReply::Submit(e) => {
@@ -628,10 +712,10 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 None
             }
             ConfirmReply::Confirm(Confirmed::StopSession { session_id }) => {
-                let to = To::Stop {
+                let to = To::Session(SessionAsk::Stop {
                     session_id: session_id.clone(),
-                };
-                let r = state.gens.ask(
+                });
+                let r = state.requests.ask(
                     to,
                     Call::StopSession {
                         session_id: session_id.clone(),
@@ -643,7 +727,7 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 None
             }
         },
-        Overlay::NewSession(mut d) => match d.on_key(ev, &state.zone, &mut state.gens) {
+        Overlay::NewSession(mut d) => match d.on_key(ev, &state.zone, &mut state.requests) {
             NewSessionReply::Keep => Some(Overlay::NewSession(d)),
             NewSessionReply::Load(e) => {
                 fx.push(e);
@@ -706,7 +790,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             return;
         }
         Action::NewSession => {
-            let (d, e) = NewSessionDialog::new(&mut state.gens);
+            let (d, e) = NewSessionDialog::new(&mut state.requests);
             state.overlay = Some(Overlay::NewSession(d));
             fx.push(e);
             return;
@@ -790,7 +874,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             Action::Open => open_folder(state, fx),
             Action::Mark => {
                 if let Some(f) = &mut state.folders {
-                    fx.extend(f.toggle_selected(&mut state.gens));
+                    fx.extend(f.toggle_selected(&mut state.requests));
                 }
             }
             Action::Back => state.focus = Level::Mailboxes,
@@ -851,20 +935,20 @@ fn cycle_focus(state: &mut State, forward: bool, fx: &mut Vec<Effect>) {
 }
 
 fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
-    let gens = &mut state.gens;
+    let requests = &mut state.requests;
     match state.focus {
         Level::Sessions => {
             state.sessions.select_id = state.sessions.selected().map(|s| s.id.clone());
-            fx.push(state.sessions.reload(gens));
+            fx.push(state.sessions.reload(requests));
         }
         Level::Mailboxes => {
             if let Some(m) = &mut state.mailboxes {
-                fx.push(m.reload(gens));
+                fx.push(m.reload(requests));
             }
         }
         Level::Folders => {
             if let Some(f) = &mut state.folders {
-                fx.push(f.reload(gens));
+                fx.push(f.reload(requests));
             }
         }
         Level::Items => {
@@ -874,7 +958,7 @@ fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
         }
         Level::Details => {
             if let Some(d) = &mut state.details {
-                fx.push(d.reload(gens));
+                fx.push(d.reload(requests));
                 // The preview is asked for again too (it may have failed; a Save event more).
                 let key = panes::preview::key_of(&d.key.session_id, &d.key.mailbox_id, &d.item);
                 state.previews.forget(&key);
@@ -923,7 +1007,7 @@ fn open_session(state: &mut State, s: RestoreSession, fx: &mut Vec<Effect>) {
     state.folders = None;
     state.items = None;
     state.details = None;
-    let (p, e) = MailboxesPane::new(s, &mut state.gens);
+    let (p, e) = MailboxesPane::new(s, &mut state.requests);
     state.mailboxes = Some(p);
     fx.push(e);
     state.focus = Level::Mailboxes;
@@ -941,7 +1025,7 @@ fn open_mailbox(state: &mut State, session_id: String, mb: Mailbox, fx: &mut Vec
     state.stash_marks();
     state.items = None;
     state.details = None;
-    let (p, e) = FoldersPane::new(session_id, mb, &mut state.gens);
+    let (p, e) = FoldersPane::new(session_id, mb, &mut state.requests);
     state.folders = Some(p);
     fx.push(e);
     state.focus = Level::Folders;
@@ -950,7 +1034,7 @@ fn open_mailbox(state: &mut State, session_id: String, mb: Mailbox, fx: &mut Vec
 fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(f) = &mut state.folders else { return };
     let Some(&idx) = f.rows().get(f.cursor) else { return };
-    fx.extend(f.expand_selected(&mut state.gens));
+    fx.extend(f.expand_selected(&mut state.requests));
     let folder = f.nodes[idx].folder.clone();
     let path = f.path_of(idx).join(" / ");
     let key = ListKey {
@@ -988,7 +1072,7 @@ fn open_item(state: &mut State, fx: &mut Vec<Effect>) {
         return;
     }
     let mut d = DetailsPane::new(key, item);
-    fx.push(d.reload(&mut state.gens));
+    fx.push(d.reload(&mut state.requests));
     state.details = Some(d);
     state.focus = Level::Details;
 }
@@ -1017,7 +1101,8 @@ fn note<T>(state: &mut State, what: &str, result: &Result<T, ApiError>) {
     }
 }
 
-/// An answer for `to`, who still waits for it (see [`request::on_answer`]); false when nothing changed.
+/// An answer for `to`, who still waits for it (see [`request::on_answer`]): handed to that asker;
+/// false when nothing changed.
 fn answered(
     state: &mut State,
     id: RequestId,
@@ -1025,122 +1110,75 @@ fn answered(
     result: Result<Response, ApiError>,
     fx: &mut Vec<Effect>,
 ) -> bool {
+    let heard = match to {
+        To::Pane(ask) => match state.pane_mut(ask.level()) {
+            Some(pane) => pane.on_answer(ask, result),
+            None => Heard::Nothing,
+        },
+        To::Dialog(ask) => {
+            let events = ask == DialogAsk::Events;
+            let (zone, tick) = (state.zone, state.tick);
+            let heard = match &mut state.overlay {
+                Some(o) => o.on_answer(ask, result, &zone, tick, &mut state.requests, fx),
+                None => Heard::Nothing,
+            };
+            if events && !matches!(heard, Heard::Nothing) {
+                jobs::after_events(state);
+            }
+            heard
+        }
+        To::Job => return jobs::on_answer(state, id, result),
+        To::Login => return login_answered(state, request::take(result), fx),
+        To::Preview => return panes::preview::on_answer(state, result),
+        To::Session(ask) => return session_answered(state, id, ask, result, fx),
+    };
+    heard_by(state, heard)
+}
+
+/// What the status line and the header say about an answer its asker took; false when nothing changed.
+fn heard_by(state: &mut State, heard: Heard) -> bool {
+    match heard {
+        Heard::Nothing => return false,
+        Heard::Taken => {}
+        Heard::Noted(what, err) => note_err(state, what, err),
+        Heard::Info(m) => state.info(m),
+        Heard::Error(m) => state.error(m),
+        Heard::SearchPage(offset, err) => search::after_page(state, offset, err),
+    }
+    true
+}
+
+/// The login's answer.
+fn login_answered(state: &mut State, result: Result<LoggedIn, ApiError>, fx: &mut Vec<Effect>) -> bool {
+    let Some(login) = &mut state.login else { return false };
+    match result {
+        Ok(info) => logged_in(state, info, fx),
+        Err(e) => {
+            let text = match &e {
+                ApiError::Auth(m) => format!("login refused: {m}"),
+                other => other.to_string(),
+            };
+            login.on_refused(text, matches!(e, ApiError::Auth(_)));
+        }
+    }
+    true
+}
+
+/// The answer to starting or stopping a restore session.
+fn session_answered(
+    state: &mut State,
+    id: RequestId,
+    ask: SessionAsk,
+    result: Result<Response, ApiError>,
+    fx: &mut Vec<Effect>,
+) -> bool {
     use request::take;
-    let generation = id;
-    match to {
-        To::Job | To::DeviceCode | To::TargetFolders | To::Events => {
-            return jobs::on_answer(state, id, to, result);
-        }
-        To::Preview => return panes::preview::on_answer(state, id, result),
-        To::Sessions { offset } => {
-            let (ok, err) = split(take(result));
-            if !state
-                .sessions
-                .on_page(generation, offset, ok.ok_or_else(|| err_text(&err)))
-            {
-                return false;
-            }
-            note_err(state, "restore sessions", err);
-        }
-        To::MailboxNames => {
-            let result: Result<Vec<Mailbox>, ApiError> = take(result);
-            let Some(s) = state.items.as_mut().and_then(|i| i.search.as_mut()) else {
-                return false;
-            };
-            if s.names_loading != Some(generation) {
-                return false;
-            }
-            s.names_loading = None;
-            match result {
-                Ok(mbs) => {
-                    let names = &mut s.spec.context.mailbox_names;
-                    names.extend(mbs.iter().map(|m| (m.id.clone(), panes::search::mailbox_label(m))));
-                    s.spec.context.names_complete = true;
-                }
-                // The results stay usable: they show mailbox ids instead of names.
-                Err(e) => state.info(format!("mailbox names not loaded ({}): ids shown", err_text(&Some(e)))),
-            }
-        }
-        To::Mailboxes { offset } => {
-            let Some(m) = &mut state.mailboxes else { return false };
-            let (ok, err) = split(take(result));
-            if !m.on_page(generation, offset, ok.ok_or_else(|| err_text(&err))) {
-                return false;
-            }
-            note_err(state, "mailboxes", err);
-        }
-        To::Folders { parent } => {
-            let Some(f) = &mut state.folders else { return false };
-            let (ok, err) = split(take(result));
-            if !f.on_loaded(generation, parent.as_deref(), ok.ok_or_else(|| err_text(&err))) {
-                return false;
-            }
-            note_err(state, "folders", err);
-        }
-        To::Items { offset } => {
-            let Some(i) = &mut state.items else { return false };
-            let (ok, err) = split(take(result));
-            let searching = i.search.is_some();
-            let page = ok.ok_or_else(|| search::page_error(searching, &err));
-            if !i.on_page(generation, offset, page) {
-                return false;
-            }
-            if searching {
-                search::after_page(state, offset, err);
-            } else {
-                note_err(state, "items", err);
-            }
-        }
-        To::ItemCount => {
-            let Some(i) = &mut state.items else { return false };
-            let (ok, err) = split(take(result));
-            if !i.on_count(generation, ok.ok_or_else(|| err_text(&err))) {
-                return false;
-            }
-            note_err(state, "counting the items", err);
-        }
-        To::Details => {
-            let Some(d) = &mut state.details else { return false };
-            let (ok, err) = split(take(result));
-            match d.on_item(generation, ok.ok_or_else(|| err_text(&err))) {
-                Ok(false) => return false,
-                Err(m) if err.is_none() => state.error(m),
-                Ok(true) | Err(_) => note_err(state, "item", err),
-            }
-        }
-        To::NewSession => {
-            let Some(Overlay::NewSession(d)) = &mut state.overlay else {
-                return false;
-            };
-            let (ok, err) = split(take(result));
-            let (taken, load) = d.on_orgs(
-                generation,
-                ok.ok_or_else(|| err_text(&err)),
-                &state.zone,
-                &mut state.gens,
-            );
-            if !taken {
-                return false;
-            }
-            fx.extend(load);
-            note_err(state, "organizations", err);
-        }
-        To::RestorePoints { offset } => {
-            let Some(Overlay::NewSession(d)) = &mut state.overlay else {
-                return false;
-            };
-            // The dialog says what went wrong in its list (the points are optional: a time can be typed).
-            let result = take(result).map_err(|e| e.to_string());
-            return d.on_points(generation, offset, result);
-        }
-        To::Explore => {
+    match ask {
+        SessionAsk::Explore => {
             let result: Result<RestoreSession, ApiError> = take(result);
-            if state.pending_explore != Some(generation) {
-                return false;
-            }
             state.pending_explore = None;
             let dialog_open = match &mut state.overlay {
-                Some(Overlay::NewSession(d)) => d.on_explored(generation),
+                Some(Overlay::NewSession(d)) => d.on_explored(id),
                 _ => false,
             };
             note(state, "starting the session", &result);
@@ -1161,7 +1199,7 @@ fn answered(
                     state.explored.insert(session.id.clone(), state.explore_at.take());
                     state.info(format!("restore session started for {org}"));
                     state.sessions.select_id = Some(session.id.clone());
-                    fx.push(state.sessions.reload(&mut state.gens));
+                    fx.push(state.sessions.reload(&mut state.requests));
                     open_session(state, session, fx);
                 }
                 Err(e) => {
@@ -1171,34 +1209,11 @@ fn answered(
                 }
             }
         }
-        To::StopOnQuit { session_id } => {
-            stopped_on_quit(state, generation, &session_id, take(result), fx);
+        SessionAsk::StopOnQuit { session_id } => {
+            stopped_on_quit(state, id, &session_id, take(result), fx);
         }
-        To::Login => {
-            let Some(login) = &mut state.login else { return false };
-            match take(result) {
-                Ok(info) => {
-                    if login.submitting != Some(generation) {
-                        return false;
-                    }
-                    logged_in(state, info, fx);
-                }
-                Err(e) => {
-                    let text = match &e {
-                        ApiError::Auth(m) => format!("login refused: {m}"),
-                        other => other.to_string(),
-                    };
-                    if !login.on_refused(generation, text, matches!(e, ApiError::Auth(_))) {
-                        return false;
-                    }
-                }
-            }
-        }
-        To::Stop { session_id } => {
+        SessionAsk::Stop { session_id } => {
             let result: Result<(), ApiError> = take(result);
-            if state.pending_stop.as_ref().map(|(g, _)| *g) != Some(generation) {
-                return false;
-            }
             state.pending_stop = None;
             note(state, "stopping the session", &result);
             if result.is_ok() {
@@ -1210,22 +1225,11 @@ fn answered(
                     m.session.state = SessionState::Stopped;
                 }
                 state.sessions.select_id = Some(session_id);
-                fx.push(state.sessions.reload(&mut state.gens));
+                fx.push(state.sessions.reload(&mut state.requests));
             }
         }
     }
     true
-}
-
-fn split<T>(r: Result<T, ApiError>) -> (Option<T>, Option<ApiError>) {
-    match r {
-        Ok(v) => (Some(v), None),
-        Err(e) => (None, Some(e)),
-    }
-}
-
-fn err_text(e: &Option<ApiError>) -> String {
-    e.as_ref().map(|e| e.to_string()).unwrap_or_default()
 }
 
 fn note_err(state: &mut State, what: &str, err: Option<ApiError>) {
@@ -1364,27 +1368,27 @@ fn offer_quit(state: &mut State, fx: &mut Vec<Effect>) {
 const QUIT_WAIT_TICKS: u32 = 10 * TICKS_PER_SEC;
 
 fn stop_then_quit(state: &mut State, ids: Vec<String>, fx: &mut Vec<Effect>) {
-    let mut gens = BTreeSet::new();
+    let mut waiting = BTreeSet::new();
     for session_id in ids {
-        let r = state.gens.ask(
-            To::StopOnQuit {
+        let r = state.requests.ask(
+            To::Session(SessionAsk::StopOnQuit {
                 session_id: session_id.clone(),
-            },
+            }),
             Call::StopSession { session_id },
         );
-        gens.insert(r.id);
+        waiting.insert(r.id);
         fx.push(Effect::Request(r));
     }
-    if gens.is_empty() {
+    if waiting.is_empty() {
         return quit(state, fx);
     }
     state.info(format!(
         "stopping {} restore session{}…",
-        gens.len(),
-        if gens.len() == 1 { "" } else { "s" }
+        waiting.len(),
+        if waiting.len() == 1 { "" } else { "s" }
     ));
     state.quitting = Some(Quitting {
-        waiting: gens,
+        waiting,
         ticks_left: QUIT_WAIT_TICKS,
         failed: false,
     });
@@ -1393,7 +1397,7 @@ fn stop_then_quit(state: &mut State, ids: Vec<String>, fx: &mut Vec<Effect>) {
 /// A stop asked for on quitting answered: leave when all did; stay and say so when one failed.
 fn stopped_on_quit(
     state: &mut State,
-    generation: Gen,
+    generation: RequestId,
     session_id: &str,
     result: Result<(), ApiError>,
     fx: &mut Vec<Effect>,

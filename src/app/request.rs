@@ -16,22 +16,29 @@
 //! 4. `runtime::effects::Runner::run`: the arm that calls the client;
 //! 5. `tests/support/fake.rs` `answer`: the arm of the fakes' one table (with a `Data` method when the
 //!    fakes need new data for it);
-//! 6. the pane or dialog that asks for it (`gens.ask(To::…, Call::…)`);
-//! 7. [`To`]: who asked, with its arm in [`State::waits`] and its arm in `app::answered` (the asker's
-//!    handler of the answer) — three places in all.
+//! 6. the pane or dialog that asks for it (`requests.ask(To::Pane(PaneAsk::…), Call::…)`);
+//! 7. what it asked for, in the asker's own words: a [`PaneAsk`] (or the items pane's `ItemsAsk`,
+//!    a [`DialogAsk`]) variant;
+//! 8. the asker's `waits` arm (whether it still waits for that id: `Pane::waits`, `Overlay::waits`);
+//! 9. the asker's `on_answer` arm (`Pane::on_answer`, `Overlay::on_answer`): it takes the answer and
+//!    says what the status line makes of it ([`super::panes::Heard`]).
 //!
-//! That is 9 places (8 when the answer's type exists already), in 5 files.
+//! That is 9 places (8 when the answer's type exists already) in 4 files (this one, the runner, the
+//! fake, the asker's); no central file routes answers by type (see [`on_answer`]: the map names the
+//! asker, and [`super::answered`] hands the answer to it). Adding the first request of a new pane
+//! adds its `PaneAsk` variant and its arm in `PaneAsk::level` and `State::pane`/`pane_mut`.
 //!
-//! Before this module a new read touched twelve places: the `Effect`, `Loaded` and `Slot` variants,
+//! Before requests were data a new read touched twelve places: the `Effect`, `Loaded` and `Slot` variants,
 //! `Effect::slot`, `Effect::read_generation`, `State::awaits` and the `on_loaded` arm in app/mod.rs,
 //! `run_effect` and `failed` in runtime.rs, the pane that sends it, and the two fakes
 //! (tests/support/fake.rs, benches/support/fixture.rs).
 
 use super::jobs::AuditTicket;
+use super::panes::items::ItemsAsk;
 use super::panes::login::{LoggedIn, LoginTarget};
 use super::panes::search::SearchTarget;
 use super::panes::transfer::TransferKind;
-use super::{Overlay, State};
+use super::{Level, State};
 use crate::api::models::{
     DeviceCode, DeviceCodeRequest, ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreOutcome,
     RestoreSession, SendToDifferentAddressOptions, SessionEvent,
@@ -341,9 +348,28 @@ pub fn take<T: TryFrom<Response, Error = Response>>(result: Result<Response, Api
     })
 }
 
-/// Who asked: where the answer goes. Some carry what the asker needs to place the answer.
+/// Who asked: where the answer goes ([`on_answer`] hands it to that asker's `on_answer`). Some carry
+/// what the asker needs to place the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum To {
+    /// A pane of the browser ([`super::panes::Pane::on_answer`]).
+    Pane(PaneAsk),
+    /// A dialog ([`super::Overlay::on_answer`]).
+    Dialog(DialogAsk),
+    /// A restore, export or send (its id is the job's; `jobs::on_job_answer`).
+    Job,
+    /// The login screen.
+    Login,
+    /// The preview of the item whose details are shown (or under the items cursor): the previews of
+    /// the run are the state's (`panes::preview::on_answer`).
+    Preview,
+    /// Starting and stopping restore sessions (`n`, `x`, quitting): the browser's own requests.
+    Session(SessionAsk),
+}
+
+/// What a pane asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaneAsk {
     Sessions {
         offset: u64,
     },
@@ -353,42 +379,48 @@ pub enum To {
     Folders {
         parent: Option<String>,
     },
-    /// The items pane: a page of a folder or of search results.
-    Items {
-        offset: u64,
-    },
-    /// The items pane's count.
-    ItemCount,
-    /// The items pane's mailbox names (all-mailboxes search results).
-    MailboxNames,
+    /// The items pane asks for several things (its own enum, so a new one touches only its file).
+    Items(ItemsAsk),
     Details,
-    /// The preview of the item whose details are shown (or under the items cursor).
-    Preview,
+}
+
+impl PaneAsk {
+    /// The pane that asked.
+    pub fn level(&self) -> Level {
+        match self {
+            PaneAsk::Sessions { .. } => Level::Sessions,
+            PaneAsk::Mailboxes { .. } => Level::Mailboxes,
+            PaneAsk::Folders { .. } => Level::Folders,
+            PaneAsk::Items(_) => Level::Items,
+            PaneAsk::Details => Level::Details,
+        }
+    }
+}
+
+/// What a dialog asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DialogAsk {
     /// The new-session dialog's organizations.
-    NewSession,
+    Organizations,
     /// The new-session dialog's restore points (a page from `offset`).
-    RestorePoints {
-        offset: u64,
-    },
-    /// Starting a restore session (`n`).
-    Explore,
-    /// Stopping a session (`x`).
-    Stop {
-        session_id: String,
-    },
-    /// Stopping a session vex started, on the way out.
-    StopOnQuit {
-        session_id: String,
-    },
-    Login,
-    /// A restore, export or send (its id is the job's).
-    Job,
+    RestorePoints { offset: u64 },
     /// The restore dialog's device code.
     DeviceCode,
     /// The restore dialog's target folders.
     TargetFolders,
     /// The events view.
     Events,
+}
+
+/// The browser's own requests about restore sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionAsk {
+    /// Starting a restore session (`n`).
+    Explore,
+    /// Stopping a session (`x`).
+    Stop { session_id: String },
+    /// Stopping a session vex started, on the way out.
+    StopOnQuit { session_id: String },
 }
 
 /// Hands out request ids (never reused) and keeps the one map from the ids in flight to whoever asked.
@@ -431,46 +463,25 @@ impl State {
     /// to another mailbox or reloaded: a newer request supersedes the older). Liberal: a dialog behind
     /// another one still waits; its answer handler decides what it takes.
     pub fn waits(&self, to: &To, id: RequestId) -> bool {
-        let items = self.items.as_ref();
-        let restore = || match &self.overlay {
-            Some(Overlay::Restore(d)) => Some(&**d),
-            Some(Overlay::Events(v)) => match v.back.as_deref() {
-                Some(Overlay::Restore(d)) => Some(&**d),
-                _ => None,
-            },
-            _ => None,
-        };
         match to {
-            To::Sessions { .. } => self.sessions.list.loading == Some(id),
-            To::Mailboxes { .. } => self.mailboxes.as_ref().is_some_and(|m| m.list.loading == Some(id)),
-            To::Folders { .. } => self.folders.as_ref().is_some_and(|f| f.awaits(id)),
-            To::Items { .. } => items.is_some_and(|i| i.in_flight().is_some_and(|(_, g)| g == id)),
-            To::ItemCount => items.is_some_and(|i| i.counting() == Some(id)),
-            To::MailboxNames => items
-                .and_then(|i| i.search.as_ref())
-                .is_some_and(|s| s.names_loading == Some(id)),
-            To::Details => self.details.as_ref().is_some_and(|d| d.loading == Some(id)),
+            To::Pane(ask) => self.pane(ask.level()).is_some_and(|p| p.waits(ask, id)),
+            To::Dialog(ask) => self.overlay.as_ref().is_some_and(|o| o.waits(ask, id)),
             To::Preview => self.previews.loading.as_ref().is_some_and(|(g, _)| *g == id),
-            To::NewSession => matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading == Some(id)),
-            To::RestorePoints { .. } => {
-                matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.points.loading == Some(id))
-            }
-            To::Explore => self.pending_explore == Some(id),
-            To::Stop { .. } => self.pending_stop.as_ref().is_some_and(|(g, _)| *g == id),
-            To::StopOnQuit { .. } => self.quitting.as_ref().is_some_and(|q| q.waiting.contains(&id)),
-            To::Login => self.login.as_ref().is_some_and(|l| l.submitting == Some(id)),
             To::Job => self.jobs.get(id).is_some(),
-            To::DeviceCode => restore().is_some_and(|d| d.device_loading == Some(id)),
-            To::TargetFolders => restore().is_some_and(|d| d.target_folders.loading == Some(id)),
-            To::Events => matches!(&self.overlay, Some(Overlay::Events(v)) if v.loading == Some(id)),
+            To::Login => self.login.as_ref().is_some_and(|l| l.submitting == Some(id)),
+            To::Session(SessionAsk::Explore) => self.pending_explore == Some(id),
+            To::Session(SessionAsk::Stop { .. }) => self.pending_stop.as_ref().is_some_and(|(g, _)| *g == id),
+            To::Session(SessionAsk::StopOnQuit { .. }) => {
+                self.quitting.as_ref().is_some_and(|q| q.waiting.contains(&id))
+            }
         }
     }
 
     /// Lets go of the requests nobody waits for any more (run after every update).
     pub(super) fn forget_unawaited(&mut self) {
-        let mut asked = std::mem::take(&mut self.gens.asked);
+        let mut asked = std::mem::take(&mut self.requests.asked);
         asked.retain(|id, to| self.waits(to, *id));
-        self.gens.asked = asked;
+        self.requests.asked = asked;
     }
 }
 
@@ -480,10 +491,84 @@ pub(super) fn on_answer(state: &mut State, answer: Answer, fx: &mut Vec<super::E
     let Answer { id, result } = answer;
     let more = matches!(&result, Ok(r) if r.is_progress());
     let to = if more {
-        state.gens.asked.get(&id).cloned()
+        state.requests.asked.get(&id).cloned()
     } else {
-        state.gens.asked.remove(&id)
+        state.requests.asked.remove(&id)
     };
     let Some(to) = to else { return false };
     super::answered(state, id, to, result, fx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::panes::details::DetailsPane;
+    use crate::app::panes::items::ListKey;
+    use crate::app::{HeaderInfo, Msg, update};
+
+    fn session(id: &str) -> RestoreSession {
+        serde_json::from_value(serde_json::json!({"id": id, "organization": "contoso"})).expect("session")
+    }
+
+    fn item(id: &str, subject: &str) -> Item {
+        serde_json::from_value(serde_json::json!({"id": id, "itemClass": "IPM.Note", "subject": subject}))
+            .expect("item")
+    }
+
+    fn answer(state: &mut State, id: RequestId, r: Response) -> Vec<super::super::Effect> {
+        update(state, Msg::Answer(Answer { id, result: Ok(r) }))
+    }
+
+    /// The one staleness check: an answer whose request was superseded is dropped by the map before any
+    /// pane sees it (the panes no longer compare generations themselves).
+    #[test]
+    fn stale_answers_are_dropped_by_the_map() {
+        let mut state = State::new(HeaderInfo::default());
+        let first = update(&mut state, Msg::Start)[0]
+            .request()
+            .map(|r| r.id)
+            .expect("a request");
+        let second = state
+            .sessions
+            .reload(&mut state.requests)
+            .request()
+            .map(|r| r.id)
+            .expect("a request");
+        state.forget_unawaited();
+        assert!(!state.requests.waits_for(first), "superseded");
+        state.dirty = false;
+        answer(&mut state, first, Response::Sessions(vec![session("stale")]));
+        assert!(state.sessions.list.rows.is_empty(), "stale generation is dropped");
+        assert_eq!(state.sessions.list.loading, Some(second));
+        assert!(!state.dirty, "nothing changed");
+        answer(&mut state, second, Response::Sessions(vec![session("fresh")]));
+        assert_eq!(state.sessions.list.rows.len(), 1);
+        assert_eq!(state.sessions.list.loading, None);
+
+        // The details pane: a reload supersedes the first single-item request.
+        let key = ListKey {
+            session_id: "s".into(),
+            mailbox_id: "m".into(),
+            folder_id: "f".into(),
+        };
+        let mut d = DetailsPane::new(key, item("a", "listed"));
+        let first = d
+            .reload(&mut state.requests)
+            .request()
+            .map(|r| r.id)
+            .expect("a request");
+        let second = d
+            .reload(&mut state.requests)
+            .request()
+            .map(|r| r.id)
+            .expect("a request");
+        state.details = Some(d);
+        state.forget_unawaited();
+        answer(&mut state, first, Response::Item(item("a", "stale")));
+        let d = state.details.as_ref().expect("details");
+        assert_eq!(d.item.title(), Some("listed"), "stale generation");
+        assert_eq!(d.loading, Some(second));
+        answer(&mut state, second, Response::Item(item("a", "full")));
+        assert_eq!(state.details.as_ref().and_then(|d| d.item.title()), Some("full"));
+    }
 }

@@ -160,7 +160,7 @@ pub fn leave(state: &mut State, fx: &mut Vec<Effect>) {
     if let Some(d) = &mut state.details
         && d.loading.is_some()
     {
-        fx.push(d.reload(&mut state.gens));
+        fx.push(d.reload(&mut state.requests));
     }
     let open = state.open_levels();
     state.focus = if open.contains(&back.focus) {

@@ -40,7 +40,7 @@ impl<B: Backend> App<B> {
     /// Aborts the reads the state no longer waits for (the operator navigated away, or a newer read
     /// superseded them): their ids are no longer in the state's map of requests.
     pub(super) fn cancel_unawaited(&mut self) {
-        let requests = &self.state.gens;
+        let requests = &self.state.requests;
         let mut cancelled = 0;
         self.tasks.retain(|id, h| {
             if h.is_finished() {

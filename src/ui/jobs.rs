@@ -11,7 +11,7 @@ use crate::app::panes::events::EventsView;
 use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestorePhase, flag, flag_labels};
 use crate::app::panes::results::{self, ResultsView};
 use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind, TransferPhase};
-use crate::app::{Action, Gen, State};
+use crate::app::{Action, RequestId, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -545,7 +545,14 @@ fn bar(done: u64, total: u64, w: usize) -> String {
     )
 }
 
-fn running_rows(state: &State, d: &RestoreDialog, generation: Gen, stop: bool, w: usize, theme: &Theme) -> Vec<Row> {
+fn running_rows(
+    state: &State,
+    d: &RestoreDialog,
+    generation: RequestId,
+    stop: bool,
+    w: usize,
+    theme: &Theme,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     let job = state.jobs.get(generation);
     if let Some(j) = job {

@@ -2,10 +2,12 @@
 
 pub mod entries;
 
-use super::Help;
 use super::items::ListKey;
+use super::{Heard, Help, Pane, split_answer};
+use crate::api::ApiError;
 use crate::api::models::Item;
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::request::{PaneAsk, Response};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Back, "back", "back to the items"),
@@ -24,7 +26,7 @@ pub struct DetailsPane {
     /// The item as listed, replaced by the single-item answer when it arrives.
     pub item: Item,
     /// The single-item request in flight.
-    pub loading: Option<Gen>,
+    pub loading: Option<RequestId>,
     /// First shown line.
     pub scroll: u64,
     /// The largest useful scroll at the pane's size (set by the layout, [`crate::app::layout::reflow`],
@@ -44,9 +46,9 @@ impl DetailsPane {
     }
 
     /// Asks for the single item (again): a new request, which supersedes any in flight.
-    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
-        let r = gens.ask(
-            To::Details,
+    pub fn reload(&mut self, requests: &mut Requests) -> Effect {
+        let r = requests.ask(
+            To::Pane(PaneAsk::Details),
             Call::Item {
                 session_id: self.key.session_id.clone(),
                 mailbox_id: self.key.mailbox_id.clone(),
@@ -70,16 +72,13 @@ impl DetailsPane {
         };
     }
 
-    /// Takes the single-item answer; false when stale.
-    pub fn on_item(&mut self, generation: Gen, result: Result<Item, String>) -> Result<bool, String> {
-        if self.loading != Some(generation) {
-            return Ok(false);
-        }
+    /// Takes the single-item answer (the request map dropped stale answers already).
+    pub fn on_item(&mut self, result: Result<Item, String>) -> Result<(), String> {
         self.loading = None;
         match result {
             Ok(item) if item.id == self.item.id || self.item.id.is_empty() => {
                 self.item = item;
-                Ok(true)
+                Ok(())
             }
             // A 200 with another item: keep the listed copy and say so (never show the wrong item).
             Ok(other) => Err(format!(
@@ -87,6 +86,23 @@ impl DetailsPane {
                 crate::text::sanitize(&other.id)
             )),
             Err(e) => Err(e),
+        }
+    }
+}
+
+impl Pane for DetailsPane {
+    fn waits(&self, _: &PaneAsk, id: RequestId) -> bool {
+        self.loading == Some(id)
+    }
+
+    fn on_answer(&mut self, ask: PaneAsk, result: Result<Response, ApiError>) -> Heard {
+        if ask != PaneAsk::Details {
+            return Heard::Nothing;
+        }
+        let (item, err) = split_answer(result);
+        match self.on_item(item) {
+            Err(m) if err.is_none() => Heard::Error(m),
+            _ => Heard::Noted("item", err),
         }
     }
 }
@@ -108,14 +124,14 @@ mod tests {
             folder_id: "f".into(),
         };
         let mut d = DetailsPane::new(key, item("a", "listed"));
+        // A stale answer never gets here: see request::tests::stale_answers_are_dropped_by_the_map.
         d.loading = Some(7);
-        assert_eq!(d.on_item(6, Ok(item("a", "stale"))), Ok(false), "stale generation");
-        let r = d.on_item(7, Ok(item("b\u{1b}[31m", "wrong")));
+        let r = d.on_item(Ok(item("b\u{1b}[31m", "wrong")));
         let msg = r.expect_err("a mismatch is reported");
         assert!(msg.contains("another item") && !msg.contains('\u{1b}'), "{msg}");
         assert_eq!(d.item.title(), Some("listed"));
         d.loading = Some(8);
-        assert_eq!(d.on_item(8, Ok(item("a", "full"))), Ok(true));
+        assert_eq!(d.on_item(Ok(item("a", "full"))), Ok(()));
         assert_eq!(d.item.title(), Some("full"));
     }
 }

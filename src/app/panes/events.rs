@@ -4,7 +4,7 @@
 use super::Help;
 use crate::api::models::SessionEvent;
 use crate::app::list::Viewport;
-use crate::app::{Action, Effect, Gen, Gens, Overlay};
+use crate::app::{Action, Effect, Overlay, RequestId, Requests};
 
 pub const HELP: Help = &[
     (Action::Down, "down", "next event"),
@@ -28,7 +28,7 @@ pub struct EventSource {
 pub struct EventsView {
     pub sources: Vec<EventSource>,
     pub current: usize,
-    pub loading: Option<Gen>,
+    pub loading: Option<RequestId>,
     pub events: Vec<SessionEvent>,
     pub cursor: usize,
     pub view: Viewport,
@@ -38,7 +38,7 @@ pub struct EventsView {
     /// What was open before (shown again on Esc).
     pub back: Option<Box<Overlay>>,
     /// The job the view was opened for (its outcome may be read from these events).
-    pub job: Option<Gen>,
+    pub job: Option<RequestId>,
 }
 
 /// What a key did.
@@ -51,7 +51,7 @@ pub enum EventsReply {
 
 impl EventsView {
     /// The view and the request of the first source's events (`None` when there is no source).
-    pub fn new(sources: Vec<EventSource>, gens: &mut Gens) -> Option<(EventsView, Effect)> {
+    pub fn new(sources: Vec<EventSource>, requests: &mut Requests) -> Option<(EventsView, Effect)> {
         if sources.is_empty() {
             return None;
         }
@@ -67,7 +67,7 @@ impl EventsView {
             back: None,
             job: None,
         };
-        let e = v.load(gens);
+        let e = v.load(requests);
         Some((v, e))
     }
 
@@ -75,19 +75,19 @@ impl EventsView {
         self.sources.get(self.current)
     }
 
-    fn load(&mut self, gens: &mut Gens) -> Effect {
+    fn load(&mut self, requests: &mut Requests) -> Effect {
         let session_id = self.source().map(|s| s.session_id.clone()).unwrap_or_default();
-        let r = gens.ask(crate::app::To::Events, crate::app::Call::Events { session_id });
+        let r = requests.ask(
+            crate::app::To::Dialog(crate::app::request::DialogAsk::Events),
+            crate::app::Call::Events { session_id },
+        );
         self.loading = Some(r.id);
         self.error = None;
         Effect::Request(r)
     }
 
-    /// Takes the events; false when stale. The cursor goes to the newest.
-    pub fn on_events(&mut self, generation: Gen, result: Result<Vec<SessionEvent>, String>) -> bool {
-        if self.loading != Some(generation) {
-            return false;
-        }
+    /// Takes the events (the request map dropped stale answers already). The cursor goes to the newest.
+    pub fn on_events(&mut self, result: Result<Vec<SessionEvent>, String>) {
         self.loading = None;
         match result {
             Ok(mut ev) => {
@@ -98,14 +98,13 @@ impl EventsView {
             }
             Err(e) => self.error = Some(e),
         }
-        true
     }
 
     pub fn selected(&self) -> Option<&SessionEvent> {
         self.events.get(self.cursor)
     }
 
-    pub fn on_action(&mut self, a: Action, page: u64, gens: &mut Gens) -> EventsReply {
+    pub fn on_action(&mut self, a: Action, page: u64, requests: &mut Requests) -> EventsReply {
         match a {
             Action::Back | Action::Quit => EventsReply::Close,
             Action::NextPane | Action::PrevPane => {
@@ -120,9 +119,9 @@ impl EventsView {
                 };
                 self.events.clear();
                 self.cursor = 0;
-                EventsReply::Load(self.load(gens))
+                EventsReply::Load(self.load(requests))
             }
-            Action::Refresh => EventsReply::Load(self.load(gens)),
+            Action::Refresh => EventsReply::Load(self.load(requests)),
             a if matches!(
                 a,
                 Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last

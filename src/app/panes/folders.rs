@@ -1,9 +1,11 @@
 //! The folder tree of a mailbox: root folders first, children loaded lazily per parent.
 
-use super::Help;
+use super::{Heard, Help, Pane, split_answer};
+use crate::api::ApiError;
 use crate::api::models::{Folder, FolderType, Mailbox};
 use crate::app::list::{Filter, Viewport};
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::request::{PaneAsk, Response};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "open the folder's items (and expand it)"),
@@ -22,7 +24,7 @@ pub const HELP: Help = &[
 pub enum Children {
     /// Not asked yet: the folder may or may not have any.
     Unknown,
-    Loading(Gen),
+    Loading(RequestId),
     /// Indices into `FoldersPane::nodes`.
     Loaded(Vec<usize>),
     Failed(String),
@@ -75,13 +77,13 @@ pub struct FoldersPane {
 
 impl FoldersPane {
     /// True while the children request `generation` (roots or a folder's) is awaited.
-    pub fn awaits(&self, generation: Gen) -> bool {
+    pub fn awaits(&self, generation: RequestId) -> bool {
         self.roots == Children::Loading(generation)
             || self.nodes.iter().any(|n| n.children == Children::Loading(generation))
     }
 
     /// A pane for `mailbox` and the request of its root folders.
-    pub fn new(session_id: String, mailbox: Mailbox, gens: &mut Gens) -> (FoldersPane, Effect) {
+    pub fn new(session_id: String, mailbox: Mailbox, requests: &mut Requests) -> (FoldersPane, Effect) {
         let mut p = FoldersPane {
             session_id,
             mailbox,
@@ -92,14 +94,14 @@ impl FoldersPane {
             filter: Filter::default(),
             rows: Vec::new(),
         };
-        let e = p.reload(gens);
+        let e = p.reload(requests);
         (p, e)
     }
 
     /// Forgets the tree and asks for the roots again.
-    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
-        let r = gens.ask(
-            To::Folders { parent: None },
+    pub fn reload(&mut self, requests: &mut Requests) -> Effect {
+        let r = requests.ask(
+            To::Pane(PaneAsk::Folders { parent: None }),
             Call::Folders {
                 session_id: self.session_id.clone(),
                 mailbox_id: self.mailbox.id.clone(),
@@ -130,19 +132,19 @@ impl FoldersPane {
     }
 
     /// Expands the selected folder (loading its children the first time). Returns the request, if any.
-    pub fn expand_selected(&mut self, gens: &mut Gens) -> Option<Effect> {
+    pub fn expand_selected(&mut self, requests: &mut Requests) -> Option<Effect> {
         let &idx = self.rows.get(self.cursor)?;
-        self.expand(idx, gens)
+        self.expand(idx, requests)
     }
 
-    fn expand(&mut self, idx: usize, gens: &mut Gens) -> Option<Effect> {
+    fn expand(&mut self, idx: usize, requests: &mut Requests) -> Option<Effect> {
         let node = self.nodes.get_mut(idx)?;
         node.expanded = true;
         let effect = match node.children {
             Children::Unknown | Children::Failed(_) => {
                 let parent = Some(node.folder.id.clone());
-                let r = gens.ask(
-                    To::Folders { parent: parent.clone() },
+                let r = requests.ask(
+                    To::Pane(PaneAsk::Folders { parent: parent.clone() }),
                     Call::Folders {
                         session_id: self.session_id.clone(),
                         mailbox_id: self.mailbox.id.clone(),
@@ -159,22 +161,23 @@ impl FoldersPane {
     }
 
     /// Expands or collapses the selected folder.
-    pub fn toggle_selected(&mut self, gens: &mut Gens) -> Option<Effect> {
+    pub fn toggle_selected(&mut self, requests: &mut Requests) -> Option<Effect> {
         let &idx = self.rows.get(self.cursor)?;
         if self.nodes[idx].expanded {
             self.nodes[idx].expanded = false;
             self.rebuild();
             None
         } else {
-            self.expand(idx, gens)
+            self.expand(idx, requests)
         }
     }
 
-    /// Takes the roots (`parent == None`) or the children of a folder; false when stale.
-    pub fn on_loaded(&mut self, generation: Gen, parent: Option<&str>, result: Result<Vec<Folder>, String>) -> bool {
+    /// Takes the roots (`parent == None`) or the children of a folder (the request map dropped stale
+    /// answers already); false when no folder of that id waits for its children.
+    pub fn on_loaded(&mut self, parent: Option<&str>, result: Result<Vec<Folder>, String>) -> bool {
         let (depth, slot) = match parent {
             None => {
-                if self.roots != Children::Loading(generation) {
+                if !matches!(self.roots, Children::Loading(_)) {
                     return false;
                 }
                 (0, None)
@@ -183,7 +186,7 @@ impl FoldersPane {
                 let Some(i) = self
                     .nodes
                     .iter()
-                    .position(|n| n.folder.id == pid && n.children == Children::Loading(generation))
+                    .position(|n| n.folder.id == pid && matches!(n.children, Children::Loading(_)))
                 else {
                     return false;
                 };
@@ -285,5 +288,22 @@ impl FoldersPane {
         if let Some(pos) = self.rows.iter().position(|&r| r == idx) {
             self.cursor = pos;
         }
+    }
+}
+
+impl Pane for FoldersPane {
+    fn waits(&self, _: &PaneAsk, id: RequestId) -> bool {
+        self.awaits(id)
+    }
+
+    fn on_answer(&mut self, ask: PaneAsk, result: Result<Response, ApiError>) -> Heard {
+        let PaneAsk::Folders { parent } = ask else {
+            return Heard::Nothing;
+        };
+        let (folders, err) = split_answer(result);
+        if !self.on_loaded(parent.as_deref(), folders) {
+            return Heard::Nothing;
+        }
+        Heard::Noted("folders", err)
     }
 }

@@ -1,11 +1,13 @@
 //! The items of a folder: a window of pages cached by offset around the cursor (a million-item folder
 //! never holds more than a few pages), the end found by counting, marks kept per list.
 
-use super::Help;
 use super::search::{Back, SearchInfo, SearchSpec};
-use crate::api::models::{Folder, FolderType, Item, ItemData, Page};
+use super::{Heard, Help, Pane, split_answer};
+use crate::api::ApiError;
+use crate::api::models::{Folder, FolderType, Item, ItemData, Mailbox, Page};
 use crate::app::list::{Filter, PREFETCH, Viewport};
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::request::{PaneAsk, Response, take};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Rows per page request while streaming (pages are cached at multiples of it).
@@ -132,10 +134,10 @@ pub struct ItemsPane {
     pub cursor: u64,
     pub view: Viewport,
     /// The page request in flight: (offset, generation), and its limit.
-    in_flight: Option<(u64, Gen)>,
+    in_flight: Option<(u64, RequestId)>,
     in_flight_limit: u32,
     /// The count request in flight.
-    counting: Option<Gen>,
+    counting: Option<RequestId>,
     /// `G` was pressed before the end was known: go there when the count arrives.
     pending_last: bool,
     /// Rows of Down/PageDown asked for past the loaded end while the end is unknown: the cursor waits
@@ -299,7 +301,7 @@ impl ItemsPane {
 
     /// For the results of an all-mailboxes search when the session's mailboxes are not all known: a
     /// request for their names (once).
-    pub fn wants_mailbox_names(&mut self, gens: &mut Gens) -> Option<Effect> {
+    pub fn wants_mailbox_names(&mut self, requests: &mut Requests) -> Option<Effect> {
         let s = self.search.as_mut()?;
         if s.names_asked
             || s.spec.context.names_complete
@@ -307,8 +309,8 @@ impl ItemsPane {
         {
             return None;
         }
-        let r = gens.ask(
-            To::MailboxNames,
+        let r = requests.ask(
+            To::Pane(PaneAsk::Items(ItemsAsk::MailboxNames)),
             Call::MailboxNames {
                 session_id: s.spec.context.session_id.clone(),
             },
@@ -319,7 +321,7 @@ impl ItemsPane {
     }
 
     /// The generation of the count in flight.
-    pub fn counting(&self) -> Option<Gen> {
+    pub fn counting(&self) -> Option<RequestId> {
         self.counting
     }
 
@@ -408,7 +410,7 @@ impl ItemsPane {
     /// the cursor, or the neighbouring page when the cursor is within [`PREFETCH`] rows of its edge.
     /// One page request is in flight at a time; a request far from the cursor is superseded (the
     /// runtime aborts the old task: same slot).
-    pub fn wants(&mut self, gens: &mut Gens) -> Option<Effect> {
+    pub fn wants(&mut self, requests: &mut Requests) -> Option<Effect> {
         if self.error.is_some() || self.filtered.is_some() {
             return None;
         }
@@ -416,8 +418,8 @@ impl ItemsPane {
             if self.counting.is_some() {
                 return None;
             }
-            let r = gens.ask(
-                To::ItemCount,
+            let r = requests.ask(
+                To::Pane(PaneAsk::Items(ItemsAsk::Count)),
                 Call::CountItems {
                     session_id: self.key.session_id.clone(),
                     mailbox_id: self.key.mailbox_id.clone(),
@@ -480,15 +482,16 @@ impl ItemsPane {
                 limit,
             },
         };
-        let r = gens.ask(To::Items { offset: want }, call);
+        let r = requests.ask(To::Pane(PaneAsk::Items(ItemsAsk::Page { offset: want })), call);
         self.in_flight = Some((want, r.id));
         self.in_flight_limit = limit;
         Some(Effect::Request(r))
     }
 
-    /// Takes a page; false when it is stale (another request superseded it, or another list).
-    pub fn on_page(&mut self, generation: Gen, offset: u64, result: Result<Page<Item>, String>) -> bool {
-        if self.in_flight != Some((offset, generation)) {
+    /// Takes the page in flight (the request map dropped stale answers already); false when it is not
+    /// at the offset asked for.
+    pub fn on_page(&mut self, offset: u64, result: Result<Page<Item>, String>) -> bool {
+        if self.in_flight.map(|(o, _)| o) != Some(offset) {
             return false;
         }
         self.in_flight = None;
@@ -527,11 +530,8 @@ impl ItemsPane {
         true
     }
 
-    /// Takes the count; false when stale.
-    pub fn on_count(&mut self, generation: Gen, result: Result<u64, String>) -> bool {
-        if self.counting != Some(generation) {
-            return false;
-        }
+    /// Takes the count (the request map dropped stale answers already).
+    pub fn on_count(&mut self, result: Result<u64, String>) {
         self.counting = None;
         match result {
             Ok(n) => {
@@ -548,7 +548,6 @@ impl ItemsPane {
                 self.error = Some(e);
             }
         }
-        true
     }
 
     /// Drops pages far from the cursor (memory stays bounded however far one scrolls).
@@ -643,8 +642,73 @@ impl ItemsPane {
     }
 
     /// The page request in flight: (offset, generation).
-    pub fn in_flight(&self) -> Option<(u64, Gen)> {
+    pub fn in_flight(&self) -> Option<(u64, RequestId)> {
         self.in_flight
+    }
+}
+
+/// What the items pane asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ItemsAsk {
+    /// A page of a folder or of search results.
+    Page { offset: u64 },
+    /// The folder's count (`G` on an unknown end).
+    Count,
+    /// The mailbox names of all-mailboxes search results.
+    MailboxNames,
+}
+
+impl Pane for ItemsPane {
+    fn waits(&self, ask: &PaneAsk, id: RequestId) -> bool {
+        match ask {
+            PaneAsk::Items(ItemsAsk::Page { .. }) => self.in_flight().is_some_and(|(_, g)| g == id),
+            PaneAsk::Items(ItemsAsk::Count) => self.counting() == Some(id),
+            PaneAsk::Items(ItemsAsk::MailboxNames) => self.search.as_ref().is_some_and(|s| s.names_loading == Some(id)),
+            _ => false,
+        }
+    }
+
+    fn on_answer(&mut self, ask: PaneAsk, result: Result<Response, ApiError>) -> Heard {
+        let PaneAsk::Items(ask) = ask else {
+            return Heard::Nothing;
+        };
+        match ask {
+            ItemsAsk::Page { offset } => {
+                let (page, err) = split_answer(result);
+                let searching = self.search.is_some();
+                let page = page.map_err(|_| crate::app::search::page_error(searching, &err));
+                if !self.on_page(offset, page) {
+                    return Heard::Nothing;
+                }
+                if searching {
+                    Heard::SearchPage(offset, err)
+                } else {
+                    Heard::Noted("items", err)
+                }
+            }
+            ItemsAsk::Count => {
+                let (count, err) = split_answer(result);
+                self.on_count(count);
+                Heard::Noted("counting the items", err)
+            }
+            ItemsAsk::MailboxNames => {
+                let result: Result<Vec<Mailbox>, ApiError> = take(result);
+                let Some(s) = self.search.as_mut() else {
+                    return Heard::Nothing;
+                };
+                s.names_loading = None;
+                match result {
+                    Ok(mbs) => {
+                        let names = &mut s.spec.context.mailbox_names;
+                        names.extend(mbs.iter().map(|m| (m.id.clone(), super::search::mailbox_label(m))));
+                        s.spec.context.names_complete = true;
+                        Heard::Taken
+                    }
+                    // The results stay usable: they show mailbox ids instead of names.
+                    Err(e) => Heard::Info(format!("mailbox names not loaded ({e}): ids shown")),
+                }
+            }
+        }
     }
 }
 
@@ -699,49 +763,49 @@ mod tests {
     }
 
     /// The request a pane makes now: (offset, limit), answered with `n` items.
-    fn answer(p: &mut ItemsPane, gens: &mut Gens, n: u64) -> Option<(u64, u32)> {
+    fn answer(p: &mut ItemsPane, requests: &mut Requests, n: u64) -> Option<(u64, u32)> {
         let Some(Effect::Request(crate::app::Request {
-            id: generation,
+            id: _,
             call: Call::ItemsPage { offset, limit, .. },
-        })) = p.wants(gens)
+        })) = p.wants(requests)
         else {
             return None;
         };
-        assert!(p.on_page(generation, offset, Ok(page(offset, n.min(u64::from(limit))))));
+        assert!(p.on_page(offset, Ok(page(offset, n.min(u64::from(limit))))));
         Some((offset, limit))
     }
 
     #[test]
     fn a_screenful_first_then_the_rest_of_the_page_then_whole_pages() {
-        let (mut p, mut gens) = (pane(), Gens::default());
-        assert_eq!(answer(&mut p, &mut gens, 1000), Some((0, FIRST_ROWS)));
+        let (mut p, mut requests) = (pane(), Requests::default());
+        assert_eq!(answer(&mut p, &mut requests, 1000), Some((0, FIRST_ROWS)));
         assert_eq!(p.items_held(), FIRST_ROWS as usize);
         assert_eq!(p.total, None);
         let rest = ITEMS_PAGE - FIRST_ROWS;
-        assert_eq!(answer(&mut p, &mut gens, 1000), Some((FIRST_ROWS.into(), rest)));
+        assert_eq!(answer(&mut p, &mut requests, 1000), Some((FIRST_ROWS.into(), rest)));
         assert_eq!((p.items_held(), p.pages_held()), (ITEMS_PAGE as usize, 1));
         assert_eq!(p.get(199).map(|i| i.id.as_str()), Some("i199"));
         assert_eq!(
-            answer(&mut p, &mut gens, 1000),
+            answer(&mut p, &mut requests, 1000),
             None,
             "the cursor is far from the page's end"
         );
         p.on_move(Action::PageDown, 160);
-        assert_eq!(answer(&mut p, &mut gens, 1000), Some((200, ITEMS_PAGE)));
+        assert_eq!(answer(&mut p, &mut requests, 1000), Some((200, ITEMS_PAGE)));
     }
 
     #[test]
     fn holding_down_past_the_loaded_end_loses_no_key_presses() {
-        let (mut p, mut gens) = (pane(), Gens::default());
+        let (mut p, mut requests) = (pane(), Requests::default());
         // The first screenful and the rest of the first page.
-        answer(&mut p, &mut gens, 1000);
-        answer(&mut p, &mut gens, 1000);
+        answer(&mut p, &mut requests, 1000);
+        answer(&mut p, &mut requests, 1000);
         p.cursor = 195;
         // The prefetch of the next page is sent; its answer is slow.
         let Some(Effect::Request(crate::app::Request {
-            id: generation,
+            id: _,
             call: Call::ItemsPage { offset, .. },
-        })) = p.wants(&mut gens)
+        })) = p.wants(&mut requests)
         else {
             panic!("a prefetch near the end of the page");
         };
@@ -753,20 +817,20 @@ mod tests {
         }
         assert_eq!(p.cursor, 200, "on the loading row");
         assert!(p.selected().is_none());
-        assert!(p.on_page(generation, offset, Ok(page(offset, 200))));
+        assert!(p.on_page(offset, Ok(page(offset, 200))));
         assert_eq!(p.cursor, 205, "every press counted");
         assert_eq!(p.selected().map(|i| i.id.as_str()), Some("i205"));
         // Owed rows stop at the real end when the page is short.
         p.cursor = 395;
         let Some(Effect::Request(crate::app::Request {
-            id: generation,
+            id: _,
             call: Call::ItemsPage { offset, .. },
-        })) = p.wants(&mut gens)
+        })) = p.wants(&mut requests)
         else {
             panic!("a prefetch near the end of the second page");
         };
         p.on_move(Action::PageDown, 20);
-        assert!(p.on_page(generation, offset, Ok(page(offset, 3))));
+        assert!(p.on_page(offset, Ok(page(offset, 3))));
         assert_eq!((p.total, p.cursor), (Some(403), 402));
         // Any other movement forgets what was owed.
         p.on_move(Action::Up, 20);
@@ -775,9 +839,9 @@ mod tests {
 
     #[test]
     fn a_short_first_answer_ends_a_small_folder() {
-        let (mut p, mut gens) = (pane(), Gens::default());
-        assert_eq!(answer(&mut p, &mut gens, 10), Some((0, FIRST_ROWS)));
+        let (mut p, mut requests) = (pane(), Requests::default());
+        assert_eq!(answer(&mut p, &mut requests, 10), Some((0, FIRST_ROWS)));
         assert_eq!(p.total, Some(10));
-        assert_eq!(answer(&mut p, &mut gens, 10), None);
+        assert_eq!(answer(&mut p, &mut requests, 10), None);
     }
 }

@@ -12,7 +12,7 @@
 use super::Help;
 use crate::api::{ApiVersion, VersionChoice};
 use crate::app::fields::{SecretField, edit};
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
 
@@ -70,7 +70,7 @@ pub struct LoginDialog {
     /// The server's refusal or a problem with the input (server text: sanitised when drawn).
     pub error: Option<String>,
     /// The login request in flight.
-    pub submitting: Option<Gen>,
+    pub submitting: Option<RequestId>,
 }
 
 /// What a key did to the dialog.
@@ -152,7 +152,7 @@ impl LoginDialog {
         self.api = API_CHOICES[if forward { (i + 1) % n } else { (i + n - 1) % n }];
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent, gens: &mut Gens) -> LoginReply {
+    pub fn on_key(&mut self, ev: &KeyEvent, requests: &mut Requests) -> LoginReply {
         if self.submitting.is_some() {
             // Waiting for the server (Ctrl+C still quits).
             return LoginReply::Keep;
@@ -167,7 +167,7 @@ impl LoginDialog {
                     }
                 };
             }
-            KeyCode::Enter => return self.submit(gens),
+            KeyCode::Enter => return self.submit(requests),
             KeyCode::Tab | KeyCode::Down => {
                 self.step(true);
                 return LoginReply::Keep;
@@ -200,7 +200,7 @@ impl LoginDialog {
     }
 
     /// Checks the input and builds the login request.
-    fn submit(&mut self, gens: &mut Gens) -> LoginReply {
+    fn submit(&mut self, requests: &mut Requests) -> LoginReply {
         let server = self.server.value().trim().to_string();
         let user = self.user.value().trim().to_string();
         if server.is_empty() {
@@ -219,7 +219,7 @@ impl LoginDialog {
             return LoginReply::Keep;
         }
         let target = LoginTarget { server, api: self.api };
-        let r = gens.ask(
+        let r = requests.ask(
             To::Login,
             Call::Login {
                 user,
@@ -234,18 +234,14 @@ impl LoginDialog {
 
     /// Takes a failed login: the message is shown. The password is wiped and focused for the retry only
     /// when the server `refused` it; after a network or TLS problem it is kept (Enter tries again).
-    /// False when the answer is not for this dialog.
-    pub fn on_refused(&mut self, generation: Gen, message: String, refused: bool) -> bool {
-        if self.submitting != Some(generation) {
-            return false;
-        }
+    /// (The request map dropped stale answers already.)
+    pub fn on_refused(&mut self, message: String, refused: bool) {
         self.submitting = None;
         self.error = Some(message);
         if refused {
             self.password.clear();
             self.field = LoginField::Password;
         }
-        true
     }
 }
 
@@ -261,36 +257,39 @@ mod tests {
 
     #[test]
     fn submit_needs_every_field_and_names_a_new_target() {
-        let mut gens = Gens::default();
+        let mut requests = Requests::default();
         let target = LoginTarget {
             server: "https://a:4443".into(),
             api: VersionChoice::Auto,
         };
         let mut d = LoginDialog::start(target.clone(), "op");
         assert_eq!(d.field, LoginField::Password);
-        assert!(matches!(d.on_key(&key(KeyCode::Enter), &mut gens), LoginReply::Keep));
+        assert!(matches!(
+            d.on_key(&key(KeyCode::Enter), &mut requests),
+            LoginReply::Keep
+        ));
         assert_eq!(d.error.as_deref(), Some("enter the password"));
-        d.on_key(&key(KeyCode::Char('p')), &mut gens);
+        d.on_key(&key(KeyCode::Char('p')), &mut requests);
         let LoginReply::Submit(Effect::Request(Request {
             call: Call::Login { reconnect, .. },
             ..
-        })) = d.on_key(&key(KeyCode::Enter), &mut gens)
+        })) = d.on_key(&key(KeyCode::Enter), &mut requests)
         else {
             panic!("no login")
         };
         assert_eq!(reconnect, None);
-        let g = d.submitting.expect("in flight");
-        assert!(d.on_refused(g, "bad".into(), true));
+        assert!(d.submitting.is_some(), "in flight");
+        d.on_refused("bad".into(), true);
         assert!(d.password.is_empty());
         // Another API version: the runtime must make a new client.
         d.field = LoginField::Api;
-        d.on_key(&key(KeyCode::Right), &mut gens);
+        d.on_key(&key(KeyCode::Right), &mut requests);
         d.field = LoginField::Password;
-        d.on_key(&key(KeyCode::Char('p')), &mut gens);
+        d.on_key(&key(KeyCode::Char('p')), &mut requests);
         let LoginReply::Submit(Effect::Request(Request {
             call: Call::Login { reconnect, .. },
             ..
-        })) = d.on_key(&key(KeyCode::Enter), &mut gens)
+        })) = d.on_key(&key(KeyCode::Enter), &mut requests)
         else {
             panic!("no login")
         };
@@ -304,9 +303,9 @@ mod tests {
         // After an expiry, the server cannot be reached with Tab.
         let mut e = LoginDialog::expired(target, "op");
         for _ in 0..5 {
-            e.on_key(&key(KeyCode::Tab), &mut gens);
+            e.on_key(&key(KeyCode::Tab), &mut requests);
             assert!(matches!(e.field, LoginField::User | LoginField::Password));
         }
-        assert!(matches!(e.on_key(&key(KeyCode::Esc), &mut gens), LoginReply::Keep));
+        assert!(matches!(e.on_key(&key(KeyCode::Esc), &mut requests), LoginReply::Keep));
     }
 }

@@ -1,9 +1,11 @@
 //! Mailboxes of a restore session.
 
-use super::Help;
+use super::{Heard, Help, Pane, split_answer};
+use crate::api::ApiError;
 use crate::api::models::{Mailbox, RestoreSession};
 use crate::app::list::{PAGE, PagedList, next_page_effect};
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::request::{PaneAsk, Response};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "browse the mailbox's folders"),
@@ -22,28 +24,29 @@ pub struct MailboxesPane {
 
 impl MailboxesPane {
     /// A pane for `session` and the request of its first page.
-    pub fn new(session: RestoreSession, gens: &mut Gens) -> (MailboxesPane, Effect) {
+    pub fn new(session: RestoreSession, requests: &mut Requests) -> (MailboxesPane, Effect) {
         let mut p = MailboxesPane {
             session,
             list: PagedList::default(),
         };
-        let e = p.reload(gens);
+        let e = p.reload(requests);
         (p, e)
     }
 
-    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
+    pub fn reload(&mut self, requests: &mut Requests) -> Effect {
         self.list.reset();
         let session_id = self.session.id.clone();
-        self.list.begin_next_page(gens, |offset| page(session_id, offset))
+        self.list.begin_next_page(requests, |offset| page(session_id, offset))
     }
 
-    pub fn prefetch(&mut self, gens: &mut Gens) -> Option<Effect> {
+    pub fn prefetch(&mut self, requests: &mut Requests) -> Option<Effect> {
         let session_id = self.session.id.clone();
-        next_page_effect(&mut self.list, gens, |offset| page(session_id, offset))
+        next_page_effect(&mut self.list, requests, |offset| page(session_id, offset))
     }
 
-    pub fn on_page(&mut self, generation: Gen, offset: u64, result: Result<Vec<Mailbox>, String>) -> bool {
-        if !self.list.accept_page(generation, offset, result, PAGE) {
+    /// Takes a page; false when it is not where the list ends.
+    pub fn on_page(&mut self, offset: u64, result: Result<Vec<Mailbox>, String>) -> bool {
+        if !self.list.accept_page(offset, result, PAGE) {
             return false;
         }
         self.list.refilter(haystack);
@@ -55,10 +58,27 @@ impl MailboxesPane {
     }
 }
 
+impl Pane for MailboxesPane {
+    fn waits(&self, _: &PaneAsk, id: RequestId) -> bool {
+        self.list.loading == Some(id)
+    }
+
+    fn on_answer(&mut self, ask: PaneAsk, result: Result<Response, ApiError>) -> Heard {
+        let PaneAsk::Mailboxes { offset } = ask else {
+            return Heard::Nothing;
+        };
+        let (page, err) = split_answer(result);
+        if !self.on_page(offset, page) {
+            return Heard::Nothing;
+        }
+        Heard::Noted("mailboxes", err)
+    }
+}
+
 /// The request of the page at `offset`.
 fn page(session_id: String, offset: u64) -> (To, Call) {
     (
-        To::Mailboxes { offset },
+        To::Pane(PaneAsk::Mailboxes { offset }),
         Call::Mailboxes {
             session_id,
             offset,

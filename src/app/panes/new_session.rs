@@ -5,8 +5,9 @@ use super::Help;
 use crate::api::models::{ApiDate, ExploreOptions, Organization, RestorePoint, SessionType};
 use crate::api::points::NamedPoints;
 use crate::app::list::Viewport;
+use crate::app::request::{DialogAsk, SessionAsk};
 use crate::app::zone::DisplayZone;
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 use tui_input::Input;
@@ -84,7 +85,7 @@ pub struct PointsList {
     /// The last page was full: more may follow.
     pub more: bool,
     /// The page request in flight (and its offset).
-    pub loading: Option<Gen>,
+    pub loading: Option<RequestId>,
     /// Why the last page could not be read.
     pub error: Option<String>,
     pub cursor: usize,
@@ -103,9 +104,9 @@ impl PointsList {
         id.map(|i| self.names.get(i).map_or(i, String::as_str))
     }
 
-    fn ask(&mut self, gens: &mut Gens, organization_id: &str, offset: u64) -> Effect {
-        let r = gens.ask(
-            To::RestorePoints { offset },
+    fn ask(&mut self, requests: &mut Requests, organization_id: &str, offset: u64) -> Effect {
+        let r = requests.ask(
+            To::Dialog(DialogAsk::RestorePoints { offset }),
             Call::RestorePoints {
                 organization_id: organization_id.to_string(),
                 offset,
@@ -119,22 +120,22 @@ impl PointsList {
     }
 
     /// Starts over with the points of `organization_id`.
-    fn load(&mut self, gens: &mut Gens, organization_id: &str) -> Effect {
+    fn load(&mut self, requests: &mut Requests, organization_id: &str) -> Effect {
         *self = PointsList {
             organization_id: Some(organization_id.to_string()),
             ..PointsList::default()
         };
-        self.ask(gens, organization_id, 0)
+        self.ask(requests, organization_id, 0)
     }
 
     /// The next page, when the cursor is near the end of the loaded points and more may follow.
-    fn next_page(&mut self, gens: &mut Gens) -> Option<Effect> {
+    fn next_page(&mut self, requests: &mut Requests) -> Option<Effect> {
         if !self.more || self.loading.is_some() || self.cursor + POINTS_PREFETCH < self.rows.len() {
             return None;
         }
         let org = self.organization_id.clone()?;
         let offset = self.rows.len() as u64;
-        Some(self.ask(gens, &org, offset))
+        Some(self.ask(requests, &org, offset))
     }
 }
 
@@ -142,7 +143,7 @@ impl PointsList {
 pub struct NewSessionDialog {
     pub orgs: Vec<Organization>,
     /// The organizations request in flight.
-    pub loading: Option<Gen>,
+    pub loading: Option<RequestId>,
     pub load_error: Option<String>,
     pub org_cursor: usize,
     pub org_view: Viewport,
@@ -157,7 +158,7 @@ pub struct NewSessionDialog {
     /// A problem with the input or the server's refusal, shown in the dialog.
     pub error: Option<String>,
     /// The explore request in flight.
-    pub submitting: Option<Gen>,
+    pub submitting: Option<RequestId>,
 }
 
 /// What a key did to the dialog.
@@ -172,8 +173,8 @@ pub enum NewSessionReply {
 
 impl NewSessionDialog {
     /// The dialog and the request of the organizations.
-    pub fn new(gens: &mut Gens) -> (NewSessionDialog, Effect) {
-        let r = gens.ask(To::NewSession, Call::Organizations);
+    pub fn new(requests: &mut Requests) -> (NewSessionDialog, Effect) {
+        let r = requests.ask(To::Dialog(DialogAsk::Organizations), Call::Organizations);
         let d = NewSessionDialog {
             orgs: Vec::new(),
             loading: Some(r.id),
@@ -196,45 +197,43 @@ impl NewSessionDialog {
         self.orgs.get(self.org_cursor)
     }
 
-    /// Takes the organizations (and asks for the first one's restore points); false when stale.
+    /// Takes the organizations (the request map dropped stale answers already) and asks for the
+    /// first one's restore points.
     pub fn on_orgs(
         &mut self,
-        generation: Gen,
         result: Result<Vec<Organization>, String>,
         zone: &DisplayZone,
-        gens: &mut Gens,
-    ) -> (bool, Option<Effect>) {
-        if self.loading != Some(generation) {
-            return (false, None);
-        }
+        requests: &mut Requests,
+    ) -> Option<Effect> {
         self.loading = None;
         match result {
             Ok(orgs) => {
                 self.orgs = orgs;
                 self.org_cursor = 0;
                 self.default_time(zone);
-                (true, self.load_points(gens))
+                self.load_points(requests)
             }
             Err(e) => {
                 self.load_error = Some(e);
-                (true, None)
+                None
             }
         }
     }
 
     /// Asks for the selected organization's restore points (none without an organization id).
-    fn load_points(&mut self, gens: &mut Gens) -> Option<Effect> {
+    fn load_points(&mut self, requests: &mut Requests) -> Option<Effect> {
         let Some(id) = self.selected_org().and_then(|o| o.id.clone()) else {
             self.points = PointsList::default();
             return None;
         };
-        Some(self.points.load(gens, &id))
+        Some(self.points.load(requests, &id))
     }
 
-    /// Takes a page of restore points; false when stale.
-    pub fn on_points(&mut self, generation: Gen, offset: u64, result: Result<NamedPoints, String>) -> bool {
+    /// Takes a page of restore points (the request map dropped stale answers already); false when it
+    /// is not where the list ends.
+    pub fn on_points(&mut self, offset: u64, result: Result<NamedPoints, String>) -> bool {
         let p = &mut self.points;
-        if p.loading != Some(generation) || offset != p.rows.len() as u64 {
+        if offset != p.rows.len() as u64 {
             return false;
         }
         p.loading = None;
@@ -290,21 +289,21 @@ impl NewSessionDialog {
         self.error = None;
     }
 
-    fn move_point(&mut self, delta: i64, zone: &DisplayZone, gens: &mut Gens) -> NewSessionReply {
+    fn move_point(&mut self, delta: i64, zone: &DisplayZone, requests: &mut Requests) -> NewSessionReply {
         let n = self.points.rows.len() as i64;
         if n == 0 {
             return NewSessionReply::Keep;
         }
         self.points.cursor = (self.points.cursor as i64).saturating_add(delta).clamp(0, n - 1) as usize;
         self.pick_point(zone);
-        match self.points.next_page(gens) {
+        match self.points.next_page(requests) {
             Some(e) => NewSessionReply::Load(e),
             None => NewSessionReply::Keep,
         }
     }
 
     /// Takes the explore answer: `Ok(true)` when it answers this dialog.
-    pub fn on_explored(&mut self, generation: Gen) -> bool {
+    pub fn on_explored(&mut self, generation: RequestId) -> bool {
         if self.submitting != Some(generation) {
             return false;
         }
@@ -312,7 +311,7 @@ impl NewSessionDialog {
         true
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent, zone: &DisplayZone, gens: &mut Gens) -> NewSessionReply {
+    pub fn on_key(&mut self, ev: &KeyEvent, zone: &DisplayZone, requests: &mut Requests) -> NewSessionReply {
         if self.submitting.is_some() {
             // Waiting for the server: only closing is possible (the session may still be created).
             return if ev.code == KeyCode::Esc {
@@ -336,9 +335,9 @@ impl NewSessionDialog {
                     NewSessionField::Cancel => NewSessionReply::Close,
                     NewSessionField::RestorePoint if self.points.selected().is_some() => {
                         self.pick_point(zone);
-                        self.submit(zone, gens)
+                        self.submit(zone, requests)
                     }
-                    _ => self.submit(zone, gens),
+                    _ => self.submit(zone, requests),
                 };
             }
             _ => {}
@@ -356,7 +355,7 @@ impl NewSessionDialog {
                 };
                 if delta != 0
                     && self.move_org(delta, zone)
-                    && let Some(e) = self.load_points(gens)
+                    && let Some(e) = self.load_points(requests)
                 {
                     return NewSessionReply::Load(e);
                 }
@@ -372,7 +371,7 @@ impl NewSessionDialog {
                     KeyCode::Char(' ') => 0,
                     _ => return NewSessionReply::Keep,
                 };
-                return self.move_point(delta, zone, gens);
+                return self.move_point(delta, zone, requests);
             }
             NewSessionField::PointInTime => match ev.code {
                 KeyCode::Up => self.field = self.field.step(false),
@@ -395,7 +394,7 @@ impl NewSessionDialog {
                 KeyCode::Char(' ') if ev.modifiers - KeyModifiers::SHIFT == KeyModifiers::NONE => match self.field {
                     NewSessionField::ShowDeleted => self.show_deleted = !self.show_deleted,
                     NewSessionField::AllVersions => self.all_versions = !self.all_versions,
-                    NewSessionField::Create => return self.submit(zone, gens),
+                    NewSessionField::Create => return self.submit(zone, requests),
                     NewSessionField::Cancel => return NewSessionReply::Close,
                     _ => {}
                 },
@@ -431,7 +430,7 @@ impl NewSessionDialog {
     }
 
     /// Validates the input and builds the explore request.
-    fn submit(&mut self, zone: &DisplayZone, gens: &mut Gens) -> NewSessionReply {
+    fn submit(&mut self, zone: &DisplayZone, requests: &mut Requests) -> NewSessionReply {
         let Some(org) = self.selected_org() else {
             self.error = Some("no organization to explore".into());
             return NewSessionReply::Keep;
@@ -481,8 +480,8 @@ impl NewSessionDialog {
             self.field = NewSessionField::PointInTime;
             return NewSessionReply::Keep;
         }
-        let r = gens.ask(
-            To::Explore,
+        let r = requests.ask(
+            To::Session(SessionAsk::Explore),
             Call::Explore {
                 organization_id: org_id,
                 options: ExploreOptions {

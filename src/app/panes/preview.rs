@@ -21,7 +21,7 @@ use super::details::entries::{self, Entry};
 use crate::api::ApiError;
 use crate::api::models::Item;
 use crate::app::layout::{self, View};
-use crate::app::{Call, Effect, Gen, Level, Response, State, To, request, search};
+use crate::app::{Call, Effect, Level, RequestId, Response, State, To, request, search};
 use crate::msg::Preview;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -70,7 +70,7 @@ pub struct Previews {
     order: VecDeque<PreviewKey>,
     bytes: usize,
     /// The request in flight and the item it is for.
-    pub loading: Option<(Gen, PreviewKey)>,
+    pub loading: Option<(RequestId, PreviewKey)>,
     /// The item the items cursor rests on, and the ticks it must still rest.
     resting: Option<(PreviewKey, u32)>,
     /// MSG files asked for in this run (each may be a Save event on the server).
@@ -252,7 +252,7 @@ pub fn step(state: &mut State, tick: bool, fx: &mut Vec<Effect>) {
     }
     p.resting = None;
     p.asked += 1;
-    let r = state.gens.ask(
+    let r = state.requests.ask(
         To::Preview,
         Call::Preview {
             session_id: key.session_id.clone(),
@@ -265,12 +265,9 @@ pub fn step(state: &mut State, tick: bool, fx: &mut Vec<Effect>) {
     fx.push(Effect::Request(r));
 }
 
-/// The answer to a preview request; false when nobody waits for it.
-pub fn on_answer(state: &mut State, id: Gen, result: Result<Response, ApiError>) -> bool {
+/// The answer to the preview request in flight (the request map dropped stale answers already).
+pub fn on_answer(state: &mut State, result: Result<Response, ApiError>) -> bool {
     let p = &mut state.previews;
-    if p.loading.as_ref().is_none_or(|(g, _)| *g != id) {
-        return false;
-    }
     let Some((_, key)) = p.loading.take() else { return false };
     let outcome = match request::take::<Box<Preview>>(result) {
         Ok(pv) => Outcome::Loaded(Arc::from(pv)),

@@ -9,7 +9,7 @@ use crate::api::RestoreScope;
 use crate::api::models::{DeviceCode, DeviceCodeRequest, OfficeRegion};
 use crate::app::fields::{SecretField, edit, is_typing};
 use crate::app::panes::items::ListKey;
-use crate::app::{Action, Gen};
+use crate::app::{Action, RequestId};
 use crate::restore_plan::{Credentials, PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::PathBuf;
@@ -210,7 +210,7 @@ pub struct KnownMailbox {
 #[derive(Clone, Debug, Default)]
 pub struct TargetFolders {
     pub mailbox_id: Option<String>,
-    pub loading: Option<Gen>,
+    pub loading: Option<RequestId>,
     pub names: Vec<String>,
 }
 
@@ -313,12 +313,12 @@ pub enum RestorePhase {
     },
     /// Sent: the job of `generation` runs. `stop`: the "stop waiting" button is selected.
     Running {
-        generation: Gen,
+        generation: RequestId,
         stop: bool,
     },
     /// The job of `generation` ended (its result is in the results list). `events`: that button is selected.
     Done {
-        generation: Gen,
+        generation: RequestId,
         events: bool,
     },
 }
@@ -355,7 +355,7 @@ pub struct RestoreDialog {
     pub user: Input,
     pub password: SecretField,
     pub device_code: Option<DeviceCode>,
-    pub device_loading: Option<Gen>,
+    pub device_loading: Option<RequestId>,
     /// The browser's tick when the device code arrived (its `expires_in` counts from there).
     pub device_code_tick: u64,
     /// The browser's tick now (set before each key: the form checks the code's expiry with it).
@@ -539,7 +539,7 @@ impl RestoreDialog {
     }
 
     /// The job this dialog shows (running or done).
-    pub fn job(&self) -> Option<Gen> {
+    pub fn job(&self) -> Option<RequestId> {
         match self.phase {
             RestorePhase::Running { generation, .. } | RestorePhase::Done { generation, .. } => Some(generation),
             _ => None,
@@ -771,14 +771,10 @@ impl RestoreDialog {
         Some(first)
     }
 
-    /// Takes the folders of the target; false when stale.
-    pub fn on_target_folders(&mut self, generation: Gen, names: Vec<String>) -> bool {
-        if self.target_folders.loading != Some(generation) {
-            return false;
-        }
+    /// Takes the folders of the target (the request map dropped stale answers already).
+    pub fn on_target_folders(&mut self, names: Vec<String>) {
         self.target_folders.loading = None;
         self.target_folders.names = names;
-        true
     }
 
     /// Seconds the device code is still valid for at tick `now` (None: no code, or no expiry given).
@@ -790,11 +786,8 @@ impl RestoreDialog {
         Some(s - i64::try_from(gone).unwrap_or(i64::MAX))
     }
 
-    /// Takes a device code; false when stale.
-    pub fn on_device_code(&mut self, generation: Gen, result: Result<DeviceCode, String>) -> bool {
-        if self.device_loading != Some(generation) {
-            return false;
-        }
+    /// Takes a device code (the request map dropped stale answers already).
+    pub fn on_device_code(&mut self, result: Result<DeviceCode, String>) {
         self.device_loading = None;
         match result {
             Ok(code) => {
@@ -804,7 +797,6 @@ impl RestoreDialog {
             }
             Err(e) => self.errors = vec![(RestoreField::RequestCode, e)],
         }
-        true
     }
 
     fn step(&mut self, forward: bool) {
@@ -1036,7 +1028,7 @@ impl RestoreDialog {
     }
 
     /// The restore was sent as job `generation`: the form locks.
-    pub fn sent(&mut self, generation: Gen) {
+    pub fn sent(&mut self, generation: RequestId) {
         self.server_error = None;
         self.phase = RestorePhase::Running {
             generation,
@@ -1051,7 +1043,7 @@ impl RestoreDialog {
     }
 
     /// The job ended with an outcome (or an unknown one): show it; the secrets are no longer needed.
-    pub fn done(&mut self, generation: Gen) {
+    pub fn done(&mut self, generation: RequestId) {
         self.password.clear();
         self.cert_password.clear();
         self.phase = RestorePhase::Done {
@@ -1125,7 +1117,8 @@ mod tests {
             loading: Some(9),
             names: vec![],
         };
-        assert!(d.on_target_folders(9, vec!["Inbox".into(), "Sent Items".into()]));
+        d.on_target_folders(vec!["Inbox".into(), "Sent Items".into()]);
+        assert_eq!(d.target_folders.loading, None);
         key(&mut d, KeyCode::Tab);
         // The folder offered by default names the source; typed over here.
         assert_eq!(d.folder.value(), "Restored from Zoë Müller - Inbox (backup 2024-03-01)");

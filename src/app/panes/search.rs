@@ -223,7 +223,7 @@ pub struct SearchInfo {
     pub spec: SearchSpec,
     pub back: Back,
     /// The request for the session's mailbox names (all-mailboxes results name their mailbox).
-    pub names_loading: Option<crate::app::Gen>,
+    pub names_loading: Option<crate::app::RequestId>,
     /// The names were asked for once (answered or not): not again.
     pub names_asked: bool,
 }

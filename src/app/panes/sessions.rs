@@ -1,9 +1,11 @@
 //! Restore sessions: the first pane.
 
-use super::Help;
+use super::{Heard, Help, Pane, split_answer};
+use crate::api::ApiError;
 use crate::api::models::{RestoreSession, SessionState};
 use crate::app::list::{PAGE, PagedList, next_page_effect};
-use crate::app::{Action, Call, Effect, Gen, Gens, To};
+use crate::app::request::{PaneAsk, Response};
+use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "browse the session's mailboxes"),
@@ -24,19 +26,19 @@ pub struct SessionsPane {
 
 impl SessionsPane {
     /// Starts over from the first page.
-    pub fn reload(&mut self, gens: &mut Gens) -> Effect {
+    pub fn reload(&mut self, requests: &mut Requests) -> Effect {
         self.list.reset();
-        self.list.begin_next_page(gens, page)
+        self.list.begin_next_page(requests, page)
     }
 
     /// The next page, when the cursor nears the loaded end.
-    pub fn prefetch(&mut self, gens: &mut Gens) -> Option<Effect> {
-        next_page_effect(&mut self.list, gens, page)
+    pub fn prefetch(&mut self, requests: &mut Requests) -> Option<Effect> {
+        next_page_effect(&mut self.list, requests, page)
     }
 
-    /// Takes a page; false when it is stale.
-    pub fn on_page(&mut self, generation: Gen, offset: u64, result: Result<Vec<RestoreSession>, String>) -> bool {
-        if !self.list.accept_page(generation, offset, result, PAGE) {
+    /// Takes a page; false when it is not where the list ends.
+    pub fn on_page(&mut self, offset: u64, result: Result<Vec<RestoreSession>, String>) -> bool {
+        if !self.list.accept_page(offset, result, PAGE) {
             return false;
         }
         self.list.refilter(haystack);
@@ -60,9 +62,29 @@ impl SessionsPane {
     }
 }
 
+impl Pane for SessionsPane {
+    fn waits(&self, _: &PaneAsk, id: RequestId) -> bool {
+        self.list.loading == Some(id)
+    }
+
+    fn on_answer(&mut self, ask: PaneAsk, result: Result<Response, ApiError>) -> Heard {
+        let PaneAsk::Sessions { offset } = ask else {
+            return Heard::Nothing;
+        };
+        let (page, err) = split_answer(result);
+        if !self.on_page(offset, page) {
+            return Heard::Nothing;
+        }
+        Heard::Noted("restore sessions", err)
+    }
+}
+
 /// The request of the page at `offset`.
 fn page(offset: u64) -> (To, Call) {
-    (To::Sessions { offset }, Call::Sessions { offset, limit: PAGE })
+    (
+        To::Pane(PaneAsk::Sessions { offset }),
+        Call::Sessions { offset, limit: PAGE },
+    )
 }
 
 /// What `/` searches in a session.

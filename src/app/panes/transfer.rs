@@ -5,7 +5,7 @@ use super::Help;
 use super::restore::Source;
 use crate::api::RestoreScope;
 use crate::app::fields::{edit, is_typing};
-use crate::app::{Action, Gen};
+use crate::app::{Action, RequestId};
 use crate::restore_plan::is_email;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
@@ -81,11 +81,11 @@ pub enum TransferPhase {
         lines: Vec<String>,
     },
     Running {
-        generation: Gen,
+        generation: RequestId,
         stop: bool,
     },
     Done {
-        generation: Gen,
+        generation: RequestId,
     },
 }
 
@@ -216,7 +216,7 @@ impl TransferDialog {
         self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
     }
 
-    pub fn job(&self) -> Option<Gen> {
+    pub fn job(&self) -> Option<RequestId> {
         match self.phase {
             TransferPhase::Running { generation, .. } | TransferPhase::Done { generation } => Some(generation),
             _ => None,
@@ -393,7 +393,7 @@ impl TransferDialog {
         TransferReply::Keep
     }
 
-    pub fn started(&mut self, generation: Gen) {
+    pub fn started(&mut self, generation: RequestId) {
         self.server_error = None;
         self.phase = TransferPhase::Running {
             generation,
@@ -406,7 +406,7 @@ impl TransferDialog {
         self.phase = TransferPhase::Form;
     }
 
-    pub fn done(&mut self, generation: Gen) {
+    pub fn done(&mut self, generation: RequestId) {
         self.phase = TransferPhase::Done { generation };
     }
 }
