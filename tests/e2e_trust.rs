@@ -231,3 +231,36 @@ fn p4_wide_and_combined_glyphs_leave_no_residue() {
     assert!(screen.contains("JP"), "{screen}");
     t.keys(&["q"]);
 }
+
+/// Issue 14 point 18: inside tmux whose set-clipboard is left at its default (`external`, which drops
+/// what applications send), `y` says the copy may not arrive and why; with `set-clipboard on` it says
+/// copied, plainly. vex reads the option from the tmux it runs in at start-up.
+#[test]
+fn p18_copy_in_tmux_says_whether_it_can_arrive() {
+    for (tag, before, tmux_off) in [
+        ("clip-default", "", true),
+        ("clip-on", "tmux set -g set-clipboard on; ", false),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cmd = format!(
+            "{before}env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} demo",
+            d = dir.path().display(),
+        );
+        let Some(t) = Tmux::start_or_skip(tag, &cmd, 160, 40, "the end-to-end test") else {
+            return;
+        };
+        t.open_demo_inbox(WAIT);
+        t.keys(&["y"]);
+        let screen = t.wait_for("copied id", WAIT);
+        let status = screen.lines().last().unwrap_or_default().to_string();
+        if tmux_off {
+            assert!(
+                status
+                    .contains("sent to the terminal by OSC 52; tmux's set-clipboard is external, so it may not arrive"),
+                "{screen}"
+            );
+        } else {
+            assert!(!status.contains("may not arrive"), "{screen}");
+        }
+    }
+}

@@ -7,6 +7,20 @@ use super::{Effect, Level, State};
 use crate::api::models::{ApiDate, Item, ItemData};
 use crate::text::osc52::{OSC52_MAX_BASE64, prepare};
 
+/// Whether a copy sent as OSC 52 reaches the operator's clipboard, as far as the runtime can tell from
+/// the terminal it runs in (set at start-up, see `runtime::terminal::TerminalFacts`). The update only
+/// reads it: it says so in the status line, and sends nothing when the copy cannot arrive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ClipboardReach {
+    /// Nothing says the terminal would drop it (OSC 52 gives no answer: vex cannot know for sure).
+    #[default]
+    Likely,
+    /// Sent, but something on the way may drop it: why ("tmux's set-clipboard is off").
+    Doubtful(String),
+    /// It cannot arrive: why ("the output is not a terminal"); nothing is sent.
+    Impossible(String),
+}
+
 /// Copies the id (`summary: false`) or the summary of what the focused pane has selected.
 pub fn copy(state: &mut State, summary: bool, fx: &mut Vec<Effect>) {
     let text = if summary {
@@ -27,7 +41,17 @@ pub fn copy(state: &mut State, summary: bool, fx: &mut Vec<Effect>) {
         format!("id {}", abbreviate(&text, 8))
     };
     let cut = if cut { ", cut to the OSC 52 limit" } else { "" };
-    state.info(format!("copied {what} ({} bytes{cut})", text.len()));
+    let bytes = crate::text::thousands(text.len() as u64);
+    match &state.clipboard {
+        ClipboardReach::Likely => state.info(format!("copied {what} ({bytes} bytes{cut})")),
+        ClipboardReach::Doubtful(why) => {
+            let text = format!(
+                "copied {what} ({bytes} bytes{cut}; sent to the terminal by OSC 52; {why}, so it may not arrive)"
+            );
+            state.error(text)
+        }
+        ClipboardReach::Impossible(why) => return state.error(format!("could not copy: {why}")),
+    }
     fx.push(Effect::Clipboard(text));
 }
 

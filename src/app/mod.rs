@@ -270,6 +270,8 @@ pub struct State {
     pub jobs: jobs::Jobs,
     /// Where restores, exports and sends are recorded (`None`: not recorded).
     pub audit_log: Option<std::path::PathBuf>,
+    /// Whether `y` / `Y` copies can reach the clipboard (the runtime tells, from the terminal).
+    pub clipboard: copy::ClipboardReach,
 }
 
 impl State {
@@ -311,6 +313,7 @@ impl State {
             quitting: None,
             jobs: jobs::Jobs::default(),
             audit_log: None,
+            clipboard: Default::default(),
         }
     }
 

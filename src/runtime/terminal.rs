@@ -3,6 +3,7 @@
 //! the backend that writes frames to it ([`compact`]) with the bytes that are not frames (synchronized
 //! updates, OSC 52 clipboard sequences).
 
+pub mod clipboard;
 pub mod compact;
 pub mod signals;
 
@@ -69,6 +70,8 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     state.zone = DisplayZone::Local;
     state.audit_log = Some(crate::config::Paths::from_env().audit_log());
+    // Read before raw mode: whether `y` copies (OSC 52) can reach the clipboard from this terminal.
+    state.clipboard = clipboard::TerminalFacts::read().reach();
     // ratatui installs a panic hook that restores the terminal; ours (outermost) also shows the cursor
     // and tells the loop to stop.
     // Raw mode, the alternate screen and ratatui's panic hook; then the same terminal through the

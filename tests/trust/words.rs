@@ -93,3 +93,41 @@ fn p16_time_columns_say_their_zone_once() {
     assert!(screen.contains("Created (UTC+01:00)"), "{screen}");
     assert!(screen.contains("2024-03-01 15:00"), "{screen}");
 }
+
+// ------------------------------------------------------------------------------------------------
+// 18. `y` says when the copy could not be delivered, as far as vex can tell.
+// ------------------------------------------------------------------------------------------------
+
+fn press_y(s: &mut State) -> Vec<Effect> {
+    update(s, Msg::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)))
+}
+
+fn clipboard_sent(fx: &[Effect]) -> bool {
+    fx.iter().any(|e| matches!(e, Effect::Clipboard(_)))
+}
+
+#[test]
+fn p18_copy_says_when_it_may_not_or_cannot_arrive() {
+    use vex::app::copy::ClipboardReach;
+    let mut s = inbox();
+    // A terminal nothing speaks against: copied.
+    let fx = press_y(&mut s);
+    assert!(clipboard_sent(&fx));
+    assert!(status(&s).starts_with("copied id msg-0"), "{}", status(&s));
+    assert!(!status(&s).contains("may not arrive"), "{}", status(&s));
+    // tmux without set-clipboard: sent, and the status says it may not arrive, and why.
+    s.clipboard = ClipboardReach::Doubtful("tmux's set-clipboard is off".into());
+    let fx = press_y(&mut s);
+    assert!(clipboard_sent(&fx));
+    let st = status(&s);
+    assert!(st.contains("sent to the terminal by OSC 52"), "{st}");
+    assert!(st.contains("tmux's set-clipboard is off, so it may not arrive"), "{st}");
+    assert!(text(&s, 160, 40).contains("may not arrive"));
+    // Not a terminal that takes OSC 52: nothing is sent and the status does not say "copied".
+    s.clipboard = ClipboardReach::Impossible("this terminal (TERM=dumb) does not accept OSC 52".into());
+    let fx = press_y(&mut s);
+    assert!(!clipboard_sent(&fx));
+    let st = status(&s);
+    assert_eq!(st, "could not copy: this terminal (TERM=dumb) does not accept OSC 52");
+    assert!(s.status.as_ref().is_some_and(|x| x.error));
+}
