@@ -4,6 +4,22 @@
 //!
 //! Requests are data ([`request`]): every request has an id, the state keeps one map from the ids in
 //! flight to whoever asked, and an answer whose id is no longer in it (the operator moved on) is dropped.
+//!
+//! How an answer travels (issue 15): a pane or dialog asks with `requests.ask(To::…, Call::…)`; the
+//! runtime runs the call (`runtime::effects::Runner::run`) and sends back `Msg::Answer`;
+//! `request::on_answer` looks the id up in the map (the one staleness check: the panes compare no
+//! generations) and `answered` hands it to the asker the map names: a pane ([`panes::Pane::on_answer`],
+//! reached through [`State::pane_mut`]), the dialog on top ([`Overlay::on_answer`]), a job
+//! (`jobs::on_answer`), the preview cache, the login screen, or the session start/stop handlers here.
+//! The asker returns a [`panes::Heard`]: what the status line and the header make of it. Whether an
+//! asker still waits for an id is its own `waits` ([`panes::Pane::waits`], [`Overlay::waits`]); after
+//! every update the map keeps only those ids and the runtime aborts reads nobody waits for.
+//!
+//! Still central (not yet moved to the panes): the keys (`on_action`'s `match state.focus` and
+//! `on_overlay_key`'s match over [`Overlay`]), and `ui/mod.rs`'s match over the dialogs.
+//!
+//! Errors outside the client carry their exit code by kind: [`crate::commands::CmdError::exit_code`],
+//! with `restore_plan::PlanError` and `audit::AuditError` below it.
 
 pub mod copy;
 pub mod fields;
@@ -1104,7 +1120,7 @@ fn note<T>(state: &mut State, what: &str, result: &Result<T, ApiError>) {
     }
 }
 
-/// An answer for `to`, who still waits for it (see [`request::on_answer`]): handed to that asker;
+/// An answer for `to`, who still waits for it (see `request::on_answer`): handed to that asker;
 /// false when nothing changed.
 fn answered(
     state: &mut State,

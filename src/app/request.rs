@@ -24,8 +24,8 @@
 //!    says what the status line makes of it ([`super::panes::Heard`]).
 //!
 //! That is 9 places (8 when the answer's type exists already) in 4 files (this one, the runner, the
-//! fake, the asker's); no central file routes answers by type (see [`on_answer`]: the map names the
-//! asker, and [`super::answered`] hands the answer to it). Adding the first request of a new pane
+//! fake, the asker's); no central file routes answers by type (see `on_answer`: the map names the
+//! asker, and `app::answered` hands the answer to it). Adding the first request of a new pane
 //! adds its `PaneAsk` variant and its arm in `PaneAsk::level` and `State::pane`/`pane_mut`.
 //!
 //! Before requests were data a new read touched twelve places: the `Effect`, `Loaded` and `Slot` variants,
@@ -348,7 +348,7 @@ pub fn take<T: TryFrom<Response, Error = Response>>(result: Result<Response, Api
     })
 }
 
-/// Who asked: where the answer goes ([`on_answer`] hands it to that asker's `on_answer`). Some carry
+/// Who asked: where the answer goes (`on_answer` hands it to that asker's `on_answer`). Some carry
 /// what the asker needs to place the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum To {
