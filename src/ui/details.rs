@@ -6,7 +6,7 @@ use crate::api::models::{Item, ItemKind};
 use crate::app::State;
 use crate::app::panes::details::entries::{DetailRow, Entry, rows};
 use crate::app::panes::preview;
-use crate::text::width;
+use crate::text::{thousands, width};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -48,7 +48,7 @@ fn draw_item(
     theme: &Theme,
 ) {
     let t = Line::from(Span::styled(title, theme.title(focused)));
-    let b = pane_block(t, focused, theme);
+    let b = pane_block(t, area.width, focused, theme);
     let inner = b.inner(area);
     b.render(area, buf);
     let Some(entries) = entries else { return };
@@ -67,7 +67,11 @@ fn draw_item(
     }
     if max > 0 && inner.height > 0 {
         // Where we are in a long item.
-        let pos = format!(" {}/{} ", (top + h).min(ls.len() as u64), ls.len());
+        let pos = format!(
+            " {}/{} ",
+            thousands((top + h).min(ls.len() as u64)),
+            thousands(ls.len() as u64)
+        );
         let x = area.x + area.width.saturating_sub(width(&pos) as u16 + 1);
         buf.set_string(x, area.y + area.height - 1, pos, theme.dim());
     }

@@ -12,7 +12,7 @@ use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestoreP
 use crate::app::panes::results::{self, ResultsView};
 use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind, TransferPhase};
 use crate::app::{Action, RequestId, State};
-use crate::text::{fit, human_size, sanitize, skip_columns, truncate, width, wrap};
+use crate::text::{fit, human_size, sanitize, skip_columns, thousands, truncate, width, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -617,7 +617,7 @@ fn outcome_rows(o: &RestoreOutcome, w: usize, theme: &Theme) -> Vec<Row> {
             return;
         }
         rows.push(Row::plain(Line::from(Span::styled(
-            format!("{title} ({})", items.len()),
+            format!("{title} ({})", thousands(items.len() as u64)),
             theme.label(),
         ))));
         for it in items.iter().take(12) {
@@ -627,7 +627,7 @@ fn outcome_rows(o: &RestoreOutcome, w: usize, theme: &Theme) -> Vec<Row> {
         }
         if items.len() > 12 {
             rows.push(Row::plain(Line::from(Span::styled(
-                format!("  and {} more (see the events)", items.len() - 12),
+                format!("  and {} more (see the events)", thousands(items.len() as u64 - 12)),
                 theme.dim(),
             ))));
         }
@@ -674,8 +674,9 @@ fn job_rows(j: &Job, w: usize, theme: &Theme) -> Vec<Row> {
             rows.extend(outcome_rows(o, w, theme))
         }
         JobStatus::Downloaded { bytes, path } => rows.push(Row::plain(Line::from(format!(
-            "wrote {} ({bytes} bytes) to {}",
+            "wrote {} ({} bytes) to {}",
             human_size(*bytes as i64),
+            thousands(*bytes),
             sanitize(path)
         )))),
         JobStatus::Sent => rows.push(Row::plain(Line::from("sent"))),

@@ -75,12 +75,25 @@ pub fn draw(frame: &mut Frame, state: &State) {
 }
 
 /// A bordered block with a title, styled for focus.
-pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+pub fn pane_block<'a>(title: Line<'a>, width: u16, focused: bool, theme: &Theme) -> Block<'a> {
     Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Plain)
         .border_style(theme.border(focused))
-        .title(title)
+        .title(fit_title(title, width.saturating_sub(2)))
+}
+
+/// A title wider than `w` columns is cut with `…` (the border would cut it silently, so a cut count or
+/// address would read as another). Its spans become one, in the first span's style.
+pub fn fit_title(title: Line<'_>, w: u16) -> Line<'_> {
+    if title.width() <= usize::from(w) {
+        return title;
+    }
+    let style = title.spans.first().map(|s| s.style).unwrap_or_default();
+    let text: String = title.spans.iter().map(|s| s.content.as_ref()).collect();
+    // Keep the closing space of titles (" Items · 3 ") so the cut reads as a cut, not as the border.
+    let cut = truncate(text.trim_end(), usize::from(w).saturating_sub(1));
+    Line::from(Span::styled(format!("{cut} "), style))
 }
 
 /// The spinner frame for the current tick.

@@ -62,7 +62,7 @@ fn title<'a>(
 
 /// Draws the block and returns its inner area.
 fn block(buf: &mut Buffer, area: Rect, title: Line<'_>, focused: bool, theme: &Theme) -> Rect {
-    let b = pane_block(title, focused, theme);
+    let b = pane_block(title, area.width, focused, theme);
     let inner = b.inner(area);
     b.render(area, buf);
     inner
@@ -154,6 +154,14 @@ fn empty_paged<T>(l: &PagedList<T>, what: &str, state: &State) -> Option<String>
 
 fn count_label<T>(l: &PagedList<T>) -> String {
     let loaded = l.rows.len() as u64;
+    // A failed load says so: "0+" would read as "none yet, more coming".
+    if let Paging::Failed(_) = l.paging {
+        return if loaded == 0 {
+            "not loaded".into()
+        } else {
+            format!("{}, the rest not loaded", thousands(loaded))
+        };
+    }
     let more = if l.is_complete() { "" } else { "+" };
     if l.filter.is_active() {
         format!("{} of {}{more}", thousands(l.len() as u64), thousands(loaded))

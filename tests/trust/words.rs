@@ -95,6 +95,78 @@ fn p16_time_columns_say_their_zone_once() {
 }
 
 // ------------------------------------------------------------------------------------------------
+// 17. One number style: counts of a thousand and more carry separators wherever they are drawn; a cut
+// title ends with "…"; a list that could not load says so rather than "0+".
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn p17_counts_of_a_thousand_and_more_carry_separators() {
+    let mut s = marked_three();
+    ch(&mut s, 'r');
+    fill(&mut s, None);
+    confirm_lines(&mut s);
+    key(&mut s, KeyCode::Tab);
+    let jobs = key(&mut s, KeyCode::Enter);
+    let [job] = jobs.as_slice() else { panic!("{jobs:?}") };
+    let warnings: Vec<String> = (0..1_500).map(|i| format!("item {i} was skipped")).collect();
+    let fx = update(
+        &mut s,
+        Msg::Answer(Answer {
+            id: job.id,
+            result: Ok(Response::Restored(Written {
+                result: Ok(RestoreOutcome {
+                    created: 1_234,
+                    skipped: 1_500,
+                    warnings,
+                    ..Default::default()
+                }),
+                audit_error: None,
+            })),
+        }),
+    );
+    settle(&mut s, fx);
+    key(&mut s, KeyCode::Esc);
+    ch(&mut s, 'R');
+    assert!(matches!(s.overlay, Some(Overlay::Results(_))), "{:?}", s.overlay);
+    let screen = text(&s, 160, 60);
+    for want in ["created 1,234", "skipped 1,500", "Warnings (1,500)", "and 1,488 more"] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    for raw in ["1234", "1500", "1488"] {
+        assert!(!screen.contains(raw), "{raw} without separators:\n{screen}");
+    }
+}
+
+#[test]
+fn p17_a_cut_title_ends_with_an_ellipsis() {
+    let mut s = inbox();
+    // A filter longer than the pane: the title is cut, and says so.
+    ch(&mut s, '/');
+    typed(
+        &mut s,
+        "a-query-much-longer-than-the-items-pane-is-wide-at-sixty-columns",
+    );
+    let top = lines(&s, 60, 20)
+        .into_iter()
+        .find(|l| l.starts_with('┌') && l.contains("Inbox"))
+        .expect("the items pane's title");
+    assert!(top.ends_with("… ┐"), "{top}");
+}
+
+#[test]
+fn p17_a_list_that_could_not_load_says_so() {
+    use vex::app::list::Paging;
+    let mut s = fake::new_state();
+    let fx = update(&mut s, Msg::Start);
+    settle(&mut s, fx);
+    s.sessions.list.rows.clear();
+    s.sessions.list.paging = Paging::Failed("connection reset".into());
+    let screen = text(&s, 120, 30);
+    assert!(screen.contains("not loaded"), "{screen}");
+    assert!(!screen.contains("0+"), "{screen}");
+}
+
+// ------------------------------------------------------------------------------------------------
 // 18. `y` says when the copy could not be delivered, as far as vex can tell.
 // ------------------------------------------------------------------------------------------------
 
