@@ -298,3 +298,96 @@ fn no_color_in_the_real_terminal_means_no_colour_attributes() {
     let sgr = sgr_params(&t.screen_with_attributes());
     assert!(sgr.iter().any(|p| sets_colour(p)), "colours without NO_COLOR");
 }
+
+/// The subject and the first line of the body of the third message of Zoë Müller's Inbox (where `j j`
+/// puts the cursor), asked of an emulator with the demo's seed: the subject through the client, the
+/// body line from the emulator's own generator (not from vex's MSG parser).
+async fn expected_third_inbox_message() -> (String, String) {
+    vex::install_crypto_provider();
+    let cfg = vex::sim::SimConfig {
+        tls: false,
+        ..Default::default()
+    };
+    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
+    let c = Client::new(ClientConfig {
+        version: VersionChoice::Fixed(ApiVersion::V8),
+        ..ClientConfig::new(server.base_url())
+    })
+    .expect("client");
+    c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
+        .await
+        .expect("login");
+    let org = c
+        .organizations()
+        .await
+        .expect("orgs")
+        .into_iter()
+        .find(|o| o.name.as_deref().is_some_and(|n| n.contains("contoso")))
+        .and_then(|o| o.id)
+        .expect("contoso");
+    let s = c.explore(&org, &Default::default()).await.expect("explore");
+    let mb = c
+        .all_mailboxes(&s.id)
+        .await
+        .expect("mailboxes")
+        .into_iter()
+        .find(|m| m.name.as_deref() == Some("Zoë Müller"))
+        .expect("Zoë Müller")
+        .id;
+    let inbox = c
+        .all_folders(&s.id, &mb, FolderParent::Root)
+        .await
+        .expect("folders")
+        .into_iter()
+        .find(|f| f.name.as_deref() == Some("Inbox"))
+        .expect("Inbox");
+    let third = c
+        .items(&s.id, &mb, &inbox.id, 0, 3)
+        .await
+        .expect("items")
+        .results
+        .remove(2);
+    let data = server.store().data();
+    let key = data.parse_item(&third.id).expect("an emulator item id");
+    let line = vex::sim::msgfile::first_body_line(data, key).expect("a body");
+    server.shutdown().await;
+    (third.title().expect("a subject").to_string(), line)
+}
+
+/// Issue 16: at 120 columns the items and the reading pane stand side by side; the cursor resting on a
+/// message shows the body of its MSG file beside the list, and Enter (the message opened) keeps it.
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_reading_pane_shows_a_line_of_the_body() {
+    let (subject, line) = expected_third_inbox_message().await;
+    // The start of the line, cut at a word: it fits on one row of the pane however the rest wraps.
+    let mut needle = String::new();
+    for w in line.split(' ') {
+        if needle.chars().count() + w.chars().count() + 1 > 40 && !needle.is_empty() {
+            break;
+        }
+        if !needle.is_empty() {
+            needle.push(' ');
+        }
+        needle.push_str(w);
+    }
+    assert!(needle.chars().count() >= 8, "a line worth reading: {line:?}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = demo("reading", dir.path(), 120, 32) else {
+        return;
+    };
+    t.open_demo_inbox(WAIT);
+    t.keys(&["j", "j"]);
+    let screen = t.wait_for(&needle, WAIT);
+    assert!(screen.contains(&subject), "the preview is the message's:\n{screen}");
+    // Side by side: the list's column header and the body on the same screen rows' halves.
+    let row = screen.lines().find(|l| l.contains(&needle)).expect("the body's row");
+    assert!(
+        row.find(&needle).expect("on the row") > 50,
+        "the body is in the right-hand pane:\n{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Esc back", WAIT);
+    assert!(screen.contains(&needle), "the opened message shows its body:\n{screen}");
+    assert!(screen.contains(&subject), "{screen}");
+    t.keys(&["q"]);
+}

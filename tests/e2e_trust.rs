@@ -184,7 +184,7 @@ async fn p3_no_page_down_is_lost_while_pages_load() {
     server.shutdown().await;
 }
 
-/// Point 4: moving in a list that shows a flag, a family (ZWJ sequence) and emoji with variation
+/// Point 4 (at 200 columns, where the reading layout leaves the subject room for the flag): moving in a list that shows a flag, a family (ZWJ sequence) and emoji with variation
 /// selectors and skin tones leaves no part of them behind in the details pane beside it (the half flag
 /// `🇵` of `🇯🇵` stayed there).
 #[test]
@@ -194,7 +194,7 @@ fn p4_wide_and_combined_glyphs_leave_no_residue() {
         "env VEX_STATE_DIR={d}/state VEX_CONFIG_DIR={d}/config VEX_DATA_DIR={d}/data {BIN} --api v8 demo",
         d = dir.path().display(),
     );
-    let Some(t) = Tmux::start_or_skip("trust-glyphs", &cmd, 160, 45, "the end-to-end test") else {
+    let Some(t) = Tmux::start_or_skip("trust-glyphs", &cmd, 200, 45, "the end-to-end test") else {
         return;
     };
     t.wait_for("contoso.onmicrosoft.com", WAIT);

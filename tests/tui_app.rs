@@ -857,9 +857,17 @@ fn tab_cycles_through_open_panes() {
     f.settle(&mut s, fx);
     assert_eq!(s.focus, Level::Details);
     press(&mut s, KeyCode::Tab);
-    assert_eq!(s.focus, Level::Sessions);
+    assert_eq!(
+        s.focus,
+        Level::Items,
+        "from the details back to the items, not round to the sessions"
+    );
     press(&mut s, KeyCode::BackTab);
-    assert_eq!(s.focus, Level::Details);
+    assert_eq!(s.focus, Level::Folders);
+    press(&mut s, KeyCode::BackTab);
+    assert_eq!(s.focus, Level::Mailboxes);
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Level::Folders);
 }
 
 #[test]
@@ -1125,10 +1133,11 @@ fn panes_shown_depend_on_the_width() {
     let f = Fake::new();
     let s = in_folder(&f, "Inbox");
     assert_eq!(visible(&s, 80), vec![View::Pane(Level::Items)]);
-    assert_eq!(
-        visible(&s, 120),
-        vec![View::Pane(Level::Folders), View::Pane(Level::Items)]
-    );
+    assert_eq!(visible(&s, 99), vec![View::Pane(Level::Items)]);
+    // From 100 columns the reading layout: the items and the preview of the item under the cursor.
+    for w in [100, 120, 159] {
+        assert_eq!(visible(&s, w), vec![View::Pane(Level::Items), View::Preview], "{w}");
+    }
     assert_eq!(
         visible(&s, 160),
         vec![View::Pane(Level::Folders), View::Pane(Level::Items), View::Preview]

@@ -291,7 +291,7 @@ fn errors_show_as_a_line_in_the_pane() {
             ApiError::Decode(
                 "the message file cannot be read: not an Outlook message (no compound file signature)".into(),
             ),
-            "not an Outlook message",
+            "no preview: unexpected response: the message file cannot be read:",
         ),
         (
             3,
@@ -306,7 +306,7 @@ fn errors_show_as_a_line_in_the_pane() {
     for (i, e, _) in &cases {
         f.previews.insert(format!("msg-{i}"), Err(e.clone()));
     }
-    let mut s = in_inbox(&f, 100, 40);
+    let mut s = in_inbox(&f, 80, 40);
     for (i, _, want) in cases {
         if s.focus == Level::Details {
             press(&mut s, KeyCode::Esc);
@@ -319,7 +319,7 @@ fn errors_show_as_a_line_in_the_pane() {
         let fx = press(&mut s, KeyCode::Enter);
         f.settle(&mut s, fx);
         assert_eq!(s.focus, Level::Details);
-        let text = all_details_text(&mut s, 100, 40);
+        let text = all_details_text(&mut s, 80, 40);
         assert!(text.contains(want), "{want:?}:\n{text}");
         assert!(!text.contains('\u{1b}'));
         // The error is kept: the same item is not asked for again.
@@ -339,10 +339,10 @@ fn hostile_message_text_is_sanitised() {
         &[("invoice\u{202e}fdp.exe", 100)],
     );
     f.previews.insert("msg-0".into(), Ok(hostile));
-    let mut s = in_inbox(&f, 100, 40);
+    let mut s = in_inbox(&f, 80, 40);
     let fx = press(&mut s, KeyCode::Enter);
     f.settle(&mut s, fx);
-    let t = render(&s, 100, 40);
+    let t = render(&s, 80, 40);
     let text = t.backend().to_string();
     assert!(
         text.contains(r"Click\x1b]52;c;ZXZpbA==\x07 here\u{202e}gpj.exe"),
@@ -483,4 +483,107 @@ async fn the_emulator_sends_the_message_file_once() {
         "cached: no second download"
     );
     assert_eq!(h.state().previews.asked, 1);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The reading layout (issue 16, part 3)
+// ------------------------------------------------------------------------------------------------
+
+/// The Inbox at `w`x`h`, the cursor on the third message, rested there: its preview loaded.
+fn reading(f: &Fake, w: u16, h: u16) -> State {
+    let mut s = in_inbox(f, w, h);
+    press(&mut s, KeyCode::Down);
+    press(&mut s, KeyCode::Down);
+    let mut fx = update(&mut s, Msg::Tick);
+    fx.extend(update(&mut s, Msg::Tick));
+    assert_eq!(previews(&fx).len(), 1, "{w}x{h}: {fx:?}");
+    f.settle(&mut s, fx);
+    s
+}
+
+#[test]
+fn snapshots_of_the_reading_layout() {
+    let f = Fake::new();
+    for (w, h) in [(100, 30), (120, 32), (200, 40)] {
+        let s = reading(&f, w, h);
+        let text = screen(&s, w, h);
+        assert!(text.contains("the figures of report 2 are final."), "{w}x{h}:\n{text}");
+        insta::assert_snapshot!(format!("reading_{w}x{h}"), render(&s, w, h).backend());
+    }
+    // The details in focus (Tab): the same panes, the same widths.
+    let mut s = reading(&f, 120, 32);
+    let before = s.layout.panes.iter().map(|(_, r)| *r).collect::<Vec<_>>();
+    let fx = press(&mut s, KeyCode::Tab);
+    f.settle(&mut s, fx);
+    assert_eq!(s.focus, Level::Details);
+    let after = s.layout.panes.iter().map(|(_, r)| *r).collect::<Vec<_>>();
+    assert_eq!(before, after, "Tab does not move the panes");
+    insta::assert_snapshot!("reading_details_120x32", render(&s, 120, 32).backend());
+}
+
+#[test]
+fn narrower_than_100_columns_the_items_stand_alone() {
+    use vex::app::layout::View;
+    let f = Fake::new();
+    let s = in_inbox(&f, 99, 30);
+    assert_eq!(
+        s.layout.panes.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        [View::Pane(Level::Items)]
+    );
+    let s = in_inbox(&f, 100, 30);
+    assert_eq!(
+        s.layout.panes.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        [View::Pane(Level::Items), View::Preview]
+    );
+    let text = screen(&s, 99, 30);
+    assert!(!text.contains("Body"), "{text}");
+}
+
+#[test]
+fn tab_and_shift_tab_move_between_the_items_and_the_details() {
+    let f = Fake::new();
+    let mut s = reading(&f, 120, 32);
+    for (k, want) in [
+        (KeyCode::Tab, Level::Details),
+        (KeyCode::Tab, Level::Items),
+        (KeyCode::BackTab, Level::Details),
+        (KeyCode::BackTab, Level::Items),
+    ] {
+        let fx = press(&mut s, k);
+        f.settle(&mut s, fx);
+        assert_eq!(s.focus, want, "{k:?}");
+    }
+    // The details follow the cursor: down one row, Tab shows that item's details.
+    press(&mut s, KeyCode::Down);
+    let fx = press(&mut s, KeyCode::Tab);
+    f.settle(&mut s, fx);
+    assert_eq!(s.details.as_ref().map(|d| d.item.id.as_str()), Some("msg-3"));
+    assert!(screen(&s, 120, 32).contains("the figures of report 3 are final."));
+}
+
+#[test]
+fn a_click_on_the_preview_opens_the_details() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use vex::app::layout::View;
+    let f = Fake::new();
+    let mut s = reading(&f, 120, 32);
+    s.mouse = true;
+    let (_, r) = *s
+        .layout
+        .panes
+        .iter()
+        .find(|(v, _)| *v == View::Preview)
+        .expect("the preview");
+    let fx = update(
+        &mut s,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: r.x + 3,
+            row: r.y + 3,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    f.settle(&mut s, fx);
+    assert_eq!(s.focus, Level::Details);
+    assert_eq!(s.details.as_ref().map(|d| d.item.id.as_str()), Some("msg-2"));
 }

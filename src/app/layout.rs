@@ -23,13 +23,24 @@ pub enum View {
 pub const TWO_PANES: u16 = 110;
 /// Width from which three panes are shown.
 pub const THREE_PANES: u16 = 160;
+/// Width from which the items and the details stand side by side (the reading layout): the details
+/// follow the items cursor, like a mail client's reading pane.
+pub const READING: u16 = 100;
+
+/// Whether the screen shows the reading layout at `width`: the items, or an item's details, in focus.
+pub fn reading(state: &State, width: u16) -> bool {
+    width >= READING && matches!(state.focus, Level::Items | Level::Details) && state.items.is_some()
+}
 
 /// The panes shown at `width`: the focused one, its parent when there is room, and its child (or the
-/// preview of the selected item) on wide screens.
+/// preview of the selected item) on wide screens. The reading layout ([`reading`]) shows the items and
+/// the details (or the preview of the item under the cursor) side by side, the folders before them
+/// when there is room for three.
 pub fn visible(state: &State, width: u16) -> Vec<View> {
+    let reading = reading(state, width);
     let max = if width >= THREE_PANES {
         3
-    } else if width >= TWO_PANES {
+    } else if width >= TWO_PANES || reading {
         2
     } else {
         1
@@ -43,7 +54,7 @@ pub fn visible(state: &State, width: u16) -> Vec<View> {
     }
     let fi = chain.iter().position(|v| *v == View::Pane(state.focus)).unwrap_or(0);
     let last = chain.len() - 1;
-    let end = if max >= 3 { (fi + 1).min(last) } else { fi };
+    let end = if max >= 3 || reading { (fi + 1).min(last) } else { fi };
     let start = (end + 1).saturating_sub(max);
     chain[start..=end].to_vec()
 }
@@ -93,6 +104,9 @@ impl Screen {
 /// The pane slots of the body area, left to right.
 pub fn split_body(state: &State, body: Rect) -> Vec<(View, Rect)> {
     let views = visible(state, body.width);
+    if reading(state, body.width) {
+        return split_reading(views, body);
+    }
     let focused = View::Pane(state.focus);
     // The focused pane gets the larger share: more than any other pane's, whatever their weights.
     let others = views
@@ -108,6 +122,22 @@ pub fn split_body(state: &State, body: Rect) -> Vec<(View, Rect)> {
             // A folder tree beside the pane in focus needs little room.
             View::Pane(Level::Folders) if views.len() > 1 => Constraint::Length((body.width / 4).clamp(24, 40)),
             v => Constraint::Fill(weight(*v)),
+        })
+        .collect();
+    let areas = Split::horizontal(constraints).split(body);
+    views.into_iter().zip(areas.iter().copied()).collect()
+}
+
+/// The reading layout's slots: the folder tree narrow, then the items (a little more than half: their
+/// columns and a search's title need the room) and the details, in the same proportions whichever has
+/// the focus (Tab moves between them without the panes jumping).
+fn split_reading(views: Vec<View>, body: Rect) -> Vec<(View, Rect)> {
+    let constraints: Vec<Constraint> = views
+        .iter()
+        .map(|v| match v {
+            View::Pane(Level::Folders) => Constraint::Length((body.width / 5).clamp(24, 40)),
+            View::Pane(Level::Items) => Constraint::Fill(11),
+            _ => Constraint::Fill(9),
         })
         .collect();
     let areas = Split::horizontal(constraints).split(body);

@@ -940,8 +940,16 @@ fn move_list<T>(l: &mut list::PagedList<T>, a: Action, page: u64) {
 }
 
 fn cycle_focus(state: &mut State, forward: bool, fx: &mut Vec<Effect>) {
-    if forward && state.focus == Level::Items && state.items.as_ref().is_some_and(|i| i.selected().is_some()) {
+    let selected = state.items.as_ref().is_some_and(|i| i.selected().is_some());
+    // The reading layout shows the items and the details side by side: both keys move between them.
+    let reading = layout::reading(state, state.size.0);
+    if (forward || reading) && state.focus == Level::Items && selected {
         return open_item(state, fx);
+    }
+    // From the details (the last pane) back to the items, not round to the sessions.
+    if (forward || reading) && state.focus == Level::Details && state.items.is_some() {
+        state.focus = Level::Items;
+        return;
     }
     let open = state.open_levels();
     let n = open.len();

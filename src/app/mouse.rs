@@ -2,7 +2,7 @@
 //! terminal's own text selection works): the wheel moves the cursor of the pane under the pointer
 //! ([`WHEEL_ROWS`] rows a notch) or scrolls the help; a left click focuses the pane under it and puts
 //! the cursor on the row clicked, and a click on the selected row of the focused pane opens it (like
-//! Enter). Other dialogs and the login screen keep to their keys.
+//! Enter), as does a click on the preview beside the items. Other dialogs and the login screen keep to their keys.
 
 use super::layout::{View, list_area};
 use super::{Action, Effect, Level, Overlay, State};
@@ -52,6 +52,17 @@ pub(super) fn on_mouse(state: &mut State, ev: MouseEvent, fx: &mut Vec<Effect>) 
             // A filter being typed keeps the focus.
             if state.focused_filter().is_some_and(|f| f.editing) {
                 return false;
+            }
+            // A click on the preview opens the item's details (like Tab).
+            if state
+                .layout
+                .panes
+                .iter()
+                .any(|&(v, r)| v == View::Preview && r.contains(at))
+            {
+                state.focus = Level::Items;
+                super::on_action(state, Action::Open, fx);
+                return true;
             }
             let Some((level, area)) = hit else { return false };
             let before = (state.focus == level).then(|| cursor_of(state, level)).flatten();
