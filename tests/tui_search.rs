@@ -286,7 +286,7 @@ async fn folder_mailbox_and_all_mailbox_searches_against_the_emulator() {
     // (The pane's title is cut at this width; the count is checked in the state.)
     assert!(
         h.screen()
-            .contains(&format!("Search: \"invoice #\" (all mailboxes of {}) — ", org.name)),
+            .contains(&format!("Search: \"invoice #\" (all mailboxes of {}) —", org.name)),
         "{}",
         h.screen()
     );

@@ -226,7 +226,7 @@ fn p1_a_stopped_session_says_so_and_refuses_restore_export_and_send() {
     let screen = text(&s, 160, 40);
     assert!(screen.contains("Inbox · 4/12 · session stopped · 3 marked"), "{screen}");
     // Cut by the pane's width, and it says so.
-    assert!(screen.contains("Folders · session stopped · zoe.mul… ┐"), "{screen}");
+    assert!(screen.contains("Folders · session stopped ·… ┐"), "{screen}");
     // Restore, export, save and send are refused with a clear message; nothing is asked of the server.
     for c in ['r', 'E', 'm', 'S'] {
         let jobs = ch(&mut s, c);
