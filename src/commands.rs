@@ -545,26 +545,24 @@ impl ItemWriter {
     fn item(&mut self, item: &crate::api::stream::ItemText<'_>) -> std::ops::ControlFlow<()> {
         match self.fmt {
             Format::Jsonl => {
-                self.buf
-                    .extend_from_slice(crate::text::escape_for_json(item.json).as_bytes());
+                crate::text::push_escaped_json(item.json, &mut self.buf);
                 self.buf.push(b'\n');
             }
             Format::Json => {
                 self.buf
                     .extend_from_slice(if self.rows == 0 { b"[\n  " } else { b",\n  " });
-                self.buf
-                    .extend_from_slice(crate::text::escape_for_json(item.json).as_bytes());
+                crate::text::push_escaped_json(item.json, &mut self.buf);
             }
             Format::Table => {
                 let cells = [
-                    clean(&item.id),
-                    clean(item.item_class.as_deref().unwrap_or("")),
-                    clean(item.title.as_deref().unwrap_or("")),
+                    crate::text::sanitize(&item.id),
+                    crate::text::sanitize(item.item_class.as_deref().unwrap_or("")),
+                    crate::text::sanitize(item.title.as_deref().unwrap_or("")),
                 ];
                 if self.widths.is_some() {
-                    self.table_row(&cells);
+                    self.table_row(cells.each_ref().map(|c| &**c));
                 } else {
-                    self.first.push(cells);
+                    self.first.push(cells.map(std::borrow::Cow::into_owned));
                     if self.first.len() >= self.first_len {
                         self.flush_first();
                     }
@@ -591,13 +589,23 @@ impl ItemWriter {
         self.buf.push(b'\n');
         self.widths = Some(w);
         for row in std::mem::take(&mut self.first) {
-            self.table_row(&row);
+            self.table_row(row.each_ref().map(String::as_str));
         }
     }
 
-    fn table_row(&mut self, cells: &[String; 3]) {
+    /// As [`table_line`] writes it, straight into the buffer.
+    fn table_row(&mut self, cells: [&str; 3]) {
         let w = self.widths.as_deref().unwrap_or(&[]);
-        self.buf.extend_from_slice(table_line(cells, w).as_bytes());
+        let start = self.buf.len();
+        for (i, c) in cells.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.extend_from_slice(b"  ");
+            }
+            crate::text::push_fit(&mut self.buf, c, w.get(i).copied().unwrap_or(0));
+        }
+        // Trailing white space goes, as in `table_line`.
+        let keep = std::str::from_utf8(&self.buf[start..]).map_or(self.buf.len() - start, |l| l.trim_end().len());
+        self.buf.truncate(start + keep);
         self.buf.push(b'\n');
     }
 

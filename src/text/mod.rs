@@ -46,26 +46,87 @@ fn is_unstable(c: char) -> bool {
 /// escapes C0 controls inside strings; outside strings it writes only ASCII, so its newlines and
 /// indentation stay as they are). The result is valid JSON with the same value.
 pub fn escape_for_json(json: &str) -> Cow<'_, str> {
-    // The UTF-8 lead bytes of every unsafe character at or above DEL (DEL itself, U+0080–U+009F, U+061C,
-    // U+2xxx, U+FEFF): text without them (most text) is found safe at memchr's speed.
-    let b = json.as_bytes();
-    let first = match (memchr::memchr3(0xC2, 0xE2, 0xEF, b), memchr::memchr2(0x7F, 0xD8, b)) {
-        (None, None) => return Cow::Borrowed(json),
-        (a, c) => a.unwrap_or(usize::MAX).min(c.unwrap_or(usize::MAX)),
-    };
-    if !json[first..].chars().any(|c| c >= '\u{7f}' && is_unsafe(c)) {
+    let unsafe_at = |p: usize| json.get(p..).and_then(|t| t.chars().next()).is_some_and(is_unsafe);
+    if !Candidates::new(json.as_bytes()).any(unsafe_at) {
         return Cow::Borrowed(json);
     }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if c >= '\u{7f}' && is_unsafe(c) {
+    let mut out = Vec::with_capacity(json.len() + 16);
+    push_escaped_json(json, &mut out);
+    // Only whole characters were replaced by ASCII escapes: still UTF-8.
+    Cow::Owned(String::from_utf8(out).unwrap_or_default())
+}
+
+/// [`escape_for_json`] appended to `out` (no intermediate string): what `vex items` writes per item.
+pub fn push_escaped_json(json: &str, out: &mut Vec<u8>) {
+    let b = json.as_bytes();
+    let mut from = 0;
+    for p in Candidates::new(b) {
+        let Some(c) = json.get(p..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        if is_unsafe(c) {
+            out.extend_from_slice(&b[from..p]);
             // All of them are in the Basic Multilingual Plane: one \u escape each.
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let v = c as u32;
+            out.extend_from_slice(b"\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(HEX[((v >> shift) & 0xf) as usize]);
+            }
+            from = p + c.len_utf8();
         }
     }
-    Cow::Owned(out)
+    out.extend_from_slice(&b[from..]);
+}
+
+/// Where a character unsafe at or above DEL may start: the UTF-8 lead bytes of DEL itself,
+/// U+0080–U+009F (0xC2), U+061C (0xD8), U+2xxx (0xE2) and U+FEFF (0xEF), in order. Text without them
+/// (most text) is found safe at memchr's speed; a hit is then checked as a character. Each search's
+/// next hit is kept, so a text full of hits costs one pass.
+struct Candidates<'a> {
+    b: &'a [u8],
+    at: usize,
+    /// The next hit of each search at or after `at` (None: none left), or not searched yet.
+    three: Option<Option<usize>>,
+    two: Option<Option<usize>>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(b: &'a [u8]) -> Candidates<'a> {
+        Candidates {
+            b,
+            at: 0,
+            three: None,
+            two: None,
+        }
+    }
+}
+
+impl Iterator for Candidates<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let (b, at) = (self.b, self.at);
+        let rest = b.get(at..)?;
+        let three = *self
+            .three
+            .get_or_insert_with(|| memchr::memchr3(0xC2, 0xE2, 0xEF, rest).map(|i| at + i));
+        let two = *self
+            .two
+            .get_or_insert_with(|| memchr::memchr2(0x7F, 0xD8, rest).map(|i| at + i));
+        let p = match (three, two) {
+            (Some(x), Some(y)) => x.min(y),
+            (x, y) => x.or(y)?,
+        };
+        if three == Some(p) {
+            self.three = None;
+        }
+        if two == Some(p) {
+            self.two = None;
+        }
+        self.at = p + 1;
+        Some(p)
+    }
 }
 
 /// The one sanitising function: every string that comes from the server goes through it before it
@@ -79,7 +140,8 @@ pub fn escape_for_json(json: &str) -> Cow<'_, str> {
 /// so are the zero-width (non-)joiners (U+200C/U+200D) except after a letter of the scripts they
 /// shape (Arabic to Sinhala, U+0600–U+0DFF): a family shows as its members side by side.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_unsafe(c) || is_unstable(c)) {
+    // Printable ASCII (most text) is safe and stable: one vectorised pass.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(|c| is_unsafe(c) || is_unstable(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -135,6 +197,9 @@ pub fn sanitize_lines(s: &str) -> Vec<String> {
 
 /// Display width, as the terminal (and ratatui) count it.
 pub fn width(s: &str) -> usize {
+    if plain_ascii(s) {
+        return s.len();
+    }
     s.graphemes(true).map(grapheme_width).sum()
 }
 
@@ -150,6 +215,12 @@ pub fn skip_columns(s: &str, cols: usize) -> String {
         }
     }
     out
+}
+
+/// ASCII without CR: every byte is a grapheme of one column (CR LF would be one grapheme; controls are
+/// escaped before text is laid out).
+fn plain_ascii(s: &str) -> bool {
+    s.bytes().all(|b| b < 0x80 && b != b'\r')
 }
 
 fn grapheme_width(g: &str) -> usize {
@@ -169,6 +240,14 @@ pub fn truncate(s: &str, w: usize) -> String {
     }
     if w == 0 {
         return String::new();
+    }
+    if s.is_char_boundary(w + 1) && plain_ascii(&s[..=w]) {
+        // One column a byte (and an ASCII byte joins no grapheme before it), so the first `w + 1`
+        // columns are the first `w + 1` bytes and `s` is wider than `w`: the first `w - 1` and the mark.
+        let mut out = String::with_capacity(w + 2);
+        out.push_str(&s[..w - 1]);
+        out.push('…');
+        return out;
     }
     // The end (in bytes) and width of the longest prefix that fits in `w - 1` columns (room for `…`).
     let (mut cut, mut cut_used, mut used) = (0, 0, 0);
@@ -209,6 +288,16 @@ pub fn fit(s: &str, w: usize) -> String {
     let tw = width(&t);
     t.extend(std::iter::repeat_n(' ', w.saturating_sub(tw)));
     t
+}
+
+/// [`fit`] appended to `out` (no intermediate string for plain ASCII, the common case).
+pub fn push_fit(out: &mut Vec<u8>, s: &str, w: usize) {
+    if s.len() <= w && plain_ascii(s) {
+        out.extend_from_slice(s.as_bytes());
+        out.resize(out.len() + (w - s.len()), b' ');
+    } else {
+        out.extend_from_slice(fit(s, w).as_bytes());
+    }
 }
 
 /// Exactly `w` columns, right-aligned.
@@ -430,6 +519,81 @@ mod tests {
             sanitize("a\u{200f}b\u{feff}c\u{2028}d\u{85}"),
             "a\\u{200f}b\\u{feff}c\\u{2028}d\\u{0085}"
         );
+    }
+
+    /// The text functions' plain-ASCII shortcuts give what the general paths give.
+    #[test]
+    fn ascii_shortcuts_agree_with_the_grapheme_paths() {
+        let general_width = |s: &str| s.graphemes(true).map(grapheme_width).sum::<usize>();
+        let samples = [
+            "",
+            "a",
+            "abc",
+            "abc\u{301}",
+            "ab\r\ncd",
+            "abcdef",
+            "abcde\u{301}f",
+            "abcdé",
+            "abc会議",
+            "x\u{200b}y",
+            "Weekly status: Helios",
+            "a b c   ",
+        ];
+        for s in samples {
+            assert_eq!(width(s), general_width(s), "{s:?}");
+            for w in 0..9 {
+                // truncate: at most `w` columns, whole graphemes, `…` when cut; what fits is kept whole.
+                let t = truncate(s, w);
+                if general_width(s) <= w {
+                    assert_eq!(t, s, "{s:?} {w}");
+                } else {
+                    // (A wide character that did not fit leaves a space after the mark.)
+                    assert!(t.trim_end_matches(' ').ends_with('…') || w == 0, "{s:?} {w}: {t:?}");
+                    assert_eq!(general_width(&t), w, "{s:?} {w}: {t:?}");
+                    assert!(s.starts_with(t.trim_end_matches([' ', '…'])), "{s:?} {w}: {t:?}");
+                }
+                let mut out = Vec::new();
+                push_fit(&mut out, s, w);
+                assert_eq!(String::from_utf8(out).unwrap(), fit(s, w), "{s:?} {w}");
+            }
+        }
+        assert_eq!(
+            truncate("abc\u{301}", 3),
+            "abc\u{301}",
+            "a combining mark is part of the last column"
+        );
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(sanitize("plain text"), "plain text");
+        assert_eq!(sanitize("tab\there"), "tab\\there");
+    }
+
+    /// `push_escaped_json` finds every unsafe character however many safe look-alikes (same lead bytes)
+    /// surround it, and leaves everything else byte for byte.
+    #[test]
+    fn json_escaping_checks_each_candidate() {
+        let reference = |s: &str| {
+            let mut out = String::new();
+            for c in s.chars() {
+                if c >= '\u{7f}' && is_unsafe(c) {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let parts = [
+            "—", "…", "\u{202e}", "\u{7f}", "\u{85}", "é", "\u{061c}", "\u{feff}", "ｆ", "x", "؀", "\u{a0}",
+        ];
+        let mut s = String::new();
+        for i in 0..400usize {
+            s.push_str(parts[(i * 7 + i / 3) % parts.len()]);
+            let mut out = Vec::new();
+            push_escaped_json(&s, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), reference(&s));
+            assert_eq!(escape_for_json(&s), reference(&s));
+        }
+        assert!(matches!(escape_for_json("{\"a\":\"— … é\"}"), Cow::Borrowed(_)));
     }
 
     #[test]

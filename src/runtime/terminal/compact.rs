@@ -114,7 +114,17 @@ impl Pen {
 /// True when every terminal agrees this symbol takes exactly one column (so the cursor position after
 /// it is known without asking).
 fn surely_narrow(s: &str) -> bool {
-    s.width() == 1 && s.width_cjk() == 1
+    printable_ascii(s) || (s.width() == 1 && s.width_cjk() == 1)
+}
+
+/// One printable ASCII character (most cells): one column on every terminal.
+fn printable_ascii(s: &str) -> bool {
+    matches!(s.as_bytes(), [b' '..=b'~'])
+}
+
+/// A symbol's width as ratatui counts it, without the table look-up for the common case.
+fn sym_width(s: &str) -> usize {
+    if printable_ascii(s) { 1 } else { s.width() }
 }
 
 impl<W: Write> CompactBackend<W> {
@@ -179,7 +189,7 @@ impl<W: Write> CompactBackend<W> {
             row.resize(end, filler);
         }
         // Writing over the right half of a wide character erases its left half.
-        if x > 0 && matches!(&row[x - 1], Slot::Known(c) if c.symbol().width() > 1) {
+        if x > 0 && matches!(&row[x - 1], Slot::Known(c) if sym_width(c.symbol()) > 1) {
             row[x - 1] = Slot::Unknown;
         }
         row[x] = if width > 0 {
@@ -201,7 +211,7 @@ impl<W: Write> CompactBackend<W> {
         let mut x = 0;
         while x < row.len() {
             let w = match row[x] {
-                Next::Cell(c) => c.symbol().width().max(1),
+                Next::Cell(c) => sym_width(c.symbol()).max(1),
                 Next::Covered => 1,
             };
             for cell in row.iter_mut().take(x + w).skip(x + 1) {
@@ -506,7 +516,7 @@ impl<W: Write> Backend for CompactBackend<W> {
             pen = want;
             let symbol = cell.symbol();
             self.inner.write_all(symbol.as_bytes())?;
-            let w = symbol.width();
+            let w = sym_width(symbol);
             self.remember(x, y, cell, w);
             // (After the last column the next cell is on another row, or to the left: an absolute move.)
             cursor = if w == 1 {
