@@ -30,6 +30,10 @@ pub struct AuditRecord {
     pub restore_session: String,
     pub source_mailbox: String,
     pub source_folder: Option<String>,
+    /// The point in time the restore read, as vex knows it, with where that knowledge comes from ("the
+    /// backup as of 2025-11-20 02:00 UTC (chosen when vex started this session)", or "not known to vex").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point_in_time: Option<String>,
     pub item_count: Option<u64>,
     pub target_mailbox: Option<String>,
     pub target_folder: Option<String>,

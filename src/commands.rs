@@ -1336,6 +1336,17 @@ async fn restore(
         target_folder: Some(plan.target_folder.clone()).filter(|f| !f.is_empty()),
         flags: plan.flags.set_names(),
         credential_mode: Some(plan.credential_mode().into()),
+        // As far as vex knows it (the sessions it started: the state dir; a session resource has none).
+        point_in_time: Some(
+            match session_points()
+                .get(client.base_url(), &a.at.session)
+                .map(|p| p.point_in_time)
+            {
+                Some(Some(t)) => format!("the backup as of {t} (chosen when vex started this session)"),
+                Some(None) => "the latest backup when vex started this session".to_string(),
+                None => "not known to vex (the server does not say)".to_string(),
+            },
+        ),
         ..Default::default()
     };
     let pending =

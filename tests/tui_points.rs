@@ -11,7 +11,9 @@ use support::fake::{self, from, new_state, render};
 use vex::api::ApiError;
 use vex::api::models::{Organization, RestorePoint, RestoreSession};
 use vex::app::panes::new_session::{NewSessionDialog, NewSessionField, POINTS_PAGE, PointSource};
-use vex::app::{Call, Effect, Msg, Overlay, Request, State, update};
+use vex::app::point;
+use vex::app::{Call, Effect, Level, Msg, Overlay, Request, State, update};
+use vex::config::session_points::{SessionPoint, SessionPoints};
 
 /// Restore points of `org-1`: 250 daily backups, newest first, from 2024-03-01 02:00 UTC back; every
 /// tenth is a backup copy in the other repository, every seventh holds no Exchange data.
@@ -62,7 +64,17 @@ impl fake::Data for Server {
         }
     }
     fn sessions(&self) -> Option<Vec<RestoreSession>> {
-        Some(Vec::new())
+        if self.n == 0 {
+            return Some(Vec::new());
+        }
+        // The session the dialog starts (`s-new`), and one started elsewhere.
+        Some(vec![
+            fake::new_session("org-1"),
+            from(
+                json!({"id": "s-other", "organization": "org-2", "type": "Vex", "state": "Working",
+                "creationTime": "2024-03-02T09:00:00Z"}),
+            ),
+        ])
     }
     fn organizations(&self) -> Option<Vec<Organization>> {
         Some(orgs())
@@ -123,6 +135,7 @@ fn explore_call(fx: &[Effect]) -> (&str, &vex::api::models::ExploreOptions) {
                     Call::Explore {
                         organization_id,
                         options,
+                        ..
                     },
                 ..
             }),
@@ -360,12 +373,21 @@ async fn the_picker_lists_the_emulators_restore_points_and_opens_the_picked_one(
     use support::app::{AppHarness, Setup};
     use vex::api::{ApiVersion, VersionChoice};
     for v in [ApiVersion::V6, ApiVersion::V8] {
-        let mut h = AppHarness::launch(Setup {
-            size: (120, 32),
-            api: VersionChoice::Fixed(v),
-            tag: format!("[{v}] "),
-            ..Default::default()
-        })
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let file = dir.path().join("state").join("session_points.json");
+        let f = file.clone();
+        let mut h = AppHarness::launch_with(
+            Setup {
+                size: (120, 32),
+                api: VersionChoice::Fixed(v),
+                tag: format!("[{v}] "),
+                ..Default::default()
+            },
+            move |mut s| {
+                s.points_file = Some(f);
+                s
+            },
+        )
         .await;
         h.until("the sessions", |s| !s.is_loading()).await;
         h.key(KeyCode::Char('n'));
@@ -410,6 +432,26 @@ async fn the_picker_lists_the_emulators_restore_points_and_opens_the_picked_one(
         h.until("the new session", |s| s.overlay.is_none() && s.mailboxes.is_some())
             .await;
         let sid = h.state().mailboxes.as_ref().expect("mailboxes").session.id.clone();
+        // Written down by the runtime (0600), with the point it was picked from.
+        let store = SessionPoints::new(file.clone());
+        let saved = store
+            .get(h.server.base_url(), &sid)
+            .expect("the session's point is written down");
+        assert_eq!(saved.restore_point_id, picked.id, "{v}");
+        assert_eq!(
+            saved.point_in_time.as_deref(),
+            picked.backup_time.as_ref().map(|t| t.to_wire()).as_deref(),
+            "{v}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).expect("the file").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{v}");
+        }
+        let crumb = h.screen().lines().nth(1).unwrap_or_default().to_string();
+        let when = point::zoned(h.state(), picked.backup_time.as_ref().expect("a time"));
+        assert!(crumb.contains(&format!("point in time {when}")), "{v}: {crumb}");
         let settings = h.server.store().explore_settings(&sid).expect("an explore session");
         assert_eq!(
             settings.point_in_time,
@@ -423,4 +465,95 @@ async fn the_picker_lists_the_emulators_restore_points_and_opens_the_picked_one(
             assert_eq!(repo, None, "{v}: no repository before v8");
         }
     }
+}
+
+/// Issue 16: the point in time is on screen wherever a restore decision is made. A session vex started
+/// shows the point picked (sessions list, breadcrumb, header; the zone named); one started elsewhere
+/// says plainly that it is not known; the Explore request carries where the runtime writes it down.
+#[test]
+fn the_point_in_time_of_the_session_is_on_screen() {
+    let srv = Server {
+        n: 30,
+        refuse_points: false,
+    };
+    let mut s = opened(&srv, 120, 32);
+    s.points_file = Some(std::path::PathBuf::from("/state/session_points.json"));
+    press(&mut s, KeyCode::Tab);
+    for _ in 0..9 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    let fx = press(&mut s, KeyCode::Enter);
+    let Some(Call::Explore { remember, .. }) = fx.first().and_then(Effect::call) else {
+        panic!("{fx:?}")
+    };
+    let r = remember.as_ref().expect("where to write the point down");
+    assert_eq!(r.file, std::path::PathBuf::from("/state/session_points.json"));
+    assert_eq!(r.restore_point_id.as_deref(), Some("rp-9"));
+    fake::settle(&srv, &mut s, fx);
+    assert_eq!(s.focus, Level::Mailboxes);
+    let text = screen(&s, 120, 32);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let crumb = lines.next().unwrap_or_default();
+    assert!(header.contains("│ point in time 2024-02-21 02:00 UTC"), "{header}");
+    assert!(
+        crumb.contains("Sessions › org-1 · point in time 2024-02-21 02:00 UTC"),
+        "{crumb}"
+    );
+    // The sessions list: a column, the zone in the title; the other session's point is not known.
+    press(&mut s, KeyCode::Esc);
+    let text = screen(&s, 120, 32);
+    assert!(text.contains("Point in time (UTC)"), "{text}");
+    let row = |org: &str| text.lines().find(|l| l.contains(org)).unwrap_or_default().to_string();
+    assert!(row("org-1").contains("2024-02-21 02:00"), "{text}");
+    assert!(row("org-2").contains("not known"), "{text}");
+    insta::assert_snapshot!("sessions_with_points_120x32", render(&s, 120, 32).backend());
+
+    // Opening the session started elsewhere: the breadcrumb says so.
+    press(&mut s, KeyCode::Down);
+    let fx = press(&mut s, KeyCode::Enter);
+    fake::settle(&srv, &mut s, fx);
+    let text = screen(&s, 120, 32);
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap_or_default()
+            .contains("org-2 · point in time not known"),
+        "{text}"
+    );
+}
+
+/// A vex started later knows the points of the sessions an earlier one started (read from the state dir
+/// at start-up); a session started without a time says "the latest backup".
+#[test]
+fn remembered_points_are_shown_after_a_restart() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = SessionPoints::new(dir.path().join("session_points.json"));
+    for (id, at) in [("s-new", Some("2024-02-21T02:00:13.5000000Z")), ("s-other", None)] {
+        store
+            .remember(SessionPoint {
+                server: "https://demo:4443".into(),
+                session_id: id.into(),
+                point_in_time: at.map(str::to_string),
+                ..Default::default()
+            })
+            .expect("written");
+    }
+    let srv = Server {
+        n: 30,
+        refuse_points: false,
+    };
+    let mut s = new_state();
+    s.size = (120, 32);
+    point::known(&mut s, store.all("https://demo:4443"));
+    let fx = update(&mut s, Msg::Start);
+    fake::settle(&srv, &mut s, fx);
+    let text = screen(&s, 120, 32);
+    let row = |org: &str| text.lines().find(|l| l.contains(org)).unwrap_or_default().to_string();
+    assert!(row("org-1").contains("2024-02-21 02:00"), "{text}");
+    assert!(row("org-2").contains("latest backup"), "{text}");
+    assert!(
+        store.all("https://other:4443").is_empty(),
+        "points of another server are not shown"
+    );
 }

@@ -497,6 +497,23 @@ fn p13_a_session_vex_started_states_the_point_in_time_chosen() {
         all.contains("Point in time: the backup as of 2024-02-29 02:00 UTC (chosen when vex started this session)."),
         "{all}"
     );
+    // Issue 16: the audit record and `R` name it too.
+    s.audit_log = Some(std::path::PathBuf::from("/nonexistent/audit.jsonl"));
+    key(&mut s, KeyCode::Tab);
+    let jobs = key(&mut s, KeyCode::Enter);
+    let [job] = jobs.as_slice() else { panic!("{jobs:?}") };
+    let Call::Restore { audit: Some(t), .. } = &job.call else {
+        panic!("a restore with its audit record: {:?}", job.call)
+    };
+    assert_eq!(
+        t.record.point_in_time.as_deref(),
+        Some("the backup as of 2024-02-29 02:00 UTC (chosen when vex started this session)")
+    );
+    let lines = vex::app::panes::results::entry_lines(&s.jobs.list[0], &s.zone, 100).join("\n");
+    assert!(
+        lines.contains("point in time: the backup as of 2024-02-29 02:00 UTC (chosen when vex"),
+        "{lines}"
+    );
 }
 
 // ------------------------------------------------------------------------------------------------

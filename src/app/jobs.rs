@@ -516,6 +516,7 @@ fn ticket(state: &State, kind: JobKind, source: &Source, plan: Option<&RestorePl
             .unwrap_or_else(|| source.mailbox_name.clone()),
         source_folder: source.folder.clone(),
         item_count: source.item_count(),
+        point_in_time: Some(source.point_in_time.clone()).filter(|p| !p.is_empty()),
         ..Default::default()
     };
     if let Some(p) = plan {

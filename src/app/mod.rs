@@ -29,6 +29,7 @@ pub mod layout;
 pub mod list;
 pub mod mouse;
 pub mod panes;
+pub mod point;
 pub mod prefs;
 pub mod request;
 pub mod search;
@@ -288,6 +289,8 @@ pub struct State {
     pub audit_log: Option<std::path::PathBuf>,
     /// Whether `y` / `Y` copies can reach the clipboard (the runtime tells, from the terminal).
     pub clipboard: copy::ClipboardReach,
+    /// Where the points in time of the sessions vex starts are written down (`None`: not written).
+    pub points_file: Option<std::path::PathBuf>,
 }
 
 impl State {
@@ -330,6 +333,7 @@ impl State {
             jobs: jobs::Jobs::default(),
             audit_log: None,
             clipboard: Default::default(),
+            points_file: None,
         }
     }
 
@@ -759,13 +763,15 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut V
                 None
             }
             NewSessionReply::Submit(e) => {
+                let mut e = e;
                 if let Effect::Request(Request {
                     id,
-                    call: Call::Explore { options, .. },
-                }) = &e
+                    call: Call::Explore { options, remember, .. },
+                }) = &mut e
                 {
                     state.pending_explore = Some(*id);
                     state.explore_at = options.date_time.clone();
+                    *remember = point::remember(state, &d);
                 }
                 fx.push(e);
                 Some(Overlay::NewSession(d))

@@ -116,6 +116,8 @@ pub enum Call {
     Explore {
         organization_id: String,
         options: ExploreOptions,
+        /// Where vex writes down the session's point in time once it is started (the state dir).
+        remember: Option<Box<RememberPoint>>,
     },
     StopSession {
         session_id: String,
@@ -184,6 +186,14 @@ pub enum Call {
         different: Option<Box<SendToDifferentAddressOptions>>,
         audit: Option<Box<AuditTicket>>,
     },
+}
+
+/// Where the runtime writes down the point in time of a session vex starts (a restore session resource
+/// carries none; see `config::session_points`), and the restore point it was picked from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RememberPoint {
+    pub file: PathBuf,
+    pub restore_point_id: Option<String>,
 }
 
 /// What kind of call: how it is treated when it is superseded, or when the session expires under it.

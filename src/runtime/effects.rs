@@ -238,7 +238,14 @@ impl Runner {
             Call::Explore {
                 organization_id,
                 options,
-            } => Response::Session(client.explore(&organization_id, &options).await?),
+                remember,
+            } => {
+                let session = client.explore(&organization_id, &options).await?;
+                if let Some(r) = remember {
+                    remember_point(client, &session, &organization_id, &options, *r);
+                }
+                Response::Session(session)
+            }
             Call::StopSession { session_id } => Response::Done(client.stop_session(&session_id).await?),
             Call::Login {
                 user,
@@ -364,6 +371,35 @@ async fn parse_msg(bytes: Vec<u8>, max_bytes: u64) -> Result<crate::msg::Preview
         .await
         .map_err(|_| ApiError::Config("internal error while reading the message file (see the log)".into()))?
         .map_err(|e| ApiError::Decode(format!("the message file cannot be read: {e}")))
+}
+
+/// Writes down the point in time of a session vex started (the session resource carries none). A failure
+/// is logged: the session is open all the same, and the screen says what vex knows this run.
+fn remember_point(
+    client: &Client,
+    session: &crate::api::models::RestoreSession,
+    organization_id: &str,
+    options: &crate::api::models::ExploreOptions,
+    r: crate::app::request::RememberPoint,
+) {
+    use crate::config::session_points::{SessionPoint, SessionPoints};
+    let point = SessionPoint {
+        server: client.base_url().to_string(),
+        session_id: session.id.clone(),
+        point_in_time: options.date_time.as_ref().map(crate::api::models::ApiDate::to_wire),
+        restore_point_id: r.restore_point_id,
+        // What was sent: the client sends a repository on v8 only.
+        repository_id: options
+            .repository_id
+            .clone()
+            .filter(|_| client.version() == Some(crate::api::ApiVersion::V8)),
+        organization: Some(organization_id.to_string()),
+        show_deleted: options.show_deleted == Some(true),
+        show_all_versions: options.show_all_versions == Some(true),
+    };
+    if let Err(e) = SessionPoints::new(r.file).remember(point) {
+        tracing::warn!("the session's point in time is not remembered: {e}");
+    }
 }
 
 fn results<T>(p: Page<T>) -> Vec<T> {

@@ -69,7 +69,12 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     state.jobs.memory = crate::app::panes::restore::Remembered::from_tenant(&opts.tenant);
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     state.zone = DisplayZone::Local;
-    state.audit_log = Some(crate::config::Paths::from_env().audit_log());
+    let paths = crate::config::Paths::from_env();
+    state.audit_log = Some(paths.audit_log());
+    // The points in time of the sessions vex started earlier (a session resource carries none).
+    let points = crate::config::session_points::SessionPoints::new(paths.session_points_file());
+    crate::app::point::known(&mut state, points.all(client.base_url()));
+    state.points_file = Some(points.path().to_path_buf());
     // Read before raw mode: whether `y` copies (OSC 52) can reach the clipboard from this terminal.
     state.clipboard = clipboard::TerminalFacts::read().reach();
     // ratatui installs a panic hook that restores the terminal; ours (outermost) also shows the cursor

@@ -119,6 +119,7 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     parts.push(conn);
     let left = parts.join(" │ ");
+    let conn_end = width(&left);
     // Badges on the right: read-only, and the insecure banner (which stays for the whole session).
     let mut badges: Vec<(&str, Style)> = Vec::new();
     if h.read_only {
@@ -142,6 +143,14 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     let right_w: usize = badges.iter().map(|(t, _)| width(t)).sum();
     let avail = (area.width as usize).saturating_sub(right_w);
+    // The browsed session's point in time, when it fits whole (the breadcrumb always has it).
+    let left = match &state.mailboxes {
+        Some(m) => {
+            let with = format!("{left} │ {}", crate::app::point::label(state, &m.session.id));
+            if width(&with) <= avail { with } else { left }
+        }
+        None => left,
+    };
     buf.set_string(area.x, area.y, truncate(&left, avail), theme.header());
     let mut x = area.x + area.width.saturating_sub(right_w as u16);
     for (text, style) in badges {
@@ -150,7 +159,7 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     if matches!(state.conn, Conn::Failing(_)) {
         // Make a failing connection stand out even without colour.
-        let w = width(&left).min(avail) as u16;
+        let w = conn_end.min(avail) as u16;
         let start = area.x + width(&parts[..parts.len() - 1].join(" │ ")).min(avail) as u16;
         if start < area.x + w {
             buf.set_style(Rect::new(start, area.y, area.x + w - start, 1), theme.header_warn());
@@ -165,17 +174,12 @@ pub fn crumbs(state: &State) -> Vec<String> {
         && let Some(m) = &state.mailboxes
     {
         let org = m.session.organization.as_deref().unwrap_or("session");
-        let when = m
-            .session
-            .creation_time
-            .as_ref()
-            .map(|d| sanitize(&state.zone.short(d)).into_owned())
-            .unwrap_or_default();
-        v.push(if when.is_empty() {
-            sanitize(org).into_owned()
-        } else {
-            format!("{} · {when}", sanitize(org))
-        });
+        // Which point in time is browsed (not when the session was created: the classic mistake).
+        v.push(format!(
+            "{} · {}",
+            sanitize(org),
+            crate::app::point::label(state, &m.session.id)
+        ));
     }
     if state.focus >= Level::Folders
         && let Some(f) = &state.folders

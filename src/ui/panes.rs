@@ -170,10 +170,11 @@ fn count_label<T>(l: &PagedList<T>) -> String {
     }
 }
 
-const SESSION_COLS: [Col; 6] = [
+const SESSION_COLS: [Col; 7] = [
     fixed("State", 8),
     fixed("Type", 4),
     fill("Organization", 3, 10),
+    fixed("Point in time", 16),
     fixed("Created", 16),
     fixed("Ended", 16),
     fill("Initiated by", 2, 8),
@@ -240,6 +241,7 @@ fn draw_sessions(buf: &mut Buffer, area: Rect, state: &State, focused: bool, the
                 sanitize(s.state.as_str()).into_owned(),
                 sanitize(s.session_type.as_str()).into_owned(),
                 sanitize(s.organization.as_deref().unwrap_or("")).into_owned(),
+                crate::app::point::cell(state, &s.id),
                 date(&s.creation_time),
                 date(&s.end_time),
                 sanitize(s.initiated_by.as_deref().unwrap_or("")).into_owned(),

@@ -125,7 +125,7 @@ pub fn row_line(cells: &[String], cols: &[Col], widths: &[usize]) -> String {
 }
 
 /// Titles of the columns that hold dates (the first of them in a list says the zone).
-const DATE_TITLES: [&str; 6] = ["Created", "Received", "Start", "Due", "Date", "Sent"];
+const DATE_TITLES: [&str; 7] = ["Point in time", "Created", "Received", "Start", "Due", "Date", "Sent"];
 
 /// The columns and their titles, the first date column saying the zone the list's dates are shown in
 /// (`Received (UTC+01:00)`), once; that column is widened to hold its title.

@@ -90,7 +90,8 @@ fn p16_time_columns_say_their_zone_once() {
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.focus, Level::Sessions);
     let screen = text(&s, 120, 30);
-    assert!(screen.contains("Created (UTC+01:00)"), "{screen}");
+    // (The point-in-time column comes first since issue 16.)
+    assert!(screen.contains("Point in time (UTC+01:00)"), "{screen}");
     assert!(screen.contains("2024-03-01 15:00"), "{screen}");
 }
 

@@ -492,6 +492,8 @@ impl NewSessionDialog {
                     // Sent on v8 only (the client drops it for v6/v7, whose explore has no repository).
                     repository_id,
                 },
+                // The dialog knows no state dir: the app adds where the point is written down.
+                remember: None,
             },
         );
         self.submitting = Some(r.id);

@@ -122,6 +122,13 @@ pub fn entry_lines(j: &Job, zone: &DisplayZone, w: usize) -> Vec<String> {
             lines.push(format!("{pad}{l}"));
         }
     }
+    // Which point in time it read (issue 16: on screen wherever a restore decision is made).
+    if !j.source.point_in_time.is_empty() {
+        let point = sanitize(&j.source.point_in_time);
+        for l in wrap(&format!("point in time: {point}"), room) {
+            lines.push(format!("{pad}{l}"));
+        }
+    }
     lines
 }
 
