@@ -999,7 +999,9 @@ pub async fn run(
                 vec![
                     opt(&d.user_code),
                     opt(&d.verification_url),
-                    d.expires_in.map(|e| format!("{e}s")).unwrap_or_default(),
+                    d.expires_in
+                        .map(|e| crate::text::human_duration(std::time::Duration::from_secs(e.max(0) as u64)))
+                        .unwrap_or_default(),
                 ]
             })?;
         }

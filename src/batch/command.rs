@@ -84,6 +84,11 @@ fn source_text(u: &UnitRow) -> String {
     }
 }
 
+/// A count in the one number style of vex (`1,234`).
+fn th(n: usize) -> String {
+    crate::text::thousands(n as u64)
+}
+
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.first().map(Vec::len).unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
@@ -202,12 +207,12 @@ pub fn status(state_dir: &Path, fmt: Format) -> Result<u8, CmdError> {
             b.id.clone(),
             b.plan_path.clone(),
             b.session.clone(),
-            us.len().to_string(),
-            n(DONE).to_string(),
-            n(FAILED).to_string(),
-            (n(UNKNOWN) + n(SENDING)).to_string(),
-            n(PLANNED).to_string(),
-            created.to_string(),
+            th(us.len()),
+            th(n(DONE)),
+            th(n(FAILED)),
+            th(n(UNKNOWN) + n(SENDING)),
+            th(n(PLANNED)),
+            crate::text::thousands(created.max(0) as u64),
         ]);
         json.push(serde_json::json!({
             "batch": b.id, "plan": b.plan_path, "server": b.server, "session": b.session, "created": b.created,
@@ -257,11 +262,11 @@ pub async fn run(
         ]];
         for u in &resolved.units {
             rows.push(vec![
-                (u.seq + 1).to_string(),
+                th(u.seq as usize + 1),
                 u.source_line.to_string(),
                 source_text(u),
                 if u.kind == "items" {
-                    u.item_ids.len().to_string()
+                    th(u.item_ids.len())
                 } else {
                     format!("whole {}", u.kind)
                 },
@@ -327,7 +332,13 @@ pub async fn run(
                 "NOT SENT".into(),
             ]];
             for s in &sources {
-                let g = |k: &str| s[k].to_string().trim_matches('"').to_string();
+                // Counts in the one number style (1,234); the plan's line number as written.
+                let g = |k: &str| match &s[k] {
+                    serde_json::Value::Number(v) if k != "line" => {
+                        v.as_u64().map(crate::text::thousands).unwrap_or_else(|| v.to_string())
+                    }
+                    v => v.to_string().trim_matches('"').to_string(),
+                };
                 rows.push(
                     [
                         "what",
