@@ -75,7 +75,9 @@ async fn login_screen_retry_then_quit_stops_the_new_session_and_logs_out() {
     // A new restore session (n, Enter: the first organization, its latest backup).
     t.keys(&["n"]);
     t.wait_for("New restore session", WAIT);
-    t.wait_until("the organizations", WAIT, |s| s.contains("last backup"));
+    t.wait_until("the organizations", WAIT, |s| {
+        s.contains("backups ") && s.contains("restore points ·")
+    });
     t.keys(&["Enter"]);
     t.wait_for("restore session started", WAIT);
 
