@@ -224,3 +224,52 @@ fn the_scanner_sees_every_form_of_import() {
     }
     assert!(app_tops.contains("api") && app_tops.contains("text"), "{app_tops:?}");
 }
+
+/// The variants of `app::Overlay`, read from its definition in src/app/dialogs.rs.
+fn overlay_variants(src: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(src.join("app/dialogs.rs")).expect("src/app/dialogs.rs");
+    let text = strip_comments(&text);
+    let body = text
+        .split_once("pub enum Overlay {")
+        .and_then(|(_, rest)| rest.split_once("\n}"))
+        .map(|(body, _)| body)
+        .expect("pub enum Overlay { … } in src/app/dialogs.rs");
+    body.lines()
+        .map(|l| ident(l.trim()).to_string())
+        .filter(|v| v.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        .collect()
+}
+
+/// Issue 15: the dialogs take their own keys and answers. One module names every dialog
+/// (`app::dialogs`, which dispatches to them) and one draws whichever is open (`ui::dialogs::draw`); no
+/// other file names more than half of them (the switchboard `app/mod.rs` and `ui/mod.rs` used to match
+/// over all of them).
+#[test]
+fn only_the_dialog_modules_name_every_dialog() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let variants = overlay_variants(&src);
+    assert!(variants.len() >= 8, "Overlay's variants: {variants:?}");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    let mut wide = BTreeSet::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).expect("under src/").display().to_string();
+        let text = strip_comments(&std::fs::read_to_string(&f).expect("readable"));
+        let named = variants
+            .iter()
+            .filter(|v| text.contains(&format!("Overlay::{v}(")) || text.contains(&format!("Overlay::{v} ")))
+            .count();
+        if named == variants.len() {
+            wide.insert(rel.clone());
+        }
+        if named * 2 > variants.len() {
+            assert!(
+                rel == "app/dialogs.rs" || rel == "ui/dialogs.rs",
+                "src/{rel} names {named} of the {} dialogs: give the key or the drawing to the dialog",
+                variants.len()
+            );
+        }
+    }
+    let expected: BTreeSet<String> = ["app/dialogs.rs", "ui/dialogs.rs"].map(String::from).into();
+    assert_eq!(wide, expected, "the dispatch and the drawing name every dialog");
+}

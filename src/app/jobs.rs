@@ -5,19 +5,16 @@
 //! A job is sent once. Nothing here ever resends a restore: a refused one goes back to its form (every
 //! field kept) and waits for the operator; one whose answer was lost is "outcome unknown".
 
-use super::panes::events::{EventSource, EventsReply, EventsView};
-use super::panes::restore::{
-    KnownMailbox, Remembered, RestoreDialog, RestorePhase, RestoreReply, Source, TargetFolders,
-};
+use super::panes::events::{EventSource, EventsView};
+use super::panes::restore::{KnownMailbox, Remembered, RestoreDialog, RestorePhase, Source, TargetFolders};
 use super::panes::results::ResultsView;
-use super::panes::transfer::{TransferDialog, TransferKind, TransferPhase, TransferReply};
+use super::panes::transfer::{TransferDialog, TransferKind, TransferPhase};
 use super::request::{Call, DialogAsk, Response, To, Written};
 use super::{Action, Effect, Level, Overlay, RequestId, State};
 use crate::api::models::{ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
 use crate::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use crate::audit::AuditRecord;
 use crate::restore_plan::RestorePlan;
-use crossterm::event::KeyEvent;
 use std::path::PathBuf;
 
 /// What a job does.
@@ -151,14 +148,9 @@ pub fn hold_quit(state: &mut State) -> bool {
     true
 }
 
-/// True while a job runs or one of the jobs' views waits for an answer (the spinner ticks).
+/// True while a job runs (the spinner ticks).
 pub fn busy(state: &State) -> bool {
     state.jobs.any_running()
-        || match &state.overlay {
-            Some(Overlay::Events(v)) => v.loading.is_some(),
-            Some(Overlay::Restore(d)) => d.device_loading.is_some() || d.target_folders.loading.is_some(),
-            _ => false,
-        }
 }
 
 /// True while something of the jobs counts down on screen (a device code's expiry): the runtime ticks.
@@ -391,7 +383,8 @@ fn open_restore(state: &mut State, fx: &mut Vec<Effect>) {
     state.overlay = Some(Overlay::Restore(Box::new(d)));
 }
 
-fn load_target_folders(state: &mut State, d: &mut RestoreDialog, mailbox_id: String, fx: &mut Vec<Effect>) {
+/// Asks for the folders of the target mailbox `mailbox_id` (the folder field's suggestions).
+pub(crate) fn load_target_folders(state: &mut State, d: &mut RestoreDialog, mailbox_id: String, fx: &mut Vec<Effect>) {
     let r = state.requests.ask(
         To::Dialog(DialogAsk::TargetFolders),
         Call::TargetFolders {
@@ -451,7 +444,7 @@ fn browsed_session(state: &State) -> Option<EventSource> {
 
 /// Opens the events view: of `job` (its restore session first, then the session it came from), or of
 /// the browsed session and the restores started from it. `back` is shown again on Esc.
-fn open_events(state: &mut State, job: Option<RequestId>, back: Option<Overlay>, fx: &mut Vec<Effect>) {
+pub(crate) fn open_events(state: &mut State, job: Option<RequestId>, back: Option<Overlay>, fx: &mut Vec<Effect>) {
     let mut sources = Vec::new();
     let mut note = None;
     match job.and_then(|g| state.jobs.get(g)) {
@@ -530,44 +523,8 @@ fn ticket(state: &State, kind: JobKind, source: &Source, plan: Option<&RestorePl
     Some(AuditTicket { path, record })
 }
 
-/// A key for the restore dialog; returns the overlay to keep.
-pub fn restore_key(
-    state: &mut State,
-    mut d: Box<RestoreDialog>,
-    ev: &KeyEvent,
-    fx: &mut Vec<Effect>,
-) -> Option<Overlay> {
-    d.now_tick = state.tick;
-    match d.on_key(ev) {
-        RestoreReply::Keep => {}
-        RestoreReply::Close => return None,
-        RestoreReply::StopWaiting => {
-            state.info("stopped waiting: the restore goes on on the server; R shows its result when it ends");
-            return None;
-        }
-        RestoreReply::RequestCode => {
-            let r = state.requests.ask(
-                To::Dialog(DialogAsk::DeviceCode),
-                Call::DeviceCode {
-                    session_id: d.source.session_id.clone(),
-                    request: d.device_code_request(),
-                },
-            );
-            d.device_loading = Some(r.id);
-            fx.push(Effect::Request(r));
-        }
-        RestoreReply::LoadFolders(id) => load_target_folders(state, &mut d, id, fx),
-        RestoreReply::Send => send_restore(state, &mut d, fx),
-        RestoreReply::Events => {
-            let job = d.job();
-            open_events(state, job, Some(Overlay::Restore(d)), fx);
-            return state.overlay.take();
-        }
-    }
-    Some(Overlay::Restore(d))
-}
-
-fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) {
+/// Sends the restore the dialog describes (once: never while it runs) as a new job.
+pub(crate) fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) {
     if d.is_running() {
         return;
     }
@@ -618,26 +575,8 @@ fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) 
     d.sent(generation);
 }
 
-/// A key for the export / save / send dialog.
-pub fn transfer_key(
-    state: &mut State,
-    mut d: Box<TransferDialog>,
-    ev: &KeyEvent,
-    fx: &mut Vec<Effect>,
-) -> Option<Overlay> {
-    match d.on_key(ev) {
-        TransferReply::Keep => {}
-        TransferReply::Close => return None,
-        TransferReply::StopWaiting => {
-            state.info("stopped waiting: it goes on; R shows its result when it ends");
-            return None;
-        }
-        TransferReply::Go => start_transfer(state, &mut d, fx),
-    }
-    Some(Overlay::Transfer(d))
-}
-
-fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect>) {
+/// Starts the export, save or send the dialog describes as a new job.
+pub(crate) fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect>) {
     if d.job().is_some_and(|g| state.jobs.get(g).is_some_and(Job::is_running)) {
         return;
     }
@@ -716,47 +655,6 @@ fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut Vec<Effect
     });
     fx.push(Effect::Request(r));
     d.started(generation);
-}
-
-/// A key for the events view.
-pub fn events_key(state: &mut State, mut v: Box<EventsView>, ev: &KeyEvent, fx: &mut Vec<Effect>) -> Option<Overlay> {
-    let Some(a) = state.keymap.lookup(ev) else {
-        return Some(Overlay::Events(v));
-    };
-    let page = state.dialog_page_rows();
-    match v.on_action(a, page, &mut state.requests) {
-        EventsReply::Keep => Some(Overlay::Events(v)),
-        EventsReply::Load(e) => {
-            fx.push(e);
-            Some(Overlay::Events(v))
-        }
-        EventsReply::Close => v.back.take().map(|b| *b),
-    }
-}
-
-/// A key for the results list.
-pub fn results_key(state: &mut State, mut v: ResultsView, ev: &KeyEvent, fx: &mut Vec<Effect>) -> Option<Overlay> {
-    let Some(a) = state.keymap.lookup(ev) else {
-        return Some(Overlay::Results(v));
-    };
-    let n = state.jobs.list.len() as u64;
-    match a {
-        Action::Back | Action::Quit | Action::Results => None,
-        Action::Events | Action::Open => {
-            let job = state.jobs.newest(v.cursor).map(|j| j.generation);
-            open_events(state, job, Some(Overlay::Results(v)), fx);
-            state.overlay.take()
-        }
-        a if matches!(
-            a,
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
-        ) =>
-        {
-            v.cursor = crate::app::list::step(v.cursor as u64, n, a, state.dialog_page_rows()) as usize;
-            Some(Overlay::Results(v))
-        }
-        _ => Some(Overlay::Results(v)),
-    }
 }
 
 /// The restore dialog showing job `generation`, on top or behind the events view.

@@ -15,13 +15,18 @@
 //! asker still waits for an id is its own `waits` ([`panes::Pane::waits`], [`Overlay::waits`]); after
 //! every update the map keeps only those ids and the runtime aborts reads nobody waits for.
 //!
-//! Still central (not yet moved to the panes): the keys (`on_action`'s `match state.focus` and
-//! `on_overlay_key`'s match over [`Overlay`]), and `ui/mod.rs`'s match over the dialogs.
+//! Dialogs take their own keys ([`dialogs::Dialog::on_key`], dispatched by [`Overlay::on_key`]) and
+//! reply in one shape ([`DialogReply`]); what only the switchboard can do comes back as an [`Intent`]
+//! (quit, start or stop a restore session) and is applied here. [`dialogs`] is the one module that names
+//! every dialog; `ui::dialogs::draw` is its drawing twin.
+//!
+//! Still central (not yet moved to the panes): the panes' keys (`on_action`'s `match state.focus`).
 //!
 //! Errors outside the client carry their exit code by kind: [`crate::commands::CmdError::exit_code`],
 //! with `restore_plan::PlanError` and `audit::AuditError` below it.
 
 pub mod copy;
+pub mod dialogs;
 pub mod fields;
 pub mod jobs;
 pub mod keymap;
@@ -35,6 +40,7 @@ pub mod request;
 pub mod search;
 pub mod zone;
 
+pub use dialogs::{DialogReply, Intent, Overlay};
 pub use keymap::{Action, Keymap};
 pub use prefs::UiPrefs;
 pub use request::{Answer, Call, DialogAsk, PaneAsk, Request, RequestId, Requests, Response, SessionAsk, To};
@@ -44,14 +50,14 @@ use crate::api::ApiError;
 use crate::api::models::{ApiDate, Mailbox, RestoreSession, SessionState};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use list::{Filter, FilterKey, filter_key};
-use panes::confirm::{ConfirmDialog, ConfirmReply, Confirmed};
+use panes::confirm::{ConfirmDialog, Confirmed};
 use panes::details::DetailsPane;
 use panes::folders::FoldersPane;
 use panes::help::HelpDialog;
 use panes::items::{ItemsPane, ListKey};
 use panes::login::{LoggedIn, LoginDialog, LoginReply, LoginTarget};
 use panes::mailboxes::MailboxesPane;
-use panes::new_session::{NewSessionDialog, NewSessionReply};
+use panes::new_session::NewSessionDialog;
 use panes::sessions::SessionsPane;
 use panes::{Heard, Pane};
 use std::collections::{BTreeSet, HashMap};
@@ -126,91 +132,6 @@ pub struct Status {
 pub const TICKS_PER_SEC: u32 = 10;
 const INFO_TICKS: u32 = 4 * TICKS_PER_SEC;
 const ERROR_TICKS: u32 = 8 * TICKS_PER_SEC;
-
-/// A dialog over the panes.
-#[derive(Clone, Debug)]
-pub enum Overlay {
-    Help(HelpDialog),
-    NewSession(NewSessionDialog),
-    Confirm(ConfirmDialog),
-    /// The guided restore (form, confirmation, progress, result).
-    Restore(Box<panes::restore::RestoreDialog>),
-    /// Export to PST, save as MSG, send by mail.
-    Transfer(Box<panes::transfer::TransferDialog>),
-    /// A restore session's events.
-    Events(Box<panes::events::EventsView>),
-    /// The results of this run's restores, exports and sends.
-    Results(panes::results::ResultsView),
-    /// The server-side search prompt (`s`).
-    Search(panes::search::SearchPrompt),
-}
-
-impl Overlay {
-    /// Whether this dialog (or the restore dialog behind the events view) still waits for the answer
-    /// `id` to `ask`.
-    pub fn waits(&self, ask: &DialogAsk, id: RequestId) -> bool {
-        match (self, ask) {
-            (Overlay::NewSession(d), DialogAsk::Organizations) => d.loading == Some(id),
-            (Overlay::NewSession(d), DialogAsk::RestorePoints { .. }) => d.points.loading == Some(id),
-            (Overlay::Restore(d), DialogAsk::DeviceCode) => d.device_loading == Some(id),
-            (Overlay::Restore(d), DialogAsk::TargetFolders) => d.target_folders.loading == Some(id),
-            (Overlay::Events(v), DialogAsk::Events) => v.loading == Some(id),
-            (Overlay::Events(v), _) => v
-                .back
-                .as_deref()
-                .is_some_and(|b| matches!(b, Overlay::Restore(_)) && b.waits(ask, id)),
-            _ => false,
-        }
-    }
-
-    /// The answer to a request this dialog made (the one on top takes it; a restore dialog behind the
-    /// events view lets it go). `tick`: now, for the device code's countdown. Requests it makes next go
-    /// to `fx`.
-    pub fn on_answer(
-        &mut self,
-        ask: DialogAsk,
-        result: Result<Response, ApiError>,
-        zone: &DisplayZone,
-        tick: u64,
-        requests: &mut Requests,
-        fx: &mut Vec<Effect>,
-    ) -> Heard {
-        use request::take;
-        match (self, ask) {
-            (Overlay::NewSession(d), DialogAsk::Organizations) => {
-                let (orgs, err) = panes::split_answer(result);
-                fx.extend(d.on_orgs(orgs, zone, requests));
-                Heard::Noted("organizations", err)
-            }
-            (Overlay::NewSession(d), DialogAsk::RestorePoints { offset }) => {
-                // The dialog says what went wrong in its list (the points are optional: a time can be typed).
-                let result = take(result).map_err(|e| e.to_string());
-                if d.on_points(offset, result) {
-                    Heard::Taken
-                } else {
-                    Heard::Nothing
-                }
-            }
-            (Overlay::Restore(d), DialogAsk::DeviceCode) => {
-                d.on_device_code(take(result).map_err(|e| e.to_string()));
-                d.device_code_tick = tick;
-                Heard::Taken
-            }
-            (Overlay::Restore(d), DialogAsk::TargetFolders) => {
-                let names = take::<Vec<crate::api::models::Folder>>(result)
-                    .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
-                    .unwrap_or_default();
-                d.on_target_folders(names);
-                Heard::Taken
-            }
-            (Overlay::Events(v), DialogAsk::Events) => {
-                v.on_events(take(result).map_err(|e| e.to_string()));
-                Heard::Taken
-            }
-            _ => Heard::Nothing,
-        }
-    }
-}
 
 /// Stopping the sessions vex started, then quitting.
 #[derive(Clone, Debug)]
@@ -402,8 +323,13 @@ impl State {
             || self.pending_explore.is_some()
             || self.quitting.is_some()
             || self.login.as_ref().is_some_and(|l| l.submitting.is_some())
-            || matches!(&self.overlay, Some(Overlay::NewSession(d)) if d.loading.is_some() || d.points.loading.is_some())
+            || self.overlay.as_ref().is_some_and(Overlay::busy)
             || jobs::busy(self)
+    }
+
+    /// True while a restore session that the new-session dialog asked for is being started.
+    pub fn starting_session(&self) -> bool {
+        self.pending_explore.is_some()
     }
 
     /// True when the runtime should send ticks (spinner, a message to clear).
@@ -690,7 +616,11 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     if let Some(overlay) = state.overlay.take() {
-        state.overlay = on_overlay_key(state, overlay, &ev, fx);
+        let (next, intent) = overlay.on_key(state, &ev, fx);
+        state.overlay = next;
+        if let Some(i) = intent {
+            apply(state, i, fx);
+        }
         return;
     }
     if let Some(f) = state.focused_filter_mut()
@@ -706,82 +636,36 @@ fn on_key(state: &mut State, ev: KeyEvent, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Gives a key to the open dialog; returns the dialog to keep open (None closes it).
-fn on_overlay_key(state: &mut State, overlay: Overlay, ev: &KeyEvent, fx: &mut Vec<Effect>) -> Option<Overlay> {
-    match overlay {
-        Overlay::Help(mut h) => {
-            let close = match state.keymap.lookup(ev) {
-                Some(a) => h.on_action(a),
-                None => false,
-            };
-            (!close).then_some(Overlay::Help(h))
+/// Does what a dialog asked of the browser.
+fn apply(state: &mut State, intent: Intent, fx: &mut Vec<Effect>) {
+    match intent {
+        Intent::Quit => quit(state, fx),
+        Intent::StartSession(mut e) => {
+            if let Effect::Request(Request {
+                id,
+                call: Call::Explore { options, .. },
+            }) = &mut e
+            {
+                state.pending_explore = Some(*id);
+                state.explore_at = options.date_time.clone();
+            }
+            fx.push(e);
         }
-        Overlay::Confirm(mut c) => match c.on_key(ev) {
-            ConfirmReply::Keep => Some(Overlay::Confirm(c)),
-            ConfirmReply::Cancel if matches!(c.what, Confirmed::StopOnQuit { .. }) => {
-                if ev.code == KeyCode::Esc {
-                    state.info("still here");
-                } else {
-                    quit(state, fx);
-                }
-                None
-            }
-            ConfirmReply::Confirm(Confirmed::StopOnQuit { session_ids }) => {
-                stop_then_quit(state, session_ids, fx);
-                None
-            }
-            ConfirmReply::Cancel => {
-                state.info("cancelled");
-                None
-            }
-            ConfirmReply::Confirm(Confirmed::StopSession { session_id }) => {
-                let to = To::Session(SessionAsk::Stop {
+        Intent::StopSession { session_id } => {
+            let to = To::Session(SessionAsk::Stop {
+                session_id: session_id.clone(),
+            });
+            let r = state.requests.ask(
+                to,
+                Call::StopSession {
                     session_id: session_id.clone(),
-                });
-                let r = state.requests.ask(
-                    to,
-                    Call::StopSession {
-                        session_id: session_id.clone(),
-                    },
-                );
-                state.pending_stop = Some((r.id, session_id));
-                state.info("stopping the session…");
-                fx.push(Effect::Request(r));
-                None
-            }
-        },
-        Overlay::NewSession(mut d) => match d.on_key(ev, &state.zone, &mut state.requests) {
-            NewSessionReply::Keep => Some(Overlay::NewSession(d)),
-            NewSessionReply::Load(e) => {
-                fx.push(e);
-                Some(Overlay::NewSession(d))
-            }
-            NewSessionReply::Close => {
-                if state.pending_explore.is_some() {
-                    state.info("the session is still being created: it will show in the list");
-                }
-                None
-            }
-            NewSessionReply::Submit(e) => {
-                let mut e = e;
-                if let Effect::Request(Request {
-                    id,
-                    call: Call::Explore { options, remember, .. },
-                }) = &mut e
-                {
-                    state.pending_explore = Some(*id);
-                    state.explore_at = options.date_time.clone();
-                    *remember = point::remember(state, &d);
-                }
-                fx.push(e);
-                Some(Overlay::NewSession(d))
-            }
-        },
-        Overlay::Restore(d) => jobs::restore_key(state, d, ev, fx),
-        Overlay::Transfer(d) => jobs::transfer_key(state, d, ev, fx),
-        Overlay::Events(v) => jobs::events_key(state, v, ev, fx),
-        Overlay::Results(v) => jobs::results_key(state, v, ev, fx),
-        Overlay::Search(p) => search::prompt_key(state, p, ev),
+                },
+            );
+            state.pending_stop = Some((r.id, session_id));
+            state.info("stopping the session…");
+            fx.push(Effect::Request(r));
+        }
+        Intent::StopThenQuit { session_ids } => stop_then_quit(state, session_ids, fx),
     }
 }
 
@@ -1210,36 +1094,28 @@ fn session_answered(
         SessionAsk::Explore => {
             let result: Result<RestoreSession, ApiError> = take(result);
             state.pending_explore = None;
-            let dialog_open = match &mut state.overlay {
-                Some(Overlay::NewSession(d)) => d.on_explored(id),
-                _ => false,
-            };
+            let told = result.as_ref().map(|_| ()).map_err(ToString::to_string);
+            let dialog_open = state.overlay.as_mut().is_some_and(|o| o.on_session_started(id, told));
             note(state, "starting the session", &result);
-            match result {
-                Ok(session) => {
-                    if dialog_open {
-                        state.overlay = None;
-                    }
-                    let org = session.organization.clone().unwrap_or_default();
-                    let when = session
-                        .creation_time
-                        .as_ref()
-                        .map(|d| format!(" · {}", state.zone.short(d)))
-                        .unwrap_or_default();
-                    state
-                        .created_sessions
-                        .push((session.id.clone(), format!("{org}{when}")));
-                    state.explored.insert(session.id.clone(), state.explore_at.take());
-                    state.info(format!("restore session started for {org}"));
-                    state.sessions.select_id = Some(session.id.clone());
-                    fx.push(state.sessions.reload(&mut state.requests));
-                    open_session(state, session, fx);
+            // A refusal: the new-session dialog shows it (told above).
+            if let Ok(session) = result {
+                if dialog_open {
+                    state.overlay = None;
                 }
-                Err(e) => {
-                    if let Some(Overlay::NewSession(d)) = &mut state.overlay {
-                        d.error = Some(e.to_string());
-                    }
-                }
+                let org = session.organization.clone().unwrap_or_default();
+                let when = session
+                    .creation_time
+                    .as_ref()
+                    .map(|d| format!(" · {}", state.zone.short(d)))
+                    .unwrap_or_default();
+                state
+                    .created_sessions
+                    .push((session.id.clone(), format!("{org}{when}")));
+                state.explored.insert(session.id.clone(), state.explore_at.take());
+                state.info(format!("restore session started for {org}"));
+                state.sessions.select_id = Some(session.id.clone());
+                fx.push(state.sessions.reload(&mut state.requests));
+                open_session(state, session, fx);
             }
         }
         SessionAsk::StopOnQuit { session_id } => {

@@ -6,11 +6,10 @@
 
 use super::panes::items::{ItemsPane, ListKey};
 use super::panes::restore::Source;
-use super::panes::search::{Back, SearchContext, SearchInfo, SearchPrompt, SearchReply, SearchSpec, mailbox_label};
+use super::panes::search::{Back, SearchContext, SearchInfo, SearchPrompt, SearchSpec, mailbox_label};
 use super::{Effect, Level, Overlay, State, note_err};
 use crate::api::models::Item;
 use crate::api::{ApiError, RestoreScope};
-use crossterm::event::KeyEvent;
 
 /// `s`: the prompt (in search results: the same search, to edit).
 pub fn open_prompt(state: &mut State) {
@@ -107,20 +106,8 @@ fn context(state: &State) -> Result<SearchContext, String> {
     }
 }
 
-/// A key for the prompt; returns the prompt to keep open.
-pub fn prompt_key(state: &mut State, mut p: SearchPrompt, ev: &KeyEvent) -> Option<Overlay> {
-    match p.on_key(ev) {
-        SearchReply::Keep => Some(Overlay::Search(p)),
-        SearchReply::Cancel => None,
-        SearchReply::Submit(spec) => {
-            run(state, *spec);
-            None
-        }
-    }
-}
-
 /// Shows the results of `spec` in the items pane (the first page is asked for by the prefetch).
-fn run(state: &mut State, spec: SearchSpec) {
+pub(crate) fn run(state: &mut State, spec: SearchSpec) {
     let back = match state.items.take() {
         // A search from the results: `Back` still returns to where the first search started.
         Some(items) if items.search.is_some() => {

@@ -1,11 +1,13 @@
-//! Dialogs drawn over the panes: help, new restore session, confirmation.
+//! Dialogs drawn over the panes: [`draw`] is the one place that draws whichever is open (the drawing
+//! twin of `app::dialogs`); help, new restore session and confirmation are drawn here, the restore,
+//! transfer, results and events dialogs in [`super::jobs`], the search prompt in [`super::search`].
 
 use super::theme::Theme;
 use crate::api::models::ApiDate;
-use crate::app::State;
 use crate::app::panes::confirm::ConfirmDialog;
 use crate::app::panes::help::{HelpDialog, HelpLine};
 use crate::app::panes::new_session::{NewSessionDialog, NewSessionField, PointSource};
+use crate::app::{Overlay, State};
 use crate::text::{fit, sanitize, thousands, truncate, width};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -17,6 +19,20 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 pub use crate::app::layout::centered;
 use crate::app::layout::{help_box, new_session_box};
 
+/// Draws the open dialog `overlay` over `area` (the body, below the header and the breadcrumb).
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, theme: &Theme) {
+    match overlay {
+        Overlay::Help(h) => draw_help(frame, area, state, h, theme),
+        Overlay::NewSession(d) => draw_new_session(frame, area, state, d, theme),
+        Overlay::Confirm(c) => draw_confirm(frame, area, c, theme),
+        Overlay::Restore(d) => super::jobs::draw_restore(frame, area, state, d, theme),
+        Overlay::Transfer(d) => super::jobs::draw_transfer(frame, area, state, d, theme),
+        Overlay::Events(v) => super::jobs::draw_events(frame, area, state, v, theme),
+        Overlay::Results(v) => super::jobs::draw_results(frame, area, state, v, theme),
+        Overlay::Search(p) => super::search::draw_search(frame, area, state, p, theme),
+    }
+}
+
 fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
     Block::new()
         .borders(Borders::ALL)
@@ -25,7 +41,7 @@ fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
         .title(Line::from(Span::styled(format!(" {title} "), theme.title(true))))
 }
 
-pub fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme: &Theme) {
+fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme: &Theme) {
     let r = help_box(area);
     let block = dialog_block("Help", theme);
     let inner = block.inner(r);
@@ -77,7 +93,7 @@ fn checkbox(on: bool) -> &'static str {
     if on { "[x]" } else { "[ ]" }
 }
 
-pub fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
+fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
     let (r, list_h, points_h) = new_session_box(area, d.orgs.len());
     let block = dialog_block("New restore session", theme);
     let inner = block.inner(r);
@@ -372,7 +388,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
     y + 1
 }
 
-pub fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme) {
+fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme) {
     let h = c.message.len() as u16 + 5;
     let r = centered(area, 60, h);
     let block = dialog_block(&c.title, theme);

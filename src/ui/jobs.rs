@@ -199,7 +199,7 @@ fn centered_buttons(buttons: Vec<Span<'static>>, w: usize) -> Line<'static> {
     Line::from(spans)
 }
 
-pub fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDialog, theme: &Theme) {
+pub(super) fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDialog, theme: &Theme) {
     let title = match &d.phase {
         RestorePhase::Form => "Restore",
         RestorePhase::Confirm { .. } => "Confirm restore",
@@ -702,7 +702,7 @@ fn job_rows(j: &Job, w: usize, theme: &Theme) -> Vec<Row> {
     rows
 }
 
-pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferDialog, theme: &Theme) {
+pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferDialog, theme: &Theme) {
     let w_box: u16 = 88;
     let w = (if area.width < w_box + 12 { area.width } else { w_box }).saturating_sub(4) as usize;
     let input_w = w.saturating_sub(LABEL_W + 1).min(60);
@@ -856,7 +856,7 @@ pub fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferD
     footer(frame, r, foot, theme);
 }
 
-pub fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsView, theme: &Theme) {
+pub(super) fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsView, theme: &Theme) {
     // The list's times are in the zone of the newest one (said once, in the title).
     let zone = state.zone;
     let title = match state.jobs.list.iter().rev().find_map(|j| j.started) {
@@ -913,7 +913,7 @@ pub fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsVie
     footer(frame, r, &text, theme);
 }
 
-pub fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView, theme: &Theme) {
+pub(super) fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView, theme: &Theme) {
     let (r, inner) = frame_box(frame, area, 120, area.height, "Session events", theme);
     if inner.height < 5 {
         return;

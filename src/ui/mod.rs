@@ -14,7 +14,7 @@ pub mod table;
 pub mod theme;
 
 use crate::app::layout::{Screen, ScreenLayout, View, too_small};
-use crate::app::{Conn, Level, Overlay, State};
+use crate::app::{Conn, Level, State};
 use crate::text::{self, sanitize, skip_columns, truncate, truncate_left, width};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -55,16 +55,8 @@ pub fn draw(frame: &mut Frame, state: &State) {
         panes::draw_view(frame, a, state, v, focused, &theme);
     }
     draw_status(frame, status, state, &theme);
-    match &state.overlay {
-        Some(Overlay::Help(h)) => dialogs::draw_help(frame, body, state, h, &theme),
-        Some(Overlay::NewSession(d)) => dialogs::draw_new_session(frame, body, state, d, &theme),
-        Some(Overlay::Confirm(c)) => dialogs::draw_confirm(frame, body, c, &theme),
-        Some(Overlay::Restore(d)) => jobs::draw_restore(frame, body, state, d, &theme),
-        Some(Overlay::Transfer(d)) => jobs::draw_transfer(frame, body, state, d, &theme),
-        Some(Overlay::Events(v)) => jobs::draw_events(frame, body, state, v, &theme),
-        Some(Overlay::Results(v)) => jobs::draw_results(frame, body, state, v, &theme),
-        Some(Overlay::Search(p)) => search::draw_search(frame, body, state, p, &theme),
-        None => {}
+    if let Some(o) = &state.overlay {
+        dialogs::draw(frame, body, state, o, &theme);
     }
     if let Some(l) = &state.login {
         login::draw_login(frame, body, state, l, &theme);

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 
-pub fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &SearchPrompt, theme: &Theme) {
+pub(super) fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &SearchPrompt, theme: &Theme) {
     let scopes = p.context.scopes();
     // Borders, the query, a gap, the scopes, a gap, the error (if any), the syntax hint.
     let h = 6 + scopes.len() as u16 + u16::from(p.error.is_some());

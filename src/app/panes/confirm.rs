@@ -1,7 +1,8 @@
 //! A yes/no confirmation whose default answer is Cancel.
 
 use super::Help;
-use crate::app::Action;
+use crate::app::dialogs::{Dialog, DialogReply, Intent};
+use crate::app::{Action, Effect, State};
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub const HELP: Help = &[
@@ -60,7 +61,8 @@ impl ConfirmDialog {
         }
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent) -> ConfirmReply {
+    /// What a key press does to the buttons.
+    pub fn press(&mut self, ev: &KeyEvent) -> ConfirmReply {
         match ev.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => ConfirmReply::Cancel,
             KeyCode::Tab
@@ -80,6 +82,33 @@ impl ConfirmDialog {
                 }
             }
             _ => ConfirmReply::Keep,
+        }
+    }
+}
+
+impl Dialog for ConfirmDialog {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, _fx: &mut Vec<Effect>) -> DialogReply {
+        match self.press(ev) {
+            ConfirmReply::Keep => DialogReply::Keep,
+            // Quitting: Esc stays, the default button quits leaving the sessions running.
+            ConfirmReply::Cancel if matches!(self.what, Confirmed::StopOnQuit { .. }) => {
+                if ev.code == KeyCode::Esc {
+                    state.info("still here");
+                    DialogReply::Close
+                } else {
+                    DialogReply::Do(Intent::Quit)
+                }
+            }
+            ConfirmReply::Cancel => {
+                state.info("cancelled");
+                DialogReply::Close
+            }
+            ConfirmReply::Confirm(Confirmed::StopOnQuit { session_ids }) => {
+                DialogReply::Do(Intent::StopThenQuit { session_ids })
+            }
+            ConfirmReply::Confirm(Confirmed::StopSession { session_id }) => {
+                DialogReply::Do(Intent::StopSession { session_id })
+            }
         }
     }
 }

@@ -1,10 +1,14 @@
 //! The events of a restore session (`e`): the browsed session's, and for v8 restores the restore's own
 //! session (Tab switches). An overlay over whatever was open; Esc goes back to it.
 
-use super::Help;
+use super::{Heard, Help};
+use crate::api::ApiError;
 use crate::api::models::SessionEvent;
+use crate::app::dialogs::{AnswerCx, Dialog, DialogReply};
 use crate::app::list::Viewport;
-use crate::app::{Action, Effect, Overlay, RequestId, Requests};
+use crate::app::request::{DialogAsk, Response, take};
+use crate::app::{Action, Effect, Overlay, RequestId, Requests, State};
+use crossterm::event::KeyEvent;
 
 pub const HELP: Help = &[
     (Action::Down, "down", "next event"),
@@ -132,5 +136,49 @@ impl EventsView {
             }
             _ => EventsReply::Keep,
         }
+    }
+}
+
+impl Dialog for EventsView {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
+        let Some(a) = state.keymap.lookup(ev) else {
+            return DialogReply::Keep;
+        };
+        let page = state.dialog_page_rows();
+        match self.on_action(a, page, &mut state.requests) {
+            EventsReply::Keep => DialogReply::Keep,
+            EventsReply::Load(e) => {
+                fx.push(e);
+                DialogReply::Keep
+            }
+            // Back to what was open before.
+            EventsReply::Close => match self.back.take() {
+                Some(b) => DialogReply::Show(*b),
+                None => DialogReply::Close,
+            },
+        }
+    }
+
+    /// Its events, or what the dialog behind it (a restore dialog) waits for.
+    fn waits(&self, ask: &DialogAsk, id: RequestId) -> bool {
+        match ask {
+            DialogAsk::Events => self.loading == Some(id),
+            _ => self.back.as_deref().is_some_and(|b| b.waits(ask, id)),
+        }
+    }
+
+    /// Its events (an answer for the dialog behind it is not taken here).
+    fn on_answer(&mut self, ask: DialogAsk, result: Result<Response, ApiError>, _cx: AnswerCx<'_>) -> Heard {
+        match ask {
+            DialogAsk::Events => {
+                self.on_events(take(result).map_err(|e| e.to_string()));
+                Heard::Taken
+            }
+            _ => Heard::Nothing,
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.loading.is_some()
     }
 }

@@ -1,7 +1,9 @@
 //! The help overlay (`?`): generated from the keymap and the focused pane's help.
 
 use super::{GLOBAL_HELP, Help};
-use crate::app::{Action, Level};
+use crate::app::dialogs::{Dialog, DialogReply};
+use crate::app::{Action, Effect, Level, State};
+use crossterm::event::KeyEvent;
 
 pub const HELP: Help = &[
     (Action::Back, "close", "close the help"),
@@ -81,5 +83,14 @@ impl HelpDialog {
             _ => {}
         }
         false
+    }
+}
+
+impl Dialog for HelpDialog {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, _fx: &mut Vec<Effect>) -> DialogReply {
+        match state.keymap.lookup(ev) {
+            Some(a) if self.on_action(a) => DialogReply::Close,
+            _ => DialogReply::Keep,
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! The "new restore session" dialog (`n`): organization, restore point (picked from the organization's
 //! restore points, or a point in time typed), options.
 
-use super::Help;
+use super::{Heard, Help};
+use crate::api::ApiError;
 use crate::api::models::{ApiDate, ExploreOptions, Organization, RestorePoint, SessionType};
 use crate::api::points::NamedPoints;
+use crate::app::dialogs::{AnswerCx, Dialog, DialogReply, Intent};
 use crate::app::list::Viewport;
-use crate::app::request::{DialogAsk, SessionAsk};
+use crate::app::request::{DialogAsk, Request, Response, SessionAsk, take};
 use crate::app::zone::DisplayZone;
-use crate::app::{Action, Call, Effect, RequestId, Requests, To};
+use crate::app::{Action, Call, Effect, RequestId, Requests, State, To};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 use tui_input::Input;
@@ -311,7 +313,8 @@ impl NewSessionDialog {
         true
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent, zone: &DisplayZone, requests: &mut Requests) -> NewSessionReply {
+    /// What a key press does to the form.
+    pub fn press(&mut self, ev: &KeyEvent, zone: &DisplayZone, requests: &mut Requests) -> NewSessionReply {
         if self.submitting.is_some() {
             // Waiting for the server: only closing is possible (the session may still be created).
             return if ev.code == KeyCode::Esc {
@@ -499,5 +502,65 @@ impl NewSessionDialog {
         self.submitting = Some(r.id);
         self.error = None;
         NewSessionReply::Submit(Effect::Request(r))
+    }
+}
+
+impl Dialog for NewSessionDialog {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
+        match self.press(ev, &state.zone, &mut state.requests) {
+            NewSessionReply::Keep => DialogReply::Keep,
+            NewSessionReply::Load(e) => {
+                fx.push(e);
+                DialogReply::Keep
+            }
+            NewSessionReply::Close => {
+                if state.starting_session() {
+                    state.info("the session is still being created: it will show in the list");
+                }
+                DialogReply::Close
+            }
+            NewSessionReply::Submit(mut e) => {
+                if let Effect::Request(Request {
+                    call: Call::Explore { remember, .. },
+                    ..
+                }) = &mut e
+                {
+                    *remember = crate::app::point::remember(state, self);
+                }
+                DialogReply::Do(Intent::StartSession(e))
+            }
+        }
+    }
+
+    fn waits(&self, ask: &DialogAsk, id: RequestId) -> bool {
+        match ask {
+            DialogAsk::Organizations => self.loading == Some(id),
+            DialogAsk::RestorePoints { .. } => self.points.loading == Some(id),
+            _ => false,
+        }
+    }
+
+    fn on_answer(&mut self, ask: DialogAsk, result: Result<Response, ApiError>, cx: AnswerCx<'_>) -> Heard {
+        match ask {
+            DialogAsk::Organizations => {
+                let (orgs, err) = super::split_answer(result);
+                cx.fx.extend(self.on_orgs(orgs, cx.zone, cx.requests));
+                Heard::Noted("organizations", err)
+            }
+            DialogAsk::RestorePoints { offset } => {
+                // The dialog says what went wrong in its list (the points are optional: a time can be typed).
+                let result = take(result).map_err(|e| e.to_string());
+                if self.on_points(offset, result) {
+                    Heard::Taken
+                } else {
+                    Heard::Nothing
+                }
+            }
+            _ => Heard::Nothing,
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.loading.is_some() || self.points.loading.is_some()
     }
 }

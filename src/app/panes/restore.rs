@@ -4,12 +4,14 @@
 //! then the progress and the result. The dialog never sends twice: once confirmed, its form is locked
 //! until the answer arrives, and a refused restore comes back with every field as it was.
 
-use super::Help;
-use crate::api::RestoreScope;
+use super::{Heard, Help};
 use crate::api::models::{DeviceCode, DeviceCodeRequest, OfficeRegion};
+use crate::api::{ApiError, RestoreScope};
+use crate::app::dialogs::{AnswerCx, Dialog, DialogReply};
 use crate::app::fields::{SecretField, edit, is_typing};
 use crate::app::panes::items::ListKey;
-use crate::app::{Action, RequestId};
+use crate::app::request::{DialogAsk, Response, take};
+use crate::app::{Action, Call, Effect, RequestId, State, To, jobs};
 use crate::restore_plan::{Credentials, PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::PathBuf;
@@ -839,7 +841,8 @@ impl RestoreDialog {
         }
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent) -> RestoreReply {
+    /// What a key press does to the dialog.
+    pub fn press(&mut self, ev: &KeyEvent) -> RestoreReply {
         match &mut self.phase {
             RestorePhase::Form => self.form_key(ev),
             RestorePhase::Confirm { yes, .. } => match ev.code {
@@ -1053,6 +1056,65 @@ impl RestoreDialog {
     }
 }
 
+impl Dialog for RestoreDialog {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
+        self.now_tick = state.tick;
+        match self.press(ev) {
+            RestoreReply::Keep => {}
+            RestoreReply::Close => return DialogReply::Close,
+            RestoreReply::StopWaiting => {
+                state.info("stopped waiting: the restore goes on on the server; R shows its result when it ends");
+                return DialogReply::Close;
+            }
+            RestoreReply::RequestCode => {
+                let r = state.requests.ask(
+                    To::Dialog(DialogAsk::DeviceCode),
+                    Call::DeviceCode {
+                        session_id: self.source.session_id.clone(),
+                        request: self.device_code_request(),
+                    },
+                );
+                self.device_loading = Some(r.id);
+                fx.push(Effect::Request(r));
+            }
+            RestoreReply::LoadFolders(id) => jobs::load_target_folders(state, self, id, fx),
+            RestoreReply::Send => jobs::send_restore(state, self, fx),
+            RestoreReply::Events => return DialogReply::EventsOver(self.job()),
+        }
+        DialogReply::Keep
+    }
+
+    fn waits(&self, ask: &DialogAsk, id: RequestId) -> bool {
+        match ask {
+            DialogAsk::DeviceCode => self.device_loading == Some(id),
+            DialogAsk::TargetFolders => self.target_folders.loading == Some(id),
+            _ => false,
+        }
+    }
+
+    fn on_answer(&mut self, ask: DialogAsk, result: Result<Response, ApiError>, cx: AnswerCx<'_>) -> Heard {
+        match ask {
+            DialogAsk::DeviceCode => {
+                self.on_device_code(take(result).map_err(|e| e.to_string()));
+                self.device_code_tick = cx.tick;
+                Heard::Taken
+            }
+            DialogAsk::TargetFolders => {
+                let names = take::<Vec<crate::api::models::Folder>>(result)
+                    .map(|fs| fs.into_iter().filter_map(|f| f.name).collect())
+                    .unwrap_or_default();
+                self.on_target_folders(names);
+                Heard::Taken
+            }
+            _ => Heard::Nothing,
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.device_loading.is_some() || self.target_folders.loading.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1091,7 +1153,7 @@ mod tests {
     }
 
     fn key(d: &mut RestoreDialog, code: KeyCode) -> RestoreReply {
-        d.on_key(&KeyEvent::new(code, KeyModifiers::NONE))
+        d.press(&KeyEvent::new(code, KeyModifiers::NONE))
     }
 
     fn typed(d: &mut RestoreDialog, s: &str) -> RestoreReply {

@@ -7,10 +7,12 @@
 //! one shown, moved by the layout ([`crate::app::layout`]) so the selected one is whole on screen.
 
 use super::Help;
-use crate::app::Action;
+use crate::app::dialogs::{Dialog, DialogReply};
 use crate::app::jobs::{Job, JobKind, JobStatus, counts};
 use crate::app::zone::DisplayZone;
+use crate::app::{Action, Effect, State};
 use crate::text::{human_size, sanitize, truncate, width, wrap};
+use crossterm::event::KeyEvent;
 use time::OffsetDateTime;
 
 pub const HELP: Help = &[
@@ -148,4 +150,28 @@ pub fn follow(top: usize, cursor: usize, heights: &[usize], rows: usize) -> usiz
         top += 1;
     }
     top
+}
+
+impl Dialog for ResultsView {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, _fx: &mut Vec<Effect>) -> DialogReply {
+        let Some(a) = state.keymap.lookup(ev) else {
+            return DialogReply::Keep;
+        };
+        let n = state.jobs.list.len() as u64;
+        match a {
+            Action::Back | Action::Quit | Action::Results => DialogReply::Close,
+            Action::Events | Action::Open => {
+                DialogReply::EventsOver(state.jobs.newest(self.cursor).map(|j| j.generation))
+            }
+            a if matches!(
+                a,
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
+            ) =>
+            {
+                self.cursor = crate::app::list::step(self.cursor as u64, n, a, state.dialog_page_rows()) as usize;
+                DialogReply::Keep
+            }
+            _ => DialogReply::Keep,
+        }
+    }
 }

@@ -9,7 +9,8 @@ use super::details::DetailsPane;
 use super::items::ItemsPane;
 use crate::api::SearchScope;
 use crate::api::models::{Item, Mailbox};
-use crate::app::{Level, fields};
+use crate::app::dialogs::{Dialog, DialogReply};
+use crate::app::{Effect, Level, State, fields};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::HashMap;
 use tui_input::Input;
@@ -179,7 +180,8 @@ impl SearchPrompt {
     }
 
     /// Enter searches, Esc cancels, Tab / S-Tab (or ↓ / ↑) change the scope; other keys edit the query.
-    pub fn on_key(&mut self, ev: &KeyEvent) -> SearchReply {
+    /// What a key press does to the prompt.
+    pub fn press(&mut self, ev: &KeyEvent) -> SearchReply {
         match ev.code {
             KeyCode::Esc => return SearchReply::Cancel,
             KeyCode::Tab | KeyCode::Down => self.cycle(true),
@@ -268,6 +270,19 @@ pub fn item_mailbox_id(it: &Item) -> Option<String> {
     )
 }
 
+impl Dialog for SearchPrompt {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, _fx: &mut Vec<Effect>) -> DialogReply {
+        match self.press(ev) {
+            SearchReply::Keep => DialogReply::Keep,
+            SearchReply::Cancel => DialogReply::Close,
+            SearchReply::Submit(spec) => {
+                crate::app::search::run(state, *spec);
+                DialogReply::Close
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,14 +307,14 @@ mod tests {
         };
         let mut p = SearchPrompt::new(ctx.clone(), "", None);
         assert_eq!(p.scope, ScopeKind::Folder);
-        p.on_key(&key(KeyCode::Tab));
+        p.press(&key(KeyCode::Tab));
         assert_eq!(p.scope, ScopeKind::Mailbox);
-        p.on_key(&key(KeyCode::Tab));
+        p.press(&key(KeyCode::Tab));
         assert_eq!(p.scope, ScopeKind::All);
         assert_eq!(p.context.label(p.scope), "all mailboxes of Contoso");
-        p.on_key(&key(KeyCode::Tab));
+        p.press(&key(KeyCode::Tab));
         assert_eq!(p.scope, ScopeKind::Folder);
-        p.on_key(&key(KeyCode::BackTab));
+        p.press(&key(KeyCode::BackTab));
         assert_eq!(p.scope, ScopeKind::All);
 
         let no_folder = SearchContext { folder: None, ..ctx };
@@ -316,19 +331,19 @@ mod tests {
     #[test]
     fn enter_needs_a_query_and_keeps_it() {
         let mut p = SearchPrompt::new(SearchContext::default(), "", None);
-        assert!(matches!(p.on_key(&key(KeyCode::Enter)), SearchReply::Keep));
+        assert!(matches!(p.press(&key(KeyCode::Enter)), SearchReply::Keep));
         assert!(p.error.is_some());
         for c in " from:alice ".chars() {
-            p.on_key(&key(KeyCode::Char(c)));
+            p.press(&key(KeyCode::Char(c)));
         }
         assert!(p.error.is_none(), "typing clears the error");
-        let SearchReply::Submit(spec) = p.on_key(&key(KeyCode::Enter)) else {
+        let SearchReply::Submit(spec) = p.press(&key(KeyCode::Enter)) else {
             panic!("not submitted")
         };
         assert_eq!(spec.query, "from:alice");
         assert_eq!(spec.target(), SearchTarget::AllMailboxes);
         assert_eq!(p.input.value(), " from:alice ", "the field keeps the text");
-        assert!(matches!(p.on_key(&key(KeyCode::Esc)), SearchReply::Cancel));
+        assert!(matches!(p.press(&key(KeyCode::Esc)), SearchReply::Cancel));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 use super::Help;
 use super::restore::Source;
 use crate::api::RestoreScope;
+use crate::app::dialogs::{Dialog, DialogReply};
 use crate::app::fields::{edit, is_typing};
-use crate::app::{Action, RequestId};
+use crate::app::{Action, Effect, RequestId, State, jobs};
 use crate::restore_plan::is_email;
 use crossterm::event::{KeyCode, KeyEvent};
 use tui_input::Input;
@@ -305,7 +306,8 @@ impl TransferDialog {
         self.field = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
     }
 
-    pub fn on_key(&mut self, ev: &KeyEvent) -> TransferReply {
+    /// What a key press does to the dialog.
+    pub fn press(&mut self, ev: &KeyEvent) -> TransferReply {
         match &mut self.phase {
             TransferPhase::Form => {}
             TransferPhase::Confirm { yes, .. } => {
@@ -411,6 +413,23 @@ impl TransferDialog {
     }
 }
 
+impl Dialog for TransferDialog {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
+        match self.press(ev) {
+            TransferReply::Keep => DialogReply::Keep,
+            TransferReply::Close => DialogReply::Close,
+            TransferReply::StopWaiting => {
+                state.info("stopped waiting: it goes on; R shows its result when it ends");
+                DialogReply::Close
+            }
+            TransferReply::Go => {
+                jobs::start_transfer(state, self, fx);
+                DialogReply::Keep
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,7 +467,7 @@ mod tests {
     #[test]
     fn send_to_a_different_address_validates_and_confirms() {
         let mut d = TransferDialog::new(TransferKind::Send, source(RestoreScope::Items)).unwrap();
-        let k = |d: &mut TransferDialog, c| d.on_key(&KeyEvent::new(c, KeyModifiers::NONE));
+        let k = |d: &mut TransferDialog, c| d.press(&KeyEvent::new(c, KeyModifiers::NONE));
         k(&mut d, KeyCode::Char(' '));
         assert!(d.different);
         assert_eq!(k(&mut d, KeyCode::Enter), TransferReply::Keep);
