@@ -3,7 +3,9 @@
 //! happen; `to_request` builds the API body. Shared by the TUI dialog and `vex restore`.
 
 use crate::api::RestoreScope;
-use crate::api::models::{DeviceCodeRequest, ItemId, OfficeRegion, RestoreCredentials, RestoreToRequest};
+use crate::api::models::{
+    DeviceCodeRequest, ItemId, OfficeRegion, RestoreCredentials, RestoreOriginalRequest, RestoreToRequest,
+};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
@@ -395,6 +397,17 @@ impl RestorePlan {
             Credentials::DeviceCode { .. } => "device-code",
             Credentials::Application { .. } => "application",
         }
+    }
+
+    /// The body of a restore to the original location (`.../restore`): the credentials and, for items,
+    /// their ids; the target and the flags are not part of it. Reads the certificate file (application
+    /// mode).
+    pub fn to_original_request(&self) -> Result<RestoreOriginalRequest, PlanError> {
+        let req = self.to_request()?;
+        Ok(RestoreOriginalRequest {
+            credentials: req.credentials,
+            items: req.items,
+        })
     }
 
     /// The API body. Reads the certificate file (application mode).

@@ -224,16 +224,40 @@ pub(crate) enum Body {
     /// A JSON request whose answer is a file (export to PST, save as MSG/ZIP): sent with
     /// `Accept: application/octet-stream`, what the spec says these operations produce.
     JsonForFile(Zeroizing<Vec<u8>>),
+    /// A JSON request whose last byte waits for the gate (see [`BodyGate`]).
+    JsonGated(Zeroizing<Vec<u8>>, BodyGate),
 }
+
+/// Awaited before the last byte of a request's body is sent, on every attempt: until it has returned,
+/// the server holds no complete request, so it cannot have acted on it (a JSON body without its last
+/// byte is not a request a server can read). The batch journals "sent" here, so a restore killed before
+/// is known not to have run. An error stops the request before its body is complete.
+pub type BodyGate =
+    Arc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> + Send + Sync>;
 
 impl Body {
     /// The `Accept` header for the answer this request expects.
     fn accept(&self) -> &'static str {
         match self {
             Body::JsonForFile(_) => "application/octet-stream",
-            Body::None | Body::Json(_) => "application/json",
+            Body::None | Body::Json(_) | Body::JsonGated(..) => "application/json",
         }
     }
+}
+
+/// The body of one attempt of a gated request: all but the last byte, then the gate, then the last byte.
+/// `Content-Length` is the whole body's, so the server waits for that last byte.
+fn gated_body(bytes: &[u8], gate: &BodyGate) -> reqwest::Body {
+    let cut = bytes.len().saturating_sub(1);
+    let head = bytes::Bytes::copy_from_slice(&bytes[..cut]);
+    let last = bytes::Bytes::copy_from_slice(&bytes[cut..]);
+    let gate = gate.clone();
+    let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) });
+    let rest = futures_util::stream::once(async move {
+        gate().await.map_err(std::io::Error::other)?;
+        Ok::<_, std::io::Error>(last)
+    });
+    reqwest::Body::wrap_stream(futures_util::StreamExt::chain(first, rest))
 }
 
 /// A cheap, cloneable handle; clones share the login.
@@ -775,6 +799,10 @@ impl Client {
                 Body::Json(b) | Body::JsonForFile(b) => rb
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(b.to_vec()),
+                Body::JsonGated(b, gate) => rb
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .header(reqwest::header::CONTENT_LENGTH, b.len())
+                    .body(gated_body(b, gate)),
             };
             let (err, ra) = match self.send_within(rb, wait).await {
                 Ok(res) if res.status().is_success() => match finish(res).await {

@@ -24,9 +24,10 @@ pub mod version;
 
 pub use body::BodyLimits;
 pub use client::{
-    Client, ClientConfig, FolderParent, PasswordSource, RetryNotice, RetryPolicy, SearchScope, SessionOrder, Timeouts,
+    BodyGate, Client, ClientConfig, FolderParent, PasswordSource, RetryNotice, RetryPolicy, SearchScope, SessionOrder,
+    Timeouts,
 };
 pub use error::ApiError;
-pub use restore::{DownloadProgress, RestoreProgress, RestoreScope};
+pub use restore::{DownloadProgress, RestoreHooks, RestoreProgress, RestoreScope};
 pub use tls::Trust;
 pub use version::{ApiVersion, VersionChoice};

@@ -136,7 +136,37 @@ pub fn event_counts(message: &str) -> Option<RestoreOutcome> {
     })
 }
 
+/// What a caller may learn while a restore is on its way (the batch journals each step).
+#[derive(Clone, Default)]
+pub struct RestoreHooks {
+    /// Awaited before the last byte of the request is sent (see [`super::client::BodyGate`]).
+    pub before_last_byte: Option<super::client::BodyGate>,
+    /// v8: told the restore's own session id as soon as the server has answered it, before the
+    /// restore is followed to its end.
+    pub accepted: Option<Accepted>,
+}
+
+/// See [`RestoreHooks::accepted`].
+pub type Accepted = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 impl Client {
+    /// [`Client::restore_to`] or [`Client::restore_original`] (`to`: `None`), with hooks.
+    pub async fn restore_with(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        scope: &RestoreScope,
+        to: Result<&RestoreToRequest, &RestoreOriginalRequest>,
+        progress: &(dyn Fn(RestoreProgress) + Send + Sync),
+        hooks: &RestoreHooks,
+    ) -> Result<RestoreOutcome, ApiError> {
+        let (path, body) = match to {
+            Ok(req) => (scope.path(restore_session_id, mailbox_id, "restoreTo"), json_body(req)?),
+            Err(req) => (scope.path(restore_session_id, mailbox_id, "restore"), json_body(req)?),
+        };
+        self.run_restore_body(&path, body, progress, hooks).await
+    }
+
     /// Restores to another mailbox (`restoreTo`). v6/v7: the counts come back at once. v8: the server
     /// answers a session id; this polls that session until done, calling `progress` as counts grow.
     pub async fn restore_to(
@@ -170,10 +200,25 @@ impl Client {
         body: &B,
         progress: &(dyn Fn(RestoreProgress) + Send + Sync),
     ) -> Result<RestoreOutcome, ApiError> {
+        self.run_restore_body(path, json_body(body)?, progress, &RestoreHooks::default())
+            .await
+    }
+
+    async fn run_restore_body(
+        &self,
+        path: &str,
+        body: Body,
+        progress: &(dyn Fn(RestoreProgress) + Send + Sync),
+        hooks: &RestoreHooks,
+    ) -> Result<RestoreOutcome, ApiError> {
         let v = self.version().ok_or_else(|| ApiError::Auth("not logged in".into()))?;
+        let body = match (body, &hooks.before_last_byte) {
+            (Body::Json(b), Some(gate)) => Body::JsonGated(b, gate.clone()),
+            (b, _) => b,
+        };
         // v6/v7 answer only when the restore is done (it may take an hour): no cap on the wait for the
         // answer, the stall timeout once it flows.
-        let res = self.post(path, &[], body, Wait::Long).await?;
+        let res = self.call(reqwest::Method::POST, path, &[], body, Wait::Long).await?;
         let unreadable = |e: &dyn std::fmt::Display| {
             ApiError::OutcomeUnknown(format!(
                 "the restore was sent but its answer is unreadable ({}); look at the session's events",
@@ -192,6 +237,9 @@ impl Client {
             let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
             if a.session_id.trim().is_empty() {
                 return Err(unreadable(&"no sessionId"));
+            }
+            if let Some(accepted) = &hooks.accepted {
+                accepted(a.session_id.trim());
             }
             self.wait_restore(&a.session_id, Duration::from_millis(250), progress)
                 .await
@@ -385,7 +433,7 @@ impl Client {
     ) -> Result<Vec<u8>, ApiError> {
         let path = mb_path(restore_session_id, mailbox_id, &format!("/items/{}/save", seg(item_id)));
         let body = match json_body(&SaveOptions { items: None })? {
-            Body::Json(b) | Body::JsonForFile(b) => Body::JsonForFile(b),
+            Body::Json(b) | Body::JsonForFile(b) | Body::JsonGated(b, _) => Body::JsonForFile(b),
             Body::None => Body::None,
         };
         let res = self.call(reqwest::Method::POST, &path, &[], body, Wait::Long).await?;
@@ -461,7 +509,7 @@ impl Client {
         opts.mode(0o600);
         let mut file = opts.open(&tmp).await.map_err(cannot_write)?;
         let body = match json_body(body)? {
-            Body::Json(b) | Body::JsonForFile(b) => Body::JsonForFile(b),
+            Body::Json(b) | Body::JsonForFile(b) | Body::JsonGated(b, _) => Body::JsonForFile(b),
             Body::None => Body::None,
         };
         // An export may take long to start: no cap on the wait for its answer, the stall timeout between

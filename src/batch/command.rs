@@ -47,15 +47,6 @@ pub fn load_plan(path: &Path) -> Result<Plan, CmdError> {
     Plan::parse(&text).map_err(|e| CmdError::Usage(format!("{}: {e}; nothing was sent", path.display())))
 }
 
-fn counts(u: &UnitRow) -> [i64; 4] {
-    [
-        u.created.unwrap_or(0),
-        u.merged.unwrap_or(0),
-        u.skipped.unwrap_or(0),
-        u.failed.unwrap_or(0),
-    ]
-}
-
 fn endpoint(u: &UnitRow) -> &'static str {
     match (u.kind.as_str(), u.target_mailbox.is_some()) {
         ("mailbox", true) => "mailboxes/{id}/restoreTo",
@@ -137,25 +128,90 @@ fn unit_json(u: &UnitRow) -> serde_json::Value {
 
 /// Per source: restores, done, created / merged / skipped / failed, failed restores, unknown, not sent.
 fn per_source(report: &RunReport) -> Vec<serde_json::Value> {
-    let mut out = Vec::new();
-    for (i, label) in report.sources.iter().enumerate() {
-        let us: Vec<&UnitRow> = report.units.iter().filter(|u| u.source == i as i64).collect();
-        let line = us.first().map(|u| u.source_line).unwrap_or(0);
-        let sum = |k: usize| us.iter().filter(|u| u.state == DONE).map(|u| counts(u)[k]).sum::<i64>();
-        let n = |s: &str| us.iter().filter(|u| u.state == s).count();
-        out.push(serde_json::json!({
-            "source": i + 1,
-            "line": line,
-            "what": label,
-            "restores": us.len(),
-            "done": n(DONE),
-            "created": sum(0), "merged": sum(1), "skipped": sum(2), "failed": sum(3),
-            "failedRestores": n(FAILED),
-            "unknown": n(UNKNOWN) + n(SENDING),
-            "notSent": n(PLANNED),
-        }));
+    super::SourceProgress::of_units(&report.units, &report.sources)
+        .iter()
+        .map(|s| serde_json::to_value(s).unwrap_or_default())
+        .collect()
+}
+
+/// Progress on stderr while a batch runs: a line per event, and per source a line whenever its standing
+/// changes. On a terminal the sources' lines stay as a block under the events, rewritten in place; when
+/// stderr is not a terminal (a log, a pipe) every change is a plain line of its own.
+struct StderrProgress {
+    tty: bool,
+    /// The block's lines, by source index, and how many lines of it are on the screen.
+    block: std::sync::Mutex<(Vec<String>, usize)>,
+}
+
+impl StderrProgress {
+    fn new() -> StderrProgress {
+        use std::io::IsTerminal;
+        StderrProgress {
+            tty: std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb"),
+            block: std::sync::Mutex::new((Vec::new(), 0)),
+        }
     }
-    out
+
+    fn clean(line: &str) -> String {
+        format!("vex: {}", crate::text::sanitize_lines(line).join(" "))
+    }
+
+    /// Writes `lines` above the block (on a terminal) and redraws the block.
+    fn write(&self, lines: &[String]) {
+        use std::io::Write;
+        let mut b = self.block.lock().unwrap_or_else(|e| e.into_inner());
+        let mut err = std::io::stderr().lock();
+        if !self.tty {
+            for l in lines {
+                let _ = writeln!(err, "{l}");
+            }
+            return;
+        }
+        let width = crossterm::terminal::size()
+            .map(|(w, _)| usize::from(w))
+            .unwrap_or(80)
+            .max(20);
+        let mut out = String::new();
+        if b.1 > 0 {
+            // Up to the block's first line, then clear to the end of the screen.
+            out.push_str(&format!("\x1b[{}F\x1b[J", b.1));
+        }
+        for l in lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+        let mut shown = 0;
+        for l in b.0.iter().filter(|l| !l.is_empty()) {
+            // One screen line each, so the cursor knows where the block starts.
+            out.push_str(&crate::text::truncate(l, width - 1));
+            out.push('\n');
+            shown += 1;
+        }
+        b.1 = shown;
+        let _ = err.write_all(out.as_bytes());
+        let _ = err.flush();
+    }
+
+    fn line(&self, line: &str) {
+        self.write(&[Self::clean(line)]);
+    }
+
+    fn source(&self, p: &super::SourceProgress) {
+        let line = Self::clean(&p.line());
+        if self.tty {
+            {
+                let mut b = self.block.lock().unwrap_or_else(|e| e.into_inner());
+                let i = p.source.saturating_sub(1);
+                if b.0.len() <= i {
+                    b.0.resize(i + 1, String::new());
+                }
+                b.0[i] = line;
+            }
+            self.write(&[]);
+        } else {
+            self.write(&[line]);
+        }
+    }
 }
 
 async fn password(p: &Plan) -> Result<secrecy::SecretString, CmdError> {
@@ -305,6 +361,7 @@ pub async fn run(
         ));
     }
     let password = password(&plan).await?;
+    let printer = Arc::new(StderrProgress::new());
     let opts = RunOptions {
         plan_path: plan_path.display().to_string(),
         concurrency: usize::from(a.concurrency),
@@ -312,7 +369,14 @@ pub async fn run(
         audit_log: audit_log.to_path_buf(),
         password,
         not_run_grace: std::time::Duration::from_millis(a.not_run_grace_ms),
-        progress: Arc::new(|line: String| eprintln!("vex: {}", crate::text::sanitize_lines(&line).join(" "))),
+        progress: {
+            let out = printer.clone();
+            Arc::new(move |line: String| out.line(&line))
+        },
+        on_source: {
+            let out = printer.clone();
+            Some(Arc::new(move |p: &super::SourceProgress| out.source(p)))
+        },
     };
     let report = super::run(client, &plan, resolved, opts).await.map_err(batch_err)?;
     let sources = per_source(&report);

@@ -68,6 +68,65 @@ pub struct Journal {
     path: PathBuf,
 }
 
+// Every query once, prepared once per connection (`prepare_cached`).
+const SELECT_BATCH: &str = "SELECT id, plan_path, server, session, created, baseline FROM batches WHERE id = ?1";
+const SELECT_BATCHES: &str = "SELECT id, plan_path, server, session, created, baseline FROM batches ORDER BY created";
+const INSERT_BATCH: &str =
+    "INSERT INTO batches (id, plan_path, server, session, created, baseline) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const INSERT_UNIT: &str = "INSERT INTO units (batch, seq, source, source_line, kind, mailbox_id, mailbox, folder_id,
+    folder_path, item_ids, target_mailbox, target_folder, signature, state, attempts)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0)";
+const SELECT_UNITS: &str =
+    "SELECT seq, source, source_line, kind, mailbox_id, mailbox, folder_id, folder_path, item_ids,
+    target_mailbox, target_folder, signature, state, attempts, sent_at, created, merged, skipped, failed, how, message
+    FROM units WHERE batch = ?1 ORDER BY seq";
+const UPDATE_SENDING: &str = "UPDATE units SET state = ?3, sent_at = ?4, attempts = attempts + 1, message = NULL
+    WHERE batch = ?1 AND seq = ?2";
+const UPDATE_DONE: &str = "UPDATE units SET state = ?3, created = ?4, merged = ?5, skipped = ?6, failed = ?7, how = ?8,
+    message = ?9 WHERE batch = ?1 AND seq = ?2";
+const SOURCE_COUNTS: &str = "SELECT state, COUNT(*), COALESCE(SUM(created), 0), COALESCE(SUM(merged), 0),
+    COALESCE(SUM(skipped), 0), COALESCE(SUM(failed), 0) FROM units WHERE batch = ?1 AND source = ?2 GROUP BY state";
+const UPDATE_STATE: &str = "UPDATE units SET state = ?3, message = ?4 WHERE batch = ?1 AND seq = ?2";
+
+fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BatchRow> {
+    Ok(BatchRow {
+        id: r.get(0)?,
+        plan_path: r.get(1)?,
+        server: r.get(2)?,
+        session: r.get(3)?,
+        created: r.get(4)?,
+        baseline: r.get(5)?,
+    })
+}
+
+/// A row of [`SELECT_UNITS`].
+fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRow> {
+    let ids: String = r.get(8)?;
+    Ok(UnitRow {
+        seq: r.get(0)?,
+        source: r.get(1)?,
+        source_line: r.get(2)?,
+        kind: r.get(3)?,
+        mailbox_id: r.get(4)?,
+        mailbox: r.get(5)?,
+        folder_id: r.get(6)?,
+        folder_path: r.get(7)?,
+        item_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        target_mailbox: r.get(9)?,
+        target_folder: r.get(10)?,
+        signature: r.get(11)?,
+        state: r.get(12)?,
+        attempts: r.get(13)?,
+        sent_at: r.get(14)?,
+        created: r.get(15)?,
+        merged: r.get(16)?,
+        skipped: r.get(17)?,
+        failed: r.get(18)?,
+        how: r.get(19)?,
+        message: r.get(20)?,
+    })
+}
+
 fn db_err(e: rusqlite::Error) -> String {
     format!("batch journal: {e}")
 }
@@ -141,59 +200,27 @@ impl Journal {
     }
 
     pub fn batch(&self, id: &str) -> Result<Option<BatchRow>, String> {
-        self.conn
-            .query_row(
-                "SELECT id, plan_path, server, session, created, baseline FROM batches WHERE id = ?1",
-                params![id],
-                |r| {
-                    Ok(BatchRow {
-                        id: r.get(0)?,
-                        plan_path: r.get(1)?,
-                        server: r.get(2)?,
-                        session: r.get(3)?,
-                        created: r.get(4)?,
-                        baseline: r.get(5)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(db_err)
+        let mut st = self.conn.prepare_cached(SELECT_BATCH).map_err(db_err)?;
+        st.query_row(params![id], batch_row).optional().map_err(db_err)
     }
 
     pub fn batches(&self) -> Result<Vec<BatchRow>, String> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, plan_path, server, session, created, baseline FROM batches ORDER BY created")
-            .map_err(db_err)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(BatchRow {
-                    id: r.get(0)?,
-                    plan_path: r.get(1)?,
-                    server: r.get(2)?,
-                    session: r.get(3)?,
-                    created: r.get(4)?,
-                    baseline: r.get(5)?,
-                })
-            })
-            .map_err(db_err)?;
+        let mut st = self.conn.prepare_cached(SELECT_BATCHES).map_err(db_err)?;
+        let rows = st.query_map([], batch_row).map_err(db_err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
     }
 
     /// Writes a new batch and all its restores (state `planned`) in one transaction.
     pub fn create(&mut self, b: &BatchRow, units: &[UnitRow]) -> Result<(), String> {
         let tx = self.conn.transaction().map_err(db_err)?;
-        tx.execute(
-            "INSERT INTO batches (id, plan_path, server, session, created, baseline) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![b.id, b.plan_path, b.server, b.session, b.created, b.baseline],
-        )
-        .map_err(db_err)?;
-        for u in units {
-            tx.execute(
-                "INSERT INTO units (batch, seq, source, source_line, kind, mailbox_id, mailbox, folder_id, folder_path,
-                    item_ids, target_mailbox, target_folder, signature, state, attempts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0)",
-                params![
+        tx.prepare_cached(INSERT_BATCH)
+            .and_then(|mut st| st.execute(params![b.id, b.plan_path, b.server, b.session, b.created, b.baseline]))
+            .map_err(db_err)?;
+        {
+            // One statement, prepared once, for every restore.
+            let mut st = tx.prepare_cached(INSERT_UNIT).map_err(db_err)?;
+            for u in units {
+                st.execute(params![
                     b.id,
                     u.seq,
                     u.source,
@@ -208,49 +235,25 @@ impl Journal {
                     u.target_folder,
                     u.signature,
                     PLANNED,
-                ],
-            )
-            .map_err(db_err)?;
+                ])
+                .map_err(db_err)?;
+            }
         }
         tx.commit().map_err(db_err)
     }
 
     pub fn units(&self, batch: &str) -> Result<Vec<UnitRow>, String> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT seq, source, source_line, kind, mailbox_id, mailbox, folder_id, folder_path, item_ids,
-                    target_mailbox, target_folder, signature, state, attempts, sent_at, created, merged, skipped,
-                    failed, how, message
-                 FROM units WHERE batch = ?1 ORDER BY seq",
-            )
-            .map_err(db_err)?;
+        let mut st = self.conn.prepare_cached(SELECT_UNITS).map_err(db_err)?;
+        let rows = st.query_map(params![batch], unit_row).map_err(db_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+    }
+
+    /// One source's restores by state: (state, restores, created, merged, skipped, failed).
+    pub fn source_counts(&self, batch: &str, source: i64) -> Result<Vec<(String, i64, [i64; 4])>, String> {
+        let mut st = self.conn.prepare_cached(SOURCE_COUNTS).map_err(db_err)?;
         let rows = st
-            .query_map(params![batch], |r| {
-                let ids: String = r.get(8)?;
-                Ok(UnitRow {
-                    seq: r.get(0)?,
-                    source: r.get(1)?,
-                    source_line: r.get(2)?,
-                    kind: r.get(3)?,
-                    mailbox_id: r.get(4)?,
-                    mailbox: r.get(5)?,
-                    folder_id: r.get(6)?,
-                    folder_path: r.get(7)?,
-                    item_ids: serde_json::from_str(&ids).unwrap_or_default(),
-                    target_mailbox: r.get(9)?,
-                    target_folder: r.get(10)?,
-                    signature: r.get(11)?,
-                    state: r.get(12)?,
-                    attempts: r.get(13)?,
-                    sent_at: r.get(14)?,
-                    created: r.get(15)?,
-                    merged: r.get(16)?,
-                    skipped: r.get(17)?,
-                    failed: r.get(18)?,
-                    how: r.get(19)?,
-                    message: r.get(20)?,
-                })
+            .query_map(params![batch, source], |r| {
+                Ok((r.get(0)?, r.get(1)?, [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?]))
             })
             .map_err(db_err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
@@ -258,11 +261,7 @@ impl Journal {
 
     /// Before the POST: `sending`, with the time, one more attempt. Committed (and fsynced) on return.
     pub fn sending(&self, batch: &str, seq: i64, at: &str) -> Result<(), String> {
-        self.set(
-            "UPDATE units SET state = ?3, sent_at = ?4, attempts = attempts + 1, message = NULL
-             WHERE batch = ?1 AND seq = ?2",
-            params![batch, seq, SENDING, at],
-        )
+        self.set(UPDATE_SENDING, params![batch, seq, SENDING, at])
     }
 
     /// After an answer with counts (or counts read from the session's events: `how` = `events`).
@@ -276,8 +275,7 @@ impl Journal {
         message: Option<&str>,
     ) -> Result<(), String> {
         self.set(
-            "UPDATE units SET state = ?3, created = ?4, merged = ?5, skipped = ?6, failed = ?7, how = ?8, message = ?9
-             WHERE batch = ?1 AND seq = ?2",
+            UPDATE_DONE,
             params![
                 batch, seq, DONE, counts[0], counts[1], counts[2], counts[3], how, message
             ],
@@ -286,14 +284,15 @@ impl Journal {
 
     /// A new state (`planned`, `failed`, `unknown`) and why.
     pub fn state(&self, batch: &str, seq: i64, state: &str, message: Option<&str>) -> Result<(), String> {
-        self.set(
-            "UPDATE units SET state = ?3, message = ?4 WHERE batch = ?1 AND seq = ?2",
-            params![batch, seq, state, message],
-        )
+        self.set(UPDATE_STATE, params![batch, seq, state, message])
     }
 
-    fn set(&self, sql: &str, p: impl rusqlite::Params) -> Result<(), String> {
-        let n = self.conn.execute(sql, p).map_err(db_err)?;
+    fn set(&self, sql: &'static str, p: impl rusqlite::Params) -> Result<(), String> {
+        let n = self
+            .conn
+            .prepare_cached(sql)
+            .and_then(|mut st| st.execute(p))
+            .map_err(db_err)?;
         if n != 1 {
             return Err(format!("batch journal: {n} rows changed where 1 was expected"));
         }

@@ -21,10 +21,9 @@ pub mod command;
 pub mod journal;
 pub mod plan;
 
-use crate::api::models::{
-    EventStatus, EventType, ItemData, ItemId, RestoreCredentials, RestoreOriginalRequest, RestoreOutcome, SessionEvent,
-};
+use crate::api::models::{EventStatus, EventType, ItemData, RestoreOutcome, SessionEvent};
 use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
+use crate::restore_plan::{Credentials, PlanField, RestorePlan};
 use journal::{BatchRow, DONE, FAILED, Journal, PLANNED, SENDING, UNKNOWN, UnitRow};
 use plan::{Items, Mailboxes, Plan, PlanError, Target};
 use secrecy::SecretString;
@@ -364,6 +363,7 @@ pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> 
                     ..Default::default()
                 };
                 u.signature = signature(&u);
+                check_unit(p, &u).map_err(BatchError::Plan)?;
                 out.units.push(u);
                 seq += 1;
             }
@@ -476,7 +476,113 @@ pub struct RunOptions {
     pub not_run_grace: Duration,
     /// Progress lines (stderr in the CLI).
     pub progress: Arc<dyn Fn(String) + Send + Sync>,
+    /// Called with a source's standing whenever it changes (once for every source at the start).
+    pub on_source: Option<OnSource>,
 }
+
+/// Where one source of the plan stands: its restores by state and the item counts of those done.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceProgress {
+    /// 1-based, as the plan's `[[source]]` tables are counted.
+    pub source: usize,
+    /// The line of its `[[source]]` header.
+    pub line: i64,
+    /// What it names (`mailboxes matching a*@x.com / Inbox`).
+    pub what: String,
+    pub restores: usize,
+    pub done: usize,
+    pub created: i64,
+    pub merged: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    /// Restores refused for good.
+    pub failed_restores: usize,
+    /// Sent, no answer yet (in flight, or lost and not settled yet).
+    #[serde(skip)]
+    pub in_flight: usize,
+    /// Restores whose outcome the session's events could not settle (and those still in flight when the
+    /// run ended).
+    pub unknown: usize,
+    pub not_sent: usize,
+}
+
+impl SourceProgress {
+    fn add(&mut self, state: &str, n: usize, counts: [i64; 4]) {
+        self.restores += n;
+        match state {
+            DONE => {
+                self.done += n;
+                self.created += counts[0];
+                self.merged += counts[1];
+                self.skipped += counts[2];
+                self.failed += counts[3];
+            }
+            FAILED => self.failed_restores += n,
+            UNKNOWN => self.unknown += n,
+            PLANNED => self.not_sent += n,
+            _ => self.in_flight += n,
+        }
+    }
+
+    /// Every source's standing from the batch's rows (the summary at the end of a run).
+    pub fn of_units(units: &[UnitRow], labels: &[String]) -> Vec<SourceProgress> {
+        let mut out: Vec<SourceProgress> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, what)| SourceProgress {
+                source: i + 1,
+                what: what.clone(),
+                ..Default::default()
+            })
+            .collect();
+        for u in units {
+            let Some(s) = usize::try_from(u.source).ok().and_then(|i| out.get_mut(i)) else {
+                continue;
+            };
+            s.line = u.source_line;
+            let c = [u.created, u.merged, u.skipped, u.failed].map(|c| c.unwrap_or(0));
+            s.add(&u.state, 1, c);
+        }
+        // In flight when the run ended is not known.
+        for s in &mut out {
+            s.unknown += std::mem::take(&mut s.in_flight);
+        }
+        out
+    }
+
+    /// One line: `source 2 (line 9) mailboxes matching a*: 3/5 done (created 12, merged 0, skipped 1,
+    /// failed 0), 1 in flight, 1 not sent`.
+    pub fn line(&self) -> String {
+        let th = |n: i64| crate::text::thousands(n.max(0) as u64);
+        let mut s = format!(
+            "source {} (line {}) {}: {}/{} done (created {}, merged {}, skipped {}, failed {})",
+            self.source,
+            self.line,
+            self.what,
+            th(self.done as i64),
+            th(self.restores as i64),
+            th(self.created),
+            th(self.merged),
+            th(self.skipped),
+            th(self.failed)
+        );
+        for (n, what) in [
+            (self.in_flight, "in flight"),
+            (self.failed_restores, "failed"),
+            (self.unknown, "unknown"),
+            (self.not_sent, "not sent"),
+        ] {
+            if n > 0 && !(what == "not sent" && self.done + self.in_flight + self.failed_restores + self.unknown == 0) {
+                s.push_str(&format!(", {} {what}", th(n as i64)));
+            }
+        }
+        s
+    }
+}
+
+/// Told a source's standing (see [`RunOptions::on_source`]).
+pub type OnSource = Arc<dyn Fn(&SourceProgress) + Send + Sync>;
 
 /// The end of a run: the batch's rows as the journal has them.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -502,9 +608,69 @@ struct Shared {
     audit_log: std::path::PathBuf,
     not_run_grace: Duration,
     progress: Arc<dyn Fn(String) + Send + Sync>,
+    on_source: Option<OnSource>,
+    /// The sources' labels and what was last reported of each.
+    labels: Vec<String>,
+    lines: HashMap<i64, i64>,
+    reported: Mutex<HashMap<i64, SourceProgress>>,
 }
 
 impl Shared {
+    /// The journal's row of `u` says `sending` (committed before its request exists).
+    fn sending(&self, u: &UnitRow, at: &str) -> Result<(), BatchError> {
+        self.journal()
+            .sending(&self.batch, u.seq, at)
+            .map_err(BatchError::Journal)?;
+        self.touch(u.source);
+        Ok(())
+    }
+
+    fn done(&self, u: &UnitRow, counts: [i64; 4], how: &str, message: Option<&str>) -> Result<(), BatchError> {
+        self.journal()
+            .done(&self.batch, u.seq, counts, how, message)
+            .map_err(BatchError::Journal)?;
+        self.touch(u.source);
+        Ok(())
+    }
+
+    fn state(&self, u: &UnitRow, state: &str, message: Option<&str>) -> Result<(), BatchError> {
+        self.journal()
+            .state(&self.batch, u.seq, state, message)
+            .map_err(BatchError::Journal)?;
+        self.touch(u.source);
+        Ok(())
+    }
+
+    /// Reports source `source`'s standing if it changed since it was last reported.
+    fn touch(&self, source: i64) {
+        let Some(cb) = &self.on_source else { return };
+        let rows = match self.journal().source_counts(&self.batch, source) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a source's progress");
+                return;
+            }
+        };
+        let mut p = SourceProgress {
+            source: usize::try_from(source).unwrap_or(0) + 1,
+            what: usize::try_from(source)
+                .ok()
+                .and_then(|i| self.labels.get(i))
+                .cloned()
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        for (state, n, counts) in rows {
+            p.add(&state, usize::try_from(n).unwrap_or(0), counts);
+        }
+        p.line = self.lines.get(&source).copied().unwrap_or(0);
+        let mut last = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+        if last.get(&source) != Some(&p) {
+            cb(&p);
+            last.insert(source, p);
+        }
+    }
+
     fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -570,6 +736,10 @@ pub async fn run(client: &Client, p: &Plan, resolved: Resolved, opts: RunOptions
         audit_log: opts.audit_log.clone(),
         not_run_grace: opts.not_run_grace,
         progress: opts.progress.clone(),
+        on_source: opts.on_source.clone(),
+        labels: resolved.sources.clone(),
+        lines: resolved.units.iter().map(|u| (u.source, u.source_line)).collect(),
+        reported: Mutex::new(HashMap::new()),
     });
     if is_new {
         // The events already in the session: restores done before this batch are not its own.
@@ -601,12 +771,11 @@ pub async fn run(client: &Client, p: &Plan, resolved: Resolved, opts: RunOptions
         (opts.progress)(format!("batch {id}: resuming from the journal"));
     }
     drop(journal);
+    for source in 0..resolved.sources.len() as i64 {
+        shared.touch(source);
+    }
 
-    let creds = RestoreCredentials {
-        user_name: Some(p.credentials.user.clone()),
-        user_password: Some(opts.password.clone()),
-        ..Default::default()
-    };
+    let creds = opts.password.clone();
 
     // Rounds: reconcile what is unknown, send what is planned; again while a restore found not to have
     // run can be sent (at most MAX_ATTEMPTS_PER_RUN attempts of each in this run).
@@ -730,10 +899,7 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
                         "reconciled from the session's events: {}",
                         crate::api::error::one_line(&msg, 300)
                     );
-                    shared
-                        .journal()
-                        .done(&shared.batch, u.seq, c, how, Some(&note))
-                        .map_err(BatchError::Journal)?;
+                    shared.done(u, c, how, Some(&note))?;
                     let mut row = u.clone();
                     (row.created, row.merged, row.skipped, row.failed) =
                         (Some(c[0]), Some(c[1]), Some(c[2]), Some(c[3]));
@@ -742,10 +908,7 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
                 }
                 0 if age >= shared.not_run_grace => {
                     let note = "the session's events show it did not run: it will be sent";
-                    shared
-                        .journal()
-                        .state(&shared.batch, u.seq, PLANNED, Some(note))
-                        .map_err(BatchError::Journal)?;
+                    shared.state(u, PLANNED, Some(note))?;
                     shared.audit("batch-reconcile", Some(u), "not-run", Some(note.into()));
                     (shared.progress)(format!("{}: {note}", unit_label(u)));
                 }
@@ -756,10 +919,7 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
                             "the session's events cannot tell whether it ran ({n} restore events of this source and \
                              target unaccounted for): left for the operator, not resent"
                         );
-                        shared
-                            .journal()
-                            .state(&shared.batch, u.seq, UNKNOWN, Some(&note))
-                            .map_err(BatchError::Journal)?;
+                        shared.state(u, UNKNOWN, Some(&note))?;
                         shared.audit("batch-reconcile", Some(u), "unknown", Some(note.clone()));
                         (shared.progress)(format!("{}: {note}", unit_label(u)));
                     }
@@ -771,10 +931,7 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
             let units = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
             for u in units.iter().filter(|u| u.state == SENDING) {
                 let note = "the session's events do not show how it ended: left for the operator, not resent";
-                shared
-                    .journal()
-                    .state(&shared.batch, u.seq, UNKNOWN, Some(note))
-                    .map_err(BatchError::Journal)?;
+                shared.state(u, UNKNOWN, Some(note))?;
                 shared.audit("batch-reconcile", Some(u), "unknown", Some(note.into()));
             }
             return Ok(());
@@ -802,43 +959,82 @@ enum Sent {
     Unknown(String),
 }
 
-async fn send_one(client: &Client, p: &Plan, creds: &RestoreCredentials, u: &UnitRow) -> Sent {
-    let scope = match u.kind.as_str() {
+/// One restore of the batch as the restore dialog and `vex restore` describe theirs: the same
+/// validation ([`RestorePlan::validate`]) and the same request bodies ([`RestorePlan::to_request`],
+/// [`RestorePlan::to_original_request`]).
+pub fn unit_plan(p: &Plan, u: &UnitRow, password: SecretString) -> RestorePlan {
+    RestorePlan {
+        source_mailbox: u.mailbox.clone(),
+        source_folder: u.folder_path.clone(),
+        scope: scope_of(u),
+        item_ids: if u.kind == "items" {
+            u.item_ids.clone()
+        } else {
+            Vec::new()
+        },
+        // The original location: the source mailbox itself.
+        target_mailbox: u.target_mailbox.clone().unwrap_or_else(|| u.mailbox.clone()),
+        target_folder: u.target_folder.clone().unwrap_or_default(),
+        cas_server: String::new(),
+        office_region: None,
+        office_organization_name: String::new(),
+        credentials: Credentials::Password {
+            user: p.credentials.user.clone(),
+            password,
+        },
+        flags: p.flags.clone(),
+    }
+}
+
+fn scope_of(u: &UnitRow) -> RestoreScope {
+    match u.kind.as_str() {
         "mailbox" => RestoreScope::Mailbox,
         "folder" => RestoreScope::Folder(u.folder_id.clone().unwrap_or_default()),
         _ => RestoreScope::Items,
-    };
-    let items = (u.kind == "items").then(|| u.item_ids.iter().map(|id| ItemId { id: id.clone() }).collect());
+    }
+}
+
+/// Checks a resolved restore as the restore dialog checks its own (the password aside: it is read when
+/// the batch runs), naming the plan's line the problem comes from.
+fn check_unit(p: &Plan, u: &UnitRow) -> Result<(), PlanError> {
+    let plan = unit_plan(p, u, SecretString::from("(read when the batch runs)"));
+    let original = u.target_mailbox.is_none();
+    for (field, message) in plan.validate() {
+        let line = match field {
+            // The original location is the source mailbox: not the plan's to check.
+            PlanField::TargetMailbox if original => continue,
+            PlanField::TargetMailbox | PlanField::TargetFolder => match &p.target {
+                Target::Mailbox { line, .. } => *line,
+                Target::Original => p.target_line,
+            },
+            PlanField::Items => u.source_line as usize,
+            _ => p.credentials_line,
+        };
+        return Err(err_at(line, format!("{}: {message}", unit_label(u))));
+    }
+    Ok(())
+}
+
+async fn send_one(client: &Client, p: &Plan, password: &SecretString, u: &UnitRow) -> Sent {
+    let plan = unit_plan(p, u, password.clone());
+    let scope = plan.scope.clone();
     let r = match &u.target_mailbox {
-        None => {
-            let req = RestoreOriginalRequest {
-                credentials: creds.clone(),
-                items,
-            };
-            client
-                .restore_original(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
-                .await
-        }
-        Some(t) => {
-            let f = &p.flags;
-            let req = crate::api::models::RestoreToRequest {
-                changed_items: Some(f.changed_items),
-                deleted_items: Some(f.deleted_items),
-                mark_restored_as_unread: Some(f.mark_restored_as_unread),
-                exclude_drafts: Some(f.exclude_drafts),
-                exclude_deleted_items: Some(f.exclude_deleted_items),
-                exclude_in_place_hold_items: Some(f.exclude_in_place_hold_items),
-                exclude_litigation_hold_items: Some(f.exclude_litigation_hold_items),
-                mailbox: Some(t.clone()),
-                folder: u.target_folder.clone(),
-                credentials: creds.clone(),
-                items,
-                ..Default::default()
-            };
-            client
-                .restore_to(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
-                .await
-        }
+        None => match plan.to_original_request() {
+            Ok(req) => {
+                client
+                    .restore_original(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
+                    .await
+            }
+            Err(e) => return Sent::Failed(e.to_string()),
+        },
+        Some(_) => match plan.to_request() {
+            Ok(req) => {
+                client
+                    .restore_to(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
+                    .await
+            }
+            Err(e) => return Sent::Failed(e.to_string()),
+        },
     };
     match r {
         Ok(o) => Sent::Done(o),
@@ -858,23 +1054,18 @@ async fn send_all(
     client: &Client,
     shared: &Arc<Shared>,
     p: &Plan,
-    creds: &RestoreCredentials,
+    creds: &SecretString,
     units: Vec<UnitRow>,
     concurrency: usize,
     sent_this_run: &mut HashMap<i64, u32>,
 ) -> Result<(), BatchError> {
-    let total_units = shared
-        .journal()
-        .units(&shared.batch)
-        .map_err(BatchError::Journal)?
-        .len();
+    let all = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
+    let total_units = all.len();
+    let mut done_count = all.iter().filter(|u| u.state == DONE).count();
     let mut queue: std::collections::VecDeque<UnitRow> = units.into();
     // Signatures of restores in flight, or whose answer is unknown: another restore the events could
     // not tell apart from one of them waits.
-    let mut busy: HashSet<String> = shared
-        .journal()
-        .units(&shared.batch)
-        .map_err(BatchError::Journal)?
+    let mut busy: HashSet<String> = all
         .into_iter()
         .filter(|u| u.state == UNKNOWN || u.state == SENDING)
         .map(|u| u.signature)
@@ -892,10 +1083,7 @@ async fn send_all(
                 tokio::time::sleep(backoff).await;
             }
             // The row says `sending` on disk before the request exists.
-            shared
-                .journal()
-                .sending(&shared.batch, u.seq, &crate::audit::now_rfc3339())
-                .map_err(BatchError::Journal)?;
+            shared.sending(&u, &crate::audit::now_rfc3339())?;
             shared.audit("batch-restore", Some(&u), "sent", None);
             *sent_this_run.entry(u.seq).or_default() += 1;
             busy.insert(u.signature.clone());
@@ -907,7 +1095,6 @@ async fn send_all(
         }
         let Some(joined) = set.join_next().await else { break };
         let (u, r) = joined.map_err(|e| BatchError::Other(format!("a restore task failed: {e}")))?;
-        let j = || shared.journal();
         match r {
             Sent::Done(o) => {
                 busy.remove(&u.signature);
@@ -918,8 +1105,7 @@ async fn send_all(
                     note = format!("{c} {note}");
                 }
                 let note = Some(crate::api::error::one_line(&note, 300)).filter(|n| !n.trim().is_empty());
-                j().done(&shared.batch, u.seq, counts_of(&o), "answer", note.as_deref())
-                    .map_err(BatchError::Journal)?;
+                shared.done(&u, counts_of(&o), "answer", note.as_deref())?;
                 let mut row = u.clone();
                 (row.created, row.merged, row.skipped, row.failed) =
                     (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
@@ -929,10 +1115,8 @@ async fn send_all(
                     if o.has_problems() { "partial" } else { "ok" },
                     note,
                 );
-                let done = j()
-                    .units(&shared.batch)
-                    .map(|us| us.iter().filter(|x| x.state == DONE).count())
-                    .unwrap_or(0);
+                done_count += 1;
+                let done = done_count;
                 (shared.progress)(format!(
                     "[{done}/{total_units}] {}: {}",
                     unit_label(&u),
@@ -941,8 +1125,7 @@ async fn send_all(
             }
             Sent::Again(why, throttle) => {
                 busy.remove(&u.signature);
-                j().state(&shared.batch, u.seq, PLANNED, Some(&why))
-                    .map_err(BatchError::Journal)?;
+                shared.state(&u, PLANNED, Some(&why))?;
                 shared.audit("batch-restore", Some(&u), "not-run", Some(why.clone()));
                 if throttle {
                     throttled += 1;
@@ -960,15 +1143,13 @@ async fn send_all(
             }
             Sent::Failed(why) => {
                 busy.remove(&u.signature);
-                j().state(&shared.batch, u.seq, FAILED, Some(&why))
-                    .map_err(BatchError::Journal)?;
+                shared.state(&u, FAILED, Some(&why))?;
                 shared.audit("batch-restore", Some(&u), "failed", Some(why.clone()));
                 (shared.progress)(format!("{}: failed: {why}", unit_label(&u)));
             }
             Sent::Unknown(why) => {
                 // Stays busy: nothing the events could confuse with it is sent until it is settled.
-                j().state(&shared.batch, u.seq, SENDING, Some(&why))
-                    .map_err(BatchError::Journal)?;
+                shared.state(&u, SENDING, Some(&why))?;
                 shared.audit("batch-restore", Some(&u), "unknown", Some(why.clone()));
                 (shared.progress)(format!(
                     "{}: the answer was lost ({why}); it will be settled from the session's events",

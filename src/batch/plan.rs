@@ -57,7 +57,10 @@ pub fn line_of(text: &str, at: usize) -> usize {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FilePlan {
-    session: Spanned<String>,
+    session: Option<Spanned<String>>,
+    /// Accepted only to be refused with their line: a batch does not start its own restore session.
+    organization: Option<Spanned<toml::Value>>,
+    point_in_time: Option<Spanned<toml::Value>>,
     #[serde(rename = "source")]
     sources: Spanned<Vec<Spanned<FileSource>>>,
     target: Spanned<FileTarget>,
@@ -209,8 +212,12 @@ pub struct Plan {
     pub session_line: usize,
     pub sources: Vec<Source>,
     pub target: Target,
+    /// The line of the `[target]` header.
+    pub target_line: usize,
     pub flags: RestoreFlags,
     pub credentials: CredentialMode,
+    /// The line of the `[credentials]` header.
+    pub credentials_line: usize,
 }
 
 /// Characters a glob may hold besides the ones of e-mail addresses and names.
@@ -321,10 +328,25 @@ impl Plan {
         }
         debug_assert!(SECRET_KEYS.contains(&"password"));
 
-        let session = f.session.get_ref().trim().to_string();
+        // A batch runs in one restore session named by the plan; it never starts one. Resuming after a
+        // kill needs the session the first run used: its events are what settles a restore whose answer
+        // was lost, and a session started anew on each run would show none of them.
+        const NO_SESSION: &str = "a batch does not start a restore session: start one at the point in time you \
+                                  want (vex sessions new --org ORG --at 2025-11-01T00:00:00Z) and name it here as \
+                                  session = \"<its id>\"; the batch needs that one session to resume exactly once";
+        if let Some(v) = f.organization.as_ref().or(f.point_in_time.as_ref()) {
+            return Err(err(v.span(), NO_SESSION.into()));
+        }
+        let Some(session_field) = f.session else {
+            return Err(PlanError {
+                line: Some(1),
+                message: format!("no session = \"...\": {NO_SESSION}"),
+            });
+        };
+        let session = session_field.get_ref().trim().to_string();
         if !crate::restore_plan::is_guid(&session) {
             return Err(err(
-                f.session.span(),
+                session_field.span(),
                 format!("session {session:?} is not a restore session id (a GUID; see vex sessions list)"),
             ));
         }
@@ -521,11 +543,13 @@ impl Plan {
         };
         Ok(Plan {
             session,
-            session_line: line_of(text, f.session.span().start),
+            session_line: line_of(text, session_field.span().start),
             sources,
             target,
+            target_line,
             flags,
             credentials: CredentialMode { user, password },
+            credentials_line: cline,
         })
     }
 }
@@ -600,6 +624,21 @@ password_command = "pass show exchange"
         // Not a session id.
         let e = refused(&GOOD.replace("86ca0a7b-7e8f-4f03-876e-185bd3ad9a04", "latest"));
         assert_eq!(e.line, Some(1), "{e}");
+        // No session: the batch does not start one, and says how to.
+        let e = refused(&GOOD.replace("session = \"86ca0a7b-7e8f-4f03-876e-185bd3ad9a04\"", "# no session"));
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("vex sessions new"), "{e}");
+        let e = refused(&GOOD.replace(
+            "session = \"86ca0a7b-7e8f-4f03-876e-185bd3ad9a04\"",
+            "organization = \"contoso\"\npoint_in_time = \"2025-11-01T00:00:00Z\"",
+        ));
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("does not start a restore session"), "{e}");
+        let e = refused(&GOOD.replace(
+            "session = \"86ca0a7b-7e8f-4f03-876e-185bd3ad9a04\"",
+            "session = \"86ca0a7b-7e8f-4f03-876e-185bd3ad9a04\"\npoint_in_time = \"2025-11-01\"",
+        ));
+        assert_eq!(e.line, Some(2), "{e}");
         // A TOML syntax error.
         let e = refused(&GOOD.replace("[flags]", "[flags"));
         assert_eq!(e.line, Some(15), "{e}");
