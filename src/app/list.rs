@@ -108,6 +108,19 @@ impl Filter {
     }
 }
 
+/// What a `/` filter found, saying that it looked only at what is loaded: `7 matches in 200 loaded of
+/// 1,000,000` (`total`: the list's length when known), `7 matches in the 200 loaded` (the end not known),
+/// `7 matches` when everything is loaded.
+pub fn filter_count(matches: u64, loaded: u64, total: Option<u64>) -> String {
+    use crate::text::thousands;
+    let n = format!("{} match{}", thousands(matches), if matches == 1 { "" } else { "es" });
+    match total {
+        Some(t) if t <= loaded => n,
+        Some(t) => format!("{n} in {} loaded of {}", thousands(loaded), thousands(t)),
+        None => format!("{n} in the {} loaded", thousands(loaded)),
+    }
+}
+
 /// What a filter keystroke did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilterKey {
@@ -358,6 +371,20 @@ mod tests {
         assert_eq!(v.window(40, 10, 100), 40);
         assert_eq!(v.window(99, 10, 100), 90);
         assert_eq!(v.window(3, 10, 5), 0);
+    }
+
+    #[test]
+    fn a_filter_says_it_looked_only_at_what_is_loaded() {
+        assert_eq!(
+            filter_count(7, 200, Some(1_000_000)),
+            "7 matches in 200 loaded of 1,000,000"
+        );
+        assert_eq!(filter_count(1, 2_600, None), "1 match in the 2,600 loaded");
+        assert_eq!(
+            filter_count(0, 30, Some(30)),
+            "0 matches",
+            "everything is loaded: nothing to add"
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod mouse;
 pub mod panes;
 pub mod point;
 pub mod prefs;
+pub mod recall;
 pub mod request;
 pub mod search;
 pub mod zone;
@@ -212,6 +213,8 @@ pub struct State {
     pub clipboard: copy::ClipboardReach,
     /// Where the points in time of the sessions vex starts are written down (`None`: not written).
     pub points_file: Option<std::path::PathBuf>,
+    /// Where the cursor was in the lists and folder trees left (re-entering puts it back).
+    pub recall: recall::Recall,
 }
 
 impl State {
@@ -255,6 +258,7 @@ impl State {
             audit_log: None,
             clipboard: Default::default(),
             points_file: None,
+            recall: Default::default(),
         }
     }
 
@@ -424,6 +428,7 @@ impl State {
             other => other,
         };
         if let Some(items) = items {
+            self.recall.leave_items(items);
             if items.marks.is_empty() {
                 self.marks.remove(&items.key);
             } else {
@@ -921,7 +926,9 @@ fn open_session(state: &mut State, s: RestoreSession, fx: &mut Vec<Effect>) {
         return;
     }
     state.stash_marks();
-    state.folders = None;
+    if let Some(tree) = state.folders.take() {
+        state.recall.leave_tree(tree);
+    }
     state.items = None;
     state.details = None;
     let (p, e) = MailboxesPane::new(s, &mut state.requests);
@@ -940,11 +947,21 @@ fn open_mailbox(state: &mut State, session_id: String, mb: Mailbox, fx: &mut Vec
         return;
     }
     state.stash_marks();
+    if let Some(tree) = state.folders.take() {
+        state.recall.leave_tree(tree);
+    }
     state.items = None;
     state.details = None;
-    let (p, e) = FoldersPane::new(session_id, mb, &mut state.requests);
+    // The tree as it was left, else a new one (its roots asked for).
+    let p = match state.recall.enter_tree(&session_id, &mb.id) {
+        Some(p) => p,
+        None => {
+            let (p, e) = FoldersPane::new(session_id, mb, &mut state.requests);
+            fx.push(e);
+            p
+        }
+    };
     state.folders = Some(p);
-    fx.push(e);
     state.focus = Level::Folders;
 }
 
@@ -969,6 +986,7 @@ fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
     let all_marked = state.all_marked.contains(&key);
     let mut pane = ItemsPane::new(key, folder, path, marks);
     pane.all_marked = all_marked;
+    state.recall.enter_items(&mut pane);
     state.items = Some(pane);
     state.focus = Level::Items;
 }

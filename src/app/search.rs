@@ -20,8 +20,17 @@ pub fn open_prompt(state: &mut State) {
         state.overlay = Some(Overlay::Search(p));
         return;
     }
+    // From a filtered list: the filter's words, to run on the server (which sees every item, not only
+    // the loaded ones).
+    let words = state
+        .items
+        .as_ref()
+        .map(|i| &i.filter)
+        .filter(|f| state.focus == Level::Items && f.is_active())
+        .map(|f| f.query().trim().to_string())
+        .unwrap_or_default();
     match context(state) {
-        Ok(ctx) => state.overlay = Some(Overlay::Search(SearchPrompt::new(ctx, "", None))),
+        Ok(ctx) => state.overlay = Some(Overlay::Search(SearchPrompt::new(ctx, &words, None))),
         Err(m) => state.info(m),
     }
 }

@@ -225,7 +225,20 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
         }
     };
     let filtering = state.focused_filter().is_some_and(|f| f.is_active());
+    // A filter sees only the loaded items: the server search (which sees them all) comes first.
+    let partial_filter = filtering
+        && state.focus == Level::Items
+        && state
+            .items
+            .as_ref()
+            .is_some_and(|i| i.search.is_none() && i.partly_loaded());
+    if partial_filter {
+        push(crate::app::Action::Search, "search the server");
+    }
     for (a, hint, _) in state.focus.help() {
+        if partial_filter && *a == crate::app::Action::Search {
+            continue;
+        }
         // "Esc clears the filter" only matters with a filter.
         if *a == crate::app::Action::Back && state.focus == Level::Sessions && !filtering {
             continue;
@@ -238,6 +251,27 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
     push(crate::app::Action::Help, "help");
     push(crate::app::Action::Quit, "quit");
     out
+}
+
+/// Right of the filter being typed in the items pane: what it found among the loaded items, and (when
+/// not all are loaded) that the server search sees them all. Drawn only where it leaves the field alone.
+fn filter_note(buf: &mut Buffer, area: Rect, state: &State, cursor_x: u16, theme: &Theme) {
+    let Some(items) = state.items.as_ref().filter(|_| state.focus == Level::Items) else {
+        return;
+    };
+    let mut note = items.filter_words().unwrap_or_default();
+    if items.search.is_none() && items.partly_loaded() {
+        let s = state.keymap.hint(crate::app::Action::Search, "s");
+        if !note.is_empty() {
+            note.push_str(" · ");
+        }
+        note.push_str(&format!("Enter, then {s}: search the server"));
+    }
+    let w = width(&note) as u16;
+    if note.is_empty() || area.x + area.width < cursor_x + 3 + w {
+        return;
+    }
+    buf.set_string(area.x + area.width - w - 1, area.y, note, theme.dim());
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -255,6 +289,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         buf.set_string(area.x + 2, area.y, truncate(&shown, avail), Style::new());
         let cx = area.x + 2 + (input.visual_cursor().saturating_sub(scroll)).min(avail) as u16;
         frame.set_cursor_position((cx, area.y));
+        filter_note(frame.buffer_mut(), area, state, cx, theme);
         return;
     }
     if let Some(s) = &state.status {

@@ -3,7 +3,7 @@
 use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths, zoned};
 use super::theme::Theme;
 use super::{details, pane_block, spinner};
-use crate::api::models::{Item, ItemData, SessionState};
+use crate::api::models::{Item, ItemData, Mailbox, SessionState};
 use crate::app::layout::View;
 use crate::app::list::{Filter, PagedList, Paging};
 pub use crate::app::panes::details::entries::{hours, percent, task_status};
@@ -79,6 +79,9 @@ fn message(buf: &mut Buffer, inner: Rect, row: u16, text: &str, style: ratatui::
         );
     }
 }
+
+/// The marker of an item with attachments (items lists).
+pub const ATTACHMENT: &str = "📎";
 
 /// The placeholder of an empty subject or name.
 pub const NO_TITLE: &str = "(no subject)";
@@ -163,8 +166,11 @@ fn count_label<T>(l: &PagedList<T>) -> String {
         };
     }
     let more = if l.is_complete() { "" } else { "+" };
-    if l.filter.is_active() {
-        format!("{} of {}{more}", thousands(l.len() as u64), thousands(loaded))
+    if l.filter.is_active() && !l.is_complete() {
+        // The filter saw only the pages loaded so far: say so.
+        crate::app::list::filter_count(l.len() as u64, loaded, None)
+    } else if l.filter.is_active() {
+        format!("{} of {}", thousands(l.len() as u64), thousands(loaded))
     } else {
         format!("{}{more}", thousands(loaded))
     }
@@ -283,8 +289,8 @@ fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, th
         }
         return wrapped(buf, inner, &[msg], theme.dim());
     }
-    let w = widths(&MAILBOX_COLS, inner.width as usize);
     let n = l.len() as u64;
+    let w = mailbox_widths(l, inner.width as usize, inner.height.saturating_sub(1) as u64);
     draw_rows(
         buf,
         inner,
@@ -315,6 +321,32 @@ fn draw_mailboxes(buf: &mut Buffer, area: Rect, state: &State, focused: bool, th
             Line::from(row_line(&cells, &MAILBOX_COLS, &w))
         },
     );
+}
+
+/// The mailbox columns' widths in `total` columns: the e-mail addresses of the rows on screen stay
+/// whole as long as they fit; the name takes what is left (it is cut first) and the kind goes before
+/// an address is cut.
+fn mailbox_widths(l: &PagedList<Mailbox>, total: usize, rows: u64) -> Vec<usize> {
+    const NAME_MIN: usize = 4;
+    const KIND: usize = 8;
+    // The rows on screen: their longest address.
+    let top = l.view.shown(l.cursor as u64, rows, l.drawn_len());
+    let email = (top..(top + rows).min(l.len() as u64))
+        .filter_map(|i| l.get(i as usize))
+        .map(|m| crate::text::width(&sanitize(m.email.as_deref().unwrap_or(""))))
+        .max()
+        .unwrap_or(0)
+        .max(crate::text::width("Email"));
+    // Name, address and kind, one space between them; without the kind when that keeps the address.
+    let kind = if NAME_MIN + 1 + email + 1 + KIND <= total {
+        KIND
+    } else {
+        0
+    };
+    let rest = total.saturating_sub(kind + usize::from(kind > 0));
+    let email = email.min(rest.saturating_sub(NAME_MIN + 1));
+    let name = rest.saturating_sub(email + 1);
+    vec![name, email, kind]
 }
 
 fn draw_folders(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme: &Theme) {
@@ -376,13 +408,29 @@ fn draw_folders(buf: &mut Buffer, area: Rect, state: &State, focused: bool, them
 /// The columns of an items list.
 pub fn item_cols(c: ItemColumns) -> Vec<Col> {
     let mark = fixed(" ", 1);
+    // The attachment marker (📎, two columns wide) before the subject.
+    let clip_col = fixed("", 2);
     match c {
-        ItemColumns::Messages => vec![mark, fill("From", 2, 10), fill("Subject", 4, 10), fixed("Received", 16)],
+        ItemColumns::Messages => vec![
+            mark,
+            fill("From", 2, 10),
+            clip_col,
+            fill("Subject", 4, 10),
+            fixed("Received", 16),
+        ],
+        ItemColumns::Outgoing => vec![
+            mark,
+            fill("To", 2, 10),
+            clip_col,
+            fill("Subject", 4, 10),
+            fixed("Sent", 16),
+        ],
         ItemColumns::Calendar => {
             vec![
                 mark,
                 fixed("Start", 16),
                 fixed("End", 16),
+                clip_col,
                 fill("Subject", 3, 10),
                 fill("Location", 2, 8),
             ]
@@ -411,6 +459,7 @@ pub fn item_cols(c: ItemColumns) -> Vec<Col> {
             mark,
             fixed("Type", 11),
             fill("From", 2, 10),
+            clip_col,
             fill("Subject", 4, 10),
             fixed("Date", 16),
         ],
@@ -418,6 +467,7 @@ pub fn item_cols(c: ItemColumns) -> Vec<Col> {
             mark,
             fill("Mailbox", 2, 8),
             fill("From", 2, 10),
+            clip_col,
             fill("Subject", 4, 10),
             fixed("Date", 16),
         ],
@@ -436,6 +486,9 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
         _ => NO_TITLE.into(),
     };
     let mark = if marked { "●" } else { " " }.to_string();
+    // The item's `attachments` (the spec's item models have no "has attachments" flag): a marker when
+    // the list is not empty.
+    let clip = || if it.attachments().is_empty() { "" } else { ATTACHMENT }.to_string();
     let mut cells = vec![mark];
     match c {
         ItemColumns::Messages => {
@@ -445,7 +498,17 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
                 ItemData::Appointment(a) => (s(a.organizer.as_deref()), d(a.start_time.as_ref())),
                 _ => (String::new(), String::new()),
             };
-            cells.extend([from, title, when]);
+            cells.extend([from, clip(), title, when]);
+        }
+        ItemColumns::Outgoing => {
+            // A draft has not been sent: its row shows no date rather than another one.
+            let (to, when) = match &it.data {
+                ItemData::Message(m) => (s(m.to.as_deref()), d(m.sent.as_ref())),
+                ItemData::Discussion(p) => (s(p.from.as_deref()), d(p.posted_on.as_ref())),
+                ItemData::Appointment(a) => (s(a.attendees.as_deref()), d(a.start_time.as_ref())),
+                _ => (String::new(), String::new()),
+            };
+            cells.extend([to, clip(), title, when]);
         }
         ItemColumns::Calendar => {
             let (start, end, loc) = match &it.data {
@@ -456,7 +519,7 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
                 ),
                 _ => (String::new(), String::new(), String::new()),
             };
-            cells.extend([start, end, title, loc]);
+            cells.extend([start, end, clip(), title, loc]);
         }
         ItemColumns::Contacts => {
             let (email, company) = match &it.data {
@@ -504,7 +567,7 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
             } else {
                 String::new()
             };
-            cells.extend([first, from, title, when]);
+            cells.extend([first, from, clip(), title, when]);
         }
         ItemColumns::Notes => {
             let date = match &it.data {
@@ -551,19 +614,14 @@ fn items_title(p: &ItemsPane, stopped: bool) -> Vec<String> {
     } else {
         0
     };
-    match p.total {
-        Some(t) => extra.push(format!("{}/{}", thousands(pos), thousands(t))),
-        None => extra.push(format!("{}/{}+", thousands(pos), thousands(len))),
+    // With a filter, what it found (and among how many loaded) instead of the cursor's row.
+    match (p.filter_words(), p.total) {
+        (Some(words), _) => extra.push(words),
+        (None, Some(t)) => extra.push(format!("{}/{}", thousands(pos), thousands(t))),
+        (None, None) => extra.push(format!("{}/{}+", thousands(pos), thousands(len))),
     }
     if p.is_counting() {
         extra.push("counting…".into());
-    }
-    if let Some(n) = p.filtered_len() {
-        extra.push(format!(
-            "{} match{}",
-            thousands(n as u64),
-            if n == 1 { "" } else { "es" }
-        ));
     }
     if stopped {
         extra.push(STOPPED.into());
@@ -598,6 +656,11 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     let inner = block(buf, area, t, focused, theme);
     let len = p.display_len();
     let empty = match p.filtered_len() {
+        Some(0) if p.partly_loaded() && search.is_none() => Some(format!(
+            "nothing loaded matches /{} · {} searches the server",
+            sanitize(p.filter.query()),
+            state.keymap.hint(crate::app::Action::Search, "s")
+        )),
         Some(0) => Some(format!("nothing loaded matches /{}", sanitize(p.filter.query()))),
         Some(_) => None,
         None if p.total == Some(0) && search.is_some() => Some("no results: s edits the query".into()),

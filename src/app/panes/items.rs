@@ -5,7 +5,7 @@ use super::search::{Back, SearchInfo, SearchSpec};
 use super::{Heard, Help, Pane, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Folder, FolderType, Item, ItemData, Mailbox, Page};
-use crate::app::list::{Filter, PREFETCH, Viewport};
+use crate::app::list::{Filter, PREFETCH, Viewport, filter_count};
 use crate::app::request::{PaneAsk, Response, take};
 use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +42,9 @@ pub const HELP: Help = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ItemColumns {
     Messages,
+    /// Mail the mailbox's owner sent or is sending (Sent Items, Drafts, Outbox): To and Sent instead of
+    /// From and Received.
+    Outgoing,
     Calendar,
     Contacts,
     Tasks,
@@ -61,8 +64,25 @@ impl ItemColumns {
             Some(FolderType::Task) => ItemColumns::Tasks,
             Some(FolderType::Journal) => ItemColumns::Journal,
             Some(FolderType::StickyNote) => ItemColumns::Notes,
+            _ if is_outgoing(f) => ItemColumns::Outgoing,
             _ => ItemColumns::Messages,
         }
+    }
+}
+
+/// Whether a mail folder holds what the owner sent or is sending. The folder's `category` (the spec's
+/// well-known folder: `Sent`, `Drafts`, `Outbox`) decides. Assumption: a folder without a category
+/// (a server that leaves it out, the spec marks nothing required) is recognised by its English display
+/// name as Exchange creates it (`Sent Items`, `Drafts`, `Outbox`); a localised name without a category
+/// gets the received-mail columns.
+pub fn is_outgoing(f: &Folder) -> bool {
+    match f.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => ["Sent", "Drafts", "Outbox"].iter().any(|k| c.eq_ignore_ascii_case(k)),
+        None => f.name.as_deref().map(str::trim).is_some_and(|n| {
+            ["Sent Items", "Drafts", "Outbox"]
+                .iter()
+                .any(|k| n.eq_ignore_ascii_case(k))
+        }),
     }
 }
 
@@ -153,6 +173,8 @@ pub struct ItemsPane {
     pub error: Option<String>,
     /// Set when the list shows the results of a server-side search instead of a folder's items.
     pub search: Option<Box<SearchInfo>>,
+    /// The item the cursor goes back to once loaded (re-entering a folder; see `app::recall`).
+    seek: Option<String>,
 }
 
 impl ItemsPane {
@@ -179,6 +201,7 @@ impl ItemsPane {
             fcursor: 0,
             error: None,
             search: None,
+            seek: None,
         }
     }
 
@@ -216,6 +239,29 @@ impl ItemsPane {
         p
     }
 
+    /// Puts the cursor on row `row` and, once the pages around it are loaded, on the item `id` (where it
+    /// is now; when it is gone, the cursor stays on the row).
+    pub fn return_to(&mut self, id: String, row: u64) {
+        self.cursor = row;
+        self.seek = Some(id);
+    }
+
+    /// After a page: the cursor on the item sought when it is loaded; the search ends when it is, or when
+    /// the row under the cursor is loaded without it (then the row stands).
+    fn seek_item(&mut self) {
+        let Some(id) = self.seek.as_deref() else { return };
+        let found = self
+            .pages
+            .iter()
+            .find_map(|(off, p)| p.iter().position(|i| i.id == id).map(|i| off + i as u64));
+        if let Some(at) = found {
+            self.cursor = at;
+            self.seek = None;
+        } else if self.get(self.cursor).is_some() || self.total.is_some_and(|t| self.cursor + 1 >= t) {
+            self.seek = None;
+        }
+    }
+
     /// Forgets the pages (marks stay) and starts over.
     pub fn reload(&mut self) {
         self.pages.clear();
@@ -227,6 +273,7 @@ impl ItemsPane {
         self.pending_last = false;
         self.owed_down = 0;
         self.error = None;
+        self.seek = None;
         self.refilter();
     }
 
@@ -352,6 +399,8 @@ impl ItemsPane {
 
     /// Moves the cursor for a movement action; `page` is the visible height.
     pub fn on_move(&mut self, action: Action, page: u64) {
+        // The operator moves on: the item the cursor was going back to no longer matters.
+        self.seek = None;
         if let Some(f) = &self.filtered {
             let n = f.len() as u64;
             self.fcursor = crate::app::list::step(self.fcursor as u64, n, action, page) as usize;
@@ -516,6 +565,7 @@ impl ItemsPane {
                     // The rest of a page (else the page was evicted meanwhile: dropped).
                     p.extend(page.results);
                 }
+                self.seek_item();
                 self.pay_owed();
                 self.evict();
                 if self.filter.is_active() {
@@ -639,6 +689,17 @@ impl ItemsPane {
     /// Number of rows matching the filter (when one is set).
     pub fn filtered_len(&self) -> Option<usize> {
         self.filtered.as_ref().map(Vec::len)
+    }
+
+    /// With a filter: what it found among the loaded items, and of how many (see [`filter_count`]).
+    pub fn filter_words(&self) -> Option<String> {
+        let n = self.filtered_len()?;
+        Some(filter_count(n as u64, self.items_held() as u64, self.total))
+    }
+
+    /// Not every item of the list is loaded: a filter sees only part of it (a server search sees all).
+    pub fn partly_loaded(&self) -> bool {
+        self.total != Some(self.items_held() as u64)
     }
 
     /// The page request in flight: (offset, generation).
