@@ -28,7 +28,8 @@ use support::app::{AppHarness, Setup};
 use vex::app::jobs::{JobKind, JobStatus};
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
-use vex::app::panes::restore::{RestoreField, RestorePhase};
+use vex::app::panes::job_dialog::JobPhase;
+use vex::app::panes::restore::RestoreField;
 use vex::app::{Level, Overlay, RequestId, State, Status};
 use vex::sim::Faults;
 
@@ -280,7 +281,7 @@ impl Soak {
                     // Refused before anything was applied: the form is back, every field kept.
                     self.refused += 1;
                     assert!(screen.contains("the server refused"), "{m}\n{screen}");
-                    assert_eq!(self.dialog().phase, RestorePhase::Form);
+                    assert_eq!(self.dialog().phase, JobPhase::Form);
                     assert_eq!(self.dialog().target.value(), target);
                     assert_eq!(self.dialog().password.len(), PASSWORD.chars().count());
                     self.sent.push(sent);

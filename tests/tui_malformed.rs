@@ -17,7 +17,7 @@ use vex::api::{ApiVersion, VersionChoice};
 use vex::app::jobs::JobStatus;
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
-use vex::app::panes::restore::RestorePhase;
+use vex::app::panes::job_dialog::JobPhase;
 use vex::app::{Level, Overlay, Status};
 use vex::sim::{Faults, Malformation};
 
@@ -135,7 +135,7 @@ impl Harness {
         self.key(KeyCode::Enter);
         self.until(
             "the restore's result",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Done { .. })),
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, JobPhase::Done { .. })),
         )
         .await;
         let g = self.dialog().job().expect("a job");

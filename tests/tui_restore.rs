@@ -14,8 +14,8 @@ use support::app::{AppHarness, Setup};
 use vex::api::models::{ExportOptions, ItemId};
 use vex::api::{ApiVersion, Client, RestoreScope, VersionChoice};
 use vex::app::jobs::JobStatus;
-use vex::app::panes::restore::{CredMode, RestoreField, RestorePhase};
-use vex::app::panes::transfer::TransferPhase;
+use vex::app::panes::job_dialog::JobPhase;
+use vex::app::panes::restore::{CredMode, RestoreField};
 use vex::app::{Level, Overlay};
 use vex::runtime::App;
 
@@ -267,7 +267,7 @@ async fn scenario(version: ApiVersion) {
     fill_password_form(&mut h, "nobody@contoso.com", "Restored").await;
     h.confirm_and_wait().await;
     let d = h.dialog();
-    assert_eq!(d.phase, RestorePhase::Form);
+    assert_eq!(d.phase, JobPhase::Form);
     assert!(
         d.server_error
             .as_deref()
@@ -358,7 +358,7 @@ async fn scenario(version: ApiVersion) {
     h.key(KeyCode::Enter);
     h.until(
         "the export's end",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, JobPhase::Done { .. })),
     )
     .await;
     let bytes = std::fs::read(&pst).expect("the PST was written");
@@ -610,7 +610,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the confirmation",
-        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Confirm { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, JobPhase::Confirm { .. })),
     )
     .await;
     assert!(h.screen().contains("to its original location"), "{}", h.screen());
@@ -618,7 +618,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the restore's end",
-        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, JobPhase::Done { .. })),
     )
     .await;
     assert_eq!(h.outcome().created + h.outcome().skipped, 2);
@@ -639,7 +639,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the save's end",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, JobPhase::Done { .. })),
     )
     .await;
     let bytes = std::fs::read(&zip).expect("saved");
@@ -653,7 +653,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the refusal",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if d.server_error.is_some() && d.phase == TransferPhase::Form),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if d.server_error.is_some() && d.phase == JobPhase::Form),
     )
     .await;
     assert!(h.screen().contains("exists"), "{}", h.screen());
@@ -670,7 +670,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "the send confirmation",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Confirm { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, JobPhase::Confirm { .. })),
     )
     .await;
     assert!(h.screen().contains("to auditor@fabrikam.com"), "{}", h.screen());
@@ -678,7 +678,7 @@ async fn original_location_save_and_send() {
     h.key(KeyCode::Enter);
     h.until(
         "sent",
-        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. })),
+        |s| matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, JobPhase::Done { .. })),
     )
     .await;
     let session = h

@@ -11,7 +11,8 @@ use support::fake::{self, Items, from, message, render, snap_both};
 use vex::api::models::{DeviceCode, Folder, Mailbox, RestoreOutcome, RestoreSession, SessionEvent};
 use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use vex::app::jobs::JobStatus;
-use vex::app::panes::restore::{RestoreField, RestorePhase};
+use vex::app::panes::job_dialog::JobPhase;
+use vex::app::panes::restore::RestoreField;
 use vex::app::request::Written;
 use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, Response, State, update};
 
@@ -128,7 +129,7 @@ fn opened(api: &str) -> State {
     let mut s = marked_three(api);
     let jobs = key(&mut s, KeyCode::Char('r'));
     assert!(jobs.is_empty());
-    assert_eq!(dialog(&s).phase, RestorePhase::Form);
+    assert_eq!(dialog(&s).phase, JobPhase::Form);
     s
 }
 
@@ -152,7 +153,7 @@ fn filled(api: &str) -> State {
 fn confirming(api: &str) -> State {
     let mut s = filled(api);
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(dialog(&s).phase, RestorePhase::Confirm { yes: false, .. }));
+    assert!(matches!(dialog(&s).phase, JobPhase::Confirm { yes: false, .. }));
     s
 }
 
@@ -234,7 +235,7 @@ fn snapshot_restore_validation_errors() {
     typed(&mut s, "francois at contoso");
     key(&mut s, KeyCode::Enter);
     let d = dialog(&s);
-    assert_eq!(d.phase, RestorePhase::Form);
+    assert_eq!(d.phase, JobPhase::Form);
     assert_eq!(
         d.field,
         RestoreField::TargetMailbox,
@@ -280,7 +281,7 @@ fn snapshot_restore_running_v6_and_v8() {
 fn snapshot_restore_result_with_warnings_and_exceptions() {
     let (mut s, job) = running("v8");
     finish(&mut s, &job, Ok(outcome_with_problems()));
-    assert!(matches!(dialog(&s).phase, RestorePhase::Done { .. }));
+    assert!(matches!(dialog(&s).phase, JobPhase::Done { .. }));
     snap_both!("restore_result", s);
 }
 
@@ -315,7 +316,7 @@ fn snapshot_restore_refused_keeps_every_field() {
         }),
     );
     let d = dialog(&s);
-    assert_eq!(d.phase, RestorePhase::Form);
+    assert_eq!(d.phase, JobPhase::Form);
     assert_eq!(d.target.value(), "francois.lefevre@contoso.com");
     assert_eq!(d.folder.value(), "Restored");
     assert_eq!(d.user.value(), "restore-admin@contoso.com");

@@ -12,7 +12,8 @@ use support::app::{AppHarness, Setup};
 use vex::api::ApiVersion;
 use vex::api::VersionChoice;
 use vex::api::models::OfficeRegion;
-use vex::app::panes::restore::{CredMode, Remembered, RestoreField, RestorePhase};
+use vex::app::panes::job_dialog::JobPhase;
+use vex::app::panes::restore::{CredMode, Remembered, RestoreField};
 use vex::app::{Level, Overlay};
 use vex::restore_plan::TenantOptions;
 
@@ -100,7 +101,7 @@ async fn the_dialog_sends_the_region_and_organization_it_shows() {
         h.focus(RestoreField::OrganizationName).await;
         h.retype("contoso.partner.onmschina.cn");
         h.confirm().await;
-        let RestorePhase::Confirm { lines, .. } = &h.dialog().phase else {
+        let JobPhase::Confirm { lines, .. } = &h.dialog().phase else {
             panic!("{:?}", h.dialog().phase)
         };
         assert!(

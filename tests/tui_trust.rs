@@ -10,7 +10,8 @@ use serde_json::json;
 use support::fake::{self, Items, from, message, render};
 use vex::api::models::{ApiDate, Folder, Mailbox, RestoreOutcome, RestoreSession};
 use vex::api::{ApiError, RestoreScope};
-use vex::app::panes::restore::{RestoreDialog, RestoreField, RestorePhase};
+use vex::app::panes::job_dialog::JobPhase;
+use vex::app::panes::restore::{RestoreDialog, RestoreField};
 use vex::app::request::Written;
 use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, RequestId, Response, State, update};
 
@@ -179,7 +180,7 @@ fn fill(s: &mut State, folder: Option<&str>) {
 fn confirm_lines(s: &mut State) -> Vec<String> {
     key(s, KeyCode::Enter);
     match &dialog(s).phase {
-        RestorePhase::Confirm { lines, .. } => lines.clone(),
+        JobPhase::Confirm { lines, .. } => lines.clone(),
         other => panic!("no confirmation: {other:?} {:?}", dialog(s).errors),
     }
 }
@@ -824,7 +825,7 @@ fn p9_the_device_code_counts_down_and_an_expired_one_is_requested_again() {
         ),
         "a new code is requested, no restore: {jobs:?}"
     );
-    assert!(matches!(dialog(&s).phase, RestorePhase::Form));
+    assert!(matches!(dialog(&s).phase, JobPhase::Form));
     assert!(dialog(&s).device_code.is_none());
 }
 
@@ -867,7 +868,6 @@ async fn emulator_inbox_marked() -> support::app::AppHarness {
 
 /// `E`, `path` typed, Enter: waits for the end; the job's status.
 async fn export_to(h: &mut support::app::AppHarness, path: &str) -> vex::app::jobs::JobStatus {
-    use vex::app::panes::transfer::TransferPhase;
     h.key(KeyCode::Char('E'));
     h.until("the export dialog", |s| {
         matches!(&s.overlay, Some(Overlay::Transfer(_)))
@@ -877,7 +877,7 @@ async fn export_to(h: &mut support::app::AppHarness, path: &str) -> vex::app::jo
     h.retype(path);
     h.key(KeyCode::Enter);
     h.until("the export's end", move |s| {
-        matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, TransferPhase::Done { .. } | TransferPhase::Form))
+        matches!(&s.overlay, Some(Overlay::Transfer(d)) if matches!(d.phase, JobPhase::Done { .. } | JobPhase::Form))
             && !s.jobs.any_running()
             && s.jobs.list.len() > before
     })

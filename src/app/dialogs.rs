@@ -98,6 +98,12 @@ pub trait Dialog {
     fn busy(&self) -> bool {
         false
     }
+
+    /// Job `generation` ended (`refusal`: refused or failed): a dialog showing that job shows its end.
+    /// True when one did.
+    fn on_job_end(&mut self, _generation: RequestId, _refusal: Option<String>) -> bool {
+        false
+    }
 }
 
 /// What a dialog may use while it takes an answer.
@@ -185,6 +191,12 @@ impl Overlay {
     /// True while the dialog waits for something the operator waits for.
     pub fn busy(&self) -> bool {
         self.dialog().busy()
+    }
+
+    /// Job `generation` ended (`refusal`: refused or failed): the dialog showing it (on top, or behind
+    /// the events view) shows its end. True when one did.
+    pub fn on_job_end(&mut self, generation: RequestId, refusal: Option<String>) -> bool {
+        self.dialog_mut().on_job_end(generation, refusal)
     }
 
     /// A restore session started (request `id`): the new-session dialog that asked for it learns the

@@ -6,9 +6,10 @@
 //! field kept) and waits for the operator; one whose answer was lost is "outcome unknown".
 
 use super::panes::events::{EventSource, EventsView};
-use super::panes::restore::{KnownMailbox, Remembered, RestoreDialog, RestorePhase, Source, TargetFolders};
+use super::panes::job_dialog::{JobDialog, JobPhase};
+use super::panes::restore::{KnownMailbox, Remembered, RestoreDialog, Source, TargetFolders};
 use super::panes::results::ResultsView;
-use super::panes::transfer::{TransferDialog, TransferKind, TransferPhase};
+use super::panes::transfer::{TransferDialog, TransferKind};
 use super::request::{Call, DialogAsk, Response, To, Written};
 use super::{Action, Effect, Level, Overlay, RequestId, State};
 use crate::api::models::{ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
@@ -525,11 +526,11 @@ fn ticket(state: &State, kind: JobKind, source: &Source, plan: Option<&RestorePl
 
 /// Sends the restore the dialog describes (once: never while it runs) as a new job.
 pub(crate) fn send_restore(state: &mut State, d: &mut RestoreDialog, fx: &mut Vec<Effect>) {
-    if d.is_running() {
+    if d.phase.is_running() {
         return;
     }
     if state.header.read_only {
-        d.phase = RestorePhase::Form;
+        d.phase = JobPhase::Form;
         return state.error("read-only");
     }
     let plan = d.plan();
@@ -581,7 +582,7 @@ pub(crate) fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut
         return;
     }
     if state.header.read_only {
-        d.phase = TransferPhase::Form;
+        d.phase = JobPhase::Form;
         return state.error("read-only");
     }
     let kind = match d.kind {
@@ -654,26 +655,7 @@ pub(crate) fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut
         ended: None,
     });
     fx.push(Effect::Request(r));
-    d.started(generation);
-}
-
-/// The restore dialog showing job `generation`, on top or behind the events view.
-fn restore_dialog(overlay: &mut Option<Overlay>, generation: RequestId) -> Option<&mut RestoreDialog> {
-    match overlay.as_mut()? {
-        Overlay::Restore(d) if d.job() == Some(generation) => Some(d),
-        Overlay::Events(v) => match v.back.as_deref_mut()? {
-            Overlay::Restore(d) if d.job() == Some(generation) => Some(d),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn transfer_dialog(overlay: &mut Option<Overlay>, generation: RequestId) -> Option<&mut TransferDialog> {
-    match overlay.as_mut()? {
-        Overlay::Transfer(d) if d.job() == Some(generation) => Some(d),
-        _ => None,
-    }
+    d.sent(generation);
 }
 
 /// "created 3, merged 0, skipped 0, failed 0".
@@ -845,6 +827,90 @@ pub fn after_events(state: &mut State) {
     }
 }
 
+/// How a job ended, in its kind's words.
+struct JobEnd {
+    status: JobStatus,
+    /// Refused or failed: the dialog goes back to its form and shows this.
+    refusal: Option<String>,
+    /// What the status line says, and whether as an error.
+    said: String,
+    error: bool,
+    /// A restore that went well clears the marks that chose its items.
+    clears_marks: bool,
+}
+
+impl JobEnd {
+    fn new(status: JobStatus, said: impl Into<String>, error: bool) -> JobEnd {
+        JobEnd {
+            status,
+            refusal: None,
+            said: said.into(),
+            error,
+            clears_marks: false,
+        }
+    }
+
+    fn refused(text: String, said: String) -> JobEnd {
+        JobEnd {
+            refusal: Some(text.clone()),
+            ..JobEnd::new(JobStatus::Failed(text), said, true)
+        }
+    }
+}
+
+fn restore_end(result: Result<RestoreOutcome, ApiError>) -> JobEnd {
+    match result {
+        Ok(outcome) => {
+            // Problems are kept (as an error): the operator may want to look at them or try again.
+            let failed = outcome.has_problems();
+            let said = format!("restore: {}", counts(&outcome));
+            JobEnd {
+                clears_marks: !failed,
+                ..JobEnd::new(JobStatus::Restored(outcome), said, failed)
+            }
+        }
+        Err(ApiError::OutcomeUnknown(m)) => JobEnd::new(
+            JobStatus::Unknown(m),
+            "restore: outcome unknown — the server may have applied it; check the events (e)",
+            true,
+        ),
+        Err(e) => {
+            let text = e.to_string();
+            JobEnd::refused(text.clone(), format!("restore refused: {text}"))
+        }
+    }
+}
+
+fn download_end(what: &str, result: Result<super::request::Saved, ApiError>) -> JobEnd {
+    match result {
+        Ok(saved) => {
+            let bytes = saved.bytes;
+            let path = saved.path.display().to_string();
+            let said = format!("{what}: wrote {} to {path}", crate::text::human_size(bytes as i64));
+            JobEnd::new(JobStatus::Downloaded { bytes, path }, said, false)
+        }
+        Err(e) => {
+            let text = e.to_string();
+            JobEnd::refused(text.clone(), format!("{what} failed: {text}"))
+        }
+    }
+}
+
+fn send_end(result: Result<(), ApiError>) -> JobEnd {
+    match result {
+        Ok(()) => JobEnd::new(JobStatus::Sent, "sent", false),
+        Err(ApiError::OutcomeUnknown(m)) => JobEnd::new(
+            JobStatus::Unknown(m),
+            "send: outcome unknown — the server may have sent it; check the events (e)",
+            true,
+        ),
+        Err(e) => {
+            let text = e.to_string();
+            JobEnd::refused(text.clone(), format!("send refused: {text}"))
+        }
+    }
+}
+
 /// The answer of a restore, export or send (or their progress).
 fn on_job_answer(state: &mut State, generation: RequestId, result: Result<Response, ApiError>) -> bool {
     let Some(kind) = state.jobs.get(generation).map(|j| j.kind) else {
@@ -872,116 +938,49 @@ fn on_job_answer(state: &mut State, generation: RequestId, result: Result<Respon
     let Some(j) = state.jobs.get_mut(generation) else {
         return false;
     };
-    match response {
+    let (end, audit_error) = match response {
         Response::RestoreProgress(progress) => match &mut j.status {
-            JobStatus::Running { progress: p, .. } => *p = Some(progress),
+            JobStatus::Running { progress: p, .. } => {
+                *p = Some(progress);
+                return true;
+            }
             _ => return false,
         },
-        Response::Restored(Written { result, audit_error }) => {
-            j.audit_error = audit_error.as_ref().map(ToString::to_string);
-            let dialog = restore_dialog(&mut state.overlay, generation);
-            match result {
-                Ok(outcome) => {
-                    let failed = outcome.has_problems();
-                    let mut text = format!("restore: {}", counts(&outcome));
-                    let source = j.source.clone();
-                    j.status = JobStatus::Restored(outcome);
-                    if let Some(d) = dialog {
-                        d.done(generation);
-                    }
-                    if failed {
-                        // Kept: the operator may want to look at them or try again.
-                        state.error(text);
-                    } else {
-                        if clear_marks(state, &source) {
-                            text.push_str(" · marks cleared");
-                        }
-                        state.info(text);
-                    }
-                }
-                Err(ApiError::OutcomeUnknown(m)) => {
-                    j.status = JobStatus::Unknown(m);
-                    if let Some(d) = dialog {
-                        d.done(generation);
-                    }
-                    state.error("restore: outcome unknown — the server may have applied it; check the events (e)");
-                }
-                Err(e) => {
-                    let text = e.to_string();
-                    j.status = JobStatus::Failed(text.clone());
-                    if let Some(d) = dialog {
-                        d.refused(text.clone());
-                    }
-                    state.error(format!("restore refused: {text}"));
-                }
-            }
-            if let Some(a) = audit_error {
-                state.error(format!("the audit log could not be written: {a}"));
-            }
-        }
         Response::DownloadProgress(progress) => match &mut j.status {
-            JobStatus::Running { bytes, .. } => *bytes = Some(progress),
+            JobStatus::Running { bytes, .. } => {
+                *bytes = Some(progress);
+                return true;
+            }
             _ => return false,
         },
+        Response::Restored(Written { result, audit_error }) => (restore_end(result), audit_error),
         Response::Downloaded(Written { result, audit_error }) => {
-            j.audit_error = audit_error.as_ref().map(ToString::to_string);
             let what = if j.kind == JobKind::ExportPst { "export" } else { "save" };
-            match result {
-                Ok(saved) => {
-                    let bytes = saved.bytes;
-                    let path = saved.path.display().to_string();
-                    let text = format!("{what}: wrote {} to {path}", crate::text::human_size(bytes as i64));
-                    j.status = JobStatus::Downloaded { bytes, path };
-                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
-                        d.done(generation);
-                    }
-                    state.info(text);
-                }
-                Err(e) => {
-                    let text = e.to_string();
-                    j.status = JobStatus::Failed(text.clone());
-                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
-                        d.refused(text.clone());
-                    }
-                    state.error(format!("{what} failed: {text}"));
-                }
-            }
-            if let Some(a) = audit_error {
-                state.error(format!("the audit log could not be written: {a}"));
-            }
+            (download_end(what, result), audit_error)
         }
-        Response::Sent(Written { result, audit_error }) => {
-            j.audit_error = audit_error.as_ref().map(ToString::to_string);
-            match result {
-                Ok(()) => {
-                    j.status = JobStatus::Sent;
-                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
-                        d.done(generation);
-                    }
-                    state.info("sent");
-                }
-                Err(ApiError::OutcomeUnknown(m)) => {
-                    j.status = JobStatus::Unknown(m);
-                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
-                        d.done(generation);
-                    }
-                    state.error("send: outcome unknown — the server may have sent it; check the events (e)");
-                }
-                Err(e) => {
-                    let text = e.to_string();
-                    j.status = JobStatus::Failed(text.clone());
-                    if let Some(d) = transfer_dialog(&mut state.overlay, generation) {
-                        d.refused(text.clone());
-                    }
-                    state.error(format!("send refused: {text}"));
-                }
-            }
-            if let Some(a) = audit_error {
-                state.error(format!("the audit log could not be written: {a}"));
-            }
-        }
+        Response::Sent(Written { result, audit_error }) => (send_end(result), audit_error),
         // An answer of another kind for a job: nothing a job takes.
         _ => return false,
+    };
+    // Once for every kind: the job's status, the dialog showing it, the status line, the audit log.
+    j.audit_error = audit_error.as_ref().map(ToString::to_string);
+    j.status = end.status;
+    let source = j.source.clone();
+    if let Some(o) = &mut state.overlay {
+        o.on_job_end(generation, end.refusal);
+    }
+    let mut said = end.said;
+    if end.error {
+        state.error(said);
+    } else {
+        // A restore that went well: the marks that chose its items go (so a second run is not one key away).
+        if end.clears_marks && clear_marks(state, &source) {
+            said.push_str(" · marks cleared");
+        }
+        state.info(said);
+    }
+    if let Some(a) = audit_error {
+        state.error(format!("the audit log could not be written: {a}"));
     }
     let now = state.clock;
     if let Some(j) = state

@@ -8,9 +8,10 @@ use crate::api::models::RestoreOutcome;
 use crate::app::jobs::{Job, JobStatus, counts};
 use crate::app::layout::{events_list_rows, results_box, results_heights, results_width};
 use crate::app::panes::events::EventsView;
-use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestorePhase, flag, flag_labels};
+use crate::app::panes::job_dialog::JobPhase;
+use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, flag, flag_labels};
 use crate::app::panes::results::{self, ResultsView};
-use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind, TransferPhase};
+use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind};
 use crate::app::{Action, RequestId, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, thousands, truncate, width, wrap};
 use ratatui::Frame;
@@ -201,10 +202,10 @@ fn centered_buttons(buttons: Vec<Span<'static>>, w: usize) -> Line<'static> {
 
 pub(super) fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDialog, theme: &Theme) {
     let title = match &d.phase {
-        RestorePhase::Form => "Restore",
-        RestorePhase::Confirm { .. } => "Confirm restore",
-        RestorePhase::Running { .. } => "Restoring",
-        RestorePhase::Done { generation, .. } => match state.jobs.get(*generation).map(|j| &j.status) {
+        JobPhase::Form => "Restore",
+        JobPhase::Confirm { .. } => "Confirm restore",
+        JobPhase::Running { .. } => "Restoring",
+        JobPhase::Done { generation, .. } => match state.jobs.get(*generation).map(|j| &j.status) {
             Some(JobStatus::Unknown(_)) => "Restore: outcome unknown",
             _ => "Restore finished",
         },
@@ -212,8 +213,8 @@ pub(super) fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &Res
     let w_box: u16 = 110;
     let inner_w = (if area.width < w_box + 12 { area.width } else { w_box }).saturating_sub(4) as usize;
     let (rows, focus) = match &d.phase {
-        RestorePhase::Form => (form_rows(state, d, inner_w, theme), Some(d.field)),
-        RestorePhase::Confirm { yes, lines } => {
+        JobPhase::Form => (form_rows(state, d, inner_w, theme), Some(d.field)),
+        JobPhase::Confirm { yes, lines } => {
             let mut rows = vec![Row::plain(Line::default())];
             rows.extend(text_rows(lines, inner_w, Style::new()));
             rows.push(Row::plain(Line::default()));
@@ -231,10 +232,8 @@ pub(super) fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &Res
             )));
             (rows, None)
         }
-        RestorePhase::Running { generation, stop } => {
-            (running_rows(state, d, *generation, *stop, inner_w, theme), None)
-        }
-        RestorePhase::Done { generation, events } => {
+        JobPhase::Running { generation, stop } => (running_rows(state, d, *generation, *stop, inner_w, theme), None),
+        JobPhase::Done { generation, events } => {
             let mut rows = match state.jobs.get(*generation) {
                 Some(j) => job_rows(j, inner_w, theme),
                 None => Vec::new(),
@@ -251,13 +250,13 @@ pub(super) fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &Res
     let (r, inner) = frame_box(frame, area, w_box, h, title, theme);
     let placed = draw_rows(frame, inner, &rows, focus);
     let foot = match &d.phase {
-        RestorePhase::Form => " Tab next · Space toggle · Enter check & confirm · Esc close ",
-        RestorePhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
-        RestorePhase::Running { .. } => " Tab switch · Esc stop waiting (the restore goes on) ",
-        RestorePhase::Done { .. } => " e events · Enter close · R all results ",
+        JobPhase::Form => " Tab next · Space toggle · Enter check & confirm · Esc close ",
+        JobPhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
+        JobPhase::Running { .. } => " Tab switch · Esc stop waiting (the restore goes on) ",
+        JobPhase::Done { .. } => " e events · Enter close · R all results ",
     };
     footer(frame, r, foot, theme);
-    if d.phase == RestorePhase::Form {
+    if d.phase == JobPhase::Form {
         let sugg = d.suggestions();
         if let Some(&(_, y)) = placed.iter().find(|(i, _)| rows[*i].field == Some(d.field)) {
             draw_suggestions(
@@ -707,14 +706,14 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
     let w = (if area.width < w_box + 12 { area.width } else { w_box }).saturating_sub(4) as usize;
     let input_w = w.saturating_sub(LABEL_W + 1).min(60);
     let mut rows: Vec<Row> = Vec::new();
-    let focus = |f: TransferField| d.field == f && d.phase == TransferPhase::Form;
+    let focus = |f: TransferField| d.field == f && d.phase == JobPhase::Form;
     let from = format!("{} · {}", d.source.from_label(), d.source.what());
     rows.push(Row::plain(Line::from(vec![
         label("From", false, theme),
         Span::raw(truncate(&sanitize(&from), w.saturating_sub(LABEL_W))),
     ])));
     match &d.phase {
-        TransferPhase::Form => {
+        JobPhase::Form => {
             let text_field = |rows: &mut Vec<Row>, f: TransferField, name: &str, input: &Input| {
                 let (span, _) = input_span(input, input_w, focus(f), theme);
                 rows.push(Row::plain(Line::from(vec![label(name, focus(f), theme), span])));
@@ -771,7 +770,7 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
                 rows.extend(error_row(e, 0, w, theme));
             }
         }
-        TransferPhase::Confirm { yes, lines } => {
+        JobPhase::Confirm { yes, lines } => {
             rows.push(Row::plain(Line::default()));
             rows.extend(text_rows(lines, w, Style::new()));
             rows.push(Row::plain(Line::default()));
@@ -780,7 +779,7 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
                 w,
             )));
         }
-        TransferPhase::Running { generation, stop } => {
+        JobPhase::Running { generation, stop } => {
             rows.push(Row::plain(Line::default()));
             let spin = super::spinner(state);
             match state.jobs.get(*generation).map(|j| &j.status) {
@@ -812,7 +811,7 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
                 w,
             )));
         }
-        TransferPhase::Done { generation } => {
+        JobPhase::Done { generation, .. } => {
             if let Some(j) = state.jobs.get(*generation) {
                 rows.push(Row::plain(Line::default()));
                 rows.extend(job_rows(j, w, theme));
@@ -824,7 +823,7 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
     let h = rows.len() as u16 + 2;
     let (r, inner) = frame_box(frame, area, w_box, h, d.kind.title(), theme);
     draw_rows(frame, inner, &rows, None);
-    if d.phase == TransferPhase::Form {
+    if d.phase == JobPhase::Form {
         // The cursor of the focused input.
         let inputs = [
             (TransferField::Path, &d.path),
@@ -848,10 +847,10 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
         }
     }
     let foot = match &d.phase {
-        TransferPhase::Form => " Tab next · Space toggle · Enter go · Esc close ",
-        TransferPhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
-        TransferPhase::Running { .. } => " Tab switch · Esc stop waiting (it goes on) ",
-        TransferPhase::Done { .. } => " Enter close · R all results ",
+        JobPhase::Form => " Tab next · Space toggle · Enter go · Esc close ",
+        JobPhase::Confirm { .. } => " Tab switch · Enter choose (Cancel by default) · Esc back ",
+        JobPhase::Running { .. } => " Tab switch · Esc stop waiting (it goes on) ",
+        JobPhase::Done { .. } => " Enter close · R all results ",
     };
     footer(frame, r, foot, theme);
 }

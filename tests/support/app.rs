@@ -9,7 +9,8 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
-use vex::app::panes::restore::{CredMode, RestoreDialog, RestoreField, RestorePhase};
+use vex::app::panes::job_dialog::JobPhase;
+use vex::app::panes::restore::{CredMode, RestoreDialog, RestoreField};
 use vex::app::{DisplayZone, HeaderInfo, Overlay, State};
 use vex::runtime::App;
 use vex::sim::{Faults, SimConfig, SimServer};
@@ -282,7 +283,7 @@ impl<X> AppHarness<X> {
         self.key(KeyCode::Char('r'));
         self.until(
             "the restore dialog",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == RestorePhase::Form),
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if d.phase == JobPhase::Form),
         )
         .await;
     }
@@ -333,7 +334,7 @@ impl<X> AppHarness<X> {
         self.key(KeyCode::Enter);
         self.until(
             "the confirmation",
-            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, RestorePhase::Confirm { .. })),
+            |s| matches!(&s.overlay, Some(Overlay::Restore(d)) if matches!(d.phase, JobPhase::Confirm { .. })),
         )
         .await;
     }
@@ -345,8 +346,7 @@ impl<X> AppHarness<X> {
         self.key(KeyCode::Enter);
         self.until("the restore's end", |s| match &s.overlay {
             Some(Overlay::Restore(d)) => {
-                matches!(d.phase, RestorePhase::Done { .. })
-                    || (d.phase == RestorePhase::Form && d.server_error.is_some())
+                matches!(d.phase, JobPhase::Done { .. }) || (d.phase == JobPhase::Form && d.server_error.is_some())
             }
             _ => false,
         })

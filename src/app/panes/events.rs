@@ -181,4 +181,11 @@ impl Dialog for EventsView {
     fn busy(&self) -> bool {
         self.loading.is_some()
     }
+
+    /// The dialog behind it (a restore dialog) shows the job's end.
+    fn on_job_end(&mut self, generation: RequestId, refusal: Option<String>) -> bool {
+        self.back
+            .as_deref_mut()
+            .is_some_and(|b| b.on_job_end(generation, refusal))
+    }
 }

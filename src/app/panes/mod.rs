@@ -6,6 +6,7 @@ pub mod events;
 pub mod folders;
 pub mod help;
 pub mod items;
+pub mod job_dialog;
 pub mod login;
 pub mod mailboxes;
 pub mod new_session;

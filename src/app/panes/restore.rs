@@ -10,6 +10,7 @@ use crate::api::{ApiError, RestoreScope};
 use crate::app::dialogs::{AnswerCx, Dialog, DialogReply};
 use crate::app::fields::{SecretField, edit, is_typing};
 use crate::app::panes::items::ListKey;
+use crate::app::panes::job_dialog::{self, JobDialog, JobPhase, JobReply};
 use crate::app::request::{DialogAsk, Response, take};
 use crate::app::{Action, Call, Effect, RequestId, State, To, jobs};
 use crate::restore_plan::{Credentials, PlanField, RestoreFlags, RestorePlan, TenantOptions, is_guid};
@@ -304,42 +305,17 @@ fn step_region(r: &Option<OfficeRegion>, forward: bool) -> Option<OfficeRegion> 
     all[if forward { (i + 1) % n } else { (i + n - 1) % n }].clone()
 }
 
-/// Where the dialog is.
+/// What the restore form asks of the browser beyond sending.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RestorePhase {
-    Form,
-    /// The summary; `yes` when the Restore button is selected (Cancel is the default).
-    Confirm {
-        yes: bool,
-        lines: Vec<String>,
-    },
-    /// Sent: the job of `generation` runs. `stop`: the "stop waiting" button is selected.
-    Running {
-        generation: RequestId,
-        stop: bool,
-    },
-    /// The job of `generation` ended (its result is in the results list). `events`: that button is selected.
-    Done {
-        generation: RequestId,
-        events: bool,
-    },
-}
-
-/// What a key asks the browser to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RestoreReply {
-    Keep,
-    Close,
-    /// The operator confirmed: send the restore of [`RestoreDialog::plan`].
-    Send,
-    /// Close while the restore runs (it goes on on the server).
-    StopWaiting,
+pub enum RestoreAsk {
+    /// A device code for the target tenant.
     RequestCode,
     /// The target is a mailbox of this backup: load its folders for the suggestions.
     LoadFolders(String),
-    /// Show the events of the restore (of its session).
-    Events,
 }
+
+/// What a key asks of the browser.
+type Reply = JobReply<RestoreAsk>;
 
 #[derive(Clone, Debug)]
 pub struct RestoreDialog {
@@ -372,7 +348,7 @@ pub struct RestoreDialog {
     pub errors: Vec<(RestoreField, String)>,
     /// The server's refusal (or another problem sending), shown in the dialog.
     pub server_error: Option<String>,
-    pub phase: RestorePhase,
+    pub phase: JobPhase,
     /// Mailboxes of the organization (suggestions).
     pub mailboxes: Vec<KnownMailbox>,
     pub target_folders: TargetFolders,
@@ -449,7 +425,7 @@ impl RestoreDialog {
             field: RestoreField::TargetMailbox,
             errors: Vec::new(),
             server_error: None,
-            phase: RestorePhase::Form,
+            phase: JobPhase::Form,
             mailboxes,
             target_folders: TargetFolders::default(),
             suggest_cursor: None,
@@ -535,17 +511,9 @@ impl RestoreDialog {
         self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
     }
 
-    /// True while the restore runs (the form is locked, Enter never sends again).
-    pub fn is_running(&self) -> bool {
-        matches!(self.phase, RestorePhase::Running { .. })
-    }
-
     /// The job this dialog shows (running or done).
     pub fn job(&self) -> Option<RequestId> {
-        match self.phase {
-            RestorePhase::Running { generation, .. } | RestorePhase::Done { generation, .. } => Some(generation),
-            _ => None,
-        }
+        self.phase.job()
     }
 
     /// The restore as the form describes it.
@@ -639,13 +607,13 @@ impl RestoreDialog {
     }
 
     /// Checks the form; on success the confirmation (Cancel selected) comes up.
-    fn submit(&mut self) -> RestoreReply {
+    fn submit(&mut self) -> Reply {
         // An expired device code is not sent: a new one is asked for.
         if self.mode == CredMode::DeviceCode && self.device_code_left(self.now_tick).is_some_and(|s| s <= 0) {
             self.device_code = None;
             self.field = RestoreField::RequestCode;
             let r = self.request_code();
-            if r == RestoreReply::RequestCode {
+            if r == Reply::Form(RestoreAsk::RequestCode) {
                 self.errors = vec![(
                     RestoreField::RequestCode,
                     "the device code expired: a new one is requested".into(),
@@ -663,7 +631,7 @@ impl RestoreDialog {
         if let Some((f, _)) = self.errors.first() {
             self.field = *f;
             self.suggest_cursor = None;
-            return RestoreReply::Keep;
+            return Reply::Keep;
         }
         let mut lines = vec![self.summary(&plan)];
         if let RestoreScope::Folder(_) = self.source.scope {
@@ -707,13 +675,13 @@ impl RestoreDialog {
         if !self.original && !plan.cas_server.trim().is_empty() {
             lines.push(format!("through the CAS server {}", plan.cas_server.trim()));
         }
-        self.phase = RestorePhase::Confirm { yes: false, lines };
-        RestoreReply::Keep
+        self.phase = JobPhase::Confirm { yes: false, lines };
+        Reply::Keep
     }
 
     /// The suggestions for the focused field: (shown, value).
     pub fn suggestions(&self) -> Vec<(String, String)> {
-        if self.suggest_hidden || self.phase != RestorePhase::Form {
+        if self.suggest_hidden || self.phase != JobPhase::Form {
             return Vec::new();
         }
         match self.field {
@@ -801,22 +769,13 @@ impl RestoreDialog {
         }
     }
 
-    fn step(&mut self, forward: bool) {
-        let fields = self.fields();
-        let n = fields.len();
-        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
-        self.field = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
-        self.suggest_cursor = None;
-        self.suggest_hidden = false;
-    }
-
     /// Puts the highlighted suggestion into its field.
-    fn accept_suggestion(&mut self) -> RestoreReply {
+    fn accept_suggestion(&mut self) -> Reply {
         let Some(i) = self.suggest_cursor.take() else {
-            return RestoreReply::Keep;
+            return Reply::Keep;
         };
         let Some((_, value)) = self.suggestions().get(i).cloned() else {
-            return RestoreReply::Keep;
+            return Reply::Keep;
         };
         match self.field {
             RestoreField::TargetMailbox => {
@@ -826,89 +785,34 @@ impl RestoreDialog {
             }
             RestoreField::TargetFolder => {
                 self.folder = Input::new(value);
-                RestoreReply::Keep
+                Reply::Keep
             }
-            _ => RestoreReply::Keep,
+            _ => Reply::Keep,
         }
     }
 
     /// After the target changed: its folders are wanted when it is a mailbox of this backup.
-    fn target_changed(&mut self) -> RestoreReply {
+    fn target_changed(&mut self) -> Reply {
         let id = self.target_in_backup().map(|m| m.id.clone());
         match id {
-            Some(id) if self.target_folders.mailbox_id.as_deref() != Some(id.as_str()) => RestoreReply::LoadFolders(id),
-            _ => RestoreReply::Keep,
+            Some(id) if self.target_folders.mailbox_id.as_deref() != Some(id.as_str()) => {
+                Reply::Form(RestoreAsk::LoadFolders(id))
+            }
+            _ => Reply::Keep,
         }
     }
 
-    /// What a key press does to the dialog.
-    pub fn press(&mut self, ev: &KeyEvent) -> RestoreReply {
-        match &mut self.phase {
-            RestorePhase::Form => self.form_key(ev),
-            RestorePhase::Confirm { yes, .. } => match ev.code {
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => {
-                    self.phase = RestorePhase::Form;
-                    RestoreReply::Keep
-                }
-                KeyCode::Tab
-                | KeyCode::BackTab
-                | KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Char('h')
-                | KeyCode::Char('l') => {
-                    *yes = !*yes;
-                    RestoreReply::Keep
-                }
-                KeyCode::Enter | KeyCode::Char(' ') => {
-                    if *yes {
-                        RestoreReply::Send
-                    } else {
-                        self.phase = RestorePhase::Form;
-                        RestoreReply::Keep
-                    }
-                }
-                _ => RestoreReply::Keep,
-            },
-            RestorePhase::Running { stop, .. } => match ev.code {
-                KeyCode::Esc | KeyCode::Char('q') => RestoreReply::StopWaiting,
-                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                    *stop = !*stop;
-                    RestoreReply::Keep
-                }
-                // Enter on the (disabled) Restore button does nothing: nothing is ever sent twice.
-                KeyCode::Enter | KeyCode::Char(' ') if *stop => RestoreReply::StopWaiting,
-                KeyCode::Char('e') => RestoreReply::Events,
-                _ => RestoreReply::Keep,
-            },
-            RestorePhase::Done { events, .. } => match ev.code {
-                KeyCode::Esc | KeyCode::Char('q') => RestoreReply::Close,
-                KeyCode::Char('e') => RestoreReply::Events,
-                KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                    *events = !*events;
-                    RestoreReply::Keep
-                }
-                KeyCode::Enter | KeyCode::Char(' ') => {
-                    if *events {
-                        RestoreReply::Events
-                    } else {
-                        RestoreReply::Close
-                    }
-                }
-                _ => RestoreReply::Keep,
-            },
-        }
-    }
-
-    fn form_key(&mut self, ev: &KeyEvent) -> RestoreReply {
+    /// A key in the form: its fields, the suggestions, checking and confirming.
+    fn keys(&mut self, ev: &KeyEvent) -> Reply {
         let suggestions = self.suggestions().len();
         match ev.code {
             KeyCode::Esc => {
                 if suggestions > 0 {
                     self.suggest_hidden = true;
                     self.suggest_cursor = None;
-                    return RestoreReply::Keep;
+                    return Reply::Keep;
                 }
-                return RestoreReply::Close;
+                return Reply::Close;
             }
             KeyCode::Tab => {
                 let r = self.accept_suggestion();
@@ -917,30 +821,30 @@ impl RestoreDialog {
             }
             KeyCode::BackTab => {
                 self.step(false);
-                return RestoreReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::Down if suggestions > 0 => {
                 self.suggest_cursor = Some(self.suggest_cursor.map_or(0, |c| (c + 1).min(suggestions - 1)));
-                return RestoreReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::Up if suggestions > 0 && self.suggest_cursor.is_some() => {
                 self.suggest_cursor = self.suggest_cursor.and_then(|c| c.checked_sub(1));
-                return RestoreReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::Down => {
                 self.step(true);
-                return RestoreReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::Up => {
                 self.step(false);
-                return RestoreReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::Enter => {
                 if self.suggest_cursor.is_some() {
                     return self.accept_suggestion();
                 }
                 return match self.field {
-                    RestoreField::Cancel => RestoreReply::Close,
+                    RestoreField::Cancel => Reply::Close,
                     RestoreField::RequestCode => self.request_code(),
                     _ => self.submit(),
                 };
@@ -967,7 +871,7 @@ impl RestoreDialog {
                 }
             }
             RestoreField::Submit if space => return self.submit(),
-            RestoreField::Cancel if space => return RestoreReply::Close,
+            RestoreField::Cancel if space => return Reply::Close,
             RestoreField::RequestCode if space => return self.request_code(),
             RestoreField::Password | RestoreField::CertPassword => {
                 let f = self.field;
@@ -1003,12 +907,12 @@ impl RestoreDialog {
             }
             _ => {}
         }
-        RestoreReply::Keep
+        Reply::Keep
     }
 
-    fn request_code(&mut self) -> RestoreReply {
+    fn request_code(&mut self) -> Reply {
         if self.device_loading.is_some() {
-            return RestoreReply::Keep;
+            return Reply::Keep;
         }
         let app = self.device_app_id.value().trim();
         if !app.is_empty() && !is_guid(app) {
@@ -1017,7 +921,7 @@ impl RestoreDialog {
                 "the application id is a GUID (xxxxxxxx-xxxx-...), or empty for the server's".into(),
             )];
             self.field = RestoreField::DeviceAppId;
-            return RestoreReply::Keep;
+            return Reply::Keep;
         }
         if self.organization.value().chars().any(char::is_control) {
             self.errors = vec![(
@@ -1025,48 +929,47 @@ impl RestoreDialog {
                 "the organization name has control characters".into(),
             )];
             self.field = RestoreField::OrganizationName;
-            return RestoreReply::Keep;
+            return Reply::Keep;
         }
-        RestoreReply::RequestCode
-    }
-
-    /// The restore was sent as job `generation`: the form locks.
-    pub fn sent(&mut self, generation: RequestId) {
-        self.server_error = None;
-        self.phase = RestorePhase::Running {
-            generation,
-            stop: false,
-        };
-    }
-
-    /// The server refused (or the request could not be made): back to the form with every field kept.
-    pub fn refused(&mut self, message: String) {
-        self.server_error = Some(message);
-        self.phase = RestorePhase::Form;
-    }
-
-    /// The job ended with an outcome (or an unknown one): show it; the secrets are no longer needed.
-    pub fn done(&mut self, generation: RequestId) {
-        self.password.clear();
-        self.cert_password.clear();
-        self.phase = RestorePhase::Done {
-            generation,
-            events: false,
-        };
+        Reply::Form(RestoreAsk::RequestCode)
     }
 }
 
-impl Dialog for RestoreDialog {
-    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
-        self.now_tick = state.tick;
-        match self.press(ev) {
-            RestoreReply::Keep => {}
-            RestoreReply::Close => return DialogReply::Close,
-            RestoreReply::StopWaiting => {
-                state.info("stopped waiting: the restore goes on on the server; R shows its result when it ends");
-                return DialogReply::Close;
-            }
-            RestoreReply::RequestCode => {
+impl JobDialog for RestoreDialog {
+    type Field = RestoreField;
+    type Ask = RestoreAsk;
+
+    fn phase(&self) -> &JobPhase {
+        &self.phase
+    }
+
+    fn phase_mut(&mut self) -> &mut JobPhase {
+        &mut self.phase
+    }
+
+    fn focus_mut(&mut self) -> &mut RestoreField {
+        &mut self.field
+    }
+
+    fn server_error_mut(&mut self) -> &mut Option<String> {
+        &mut self.server_error
+    }
+
+    fn field_order(&self) -> Vec<RestoreField> {
+        self.fields()
+    }
+
+    fn form_key(&mut self, ev: &KeyEvent) -> Reply {
+        self.keys(ev)
+    }
+
+    fn send(&mut self, state: &mut State, fx: &mut Vec<Effect>) {
+        jobs::send_restore(state, self, fx)
+    }
+
+    fn ask(&mut self, ask: RestoreAsk, state: &mut State, fx: &mut Vec<Effect>) {
+        match ask {
+            RestoreAsk::RequestCode => {
                 let r = state.requests.ask(
                     To::Dialog(DialogAsk::DeviceCode),
                     Call::DeviceCode {
@@ -1077,11 +980,36 @@ impl Dialog for RestoreDialog {
                 self.device_loading = Some(r.id);
                 fx.push(Effect::Request(r));
             }
-            RestoreReply::LoadFolders(id) => jobs::load_target_folders(state, self, id, fx),
-            RestoreReply::Send => jobs::send_restore(state, self, fx),
-            RestoreReply::Events => return DialogReply::EventsOver(self.job()),
+            RestoreAsk::LoadFolders(id) => jobs::load_target_folders(state, self, id, fx),
         }
-        DialogReply::Keep
+    }
+
+    fn stop_waiting_words(&self) -> &'static str {
+        "stopped waiting: the restore goes on on the server; R shows its result when it ends"
+    }
+
+    fn offers_events(&self) -> bool {
+        true
+    }
+
+    /// The suggestions follow the focus.
+    fn focus_moved(&mut self) {
+        self.suggest_cursor = None;
+        self.suggest_hidden = false;
+    }
+
+    /// The secrets are no longer needed.
+    fn ended(&mut self) {
+        self.password.clear();
+        self.cert_password.clear();
+    }
+}
+
+impl Dialog for RestoreDialog {
+    fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
+        // The form checks the device code's expiry with the browser's tick.
+        self.now_tick = state.tick;
+        job_dialog::on_key(self, state, ev, fx)
     }
 
     fn waits(&self, ask: &DialogAsk, id: RequestId) -> bool {
@@ -1112,6 +1040,10 @@ impl Dialog for RestoreDialog {
 
     fn busy(&self) -> bool {
         self.device_loading.is_some() || self.target_folders.loading.is_some()
+    }
+
+    fn on_job_end(&mut self, generation: RequestId, refusal: Option<String>) -> bool {
+        self.job_ended(generation, refusal)
     }
 }
 
@@ -1152,12 +1084,12 @@ mod tests {
         ]
     }
 
-    fn key(d: &mut RestoreDialog, code: KeyCode) -> RestoreReply {
+    fn key(d: &mut RestoreDialog, code: KeyCode) -> Reply {
         d.press(&KeyEvent::new(code, KeyModifiers::NONE))
     }
 
-    fn typed(d: &mut RestoreDialog, s: &str) -> RestoreReply {
-        let mut last = RestoreReply::Keep;
+    fn typed(d: &mut RestoreDialog, s: &str) -> Reply {
+        let mut last = Reply::Keep;
         for c in s.chars() {
             last = key(d, KeyCode::Char(c));
         }
@@ -1171,7 +1103,10 @@ mod tests {
         typed(&mut d, "fra");
         assert_eq!(d.suggestions().len(), 1, "the archive is not offered twice");
         key(&mut d, KeyCode::Down);
-        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::LoadFolders("2".into()));
+        assert_eq!(
+            key(&mut d, KeyCode::Enter),
+            Reply::Form(RestoreAsk::LoadFolders("2".into()))
+        );
         assert_eq!(d.target.value(), "francois@contoso.com");
         assert!(d.suggestions().is_empty());
         d.target_folders = TargetFolders {
@@ -1190,14 +1125,14 @@ mod tests {
         key(&mut d, KeyCode::Tab);
         assert_eq!(d.folder.value(), "in", "Tab without a highlight keeps the text");
         // Enter checks the form: the user and password are missing.
-        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::Keep);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep);
         assert_eq!(d.field, RestoreField::User);
         assert!(d.error_of(RestoreField::Password).is_some());
         typed(&mut d, "admin");
         key(&mut d, KeyCode::Tab);
         typed(&mut d, "pw");
         key(&mut d, KeyCode::Enter);
-        let RestorePhase::Confirm { yes, lines } = &d.phase else {
+        let JobPhase::Confirm { yes, lines } = &d.phase else {
             panic!("{:?}", d.phase)
         };
         assert!(!yes);
@@ -1207,18 +1142,18 @@ mod tests {
         );
         // Enter on the default (Cancel) goes back to the form, every field kept.
         key(&mut d, KeyCode::Enter);
-        assert_eq!(d.phase, RestorePhase::Form);
+        assert_eq!(d.phase, JobPhase::Form);
         assert_eq!(d.password.len(), 2);
         key(&mut d, KeyCode::Enter);
         key(&mut d, KeyCode::Tab);
-        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::Send);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Send);
         d.sent(7);
         // While it runs, Enter never sends again.
-        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::Keep);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep);
         key(&mut d, KeyCode::Tab);
-        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::StopWaiting);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::StopWaiting);
         d.refused("no".into());
-        assert_eq!(d.phase, RestorePhase::Form);
+        assert_eq!(d.phase, JobPhase::Form);
         assert_eq!(d.target.value(), "francois@contoso.com");
         d.done(7);
         assert!(d.password.is_empty());
@@ -1269,16 +1204,12 @@ mod tests {
         d.field = RestoreField::DeviceAppId;
         typed(&mut d, "not-a-guid");
         d.field = RestoreField::RequestCode;
-        assert_eq!(
-            key(&mut d, KeyCode::Enter),
-            RestoreReply::Keep,
-            "a bad app id is not sent"
-        );
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Keep, "a bad app id is not sent");
         assert_eq!(d.field, RestoreField::DeviceAppId);
         assert!(d.error_of(RestoreField::DeviceAppId).is_some());
         d.device_app_id = Input::new("4d1f3b2a-1111-2222-3333-444455556666".into());
         d.field = RestoreField::RequestCode;
-        assert_eq!(key(&mut d, KeyCode::Enter), RestoreReply::RequestCode);
+        assert_eq!(key(&mut d, KeyCode::Enter), Reply::Form(RestoreAsk::RequestCode));
         let r = d.device_code_request();
         assert_eq!(
             r.target_application_id.as_deref(),

@@ -6,6 +6,7 @@ use super::restore::Source;
 use crate::api::RestoreScope;
 use crate::app::dialogs::{Dialog, DialogReply};
 use crate::app::fields::{edit, is_typing};
+use crate::app::panes::job_dialog::{self, JobDialog, JobPhase, JobReply, NoAsk};
 use crate::app::{Action, Effect, RequestId, State, jobs};
 use crate::restore_plan::is_email;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -73,31 +74,8 @@ impl TransferField {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TransferPhase {
-    Form,
-    /// Sending mail asks first (Cancel selected).
-    Confirm {
-        yes: bool,
-        lines: Vec<String>,
-    },
-    Running {
-        generation: RequestId,
-        stop: bool,
-    },
-    Done {
-        generation: RequestId,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TransferReply {
-    Keep,
-    Close,
-    /// Start the download or the send.
-    Go,
-    StopWaiting,
-}
+/// What a key asks of the browser (the form asks nothing beyond sending).
+type Reply = JobReply<NoAsk>;
 
 #[derive(Clone, Debug)]
 pub struct TransferDialog {
@@ -115,7 +93,7 @@ pub struct TransferDialog {
     pub errors: Vec<(TransferField, String)>,
     /// A refusal or a failed download, shown in the dialog (the fields are kept).
     pub server_error: Option<String>,
-    pub phase: TransferPhase,
+    pub phase: JobPhase,
 }
 
 /// A file name from display names: letters, digits and `-_.@` kept, the rest `_`.
@@ -191,7 +169,7 @@ impl TransferDialog {
             },
             errors: Vec::new(),
             server_error: None,
-            phase: TransferPhase::Form,
+            phase: JobPhase::Form,
         })
     }
 
@@ -217,11 +195,9 @@ impl TransferDialog {
         self.errors.iter().find(|(g, _)| *g == f).map(|(_, m)| m.as_str())
     }
 
+    /// The job this dialog shows (running or done).
     pub fn job(&self) -> Option<RequestId> {
-        match self.phase {
-            TransferPhase::Running { generation, .. } | TransferPhase::Done { generation } => Some(generation),
-            _ => None,
-        }
+        self.phase.job()
     }
 
     /// "Send 3 items from Zoë Müller (Inbox) to …" / "Export 3 items from … to ./x.pst".
@@ -285,85 +261,35 @@ impl TransferDialog {
         true
     }
 
-    fn submit(&mut self) -> TransferReply {
+    fn submit(&mut self) -> Reply {
         if !self.validate() {
-            return TransferReply::Keep;
+            return Reply::Keep;
         }
         if self.kind == TransferKind::Send {
-            self.phase = TransferPhase::Confirm {
+            self.phase = JobPhase::Confirm {
                 yes: false,
                 lines: vec![self.summary(), "Mail leaves the organization as you address it.".into()],
             };
-            return TransferReply::Keep;
+            return Reply::Keep;
         }
-        TransferReply::Go
+        Reply::Send
     }
 
-    fn step(&mut self, forward: bool) {
-        let fields = self.fields();
-        let n = fields.len();
-        let i = fields.iter().position(|f| *f == self.field).unwrap_or(0);
-        self.field = fields[if forward { (i + 1) % n } else { (i + n - 1) % n }];
-    }
-
-    /// What a key press does to the dialog.
-    pub fn press(&mut self, ev: &KeyEvent) -> TransferReply {
-        match &mut self.phase {
-            TransferPhase::Form => {}
-            TransferPhase::Confirm { yes, .. } => {
-                return match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('n') => {
-                        self.phase = TransferPhase::Form;
-                        TransferReply::Keep
-                    }
-                    KeyCode::Tab
-                    | KeyCode::BackTab
-                    | KeyCode::Left
-                    | KeyCode::Right
-                    | KeyCode::Char('h')
-                    | KeyCode::Char('l') => {
-                        *yes = !*yes;
-                        TransferReply::Keep
-                    }
-                    KeyCode::Enter | KeyCode::Char(' ') if *yes => TransferReply::Go,
-                    KeyCode::Enter | KeyCode::Char(' ') => {
-                        self.phase = TransferPhase::Form;
-                        TransferReply::Keep
-                    }
-                    _ => TransferReply::Keep,
-                };
-            }
-            TransferPhase::Running { stop, .. } => {
-                return match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') => TransferReply::StopWaiting,
-                    KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                        *stop = !*stop;
-                        TransferReply::Keep
-                    }
-                    KeyCode::Enter | KeyCode::Char(' ') if *stop => TransferReply::StopWaiting,
-                    _ => TransferReply::Keep,
-                };
-            }
-            TransferPhase::Done { .. } => {
-                return match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter | KeyCode::Char(' ') => TransferReply::Close,
-                    _ => TransferReply::Keep,
-                };
-            }
-        }
+    /// A key in the form: its fields, checking (and confirming a send).
+    fn keys(&mut self, ev: &KeyEvent) -> Reply {
         match ev.code {
-            KeyCode::Esc => return TransferReply::Close,
+            KeyCode::Esc => return Reply::Close,
             KeyCode::Tab | KeyCode::Down => {
                 self.step(true);
-                return TransferReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::BackTab | KeyCode::Up => {
                 self.step(false);
-                return TransferReply::Keep;
+                return Reply::Keep;
             }
             KeyCode::Enter => {
                 return match self.field {
-                    TransferField::Cancel => TransferReply::Close,
+                    TransferField::Cancel => Reply::Close,
                     _ => self.submit(),
                 };
             }
@@ -377,7 +303,7 @@ impl TransferDialog {
                 self.errors.clear();
             }
             TransferField::Submit if space => return self.submit(),
-            TransferField::Cancel if space => return TransferReply::Close,
+            TransferField::Cancel if space => return Reply::Close,
             f if f.is_text() => {
                 let input = match f {
                     TransferField::Path => &mut self.path,
@@ -392,41 +318,58 @@ impl TransferDialog {
             }
             _ => {}
         }
-        TransferReply::Keep
+        Reply::Keep
+    }
+}
+
+impl JobDialog for TransferDialog {
+    type Field = TransferField;
+    type Ask = NoAsk;
+
+    fn phase(&self) -> &JobPhase {
+        &self.phase
     }
 
-    pub fn started(&mut self, generation: RequestId) {
-        self.server_error = None;
-        self.phase = TransferPhase::Running {
-            generation,
-            stop: false,
-        };
+    fn phase_mut(&mut self) -> &mut JobPhase {
+        &mut self.phase
     }
 
-    pub fn refused(&mut self, message: String) {
-        self.server_error = Some(message);
-        self.phase = TransferPhase::Form;
+    fn focus_mut(&mut self) -> &mut TransferField {
+        &mut self.field
     }
 
-    pub fn done(&mut self, generation: RequestId) {
-        self.phase = TransferPhase::Done { generation };
+    fn server_error_mut(&mut self) -> &mut Option<String> {
+        &mut self.server_error
+    }
+
+    fn field_order(&self) -> Vec<TransferField> {
+        self.fields()
+    }
+
+    fn form_key(&mut self, ev: &KeyEvent) -> Reply {
+        self.keys(ev)
+    }
+
+    fn send(&mut self, state: &mut State, fx: &mut Vec<Effect>) {
+        jobs::start_transfer(state, self, fx)
+    }
+
+    fn ask(&mut self, ask: NoAsk, _state: &mut State, _fx: &mut Vec<Effect>) {
+        match ask {}
+    }
+
+    fn stop_waiting_words(&self) -> &'static str {
+        "stopped waiting: it goes on; R shows its result when it ends"
     }
 }
 
 impl Dialog for TransferDialog {
     fn on_key(&mut self, state: &mut State, ev: &KeyEvent, fx: &mut Vec<Effect>) -> DialogReply {
-        match self.press(ev) {
-            TransferReply::Keep => DialogReply::Keep,
-            TransferReply::Close => DialogReply::Close,
-            TransferReply::StopWaiting => {
-                state.info("stopped waiting: it goes on; R shows its result when it ends");
-                DialogReply::Close
-            }
-            TransferReply::Go => {
-                jobs::start_transfer(state, self, fx);
-                DialogReply::Keep
-            }
-        }
+        job_dialog::on_key(self, state, ev, fx)
+    }
+
+    fn on_job_end(&mut self, generation: RequestId, refusal: Option<String>) -> bool {
+        self.job_ended(generation, refusal)
     }
 }
 
@@ -470,17 +413,17 @@ mod tests {
         let k = |d: &mut TransferDialog, c| d.press(&KeyEvent::new(c, KeyModifiers::NONE));
         k(&mut d, KeyCode::Char(' '));
         assert!(d.different);
-        assert_eq!(k(&mut d, KeyCode::Enter), TransferReply::Keep);
+        assert_eq!(k(&mut d, KeyCode::Enter), Reply::Keep);
         assert_eq!(d.field, TransferField::To);
         for c in "a@b.com".chars() {
             k(&mut d, KeyCode::Char(c));
         }
         k(&mut d, KeyCode::Enter);
-        assert!(matches!(d.phase, TransferPhase::Confirm { yes: false, .. }));
+        assert!(matches!(d.phase, JobPhase::Confirm { yes: false, .. }));
         k(&mut d, KeyCode::Enter);
-        assert_eq!(d.phase, TransferPhase::Form);
+        assert_eq!(d.phase, JobPhase::Form);
         k(&mut d, KeyCode::Enter);
         k(&mut d, KeyCode::Right);
-        assert_eq!(k(&mut d, KeyCode::Enter), TransferReply::Go);
+        assert_eq!(k(&mut d, KeyCode::Enter), Reply::Send);
     }
 }
