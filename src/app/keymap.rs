@@ -114,6 +114,14 @@ impl Action {
         }
     }
 
+    /// True for the actions that move a cursor or scroll (every pane answers them).
+    pub fn is_move(self) -> bool {
+        matches!(
+            self,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
+        )
+    }
+
     /// True for actions that change something on the server or write data out (restores, stopping a
     /// session, sending, exporting): read-only mode hides them from hints and help and refuses them.
     pub fn is_write(self) -> bool {

@@ -346,6 +346,11 @@ pub fn step(cursor: u64, len: u64, action: super::Action, page: u64) -> u64 {
     }
 }
 
+/// Moves the cursor of a paged list for a movement action; `page` is the visible height.
+pub fn move_list<T>(l: &mut PagedList<T>, a: super::Action, page: u64) {
+    l.cursor = step(l.cursor as u64, l.len() as u64, a, page) as usize;
+}
+
 /// Helper for panes: the request of the next page of a [`PagedList`], when one is wanted.
 pub fn next_page_effect<T>(
     list: &mut PagedList<T>,

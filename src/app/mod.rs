@@ -20,7 +20,19 @@
 //! (quit, start or stop a restore session) and is applied here. [`dialogs`] is the one module that names
 //! every dialog; `ui::dialogs::draw` is its drawing twin.
 //!
-//! Still central (not yet moved to the panes): the panes' keys (`on_action`'s `match state.focus`).
+//! How a key travels to a pane: `on_action` handles the actions every pane shares (quit, help, the
+//! dialogs, search, copy, `Tab`, and `/` and `Back` on an active filter through the pane's
+//! [`panes::Pane::filter_mut`]) and gives the rest to the focused pane ([`panes::Pane::on_action`];
+//! `Refresh` to [`panes::Pane::refresh`]). The pane does what is its own (moves, marks, its status
+//! words, the confirmation to stop a session) and answers a [`panes::PaneReply`] for what crosses
+//! panes (open a session, mailbox, folder or item; back to a level; leave search results), which
+//! `apply_pane` does here. The help (`?`) and the status line's hints are the focused pane's
+//! [`panes::Pane::help`].
+//!
+//! Still central: matches over `state.focus` that read several panes at once: what `r`/`E`/`m`/`S`
+//! apply to (`jobs::source`), where a search runs (`search::context`), what `y`/`Y` copy
+//! (`copy::selected_id`, `copy::summary_text`), which preview is wanted (`preview::wanted`); and the
+//! per-level arms in `layout` and `mouse` (areas, rows, clicks).
 //!
 //! Errors outside the client carry their exit code by kind: [`crate::commands::CmdError::exit_code`],
 //! with `restore_plan::PlanError` and `audit::AuditError` below it.
@@ -60,7 +72,7 @@ use panes::login::{LoggedIn, LoginDialog, LoginReply, LoginTarget};
 use panes::mailboxes::MailboxesPane;
 use panes::new_session::NewSessionDialog;
 use panes::sessions::SessionsPane;
-use panes::{Heard, Pane};
+use panes::{Ctx, Heard, Pane, PaneReply};
 use std::collections::{BTreeSet, HashMap};
 
 /// What the header shows about the connection.
@@ -97,17 +109,6 @@ impl Level {
             Level::Folders => "Folders",
             Level::Items => "Items",
             Level::Details => "Details",
-        }
-    }
-
-    /// The pane's help lines.
-    pub fn help(self) -> panes::Help {
-        match self {
-            Level::Sessions => panes::sessions::HELP,
-            Level::Mailboxes => panes::mailboxes::HELP,
-            Level::Folders => panes::folders::HELP,
-            Level::Items => panes::items::HELP,
-            Level::Details => panes::details::HELP,
         }
     }
 }
@@ -376,48 +377,60 @@ impl State {
         std::mem::take(&mut self.dirty)
     }
 
+    /// The focused pane's help lines (the help dialog and the hints in the status line).
+    pub fn focused_help(&self) -> panes::Help {
+        self.pane(self.focus).map_or(&[], |p| p.help())
+    }
+
     /// The filter of the focused pane.
     pub fn focused_filter(&self) -> Option<&Filter> {
-        match self.focus {
-            Level::Sessions => Some(&self.sessions.list.filter),
-            Level::Mailboxes => self.mailboxes.as_ref().map(|m| &m.list.filter),
-            Level::Folders => self.folders.as_ref().map(|f| &f.filter),
-            Level::Items => self.items.as_ref().map(|i| &i.filter),
-            Level::Details => None,
-        }
+        self.pane(self.focus)?.filter()
     }
 
     fn focused_filter_mut(&mut self) -> Option<&mut Filter> {
-        match self.focus {
-            Level::Sessions => Some(&mut self.sessions.list.filter),
-            Level::Mailboxes => self.mailboxes.as_mut().map(|m| &mut m.list.filter),
-            Level::Folders => self.folders.as_mut().map(|f| &mut f.filter),
-            Level::Items => self.items.as_mut().map(|i| &mut i.filter),
-            Level::Details => None,
-        }
+        self.pane_mut(self.focus)?.filter_mut()
     }
 
     /// Applies the focused pane's filter again.
     fn refilter_focused(&mut self) {
-        match self.focus {
-            Level::Sessions => self.sessions.list.refilter(panes::sessions::haystack),
-            Level::Mailboxes => {
-                if let Some(m) = &mut self.mailboxes {
-                    m.list.refilter(panes::mailboxes::haystack);
-                }
-            }
-            Level::Folders => {
-                if let Some(f) = &mut self.folders {
-                    f.rebuild();
-                }
-            }
-            Level::Items => {
-                if let Some(i) = &mut self.items {
-                    i.refilter();
-                }
-            }
-            Level::Details => {}
+        if let Some(p) = self.pane_mut(self.focus) {
+            p.refilter();
         }
+    }
+
+    /// Gives the focused pane to `f`, with what it needs of the rest of the state; `None` when the
+    /// focused pane is not open.
+    fn with_focused<R>(&mut self, fx: &mut Vec<Effect>, f: impl FnOnce(&mut dyn Pane, &mut Ctx) -> R) -> Option<R> {
+        let page = self.page_rows();
+        let State {
+            focus,
+            sessions,
+            mailboxes,
+            folders,
+            items,
+            details,
+            requests,
+            keymap,
+            zone,
+            header,
+            ..
+        } = self;
+        let pane: &mut dyn Pane = match focus {
+            Level::Sessions => sessions,
+            Level::Mailboxes => mailboxes.as_mut()?,
+            Level::Folders => folders.as_mut()?,
+            Level::Items => items.as_mut()?,
+            Level::Details => details.as_mut()?,
+        };
+        let mut ctx = Ctx {
+            requests,
+            fx,
+            page,
+            keymap,
+            zone,
+            read_only: header.read_only,
+        };
+        Some(f(pane, &mut ctx))
     }
 
     /// Keeps the open items list's marks for when the operator comes back to it.
@@ -674,13 +687,6 @@ fn apply(state: &mut State, intent: Intent, fx: &mut Vec<Effect>) {
     }
 }
 
-fn is_move(a: Action) -> bool {
-    matches!(
-        a,
-        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last
-    )
-}
-
 fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
     if state.login.is_some() {
         // Only the login screen takes keys; an action replayed meanwhile can only quit.
@@ -700,7 +706,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             return offer_quit(state, fx);
         }
         Action::Help => {
-            state.overlay = Some(Overlay::Help(HelpDialog::new(state.focus)));
+            state.overlay = Some(Overlay::Help(HelpDialog::new(state.focus, state.focused_help())));
             return;
         }
         Action::NewSession => {
@@ -743,95 +749,26 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
-    let page = state.page_rows();
-    match state.focus {
-        Level::Sessions => match a {
-            _ if is_move(a) => move_list(&mut state.sessions.list, a, page),
-            Action::Open => {
-                if let Some(s) = state.sessions.selected().cloned() {
-                    open_session(state, s, fx);
-                }
-            }
-            Action::Back => {
-                let quit = state.keymap.hint(Action::Quit, "q");
-                state.info(format!("this is the first pane: {quit} quits"));
-            }
-            Action::StopSession => ask_stop(state),
-            _ => {}
-        },
-        Level::Mailboxes => match a {
-            _ if is_move(a) => {
-                if let Some(m) = &mut state.mailboxes {
-                    move_list(&mut m.list, a, page);
-                }
-            }
-            Action::Open => {
-                if let Some((sid, mb)) = state
-                    .mailboxes
-                    .as_ref()
-                    .and_then(|m| Some((m.session.id.clone(), m.selected()?.clone())))
-                {
-                    open_mailbox(state, sid, mb, fx);
-                }
-            }
-            Action::Back => state.focus = Level::Sessions,
-            Action::StopSession => state.info("stop a session from the sessions pane"),
-            _ => {}
-        },
-        Level::Folders => match a {
-            _ if is_move(a) => {
-                if let Some(f) = &mut state.folders {
-                    let n = f.rows().len() as u64;
-                    f.cursor = list::step(f.cursor as u64, n, a, page) as usize;
-                }
-            }
-            Action::Open => open_folder(state, fx),
-            Action::Mark => {
-                if let Some(f) = &mut state.folders {
-                    fx.extend(f.toggle_selected(&mut state.requests));
-                }
-            }
-            Action::Back => state.focus = Level::Mailboxes,
-            _ => {}
-        },
-        Level::Items => match a {
-            _ if is_move(a) => {
-                if let Some(i) = &mut state.items {
-                    i.on_move(a, page);
-                }
-            }
-            Action::Open => open_item(state, fx),
-            Action::Mark if search::refuse_mark(state) => {}
-            Action::Mark => {
-                let Some(i) = &mut state.items else { return };
-                let t = i.toggle_mark();
-                if matches!(t, panes::items::MarkToggle::Marked | panes::items::MarkToggle::Unmarked) {
-                    i.on_move(Action::Down, page);
-                }
-                match t.status() {
-                    Some((text, true)) => state.error(text),
-                    Some((text, false)) => state.info(text),
-                    None => {}
-                }
-            }
-            Action::Back if state.items.as_ref().is_some_and(|i| i.search.is_some()) => search::leave(state, fx),
-            Action::Back => state.focus = Level::Folders,
-            _ => {}
-        },
-        Level::Details => match a {
-            _ if is_move(a) => {
-                if let Some(d) = &mut state.details {
-                    d.on_move(a, page);
-                }
-            }
-            Action::Back => state.focus = Level::Items,
-            _ => {}
-        },
+    if let Some(reply) = state.with_focused(fx, |pane, ctx| pane.on_action(a, ctx)) {
+        apply_pane(state, reply, fx);
     }
 }
 
-fn move_list<T>(l: &mut list::PagedList<T>, a: Action, page: u64) {
-    l.cursor = list::step(l.cursor as u64, l.len() as u64, a, page) as usize;
+/// Does what a pane's action or reload asked for beyond the pane.
+fn apply_pane(state: &mut State, reply: PaneReply, fx: &mut Vec<Effect>) {
+    match reply {
+        PaneReply::Done => {}
+        PaneReply::Info(m) => state.info(m),
+        PaneReply::Error(m) => state.error(m),
+        PaneReply::OpenSession(s) => open_session(state, s, fx),
+        PaneReply::OpenMailbox { session_id, mailbox } => open_mailbox(state, session_id, mailbox, fx),
+        PaneReply::OpenFolder { key, folder, path } => open_folder(state, key, folder, path),
+        PaneReply::OpenItem { key, item } => open_item(state, key, item, fx),
+        PaneReply::Focus(level) => state.focus = level,
+        PaneReply::LeaveSearch => search::leave(state, fx),
+        PaneReply::Confirm(c) => state.overlay = Some(Overlay::Confirm(c)),
+        PaneReply::Preview(key) => state.previews.forget(&key),
+    }
 }
 
 fn cycle_focus(state: &mut State, forward: bool, fx: &mut Vec<Effect>) {
@@ -839,7 +776,10 @@ fn cycle_focus(state: &mut State, forward: bool, fx: &mut Vec<Effect>) {
     // The reading layout shows the items and the details side by side: both keys move between them.
     let reading = layout::reading(state, state.size.0);
     if (forward || reading) && state.focus == Level::Items && selected {
-        return open_item(state, fx);
+        if let Some(reply) = state.items.as_ref().map(ItemsPane::open_selected) {
+            apply_pane(state, reply, fx);
+        }
+        return;
     }
     // From the details (the last pane) back to the items, not round to the sessions.
     if (forward || reading) && state.focus == Level::Details && state.items.is_some() {
@@ -857,67 +797,9 @@ fn cycle_focus(state: &mut State, forward: bool, fx: &mut Vec<Effect>) {
 }
 
 fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
-    let requests = &mut state.requests;
-    match state.focus {
-        Level::Sessions => {
-            state.sessions.select_id = state.sessions.selected().map(|s| s.id.clone());
-            fx.push(state.sessions.reload(requests));
-        }
-        Level::Mailboxes => {
-            if let Some(m) = &mut state.mailboxes {
-                fx.push(m.reload(requests));
-            }
-        }
-        Level::Folders => {
-            if let Some(f) = &mut state.folders {
-                fx.push(f.reload(requests));
-            }
-        }
-        Level::Items => {
-            if let Some(i) = &mut state.items {
-                i.reload();
-            }
-        }
-        Level::Details => {
-            if let Some(d) = &mut state.details {
-                fx.push(d.reload(requests));
-                // The preview is asked for again too (it may have failed; a Save event more).
-                let key = panes::preview::key_of(&d.key.session_id, &d.key.mailbox_id, &d.item);
-                state.previews.forget(&key);
-            }
-        }
+    if let Some(reply) = state.with_focused(fx, |pane, ctx| pane.refresh(ctx)) {
+        apply_pane(state, reply, fx);
     }
-}
-
-fn ask_stop(state: &mut State) {
-    if state.header.read_only {
-        return state.error("read-only: stopping sessions is disabled");
-    }
-    let Some(s) = state.sessions.selected() else { return };
-    if s.state == SessionState::Stopped {
-        return state.info("that session is already stopped");
-    }
-    let org = s.organization.clone().unwrap_or_else(|| "(no organization)".into());
-    let created = s
-        .creation_time
-        .as_ref()
-        .map(|d| state.zone.short(d))
-        .unwrap_or_else(|| "?".into());
-    let msg = vec![
-        format!("Stop the restore session of {org}"),
-        format!("started {created}?"),
-        String::new(),
-        "Its mailboxes can no longer be browsed.".into(),
-    ];
-    let what = Confirmed::StopSession {
-        session_id: s.id.clone(),
-    };
-    state.overlay = Some(Overlay::Confirm(ConfirmDialog::new(
-        "Stop restore session",
-        msg,
-        "Stop session",
-        what,
-    )));
 }
 
 fn open_session(state: &mut State, s: RestoreSession, fx: &mut Vec<Effect>) {
@@ -965,17 +847,7 @@ fn open_mailbox(state: &mut State, session_id: String, mb: Mailbox, fx: &mut Vec
     state.focus = Level::Folders;
 }
 
-fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
-    let Some(f) = &mut state.folders else { return };
-    let Some(&idx) = f.rows().get(f.cursor) else { return };
-    fx.extend(f.expand_selected(&mut state.requests));
-    let folder = f.nodes[idx].folder.clone();
-    let path = f.path_of(idx).join(" / ");
-    let key = ListKey {
-        session_id: f.session_id.clone(),
-        mailbox_id: f.mailbox.id.clone(),
-        folder_id: folder.id.clone(),
-    };
+fn open_folder(state: &mut State, key: ListKey, folder: crate::api::models::Folder, path: String) {
     if state.items.as_ref().is_some_and(|i| i.key == key) {
         state.focus = Level::Items;
         return;
@@ -991,13 +863,7 @@ fn open_folder(state: &mut State, fx: &mut Vec<Effect>) {
     state.focus = Level::Items;
 }
 
-fn open_item(state: &mut State, fx: &mut Vec<Effect>) {
-    let Some(items) = &state.items else { return };
-    let Some(item) = items.selected().cloned() else { return };
-    let key = match search::result_key(items, &item) {
-        Ok(k) => k,
-        Err(m) => return state.info(m),
-    };
+fn open_item(state: &mut State, key: ListKey, item: crate::api::models::Item, fx: &mut Vec<Effect>) {
     if state
         .details
         .as_ref()

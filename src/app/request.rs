@@ -25,8 +25,12 @@
 //!
 //! That is 9 places (8 when the answer's type exists already) in 4 files (this one, the runner, the
 //! fake, the asker's); no central file routes answers by type (see `on_answer`: the map names the
-//! asker, and `app::answered` hands the answer to it). Adding the first request of a new pane
-//! adds its `PaneAsk` variant and its arm in `PaneAsk::level` and `State::pane`/`pane_mut`.
+//! asker, and `app::answered` hands the answer to it). A read a pane starts from a key or a reload
+//! adds one arm in that pane's own [`Pane::on_action`](super::panes::Pane::on_action) or
+//! [`Pane::refresh`](super::panes::Pane::refresh): 10 places, still in 4 files (before the panes owned
+//! their keys that arm was in `app::on_action`'s `match state.focus` or `app::refresh`: 10 places in 5
+//! files). Adding the first request of a new pane adds its `PaneAsk` variant and its arm in
+//! `PaneAsk::level` and `State::pane`/`pane_mut`/`with_focused`.
 //!
 //! Before requests were data a new read touched twelve places: the `Effect`, `Loaded` and `Slot` variants,
 //! `Effect::slot`, `Effect::read_generation`, `State::awaits` and the `on_loaded` arm in app/mod.rs,

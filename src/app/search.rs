@@ -193,20 +193,6 @@ pub fn after_page(state: &mut State, offset: u64, err: Option<ApiError>) {
     }
 }
 
-/// Space in all-mailboxes results is refused (a restore of marked items goes to one mailbox); true
-/// when refused.
-pub fn refuse_mark(state: &mut State) -> bool {
-    let all = state
-        .items
-        .as_ref()
-        .and_then(|i| i.search.as_deref())
-        .is_some_and(|s| !s.spec.one_mailbox());
-    if all {
-        state.info("marks work in folder and mailbox searches (one mailbox); here r restores the selected result");
-    }
-    all
-}
-
 /// The key of a result's details: the mailbox it is in (all-mailboxes results say which).
 pub fn result_key(items: &ItemsPane, it: &Item) -> Result<ListKey, String> {
     let Some(info) = items.search.as_deref() else {

@@ -235,7 +235,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
     if partial_filter {
         push(crate::app::Action::Search, "search the server");
     }
-    for (a, hint, _) in state.focus.help() {
+    for (a, hint, _) in state.focused_help() {
         if partial_filter && *a == crate::app::Action::Search {
             continue;
         }

@@ -3,11 +3,11 @@
 pub mod entries;
 
 use super::items::ListKey;
-use super::{Heard, Help, Pane, split_answer};
+use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::Item;
 use crate::app::request::{PaneAsk, Response};
-use crate::app::{Action, Call, Effect, RequestId, Requests, To};
+use crate::app::{Action, Call, Effect, Level, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Back, "back", "back to the items"),
@@ -104,6 +104,29 @@ impl Pane for DetailsPane {
             Err(m) if err.is_none() => Heard::Error(m),
             _ => Heard::Noted("item", err),
         }
+    }
+
+    fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply {
+        match a {
+            _ if a.is_move() => self.on_move(a, ctx.page),
+            Action::Back => return PaneReply::Focus(Level::Items),
+            _ => {}
+        }
+        PaneReply::Done
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) -> PaneReply {
+        ctx.fx.push(self.reload(ctx.requests));
+        // The preview is asked for again too (it may have failed; a Save event more).
+        PaneReply::Preview(super::preview::key_of(
+            &self.key.session_id,
+            &self.key.mailbox_id,
+            &self.item,
+        ))
+    }
+
+    fn help(&self) -> Help {
+        HELP
     }
 }
 

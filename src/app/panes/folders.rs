@@ -1,11 +1,12 @@
 //! The folder tree of a mailbox: root folders first, children loaded lazily per parent.
 
-use super::{Heard, Help, Pane, split_answer};
+use super::items::ListKey;
+use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Folder, FolderType, Mailbox};
-use crate::app::list::{Filter, Viewport};
+use crate::app::list::{Filter, Viewport, step};
 use crate::app::request::{PaneAsk, Response};
-use crate::app::{Action, Call, Effect, RequestId, Requests, To};
+use crate::app::{Action, Call, Effect, Level, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "open the folder's items (and expand it)"),
@@ -289,6 +290,22 @@ impl FoldersPane {
             self.cursor = pos;
         }
     }
+
+    /// `Open`: expands the folder under the cursor and asks for its items.
+    fn open_selected(&mut self, ctx: &mut Ctx) -> PaneReply {
+        let Some(&idx) = self.rows().get(self.cursor) else {
+            return PaneReply::Done;
+        };
+        ctx.fx.extend(self.expand_selected(ctx.requests));
+        let folder = self.nodes[idx].folder.clone();
+        let path = self.path_of(idx).join(" / ");
+        let key = ListKey {
+            session_id: self.session_id.clone(),
+            mailbox_id: self.mailbox.id.clone(),
+            folder_id: folder.id.clone(),
+        };
+        PaneReply::OpenFolder { key, folder, path }
+    }
 }
 
 impl Pane for FoldersPane {
@@ -305,5 +322,40 @@ impl Pane for FoldersPane {
             return Heard::Nothing;
         }
         Heard::Noted("folders", err)
+    }
+
+    fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply {
+        match a {
+            _ if a.is_move() => {
+                let n = self.rows().len() as u64;
+                self.cursor = step(self.cursor as u64, n, a, ctx.page) as usize;
+            }
+            Action::Open => return self.open_selected(ctx),
+            Action::Mark => ctx.fx.extend(self.toggle_selected(ctx.requests)),
+            Action::Back => return PaneReply::Focus(Level::Mailboxes),
+            _ => {}
+        }
+        PaneReply::Done
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) -> PaneReply {
+        ctx.fx.push(self.reload(ctx.requests));
+        PaneReply::Done
+    }
+
+    fn help(&self) -> Help {
+        HELP
+    }
+
+    fn filter(&self) -> Option<&Filter> {
+        Some(&self.filter)
+    }
+
+    fn filter_mut(&mut self) -> Option<&mut Filter> {
+        Some(&mut self.filter)
+    }
+
+    fn refilter(&mut self) {
+        self.rebuild();
     }
 }

@@ -1,4 +1,5 @@
-//! The help overlay (`?`): generated from the keymap and the focused pane's help.
+//! The help overlay (`?`): generated from the keymap and the help the focused pane gives
+//! ([`super::Pane::help`]).
 
 use super::{GLOBAL_HELP, Help};
 use crate::app::dialogs::{Dialog, DialogReply};
@@ -14,6 +15,8 @@ pub const HELP: Help = &[
 pub struct HelpDialog {
     /// The pane the help is about.
     pub level: Level,
+    /// That pane's help: the actions it answers and what they do there.
+    pub own: Help,
     pub scroll: u64,
     /// The largest useful scroll at the dialog's height (set by the layout, [`crate::app::layout::reflow`]).
     pub max_scroll: u64,
@@ -33,9 +36,11 @@ pub enum HelpLine {
 }
 
 impl HelpDialog {
-    pub fn new(level: Level) -> HelpDialog {
+    /// The help about the pane at `level`, whose help is `own` (see `State::focused_help`).
+    pub fn new(level: Level, own: Help) -> HelpDialog {
         HelpDialog {
             level,
+            own,
             scroll: 0,
             max_scroll: u64::MAX,
         }
@@ -45,8 +50,7 @@ impl HelpDialog {
     /// are not offered at all).
     pub fn lines(&self, read_only: bool) -> Vec<HelpLine> {
         let own: Vec<_> = self
-            .level
-            .help()
+            .own
             .iter()
             .filter(|(a, _, _)| !(read_only && a.is_write()))
             .copied()

@@ -2,12 +2,12 @@
 //! never holds more than a few pages), the end found by counting, marks kept per list.
 
 use super::search::{Back, SearchInfo, SearchSpec};
-use super::{Heard, Help, Pane, split_answer};
+use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Folder, FolderType, Item, ItemData, Mailbox, Page};
 use crate::app::list::{Filter, PREFETCH, Viewport, filter_count};
 use crate::app::request::{PaneAsk, Response, take};
-use crate::app::{Action, Call, Effect, RequestId, Requests, To};
+use crate::app::{Action, Call, Effect, Level, RequestId, Requests, To};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Rows per page request while streaming (pages are cached at multiples of it).
@@ -706,6 +706,36 @@ impl ItemsPane {
     pub fn in_flight(&self) -> Option<(u64, RequestId)> {
         self.in_flight
     }
+
+    /// `Open` (and `Tab`): the details of the item under the cursor.
+    pub fn open_selected(&self) -> PaneReply {
+        let Some(item) = self.selected().cloned() else {
+            return PaneReply::Done;
+        };
+        match crate::app::search::result_key(self, &item) {
+            Ok(key) => PaneReply::OpenItem { key, item },
+            Err(m) => PaneReply::Info(m),
+        }
+    }
+
+    /// `Mark`: marks or unmarks the item under the cursor and moves down.
+    fn mark(&mut self, page: u64) -> PaneReply {
+        // Space in all-mailboxes results is refused (a restore of marked items goes to one mailbox).
+        if self.search.as_deref().is_some_and(|s| !s.spec.one_mailbox()) {
+            return PaneReply::Info(
+                "marks work in folder and mailbox searches (one mailbox); here r restores the selected result".into(),
+            );
+        }
+        let t = self.toggle_mark();
+        if matches!(t, MarkToggle::Marked | MarkToggle::Unmarked) {
+            self.on_move(Action::Down, page);
+        }
+        match t.status() {
+            Some((text, true)) => PaneReply::Error(text),
+            Some((text, false)) => PaneReply::Info(text),
+            None => PaneReply::Done,
+        }
+    }
 }
 
 /// What the items pane asks for.
@@ -770,6 +800,40 @@ impl Pane for ItemsPane {
                 }
             }
         }
+    }
+
+    fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply {
+        match a {
+            _ if a.is_move() => self.on_move(a, ctx.page),
+            Action::Open => return self.open_selected(),
+            Action::Mark => return self.mark(ctx.page),
+            Action::Back if self.search.is_some() => return PaneReply::LeaveSearch,
+            Action::Back => return PaneReply::Focus(Level::Folders),
+            _ => {}
+        }
+        PaneReply::Done
+    }
+
+    fn refresh(&mut self, _: &mut Ctx) -> PaneReply {
+        // The pages are asked for again by the prefetch (`ItemsPane::wants`).
+        self.reload();
+        PaneReply::Done
+    }
+
+    fn help(&self) -> Help {
+        HELP
+    }
+
+    fn filter(&self) -> Option<&Filter> {
+        Some(&self.filter)
+    }
+
+    fn filter_mut(&mut self) -> Option<&mut Filter> {
+        Some(&mut self.filter)
+    }
+
+    fn refilter(&mut self) {
+        ItemsPane::refilter(self);
     }
 }
 

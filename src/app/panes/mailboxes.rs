@@ -1,11 +1,11 @@
 //! Mailboxes of a restore session.
 
-use super::{Heard, Help, Pane, split_answer};
+use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Mailbox, RestoreSession};
-use crate::app::list::{PAGE, PagedList, next_page_effect};
+use crate::app::list::{Filter, PAGE, PagedList, move_list, next_page_effect};
 use crate::app::request::{PaneAsk, Response};
-use crate::app::{Action, Call, Effect, RequestId, Requests, To};
+use crate::app::{Action, Call, Effect, Level, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "browse the mailbox's folders"),
@@ -72,6 +72,45 @@ impl Pane for MailboxesPane {
             return Heard::Nothing;
         }
         Heard::Noted("mailboxes", err)
+    }
+
+    fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply {
+        match a {
+            _ if a.is_move() => move_list(&mut self.list, a, ctx.page),
+            Action::Open => {
+                if let Some(mb) = self.selected() {
+                    return PaneReply::OpenMailbox {
+                        session_id: self.session.id.clone(),
+                        mailbox: mb.clone(),
+                    };
+                }
+            }
+            Action::Back => return PaneReply::Focus(Level::Sessions),
+            Action::StopSession => return PaneReply::Info("stop a session from the sessions pane".into()),
+            _ => {}
+        }
+        PaneReply::Done
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) -> PaneReply {
+        ctx.fx.push(self.reload(ctx.requests));
+        PaneReply::Done
+    }
+
+    fn help(&self) -> Help {
+        HELP
+    }
+
+    fn filter(&self) -> Option<&Filter> {
+        Some(&self.list.filter)
+    }
+
+    fn filter_mut(&mut self) -> Option<&mut Filter> {
+        Some(&mut self.list.filter)
+    }
+
+    fn refilter(&mut self) {
+        self.list.refilter(haystack);
     }
 }
 

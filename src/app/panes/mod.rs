@@ -41,10 +41,16 @@ pub const GLOBAL_HELP: Help = &[
     (Action::Quit, "quit", "quit"),
 ];
 
+use super::list::Filter;
 use super::request::{PaneAsk, RequestId, Response, take};
+use super::{DisplayZone, Effect, Keymap, Level, Requests};
 use crate::api::ApiError;
+use crate::api::models::{Folder, Item, Mailbox, RestoreSession};
+use confirm::ConfirmDialog;
+use items::ListKey;
 
-/// A pane of the browser: what it waits for and what it does with the answers to its requests.
+/// A pane of the browser: its keys, its reload, its filter and its help; what it waits for and what it
+/// does with the answers to its requests.
 pub trait Pane {
     /// Whether the pane still waits for the answer `id` to `ask` (the request map keeps only those, so
     /// [`Pane::on_answer`] gets no stale answer).
@@ -52,6 +58,69 @@ pub trait Pane {
 
     /// The answer to a request the pane made and still waits for.
     fn on_answer(&mut self, ask: PaneAsk, result: Result<Response, ApiError>) -> Heard;
+
+    /// An action while the pane has the focus (after the actions every pane shares: quit, help, the
+    /// dialogs, search, copy, focus, reload, and `/` and `Back` on an active filter). The pane does what
+    /// is its own (moves, marks, its status words) and says what crosses panes.
+    fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply;
+
+    /// `Refresh`: load what the pane shows again.
+    fn refresh(&mut self, ctx: &mut Ctx) -> PaneReply;
+
+    /// The actions the pane answers and what they do there (the help and the hints in the status line).
+    fn help(&self) -> Help;
+
+    /// The pane's filter (`/`), if it has one.
+    fn filter(&self) -> Option<&Filter> {
+        None
+    }
+
+    fn filter_mut(&mut self) -> Option<&mut Filter> {
+        None
+    }
+
+    /// Applies the filter again (after it changed).
+    fn refilter(&mut self) {}
+}
+
+/// What a pane needs from the rest of the state to handle an action.
+pub struct Ctx<'a> {
+    pub requests: &'a mut Requests,
+    /// Where the requests the pane makes go.
+    pub fx: &'a mut Vec<Effect>,
+    /// Rows a page key moves: the rows the pane shows (see [`crate::app::layout`]).
+    pub page: u64,
+    pub keymap: &'a Keymap,
+    pub zone: &'a DisplayZone,
+    pub read_only: bool,
+}
+
+/// What a pane's action asks of the switchboard (`app::on_action`): what crosses panes or reaches
+/// beyond the pane.
+#[derive(Debug)]
+pub enum PaneReply {
+    /// Done (or nothing to do).
+    Done,
+    /// The status line says this.
+    Info(String),
+    /// The status line says this as an error.
+    Error(String),
+    /// Browse this session's mailboxes.
+    OpenSession(RestoreSession),
+    /// Browse this mailbox's folders.
+    OpenMailbox { session_id: String, mailbox: Mailbox },
+    /// Show this folder's items (`path`: `Inbox / Projects`).
+    OpenFolder { key: ListKey, folder: Folder, path: String },
+    /// Show this item's details (`key`: the list of the mailbox it is in).
+    OpenItem { key: ListKey, item: Item },
+    /// Give the focus to the pane at this level.
+    Focus(Level),
+    /// Leave search results for what was shown before the search.
+    LeaveSearch,
+    /// Ask the operator first (the dialog's answer does the rest).
+    Confirm(ConfirmDialog),
+    /// Ask for this item's preview again (the details were reloaded).
+    Preview(preview::PreviewKey),
 }
 
 /// What an asker made of its answer: what the status line and the header say about it.

@@ -1,9 +1,10 @@
 //! Restore sessions: the first pane.
 
-use super::{Heard, Help, Pane, split_answer};
+use super::confirm::{ConfirmDialog, Confirmed};
+use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{RestoreSession, SessionState};
-use crate::app::list::{PAGE, PagedList, next_page_effect};
+use crate::app::list::{Filter, PAGE, PagedList, move_list, next_page_effect};
 use crate::app::request::{PaneAsk, Response};
 use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 
@@ -60,6 +61,35 @@ impl SessionsPane {
             s.state = SessionState::Stopped;
         }
     }
+
+    /// `x`: the confirmation to stop the selected session.
+    fn ask_stop(&self, ctx: &Ctx) -> PaneReply {
+        if ctx.read_only {
+            return PaneReply::Error("read-only: stopping sessions is disabled".into());
+        }
+        let Some(s) = self.selected() else {
+            return PaneReply::Done;
+        };
+        if s.state == SessionState::Stopped {
+            return PaneReply::Info("that session is already stopped".into());
+        }
+        let org = s.organization.clone().unwrap_or_else(|| "(no organization)".into());
+        let created = s
+            .creation_time
+            .as_ref()
+            .map(|d| ctx.zone.short(d))
+            .unwrap_or_else(|| "?".into());
+        let msg = vec![
+            format!("Stop the restore session of {org}"),
+            format!("started {created}?"),
+            String::new(),
+            "Its mailboxes can no longer be browsed.".into(),
+        ];
+        let what = Confirmed::StopSession {
+            session_id: s.id.clone(),
+        };
+        PaneReply::Confirm(ConfirmDialog::new("Stop restore session", msg, "Stop session", what))
+    }
 }
 
 impl Pane for SessionsPane {
@@ -76,6 +106,46 @@ impl Pane for SessionsPane {
             return Heard::Nothing;
         }
         Heard::Noted("restore sessions", err)
+    }
+
+    fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply {
+        match a {
+            _ if a.is_move() => move_list(&mut self.list, a, ctx.page),
+            Action::Open => {
+                if let Some(s) = self.selected().cloned() {
+                    return PaneReply::OpenSession(s);
+                }
+            }
+            Action::Back => {
+                let quit = ctx.keymap.hint(Action::Quit, "q");
+                return PaneReply::Info(format!("this is the first pane: {quit} quits"));
+            }
+            Action::StopSession => return self.ask_stop(ctx),
+            _ => {}
+        }
+        PaneReply::Done
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx) -> PaneReply {
+        self.select_id = self.selected().map(|s| s.id.clone());
+        ctx.fx.push(self.reload(ctx.requests));
+        PaneReply::Done
+    }
+
+    fn help(&self) -> Help {
+        HELP
+    }
+
+    fn filter(&self) -> Option<&Filter> {
+        Some(&self.list.filter)
+    }
+
+    fn filter_mut(&mut self) -> Option<&mut Filter> {
+        Some(&mut self.list.filter)
+    }
+
+    fn refilter(&mut self) {
+        self.list.refilter(haystack);
     }
 }
 
