@@ -274,3 +274,45 @@ fn the_man_page_is_roff_with_every_subcommand() {
         );
     }
 }
+
+/// The README has a section for every subcommand `vex --help` lists (`### \`vex NAME\``), and documents
+/// the flags of the subcommands that have more than one way to run (`vex item --preview`, `--save`,
+/// `vex sessions new --point`).
+#[test]
+fn the_readme_documents_every_subcommand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let help = stdout(&vex(&dir, &["--help"]));
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let headings: Vec<&str> = readme.lines().filter(|l| l.starts_with("### ")).collect();
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        // A description that wraps goes on under itself, indented further.
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() > 10, "the commands of --help: {commands:?}\n{help}");
+    for c in commands {
+        let named = format!("`vex {c}`");
+        let alongside = format!("`vex {c} ");
+        assert!(
+            headings.iter().any(|h| h.contains(&named) || h.contains(&alongside)),
+            "no README section for vex {c}: {headings:?}"
+        );
+    }
+    for (cmd, flag) in [
+        ("vex item", "--preview"),
+        ("vex item", "--save"),
+        ("vex sessions new", "--point"),
+        ("vex save", "--items"),
+        ("vex restore-points", "--org"),
+    ] {
+        assert!(
+            readme.lines().any(|l| l.contains(cmd) && l.contains(flag)),
+            "the README shows {cmd} {flag}"
+        );
+    }
+}

@@ -14,6 +14,8 @@ use vex::api::ApiError;
 use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
 use vex::app::panes::items::ItemColumns;
 use vex::app::{Effect, Level, Msg, Overlay, State, update};
+use vex::msg::write::NewMessage;
+use vex::msg::{Person, Preview, Recipient, RecipientKind};
 
 // ------------------------------------------------------------------------------------------------
 // The fake server
@@ -62,6 +64,8 @@ fn mail(i: u64) -> Item {
 struct Fake {
     folders: HashMap<Option<String>, Vec<Folder>>,
     items: HashMap<String, Items>,
+    /// What the items' MSG files hold (an item without one is not answered: its preview stays loading).
+    previews: HashMap<String, Preview>,
 }
 
 impl Fake {
@@ -81,7 +85,11 @@ impl Fake {
                 make: mail,
             },
         );
-        Fake { folders, items }
+        Fake {
+            folders,
+            items,
+            previews: HashMap::new(),
+        }
     }
 
     fn settle(&self, s: &mut State, fx: Vec<Effect>) {
@@ -111,8 +119,21 @@ impl fake::Data for Fake {
         Some(self.items.get(folder_id).cloned().unwrap_or(Items::List(Vec::new())))
     }
     fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
+        let listed = self.items.values().find_map(|l| match l {
+            Items::List(v) => v.iter().find(|i| i.id == item_id).cloned(),
+            Items::Generated { .. } => None,
+        });
         let i = item_id.strip_prefix("m-").and_then(|n| n.parse().ok());
-        Some(fake::found(i.map(mail)))
+        Some(fake::found(listed.or(i.map(mail))))
+    }
+    fn preview(&self, item_id: &str) -> Option<Result<Preview, ApiError>> {
+        self.previews.get(item_id).cloned().map(Ok)
+    }
+    fn organizations(&self) -> Option<Vec<vex::api::models::Organization>> {
+        Some(from(
+            json!([{"id": "org-1", "name": "Contoso Ltd", "firstBackuptime": "2023-01-01T02:00:00Z",
+            "lastBackuptime": "2024-03-01T02:00:13Z"}]),
+        ))
     }
 }
 
@@ -501,4 +522,238 @@ fn going_back_to_a_mailbox_shows_its_folders_as_left() {
     // A reload starts the tree over.
     step(&f, &mut s, KeyCode::F(5));
     assert_eq!(selected_folder(&s).as_deref(), Some("f-inbox"));
+}
+
+// ------------------------------------------------------------------------------------------------
+// 6. Appointments: when, where and who first; attendees counted, required / optional
+// ------------------------------------------------------------------------------------------------
+
+fn appointment() -> Item {
+    from(json!({
+        "id": "apt-1", "itemClass": "IPM.Appointment", "subject": "Quarterly review",
+        "organizer": "Anna Müller <anna.mueller@contoso.com>",
+        "attendees": "Bob Smith <bob@contoso.com>; 山田 太郎 <taro.yamada@contoso.jp>; Zoë Ångström <zoe@contoso.se>",
+        "startTime": "2024-03-05T09:00:00Z", "endTime": "2024-03-05T10:30:00Z",
+        "location": "Room 4.12 (Zürich)", "recurring": false, "attachments": []
+    }))
+}
+
+fn person(name: &str, address: &str) -> Person {
+    Person {
+        name: name.into(),
+        address: address.into(),
+    }
+}
+
+/// The appointment's MSG file: Bob and Taro required, Zoë optional, the room a resource.
+fn appointment_file() -> Preview {
+    let r = |kind, name: &str, address: &str| Recipient {
+        kind,
+        person: person(name, address),
+    };
+    fake::preview_of(&NewMessage {
+        class: "IPM.Appointment".into(),
+        subject: "Quarterly review".into(),
+        recipients: vec![
+            r(RecipientKind::To, "Bob Smith", "bob@contoso.com"),
+            r(RecipientKind::To, "山田 太郎", "taro.yamada@contoso.jp"),
+            r(RecipientKind::Cc, "Zoë Ångström", "zoe@contoso.se"),
+            r(RecipientKind::Bcc, "Room 4.12", "room412@contoso.com"),
+        ],
+        body: Some("Agenda: the quarter's numbers.".into()),
+        ..NewMessage::default()
+    })
+}
+
+/// The details of the calendar's only item, focused (the MSG file answered when `with_file`).
+fn appointment_details(with_file: bool) -> State {
+    let mut f = Fake::new();
+    f.folders.insert(
+        None,
+        from(json!([{"id": "f-cal", "name": "Calendar", "type": "Appointment"}])),
+    );
+    f.items.insert("f-cal".into(), Items::List(vec![appointment()]));
+    if with_file {
+        f.previews.insert("apt-1".into(), appointment_file());
+    }
+    let mut s = in_mailbox(&f, 0);
+    step(&f, &mut s, KeyCode::Enter);
+    step(&f, &mut s, KeyCode::Enter);
+    assert_eq!(s.focus, Level::Details);
+    s
+}
+
+/// The labels of the details' fields, in order (the first screen of the pane, 80 columns).
+fn labels(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_matches('"').trim_start_matches('│').trim_start();
+            let label = l.split("  ").next()?.trim();
+            (!label.is_empty()).then(|| label.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn an_appointment_says_when_where_and_who_first() {
+    let s = appointment_details(false);
+    let text = screen(&s, 80, 40);
+    let order: Vec<String> = labels(&text)
+        .into_iter()
+        .filter(|l| ["Start", "End", "Location", "Organizer", "Subject", "Attendees"].contains(&l.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        ["Start", "End", "Location", "Organizer", "Subject", "Attendees"],
+        "{text}"
+    );
+    // Before the message file is read: the count from the item's list, which cannot tell them apart.
+    assert!(
+        line_with(&text, "Attendees").contains("3 (required / optional: in the message file)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Bob Smith <bob@contoso.com>;"),
+        "the list as the server gave it:\n{text}"
+    );
+}
+
+#[test]
+fn an_appointment_tells_required_and_optional_attendees_apart() {
+    let s = appointment_details(true);
+    let text = screen(&s, 80, 40);
+    assert!(
+        line_with(&text, "Attendees").contains("4: 2 required, 1 optional, 1 resource"),
+        "{text}"
+    );
+    assert!(
+        line_with(&text, "Required").contains("Bob Smith <bob@contoso.com>"),
+        "{text}"
+    );
+    assert!(
+        line_with(&text, "Optional").contains("Zoë Ångström <zoe@contoso.se>"),
+        "{text}"
+    );
+    assert!(line_with(&text, "Resources").contains("Room 4.12"), "{text}");
+    // Once: not again under the body.
+    assert!(!text.contains("Attendees in the message file"), "{text}");
+    assert!(text.contains("Agenda: the quarter's numbers."), "{text}");
+}
+
+// ------------------------------------------------------------------------------------------------
+// 9. Nits: the preview shows once what the details show; sizes in one format; the backups' zone
+// ------------------------------------------------------------------------------------------------
+
+#[test]
+fn the_preview_does_not_repeat_the_recipients_and_attachments() {
+    let mut f = Fake::new();
+    let it = mail(3);
+    f.previews.insert(
+        "m-3".into(),
+        fake::mail_preview(
+            "Hello,\r\nthe report is attached.",
+            &[("Recipient 3", "r3@fabrikam.com")],
+            &[("Finance", "finance@contoso.com")],
+            &[("report-3.pdf", 48213)],
+        ),
+    );
+    f.items.insert("f-inbox".into(), Items::List(vec![it]));
+    let mut s = in_mailbox(&f, 0);
+    open_folder(&f, &mut s, "f-inbox");
+    step(&f, &mut s, KeyCode::Enter);
+    assert_eq!(s.focus, Level::Details);
+    let text = screen(&s, 80, 50);
+    assert!(text.contains("the report is attached."), "{text}");
+    assert_eq!(text.matches("report-3.pdf").count(), 1, "the attachment once:\n{text}");
+    assert_eq!(
+        text.matches("r3@fabrikam.com").count(),
+        1,
+        "the recipient once:\n{text}"
+    );
+    assert!(!text.contains("Attachments in the message file"), "{text}");
+    // What only the file names (a Cc the resource left out) is shown, once.
+    assert!(text.contains("Other recipients in the message file (1)"), "{text}");
+    assert_eq!(text.matches("finance@contoso.com").count(), 1, "{text}");
+    // A message whose resource names no recipient: the file's are shown (they are not elsewhere).
+    let bare: Item = from(json!({"id": "m-bare", "itemClass": "IPM.Note", "subject": "No fields"}));
+    f.previews.insert(
+        "m-bare".into(),
+        fake::mail_preview("Body.", &[("Recipient 9", "r9@fabrikam.com")], &[], &[("a.txt", 10)]),
+    );
+    f.items.insert("f-sent".into(), Items::List(vec![bare]));
+    step(&f, &mut s, KeyCode::Esc);
+    step(&f, &mut s, KeyCode::Esc);
+    open_folder(&f, &mut s, "f-sent");
+    step(&f, &mut s, KeyCode::Enter);
+    let text = screen(&s, 80, 50);
+    assert!(text.contains("Recipients in the message file (1)"), "{text}");
+    assert!(text.contains("Attachments in the message file (1)"), "{text}");
+}
+
+#[test]
+fn the_new_session_dialog_names_the_zone_of_the_backups() {
+    let f = Fake::new();
+    let mut s = started(&f);
+    step(&f, &mut s, KeyCode::Char('n'));
+    assert!(matches!(s.overlay, Some(Overlay::NewSession(_))));
+    let text = screen(&s, 120, 40);
+    assert!(text.contains("Backups, first – last (UTC)"), "{text}");
+    assert!(text.contains("backups 2023-01-01 02:00 – 2024-03-01 02:00"), "{text}");
+}
+
+/// The emulator over HTTPS: a message file larger than a preview reads is refused with its sizes in the
+/// one size format, not in raw bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_file_too_large_says_its_size_readably() {
+    use vex::api::{Client, ClientConfig, Trust};
+    vex::install_crypto_provider();
+    let server = vex::sim::start(vex::sim::SimConfig {
+        tls: true,
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let mut config = ClientConfig::new(server.base_url().to_string());
+    config.trust = Trust::Pin(vex::api::tls::sha256(server.cert_der().expect("a certificate")));
+    let client = Client::new(config).expect("client");
+    client
+        .login("vex", &secrecy::SecretString::from("vex-demo-password"))
+        .await
+        .expect("login");
+    let org = client.organizations().await.expect("organizations")[0]
+        .id
+        .clone()
+        .expect("an organization id");
+    let session = client.explore(&org, &Default::default()).await.expect("a session");
+    let mb = client.mailboxes(&session.id, 0, 1).await.expect("mailboxes").results[0]
+        .id
+        .clone();
+    let roots = client
+        .all_folders(&session.id, &mb, vex::api::FolderParent::Root)
+        .await
+        .expect("folders");
+    let inbox = roots
+        .iter()
+        .find(|f| f.name.as_deref() == Some("Inbox"))
+        .expect("Inbox")
+        .id
+        .clone();
+    let items = client.items(&session.id, &mb, &inbox, 0, 5).await.expect("items");
+    let id = &items.results[0].id;
+    let whole = client
+        .item_msg(&session.id, &mb, id, vex::app::panes::preview::MAX_FILE_BYTES)
+        .await
+        .expect("the MSG file");
+    let e = client
+        .item_msg(&session.id, &mb, id, 2048)
+        .await
+        .expect_err("refused: larger than the cap");
+    let text = e.to_string();
+    assert!(text.contains("more than the 2.0 KiB a preview reads"), "{text}");
+    assert!(!text.contains("bytes"), "{text}");
+    // The size, when the server says it, in the same format.
+    assert!(
+        text.contains(&vex::text::human_size(whole.len() as i64)) || text.contains("over 2.0 KiB"),
+        "{text}"
+    );
 }

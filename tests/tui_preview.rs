@@ -165,14 +165,16 @@ fn the_details_show_the_body_recipients_and_attachments_of_the_message_file() {
         "Body",
         "the figures of report 1 are final.",
         "See the attachment.",
-        "Recipients in the message file (2)",
+        // Bob is the item's To already: only the Cc that the file alone names is added.
+        "Other recipients in the message file (1)",
         "Bob Smith <bob@contoso.com>",
         "Finance <finance@contoso.com>",
-        "Attachments in the message file (1)",
         "47.1 KiB  report-1.pdf",
     ] {
         assert!(text.contains(want), "{want:?} not shown:\n{text}");
     }
+    // Shown once (the details' own attachment list has it).
+    assert!(!text.contains("Attachments in the message file"), "{text}");
 }
 
 #[test]
@@ -282,9 +284,11 @@ fn errors_show_as_a_line_in_the_pane() {
         (
             1,
             ApiError::Limit(format!(
-                "the message file is 40000000 bytes, more than the preview reads ({MAX_FILE_BYTES})"
+                "the message file is {}, more than the {} a preview reads",
+                vex::text::human_size(40_000_000),
+                vex::text::human_size(MAX_FILE_BYTES as i64)
             )),
-            "no preview: refused the answer: the message file is 40000000 bytes",
+            "no preview: refused the answer: the message file is 38.1 MiB, more than the",
         ),
         (
             2,

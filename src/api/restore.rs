@@ -448,15 +448,17 @@ impl Client {
                 "the server answered {ctype} instead of the message file"
             )));
         }
+        // Sizes in the one size format (`38.1 MiB`), like every size on screen.
+        let size = |n: u64| crate::text::human_size(i64::try_from(n).unwrap_or(i64::MAX));
         let too_large = |n: u64| {
             ApiError::Limit(format!(
-                "the message file is {}, more than the preview reads ({})",
+                "the message file is {}, more than the {} a preview reads",
                 if n > cap {
-                    format!("{n} bytes")
+                    size(n)
                 } else {
-                    format!("over {cap} bytes")
+                    format!("over {}", size(cap))
                 },
-                cap
+                size(cap)
             ))
         };
         if let Some(n) = res.content_length()

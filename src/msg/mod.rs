@@ -208,7 +208,7 @@ impl Preview {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MsgError {
-    #[error("the file is {0} bytes, more than the {1} bytes a preview reads")]
+    #[error("the file is {}, more than the {} a preview reads", size(*.0), size(*.1))]
     TooLarge(usize, usize),
     #[error("not an Outlook message (no compound file signature)")]
     NotMsg,
@@ -476,6 +476,11 @@ pub fn strip_tags(html: &[u8]) -> String {
 }
 
 /// Parses an MSG file into a [`Preview`].
+/// A size in the one size format (for the errors).
+fn size(n: usize) -> String {
+    crate::text::human_size(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Preview, MsgError> {
     if bytes.len() > limits.max_file_bytes {
         return Err(MsgError::TooLarge(bytes.len(), limits.max_file_bytes));

@@ -113,6 +113,20 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
     let focus = |f: NewSessionField| d.field == f;
     let label_style = |f: NewSessionField| if focus(f) { theme.key() } else { theme.label() };
     buf.set_string(x, y, "Organization", label_style(NewSessionField::Organization));
+    if !d.orgs.is_empty() {
+        // The backups' span is a time column like any other: its title names the zone (at the selected
+        // organization's last backup, as the point-in-time label below).
+        let at = d
+            .selected_org()
+            .and_then(|o| o.last_backup_time.as_ref())
+            .and_then(ApiDate::as_utc)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let head = format!("Backups, first – last ({})", zone.label_at(at));
+        let hw = width(&head);
+        if w > hw + width("Organization") + 2 {
+            buf.set_string(x + (w - hw) as u16, y, head, theme.column_header());
+        }
+    }
     y += 1;
     if d.loading.is_some() {
         buf.set_string(

@@ -79,6 +79,72 @@ fn attachments(out: &mut Vec<Entry>, atts: &[Attachment]) {
     }
 }
 
+/// The people of a flat list as the item resource gives them (`attendees`: one string). Assumption (the
+/// spec says only "Appointment attendees"): entries are separated by `;` (Exchange's way) or, in a list
+/// without `;`, by `,` (the spec's example: `john.smith@…, jane.doe@…`).
+pub fn split_people(s: &str) -> Vec<&str> {
+    let sep = if s.contains(';') { ';' } else { ',' };
+    s.split(sep).map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+/// An appointment's attendees: how many, and (from its message file, where attendees are recipients:
+/// To required, Cc optional, Bcc resources) how many of them are required or optional, then who. The
+/// item resource's flat list is shown until the message file is read (it does not tell them apart).
+fn attendees(out: &mut Vec<Entry>, api: Option<&str>, msg: Option<&crate::msg::Preview>) {
+    let people = api.map(split_people).unwrap_or_default();
+    let from_msg = msg.filter(|p| !p.recipients.is_empty() || p.more_recipients > 0);
+    let Some(p) = from_msg else {
+        let Some(list) = api.filter(|s| !s.trim().is_empty()) else {
+            out.push(Entry::Field("Attendees", Some(vec!["none".into()])));
+            return;
+        };
+        let mut lines = vec![format!(
+            "{} (required / optional: in the message file)",
+            thousands(people.len() as u64)
+        )];
+        lines.extend(long_lines(list));
+        out.push(Entry::Field("Attendees", Some(lines)));
+        return;
+    };
+    let count = |k: RecipientKind| p.recipients_of(k).count() as u64;
+    let (req, opt, res) = (
+        count(RecipientKind::To),
+        count(RecipientKind::Cc),
+        count(RecipientKind::Bcc),
+    );
+    let n = p.recipients.len() as u64 + p.more_recipients as u64;
+    let mut line = format!(
+        "{}: {} required, {} optional",
+        thousands(n),
+        thousands(req),
+        thousands(opt)
+    );
+    if res > 0 {
+        line.push_str(&format!(
+            ", {} resource{}",
+            thousands(res),
+            if res == 1 { "" } else { "s" }
+        ));
+    }
+    if p.more_recipients > 0 {
+        line.push_str(&format!(
+            " ({} more not told apart)",
+            thousands(p.more_recipients as u64)
+        ));
+    }
+    out.push(Entry::Field("Attendees", Some(vec![line])));
+    for (k, label) in [
+        (RecipientKind::To, "Required"),
+        (RecipientKind::Cc, "Optional"),
+        (RecipientKind::Bcc, "Resources"),
+    ] {
+        let who: Vec<String> = p.recipients_of(k).map(|r| r.person.display()).collect();
+        if !who.is_empty() {
+            out.push(Entry::Field(label, Some(who)));
+        }
+    }
+}
+
 /// A raw JSON value as text (strings unquoted).
 fn raw_value(v: &Value) -> Vec<String> {
     match v {
@@ -96,16 +162,21 @@ pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
 /// Everything shown about an item, with its preview (body, recipients, attachments of its MSG file)
 /// after the fields of its kind, before the action names, other fields and ids.
 pub fn with_preview(it: &Item, zone: &DisplayZone, preview: Option<Shown<'_>>) -> Vec<Entry> {
-    let mut out = fields(it, zone);
+    let loaded = match preview {
+        Some(Shown::Loaded(p)) => Some(p),
+        _ => None,
+    };
+    let mut out = fields(it, zone, loaded);
     if let Some(p) = preview {
-        preview_entries(&mut out, it.kind(), p);
+        preview_entries(&mut out, it, p);
     }
     rest(it, &mut out);
     out
 }
 
-/// The type and the fields of the item's kind.
-fn fields(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
+/// The type and the fields of the item's kind (`msg`: its message file, when read: an appointment's
+/// attendees are told apart there).
+fn fields(it: &Item, zone: &DisplayZone, msg: Option<&crate::msg::Preview>) -> Vec<Entry> {
     let mut out = Vec::new();
     let kind = it.kind();
     let class = it.item_class.as_deref().unwrap_or("no itemClass");
@@ -130,12 +201,13 @@ fn fields(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
             attachments(&mut out, &m.attachments);
         }
         ItemData::Appointment(a) => {
-            out.push(text("Subject", a.subject.as_deref()));
-            out.push(text("Organizer", a.organizer.as_deref()));
-            out.push(text("Attendees", a.attendees.as_deref()));
+            // When and where first, then who.
             out.push(date("Start", a.start_time.as_ref(), zone));
             out.push(date("End", a.end_time.as_ref(), zone));
             out.push(text("Location", a.location.as_deref()));
+            out.push(text("Organizer", a.organizer.as_deref()));
+            out.push(text("Subject", a.subject.as_deref()));
+            attendees(&mut out, a.attendees.as_deref(), msg);
             out.push(yes_no("Recurring", a.recurring));
             out.push(text("Recurrence", a.recurrence_pattern_format.as_deref()));
             attachments(&mut out, &a.attachments);
@@ -251,7 +323,8 @@ fn recipient_labels(kind: ItemKind) -> [&'static str; 3] {
 
 /// The preview's entries: its body, then the recipients and attachments the MSG file names. Every string
 /// in a [`Preview`] is sanitised already (by [`crate::msg`]).
-fn preview_entries(out: &mut Vec<Entry>, kind: ItemKind, shown: Shown<'_>) {
+fn preview_entries(out: &mut Vec<Entry>, it: &Item, shown: Shown<'_>) {
+    let kind = it.kind();
     out.push(Entry::Blank);
     let p = match shown {
         Shown::Loading => {
@@ -294,20 +367,46 @@ fn preview_entries(out: &mut Vec<Entry>, kind: ItemKind, shown: Shown<'_>) {
             thousands(p.body.len() as u64)
         )));
     }
-    if !p.recipients.is_empty() || p.more_recipients > 0 {
-        out.push(Entry::Blank);
-        let n = p.recipients.len() + p.more_recipients;
-        out.push(Entry::Section(if kind == ItemKind::Appointment {
-            format!("Attendees in the message file ({})", thousands(n as u64))
+    // Shown once: the recipients and attachments the item's fields named already are not repeated; what
+    // only the message file names follows, under its own heading (an appointment's attendees are told
+    // apart among its fields).
+    let named: String = match &it.data {
+        ItemData::Message(m) => [&m.to, &m.cc, &m.bcc]
+            .iter()
+            .filter_map(|v| v.as_deref())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+        _ => String::new(),
+    };
+    let listed = |r: &crate::msg::Recipient| {
+        let key = if r.person.address.is_empty() {
+            &r.person.name
         } else {
-            format!("Recipients in the message file ({})", thousands(n as u64))
-        }));
+            &r.person.address
+        };
+        !key.is_empty() && named.contains(&key.to_lowercase())
+    };
+    let api_listed = !named.trim().is_empty();
+    let only: Vec<&crate::msg::Recipient> = p.recipients.iter().filter(|r| !listed(r)).collect();
+    if kind != ItemKind::Appointment && (!only.is_empty() || p.more_recipients > 0) {
+        out.push(Entry::Blank);
+        let n = only.len() + p.more_recipients;
+        let which = if api_listed { "Other recipients" } else { "Recipients" };
+        out.push(Entry::Section(format!(
+            "{which} in the message file ({})",
+            thousands(n as u64)
+        )));
         let labels = recipient_labels(kind);
         for (rk, label) in [RecipientKind::To, RecipientKind::Cc, RecipientKind::Bcc]
             .into_iter()
             .zip(labels)
         {
-            let people: Vec<String> = p.recipients_of(rk).map(|r| r.person.display()).collect();
+            let people: Vec<String> = only
+                .iter()
+                .filter(|r| r.kind == rk)
+                .map(|r| r.person.display())
+                .collect();
             if !people.is_empty() {
                 out.push(Entry::Field(label, Some(people)));
             }
@@ -316,14 +415,30 @@ fn preview_entries(out: &mut Vec<Entry>, kind: ItemKind, shown: Shown<'_>) {
             out.push(Entry::Note(format!("and {} more", thousands(p.more_recipients as u64))));
         }
     }
-    if !p.attachments.is_empty() {
+    let api_atts: Vec<String> = it
+        .attachments()
+        .iter()
+        .filter_map(|a| a.name.as_deref())
+        .map(|n| sanitize(n).to_lowercase())
+        .collect();
+    let other_atts: Vec<&crate::msg::MsgAttachment> = p
+        .attachments
+        .iter()
+        .filter(|a| !api_atts.contains(&a.name.to_lowercase()))
+        .collect();
+    if !other_atts.is_empty() || (p.more_attachments > 0 && api_atts.is_empty()) {
         out.push(Entry::Blank);
-        let n = p.attachments.len() + p.more_attachments;
+        let n = other_atts.len() + if api_atts.is_empty() { p.more_attachments } else { 0 };
+        let which = if api_atts.is_empty() {
+            "Attachments"
+        } else {
+            "Other attachments"
+        };
         out.push(Entry::Section(format!(
-            "Attachments in the message file ({})",
+            "{which} in the message file ({})",
             thousands(n as u64)
         )));
-        for a in &p.attachments {
+        for a in other_atts {
             let size = a
                 .size
                 .map_or_else(|| "?".into(), |n| human_size(n.min(i64::MAX as u64) as i64));
@@ -332,7 +447,7 @@ fn preview_entries(out: &mut Vec<Entry>, kind: ItemKind, shown: Shown<'_>) {
                 vec![format!("{}  {}", crate::text::fit_right(&size, 10), a.name)],
             ));
         }
-        if p.more_attachments > 0 {
+        if p.more_attachments > 0 && api_atts.is_empty() {
             out.push(Entry::Note(format!(
                 "and {} more",
                 thousands(p.more_attachments as u64)
