@@ -1,6 +1,6 @@
 //! `vex batch PLAN [--dry-run]` and `vex batch status`: the command-line face of [`super`].
 
-use super::journal::{DONE, FAILED, Journal, PLANNED, SENDING, UNKNOWN, UnitRow};
+use super::journal::{DONE, FAILED, Journal, PLANNED, SENDING, SENT, UNKNOWN, UnitRow};
 use super::plan::{PasswordSource, Plan};
 use super::{BatchError, RunOptions, RunReport};
 use crate::api::Client;
@@ -18,13 +18,17 @@ pub struct BatchArgs {
     /// Resolve the plan against the server and print what would be restored; send nothing
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+    /// Send again the restores `vex batch status` shows as unknown, once you have found in the session's
+    /// events (vex events SESSION) that they did not run; audited as your decision
+    #[arg(long = "resend-unknown")]
+    pub resend_unknown: bool,
     /// Restores sent at the same time (1 to 16)
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub concurrency: u16,
-    /// Milliseconds after which a restore whose answer was lost and that the session's events do not show
-    /// is taken as not run (tests shorten it)
-    #[arg(long = "not-run-grace-ms", hide = true, default_value_t = 5_000)]
-    pub not_run_grace_ms: u64,
+    /// Milliseconds to wait for the session's events to show a restore whose whole request may have reached
+    /// the server before leaving it unknown (never resent; tests shorten it)
+    #[arg(long = "event-wait-ms", hide = true, default_value_t = 60_000)]
+    pub event_wait_ms: u64,
 }
 
 #[derive(Debug, clap::Subcommand, Clone)]
@@ -258,7 +262,7 @@ pub fn status(state_dir: &Path, fmt: Format) -> Result<u8, CmdError> {
         let us = j.units(&b.id).map_err(CmdError::Other)?;
         let n = |s: &str| us.iter().filter(|u| u.state == s).count();
         let created: i64 = us.iter().map(|u| u.created.unwrap_or(0)).sum();
-        open |= n(UNKNOWN) + n(SENDING) + n(PLANNED) > 0;
+        open |= n(UNKNOWN) + n(SENDING) + n(SENT) + n(PLANNED) > 0;
         rows.push(vec![
             b.id.clone(),
             b.plan_path.clone(),
@@ -266,7 +270,7 @@ pub fn status(state_dir: &Path, fmt: Format) -> Result<u8, CmdError> {
             th(us.len()),
             th(n(DONE)),
             th(n(FAILED)),
-            th(n(UNKNOWN) + n(SENDING)),
+            th(n(UNKNOWN) + n(SENDING) + n(SENT)),
             th(n(PLANNED)),
             crate::text::thousands(created.max(0) as u64),
         ]);
@@ -368,7 +372,8 @@ pub async fn run(
         journal: Journal::path_in(state_dir),
         audit_log: audit_log.to_path_buf(),
         password,
-        not_run_grace: std::time::Duration::from_millis(a.not_run_grace_ms),
+        event_wait: std::time::Duration::from_millis(a.event_wait_ms),
+        resend_unknown: a.resend_unknown,
         progress: {
             let out = printer.clone();
             Arc::new(move |line: String| out.line(&line))
@@ -437,12 +442,13 @@ pub async fn run(
             )?
         ),
     }
-    let unknown = report.count(UNKNOWN) + report.count(SENDING);
+    let unknown = report.count(UNKNOWN) + report.count(SENDING) + report.count(SENT);
     let not_sent = report.count(PLANNED);
     if unknown > 0 {
         eprintln!(
             "vex: {unknown} restores have an UNKNOWN outcome the session's events could not settle; they were not \
-             resent. Look at the session's events (vex events {}) and `vex batch status`.",
+             resent. Look at the session's events (vex events {}) and `vex batch status`; if they did not run, \
+             run the batch again with --resend-unknown.",
             report.session
         );
     }

@@ -15,7 +15,12 @@ use std::path::{Path, PathBuf};
 
 /// The states of a restore.
 pub const PLANNED: &str = "planned";
+/// Its row is committed, its request may be on its way, but not all of it: the last byte of its body is
+/// held back until the row says [`SENT`] (see [`crate::api::BodyGate`]), so the server holds no
+/// complete request of a restore in this state.
 pub const SENDING: &str = "sending";
+/// The whole request may have reached the server; its answer is not in yet (or was lost).
+pub const SENT: &str = "sent";
 pub const DONE: &str = "done";
 pub const FAILED: &str = "failed";
 pub const UNKNOWN: &str = "unknown";
@@ -46,9 +51,12 @@ pub struct UnitRow {
     pub merged: Option<i64>,
     pub skipped: Option<i64>,
     pub failed: Option<i64>,
-    /// `answer` or `events` (reconciled from the session's events).
+    /// `answer`, `events` (reconciled from the session's events) or `session` (from the restore's own
+    /// session, v8).
     pub how: Option<String>,
     pub message: Option<String>,
+    /// v8: the restore's own session (`sessionId` of the answer), once the server has answered it.
+    pub restore_session: Option<String>,
 }
 
 /// A batch's header.
@@ -78,10 +86,13 @@ const INSERT_UNIT: &str = "INSERT INTO units (batch, seq, source, source_line, k
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0)";
 const SELECT_UNITS: &str =
     "SELECT seq, source, source_line, kind, mailbox_id, mailbox, folder_id, folder_path, item_ids,
-    target_mailbox, target_folder, signature, state, attempts, sent_at, created, merged, skipped, failed, how, message
-    FROM units WHERE batch = ?1 ORDER BY seq";
-const UPDATE_SENDING: &str = "UPDATE units SET state = ?3, sent_at = ?4, attempts = attempts + 1, message = NULL
-    WHERE batch = ?1 AND seq = ?2";
+    target_mailbox, target_folder, signature, state, attempts, sent_at, created, merged, skipped, failed, how, message,
+    restore_session FROM units WHERE batch = ?1 ORDER BY seq";
+const UPDATE_SENDING: &str = "UPDATE units SET state = ?3, sent_at = ?4, attempts = attempts + 1, message = NULL,
+    restore_session = NULL WHERE batch = ?1 AND seq = ?2";
+const UPDATE_SENT: &str = "UPDATE units SET state = ?3 WHERE batch = ?1 AND seq = ?2 AND state IN (?4, ?3)";
+const UPDATE_ACCEPTED: &str = "UPDATE units SET restore_session = ?3 WHERE batch = ?1 AND seq = ?2";
+const UPDATE_MESSAGE: &str = "UPDATE units SET message = ?3 WHERE batch = ?1 AND seq = ?2";
 const UPDATE_DONE: &str = "UPDATE units SET state = ?3, created = ?4, merged = ?5, skipped = ?6, failed = ?7, how = ?8,
     message = ?9 WHERE batch = ?1 AND seq = ?2";
 const SOURCE_COUNTS: &str = "SELECT state, COUNT(*), COALESCE(SUM(created), 0), COALESCE(SUM(merged), 0),
@@ -124,6 +135,7 @@ fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRow> {
         failed: r.get(18)?,
         how: r.get(19)?,
         message: r.get(20)?,
+        restore_session: r.get(21)?,
     })
 }
 
@@ -185,10 +197,20 @@ impl Journal {
                 created INTEGER, merged INTEGER, skipped INTEGER, failed INTEGER,
                 how TEXT,
                 message TEXT,
+                restore_session TEXT,
                 PRIMARY KEY (batch, seq)
             );",
         )
         .map_err(db_err)?;
+        // Journals written before the column existed.
+        let has_session = conn
+            .prepare("SELECT 1 FROM pragma_table_info('units') WHERE name = 'restore_session'")
+            .and_then(|mut st| st.exists([]))
+            .map_err(db_err)?;
+        if !has_session {
+            conn.execute_batch("ALTER TABLE units ADD COLUMN restore_session TEXT")
+                .map_err(db_err)?;
+        }
         Ok(Journal {
             conn,
             path: path.to_path_buf(),
@@ -262,6 +284,21 @@ impl Journal {
     /// Before the POST: `sending`, with the time, one more attempt. Committed (and fsynced) on return.
     pub fn sending(&self, batch: &str, seq: i64, at: &str) -> Result<(), String> {
         self.set(UPDATE_SENDING, params![batch, seq, SENDING, at])
+    }
+
+    /// Right before the last byte of the request leaves: the server may hold all of it from now on.
+    pub fn sent(&self, batch: &str, seq: i64) -> Result<(), String> {
+        self.set(UPDATE_SENT, params![batch, seq, SENT, SENDING])
+    }
+
+    /// v8: the server answered the restore's own session id.
+    pub fn accepted(&self, batch: &str, seq: i64, restore_session: &str) -> Result<(), String> {
+        self.set(UPDATE_ACCEPTED, params![batch, seq, restore_session])
+    }
+
+    /// Why, without changing the state.
+    pub fn message(&self, batch: &str, seq: i64, message: &str) -> Result<(), String> {
+        self.set(UPDATE_MESSAGE, params![batch, seq, message])
     }
 
     /// After an answer with counts (or counts read from the session's events: `how` = `events`).

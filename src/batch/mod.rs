@@ -22,9 +22,9 @@ pub mod journal;
 pub mod plan;
 
 use crate::api::models::{EventStatus, EventType, ItemData, RestoreOutcome, SessionEvent};
-use crate::api::{ApiError, Client, FolderParent, RestoreScope, SearchScope, paging};
+use crate::api::{ApiError, Client, FolderParent, RestoreHooks, RestoreScope, SearchScope, paging};
 use crate::restore_plan::{Credentials, PlanField, RestorePlan};
-use journal::{BatchRow, DONE, FAILED, Journal, PLANNED, SENDING, UNKNOWN, UnitRow};
+use journal::{BatchRow, DONE, FAILED, Journal, PLANNED, SENDING, SENT, UNKNOWN, UnitRow};
 use plan::{Items, Mailboxes, Plan, PlanError, Target};
 use secrecy::SecretString;
 use sha2::Digest;
@@ -32,12 +32,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How long after a restore was sent its absence from the session's events means it did not run.
-///
-/// Assumption (the spec says nothing about when a Restore event appears): the server adds the event when
-/// it starts the restore, which is as soon as it has read the request; a request it has not shown in its
-/// events this long after it was sent (and whose connection is closed) never reached it.
-pub const NOT_RUN_GRACE: Duration = Duration::from_secs(5);
+/// How long reconciliation waits for a trace of a restore whose whole request may have reached the server
+/// (state [`SENT`]) but which neither its answer nor the session's events show. When it ends the restore is
+/// left `unknown` for the operator, never taken as not run: this wait decides only how soon vex gives up
+/// looking, not what happened. (Whether a restore ran is decided from what the server shows, see
+/// [`reconcile`].)
+pub const EVENT_WAIT: Duration = Duration::from_secs(60);
 
 /// How long reconciliation waits for a Restore event that is still Running (v8) to finish.
 pub const RUNNING_WAIT: Duration = Duration::from_secs(600);
@@ -472,8 +472,12 @@ pub struct RunOptions {
     pub audit_log: std::path::PathBuf,
     /// The Exchange password of the plan's credential user.
     pub password: SecretString,
-    /// See [`NOT_RUN_GRACE`].
-    pub not_run_grace: Duration,
+    /// See [`EVENT_WAIT`].
+    pub event_wait: Duration,
+    /// The operator looked at the session's events and found that the restores the journal calls
+    /// `unknown` did not run: send them again (those the events still do not show when this run has
+    /// reconciled; each is audited as the operator's decision).
+    pub resend_unknown: bool,
     /// Progress lines (stderr in the CLI).
     pub progress: Arc<dyn Fn(String) + Send + Sync>,
     /// Called with a source's standing whenever it changes (once for every source at the start).
@@ -606,7 +610,7 @@ struct Shared {
     server: String,
     api_user: String,
     audit_log: std::path::PathBuf,
-    not_run_grace: Duration,
+    event_wait: Duration,
     progress: Arc<dyn Fn(String) + Send + Sync>,
     on_source: Option<OnSource>,
     /// The sources' labels and what was last reported of each.
@@ -638,6 +642,14 @@ impl Shared {
             .state(&self.batch, u.seq, state, message)
             .map_err(BatchError::Journal)?;
         self.touch(u.source);
+        Ok(())
+    }
+
+    /// Left for the operator: the server does not show whether it ran.
+    fn unknown(&self, u: &UnitRow, note: &str) -> Result<(), BatchError> {
+        self.state(u, UNKNOWN, Some(note))?;
+        self.audit("batch-reconcile", Some(u), "unknown", Some(note.into()));
+        (self.progress)(format!("{}: {note}", unit_label(u)));
         Ok(())
     }
 
@@ -734,7 +746,7 @@ pub async fn run(client: &Client, p: &Plan, resolved: Resolved, opts: RunOptions
         server: server.clone(),
         api_user,
         audit_log: opts.audit_log.clone(),
-        not_run_grace: opts.not_run_grace,
+        event_wait: opts.event_wait,
         progress: opts.progress.clone(),
         on_source: opts.on_source.clone(),
         labels: resolved.sources.clone(),
@@ -780,8 +792,29 @@ pub async fn run(client: &Client, p: &Plan, resolved: Resolved, opts: RunOptions
     // Rounds: reconcile what is unknown, send what is planned; again while a restore found not to have
     // run can be sent (at most MAX_ATTEMPTS_PER_RUN attempts of each in this run).
     let mut sent_this_run: HashMap<i64, u32> = HashMap::new();
+    let unknown_at_start: HashSet<i64> = shared
+        .journal()
+        .units(&id)
+        .map_err(BatchError::Journal)?
+        .into_iter()
+        .filter(|u| u.state == UNKNOWN)
+        .map(|u| u.seq)
+        .collect();
+    let mut first_round = true;
     loop {
         reconcile(client, &shared).await?;
+        if std::mem::take(&mut first_round) && opts.resend_unknown {
+            let units = shared.journal().units(&id).map_err(BatchError::Journal)?;
+            for u in units
+                .iter()
+                .filter(|u| u.state == UNKNOWN && unknown_at_start.contains(&u.seq))
+            {
+                let note = "the operator found it did not run (vex batch --resend-unknown): it will be sent";
+                shared.state(u, PLANNED, Some(note))?;
+                shared.audit("batch-operator", Some(u), "resend", Some(note.into()));
+                (shared.progress)(format!("{}: {note}", unit_label(u)));
+            }
+        }
         let units = shared.journal().units(&id).map_err(BatchError::Journal)?;
         let sendable: Vec<UnitRow> = units
             .iter()
@@ -829,19 +862,61 @@ pub async fn run(client: &Client, p: &Plan, resolved: Resolved, opts: RunOptions
     Ok(report)
 }
 
-/// Settles every restore whose answer is not in the journal from the session's events.
+/// Settles every restore whose answer is not in the journal (`sending`, `sent`, `unknown`) from what the
+/// server shows, before anything else is sent:
+///
+/// 1. **Its own session** (v8, when the server answered the restore's `sessionId` before the answer to
+///    vex was lost): followed until it is done; its statistics are the outcome.
+/// 2. **The explore session's Restore events** of its source and target that no earlier restore (of this
+///    batch, or before it: the baseline) accounts for: one finished event means it ran, its counts are
+///    the event's; one still Running is waited for; more than one cannot be told apart: `unknown`.
+/// 3. **No such event**: then the journal's state says whether the server can hold the request at all.
+///    `sending`: the body's last byte was never sent (it is held back until `sent` is on disk, see
+///    [`crate::api::BodyGate`]), so the server has no complete request and cannot have run it: it did not
+///    run, and it is sent again. `sent`: the server may hold the whole request and not show it yet; vex
+///    waits for an event (at most [`EVENT_WAIT`]) and then leaves it `unknown` for the operator, never
+///    resent.
+///
+/// Assumptions (the spec says nothing of either): a server acts on a request only once it has all of its
+/// body (ASP.NET binds the JSON body before the action runs; a JSON object without its closing byte does
+/// not bind); and a restore the server acts on shows in the explore session's events as a Restore event
+/// naming its source and target (see [`signature`]), Running while it runs.
 async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
     let started = std::time::Instant::now();
     loop {
         let units = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
         let open: Vec<&UnitRow> = units
             .iter()
-            .filter(|u| u.state == SENDING || u.state == UNKNOWN)
+            .filter(|u| u.state == SENDING || u.state == SENT || u.state == UNKNOWN)
             .collect();
-        // `unknown` rows that the events could not settle before stay for the operator; only `sending`
-        // ones (and unknown ones that are answered by new events) are looked at again.
         if open.is_empty() {
             return Ok(());
+        }
+        // 1. The restore's own session, when the server named it.
+        let mut followed = false;
+        for u in open.iter().filter(|u| u.state != UNKNOWN) {
+            let Some(rs) = u.restore_session.as_deref() else {
+                continue;
+            };
+            match client.wait_restore(rs, Duration::from_millis(250), &|_| {}).await {
+                Ok(o) => {
+                    let note = format!("settled from its own restore session {rs}");
+                    shared.done(u, counts_of(&o), "session", Some(&note))?;
+                    let mut row = (*u).clone();
+                    (row.created, row.merged, row.skipped, row.failed) =
+                        (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
+                    shared.audit("batch-reconcile", Some(&row), "ok", Some(note.clone()));
+                    (shared.progress)(format!("{}: it ran ({note}): {}", unit_label(u), counts_text(&o)));
+                    followed = true;
+                }
+                Err(e) => {
+                    // The events below may still tell.
+                    tracing::warn!(session = rs, error = %e, "cannot follow a restore's own session");
+                }
+            }
+        }
+        if followed {
+            continue;
         }
         let batch = shared.journal().batch(&shared.batch).map_err(BatchError::Journal)?;
         let baseline: BTreeMap<String, i64> = batch
@@ -869,18 +944,17 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
             let fin = finished.get(sig).map(Vec::len).unwrap_or(0) as i64;
             let run = running.get(sig).copied().unwrap_or(0) as i64;
             let ours = fin + run - base - done_before;
-            let age = u
-                .sent_at
-                .as_deref()
-                .and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
-                .map(|t| (time::OffsetDateTime::now_utc() - t).whole_milliseconds().max(0) as u64)
-                .map(Duration::from_millis)
-                .unwrap_or(Duration::MAX);
+            let looked_long = started.elapsed() >= shared.event_wait;
             match ours {
                 1 if run > 0 && fin - base - done_before < 1 => {
                     // It runs (v8): wait for its event to finish.
                     if started.elapsed() < RUNNING_WAIT {
                         wait = true;
+                    } else {
+                        shared.unknown(
+                            u,
+                            "its Restore event is still Running after the wait: left for the operator, not resent",
+                        )?;
                     }
                 }
                 1 => {
@@ -906,34 +980,31 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
                     shared.audit("batch-reconcile", Some(&row), "ok", Some(note.clone()));
                     (shared.progress)(format!("{}: it ran ({note})", unit_label(u)));
                 }
-                0 if age >= shared.not_run_grace => {
-                    let note = "the session's events show it did not run: it will be sent";
+                0 if u.state == SENDING => {
+                    let note = "its request never left whole (the last byte is sent only once the journal says \
+                                sent) and the session's events do not show it: it did not run and will be sent";
                     shared.state(u, PLANNED, Some(note))?;
                     shared.audit("batch-reconcile", Some(u), "not-run", Some(note.into()));
                     (shared.progress)(format!("{}: {note}", unit_label(u)));
                 }
-                0 => wait = true,
-                n => {
-                    if u.state != UNKNOWN {
-                        let note = format!(
-                            "the session's events cannot tell whether it ran ({n} restore events of this source and \
-                             target unaccounted for): left for the operator, not resent"
-                        );
-                        shared.state(u, UNKNOWN, Some(&note))?;
-                        shared.audit("batch-reconcile", Some(u), "unknown", Some(note.clone()));
-                        (shared.progress)(format!("{}: {note}", unit_label(u)));
-                    }
-                }
+                0 if u.state == SENT && !looked_long => wait = true,
+                0 if u.state == SENT => shared.unknown(
+                    u,
+                    "the server may hold its whole request but the session's events do not show it: left for \
+                     the operator, not resent",
+                )?,
+                0 => {}
+                n if u.state != UNKNOWN => shared.unknown(
+                    u,
+                    &format!(
+                        "the session's events cannot tell whether it ran ({n} restore events of this source and \
+                         target unaccounted for): left for the operator, not resent"
+                    ),
+                )?,
+                _ => {}
             }
         }
         if !wait {
-            // What is still open is `unknown` for the operator.
-            let units = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
-            for u in units.iter().filter(|u| u.state == SENDING) {
-                let note = "the session's events do not show how it ended: left for the operator, not resent";
-                shared.state(u, UNKNOWN, Some(note))?;
-                shared.audit("batch-reconcile", Some(u), "unknown", Some(note.into()));
-            }
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1015,26 +1086,45 @@ fn check_unit(p: &Plan, u: &UnitRow) -> Result<(), PlanError> {
     Ok(())
 }
 
-async fn send_one(client: &Client, p: &Plan, password: &SecretString, u: &UnitRow) -> Sent {
+async fn send_one(client: &Client, shared: &Arc<Shared>, p: &Plan, password: &SecretString, u: &UnitRow) -> Sent {
     let plan = unit_plan(p, u, password.clone());
     let scope = plan.scope.clone();
-    let r = match &u.target_mailbox {
-        None => match plan.to_original_request() {
-            Ok(req) => {
-                client
-                    .restore_original(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
-                    .await
-            }
-            Err(e) => return Sent::Failed(e.to_string()),
-        },
-        Some(_) => match plan.to_request() {
-            Ok(req) => {
-                client
-                    .restore_to(&p.session, &u.mailbox_id, &scope, &req, &|_| {})
-                    .await
-            }
-            Err(e) => return Sent::Failed(e.to_string()),
-        },
+    // The journal says `sent` before the request's last byte leaves, and keeps v8's own session id.
+    let hooks = {
+        let (gate_shared, seq) = (shared.clone(), u.seq);
+        let acc_shared = shared.clone();
+        RestoreHooks {
+            before_last_byte: Some(Arc::new(move || {
+                let sh = gate_shared.clone();
+                Box::pin(async move {
+                    tokio::task::spawn_blocking(move || sh.journal().sent(&sh.batch, seq))
+                        .await
+                        .map_err(|e| e.to_string())?
+                })
+            })),
+            accepted: Some(Arc::new(move |rs: &str| {
+                if let Err(e) = acc_shared.journal().accepted(&acc_shared.batch, seq, rs) {
+                    tracing::error!(error = %e, "cannot journal a restore's session id");
+                }
+            })),
+        }
+    };
+    let body = match &u.target_mailbox {
+        None => plan.to_original_request().map(Err),
+        Some(_) => plan.to_request().map(Ok),
+    };
+    let r = match &body {
+        Ok(Ok(req)) => {
+            client
+                .restore_with(&p.session, &u.mailbox_id, &scope, Ok(req), &|_| {}, &hooks)
+                .await
+        }
+        Ok(Err(req)) => {
+            client
+                .restore_with(&p.session, &u.mailbox_id, &scope, Err(req), &|_| {}, &hooks)
+                .await
+        }
+        Err(e) => return Sent::Failed(e.to_string()),
     };
     match r {
         Ok(o) => Sent::Done(o),
@@ -1067,7 +1157,7 @@ async fn send_all(
     // not tell apart from one of them waits.
     let mut busy: HashSet<String> = all
         .into_iter()
-        .filter(|u| u.state == UNKNOWN || u.state == SENDING)
+        .filter(|u| u.state == UNKNOWN || u.state == SENDING || u.state == SENT)
         .map(|u| u.signature)
         .collect();
     let mut set: tokio::task::JoinSet<(UnitRow, Sent)> = tokio::task::JoinSet::new();
@@ -1087,9 +1177,9 @@ async fn send_all(
             shared.audit("batch-restore", Some(&u), "sent", None);
             *sent_this_run.entry(u.seq).or_default() += 1;
             busy.insert(u.signature.clone());
-            let (client, p, creds) = (client.clone(), p.clone(), creds.clone());
+            let (client, shared, p, creds) = (client.clone(), shared.clone(), p.clone(), creds.clone());
             set.spawn(async move {
-                let r = send_one(&client, &p, &creds, &u).await;
+                let r = send_one(&client, &shared, &p, &creds, &u).await;
                 (u, r)
             });
         }
@@ -1148,8 +1238,12 @@ async fn send_all(
                 (shared.progress)(format!("{}: failed: {why}", unit_label(&u)));
             }
             Sent::Unknown(why) => {
-                // Stays busy: nothing the events could confuse with it is sent until it is settled.
-                shared.state(&u, SENDING, Some(&why))?;
+                // Stays busy: nothing the events could confuse with it is sent until it is settled. Its
+                // state stays what the journal says (`sending`: its request never left whole; `sent`).
+                shared
+                    .journal()
+                    .message(&shared.batch, u.seq, &why)
+                    .map_err(BatchError::Journal)?;
                 shared.audit("batch-restore", Some(&u), "unknown", Some(why.clone()));
                 (shared.progress)(format!(
                     "{}: the answer was lost ({why}); it will be settled from the session's events",

@@ -192,6 +192,7 @@ impl SimArgs {
             latency,
             latency_jitter: jitter,
             fault_rate: self.fault_rate,
+            fault_statuses: Vec::new(),
             reset_rate: self.reset_rate,
             truncate_rate: self.truncate_rate,
             malformed_rate: self.malformed_rate,

@@ -210,6 +210,10 @@ pub struct Faults {
     pub latency_jitter: Duration,
     /// Probability of answering a 5xx with a `RESTExceptionInfo` body (before the request is handled).
     pub fault_rate: f64,
+    /// The statuses those 5xx are drawn from (empty: 500, 502, 503 and 504). A 500 is the server's own
+    /// refusal; 502, 503 and 504 are what a gateway in front of it answers, and a client cannot tell
+    /// whether the server got the request.
+    pub fault_statuses: Vec<u16>,
     /// Probability of dropping the connection after the request was handled: before the response (half
     /// the time) or in the middle of its body.
     pub reset_rate: f64,
@@ -580,7 +584,26 @@ fn reset_now(resp: Response) -> Response {
     streamed(resp, Vec::new(), Duration::ZERO, true, None)
 }
 
+/// The fault layer. A restore's request, once its body has arrived whole, is handled to its end even if
+/// the client goes away meanwhile (during injected latency, say), as ASP.NET runs an action whose client
+/// disconnected: the server acts on every complete request it got. One whose body never arrived whole is
+/// not acted on.
 pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Request, next: Next) -> Response {
+    if state.current().is_none() || !is_restore(req.method(), req.uri().path()) {
+        return faulty(state, req, next).await;
+    }
+    let (head, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+        return exception(StatusCode::BAD_REQUEST, "The request body did not arrive whole.");
+    };
+    let req = Request::from_parts(head, Body::from(bytes));
+    match tokio::spawn(faulty(state, req, next)).await {
+        Ok(r) => r,
+        Err(_) => exception(StatusCode::INTERNAL_SERVER_ERROR, "The request could not be handled."),
+    }
+}
+
+async fn faulty(state: Arc<FaultState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let Some(v) = api_version(&path) else {
         return next.run(req).await;
@@ -666,12 +689,17 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
         }
         if d_error < faults.fault_rate {
             state.count(|s| s.errors += 1);
-            let status = [
-                StatusCode::INTERNAL_SERVER_ERROR,
-                StatusCode::BAD_GATEWAY,
-                StatusCode::SERVICE_UNAVAILABLE,
-                StatusCode::GATEWAY_TIMEOUT,
-            ][d_status as usize];
+            let status = if faults.fault_statuses.is_empty() {
+                [
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    StatusCode::BAD_GATEWAY,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    StatusCode::GATEWAY_TIMEOUT,
+                ][d_status as usize]
+            } else {
+                let i = (d_kind as usize) % faults.fault_statuses.len();
+                StatusCode::from_u16(faults.fault_statuses[i]).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            };
             return exception(
                 status,
                 &format!("Injected fault (v{v}): the service failed to process the request. Try again."),
