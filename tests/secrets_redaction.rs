@@ -59,7 +59,7 @@ fn no_secret_in_debug_or_panic_output() {
     }))
     .expect("token");
     check("TokenResponse", &token);
-    check("Tokens", &vex::api::auth::Tokens::from_response(token));
+    check("Tokens", &vex::api::tokens::Tokens::from_response(token));
     check(
         "Profile",
         &Profile {

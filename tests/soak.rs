@@ -29,7 +29,7 @@ use vex::app::jobs::{JobKind, JobStatus};
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore::RestoreField;
+use vex::app::panes::restore_dialog::RestoreField;
 use vex::app::{Level, Overlay, RequestId, State, Status};
 use vex::sim::Faults;
 

@@ -15,7 +15,7 @@ use vex::api::models::{ExportOptions, ItemId};
 use vex::api::{ApiVersion, Client, RestoreScope, VersionChoice};
 use vex::app::jobs::JobStatus;
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore::{CredMode, RestoreField};
+use vex::app::panes::restore_dialog::{CredMode, RestoreField};
 use vex::app::{Level, Overlay};
 use vex::runtime::App;
 
@@ -395,7 +395,7 @@ async fn scenario(version: ApiVersion) {
     fill_password_form(&mut h, TARGET, "AllFlags").await;
     // Every flag on (the dialog remembers the flags of the last restore).
     for i in 0..7 {
-        if !vex::app::panes::restore::flag(&h.dialog().flags, i) {
+        if !vex::app::panes::restore_dialog::flag(&h.dialog().flags, i) {
             h.focus(RestoreField::Flag(i)).await;
             h.key(KeyCode::Char(' '));
         }
@@ -418,7 +418,7 @@ async fn scenario(version: ApiVersion) {
     fill_password_form(&mut h, TARGET, "WholeInbox").await;
     // Every flag off again (remembered from the last restore; the confirmation names them).
     for i in 0..7 {
-        if vex::app::panes::restore::flag(&h.dialog().flags, i) {
+        if vex::app::panes::restore_dialog::flag(&h.dialog().flags, i) {
             h.focus(RestoreField::Flag(i)).await;
             h.key(KeyCode::Char(' '));
         }

@@ -12,7 +12,7 @@ use vex::api::models::{DeviceCode, Folder, Mailbox, RestoreOutcome, RestoreSessi
 use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use vex::app::jobs::JobStatus;
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore::RestoreField;
+use vex::app::panes::restore_dialog::RestoreField;
 use vex::app::request::Written;
 use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, Response, State, update};
 
@@ -101,7 +101,7 @@ fn tab_to(s: &mut State, f: RestoreField) {
     panic!("{f:?} not reached");
 }
 
-fn dialog(s: &State) -> &vex::app::panes::restore::RestoreDialog {
+fn dialog(s: &State) -> &vex::app::panes::restore_dialog::RestoreDialog {
     match &s.overlay {
         Some(Overlay::Restore(d)) => d,
         other => panic!("no restore dialog: {other:?}"),

@@ -18,7 +18,7 @@ use support::app::{AppHarness, Setup};
 use support::fake::{self, Items, from, new_state};
 use vex::api::ApiError;
 use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
-use vex::app::panes::search::{ScopeKind, SearchTarget};
+use vex::app::panes::search_prompt::{ScopeKind, SearchTarget};
 use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, State, update};
 use vex::sim::SimConfig;
 use vex::sim::data::{Data, Summary};

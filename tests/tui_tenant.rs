@@ -13,7 +13,7 @@ use vex::api::ApiVersion;
 use vex::api::VersionChoice;
 use vex::api::models::OfficeRegion;
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore::{CredMode, Remembered, RestoreField};
+use vex::app::panes::restore_dialog::{CredMode, Remembered, RestoreField};
 use vex::app::{Level, Overlay};
 use vex::restore_plan::TenantOptions;
 

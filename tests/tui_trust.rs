@@ -11,7 +11,7 @@ use support::fake::{self, Items, from, message, render};
 use vex::api::models::{ApiDate, Folder, Mailbox, RestoreOutcome, RestoreSession};
 use vex::api::{ApiError, RestoreScope};
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore::{RestoreDialog, RestoreField};
+use vex::app::panes::restore_dialog::{RestoreDialog, RestoreField};
 use vex::app::request::Written;
 use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, RequestId, Response, State, update};
 

@@ -37,12 +37,12 @@
 //! a write that was already sent does not undo it on the server (like `OutcomeUnknown`). Cancellation
 //! never corrupts the client: its clones and other calls go on working.
 
-use super::auth::Tokens;
 use super::body::{self, BodyLimits};
 use super::error::{ApiError, MAX_MESSAGE, from_reqwest, one_line};
 use super::models::*;
 use super::paging;
 use super::tls::{self, Trust};
+use super::tokens::Tokens;
 use super::version::{ApiVersion, VersionChoice};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::{Method, StatusCode};

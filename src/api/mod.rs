@@ -10,7 +10,6 @@
 //! - `tls`: system trust, CA file, pinning, trust on first use
 //! - `version`: v6/v7/v8 differences in one place
 
-pub mod auth;
 pub mod body;
 pub mod client;
 pub mod error;
@@ -20,6 +19,7 @@ pub mod points;
 pub mod restore;
 pub mod stream;
 pub mod tls;
+pub mod tokens;
 pub mod version;
 
 pub use body::BodyLimits;

@@ -2,7 +2,7 @@
 //! prepares the text (clean, within the OSC 52 cap) and says what it copied; the runtime writes the
 //! escape sequence (see [`crate::text::osc52`]).
 
-use super::panes::search::mailbox_label;
+use super::panes::search_prompt::mailbox_label;
 use super::{Effect, Level, State};
 use crate::api::models::{ApiDate, Item, ItemData};
 use crate::text::osc52::{OSC52_MAX_BASE64, prepare};

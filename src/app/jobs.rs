@@ -7,9 +7,9 @@
 
 use super::panes::events::{EventSource, EventsView};
 use super::panes::job_dialog::{JobDialog, JobPhase};
-use super::panes::restore::{KnownMailbox, Remembered, RestoreDialog, Source, TargetFolders};
+use super::panes::restore_dialog::{KnownMailbox, Remembered, RestoreDialog, Source, TargetFolders};
 use super::panes::results::ResultsView;
-use super::panes::transfer::{TransferDialog, TransferKind};
+use super::panes::transfer_dialog::{TransferDialog, TransferKind};
 use super::request::{Call, DialogAsk, Response, To, Written};
 use super::{Action, Effect, Level, Overlay, RequestId, State};
 use crate::api::models::{ItemId, RestoreOutcome, SendToDifferentAddressOptions, SessionEvent};
@@ -605,7 +605,7 @@ pub(crate) fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut
                 scope: s.scope.clone(),
                 item_ids: s.ids(),
                 dest: PathBuf::from(dest),
-                file_name: crate::app::panes::transfer::default_file_name(d.kind, s),
+                file_name: crate::app::panes::transfer_dialog::default_file_name(d.kind, s),
                 overwrite: d.overwrite,
                 audit: audit.map(Box::new),
             }

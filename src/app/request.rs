@@ -40,8 +40,8 @@
 use super::jobs::AuditTicket;
 use super::panes::items::ItemsAsk;
 use super::panes::login::{LoggedIn, LoginTarget};
-use super::panes::search::SearchTarget;
-use super::panes::transfer::TransferKind;
+use super::panes::search_prompt::SearchTarget;
+use super::panes::transfer_dialog::TransferKind;
 use super::{Level, State};
 use crate::api::models::{
     DeviceCode, DeviceCodeRequest, ExploreOptions, Folder, Item, Mailbox, Organization, Page, RestoreOutcome,

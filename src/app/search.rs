@@ -5,8 +5,8 @@
 //! prompt back with the query and the server's message.
 
 use super::panes::items::{ItemsPane, ListKey};
-use super::panes::restore::Source;
-use super::panes::search::{Back, SearchContext, SearchInfo, SearchPrompt, SearchSpec, mailbox_label};
+use super::panes::restore_dialog::Source;
+use super::panes::search_prompt::{Back, SearchContext, SearchInfo, SearchPrompt, SearchSpec, mailbox_label};
 use super::{Effect, Level, Overlay, State, note_err};
 use crate::api::models::Item;
 use crate::api::{ApiError, RestoreScope};

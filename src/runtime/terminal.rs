@@ -66,7 +66,7 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
         state = state.with_login(login);
     }
     opts.prefs.apply(&mut state);
-    state.jobs.memory = crate::app::panes::restore::Remembered::from_tenant(&opts.tenant);
+    state.jobs.memory = crate::app::panes::restore_dialog::Remembered::from_tenant(&opts.tenant);
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     state.zone = DisplayZone::Local;
     let paths = crate::config::Paths::from_env();

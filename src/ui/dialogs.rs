@@ -1,6 +1,6 @@
 //! Dialogs drawn over the panes: [`draw`] is the one place that draws whichever is open (the drawing
 //! twin of `app::dialogs`); help, new restore session and confirmation are drawn here, the restore,
-//! transfer, results and events dialogs in [`super::jobs`], the search prompt in [`super::search`].
+//! transfer, results and events dialogs in [`super::job_dialogs`], the search prompt in [`super::search_prompt`].
 
 use super::theme::Theme;
 use crate::api::models::ApiDate;
@@ -25,11 +25,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, the
         Overlay::Help(h) => draw_help(frame, area, state, h, theme),
         Overlay::NewSession(d) => draw_new_session(frame, area, state, d, theme),
         Overlay::Confirm(c) => draw_confirm(frame, area, c, theme),
-        Overlay::Restore(d) => super::jobs::draw_restore(frame, area, state, d, theme),
-        Overlay::Transfer(d) => super::jobs::draw_transfer(frame, area, state, d, theme),
-        Overlay::Events(v) => super::jobs::draw_events(frame, area, state, v, theme),
-        Overlay::Results(v) => super::jobs::draw_results(frame, area, state, v, theme),
-        Overlay::Search(p) => super::search::draw_search(frame, area, state, p, theme),
+        Overlay::Restore(d) => super::job_dialogs::draw_restore(frame, area, state, d, theme),
+        Overlay::Transfer(d) => super::job_dialogs::draw_transfer(frame, area, state, d, theme),
+        Overlay::Events(v) => super::job_dialogs::draw_events(frame, area, state, v, theme),
+        Overlay::Results(v) => super::job_dialogs::draw_results(frame, area, state, v, theme),
+        Overlay::Search(p) => super::search_prompt::draw_search(frame, area, state, p, theme),
     }
 }
 

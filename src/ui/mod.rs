@@ -6,10 +6,10 @@
 
 pub mod details;
 pub mod dialogs;
-pub mod jobs;
+pub mod job_dialogs;
 pub mod login;
 pub mod panes;
-pub mod search;
+pub mod search_prompt;
 pub mod table;
 pub mod theme;
 

@@ -594,7 +594,7 @@ fn item_date(it: &Item) -> Option<&crate::api::models::ApiDate> {
 }
 
 /// `Search: from:alice (mailbox Zoë Müller) — 37 results` (sanitised).
-fn search_title(p: &ItemsPane, s: &crate::app::panes::search::SearchInfo) -> String {
+fn search_title(p: &ItemsPane, s: &crate::app::panes::search_prompt::SearchInfo) -> String {
     let q = sanitize(clip(&s.spec.query, 512).0).into_owned();
     let count = match p.total {
         Some(1) => "1 result".to_string(),

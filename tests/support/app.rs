@@ -10,7 +10,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore::{CredMode, RestoreDialog, RestoreField};
+use vex::app::panes::restore_dialog::{CredMode, RestoreDialog, RestoreField};
 use vex::app::{DisplayZone, HeaderInfo, Overlay, State};
 use vex::runtime::App;
 use vex::sim::{Faults, SimConfig, SimServer};

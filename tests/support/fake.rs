@@ -9,7 +9,7 @@ use vex::api::ApiError;
 use vex::api::models::{Folder, Item, Mailbox, Organization, Page, RestorePoint, RestoreSession};
 use vex::api::points::NamedPoints;
 use vex::app::panes::login::LoggedIn;
-use vex::app::panes::search::SearchTarget;
+use vex::app::panes::search_prompt::SearchTarget;
 use vex::app::{Answer, Call, DisplayZone, Effect, HeaderInfo, Msg, Request, Response, State, update};
 use vex::msg::Preview;
 use vex::msg::write::NewMessage;

@@ -1,7 +1,7 @@
 //! The items of a folder: a window of pages cached by offset around the cursor (a million-item folder
 //! never holds more than a few pages), the end found by counting, marks kept per list.
 
-use super::search::{Back, SearchInfo, SearchSpec};
+use super::search_prompt::{Back, SearchInfo, SearchSpec};
 use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Folder, FolderType, Item, ItemData, Mailbox, Page};
@@ -352,7 +352,7 @@ impl ItemsPane {
         let s = self.search.as_mut()?;
         if s.names_asked
             || s.spec.context.names_complete
-            || s.spec.target() != crate::app::panes::search::SearchTarget::AllMailboxes
+            || s.spec.target() != crate::app::panes::search_prompt::SearchTarget::AllMailboxes
         {
             return None;
         }
@@ -791,7 +791,10 @@ impl Pane for ItemsPane {
                 match result {
                     Ok(mbs) => {
                         let names = &mut s.spec.context.mailbox_names;
-                        names.extend(mbs.iter().map(|m| (m.id.clone(), super::search::mailbox_label(m))));
+                        names.extend(
+                            mbs.iter()
+                                .map(|m| (m.id.clone(), super::search_prompt::mailbox_label(m))),
+                        );
                         s.spec.context.names_complete = true;
                         Heard::Taken
                     }

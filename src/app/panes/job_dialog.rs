@@ -1,5 +1,5 @@
-//! The one machine of the dialogs that start a job — the restore dialog ([`super::restore`]) and the
-//! export / save / send dialog ([`super::transfer`]): a form, then (when the form asks for it) a
+//! The one machine of the dialogs that start a job — the restore dialog ([`super::restore_dialog`]) and the
+//! export / save / send dialog ([`super::transfer_dialog`]): a form, then (when the form asks for it) a
 //! confirmation whose default is Cancel, then the job running, then its result.
 //!
 //! Here, once: the phases ([`JobPhase`]), the keys of the confirmation, of the running job and of its

@@ -11,11 +11,11 @@ pub mod login;
 pub mod mailboxes;
 pub mod new_session;
 pub mod preview;
-pub mod restore;
+pub mod restore_dialog;
 pub mod results;
-pub mod search;
+pub mod search_prompt;
 pub mod sessions;
-pub mod transfer;
+pub mod transfer_dialog;
 
 use super::Action;
 

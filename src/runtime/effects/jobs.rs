@@ -7,7 +7,7 @@ use crate::api::models::{
 };
 use crate::api::{ApiError, Client, DownloadProgress, RestoreProgress, RestoreScope};
 use crate::app::jobs::AuditTicket;
-use crate::app::panes::transfer::TransferKind;
+use crate::app::panes::transfer_dialog::TransferKind;
 use crate::app::request::{Saved, Written};
 use crate::audit::{AuditError, AuditLog, AuditRecord, Pending, local_user, now_rfc3339};
 use crate::restore_plan::RestorePlan;

@@ -1,5 +1,5 @@
-//! Drawing of the restore dialog, the export / save / send dialog, the results list and the events
-//! view. Server strings (messages, warnings, exceptions, events, names) go through `sanitize`; secrets are
+//! Drawing of the job dialogs: the restore dialog, the export / save / send dialog (`app::panes::job_dialog`
+//! and its two forms), the results list and the events view. Server strings (messages, warnings, exceptions, events, names) go through `sanitize`; secrets are
 //! only ever drawn as their mask.
 
 use super::dialogs::centered;
@@ -9,9 +9,9 @@ use crate::app::jobs::{Job, JobStatus, counts};
 use crate::app::layout::{events_list_rows, results_box, results_heights, results_width};
 use crate::app::panes::events::EventsView;
 use crate::app::panes::job_dialog::JobPhase;
-use crate::app::panes::restore::{CredMode, RestoreDialog, RestoreField, flag, flag_labels};
+use crate::app::panes::restore_dialog::{CredMode, RestoreDialog, RestoreField, flag, flag_labels};
 use crate::app::panes::results::{self, ResultsView};
-use crate::app::panes::transfer::{TransferDialog, TransferField, TransferKind};
+use crate::app::panes::transfer_dialog::{TransferDialog, TransferField, TransferKind};
 use crate::app::{Action, RequestId, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, thousands, truncate, width, wrap};
 use ratatui::Frame;

@@ -2,7 +2,7 @@
 //! download with a progress bar in bytes (or the send, after a confirmation whose default is Cancel).
 
 use super::Help;
-use super::restore::Source;
+use super::restore_dialog::Source;
 use crate::api::RestoreScope;
 use crate::app::dialogs::{Dialog, DialogReply};
 use crate::app::fields::{edit, is_typing};

@@ -1,5 +1,6 @@
-//! Server-side search (`s`): the prompt (a query in Windows Search syntax and where to run it) and what a
-//! results list keeps about its search.
+//! The search prompt (`s`): a query in Windows Search syntax and where to run it; the search it submits
+//! ([`SearchSpec`]) and what a results list keeps about it ([`SearchInfo`]). Opening it, showing the
+//! results and going back are the browser's (`app::search`); `ui::search_prompt` draws it.
 //!
 //! The results are shown by the items pane (see [`super::items`]): the same windowed list, paged lazily,
 //! fed by the search endpoint instead of the folder's items. `Back` returns to what was shown before the

@@ -3,7 +3,7 @@
 use super::dialogs::centered;
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::panes::search::SearchPrompt;
+use crate::app::panes::search_prompt::SearchPrompt;
 use crate::text::{sanitize, skip_columns, truncate, width};
 use ratatui::Frame;
 use ratatui::layout::Rect;
