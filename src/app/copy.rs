@@ -74,17 +74,7 @@ fn focused_item(state: &State) -> Option<&Item> {
 
 /// The id of the selected session, mailbox, folder or item.
 pub fn selected_id(state: &State) -> Option<String> {
-    match state.focus {
-        Level::Sessions => state.sessions.selected().map(|s| s.id.clone()),
-        Level::Mailboxes => state.mailboxes.as_ref()?.selected().map(|m| m.id.clone()),
-        Level::Folders => {
-            let f = state.folders.as_ref()?;
-            let &idx = f.rows().get(f.cursor)?;
-            f.nodes.get(idx).map(|n| n.folder.id.clone())
-        }
-        Level::Items | Level::Details => focused_item(state).map(|i| i.id.clone()),
-    }
-    .filter(|id| !id.is_empty())
+    state.pane(state.focus)?.selected_id().filter(|id| !id.is_empty())
 }
 
 /// A one-line summary of the selected session, mailbox, folder or item (fields joined with ` | `).

@@ -27,11 +27,13 @@
 //! words, the confirmation to stop a session) and answers a [`panes::PaneReply`] for what crosses
 //! panes (open a session, mailbox, folder or item; back to a level; leave search results), which
 //! `apply_pane` does here. The help (`?`) and the status line's hints are the focused pane's
-//! [`panes::Pane::help`].
+//! [`panes::Pane::help`]. Each pane also says whether it is busy ([`panes::Pane::busy`], the spinner),
+//! asks for what it needs after every update ([`panes::Pane::ask_ahead`], the next pages) and names
+//! its selection's id (`y`, [`panes::Pane::selected_id`]).
 //!
 //! Still central: matches over `state.focus` that read several panes at once: what `r`/`E`/`m`/`S`
-//! apply to (`jobs::source`), where a search runs (`search::context`), what `y`/`Y` copy
-//! (`copy::selected_id`, `copy::summary_text`), which preview is wanted (`preview::wanted`); and the
+//! apply to (`jobs::source`), where a search runs (`search::context`), what `Y` copies
+//! (`copy::summary_text`), which preview is wanted (`preview::wanted`); and the
 //! per-level arms in `layout` and `mouse` (areas, rows, clicks).
 //!
 //! Errors outside the client carry their exit code by kind: [`crate::commands::CmdError::exit_code`],
@@ -318,11 +320,9 @@ impl State {
 
     /// True while any request the operator waits for is in flight.
     pub fn is_loading(&self) -> bool {
-        self.sessions.list.loading.is_some()
-            || self.mailboxes.as_ref().is_some_and(|m| m.list.loading.is_some())
-            || self.folders.as_ref().is_some_and(FoldersPane::is_loading)
-            || self.items.as_ref().is_some_and(ItemsPane::is_loading)
-            || self.details.as_ref().is_some_and(|d| d.loading.is_some())
+        self.open_levels()
+            .into_iter()
+            .any(|l| self.pane(l).is_some_and(|p| p.busy()))
             || self.previews.busy()
             || self.pending_stop.is_some()
             || self.pending_explore.is_some()
@@ -604,14 +604,24 @@ fn on_tick(state: &mut State) -> bool {
 
 /// Requests the panes need now: next pages near the end of a list, the items page under the cursor.
 fn prefetch(state: &mut State, fx: &mut Vec<Effect>) {
-    let requests = &mut state.requests;
-    fx.extend(state.sessions.prefetch(requests));
-    if let Some(m) = &mut state.mailboxes {
-        fx.extend(m.prefetch(requests));
-    }
-    if let Some(i) = &mut state.items {
-        fx.extend(i.wants(requests));
-        fx.extend(i.wants_mailbox_names(requests));
+    let State {
+        sessions,
+        mailboxes,
+        folders,
+        items,
+        details,
+        requests,
+        ..
+    } = state;
+    let panes: [Option<&mut dyn Pane>; 5] = [
+        Some(sessions),
+        mailboxes.as_mut().map(|p| p as &mut dyn Pane),
+        folders.as_mut().map(|p| p as &mut dyn Pane),
+        items.as_mut().map(|p| p as &mut dyn Pane),
+        details.as_mut().map(|p| p as &mut dyn Pane),
+    ];
+    for pane in panes.into_iter().flatten() {
+        pane.ask_ahead(requests, fx);
     }
 }
 

@@ -128,6 +128,14 @@ impl Pane for DetailsPane {
     fn help(&self) -> Help {
         HELP
     }
+
+    fn busy(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        Some(self.item.id.clone())
+    }
 }
 
 #[cfg(test)]

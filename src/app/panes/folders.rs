@@ -358,4 +358,12 @@ impl Pane for FoldersPane {
     fn refilter(&mut self) {
         self.rebuild();
     }
+
+    fn busy(&self) -> bool {
+        self.is_loading()
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        self.selected().map(|n| n.folder.id.clone())
+    }
 }

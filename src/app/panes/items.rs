@@ -838,6 +838,19 @@ impl Pane for ItemsPane {
     fn refilter(&mut self) {
         ItemsPane::refilter(self);
     }
+
+    fn busy(&self) -> bool {
+        self.is_loading()
+    }
+
+    fn ask_ahead(&mut self, requests: &mut Requests, fx: &mut Vec<Effect>) {
+        fx.extend(self.wants(requests));
+        fx.extend(self.wants_mailbox_names(requests));
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        self.selected().map(|i| i.id.clone())
+    }
 }
 
 /// What `/` searches in an item: its title and the people, places and companies it names.

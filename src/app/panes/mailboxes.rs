@@ -112,6 +112,18 @@ impl Pane for MailboxesPane {
     fn refilter(&mut self) {
         self.list.refilter(haystack);
     }
+
+    fn busy(&self) -> bool {
+        self.list.loading.is_some()
+    }
+
+    fn ask_ahead(&mut self, requests: &mut Requests, fx: &mut Vec<Effect>) {
+        fx.extend(self.prefetch(requests));
+    }
+
+    fn selected_id(&self) -> Option<String> {
+        self.selected().map(|m| m.id.clone())
+    }
 }
 
 /// The request of the page at `offset`.

@@ -81,6 +81,16 @@ pub trait Pane {
 
     /// Applies the filter again (after it changed).
     fn refilter(&mut self) {}
+
+    /// True while a request the operator waits for is in flight (the spinner runs).
+    fn busy(&self) -> bool;
+
+    /// Asks for what the pane needs now, after every update (next pages near the end of a list, the
+    /// page under the cursor).
+    fn ask_ahead(&mut self, _requests: &mut Requests, _fx: &mut Vec<Effect>) {}
+
+    /// The id of what is selected (`y` copies it).
+    fn selected_id(&self) -> Option<String>;
 }
 
 /// What a pane needs from the rest of the state to handle an action.
