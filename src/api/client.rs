@@ -278,6 +278,8 @@ struct Inner {
     limits: BodyLimits,
     /// Who to log in as afresh, and how to get the password again, when a refresh is lost.
     relogin: std::sync::Mutex<Option<(String, PasswordSource)>>,
+    /// Until when the server asked (429) to wait, the latest such moment.
+    throttled_until: std::sync::Mutex<Option<Instant>>,
     /// Item counts found by searching (v8 reports none), per (restore session, mailbox, folder): a
     /// restore session shows one point in time, so a count stays true for its life.
     counts: std::sync::Mutex<std::collections::HashMap<(String, String, String), u64>>,
@@ -332,6 +334,7 @@ impl Client {
                 retry_observer: cfg.retry_observer,
                 limits: cfg.limits,
                 relogin: std::sync::Mutex::new(None),
+                throttled_until: std::sync::Mutex::new(None),
                 counts: Default::default(),
                 search_sets: Default::default(),
             }),
@@ -340,6 +343,14 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.inner.base
+    }
+
+    /// Until when the server last asked this client to wait (a 429's `Retry-After`, else the backoff),
+    /// if that moment is still to come. The request that was refused waits for it by itself; a caller
+    /// about to send new writes (a batch) waits for it too instead of adding to the load.
+    pub fn throttled_until(&self) -> Option<Instant> {
+        let t = *self.inner.throttled_until.lock().unwrap_or_else(|e| e.into_inner());
+        t.filter(|t| *t > Instant::now())
     }
 
     /// The version in use (known after `login`, or at once when fixed).
@@ -870,6 +881,12 @@ impl Client {
             } else {
                 err.status() == Some(429)
             };
+            if err.status() == Some(429) {
+                // Others (a batch's next restore) wait for it too: see Client::throttled_until.
+                let until = Instant::now() + ra.unwrap_or_else(|| self.backoff(attempt + 1));
+                let mut t = self.inner.throttled_until.lock().unwrap_or_else(|e| e.into_inner());
+                *t = Some(t.map_or(until, |old| old.max(until)));
+            }
             if may_retry && attempt < self.inner.retry.max_retries {
                 attempt += 1;
                 let delay = ra.unwrap_or_else(|| self.backoff(attempt));

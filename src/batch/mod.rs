@@ -1172,6 +1172,11 @@ async fn send_all(
             if !backoff.is_zero() {
                 tokio::time::sleep(backoff).await;
             }
+            // The server asked to wait (429, Retry-After): no new restore before that moment. Those
+            // already sent wait out their own Retry-After in the client and are sent again then.
+            while let Some(until) = client.throttled_until() {
+                tokio::time::sleep_until(until.into()).await;
+            }
             // The row says `sending` on disk before the request exists.
             shared.sending(&u, &crate::audit::now_rfc3339())?;
             shared.audit("batch-restore", Some(&u), "sent", None);

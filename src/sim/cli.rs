@@ -201,6 +201,7 @@ impl SimArgs {
                 .slow_body
                 .map(|rate| SlowBody::bytes_per_sec(rate.unwrap_or(20_000).max(1))),
             throttle_token: self.throttle_token.map(|t| t.unwrap_or(Throttle::Every(2))),
+            throttle_restores: None,
             throttle_retry_after: Duration::from_secs(self.throttle_retry_after),
             reset_after_apply: match self.reset_after_apply {
                 None => ResetAfterApply::Off,

@@ -227,7 +227,9 @@ pub struct Faults {
     pub slow_body: Option<SlowBody>,
     /// Throttle `/token` (not subject to `routes`).
     pub throttle_token: Option<Throttle>,
-    /// The `Retry-After` of a throttled `/token` (whole seconds on the wire; 0 when unset).
+    /// Throttle restore POSTs (`restore`, `restoreTo`; not subject to `routes`), before they are handled.
+    pub throttle_restores: Option<Throttle>,
+    /// The `Retry-After` of a throttled `/token` or restore (whole seconds on the wire; 0 when unset).
     pub throttle_retry_after: Duration,
     /// Apply restore POSTs, then drop the connection before answering (not subject to `routes`).
     pub reset_after_apply: ResetAfterApply,
@@ -256,6 +258,7 @@ impl Faults {
             && self.malformed_rate <= 0.0
             && self.slow_body.is_none()
             && self.throttle_token.is_none()
+            && self.throttle_restores.is_none()
             && self.reset_after_apply == ResetAfterApply::Off
             && self.flood.is_none()
             && self.lose_refresh == ResetAfterApply::Off
@@ -447,12 +450,60 @@ pub struct FaultState {
     faults: RwLock<Arc<Faults>>,
     requests: AtomicU64,
     token_calls: AtomicU64,
+    restore_calls: AtomicU64,
+    /// Every restore POST: when it arrived, how it was answered.
+    restore_log: Mutex<Vec<RestoreRequest>>,
+    /// Restore requests being handled now, and the most at any moment.
+    in_flight: Mutex<(usize, usize)>,
     restores: AtomicU64,
     refreshes: AtomicU64,
     stats: Mutex<FaultStats>,
 }
 
+/// A restore request as the server saw it (see [`FaultState::restore_requests`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestoreRequest {
+    pub path: String,
+    pub arrived: std::time::Instant,
+    /// The answer's status (0 while it is handled, or when the client went away first).
+    pub status: u16,
+    /// The `Retry-After` of a 429.
+    pub retry_after: Option<Duration>,
+}
+
+/// Counts a restore request in flight while it lives.
+struct InFlight(Arc<FaultState>);
+
+impl InFlight {
+    fn new(state: Arc<FaultState>) -> InFlight {
+        {
+            let mut g = state.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            g.0 += 1;
+            g.1 = g.1.max(g.0);
+        }
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut g = self.0.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        g.0 = g.0.saturating_sub(1);
+    }
+}
+
 impl FaultState {
+    /// Every restore POST so far, in the order they arrived.
+    pub fn restore_requests(&self) -> Vec<RestoreRequest> {
+        self.restore_log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The most restore requests the server handled at one moment. v6/v7 answer a restore when it is
+    /// done, so there this is the most restores running at once; a v8 restore runs on after its answer.
+    pub fn max_restores_in_flight(&self) -> usize {
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).1
+    }
+
     pub fn new(faults: Faults) -> FaultState {
         FaultState {
             faults: RwLock::new(Arc::new(faults)),
@@ -589,18 +640,64 @@ fn reset_now(resp: Response) -> Response {
 /// disconnected: the server acts on every complete request it got. One whose body never arrived whole is
 /// not acted on.
 pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Request, next: Next) -> Response {
-    if state.current().is_none() || !is_restore(req.method(), req.uri().path()) {
+    if !is_restore(req.method(), req.uri().path()) {
         return faulty(state, req, next).await;
     }
-    let (head, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
-        return exception(StatusCode::BAD_REQUEST, "The request body did not arrive whole.");
+    let path = req.uri().path().to_string();
+    let entry = {
+        let mut log = state.restore_log.lock().unwrap_or_else(|e| e.into_inner());
+        log.push(RestoreRequest {
+            path,
+            arrived: std::time::Instant::now(),
+            status: 0,
+            retry_after: None,
+        });
+        log.len() - 1
     };
-    let req = Request::from_parts(head, Body::from(bytes));
-    match tokio::spawn(faulty(state, req, next)).await {
-        Ok(r) => r,
-        Err(_) => exception(StatusCode::INTERNAL_SERVER_ERROR, "The request could not be handled."),
+    let faults = state.current();
+    let resp = if let Some(t) = faults.throttle_restores
+        && t.throttles(
+            state.restore_calls.fetch_add(1, Ordering::Relaxed) + 1,
+            unit(&mut Rng::new(&[faults.seed, 0x429, entry as u64])),
+        ) {
+        state.count(|s| s.throttled += 1);
+        let mut r = exception(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests: restores are throttled. Try again later.",
+        );
+        if let Ok(h) = HeaderValue::from_str(&faults.throttle_retry_after.as_secs().to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, h);
+        }
+        r
+    } else if faults.is_none() {
+        let _counted = InFlight::new(state.clone());
+        faulty(state.clone(), req, next).await
+    } else {
+        let (head, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+            return exception(StatusCode::BAD_REQUEST, "The request body did not arrive whole.");
+        };
+        let req = Request::from_parts(head, Body::from(bytes));
+        let st = state.clone();
+        let task = async move {
+            let _counted = InFlight::new(st.clone());
+            faulty(st, req, next).await
+        };
+        match tokio::spawn(task).await {
+            Ok(r) => r,
+            Err(_) => exception(StatusCode::INTERNAL_SERVER_ERROR, "The request could not be handled."),
+        }
+    };
+    if let Some(e) = state
+        .restore_log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_mut(entry)
+    {
+        e.status = resp.status().as_u16();
+        e.retry_after = (e.status == 429).then_some(faults.throttle_retry_after);
     }
+    resp
 }
 
 async fn faulty(state: Arc<FaultState>, req: Request, next: Next) -> Response {

@@ -33,7 +33,7 @@ mod tls;
 pub mod vary;
 
 pub use cli::{SimArgs, run};
-pub use faults::{FaultStats, Faults, Malformation, ResetAfterApply, SlowBody, Throttle};
+pub use faults::{FaultStats, Faults, Malformation, ResetAfterApply, RestoreRequest, SlowBody, Throttle};
 pub use flood::Flood;
 pub use routes::{SEARCH_SCAN_BUDGET, server_version};
 pub use store::{ExploreSettings, RestoreFlags, RestoreRecord, RestoredCopy, Store};
@@ -195,6 +195,16 @@ impl SimServer {
     /// network). The fault layer's request sequence and counters carry on.
     pub fn set_faults(&self, faults: Faults) {
         self.faults.set(faults);
+    }
+
+    /// Every restore POST so far (when it arrived, its status, a 429's Retry-After).
+    pub fn restore_requests(&self) -> Vec<RestoreRequest> {
+        self.faults.restore_requests()
+    }
+
+    /// The most restore requests handled at one moment (see [`faults::FaultState::max_restores_in_flight`]).
+    pub fn max_restores_in_flight(&self) -> usize {
+        self.faults.max_restores_in_flight()
     }
 
     /// What the fault layer saw and did so far: API requests, 5xx, resets, throttles, ...
