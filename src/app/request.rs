@@ -30,7 +30,7 @@
 //! [`Pane::refresh`](super::panes::Pane::refresh): 10 places, still in 4 files (before the panes owned
 //! their keys that arm was in `app::on_action`'s `match state.focus` or `app::refresh`: 10 places in 5
 //! files). Adding the first request of a new pane adds its `PaneAsk` variant and its arm in
-//! `PaneAsk::level` and `State::pane`/`pane_mut`/`with_focused`.
+//! `PaneAsk::level`, `State::pane`/`pane_mut`/`with_focused` and `app::prefetch`'s list of panes.
 //!
 //! Before requests were data a new read touched twelve places: the `Effect`, `Loaded` and `Slot` variants,
 //! `Effect::slot`, `Effect::read_generation`, `State::awaits` and the `on_loaded` arm in app/mod.rs,
