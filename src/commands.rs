@@ -513,6 +513,16 @@ async fn list_items(
     }
 }
 
+/// An item's JSON text as written: escaped for a terminal ([`crate::text::push_escaped_json`]), or as it
+/// is when it is printable ASCII (nothing to escape: the same bytes, without looking for them).
+fn push_item_json(item: &crate::api::stream::ItemText<'_>, buf: &mut Vec<u8>) {
+    if item.printable {
+        buf.extend_from_slice(item.json.as_bytes());
+    } else {
+        crate::text::push_escaped_json(item.json, buf);
+    }
+}
+
 /// Writes items as they come: JSON lines, a JSON array, or a table whose widths the first page sets.
 struct ItemWriter {
     fmt: Format,
@@ -545,13 +555,13 @@ impl ItemWriter {
     fn item(&mut self, item: &crate::api::stream::ItemText<'_>) -> std::ops::ControlFlow<()> {
         match self.fmt {
             Format::Jsonl => {
-                crate::text::push_escaped_json(item.json, &mut self.buf);
+                push_item_json(item, &mut self.buf);
                 self.buf.push(b'\n');
             }
             Format::Json => {
                 self.buf
                     .extend_from_slice(if self.rows == 0 { b"[\n  " } else { b",\n  " });
-                crate::text::push_escaped_json(item.json, &mut self.buf);
+                push_item_json(item, &mut self.buf);
             }
             Format::Table => {
                 let cells = [

@@ -79,7 +79,7 @@ pub fn stalled(stall: Duration) -> ApiError {
 /// The length of the run of string text at the start of `b` up to the next quote or backslash (all of
 /// `b` when there is none). Most strings of an answer are short (keys, ids, dates): eight bytes at a time
 /// in a register first, memchr (whose set-up costs more than a short string) for what is longer.
-fn plain_run(b: &[u8]) -> usize {
+pub(crate) fn plain_run(b: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
@@ -143,7 +143,16 @@ pub struct JsonGuard {
     split: bool,
     /// Where in `out` the row being read starts (row mode).
     row_start: usize,
+    /// Row mode: the top-level members of each row wanted by the reader (see [`JsonGuard::with_keys`]).
+    keys: &'static [&'static [u8]],
+    /// Row mode: a row that arrives whole in one chunk is read by [`super::scan::object`] (found, checked
+    /// and handed on in one pass, not copied); off only in tests, to compare.
+    fast: bool,
 }
+
+/// What a row callback is given: the row's JSON text, and when the row was read by the fast path, what it
+/// found ([`super::scan::Scanned`]: the row is JSON `serde_json` accepts, and the members wanted).
+pub type OnRow<'f> = dyn FnMut(&[u8], Option<&super::scan::Scanned<'_>>) -> Result<(), ApiError> + 'f;
 
 impl JsonGuard {
     /// `max_rows`: the most elements the top-level object's `results` may hold (a page's `limit`).
@@ -169,6 +178,8 @@ impl JsonGuard {
             cut_strings: 0,
             split: false,
             row_start: 0,
+            keys: &[],
+            fast: true,
         }
     }
 
@@ -181,6 +192,13 @@ impl JsonGuard {
         let mut g = JsonGuard::new(limits, Some(max_rows), Some(16 << 10));
         g.split = true;
         g
+    }
+
+    /// The top-level members of each row the reader wants found (at most [`super::scan::MAX_KEYS`]); the
+    /// fast path gives them with the row.
+    pub fn with_keys(mut self, keys: &'static [&'static [u8]]) -> JsonGuard {
+        self.keys = keys;
+        self
     }
 
     /// Rows handed on so far (row mode), or counted (otherwise).
@@ -207,16 +225,17 @@ impl JsonGuard {
 
     /// Takes the next piece of the body.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
-        self.feed_rows(chunk, &mut |_| Ok(()))
+        self.feed_rows(chunk, &mut |_, _| Ok(()))
     }
 
     /// Takes the next piece of the body; in row mode, each row completed by it goes to `on_row` (see
     /// [`JsonGuard::rows`]); an error from `on_row` stops the read.
-    pub fn feed_rows(
-        &mut self,
-        chunk: &[u8],
-        on_row: &mut dyn FnMut(&[u8]) -> Result<(), ApiError>,
-    ) -> Result<(), ApiError> {
+    ///
+    /// A row that starts in this chunk and ends in it too (most rows) is read by
+    /// [`super::scan::object`] straight from the chunk, when it is plain JSON within the limits; anything
+    /// else (a row cut by the chunk's end, whitespace, a string to cut, text that is not JSON) goes through
+    /// the byte-by-byte path below, as before.
+    pub fn feed_rows(&mut self, chunk: &[u8], on_row: &mut OnRow<'_>) -> Result<(), ApiError> {
         self.received += chunk.len() as u64;
         if self.received > self.limits.max_bytes {
             return Err(too_large(self.limits.max_bytes));
@@ -249,6 +268,23 @@ impl JsonGuard {
                         i += take;
                         continue;
                     }
+                }
+            }
+            if self.split
+                && self.fast
+                && chunk[i] == b'{'
+                && !self.in_string
+                && !self.row_open
+                && matches!(self.top(), Some(Ctx::Array { rows: true }))
+            {
+                // As the byte path: the row is counted (and one too many refused) before it is read.
+                self.value_starts()?;
+                let room = self.limits.max_depth.saturating_sub(self.stack.len());
+                if let Some(row) = super::scan::object(&chunk[i..], self.keys, self.limits.max_string, room) {
+                    // The byte path would leave the guard as it is now (row open, nothing kept).
+                    on_row(row.json.as_bytes(), Some(&row))?;
+                    i += row.json.len();
+                    continue;
                 }
             }
             self.byte(chunk[i], on_row)?;
@@ -348,7 +384,7 @@ impl JsonGuard {
         Ok(())
     }
 
-    fn byte(&mut self, b: u8, on_row: &mut dyn FnMut(&[u8]) -> Result<(), ApiError>) -> Result<(), ApiError> {
+    fn byte(&mut self, b: u8, on_row: &mut OnRow<'_>) -> Result<(), ApiError> {
         if self.in_string {
             self.string_byte(b);
             return Ok(());
@@ -368,7 +404,7 @@ impl JsonGuard {
                     self.stack.pop();
                     self.out.push(b);
                     if matches!(self.top(), Some(Ctx::Array { rows: true })) {
-                        on_row(&self.out[self.row_start..])?;
+                        on_row(&self.out[self.row_start..], None)?;
                         self.out.truncate(self.row_start);
                     }
                     return Ok(());
@@ -457,12 +493,13 @@ pub(crate) async fn read_json_rows(
     stall: Duration,
     limits: BodyLimits,
     max_rows: usize,
-    on_row: &mut dyn FnMut(&[u8]) -> Result<(), ApiError>,
+    keys: &'static [&'static [u8]],
+    on_row: &mut OnRow<'_>,
 ) -> Result<(Vec<u8>, usize), ApiError> {
     if res.content_length().is_some_and(|n| n > limits.max_bytes) {
         return Err(too_large(limits.max_bytes));
     }
-    let mut guard = JsonGuard::rows(limits, max_rows);
+    let mut guard = JsonGuard::rows(limits, max_rows).with_keys(keys);
     loop {
         match tokio::time::timeout(stall, res.chunk()).await {
             Err(_) => return Err(stalled(stall)),
@@ -625,15 +662,60 @@ mod tests {
     }
 
     fn split(text: &[u8], max_rows: usize, step: usize) -> Result<(Vec<u8>, Vec<String>), ApiError> {
-        let mut g = JsonGuard::rows(BodyLimits::default(), max_rows);
+        split_with(text, BodyLimits::default(), max_rows, step, true)
+    }
+
+    fn split_with(
+        text: &[u8],
+        limits: BodyLimits,
+        max_rows: usize,
+        step: usize,
+        fast: bool,
+    ) -> Result<(Vec<u8>, Vec<String>), ApiError> {
+        let mut g = JsonGuard::rows(limits, max_rows);
+        g.fast = fast;
         let mut rows = Vec::new();
         for c in text.chunks(step.max(1)) {
-            g.feed_rows(c, &mut |r| {
-                rows.push(String::from_utf8(r.to_vec()).unwrap());
+            g.feed_rows(c, &mut |r, _| {
+                rows.push(String::from_utf8_lossy(r).into_owned());
                 Ok(())
             })?;
         }
         Ok((g.finish(), rows))
+    }
+
+    /// The fast path changes nothing a reader sees: the same rows, envelope and errors as the byte path,
+    /// in any chunking, for plain rows and for rows it leaves to the byte path (whitespace, long strings,
+    /// deep nesting, damage, too many rows).
+    #[test]
+    fn the_fast_path_hands_on_what_the_byte_path_does() {
+        let deep = format!(r#"{{"id":"d","a":{}1{}}}"#, "[".repeat(70), "]".repeat(70));
+        let texts: Vec<String> = vec![
+            r#"{"offset":0,"results":[{"id":"a","n":[1,{"x":"}"}]},{"id":"b\u00e9\"","s":"é"},{}],"limit":3}"#.into(),
+            "{\"results\":[ {\"id\": \"a\"} , {\"id\":\"b\"},\n{\"id\":\"c\"}]}".into(),
+            r#"{"results":[{"id":"a"}{"id":"b"},{"id":"c"}]}"#.into(),
+            r#"{"results":[{"id":"a","s":"0123456789abcdefghij"},{"id":"b"}]}"#.into(),
+            r#"{"results":[{"id":"a"},{"id":01},{"id":tru},{"id":"c"}]}"#.into(),
+            r#"{"results":[{"id":"a"},{"id":"b"},{"id":"c"},{"id":"d"}]}"#.into(),
+            r#"{"results":[{"id":"a"},"x",{"id":"c"}]}"#.into(),
+            format!(r#"{{"results":[{{"id":"a"}},{deep}]}}"#),
+            "{\"results\":[{\"id\":\"\\ud83d\\ude00\",\"c\":\"a\u{1b}b\"},{\"id\":\"\\uD83D\"}]}".into(),
+        ];
+        let limits = BodyLimits {
+            max_string: 16,
+            ..BodyLimits::default()
+        };
+        for text in &texts {
+            for step in [1, 2, 3, 7, 16, 40, 1000] {
+                let slow = split_with(text.as_bytes(), limits, 3, step, false);
+                let fast = split_with(text.as_bytes(), limits, 3, step, true);
+                match (&slow, &fast) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{text} step {step}"),
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text} step {step}"),
+                    _ => panic!("{text} step {step}: {slow:?} vs {fast:?}"),
+                }
+            }
+        }
     }
 
     #[test]

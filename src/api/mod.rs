@@ -4,6 +4,7 @@
 //! - `client`: requests, errors, retry policy, browsing calls
 //! - `body`: reading answers under limits (stall timeout, size, rows, string length, nesting)
 //! - `paging`: pages by offset, counting a collection without listing it
+//! - `scan`: one pass that finds a row of a listing and checks it (the fast path of `body` and `stream`)
 //! - `stream`: a folder's items read as streams, the next page fetched ahead (`vex items`)
 //! - `points`: restore points of an organization, the names of their jobs and repositories
 //! - `restore`: restoreTo / restore / export / save / send, one `RestoreOutcome` for v6/v7 and v8
@@ -17,6 +18,7 @@ pub mod models;
 pub mod paging;
 pub mod points;
 pub mod restore;
+pub mod scan;
 pub mod stream;
 pub mod tls;
 pub mod tokens;

@@ -44,6 +44,9 @@ pub struct ItemText<'a> {
     pub item_class: Option<Cow<'a, str>>,
     /// What [`super::models::Item::title`] shows: the subject, or the name of a contact, group or note.
     pub title: Option<Cow<'a, str>>,
+    /// `json` is printable ASCII (known when the fast path read it): nothing in it needs escaping for a
+    /// terminal.
+    pub printable: bool,
 }
 
 /// The fields read from each item (all others are skipped, not decoded).
@@ -65,11 +68,25 @@ struct Fields<'a> {
     title: Option<&'a RawValue>,
 }
 
+/// The keys of [`Fields`], in the order [`ItemText::from_members`] takes them (the fast path finds them
+/// as it reads the row: [`super::scan`]).
+const KEYS: [&[u8]; 7] = [
+    b"id",
+    b"itemClass",
+    b"subject",
+    b"name",
+    b"fullName",
+    b"displayAs",
+    b"title",
+];
+
 /// A field as text, as [`super::models::lenient::opt_string`] reads it: a string; a number, boolean or
-/// anything else as its JSON text; null as nothing.
-fn text(v: Option<&RawValue>) -> Option<Cow<'_, str>> {
-    let s = v?.get();
+/// anything else as its JSON text; null as nothing. `v` is the field's JSON text, checked.
+fn text(v: Option<&str>) -> Option<Cow<'_, str>> {
+    let s = v?;
     match s.as_bytes().first() {
+        // Without escapes, the text between the quotes is the string (what serde would borrow).
+        Some(b'"') if !s.as_bytes().contains(&b'\\') => s.get(1..s.len() - 1).map(Cow::Borrowed),
         Some(b'"') => serde_json::from_str::<&str>(s)
             .map(Cow::Borrowed)
             .or_else(|_| serde_json::from_str::<String>(s).map(Cow::Owned))
@@ -80,13 +97,33 @@ fn text(v: Option<&RawValue>) -> Option<Cow<'_, str>> {
 }
 
 /// Only a string (the title of an item of unknown class is looked for among its string fields).
-fn string(v: Option<&RawValue>) -> Option<Cow<'_, str>> {
-    v.filter(|r| r.get().starts_with('"')).and_then(|r| text(Some(r)))
+fn string(v: Option<&str>) -> Option<Cow<'_, str>> {
+    v.filter(|r| r.starts_with('"')).and_then(|r| text(Some(r)))
 }
 
 impl<'a> ItemText<'a> {
-    /// Checks a row of an items page: valid JSON, an object, a non-empty `id`.
+    /// Checks a row of an items page: valid JSON, an object, a non-empty `id`. One pass over a plain row
+    /// ([`super::scan::object`]); anything it is not sure of is read by `serde_json`, whose errors are the
+    /// ones reported.
     pub fn parse(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
+        if let Some(s) = super::scan::object(row, &KEYS, usize::MAX, body::MAX_DEPTH)
+            && s.json.len() == row.len()
+        {
+            return ItemText::scanned(&s);
+        }
+        ItemText::parse_exact(row)
+    }
+
+    /// A row the fast path read (with [`KEYS`]): known to be JSON serde accepts.
+    pub fn scanned(s: &super::scan::Scanned<'a>) -> Result<ItemText<'a>, ApiError> {
+        let m = |k: usize| s.member(k).filter(|t| *t != "null");
+        let mut item = ItemText::from_members(s.json, [0, 1, 2, 3, 4, 5, 6].map(m))?;
+        item.printable = s.printable;
+        Ok(item)
+    }
+
+    /// The exact path: `serde_json` reads the row.
+    fn parse_exact(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
         let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
         if !json.starts_with('{') {
             // serde would read a list as the fields in order.
@@ -98,22 +135,41 @@ impl<'a> ItemText<'a> {
                 super::error::MAX_MESSAGE,
             ))
         })?;
-        let id = text(f.id)
+        let get = |v: Option<&'a RawValue>| v.map(RawValue::get);
+        ItemText::from_members(
+            json,
+            [
+                get(f.id),
+                get(f.item_class),
+                get(f.subject),
+                get(f.name),
+                get(f.full_name),
+                get(f.display_as),
+                get(f.title),
+            ],
+        )
+    }
+
+    /// From the fields' JSON texts (in the order of [`KEYS`]; a null field is absent).
+    fn from_members(json: &'a str, f: [Option<&'a str>; 7]) -> Result<ItemText<'a>, ApiError> {
+        let [id, item_class, subject, name, full_name, display_as, title] = f;
+        let id = text(id)
             .filter(|i| !i.trim().is_empty())
             .ok_or_else(|| ApiError::Decode("an item without an id".into()))?;
-        let item_class = text(f.item_class);
+        let item_class = text(item_class);
         let title = match ItemKind::from_class(item_class.as_deref()) {
-            ItemKind::Contact => text(f.full_name).or_else(|| text(f.display_as)),
-            ItemKind::ContactGroup => text(f.name),
-            ItemKind::StickyNote => text(f.name).or_else(|| text(f.subject)),
-            ItemKind::Other => string(f.subject).or_else(|| string(f.name)).or_else(|| string(f.title)),
-            _ => text(f.subject),
+            ItemKind::Contact => text(full_name).or_else(|| text(display_as)),
+            ItemKind::ContactGroup => text(name),
+            ItemKind::StickyNote => text(name).or_else(|| text(subject)),
+            ItemKind::Other => string(subject).or_else(|| string(name)).or_else(|| string(title)),
+            _ => text(subject),
         };
         Ok(ItemText {
             json,
             id,
             item_class,
             title,
+            printable: false,
         })
     }
 }
@@ -269,8 +325,11 @@ async fn read_page(
         let mut stopped = false;
         // An error that ends the listing (not retried); the read is cut with `Cancelled`.
         let mut fatal: Option<ApiError> = None;
-        let mut on_row = |raw: &[u8]| -> Result<(), ApiError> {
-            let item = ItemText::parse(raw)?;
+        let mut on_row = |raw: &[u8], scanned: Option<&super::scan::Scanned<'_>>| -> Result<(), ApiError> {
+            let item = match scanned {
+                Some(s) => ItemText::scanned(s)?,
+                None => ItemText::parse(raw)?,
+            };
             let m = mark(&item);
             let i = seen;
             seen += 1;
@@ -305,7 +364,7 @@ async fn read_page(
             }
             Ok(())
         };
-        let read = body::read_json_rows(res, stall, limits, want as usize, &mut on_row).await;
+        let read = body::read_json_rows(res, stall, limits, want as usize, &KEYS, &mut on_row).await;
         if stopped {
             return Ok(PageRead {
                 rows,
