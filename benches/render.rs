@@ -135,9 +135,11 @@ fn one_row_scroll_frame(bencher: divan::Bencher, backend: &str) {
             "vex" => {
                 let sink = CompactBackend::with_size(CrosstermBackend::new(std::io::sink()), Size::new(SIZE.0, SIZE.1));
                 let mut t = Terminal::with_options(sink, options()).expect("terminal");
+                let mut copy = ratatui::buffer::Buffer::default();
                 bencher.with_inputs(&mut next).bench_local_refs(|s| {
-                    let frame = t.draw(|f| vex::ui::draw(f, s)).expect("draw").buffer.clone();
-                    t.backend_mut().frame_drawn(frame);
+                    let done = t.draw(|f| vex::ui::draw(f, s)).expect("draw");
+                    vex::runtime::terminal::copy_frame(done.buffer, &mut copy);
+                    t.backend_mut().frame_drawn(&mut copy);
                 });
             }
             _ => {

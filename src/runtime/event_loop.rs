@@ -51,7 +51,9 @@ pub struct App<B: Backend> {
     /// Writes the synchronized-update sequences around a frame (see [`App::sync_updates`]).
     pub(super) sync: Option<SyncFn<B>>,
     /// Given each frame drawn (see [`App::on_frame`]).
-    pub(super) on_frame: Option<fn(&mut B, Buffer)>,
+    pub(super) on_frame: Option<fn(&mut B, &mut Buffer)>,
+    /// The copy of the last frame handed to `on_frame` (its storage is reused frame after frame).
+    frame_copy: Buffer,
     /// Writes clipboard sequences to the terminal (see [`App::clipboard_writes`]).
     pub(super) clipboard: Option<WriteFn<B>>,
     /// Inside tmux: clipboard sequences are also sent in tmux's passthrough form.
@@ -85,6 +87,7 @@ impl<B: Backend> App<B> {
             new_client: Arc::new(Mutex::new(None)),
             sync: None,
             on_frame: None,
+            frame_copy: Buffer::default(),
             clipboard: None,
             tmux: false,
             last_clipboard: None,
@@ -150,17 +153,19 @@ impl<B: Backend> App<B> {
             sync(self.terminal.backend_mut(), true).map_err(|e| format!("cannot draw: {e}"))?;
         }
         let hook = self.on_frame;
-        let drawn = self
-            .terminal
-            .draw(|f| ui::draw(f, state))
-            .map(|done| hook.map(|_| done.buffer.clone()));
+        let copy = &mut self.frame_copy;
+        let drawn = self.terminal.draw(|f| ui::draw(f, state)).map(|done| {
+            if hook.is_some() {
+                crate::runtime::terminal::copy_frame(done.buffer, copy);
+            }
+        });
         if let Some(sync) = self.sync {
             // Ended even when drawing failed: a terminal must not stay in the mode.
             sync(self.terminal.backend_mut(), false).map_err(|e| format!("cannot draw: {e}"))?;
         }
-        let drawn = drawn.map_err(|e| format!("cannot draw: {e}"))?;
-        if let (Some(hook), Some(frame)) = (hook, drawn) {
-            hook(self.terminal.backend_mut(), frame);
+        drawn.map_err(|e| format!("cannot draw: {e}"))?;
+        if let Some(hook) = hook {
+            hook(self.terminal.backend_mut(), &mut self.frame_copy);
         }
         self.last_draw = Some(Instant::now());
         self.frames += 1;

@@ -7,7 +7,7 @@ pub mod clipboard;
 pub mod compact;
 pub mod signals;
 
-pub use compact::CompactBackend;
+pub use compact::{CompactBackend, copy_frame};
 pub use signals::{StopSignal, StopSignals};
 
 use super::App;
@@ -222,7 +222,7 @@ fn spawn_signals(tx: UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
 
 impl<B: Backend> App<B> {
     /// Hands the backend each frame once drawn (the compact backend moves scrolled rows with it).
-    pub fn on_frame(&mut self, f: fn(&mut B, Buffer)) {
+    pub fn on_frame(&mut self, f: fn(&mut B, &mut Buffer)) {
         self.on_frame = Some(f);
     }
 

@@ -30,8 +30,9 @@ pub struct CompactBackend<W: Write> {
     /// The terminal's size when it is not the backend's to ask (tests, benchmarks).
     fixed: Option<Size>,
     /// The frame ratatui drew last, which its next changes are relative to (see [`Self::frame_drawn`]);
-    /// taken by the next `draw`.
-    prev: Option<Buffer>,
+    /// known only when `prev_known` (the storage stays, to be swapped with the next frame's copy).
+    prev: Buffer,
+    prev_known: bool,
 }
 
 /// What a cell of the terminal shows.
@@ -63,6 +64,84 @@ impl Next<'_> {
             (Next::Covered, Slot::Covered) => true,
             _ => false,
         }
+    }
+}
+
+/// What a row of the next frame costs (cells the terminal would still have to be sent) if it shows
+/// what the terminal's same row shows now (`stay`), the row above (`above`), the row below (`below`), or
+/// a blank row (`blank`).
+struct RowCosts {
+    stay: i64,
+    above: Option<i64>,
+    below: Option<i64>,
+    blank: i64,
+}
+
+/// Keys of cells that are not cells: the right half of a wide character, a cell not known.
+const COVERED_KEY: u64 = 1;
+const UNKNOWN_KEY: u64 = 2;
+
+/// A cell's key for planning a scroll: equal cells have equal keys (a mix of the symbol's bytes, the
+/// colours and the attributes; never [`COVERED_KEY`] or [`UNKNOWN_KEY`]). Two different cells with the
+/// same key could only make a plan worse, never a frame wrong: the cells written are found by comparing
+/// cells.
+fn key(c: &Cell) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = 0u64;
+    for part in c.symbol().as_bytes().chunks(8) {
+        let mut a = [0u8; 8];
+        a[..part.len()].copy_from_slice(part);
+        h = (h ^ u64::from_le_bytes(a)).wrapping_mul(K).rotate_left(23);
+    }
+    for x in [
+        color_code(c.fg),
+        color_code(c.bg),
+        color_code(c.underline_color),
+        u64::from(c.modifier.bits()),
+    ] {
+        h = (h ^ x).wrapping_mul(K).rotate_left(23);
+    }
+    // The two lowest bits clear: never one of the other keys.
+    h << 2
+}
+
+fn color_code(c: Color) -> u64 {
+    let named = |i: u64| 1 << 32 | i;
+    match c {
+        Color::Reset => 0,
+        Color::Black => named(0),
+        Color::Red => named(1),
+        Color::Green => named(2),
+        Color::Yellow => named(3),
+        Color::Blue => named(4),
+        Color::Magenta => named(5),
+        Color::Cyan => named(6),
+        Color::Gray => named(7),
+        Color::DarkGray => named(8),
+        Color::LightRed => named(9),
+        Color::LightGreen => named(10),
+        Color::LightYellow => named(11),
+        Color::LightBlue => named(12),
+        Color::LightMagenta => named(13),
+        Color::LightCyan => named(14),
+        Color::White => named(15),
+        Color::Rgb(r, g, b) => 2 << 32 | u64::from(r) << 16 | u64::from(g) << 8 | u64::from(b),
+        Color::Indexed(i) => 3 << 32 | u64::from(i),
+    }
+}
+
+fn slot_key(s: &Slot) -> u64 {
+    match s {
+        Slot::Known(c) => key(c),
+        Slot::Covered => COVERED_KEY,
+        Slot::Unknown => UNKNOWN_KEY,
+    }
+}
+
+fn next_key(n: &Next<'_>) -> u64 {
+    match n {
+        Next::Cell(c) => key(c),
+        Next::Covered => COVERED_KEY,
     }
 }
 
@@ -111,6 +190,13 @@ impl Pen {
     }
 }
 
+/// Copies a frame drawn (`CompletedFrame::buffer`) into `into`, reusing its storage (cell by cell; a
+/// symbol of a few bytes is kept inline, so nothing is allocated): what the loop hands the backend.
+pub fn copy_frame(from: &Buffer, into: &mut Buffer) {
+    into.area = from.area;
+    into.content.clone_from(&from.content);
+}
+
 /// True when every terminal agrees this symbol takes exactly one column (so the cursor position after
 /// it is known without asking).
 fn surely_narrow(s: &str) -> bool {
@@ -134,7 +220,8 @@ impl<W: Write> CompactBackend<W> {
             screen: Vec::new(),
             blank: true,
             fixed: None,
-            prev: None,
+            prev: Buffer::default(),
+            prev_known: false,
         }
     }
 
@@ -150,11 +237,14 @@ impl<W: Write> CompactBackend<W> {
         &self.inner
     }
 
-    /// Tells the backend the frame ratatui just drew (`CompletedFrame::buffer`; the browser's loop does,
-    /// see `App::on_frame`). With it the next frame is known whole, and rows that moved (a list scrolled)
-    /// can be moved on the terminal instead of written again. Without it frames are written cell by cell.
-    pub fn frame_drawn(&mut self, frame: Buffer) {
-        self.prev = Some(frame);
+    /// Tells the backend the frame ratatui just drew (a copy of `CompletedFrame::buffer`, see
+    /// [`copy_frame`]; the browser's loop does, see `App::on_frame`). With it the next frame is known
+    /// whole, and rows that moved (a list scrolled) can be moved on the terminal instead of written again.
+    /// Without it frames are written cell by cell. `frame` gets back the storage of the frame before, so
+    /// the next copy allocates nothing.
+    pub fn frame_drawn(&mut self, frame: &mut Buffer) {
+        std::mem::swap(&mut self.prev, frame);
+        self.prev_known = true;
     }
 
     fn slot(&self, x: u16, y: u16) -> &Slot {
@@ -237,10 +327,38 @@ impl<W: Write> CompactBackend<W> {
             .count() as i64
     }
 
+    /// The planning costs of each row of the next frame (see [`RowCosts`]), comparing cell keys.
+    fn row_costs(&self, next: &[Vec<Next<'_>>]) -> Vec<RowCosts> {
+        let beyond = if self.blank { key(&Cell::EMPTY) } else { UNKNOWN_KEY };
+        let width = next.first().map_or(0, Vec::len);
+        let screen: Vec<Vec<u64>> = (0..next.len())
+            .map(|y| {
+                let row = self.screen.get(y).map_or(&[][..], Vec::as_slice);
+                let mut keys: Vec<u64> = row.iter().take(width).map(slot_key).collect();
+                keys.resize(width, beyond);
+                keys
+            })
+            .collect();
+        let blank = key(&Cell::EMPTY);
+        let differ = |a: &[u64], b: &[u64]| a.iter().zip(b).filter(|(x, y)| x != y).count() as i64;
+        next.iter()
+            .enumerate()
+            .map(|(y, row)| {
+                let keys: Vec<u64> = row.iter().map(next_key).collect();
+                RowCosts {
+                    stay: differ(&keys, &screen[y]),
+                    above: y.checked_sub(1).map(|f| differ(&keys, &screen[f])),
+                    below: screen.get(y + 1).map(|s| differ(&keys, s)),
+                    blank: keys.iter().filter(|k| **k != blank).count() as i64,
+                }
+            })
+            .collect()
+    }
+
     /// When moving a band of rows by one (as a list scrolls) makes most of a frame's changes already
     /// shown, does it (`CSI top;bottom r`, delete or insert a line, `CSI r`) and returns the changes left
     /// to write; otherwise returns the changes as they are.
-    fn plan(&mut self, changes: Vec<(u16, u16, &Cell)>, prev: Option<Buffer>) -> io::Result<Vec<(u16, u16, Cell)>> {
+    fn plan(&mut self, changes: Vec<(u16, u16, &Cell)>, prev: Option<&Buffer>) -> io::Result<Vec<(u16, u16, Cell)>> {
         let owned = |v: &[(u16, u16, &Cell)]| v.iter().map(|&(x, y, c)| (x, y, c.clone())).collect();
         if changes.len() < PLAN_FROM {
             return Ok(owned(&changes));
@@ -257,7 +375,7 @@ impl<W: Write> CompactBackend<W> {
             by_row[y as usize].push((x, c));
         }
         let next: Vec<Vec<Next<'_>>> = (0..h)
-            .map(|y| Self::next_row(&prev, y, w, &by_row[y as usize]))
+            .map(|y| Self::next_row(prev, y, w, &by_row[y as usize]))
             .collect();
         let cost = |y: u16, from: Option<u16>| self.cost(&next[y as usize], from);
         // A quick look first: on a few changed rows, would either move save anything?
@@ -272,15 +390,19 @@ impl<W: Write> CompactBackend<W> {
         if !changed.iter().step_by(step).take(4).any(|&y| probe(y)) {
             return Ok(owned(&changes));
         }
-        let stay: Vec<i64> = (0..h).map(|y| cost(y, Some(y))).collect();
+        // Each row of the next frame against the terminal's row above, the same row and the row below, and
+        // a blank row: by keys, one pass.
+        let costs = self.row_costs(&next);
+        let stay: Vec<i64> = costs.iter().map(|c| c.stay).collect();
         // Per row, what moving saves; the best band by the maximum-sum run, then its new row's cost.
         let best = |dir: Scroll| -> Option<(u16, u16, i64)> {
             let gain = |y: u16| -> Option<i64> {
-                let from = match dir {
-                    Scroll::Up => y.checked_add(1).filter(|f| *f < h)?,
-                    Scroll::Down => y.checked_sub(1)?,
+                let c = &costs[y as usize];
+                let moved = match dir {
+                    Scroll::Up => c.below?,
+                    Scroll::Down => c.above?,
                 };
-                Some(stay[y as usize] - cost(y, Some(from)))
+                Some(c.stay - moved)
             };
             let (mut run, mut run_start, mut top) = (0i64, 0u16, None::<(u16, u16, i64)>);
             for y in 0..h {
@@ -303,7 +425,7 @@ impl<W: Write> CompactBackend<W> {
                 Scroll::Up => (a, e + 1, e + 1),
                 Scroll::Down => (a - 1, e, a - 1),
             };
-            let total = sum + stay[fresh as usize] - cost(fresh, None);
+            let total = sum + stay[fresh as usize] - costs[fresh as usize].blank;
             Some((band_top, band_bottom, total))
         };
         let up = best(Scroll::Up).map(|b| (Scroll::Up, b));
@@ -344,7 +466,6 @@ impl<W: Write> CompactBackend<W> {
             }
         }
         drop(next);
-        drop(prev);
         // Move the rows on the terminal, then in the picture of it.
         let line = if dir == Scroll::Up { "M" } else { "L" };
         write!(
@@ -471,8 +592,12 @@ impl<W: Write> Backend for CompactBackend<W> {
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
         let changes: Vec<(u16, u16, &Cell)> = content.collect();
-        let prev = self.prev.take();
-        let cells = self.plan(changes, prev)?;
+        let prev = std::mem::take(&mut self.prev);
+        let known = std::mem::replace(&mut self.prev_known, false);
+        let cells = self.plan(changes, known.then_some(&prev));
+        // The storage is kept for the next frame's copy.
+        self.prev = prev;
+        let cells = cells?;
         let mut pen = Pen::default();
         // Where the terminal's cursor is as ratatui counts (after a one-column symbol, the next column),
         // and whether every terminal agrees (only then is a relative move safe).
@@ -535,7 +660,7 @@ impl<W: Write> Backend for CompactBackend<W> {
 
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
         self.forget(false);
-        self.prev = None;
+        self.prev_known = false;
         self.inner.append_lines(n)
     }
 
@@ -557,13 +682,13 @@ impl<W: Write> Backend for CompactBackend<W> {
 
     fn clear(&mut self) -> io::Result<()> {
         self.forget(true);
-        self.prev = None;
+        self.prev_known = false;
         self.inner.clear()
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
         self.forget(clear_type == ClearType::All);
-        self.prev = None;
+        self.prev_known = false;
         self.inner.clear_region(clear_type)
     }
 
@@ -677,8 +802,9 @@ mod tests {
 
     /// As the loop draws with this backend: then tells it the frame.
     fn draw_compact<X: Write>(t: &mut Terminal<CompactBackend<X>>, buf: &Buffer) {
-        let drawn = t.draw(|f| f.buffer_mut().merge(buf)).unwrap().buffer.clone();
-        t.backend_mut().frame_drawn(drawn);
+        let mut drawn = Buffer::default();
+        copy_frame(t.draw(|f| f.buffer_mut().merge(buf)).unwrap().buffer, &mut drawn);
+        t.backend_mut().frame_drawn(&mut drawn);
     }
 
     fn vt_color(c: Color) -> vt100::Color {
