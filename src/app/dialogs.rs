@@ -5,6 +5,7 @@
 //! [`Intent`] it may return.
 
 use super::panes::Heard;
+use super::panes::batch::BatchView;
 use super::panes::confirm::ConfirmDialog;
 use super::panes::events::EventsView;
 use super::panes::help::HelpDialog;
@@ -34,6 +35,8 @@ pub enum Overlay {
     Results(ResultsView),
     /// The server-side search prompt (`s`).
     Search(SearchPrompt),
+    /// Batches: the journal's, the running one, and starting one (`B`).
+    Batches(Box<BatchView>),
 }
 
 /// What a key did to a dialog: the one reply shape of every dialog.
@@ -125,6 +128,7 @@ impl Overlay {
             Overlay::Events(d) => d.as_ref(),
             Overlay::Results(d) => d,
             Overlay::Search(d) => d,
+            Overlay::Batches(d) => d.as_ref(),
         }
     }
 
@@ -138,6 +142,7 @@ impl Overlay {
             Overlay::Events(d) => d.as_mut(),
             Overlay::Results(d) => d,
             Overlay::Search(d) => d,
+            Overlay::Batches(d) => d.as_mut(),
         }
     }
 

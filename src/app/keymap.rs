@@ -47,11 +47,13 @@ pub enum Action {
     CopyId,
     /// Copy a one-line summary of the selected entity to the clipboard (OSC 52).
     CopySummary,
+    /// The batch view: the journal's batches, the running one's progress; start one (plan file, marks).
+    Batches,
 }
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -79,6 +81,7 @@ impl Action {
         Action::Search,
         Action::CopyId,
         Action::CopySummary,
+        Action::Batches,
     ];
 
     /// A stable name (for a config file: `down = ["j", "Down"]`).
@@ -111,6 +114,7 @@ impl Action {
             Action::Search => "search",
             Action::CopyId => "copy_id",
             Action::CopySummary => "copy_summary",
+            Action::Batches => "batches",
         }
     }
 
@@ -166,6 +170,7 @@ impl Action {
             Action::Search => "search on the server: folder, mailbox or all mailboxes",
             Action::CopyId => "copy the selected id to the clipboard",
             Action::CopySummary => "copy a one-line summary to the clipboard",
+            Action::Batches => "batches: progress and outcomes; start one from a plan file or marks",
         }
     }
 }
@@ -238,6 +243,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     key(KeyCode::Char('s'), Action::Search),
     key(KeyCode::Char('y'), Action::CopyId),
     key(KeyCode::Char('Y'), Action::CopySummary),
+    key(KeyCode::Char('B'), Action::Batches),
 ];
 
 /// The key → action table.

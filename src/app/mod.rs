@@ -218,6 +218,8 @@ pub struct State {
     pub points_file: Option<std::path::PathBuf>,
     /// Where the cursor was in the lists and folder trees left (re-entering puts it back).
     pub recall: recall::Recall,
+    /// Batches: the one running, those started this run, the journal's place (`B`).
+    pub batches: panes::batch::Batches,
 }
 
 impl State {
@@ -262,6 +264,7 @@ impl State {
             clipboard: Default::default(),
             points_file: None,
             recall: Default::default(),
+            batches: Default::default(),
         }
     }
 
@@ -330,6 +333,7 @@ impl State {
             || self.login.as_ref().is_some_and(|l| l.submitting.is_some())
             || self.overlay.as_ref().is_some_and(Overlay::busy)
             || jobs::busy(self)
+            || panes::batch::busy(self)
     }
 
     /// True while a restore session that the new-session dialog asked for is being started.
@@ -435,6 +439,8 @@ impl State {
 
     /// Keeps the open items list's marks for when the operator comes back to it.
     fn stash_marks(&mut self) {
+        // Where the list is, for a batch made of marks in several mailboxes.
+        panes::batch::note_place(self);
         // Search results keep no marks; the folder they were started from does.
         let items = match self.items.as_ref() {
             Some(i) if i.search.is_some() => i.search.as_ref().and_then(|s| s.back.items.as_deref()),
@@ -710,7 +716,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
     }
     match a {
         Action::Quit => {
-            if jobs::hold_quit(state) {
+            if jobs::hold_quit(state) || panes::batch::hold_quit(state) {
                 return;
             }
             return offer_quit(state, fx);
@@ -736,6 +742,7 @@ fn on_action(state: &mut State, a: Action, fx: &mut Vec<Effect>) {
             return;
         }
         Action::Search => return search::open_prompt(state),
+        Action::Batches => return panes::batch::open(state, fx),
         Action::CopyId => return copy::copy(state, false, fx),
         Action::CopySummary => return copy::copy(state, true, fx),
         Action::NextPane => return cycle_focus(state, true, fx),
@@ -942,6 +949,7 @@ fn answered(
         To::Login => return login_answered(state, request::take(result), fx),
         To::Preview => return panes::preview::on_answer(state, result),
         To::Session(ask) => return session_answered(state, id, ask, result, fx),
+        To::Batch => return panes::batch::on_run_answer(state, id, result),
     };
     heard_by(state, heard)
 }

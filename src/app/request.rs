@@ -190,6 +190,61 @@ pub enum Call {
         different: Option<Box<SendToDifferentAddressOptions>>,
         audit: Option<Box<AuditTicket>>,
     },
+    /// The batch journal (`vex batch`'s, in the state directory): every batch and its restores.
+    BatchJournal {
+        path: PathBuf,
+    },
+    /// Reads a batch plan file, checks it and resolves it against the server (reads only): the dry run.
+    BatchResolve {
+        path: PathBuf,
+    },
+    /// Runs a batch to its end (journalled, exactly once; see `crate::batch`). Progress answers carry
+    /// the journal's rows as they change. Never aborted, never resent.
+    Batch(Box<BatchJob>),
+}
+
+/// A batch to run: the plan, its resolved restores, and what the run needs. `Debug` shows no password.
+#[derive(Clone, Debug)]
+pub struct BatchJob {
+    pub plan: crate::batch::plan::Plan,
+    pub resolved: crate::batch::Resolved,
+    /// The plan file (or what the marks were), for the journal and the audit log.
+    pub plan_path: String,
+    /// The Exchange password typed in the TUI; `None`: the plan's `password_command` is run by the task.
+    pub password: Option<secrecy::SecretString>,
+    pub journal: PathBuf,
+    pub audit_log: Option<PathBuf>,
+    pub concurrency: usize,
+}
+
+/// A batch of the journal with its restores.
+#[derive(Clone, Debug)]
+pub struct JournalBatch {
+    pub batch: crate::batch::journal::BatchRow,
+    pub units: Vec<crate::batch::journal::UnitRow>,
+}
+
+/// A plan file read and resolved: the plan and its restores, or its error (naming its line).
+#[derive(Clone, Debug)]
+pub struct ResolvedPlan {
+    /// The file as the operator named it.
+    pub path: String,
+    pub outcome: Result<(crate::batch::plan::Plan, crate::batch::Resolved), String>,
+}
+
+/// A running batch's progress: its id, the journal's rows now, and the line `vex batch` would print.
+#[derive(Clone, Debug)]
+pub struct BatchProgress {
+    pub batch: String,
+    pub units: Vec<crate::batch::journal::UnitRow>,
+    pub line: Option<String>,
+}
+
+/// How a batch's run ended: its report (the journal's rows), or the error that stopped it.
+#[derive(Clone, Debug)]
+pub struct BatchEnd {
+    pub report: Option<crate::batch::RunReport>,
+    pub error: Option<String>,
 }
 
 /// Where the runtime writes down the point in time of a session vex starts (a restore session resource
@@ -231,6 +286,8 @@ pub enum Slot {
     MailboxNames,
     Events,
     TargetFolders,
+    BatchJournal,
+    BatchResolve,
 }
 
 impl Call {
@@ -248,8 +305,14 @@ impl Call {
             Call::MailboxNames { .. } => Slot::MailboxNames,
             Call::Events { .. } => Slot::Events,
             Call::TargetFolders { .. } => Slot::TargetFolders,
+            Call::BatchJournal { .. } => Slot::BatchJournal,
+            Call::BatchResolve { .. } => Slot::BatchResolve,
             Call::Explore { .. } | Call::StopSession { .. } => return Class::Write,
-            Call::Restore { .. } | Call::DeviceCode { .. } | Call::Download { .. } | Call::Send { .. } => {
+            Call::Restore { .. }
+            | Call::DeviceCode { .. }
+            | Call::Download { .. }
+            | Call::Send { .. }
+            | Call::Batch(_) => {
                 return Class::Once;
             }
             Call::Login { .. } => return Class::Login,
@@ -341,12 +404,22 @@ responses! {
     DownloadProgress(DownloadProgress),
     Downloaded(Written<Saved>),
     Sent(Written<()>),
+    /// The batch journal.
+    BatchJournal(Vec<JournalBatch>),
+    /// A plan file read and resolved (the dry run).
+    BatchPlan(Box<ResolvedPlan>),
+    /// A running batch's progress (its answer follows).
+    BatchProgress(BatchProgress),
+    BatchEnded(BatchEnd),
 }
 
 impl Response {
     /// Progress: more answers to the same request follow.
     pub fn is_progress(&self) -> bool {
-        matches!(self, Response::RestoreProgress(_) | Response::DownloadProgress(_))
+        matches!(
+            self,
+            Response::RestoreProgress(_) | Response::DownloadProgress(_) | Response::BatchProgress(_)
+        )
     }
 }
 
@@ -379,6 +452,9 @@ pub enum To {
     Preview,
     /// Starting and stopping restore sessions (`n`, `x`, quitting): the browser's own requests.
     Session(SessionAsk),
+    /// The running batch (`panes::batch::on_run_answer`): the state's, not the view's, so it runs on
+    /// when the view closes.
+    Batch,
 }
 
 /// What a pane asked for.
@@ -424,6 +500,10 @@ pub enum DialogAsk {
     TargetFolders,
     /// The events view.
     Events,
+    /// The batch view's journal.
+    BatchJournal,
+    /// The batch view's plan file (read and resolved).
+    BatchPlan,
 }
 
 /// The browser's own requests about restore sessions.
@@ -488,6 +568,7 @@ impl State {
             To::Session(SessionAsk::StopOnQuit { .. }) => {
                 self.quitting.as_ref().is_some_and(|q| q.waiting.contains(&id))
             }
+            To::Batch => self.batches.running == Some(id),
         }
     }
 

@@ -4,6 +4,7 @@
 //! for them any more: superseded, or the operator moved on) are aborted; writes run to their end. Logins
 //! may replace the client. Restores, downloads and sends (and their audit records) run in [`jobs`].
 
+mod batch;
 mod jobs;
 
 use super::App;
@@ -321,6 +322,9 @@ impl Runner {
                 different,
                 audit,
             } => Response::Sent(jobs::send(client, &session_id, &mailbox_id, &item_ids, different, audit).await),
+            Call::BatchJournal { path } => Response::BatchJournal(batch::journal(path).await?),
+            Call::BatchResolve { path } => Response::BatchPlan(Box::new(batch::resolve(client, path).await?)),
+            Call::Batch(job) => Response::BatchEnded(batch::run(client, *job, progress).await),
         })
     }
 

@@ -75,6 +75,8 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     let points = crate::config::session_points::SessionPoints::new(paths.session_points_file());
     crate::app::point::known(&mut state, points.all(client.base_url()));
     state.points_file = Some(points.path().to_path_buf());
+    // The batch journal (`vex batch`'s): the batch view lists it and a batch started here writes it.
+    state.batches.journal = Some(crate::batch::journal::Journal::path_in(&paths.state_dir));
     // Read before raw mode: whether `y` copies (OSC 52) can reach the clipboard from this terminal.
     state.clipboard = clipboard::TerminalFacts::read().reach();
     // ratatui installs a panic hook that restores the terminal; ours (outermost) also shows the cursor

@@ -30,6 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, the
         Overlay::Events(v) => super::job_dialogs::draw_events(frame, area, state, v, theme),
         Overlay::Results(v) => super::job_dialogs::draw_results(frame, area, state, v, theme),
         Overlay::Search(p) => super::search_prompt::draw_search(frame, area, state, p, theme),
+        Overlay::Batches(v) => super::batch::draw_batches(frame, area, state, v, theme),
     }
 }
 

@@ -4,6 +4,7 @@
 //! Every string that comes from the server goes through [`text::sanitize`] (usually via [`text::srv`])
 //! before it becomes a Span.
 
+pub mod batch;
 pub mod details;
 pub mod dialogs;
 pub mod job_dialogs;

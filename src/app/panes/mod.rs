@@ -1,5 +1,6 @@
 //! One module per pane or dialog: its state, the actions it handles and its help lines.
 
+pub mod batch;
 pub mod confirm;
 pub mod details;
 pub mod events;
@@ -37,6 +38,11 @@ pub const GLOBAL_HELP: Help = &[
     (Action::Search, "search", "search on the server (Tab: scope)"),
     (Action::CopyId, "copy id", "copy the selected id (OSC 52)"),
     (Action::CopySummary, "copy", "copy a one-line summary (OSC 52)"),
+    (
+        Action::Batches,
+        "batches",
+        "batches: progress, outcomes; p plan file, M marks",
+    ),
     (Action::Help, "help", "this help"),
     (Action::Quit, "quit", "quit"),
 ];
