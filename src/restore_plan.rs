@@ -347,15 +347,7 @@ impl RestorePlan {
     }
 
     fn what(&self) -> String {
-        match &self.scope {
-            RestoreScope::Items => {
-                let n = self.item_ids.len();
-                format!("{n} item{}", if n == 1 { "" } else { "s" })
-            }
-            RestoreScope::Item(_) => "1 item".into(),
-            RestoreScope::Folder(_) => "the whole folder".into(),
-            RestoreScope::Mailbox => "the whole mailbox".into(),
-        }
+        self.scope.what(self.item_ids.len())
     }
 
     /// Where the items go: "B/Folder1" (the target mailbox, then the folder).

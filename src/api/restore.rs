@@ -86,6 +86,17 @@ pub enum RestoreScope {
 }
 
 impl RestoreScope {
+    /// What it applies to, in the operator's words: "3 items", "1 item", "the whole folder", "the whole
+    /// mailbox" (`items`: the number listed, for [`RestoreScope::Items`]).
+    pub fn what(&self, items: usize) -> String {
+        match self {
+            RestoreScope::Items => format!("{items} item{}", if items == 1 { "" } else { "s" }),
+            RestoreScope::Item(_) => "1 item".into(),
+            RestoreScope::Folder(_) => "the whole folder".into(),
+            RestoreScope::Mailbox => "the whole mailbox".into(),
+        }
+    }
+
     fn path(&self, restore_session_id: &str, mailbox_id: &str, action: &str) -> String {
         let rest = match self {
             RestoreScope::Items => format!("/items/{action}"),

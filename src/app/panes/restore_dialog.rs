@@ -68,15 +68,7 @@ pub struct Source {
 impl Source {
     /// "3 items", "1 item", "the whole folder", "the whole mailbox".
     pub fn what(&self) -> String {
-        match &self.scope {
-            RestoreScope::Items => {
-                let n = self.item_ids.len();
-                format!("{n} item{}", if n == 1 { "" } else { "s" })
-            }
-            RestoreScope::Item(_) => "1 item".into(),
-            RestoreScope::Folder(_) => "the whole folder".into(),
-            RestoreScope::Mailbox => "the whole mailbox".into(),
-        }
+        self.scope.what(self.item_ids.len())
     }
 
     /// "Zoë Müller (Inbox)".
