@@ -844,3 +844,95 @@ async fn export_to_pst_writes_the_served_bytes() {
     assert!(std::fs::read(&zip).expect("zip").starts_with(b"PK\x03\x04"));
     server.shutdown().await;
 }
+
+/// Issue 16: an item's folder path. Items and folders name their parent folder in `_links.parent`
+/// (the spec's `_links` is a free dictionary; Veeam's documentation shows `parent`): the client walks
+/// up to the root, over pinned HTTPS, for each version; what it knows already is not asked again; a
+/// folder the server does not have is a 404, not a path.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_items_folder_path_is_walked_up_through_parent_links() {
+    use std::collections::HashMap;
+    use vex::api::folder_path::{item_folder_id, parent_folder_id};
+    let (server, cfg) = sim(true, Duration::from_secs(3600)).await;
+    assert!(server.base_url().starts_with("https://"));
+    for v in VERSIONS {
+        let c = logged_in(&server, &cfg, v).await;
+        let s = session(&c).await;
+        let mbs = all_mailboxes(&c, &s.id).await;
+        let mb = &mbs[0].id;
+        let inbox = folder_named(&c, &s.id, mb, "Inbox").await;
+        assert_eq!(parent_folder_id(&inbox), None, "{v}: a root folder has no parent");
+        let under = |parent: &str| {
+            let c = &c;
+            let sid = s.id.clone();
+            let parent = parent.to_string();
+            async move {
+                c.all_folders(&sid, mb, FolderParent::Folder(&parent))
+                    .await
+                    .expect("children")
+            }
+        };
+        let projects = under(&inbox.id)
+            .await
+            .into_iter()
+            .find(|f| f.name.as_deref() == Some("Projects"))
+            .expect("Inbox/Projects");
+        let years = under(&projects.id).await;
+        let y2024 = years.iter().find(|f| f.name.as_deref() == Some("2024")).expect("2024");
+        let y2025 = years.iter().find(|f| f.name.as_deref() == Some("2025")).expect("2025");
+        assert_eq!(parent_folder_id(y2024).as_deref(), Some(projects.id.as_str()), "{v}");
+
+        // An item names its folder.
+        let items = first_items(&c, &s.id, mb, &projects.id).await;
+        let item = items.first().expect("Projects has items");
+        assert_eq!(item_folder_id(item).as_deref(), Some(projects.id.as_str()), "{v}");
+        let single = c.item(&s.id, mb, &item.id).await.expect("item");
+        assert_eq!(item_folder_id(&single).as_deref(), Some(projects.id.as_str()), "{v}");
+
+        // Three levels: three folders fetched, each path returned.
+        let before = server.fault_stats().requests;
+        let found = c
+            .folder_path(&s.id, mb, &y2024.id, &HashMap::new())
+            .await
+            .expect("walk");
+        assert_eq!(server.fault_stats().requests - before, 3, "{v}: 2024, Projects, Inbox");
+        let paths: Vec<(String, String)> = found.iter().map(|p| (p.folder_id.clone(), p.names.join("/"))).collect();
+        assert_eq!(
+            paths,
+            [
+                (y2024.id.clone(), "Inbox/Projects/2024".to_string()),
+                (projects.id.clone(), "Inbox/Projects".to_string()),
+                (inbox.id.clone(), "Inbox".to_string()),
+            ],
+            "{v}"
+        );
+        // The sibling: only itself is asked for, its parents are known.
+        let known: HashMap<String, Vec<String>> = found.into_iter().map(|p| (p.folder_id, p.names)).collect();
+        let before = server.fault_stats().requests;
+        let found = c.folder_path(&s.id, mb, &y2025.id, &known).await.expect("walk");
+        assert_eq!(server.fault_stats().requests - before, 1, "{v}: 2025 alone");
+        assert_eq!(found[0].names.join("/"), "Inbox/Projects/2025", "{v}");
+
+        // All-mailbox search results name their folder too, and it walks to a path ending in its name.
+        let page = c
+            .search(&s.id, vex::api::SearchScope::AllMailboxes, "report", 0, 30)
+            .await
+            .expect("search");
+        assert!(!page.results.is_empty(), "{v}: results");
+        for r in &page.results {
+            let fid = item_folder_id(r).unwrap_or_else(|| panic!("{v}: result {} names no folder", r.id));
+            let rmb = vex::app::panes::search_prompt::item_mailbox_id(r).expect("a result names its mailbox");
+            let path = c.folder_path(&s.id, &rmb, &fid, &HashMap::new()).await.expect("walk");
+            let own = c.folder(&s.id, &rmb, &fid).await.expect("folder");
+            assert_eq!(path[0].names.last(), own.name.as_ref(), "{v}");
+        }
+
+        // A folder the server does not have.
+        let e = c
+            .folder_path(&s.id, mb, "AAAAnot-a-folder", &HashMap::new())
+            .await
+            .expect_err("no such folder");
+        assert!(e.is_not_found(), "{v}: {e}");
+    }
+    server.shutdown().await;
+}

@@ -1086,6 +1086,22 @@ impl Client {
         .await
     }
 
+    /// The path of a folder from its mailbox's root, walked up through the folders' parent links
+    /// ([`super::folder_path::walk`]): the path of every folder fetched, `folder_id`'s first. The walk
+    /// stops at a root or at a folder whose path `known` has (by id).
+    pub async fn folder_path(
+        &self,
+        restore_session_id: &str,
+        mailbox_id: &str,
+        folder_id: &str,
+        known: &std::collections::HashMap<String, Vec<String>>,
+    ) -> Result<Vec<super::folder_path::FolderPath>, ApiError> {
+        super::folder_path::walk(folder_id, known, |id| async move {
+            self.folder(restore_session_id, mailbox_id, &id).await
+        })
+        .await
+    }
+
     /// One page of a folder's items (v6 `folderId=`, v7/v8 `parentId=`).
     pub async fn items(
         &self,

@@ -3,6 +3,7 @@
 //! - `auth`: tokens, refresh ahead of expiry, logout
 //! - `client`: requests, errors, retry policy, browsing calls
 //! - `body`: reading answers under limits (stall timeout, size, rows, string length, nesting)
+//! - `folder_path`: an item's folder path, walked up through the folders' parent links
 //! - `paging`: pages by offset, counting a collection without listing it
 //! - `scan`: one pass that finds a row of a listing and checks it (the fast path of `body` and `stream`)
 //! - `stream`: a folder's items read as streams, the next page fetched ahead (`vex items`)
@@ -14,6 +15,7 @@
 pub mod body;
 pub mod client;
 pub mod error;
+pub mod folder_path;
 pub mod models;
 pub mod paging;
 pub mod points;
