@@ -10,19 +10,26 @@ mod support;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use support::batch::{self, Incident};
 use support::cli::{self, code, json, out, stdout};
 use vex::sim::{Faults, ResetAfterApply, SimConfig};
 
 const PASSWORD: &str = "Exch-s3cret-Pa55-do-not-leak";
 
+/// A Fabrikam session of 300 mailboxes, its primary mailboxes' e-mails.
 struct Setup {
-    e: cli::Env,
-    sid: String,
-    plan: std::path::PathBuf,
-    /// Mailbox e-mails of the session, in the server's order.
+    i: Incident,
     emails: Vec<String>,
 }
 
+impl std::ops::Deref for Setup {
+    type Target = Incident;
+    fn deref(&self) -> &Incident {
+        &self.i
+    }
+}
+
+/// The emulator with `faults` (set aside while the session is made).
 async fn setup(faults: Faults) -> Setup {
     let e = cli::start(SimConfig {
         mailboxes: Some(300),
@@ -30,31 +37,8 @@ async fn setup(faults: Faults) -> Setup {
         ..cli::quick_restores()
     })
     .await;
-    let orgs = json(&e.vex(&["organizations", "--json"]));
-    let org = orgs
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["name"] == "fabrikam.onmicrosoft.com"))
-        .and_then(|o| o["id"].as_str())
-        .expect("fabrikam")
-        .to_string();
-    // The session is made without faults getting in the way of the test's own set-up.
-    let saved = e.server.faults();
-    e.server.set_faults(Faults::none());
-    let s = json(&e.vex(&["sessions", "new", "--org", &org, "--json"]));
-    let sid = s[0]["id"].as_str().expect("session").to_string();
-    let mbx = json(&e.vex(&["mailboxes", "--session", &sid, "--json"]));
-    e.server.set_faults(saved);
-    let emails: Vec<String> = mbx
-        .as_array()
-        .expect("mailboxes")
-        .iter()
-        .filter(|m| m["isArchive"] != true && m["isPublic"] != true)
-        .filter_map(|m| m["email"].as_str().map(str::to_string))
-        .collect();
-    let pw = e.dir.path().join("exchange-password");
-    std::fs::write(&pw, format!("{PASSWORD}\n")).expect("password file");
-    let plan = e.dir.path().join("plan.toml");
-    Setup { e, sid, plan, emails }
+    let i = batch::open(e, PASSWORD);
+    Setup { emails: i.emails(), i }
 }
 
 /// A letter that starts between 3 and 6 of the addresses not in `skip`.
@@ -92,15 +76,12 @@ folder = "Restored/{{mailbox}}/{{folder}}"
 [flags]
 changed_items = true
 
-[credentials]
-user = "restore-admin@fabrikam.com"
-password_command = "cat '{pw}'"
-"#,
+{credentials}"#,
         sid = s.sid,
-        list = list.iter().map(|m| format!("{m:?}")).collect::<Vec<_>>().join(", "),
+        list = batch::toml_list(&list),
         q = s.emails[13],
         target = s.emails[14],
-        pw = s.e.dir.path().join("exchange-password").display(),
+        credentials = s.credentials(),
     )
 }
 
@@ -457,11 +438,8 @@ async fn plan_errors_are_refused_with_their_line_before_anything_is_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_error_without_a_trace_is_left_unknown() {
     let s = setup(Faults::none()).await;
-    let list: Vec<String> = s.emails[..3].iter().map(|m| format!("{m:?}")).collect();
-    std::fs::write(
-        &s.plan,
-        format!(
-            r#"session = "{sid}"
+    s.write_plan(&format!(
+        r#"session = "{sid}"
 
 [[source]]
 mailboxes = [{list}]
@@ -471,17 +449,12 @@ folders = ["Inbox"]
 mailbox = "{target}"
 folder = "Restored/{{mailbox}}"
 
-[credentials]
-user = "restore-admin@fabrikam.com"
-password_command = "cat '{pw}'"
-"#,
-            sid = s.sid,
-            list = list.join(", "),
-            target = s.emails[5],
-            pw = s.e.dir.path().join("exchange-password").display(),
-        ),
-    )
-    .expect("plan");
+{credentials}"#,
+        sid = s.sid,
+        list = batch::toml_list(&s.emails[..3]),
+        target = s.emails[5],
+        credentials = s.credentials(),
+    ));
     // Every restore answered 503 by the "gateway", before the server sees it.
     s.e.server.set_faults(Faults {
         routes: vec!["POST restoreTo$".into()],

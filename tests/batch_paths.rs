@@ -7,97 +7,29 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use support::batch::{self, Incident};
 use support::cli::{self, code, json, out, stdout};
 use vex::sim::{RestoreRecord, SimConfig};
 
 const PASSWORD: &str = "Exch-batch-paths-pw";
 
-struct S {
-    e: cli::Env,
-    api: &'static str,
-    pin: String,
-    sid: String,
-    /// Primary mailboxes (not archive, not public): (id, e-mail).
-    mailboxes: Vec<(String, String)>,
-    plan: std::path::PathBuf,
-}
-
-impl S {
-    /// `vex --api API --pin FP ARGS` against the HTTPS emulator.
-    fn vex(&self, args: &[&str]) -> std::process::Output {
-        let mut a = vec!["--pin", self.pin.as_str()];
-        a.extend_from_slice(args);
-        self.e
-            .cmd_at(self.e.server.base_url(), self.api, &a)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run vex")
-    }
-
-    fn records(&self) -> Vec<RestoreRecord> {
-        self.e
-            .server
-            .store()
-            .restores()
-            .into_iter()
-            .filter(|r| r.restore_session_id == self.sid)
-            .collect()
-    }
-
-    fn pw_line(&self) -> String {
-        format!(
-            "password_command = \"cat '{}'\"",
-            self.e.dir.path().join("pw").display()
-        )
-    }
-}
-
-async fn setup(api: &'static str, mailboxes: u16) -> S {
+/// A Fabrikam session on an HTTPS emulator (pinned) speaking `api`.
+async fn setup(api: &'static str, mailboxes: u16) -> Incident {
     let e = cli::start(SimConfig {
         mailboxes: Some(mailboxes),
         tls: true,
         ..cli::quick_restores()
     })
-    .await;
-    let pin = e.server.fingerprint_sha256().expect("a TLS emulator has a fingerprint");
-    let mut s = S {
-        e,
-        api,
-        pin,
-        sid: String::new(),
-        mailboxes: Vec::new(),
-        plan: std::path::PathBuf::new(),
-    };
-    let orgs = json(&s.vex(&["organizations", "--json"]));
-    let org = orgs
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["name"] == "fabrikam.onmicrosoft.com"))
-        .and_then(|o| o["id"].as_str())
-        .expect("fabrikam")
-        .to_string();
-    let sess = json(&s.vex(&["sessions", "new", "--org", &org, "--json"]));
-    s.sid = sess[0]["id"].as_str().expect("session").to_string();
-    let mbx = json(&s.vex(&["mailboxes", "--session", &s.sid, "--json"]));
-    s.mailboxes = mbx
-        .as_array()
-        .expect("mailboxes")
-        .iter()
-        .filter(|m| m["isArchive"] != true && m["isPublic"] != true)
-        .map(|m| {
-            (
-                m["id"].as_str().unwrap_or_default().to_string(),
-                m["email"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    std::fs::write(s.e.dir.path().join("pw"), format!("{PASSWORD}\n")).expect("pw");
-    s.plan = s.e.dir.path().join("plan.toml");
-    s
+    .await
+    .api(api)
+    .pinned()
+    .stdin_null();
+    batch::open(e, PASSWORD)
 }
 
 /// Every item of a folder as the API lists it (`vex items --all`).
-fn items_of(s: &S, mailbox: &str, folder: &str) -> Vec<serde_json::Value> {
-    let o = s.vex(&[
+fn items_of(s: &Incident, mailbox: &str, folder: &str) -> Vec<serde_json::Value> {
+    let o = s.e.vex(&[
         "items",
         "--session",
         &s.sid,
@@ -117,19 +49,8 @@ fn items_of(s: &S, mailbox: &str, folder: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Runs the batch to its end (JSON summary), checks it exits 0.
-fn run(s: &S, extra: &[&str]) -> (serde_json::Value, String) {
-    let plan = s.plan.display().to_string();
-    let mut a = vec!["batch", plan.as_str(), "--json"];
-    a.extend_from_slice(extra);
-    let o = s.vex(&a);
-    assert_eq!(code(&o), 0, "{}", out(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("summary JSON");
-    (v, String::from_utf8_lossy(&o.stderr).to_string())
-}
-
 /// The summary's counts of each restore equal the record's, and every restore is in it once.
-fn summary_is_the_record(s: &S, summary: &serde_json::Value) {
+fn summary_is_the_record(s: &Incident, summary: &serde_json::Value) {
     let records = s.records();
     let restores = summary["restores"].as_array().expect("restores");
     assert_eq!(
@@ -184,7 +105,7 @@ async fn original_location_dates_and_search(api: &'static str) {
     let (m0, e0) = s.mailboxes[0].clone();
     let (m1, e1) = s.mailboxes[1].clone();
     // The date range: the middle of the Inbox's received dates, so some items are in and some out.
-    let folders = json(&s.vex(&["folders", "--session", &s.sid, "--mailbox", &m0, "--json"]));
+    let folders = json(&s.e.vex(&["folders", "--session", &s.sid, "--mailbox", &m0, "--json"]));
     let inbox = folders
         .as_array()
         .and_then(|a| a.iter().find(|f| f["name"] == "Inbox"))
@@ -211,7 +132,7 @@ async fn original_location_dates_and_search(api: &'static str) {
     assert!(!in_range.is_empty() && in_range.len() < items.len(), "{from}..{to}");
     // The search: what `vex items --query` finds in the whole mailbox.
     let query = "subject:invoice";
-    let found = s.vex(&[
+    let found = s.e.vex(&[
         "items",
         "--session",
         &s.sid,
@@ -251,13 +172,13 @@ user = "restore-admin@fabrikam.com"
 {pw}
 "#,
             sid = s.sid,
-            pw = s.pw_line(),
+            pw = s.password_line(),
         ),
     )
     .expect("plan");
-    let dry = json(&s.vex(&["batch", &s.plan.display().to_string(), "--dry-run", "--json"]));
+    let dry = json(&s.e.vex(&["batch", &s.plan.display().to_string(), "--dry-run", "--json"]));
     assert_eq!(s.records().len(), 0, "a dry run sends nothing");
-    let (summary, _) = run(&s, &[]);
+    let (summary, _) = s.run(&[]);
     summary_is_the_record(&s, &summary);
     let records = s.records();
     assert_eq!(records.len(), 2, "{records:?}");
@@ -306,7 +227,7 @@ async fn v8_original_location_dates_and_search() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_of_a_session_and_a_pattern_with_progress_per_source() {
     let s = setup("v7", 6).await;
-    let all = json(&s.vex(&["mailboxes", "--session", &s.sid, "--json"]));
+    let all = json(&s.e.vex(&["mailboxes", "--session", &s.sid, "--json"]));
     let all: Vec<String> = all
         .as_array()
         .expect("mailboxes")
@@ -342,11 +263,11 @@ user = "restore-admin@fabrikam.com"
 {pw}
 "#,
             sid = s.sid,
-            pw = s.pw_line(),
+            pw = s.password_line(),
         ),
     )
     .expect("plan");
-    let (summary, stderr) = run(&s, &[]);
+    let (summary, stderr) = s.run(&[]);
     summary_is_the_record(&s, &summary);
     let records = s.records();
     // Source 1: the Inbox of every mailbox that has one (the public-folder mailbox has none: left out).
@@ -422,7 +343,7 @@ original = true
 user = "restore-admin@fabrikam.com"
 {pw}
 "#,
-        pw = s.pw_line()
+        pw = s.password_line()
     );
     for (head, line) in [
         ("# no session", 1),
@@ -438,7 +359,7 @@ user = "restore-admin@fabrikam.com"
             if dry {
                 a.push("--dry-run");
             }
-            let o = s.vex(&a);
+            let o = s.e.vex(&a);
             let err = out(&o);
             assert_eq!(code(&o), 2, "{err}");
             assert!(err.contains(&format!("line {line}:")), "{err}");

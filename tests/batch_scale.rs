@@ -4,17 +4,8 @@
 #[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
+use support::batch;
 use support::cli::{self, code, json, out, stdout};
-
-/// The second organization's id (the one `--mailboxes` scales).
-fn fabrikam(e: &cli::Env) -> String {
-    let orgs = json(&e.vex(&["organizations", "--json"]));
-    orgs.as_array()
-        .and_then(|a| a.iter().find(|o| o["name"] == "fabrikam.onmicrosoft.com"))
-        .and_then(|o| o["id"].as_str())
-        .unwrap_or_else(|| panic!("no fabrikam: {orgs}"))
-        .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vex_lists_five_thousand_mailboxes_in_pages() {
@@ -24,7 +15,7 @@ async fn vex_lists_five_thousand_mailboxes_in_pages() {
         ..cli::plain()
     })
     .await;
-    let org = fabrikam(&e);
+    let org = batch::fabrikam(&e);
     let s = json(&e.vex(&["sessions", "new", "--org", &org, "--json"]));
     let sid = s[0]["id"].as_str().expect("session id").to_string();
     let started = std::time::Instant::now();

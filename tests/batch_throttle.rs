@@ -8,48 +8,23 @@
 mod support;
 
 use std::time::Duration;
-use support::cli::{self, code, json, out, stdout};
+use support::batch::{self, Incident};
+use support::cli;
 use vex::sim::{Faults, SimConfig, Throttle};
 
-struct S {
-    e: cli::Env,
-    sid: String,
-    plan: std::path::PathBuf,
-}
-
-/// A v7 emulator (a restore is one request, answered when done) whose restores take 300-400 ms.
-async fn setup(faults: Faults) -> S {
+/// A v7 emulator (a restore is one request, answered when done) whose restores take 300-400 ms, a Fabrikam
+/// session and a plan: the Inbox and Sent Items of five mailboxes to a sixth; `faults` set after the set-up.
+async fn setup(faults: Faults) -> Incident {
     let e = cli::start(SimConfig {
         mailboxes: Some(12),
         ..cli::quick_restores()
     })
     .await
     .api("v7");
-    let orgs = json(&e.vex(&["organizations", "--json"]));
-    let org = orgs
-        .as_array()
-        .and_then(|a| a.iter().find(|o| o["name"] == "fabrikam.onmicrosoft.com"))
-        .and_then(|o| o["id"].as_str())
-        .expect("fabrikam")
-        .to_string();
-    let sid = json(&e.vex(&["sessions", "new", "--org", &org, "--json"]))[0]["id"]
-        .as_str()
-        .expect("session")
-        .to_string();
-    let mbx = json(&e.vex(&["mailboxes", "--session", &sid, "--json"]));
-    let emails: Vec<String> = mbx
-        .as_array()
-        .expect("mailboxes")
-        .iter()
-        .filter(|m| m["isArchive"] != true && m["isPublic"] != true)
-        .filter_map(|m| m["email"].as_str().map(str::to_string))
-        .collect();
-    std::fs::write(e.dir.path().join("pw"), "Exch-throttle-pw\n").expect("pw");
-    let plan = e.dir.path().join("plan.toml");
-    std::fs::write(
-        &plan,
-        format!(
-            r#"session = "{sid}"
+    let s = batch::open(e, "Exch-throttle-pw");
+    let emails = s.emails();
+    s.write_plan(&format!(
+        r#"session = "{sid}"
 
 [[source]]
 mailboxes = [{list}]
@@ -59,22 +34,14 @@ folders = ["Inbox", "Sent Items"]
 mailbox = "{target}"
 folder = "Restored/{{mailbox}}/{{folder}}"
 
-[credentials]
-user = "restore-admin@fabrikam.com"
-password_command = "cat '{pw}'"
-"#,
-            list = emails[..5]
-                .iter()
-                .map(|m| format!("{m:?}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            target = emails[6],
-            pw = e.dir.path().join("pw").display(),
-        ),
-    )
-    .expect("plan");
-    e.server.set_faults(faults);
-    S { e, sid, plan }
+{credentials}"#,
+        sid = s.sid,
+        list = batch::toml_list(&emails[..5]),
+        target = emails[6],
+        credentials = s.credentials(),
+    ));
+    s.e.server.set_faults(faults);
+    s
 }
 
 fn slow_restores() -> Faults {
@@ -86,13 +53,9 @@ fn slow_restores() -> Faults {
     }
 }
 
-fn run(s: &S, extra: &[&str]) -> serde_json::Value {
-    let plan = s.plan.display().to_string();
-    let mut a = vec!["batch", plan.as_str(), "--json"];
-    a.extend_from_slice(extra);
-    let o = s.e.vex(&a);
-    assert_eq!(code(&o), 0, "{}", out(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("summary");
+/// Runs the batch to its end: its summary, every restore done.
+fn run(s: &Incident, extra: &[&str]) -> serde_json::Value {
+    let (v, _) = s.run(extra);
     for u in v["restores"].as_array().expect("restores") {
         assert_eq!(u["state"], "done", "{u}");
     }

@@ -7,7 +7,7 @@ mod support;
 use secrecy::SecretString;
 use std::time::Duration;
 use support::tmux::Tmux;
-use vex::api::models::ItemData;
+use vex::api::models::{Folder, ItemData};
 use vex::api::{ApiVersion, Client, ClientConfig, FolderParent, VersionChoice};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vex");
@@ -18,40 +18,59 @@ fn demo(tag: &str, dir: &std::path::Path, width: u16, height: u16) -> Option<Tmu
     Tmux::demo(tag, dir, "", width, height, "the end-to-end test")
 }
 
-/// What the demo's first Calendar appointment of the first mailbox is, asked of an emulator with the
-/// same seed through the client (so the test does not hard-code generated data).
+/// An emulator with the demo's seed (plain HTTP) and a v8 client logged in to it: what the demo shows,
+/// asked through the client, so that the tests do not hard-code generated data.
+struct DemoClient {
+    server: vex::sim::SimServer,
+    c: Client,
+}
+
+impl DemoClient {
+    async fn start() -> DemoClient {
+        vex::install_crypto_provider();
+        let cfg = vex::sim::SimConfig {
+            tls: false,
+            ..Default::default()
+        };
+        let server = vex::sim::start(cfg.clone()).await.expect("emulator");
+        let c = Client::new(ClientConfig {
+            version: VersionChoice::Fixed(ApiVersion::V8),
+            ..ClientConfig::new(server.base_url())
+        })
+        .expect("client");
+        c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
+            .await
+            .expect("login");
+        DemoClient { server, c }
+    }
+
+    /// The root folder `name` of a mailbox.
+    async fn root_folder(&self, session: &str, mailbox: &str, name: &str) -> Folder {
+        self.c
+            .all_folders(session, mailbox, FolderParent::Root)
+            .await
+            .expect("folders")
+            .into_iter()
+            .find(|f| f.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no folder {name}"))
+    }
+}
+
+/// What the demo's first Calendar appointment of the first mailbox is.
 async fn expected_appointment() -> (String, String, String) {
-    vex::install_crypto_provider();
-    let cfg = vex::sim::SimConfig {
-        tls: false,
-        ..Default::default()
-    };
-    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
-    let c = Client::new(ClientConfig {
-        version: VersionChoice::Fixed(ApiVersion::V8),
-        ..ClientConfig::new(server.base_url())
-    })
-    .expect("client");
-    c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
-        .await
-        .expect("login");
+    let d = DemoClient::start().await;
+    let c = &d.c;
     let org = c.organizations().await.expect("orgs")[0].id.clone().expect("id");
     let s = c.explore(&org, &Default::default()).await.expect("explore");
     let mb = c.mailboxes(&s.id, 0, 1).await.expect("mailboxes").results[0].id.clone();
-    let cal = c
-        .all_folders(&s.id, &mb, FolderParent::Root)
-        .await
-        .expect("folders")
-        .into_iter()
-        .find(|f| f.name.as_deref() == Some("Calendar"))
-        .expect("Calendar");
+    let cal = d.root_folder(&s.id, &mb, "Calendar").await;
     let first = c
         .items(&s.id, &mb, &cal.id, 0, 1)
         .await
         .expect("items")
         .results
         .remove(0);
-    server.shutdown().await;
+    d.server.shutdown().await;
     match first.data {
         ItemData::Appointment(a) => (
             a.organizer.expect("organizer"),
@@ -315,20 +334,8 @@ fn no_color_in_the_real_terminal_means_no_colour_attributes() {
 /// puts the cursor), asked of an emulator with the demo's seed: the subject through the client, the
 /// body line from the emulator's own generator (not from vex's MSG parser).
 async fn expected_third_inbox_message() -> (String, String) {
-    vex::install_crypto_provider();
-    let cfg = vex::sim::SimConfig {
-        tls: false,
-        ..Default::default()
-    };
-    let server = vex::sim::start(cfg.clone()).await.expect("emulator");
-    let c = Client::new(ClientConfig {
-        version: VersionChoice::Fixed(ApiVersion::V8),
-        ..ClientConfig::new(server.base_url())
-    })
-    .expect("client");
-    c.login(&cfg.user, &SecretString::from(cfg.password.clone()))
-        .await
-        .expect("login");
+    let d = DemoClient::start().await;
+    let c = &d.c;
     let org = c
         .organizations()
         .await
@@ -346,23 +353,17 @@ async fn expected_third_inbox_message() -> (String, String) {
         .find(|m| m.name.as_deref() == Some("Zoë Müller"))
         .expect("Zoë Müller")
         .id;
-    let inbox = c
-        .all_folders(&s.id, &mb, FolderParent::Root)
-        .await
-        .expect("folders")
-        .into_iter()
-        .find(|f| f.name.as_deref() == Some("Inbox"))
-        .expect("Inbox");
+    let inbox = d.root_folder(&s.id, &mb, "Inbox").await;
     let third = c
         .items(&s.id, &mb, &inbox.id, 0, 3)
         .await
         .expect("items")
         .results
         .remove(2);
-    let data = server.store().data();
+    let data = d.server.store().data();
     let key = data.parse_item(&third.id).expect("an emulator item id");
     let line = vex::sim::msgfile::first_body_line(data, key).expect("a body");
-    server.shutdown().await;
+    d.server.shutdown().await;
     (third.title().expect("a subject").to_string(), line)
 }
 

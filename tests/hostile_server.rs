@@ -976,20 +976,8 @@ async fn the_tui_answers_keys_against_each_hostile_mode() {
         ..Default::default()
     })
     .await;
-    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
-        .await;
-    let row = h.working_contoso_session();
-    h.keys(KeyCode::Down, row);
-    h.key(KeyCode::Enter);
-    h.until("the mailboxes", |s| {
-        s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
-    })
-    .await;
-    h.key(KeyCode::Enter);
-    h.until("the folders", |s| {
-        s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
-    })
-    .await;
+    h.open_working_contoso().await;
+    h.open_mailbox().await;
     let folders = |s: &vex::app::State| s.folders.as_ref().map(|f| f.cursor).unwrap_or(usize::MAX);
     let modes: Vec<(&str, Option<Faults>)> = vec![
         ("no fault (baseline)", None),

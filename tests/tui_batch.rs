@@ -587,15 +587,7 @@ async fn launch() -> Harness {
 impl Harness {
     /// The working Contoso session's mailboxes.
     async fn browse_mailboxes(&mut self) -> String {
-        self.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
-            .await;
-        let pos = self.working_contoso_session();
-        self.keys(KeyCode::Down, pos);
-        self.key(KeyCode::Enter);
-        self.until("the mailboxes", |s| {
-            s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
-        })
-        .await;
+        self.open_working_contoso().await;
         self.state()
             .mailboxes
             .as_ref()
@@ -612,14 +604,7 @@ impl Harness {
             s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 3)
         })
         .await;
-        self.key(KeyCode::Char('/'));
-        self.typed("inbox");
-        self.key(KeyCode::Enter);
-        self.key(KeyCode::Enter);
-        self.until("the Inbox's items", |s| {
-            s.focus == Level::Items && s.items.as_ref().is_some_and(|i| i.selected().is_some())
-        })
-        .await;
+        self.open_folder_named("inbox").await;
         self.keys(KeyCode::Char(' '), marks);
         self.until("the marks", move |s| {
             s.items.as_ref().is_some_and(|i| i.marks.len() == marks)

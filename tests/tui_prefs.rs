@@ -5,14 +5,16 @@
 #[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use serde_json::json;
-use support::fake::{self, Items, from, header, message, render};
-use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
-use vex::api::{ApiError, VersionChoice};
+use std::sync::LazyLock;
+use support::fake::{self, from, header, render};
+use support::fixtures::{Browse, Drive, drafts, inbox, mailbox, sent_items};
+use vex::api::VersionChoice;
+use vex::api::models::RestoreSession;
 use vex::app::panes::login::{LoginDialog, LoginTarget};
 use vex::app::prefs::ThemeName;
 use vex::app::{Action, DisplayZone, Effect, Level, Msg, Overlay, State, UiPrefs, update};
@@ -29,61 +31,31 @@ fn sessions() -> Vec<RestoreSession> {
     ]))
 }
 
-fn mailboxes() -> Vec<Mailbox> {
-    from(json!([
-        {"id": "mb-1", "name": "Anna Müller", "email": "anna.mueller@contoso.com"},
-        {"id": "mb-2", "name": "Bob Smith", "email": "bob@contoso.com"}
-    ]))
-}
-
-fn folders() -> Vec<Folder> {
-    from(json!([
-        {"id": "f-inbox", "name": "Inbox", "type": "None", "category": "Inbox"},
-        {"id": "f-sent", "name": "Sent Items", "type": "None", "category": "Sent"},
-        {"id": "f-drafts", "name": "Drafts", "type": "None", "category": "Drafts"}
-    ]))
-}
-
 /// The fake server: the lists, 30 messages in every folder, any message by id, the restore dialog's
 /// target folders.
-struct Server;
-
-impl fake::Data for Server {
-    fn sessions(&self) -> Option<Vec<RestoreSession>> {
-        Some(sessions())
-    }
-    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
-        Some(mailboxes())
-    }
-    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
-        Some(if parent.is_none() { folders() } else { vec![] })
-    }
-    fn items(&self, _folder_id: &str) -> Option<Items> {
-        Some(Items::Generated {
-            n: 30,
-            with_total: false,
-            make: message,
-        })
-    }
-    fn item(&self, item_id: &str) -> Option<Result<Item, ApiError>> {
-        Some(Ok(message(item_id.trim_start_matches("msg-").parse().unwrap_or(0))))
-    }
-    fn target_folders(&self) -> Option<Vec<Folder>> {
-        Some(folders())
-    }
-}
+static SERVER: LazyLock<Browse> = LazyLock::new(|| Browse {
+    items_by_id: true,
+    ..Browse::new(
+        sessions(),
+        vec![
+            mailbox("mb-1", "Anna Müller", "anna.mueller@contoso.com"),
+            mailbox("mb-2", "Bob Smith", "bob@contoso.com"),
+        ],
+        vec![inbox(), sent_items(), drafts()],
+        30,
+    )
+});
 
 fn settle(s: &mut State, fx: Vec<Effect>) {
-    fake::settle(&Server, s, fx);
+    fake::settle(&*SERVER, s, fx);
 }
 
 fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) {
-    let fx = update(s, Msg::Key(KeyEvent::new(code, mods)));
-    settle(s, fx);
+    SERVER.key_mod(s, code, mods);
 }
 
 fn key(s: &mut State, code: KeyCode) {
-    key_mod(s, code, KeyModifiers::NONE);
+    SERVER.key(s, code);
 }
 
 /// The preferences of a config.toml text, read the way vex reads the file.

@@ -61,22 +61,10 @@ impl Harness {
 
     /// From the sessions: the working Contoso session → its first mailbox (Zoë Müller) → `folder`.
     async fn open_folder(&mut self, folder: &str) {
-        self.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
-            .await;
-        let pos = self.working_contoso_session();
-        self.keys(KeyCode::Down, pos);
-        self.key(KeyCode::Enter);
-        self.until("the mailboxes", |s| {
-            s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
-        })
-        .await;
+        self.open_working_contoso().await;
         let first = self.state().mailboxes.as_ref().and_then(|m| m.selected().cloned());
         assert_eq!(first.and_then(|m| m.name).as_deref(), Some("Zoë Müller"));
-        self.key(KeyCode::Enter);
-        self.until("the folders", |s| {
-            s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
-        })
-        .await;
+        self.open_mailbox().await;
         self.pick_folder(folder).await;
     }
 

@@ -5,10 +5,14 @@
 #[allow(dead_code, reason = "each test crate uses a part of the shared helpers")]
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::json;
-use support::fake::{self, Items, from, message, render, snap_both};
-use vex::api::models::{DeviceCode, Folder, Mailbox, RestoreOutcome, RestoreSession, SessionEvent};
+use std::sync::LazyLock;
+use support::fake::{self, from, render, snap_both};
+use support::fixtures::{
+    Browse, Drive, drafts, folder, francois, inbox, mailbox, restore_dialog as dialog, sent_items, zoe,
+};
+use vex::api::models::{DeviceCode, RestoreOutcome, RestoreSession, SessionEvent};
 use vex::api::{ApiError, DownloadProgress, RestoreProgress, RestoreScope};
 use vex::app::jobs::JobStatus;
 use vex::app::panes::job_dialog::JobPhase;
@@ -26,86 +30,45 @@ fn sessions() -> Vec<RestoreSession> {
     ]))
 }
 
-fn mailboxes() -> Vec<Mailbox> {
-    from(json!([
-        {"id": "mb-1", "name": "Zoë Müller", "email": "zoe.muller@contoso.com"},
-        {"id": "mb-2", "name": "François Lefèvre", "email": "francois.lefevre@contoso.com"},
-        {"id": "mb-3", "name": "Online Archive - Zoë Müller", "email": "zoe.muller@contoso.com", "isArchive": true},
-        {"id": "mb-4", "name": "Fang Wang", "email": "fang.wang@contoso.com"}
-    ]))
-}
-
-fn folders() -> Vec<Folder> {
-    from(json!([
-        {"id": "f-inbox", "name": "Inbox", "type": "None", "category": "Inbox"},
-        {"id": "f-sent", "name": "Sent Items", "type": "None", "category": "Sent"},
-        {"id": "f-restored", "name": "Restored", "type": "None"},
-        {"id": "f-drafts", "name": "Drafts", "type": "None", "category": "Drafts"}
-    ]))
-}
-
 /// The fake server: the browsing lists, 12 messages in every folder, the target folders; jobs and their
 /// views are answered by the tests.
-struct Server;
-
-impl fake::Data for Server {
-    fn sessions(&self) -> Option<Vec<RestoreSession>> {
-        Some(sessions())
-    }
-    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
-        Some(mailboxes())
-    }
-    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
-        Some(if parent.is_none() { folders() } else { vec![] })
-    }
-    fn items(&self, _folder_id: &str) -> Option<Items> {
-        Some(Items::Generated {
-            n: 12,
-            with_total: false,
-            make: message,
-        })
-    }
-    fn target_folders(&self) -> Option<Vec<Folder>> {
-        Some(folders())
-    }
-}
+static SERVER: LazyLock<Browse> = LazyLock::new(|| {
+    Browse::new(
+        sessions(),
+        vec![
+            zoe(),
+            francois(),
+            from(
+                json!({"id": "mb-3", "name": "Online Archive - Zoë Müller", "email": "zoe.muller@contoso.com",
+                        "isArchive": true}),
+            ),
+            mailbox("mb-4", "Fang Wang", "fang.wang@contoso.com"),
+        ],
+        vec![inbox(), sent_items(), folder("f-restored", "Restored", None), drafts()],
+        12,
+    )
+});
 
 /// Applies effects' answers until none is left; returns the requests of the jobs and their views (for
 /// the tests to answer).
 fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
-    fake::settle_jobs(&Server, s, fx)
+    fake::settle_jobs(&*SERVER, s, fx)
 }
 
 fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Request> {
-    let fx = update(s, Msg::Key(KeyEvent::new(code, mods)));
-    settle(s, fx)
+    SERVER.key_mod(s, code, mods)
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Request> {
-    key_mod(s, code, KeyModifiers::NONE)
+    SERVER.key(s, code)
 }
 
 fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        key(s, KeyCode::Char(c));
-    }
+    SERVER.typed(s, text);
 }
 
 fn tab_to(s: &mut State, f: RestoreField) {
-    for _ in 0..40 {
-        if dialog(s).field == f {
-            return;
-        }
-        key(s, KeyCode::Tab);
-    }
-    panic!("{f:?} not reached");
-}
-
-fn dialog(s: &State) -> &vex::app::panes::restore_dialog::RestoreDialog {
-    match &s.overlay {
-        Some(Overlay::Restore(d)) => d,
-        other => panic!("no restore dialog: {other:?}"),
-    }
+    SERVER.tab_to(s, f);
 }
 
 /// Zoë Müller's Inbox with three messages marked.

@@ -16,6 +16,7 @@ use serde_json::json;
 use std::time::Duration;
 use support::app::{AppHarness, Setup};
 use support::fake::{self, Items, from, new_state};
+use support::fixtures::{self, mailbox};
 use vex::api::ApiError;
 use vex::api::models::{Folder, Item, Mailbox, RestoreSession};
 use vex::app::panes::search_prompt::{ScopeKind, SearchTarget};
@@ -398,17 +399,17 @@ fn sessions() -> Vec<RestoreSession> {
 }
 
 fn mailboxes() -> Vec<Mailbox> {
-    from(json!([
-        {"id": "mb-1", "name": "Zoë Müller", "email": "zoe.mueller@contoso.com"},
-        {"id": "mb-2", "name": "Bob Smith", "email": "bob@contoso.com"}
-    ]))
+    vec![
+        mailbox("mb-1", "Zoë Müller", "zoe.mueller@contoso.com"),
+        mailbox("mb-2", "Bob Smith", "bob@contoso.com"),
+    ]
 }
 
 fn folders() -> Vec<Folder> {
-    from(json!([
-        {"id": "f-inbox", "name": "Inbox", "type": "None", "category": "Inbox"},
-        {"id": "f-cal", "name": "Calendar", "type": "Appointment", "category": "Calendar"}
-    ]))
+    vec![
+        fixtures::inbox(),
+        from(json!({"id": "f-cal", "name": "Calendar", "type": "Appointment", "category": "Calendar"})),
+    ]
 }
 
 fn message(i: u32, mailbox: &str) -> Item {

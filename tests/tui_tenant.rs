@@ -12,9 +12,9 @@ use support::app::{AppHarness, Setup};
 use vex::api::ApiVersion;
 use vex::api::VersionChoice;
 use vex::api::models::OfficeRegion;
+use vex::app::Overlay;
 use vex::app::panes::job_dialog::JobPhase;
 use vex::app::panes::restore_dialog::{CredMode, Remembered, RestoreField};
-use vex::app::{Level, Overlay};
 use vex::restore_plan::TenantOptions;
 
 const APP: &str = "4d1f3b2a-1111-2222-3333-444455556666";
@@ -53,28 +53,9 @@ async fn start(version: ApiVersion) -> (AppHarness, tempfile::TempDir) {
 
 /// The working Contoso session → its first mailbox → Inbox, two items marked.
 async fn two_marked_in_inbox(h: &mut AppHarness) {
-    h.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
-        .await;
-    let pos = h.working_contoso_session();
-    h.keys(KeyCode::Down, pos);
-    h.key(KeyCode::Enter);
-    h.until("the mailboxes", |s| {
-        s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
-    })
-    .await;
-    h.key(KeyCode::Enter);
-    h.until("the folders", |s| {
-        s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
-    })
-    .await;
-    h.key(KeyCode::Char('/'));
-    h.typed("inbox");
-    h.key(KeyCode::Enter);
-    h.key(KeyCode::Enter);
-    h.until("the Inbox items", |s| {
-        s.focus == Level::Items && s.items.as_ref().is_some_and(|i| i.selected().is_some())
-    })
-    .await;
+    h.open_working_contoso().await;
+    h.open_mailbox().await;
+    h.open_folder_named("inbox").await;
     h.keys(KeyCode::Char(' '), 2);
     h.settle().await;
 }

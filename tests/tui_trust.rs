@@ -7,11 +7,13 @@ mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use support::fake::{self, Items, from, message, render};
-use vex::api::models::{ApiDate, Folder, Mailbox, RestoreOutcome, RestoreSession};
+use std::sync::LazyLock;
+use support::fake::{self, from, render};
+use support::fixtures::{Browse, Drive, francois, inbox as inbox_folder, restore_dialog as dialog, sent_items, zoe};
+use vex::api::models::{ApiDate, RestoreOutcome, RestoreSession};
 use vex::api::{ApiError, RestoreScope};
 use vex::app::panes::job_dialog::JobPhase;
-use vex::app::panes::restore_dialog::{RestoreDialog, RestoreField};
+use vex::app::panes::restore_dialog::RestoreField;
 use vex::app::request::Written;
 use vex::app::{Answer, Call, Effect, Level, Msg, Overlay, Request, RequestId, Response, State, update};
 
@@ -32,73 +34,39 @@ fn sessions() -> Vec<RestoreSession> {
     ]))
 }
 
-fn mailboxes() -> Vec<Mailbox> {
-    from(json!([
-        {"id": "mb-1", "name": "Zoë Müller", "email": "zoe.muller@contoso.com"},
-        {"id": "mb-2", "name": "François Lefèvre", "email": "francois.lefevre@contoso.com"}
-    ]))
-}
-
-fn folders() -> Vec<Folder> {
-    from(json!([
-        {"id": "f-inbox", "name": "Inbox", "type": "None", "category": "Inbox"},
-        {"id": "f-sent", "name": "Sent Items", "type": "None", "category": "Sent"}
-    ]))
-}
-
 /// The fake server. A stopped session answers its browsing loads as the emulator does (400).
-struct Server;
-
-impl fake::Data for Server {
-    fn refuse(&self, call: &Call) -> Option<ApiError> {
-        match call {
-            Call::Mailboxes { session_id, .. } if session_id.starts_with("7d1c2f0a") => Some(ApiError::Http {
-                status: 400,
-                message: format!(
-                    "Restore session {session_id} has been stopped. Start a new restore session to browse backups."
-                ),
-                error_code: None,
-            }),
-            _ => None,
-        }
-    }
-    fn sessions(&self) -> Option<Vec<RestoreSession>> {
-        Some(sessions())
-    }
-    fn mailboxes(&self) -> Option<Vec<Mailbox>> {
-        Some(mailboxes())
-    }
-    fn folders(&self, parent: Option<&str>) -> Option<Vec<Folder>> {
-        Some(if parent.is_none() { folders() } else { vec![] })
-    }
-    fn items(&self, _folder_id: &str) -> Option<Items> {
-        Some(Items::Generated {
-            n: N,
-            with_total: false,
-            make: message,
-        })
-    }
-    fn stops(&self) -> bool {
-        true
-    }
-    fn target_folders(&self) -> Option<Vec<Folder>> {
-        Some(folders())
-    }
-}
+static SERVER: LazyLock<Browse> = LazyLock::new(|| Browse {
+    stops: true,
+    refuse: |call| match call {
+        Call::Mailboxes { session_id, .. } if session_id.starts_with("7d1c2f0a") => Some(ApiError::Http {
+            status: 400,
+            message: format!(
+                "Restore session {session_id} has been stopped. Start a new restore session to browse backups."
+            ),
+            error_code: None,
+        }),
+        _ => None,
+    },
+    ..Browse::new(
+        sessions(),
+        vec![zoe(), francois()],
+        vec![inbox_folder(), sent_items()],
+        N,
+    )
+});
 
 /// Applies effects' answers until none is left; returns the requests of the jobs and their views (for
 /// the tests to answer).
 fn settle(s: &mut State, fx: Vec<Effect>) -> Vec<Request> {
-    fake::settle_jobs(&Server, s, fx)
+    fake::settle_jobs(&*SERVER, s, fx)
 }
 
 fn key_mod(s: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Request> {
-    let fx = update(s, Msg::Key(KeyEvent::new(code, mods)));
-    settle(s, fx)
+    SERVER.key_mod(s, code, mods)
 }
 
 fn key(s: &mut State, code: KeyCode) -> Vec<Request> {
-    key_mod(s, code, KeyModifiers::NONE)
+    SERVER.key(s, code)
 }
 
 fn ch(s: &mut State, c: char) -> Vec<Request> {
@@ -106,9 +74,7 @@ fn ch(s: &mut State, c: char) -> Vec<Request> {
 }
 
 fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        ch(s, c);
-    }
+    SERVER.typed(s, text);
 }
 
 fn retype(s: &mut State, text: &str) {
@@ -117,20 +83,7 @@ fn retype(s: &mut State, text: &str) {
 }
 
 fn tab_to(s: &mut State, f: RestoreField) {
-    for _ in 0..40 {
-        if dialog(s).field == f {
-            return;
-        }
-        key(s, KeyCode::Tab);
-    }
-    panic!("{f:?} not reached");
-}
-
-fn dialog(s: &State) -> &RestoreDialog {
-    match &s.overlay {
-        Some(Overlay::Restore(d)) => d,
-        other => panic!("no restore dialog: {other:?}"),
-    }
+    SERVER.tab_to(s, f);
 }
 
 fn status(s: &State) -> String {

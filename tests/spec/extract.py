@@ -6,7 +6,7 @@ How to run (from the repository root; python3, standard library only):
     python3 tests/spec/extract.py                 # reads ../shared/vb365-openapi/
     python3 tests/spec/extract.py /path/to/specs  # a directory holding vb365_rest_v{6,7,8}.json
 
-It rewrites tests/spec/vb365_subset.json, which tests/common/spec.rs loads to validate the
+It rewrites tests/spec/vb365_subset.json, which tests/support/spec.rs loads to validate the
 emulator's responses (tests/spec_conformance.rs). Re-run it whenever OPERATIONS below or the
 upstream spec files change, and commit the result. The output is deterministic (sorted keys).
 

@@ -11,7 +11,7 @@ use vex::api::tls::sha256;
 use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
 use vex::app::panes::job_dialog::JobPhase;
 use vex::app::panes::restore_dialog::{CredMode, RestoreDialog, RestoreField};
-use vex::app::{DisplayZone, HeaderInfo, Overlay, State};
+use vex::app::{DisplayZone, HeaderInfo, Level, Overlay, State};
 use vex::runtime::App;
 use vex::sim::{Faults, SimConfig, SimServer};
 
@@ -267,6 +267,43 @@ impl<X> AppHarness<X> {
                 s.state.as_str() == "Working" && s.organization.as_deref().is_some_and(|o| o.contains("contoso"))
             })
             .expect("a working contoso session")
+    }
+
+    // --- Browsing the emulator's data.
+
+    /// From the sessions list (once loaded): the working Contoso session → its mailboxes (more than ten).
+    pub async fn open_working_contoso(&mut self) {
+        self.until("the sessions", |s| s.sessions.list.len() >= 2 && !s.is_loading())
+            .await;
+        let pos = self.working_contoso_session();
+        self.keys(KeyCode::Down, pos);
+        self.key(KeyCode::Enter);
+        self.until("the mailboxes", |s| {
+            s.focus == Level::Mailboxes && s.mailboxes.as_ref().is_some_and(|m| m.list.len() > 10)
+        })
+        .await;
+    }
+
+    /// From the mailboxes: Enter → the selected mailbox's folders (more than five).
+    pub async fn open_mailbox(&mut self) {
+        self.key(KeyCode::Enter);
+        self.until("the folders", |s| {
+            s.focus == Level::Folders && s.folders.as_ref().is_some_and(|f| f.rows().len() > 5)
+        })
+        .await;
+    }
+
+    /// From the folders: the folder filter finds `name` (`/name`, Enter), Enter opens it → its items, one
+    /// selected.
+    pub async fn open_folder_named(&mut self, name: &str) {
+        self.key(KeyCode::Char('/'));
+        self.typed(name);
+        self.key(KeyCode::Enter);
+        self.key(KeyCode::Enter);
+        self.until(&format!("the items of {name}"), |s| {
+            s.focus == Level::Items && s.items.as_ref().is_some_and(|i| i.selected().is_some())
+        })
+        .await;
     }
 
     // --- The restore dialog.

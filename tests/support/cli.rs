@@ -18,6 +18,8 @@ pub struct Env {
     vars: Vec<(&'static str, String)>,
     /// Every command gets a null stdin (otherwise it inherits the test's).
     stdin_null: bool,
+    /// Put after `--api` in every command (e.g. `--pin FP`).
+    args: Vec<String>,
 }
 
 /// Plain HTTP on loopback (the CLI tests do not test trust).
@@ -47,6 +49,7 @@ pub async fn start(cfg: SimConfig) -> Env {
         api: "v8",
         vars: Vec::new(),
         stdin_null: false,
+        args: Vec::new(),
     }
 }
 
@@ -69,6 +72,16 @@ impl Env {
         self
     }
 
+    /// Every command pins the emulator's certificate (`--pin FP`; an HTTPS emulator).
+    pub fn pinned(mut self) -> Self {
+        let fp = self
+            .server
+            .fingerprint_sha256()
+            .expect("a TLS emulator has a fingerprint");
+        self.args.extend(["--pin".to_string(), fp]);
+        self
+    }
+
     /// The binary with no arguments: the password in the environment, every file under the temporary
     /// directory, no `VEX_PROFILE`, and what [`Env::var`] and [`Env::stdin_null`] added.
     pub fn command(&self) -> Command {
@@ -87,10 +100,11 @@ impl Env {
         c
     }
 
-    /// `vex --server SERVER --user … --api API ARGS`.
+    /// `vex --server SERVER --user … --api API [what Env::pinned adds] ARGS`.
     pub fn cmd_at(&self, server: &str, api: &str, args: &[&str]) -> Command {
         let mut c = self.command();
         c.args(["--server", server, "--user", &self.cfg.user, "--api", api])
+            .args(&self.args)
             .args(args);
         c
     }
