@@ -8,11 +8,13 @@
 //! - `scan`: one pass that finds a row of a listing and checks it (the fast path of `body` and `stream`)
 //! - `stream`: a folder's items read as streams, the next page fetched ahead (`vex items`)
 //! - `points`: restore points of an organization, the names of their jobs and repositories
+//! - `bulk`: several whole mailboxes to their original location in one request (`mailboxes/restore`)
 //! - `restore`: restoreTo / restore / export / save / send, one `RestoreOutcome` for v6/v7 and v8
 //! - `tls`: system trust, CA file, pinning, trust on first use
 //! - `version`: v6/v7/v8 differences in one place
 
 pub mod body;
+pub mod bulk;
 pub mod client;
 pub mod error;
 pub mod folder_path;

@@ -32,6 +32,8 @@ use std::time::Instant;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod bulk;
+
 /// Largest request body accepted.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 const DEFAULT_LIMIT: i64 = 30;
@@ -480,22 +482,32 @@ enum Route {
     Mailboxes,
     SearchOrganization,
     Mailbox,
-    MailboxRestore { to: bool },
+    MailboxRestore {
+        to: bool,
+    },
+    /// `mailboxes/restore`: several whole mailboxes to their original location.
+    BulkRestore,
     MailboxExport,
     MailboxSearch,
     Folders,
     Folder,
-    FolderRestore { to: bool },
+    FolderRestore {
+        to: bool,
+    },
     FolderExport,
     FolderSearch,
     Items,
     Item,
-    ItemsRestore { to: bool },
+    ItemsRestore {
+        to: bool,
+    },
     ItemsExport,
     ItemsSave,
     ItemsSendDefault,
     ItemsSendDifferent,
-    ItemRestore { to: bool },
+    ItemRestore {
+        to: bool,
+    },
     ItemExport,
     ItemSave,
     ItemSendDefault,
@@ -531,6 +543,7 @@ fn route(v: u8, segs: &[String]) -> Option<(Method, Route)> {
         ["restoresessions", _, "organization", "searchexchange"] => (p, SearchOrganization),
         ["restoresessions", _, "organization", "mailboxes"] => (g, Mailboxes),
         ["restoresessions", _, "organization", "mailboxes", "search"] => (p, SearchOrganization),
+        ["restoresessions", _, "organization", "mailboxes", "restore"] => (p, BulkRestore),
         ["restoresessions", _, "organization", "mailboxes", _, rest @ ..] => match rest {
             [] => (g, Mailbox),
             ["restore"] => (p, MailboxRestore { to: false }),
@@ -592,6 +605,7 @@ fn dispatch(store: &Store, c: &Ctx, r: Route) -> Res {
             Ok(ok(&mailbox_view(c, s.id, &m)))
         }
         MailboxRestore { to } => restore(store, c, Target::Mailbox, to),
+        BulkRestore => bulk::bulk_restore(store, c),
         MailboxExport => export(store, c, Target::Mailbox),
         MailboxSearch => search(store, c, SearchScope::Mailbox),
         Folders => folders(store, c),
@@ -661,6 +675,8 @@ const BODY_NAMES: &[&str] = &[
     "changedItems",
     "dateTime",
     "deletedItems",
+    "domainName",
+    "email",
     "enablePstSizeLimit",
     "excludeDeletedItems",
     "excludeDrafts",
@@ -670,16 +686,26 @@ const BODY_NAMES: &[&str] = &[
     "from",
     "id",
     "impersonationAccountName",
+    "isArchive",
+    "isPublic",
     "items",
     "mailbox",
+    "mailboxes",
     "markRestoredAsUnread",
+    "name",
+    "office365UserName",
+    "office365UserPassword",
     "officeOrganizationName",
     "officeRegion",
+    "onPremisesUserName",
+    "onPremisesUserPassword",
     "pstSizeLimitBytes",
     "query",
+    "recentItemRestorePeriod",
     "repositoryId",
     "showAllVersions",
     "showDeleted",
+    "skipUnresolved",
     "subject",
     "targetApplicationId",
     "targetOrganizationName",
@@ -1336,41 +1362,49 @@ fn statistics(store: &Store, c: &Ctx) -> Res {
     };
     let f = r.progress();
     let scale = |n: i64| -> i64 { if f >= 1.0 { n } else { (n as f64 * f).floor() as i64 } };
-    let st = &r.stats;
     let done = f >= 1.0;
-    let failed = scale(st.failed_items_count);
-    let status =
-        if failed > 0 && scale(st.created_items_count + st.merged_items_count + st.skipped_items_count) == 0 && done {
-            "Failed"
-        } else if failed > 0 || (done && !st.warnings.is_empty()) {
-            "Warning"
-        } else {
-            "Success"
-        };
-    let details = ItemRestoreDetails {
-        id: Some(r.target.id.to_string()),
-        details_type: Some("BulkMailbox".into()),
-        title: Some(r.target.name.clone()),
-        name: Some(r.target.name.clone()),
-        error: None,
-        item_type: Some("ExchangeMailbox".into()),
-        status: Some(status.into()),
-        path: None,
-        warnings: if done { st.warnings.clone() } else { Vec::new() },
-        mailbox_email: Some(r.target.email.clone()),
-        mailbox_is_archive: Some(r.target.is_archive()),
-        mailbox_is_public: Some(r.target.is_public()),
-        created_mailbox_items_count: Some(scale(st.created_items_count)),
-        merged_mailbox_items_count: Some(scale(st.merged_items_count)),
-        failed_mailbox_items_count: Some(failed),
-        skipped_mailbox_items_count: Some(scale(st.skipped_items_count)),
-        cannot_continue_mailbox_error: None,
-    };
+    // One `BulkMailbox` entry per mailbox the restore touches (one, or each of a bulk restore's).
+    let details: Vec<ItemRestoreDetails> = r
+        .parts
+        .iter()
+        .map(|p| {
+            let st = &p.stats;
+            let failed = scale(st.failed_items_count);
+            let good = scale(st.created_items_count + st.merged_items_count + st.skipped_items_count);
+            let status = if failed > 0 && good == 0 && done {
+                "Failed"
+            } else if failed > 0 || (done && !st.warnings.is_empty()) {
+                "Warning"
+            } else {
+                "Success"
+            };
+            ItemRestoreDetails {
+                id: Some(p.target.id.to_string()),
+                details_type: Some("BulkMailbox".into()),
+                title: Some(p.target.name.clone()),
+                name: Some(p.target.name.clone()),
+                error: None,
+                item_type: Some("ExchangeMailbox".into()),
+                status: Some(status.into()),
+                path: None,
+                warnings: if done { st.warnings.clone() } else { Vec::new() },
+                mailbox_email: Some(p.target.email.clone()),
+                mailbox_is_archive: Some(p.target.is_archive()),
+                mailbox_is_public: Some(p.target.is_public()),
+                created_mailbox_items_count: Some(scale(st.created_items_count)),
+                merged_mailbox_items_count: Some(scale(st.merged_items_count)),
+                failed_mailbox_items_count: Some(failed),
+                skipped_mailbox_items_count: Some(scale(st.skipped_items_count)),
+                cannot_continue_mailbox_error: None,
+            }
+        })
+        .collect();
+    let st = r.total();
     let total = st.created_items_count + st.merged_items_count + st.skipped_items_count + st.failed_items_count;
     Ok(ok(&RestoreSessionStatistics {
         total_items_count: total,
         restored_items_count: scale(st.created_items_count) + scale(st.merged_items_count),
-        failed_items_count: failed,
+        failed_items_count: scale(st.failed_items_count),
         skipped_items_count: scale(st.skipped_items_count),
         warnings: if done { st.warnings.clone() } else { Vec::new() },
         errors: if done {
@@ -1382,7 +1416,7 @@ fn statistics(store: &Store, c: &Ctx) -> Res {
                 .cloned()
                 .collect()
         },
-        items: vec![details],
+        items: details,
     }))
 }
 

@@ -82,6 +82,9 @@ pub struct RestoreRecord {
     /// `officeRegion` and `officeOrganizationName` of the request, as sent (restoreTo only).
     pub office_region: Option<String>,
     pub office_organization_name: Option<String>,
+    /// The id of the bulk request (`mailboxes/restore`) this mailbox's restore was part of: one record per
+    /// mailbox of it, all with the same id (for v8 also the bulk's own session id).
+    pub bulk: Option<String>,
 }
 
 /// The options an explore session was started with.
@@ -149,15 +152,38 @@ impl EventRec {
 pub(crate) struct AsyncRestore {
     pub started: Instant,
     pub duration: Duration,
+    /// One per mailbox restored: one for a restore of items, a folder or a mailbox; one per mailbox of a
+    /// bulk restore (`mailboxes/restore`). The restore's own session has one Restore event per part, in
+    /// this order.
+    pub parts: Vec<AsyncPart>,
+    pub done: bool,
+}
+
+/// One mailbox of an asynchronous (v8) restore.
+#[derive(Clone, Debug)]
+pub(crate) struct AsyncPart {
     pub stats: ItemsRestoreStatistics,
     pub record: usize,
     pub target: MailboxInfo,
     /// (explore session, index of its event) mirrored when the restore ends.
     pub parent_event: (Uuid, usize),
-    pub done: bool,
 }
 
 impl AsyncRestore {
+    /// The counts of every part, added up.
+    pub fn total(&self) -> ItemsRestoreStatistics {
+        let mut t = ItemsRestoreStatistics::default();
+        for p in &self.parts {
+            t.created_items_count += p.stats.created_items_count;
+            t.merged_items_count += p.stats.merged_items_count;
+            t.skipped_items_count += p.stats.skipped_items_count;
+            t.failed_items_count += p.stats.failed_items_count;
+            t.warnings.extend(p.stats.warnings.iter().cloned());
+            t.exceptions.extend(p.stats.exceptions.iter().cloned());
+        }
+        t
+    }
+
     /// How far the restore got (0..=1).
     pub fn progress(&self) -> f64 {
         if self.done || self.duration.is_zero() {
@@ -832,6 +858,20 @@ impl Store {
         self.lock().device_code_requests.clone()
     }
 
+    /// The request's complete credential set (400 naming what is missing; a device code must be live).
+    fn credential_mode(st: &StoreState, c: &RestoreCredentials) -> Result<CredentialMode, HttpError> {
+        let mode = c.mode().map_err(HttpError::bad_request)?;
+        if mode == CredentialMode::DeviceCode {
+            let code = c.user_code.as_deref().unwrap_or_default();
+            if !Self::device_code_valid(st, code) {
+                return Err(HttpError::bad_request(format!(
+                    "The device code '{code}' is unknown or has expired: request a new one with restoreDeviceCode."
+                )));
+            }
+        }
+        Ok(mode)
+    }
+
     fn device_code_valid(st: &StoreState, code: &str) -> bool {
         st.device_codes
             .get(code.trim())
@@ -859,41 +899,14 @@ impl Store {
         let mut g = self.lock();
         let st: &mut StoreState = &mut g;
 
-        let session = st
-            .sessions
-            .iter()
-            .find(|s| s.id == spec.session_id)
-            .ok_or_else(|| session_not_found(spec.session_id))?;
-        let show_deleted = match &session.kind {
-            SessionKind::Explore { show_deleted, .. } if session.state == SessionState::Working => *show_deleted,
-            SessionKind::Explore { .. } => {
-                return Err(HttpError::bad_request(format!(
-                    "Restore session {} has been stopped.",
-                    spec.session_id
-                )));
-            }
-            SessionKind::Restore(_) => {
-                return Err(HttpError::bad_request(format!(
-                    "Restore session {} is not an explore session.",
-                    spec.session_id
-                )));
-            }
-        };
+        let show_deleted = working_explore(st, spec.session_id)?;
         let source = data
             .mailbox(spec.mailbox)
             .cloned()
             .ok_or_else(|| HttpError::not_found("Mailbox not found."))?;
         let org_name = data.org(spec.mailbox.org).map(|o| o.name.clone()).unwrap_or_default();
 
-        let mode = spec.credentials.mode().map_err(HttpError::bad_request)?;
-        if mode == CredentialMode::DeviceCode {
-            let code = spec.credentials.user_code.as_deref().unwrap_or_default();
-            if !Self::device_code_valid(st, code) {
-                return Err(HttpError::bad_request(format!(
-                    "The device code '{code}' is unknown or has expired: request a new one with restoreDeviceCode."
-                )));
-            }
-        }
+        let mode = Self::credential_mode(st, &spec.credentials)?;
 
         let target: MailboxInfo = if spec.original {
             source.clone()
@@ -977,26 +990,15 @@ impl Store {
                 target_desc = format!("{}/{dest}", target.email);
             }
             RestoreScope::Mailbox => {
-                tally.folders = true;
-                for f in data.all_folders(spec.mailbox) {
-                    let path = data.folder_path(f);
-                    let dest = match &spec.target_folder {
-                        Some(t) => format!("{t}/{path}"),
-                        None => path,
-                    };
-                    st.seq += 1;
-                    let seq = st.seq;
-                    restore_folder(
-                        &data,
-                        st,
-                        seq,
-                        f,
-                        show_deleted,
-                        &flags,
-                        (&target_email, &dest),
-                        &mut tally,
-                    );
-                }
+                restore_mailbox(
+                    &data,
+                    st,
+                    spec.mailbox,
+                    show_deleted,
+                    &flags,
+                    (&target_email, spec.target_folder.as_deref()),
+                    &mut tally,
+                );
                 what = format!("mailbox '{}'", source.name);
                 item_name = source.name.clone();
                 item_type = "Mailbox".into();
@@ -1039,6 +1041,7 @@ impl Store {
             outcome: sync.then(|| stats.clone()),
             office_region: spec.office_region.clone(),
             office_organization_name: spec.office_organization_name.clone(),
+            bulk: None,
         });
         let record = st.restores.len() - 1;
 
@@ -1083,10 +1086,12 @@ impl Store {
             kind: SessionKind::Restore(Box::new(AsyncRestore {
                 started: Instant::now(),
                 duration: run_for,
-                stats,
-                record,
-                target,
-                parent_event: (spec.session_id, parent_index),
+                parts: vec![AsyncPart {
+                    stats,
+                    record,
+                    target,
+                    parent_event: (spec.session_id, parent_index),
+                }],
                 done: false,
             })),
             state: SessionState::Working,
@@ -1114,6 +1119,27 @@ impl Store {
     }
 }
 
+/// The `showDeleted` of a working explore session; 400 when it is stopped or not an explore session.
+fn working_explore(st: &StoreState, id: Uuid) -> Result<bool, HttpError> {
+    let session = st
+        .sessions
+        .iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| session_not_found(id))?;
+    match &session.kind {
+        SessionKind::Explore { show_deleted, .. } if session.state == SessionState::Working => Ok(*show_deleted),
+        SessionKind::Explore { .. } => Err(HttpError::bad_request(format!(
+            "Restore session {id} has been stopped."
+        ))),
+        SessionKind::Restore(_) => Err(HttpError::bad_request(format!(
+            "Restore session {id} is not an explore session."
+        ))),
+    }
+}
+
+mod bulk;
+pub(crate) use bulk::{BulkAnswer, BulkSpec};
+
 fn session_not_found(id: Uuid) -> HttpError {
     HttpError::not_found(format!("Restore session {id} was not found."))
 }
@@ -1137,6 +1163,29 @@ fn covered(state: &SourceState) -> Vec<u32> {
         started = true;
     }
     out
+}
+
+/// Every folder of `mailbox` into the target mailbox: under `folder` when given, else at its own path.
+fn restore_mailbox(
+    data: &Data,
+    st: &mut StoreState,
+    mailbox: MailboxKey,
+    show_deleted: bool,
+    flags: &RestoreFlags,
+    (target_email, folder): (&str, Option<&str>),
+    tally: &mut Tally,
+) {
+    tally.folders = true;
+    for f in data.all_folders(mailbox) {
+        let path = data.folder_path(f);
+        let dest = match folder {
+            Some(t) => format!("{t}/{path}"),
+            None => path,
+        };
+        st.seq += 1;
+        let seq = st.seq;
+        restore_folder(data, st, seq, f, show_deleted, flags, (target_email, &dest), tally);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1286,17 +1335,19 @@ fn settle(st: &mut StoreState) {
             continue;
         }
         r.done = true;
-        let (result, status) = result_of(&r.stats);
+        let (result, _) = result_of(&r.total());
         s.state = SessionState::Stopped;
         s.result = result;
         s.end = Some(now);
         s.etag += 1;
-        if let Some(ev) = s.events.first_mut() {
-            ev.status = status;
-            ev.end = Some(now);
-            ev.message = outcome_message(&r.stats);
+        for (i, part) in r.parts.iter().enumerate() {
+            if let Some(ev) = s.events.get_mut(i) {
+                ev.status = result_of(&part.stats).1;
+                ev.end = Some(now);
+                ev.message = outcome_message(&part.stats);
+            }
+            finished.push((part.record, part.stats.clone(), part.parent_event));
         }
-        finished.push((r.record, r.stats.clone(), r.parent_event));
     }
     for (record, stats, (parent, idx)) in finished {
         let (_, status) = result_of(&stats);

@@ -4,11 +4,13 @@
 //! output uses real JSON types. The emulator serialises these same types, and the spec-conformance test
 //! validates what it emits against the official schemas, so a wrong shape cannot go unnoticed.
 
+pub mod bulk;
 pub mod item;
 pub mod lenient;
 pub mod points;
 pub mod restore;
 
+pub use bulk::*;
 pub use item::*;
 pub use lenient::ApiDate;
 pub use points::*;
