@@ -96,6 +96,11 @@ impl Filter {
         before != self.input.value()
     }
 
+    /// The query, lowercased (what [`Filter::matches`] looks for).
+    pub fn query_lower(&self) -> &str {
+        &self.query_lower
+    }
+
     /// True when `haystack` matches (always when no filter is set).
     pub fn matches(&self, haystack: &str) -> bool {
         self.query_lower.is_empty() || haystack.to_lowercase().contains(&self.query_lower)
@@ -165,8 +170,32 @@ pub enum Paging {
     Failed(String),
 }
 
+/// What `/` looks for in a row of a [`PagedList`].
+pub trait Haystack {
+    /// The row's words, as shown (the list lowercases them once, when it first filters the row).
+    fn haystack(&self) -> String;
+}
+
+/// A query of a type-ahead and what it showed (see [`PagedList`]).
+#[derive(Clone, Debug)]
+struct Typed {
+    query: String,
+    /// Rows looked at (the rows loaded then).
+    upto: usize,
+    shown: Vec<usize>,
+}
+
+/// Queries of one type-ahead a list keeps (a longer one forgets its first letters' results).
+const MAX_TYPED: usize = 32;
+
 /// An in-memory list that pages lazily (restore sessions, mailboxes): bounded by what the server has,
 /// filtered by `/`, cursor over the filtered rows.
+///
+/// Filtering costs what the rows shown cost, not what is loaded, as far as it can: each row's haystack
+/// is lowercased once (kept beside the row), a query that contains the previous one (a letter typed)
+/// re-checks only the rows the previous one showed and the rows loaded since, Backspace goes back to
+/// what the shorter query showed, and the cursor finds its row again by binary search. Only a query that
+/// contains none typed before (a new word) scans every loaded row, over the kept haystacks.
 #[derive(Clone, Debug)]
 pub struct PagedList<T> {
     pub rows: Vec<T>,
@@ -176,8 +205,17 @@ pub struct PagedList<T> {
     pub cursor: usize,
     pub view: Viewport,
     pub filter: Filter,
-    /// Indices into `rows` of the rows shown (all of them without a filter).
+    /// While a filter is set, keep loading pages until this many rows are loaded, so the filter sees
+    /// them (0: a filter covers what is loaded and asks for nothing). The title says what it saw.
+    pub filter_reach: usize,
+    /// Indices into `rows` of the rows shown (all of them without a filter), ascending.
     visible: Vec<usize>,
+    /// The lowercased haystack of `rows[i]`, for the rows filtered so far.
+    hay: Vec<String>,
+    /// The type-ahead so far: each query typed (lowercased, each containing the one before), how many
+    /// rows it looked at and the rows it showed; the last one is what `visible` shows. Backspace goes
+    /// back to an earlier one instead of filtering again.
+    typed: Vec<Typed>,
 }
 
 impl<T> Default for PagedList<T> {
@@ -189,7 +227,10 @@ impl<T> Default for PagedList<T> {
             cursor: 0,
             view: Viewport::default(),
             filter: Filter::default(),
+            filter_reach: 0,
             visible: Vec::new(),
+            hay: Vec::new(),
+            typed: Vec::new(),
         }
     }
 }
@@ -221,6 +262,8 @@ impl<T> PagedList<T> {
     pub fn reset(&mut self) {
         self.rows.clear();
         self.visible.clear();
+        self.hay.clear();
+        self.typed.clear();
         self.paging = Paging::More;
         self.loading = None;
         self.cursor = 0;
@@ -229,18 +272,58 @@ impl<T> PagedList<T> {
 
     /// Recomputes the shown rows after the rows or the filter changed, keeping the cursor on the same
     /// row when it is still shown.
-    pub fn refilter(&mut self, hay: impl Fn(&T) -> String) {
+    pub fn refilter(&mut self)
+    where
+        T: Haystack,
+    {
+        let n = self.rows.len();
+        if self.hay.len() > n {
+            // The rows were replaced without the list knowing (a test's `rows.clear()`): start over.
+            self.hay.clear();
+            self.typed.clear();
+        }
+        let seen = self.hay.len();
+        self.hay
+            .extend(self.rows[seen..].iter().map(|r| r.haystack().to_lowercase()));
         let current = self.visible.get(self.cursor).copied();
-        self.visible = if self.filter.is_active() {
-            (0..self.rows.len())
-                .filter(|&i| self.filter.matches(&hay(&self.rows[i])))
-                .collect()
+        let q = self.filter.query_lower();
+        // Back to the last query typed that this one contains (Backspace: the same as an earlier one).
+        while self
+            .typed
+            .last()
+            .is_some_and(|t| !q.contains(t.query.as_str()) || t.upto > n)
+        {
+            self.typed.pop();
+        }
+        let hit = |i: &usize| self.hay[*i].contains(q);
+        self.visible = if q.is_empty() {
+            self.typed.clear();
+            (0..n).collect()
         } else {
-            (0..self.rows.len()).collect()
+            // What an earlier, shorter query did not show, this one does not either: only its rows and
+            // the rows loaded since are looked at.
+            let (mut v, from): (Vec<usize>, usize) = match self.typed.last() {
+                Some(t) if t.query == q => (t.shown.clone(), t.upto),
+                Some(t) => (t.shown.iter().copied().filter(hit).collect(), t.upto),
+                None => (Vec::new(), 0),
+            };
+            v.extend((from..n).filter(hit));
+            if self.typed.last().is_some_and(|t| t.query == q) {
+                self.typed.pop();
+            }
+            if self.typed.len() == MAX_TYPED {
+                self.typed.remove(0);
+            }
+            self.typed.push(Typed {
+                query: q.to_string(),
+                upto: n,
+                shown: v.clone(),
+            });
+            v
         };
         if let Some(cur) = current {
             // The same row when still shown, else the first shown.
-            self.cursor = self.visible.iter().position(|&r| r == cur).unwrap_or(0);
+            self.cursor = self.visible.binary_search(&cur).unwrap_or(0);
         }
         self.clamp();
     }
@@ -277,13 +360,17 @@ impl<T> PagedList<T> {
         }
     }
 
-    /// True when the next page should be fetched now: more exists, nothing is in flight, no filter,
-    /// and the cursor is within [`PREFETCH`] rows of the loaded end.
+    /// True when the next page should be fetched now: more exists, nothing is in flight, and either the
+    /// cursor is within [`PREFETCH`] rows of the loaded end (no filter), or a filter is set and fewer
+    /// than [`PagedList::filter_reach`] rows are loaded.
     pub fn wants_next_page(&self) -> bool {
         self.paging == Paging::More
             && self.loading.is_none()
-            && !self.filter.is_active()
-            && (self.cursor as u64) + PREFETCH >= self.rows.len() as u64
+            && if self.filter.is_active() {
+                self.rows.len() < self.filter_reach
+            } else {
+                (self.cursor as u64) + PREFETCH >= self.rows.len() as u64
+            }
     }
 
     /// Asks for the next page: `page` names the asker and the call for its offset.
@@ -322,8 +409,11 @@ impl<T> PagedList<T> {
         self.len() as u64 + u64::from(extra)
     }
 
-    /// Mutable access to a stored row by predicate (for local updates such as "stopped").
+    /// Mutable access to a stored row by predicate (for local updates such as "stopped"). The kept
+    /// haystacks are made again at the next filtering (the row's words may change).
     pub fn find_mut(&mut self, pred: impl Fn(&T) -> bool) -> Option<&mut T> {
+        self.hay.clear();
+        self.typed.clear();
         self.rows.iter_mut().find(|r| pred(r))
     }
 }
@@ -364,6 +454,12 @@ pub fn next_page_effect<T>(
 mod tests {
     use super::*;
     use crate::app::request::PaneAsk;
+
+    impl Haystack for String {
+        fn haystack(&self) -> String {
+            self.clone()
+        }
+    }
 
     #[test]
     fn viewport_follows_cursor() {
@@ -412,14 +508,21 @@ mod tests {
         // A stale answer never gets here: see request::tests::stale_answers_are_dropped_by_the_map.
         let off = 0;
         assert!(l.accept_page(off, Ok(vec!["Alpha".into(), "beta".into()]), 2));
-        l.refilter(|s| s.clone());
+        l.refilter();
         assert_eq!(l.len(), 2);
         l.filter.set("ALP");
-        l.refilter(|s| s.clone());
+        l.refilter();
         assert_eq!(l.len(), 1);
-        assert!(!l.wants_next_page(), "a filter only covers what is loaded");
+        assert!(!l.wants_next_page(), "a filter only covers what is loaded (no reach)");
+        l.filter_reach = 3;
+        assert!(
+            l.wants_next_page(),
+            "a filter with a reach loads on, whatever the cursor"
+        );
+        l.filter_reach = 2;
+        assert!(!l.wants_next_page(), "up to its reach");
         l.filter.clear();
-        l.refilter(|s| s.clone());
+        l.refilter();
         let g = l
             .begin_next_page(&mut requests, page)
             .request()
@@ -428,5 +531,75 @@ mod tests {
         assert_eq!(l.loading, Some(g));
         assert!(l.accept_page(2, Ok(vec!["c".into()]), 2));
         assert!(l.is_complete());
+    }
+
+    /// The rows shown, as text.
+    fn shown(l: &PagedList<String>) -> Vec<String> {
+        (0..l.len()).filter_map(|i| l.get(i).cloned()).collect()
+    }
+
+    #[test]
+    fn a_narrowing_query_gives_what_a_fresh_filter_gives() {
+        let words = [
+            "Anna Berg",
+            "anneli",
+            "Bob",
+            "JOANNA",
+            "Hanno",
+            "annotated",
+            "Ännä",
+            "x",
+        ];
+        let mut l: PagedList<String> = PagedList::default();
+        assert!(l.accept_page(0, Ok(words[..5].iter().map(|w| w.to_string()).collect()), 5));
+        l.refilter();
+        // Type "anno" letter by letter, a page arriving in the middle, then Backspace and a new word;
+        // after each step the list shows what a list filtered once, from nothing, shows.
+        let steps = ["a", "an", "ann", "+page", "anno", "ann", "an", "nn", "ÄN", ""];
+        for step in steps {
+            if step == "+page" {
+                assert!(l.accept_page(5, Ok(words[5..].iter().map(|w| w.to_string()).collect()), 5));
+            } else {
+                l.filter.set(step);
+            }
+            l.refilter();
+            let mut fresh: PagedList<String> = PagedList {
+                rows: l.rows.clone(),
+                ..Default::default()
+            };
+            fresh.filter.set(l.filter.query());
+            fresh.refilter();
+            assert_eq!(shown(&l), shown(&fresh), "after {step:?}");
+        }
+        l.filter.set("ann");
+        l.refilter();
+        assert_eq!(shown(&l), ["Anna Berg", "anneli", "JOANNA", "Hanno", "annotated"]);
+    }
+
+    #[test]
+    fn the_cursor_stays_on_its_row_while_the_filter_narrows() {
+        let mut l: PagedList<String> = PagedList::default();
+        let rows: Vec<String> = (0..1_000).map(|i| format!("mailbox {i}")).collect();
+        assert!(l.accept_page(0, Ok(rows), 2_000));
+        l.refilter();
+        l.filter.set("7");
+        l.refilter();
+        l.select_where(|r| r == "mailbox 777");
+        l.filter.set("77");
+        l.refilter();
+        assert_eq!(l.selected().map(String::as_str), Some("mailbox 777"));
+        l.filter.set("778");
+        l.refilter();
+        assert_eq!(
+            l.selected().map(String::as_str),
+            Some("mailbox 778"),
+            "gone: the first shown"
+        );
+        // A row changed in place is filtered by its new words.
+        if let Some(r) = l.find_mut(|r| r == "mailbox 5") {
+            *r = "mailbox 5 (778)".into();
+        }
+        l.refilter();
+        assert_eq!(shown(&l), ["mailbox 5 (778)", "mailbox 778"]);
     }
 }

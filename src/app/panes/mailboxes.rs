@@ -3,18 +3,23 @@
 use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Mailbox, RestoreSession};
-use crate::app::list::{Filter, PAGE, PagedList, move_list, next_page_effect};
+use crate::app::list::{Filter, Haystack, PAGE, PagedList, move_list, next_page_effect};
 use crate::app::request::{PaneAsk, Response};
 use crate::app::{Action, Call, Effect, Level, RequestId, Requests, To};
 
 pub const HELP: Help = &[
     (Action::Open, "open", "browse the mailbox's folders"),
     (Action::Back, "back", "back to the sessions (clears a filter first)"),
-    (Action::Filter, "filter", "filter the loaded mailboxes"),
+    (Action::Filter, "filter", "filter the mailboxes (loads the rest)"),
     (Action::Restore, "restore", "restore the whole mailbox"),
     (Action::Events, "events", "events of the restore session"),
     (Action::Search, "search", "search the mailbox or all mailboxes"),
 ];
+
+/// Mailboxes a `/` filter loads before it stops loading (500 pages): an organization larger than that is
+/// filtered over its first 100,000 (the server's order), and the title says the filter saw only those
+/// ("7 matches in the 100,000 loaded").
+pub const FILTER_REACH: usize = 100_000;
 
 #[derive(Clone, Debug)]
 pub struct MailboxesPane {
@@ -29,6 +34,7 @@ impl MailboxesPane {
             session,
             list: PagedList::default(),
         };
+        p.list.filter_reach = FILTER_REACH;
         let e = p.reload(requests);
         (p, e)
     }
@@ -49,7 +55,7 @@ impl MailboxesPane {
         if !self.list.accept_page(offset, result, PAGE) {
             return false;
         }
-        self.list.refilter(haystack);
+        self.list.refilter();
         true
     }
 
@@ -110,7 +116,7 @@ impl Pane for MailboxesPane {
     }
 
     fn refilter(&mut self) {
-        self.list.refilter(haystack);
+        self.list.refilter();
     }
 
     fn busy(&self) -> bool {
@@ -151,4 +157,10 @@ pub fn haystack(m: &Mailbox) -> String {
         s.push_str(" public");
     }
     s
+}
+
+impl Haystack for Mailbox {
+    fn haystack(&self) -> String {
+        haystack(self)
+    }
 }

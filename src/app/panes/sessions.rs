@@ -4,7 +4,7 @@ use super::confirm::{ConfirmDialog, Confirmed};
 use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{RestoreSession, SessionState};
-use crate::app::list::{Filter, PAGE, PagedList, move_list, next_page_effect};
+use crate::app::list::{Filter, Haystack, PAGE, PagedList, move_list, next_page_effect};
 use crate::app::request::{PaneAsk, Response};
 use crate::app::{Action, Call, Effect, RequestId, Requests, To};
 
@@ -42,7 +42,7 @@ impl SessionsPane {
         if !self.list.accept_page(offset, result, PAGE) {
             return false;
         }
-        self.list.refilter(haystack);
+        self.list.refilter();
         if let Some(id) = self.select_id.clone()
             && (self.list.select_where(|s| s.id == id) || self.list.is_complete())
         {
@@ -145,7 +145,7 @@ impl Pane for SessionsPane {
     }
 
     fn refilter(&mut self) {
-        self.list.refilter(haystack);
+        self.list.refilter();
     }
 
     fn busy(&self) -> bool {
@@ -182,4 +182,10 @@ pub fn haystack(s: &RestoreSession) -> String {
     .flatten()
     .collect::<Vec<_>>()
     .join(" ")
+}
+
+impl Haystack for RestoreSession {
+    fn haystack(&self) -> String {
+        haystack(self)
+    }
 }
