@@ -13,7 +13,7 @@ mod support;
 use crossterm::event::KeyCode;
 use std::time::Duration;
 use support::app::{AppHarness, Setup};
-use vex::api::{ApiVersion, VersionChoice};
+use vex::api::{ApiVersion, RetryPolicy, VersionChoice};
 use vex::app::jobs::JobStatus;
 use vex::app::list::Paging;
 use vex::app::panes::folders::Children;
@@ -24,6 +24,16 @@ use vex::sim::{Faults, Malformation};
 const WAIT: Duration = Duration::from_secs(30);
 const TARGET: &str = "francois.lefevre@contoso.com";
 const PASSWORD: &str = "Malformed-Pw-4";
+/// The client's retries: as many as by default (every one of them damaged too, so each damaged read ends
+/// in its error after all of them), without the default's backoff of seconds per read, which made this
+/// file take about 90 s.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    }
+}
 /// What the client calls a body it cannot read.
 const UNREADABLE: &str = "unexpected response";
 
@@ -56,6 +66,7 @@ impl Harness {
                 ..Default::default()
             },
             api: VersionChoice::Fixed(version),
+            retry: quick_retries(),
             size: (200, 50),
             wait: WAIT,
             tag: format!("[{version} {}] ", kind.name()),

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use vex::api::tls::sha256;
-use vex::api::{ApiVersion, Client, ClientConfig, Trust, VersionChoice};
+use vex::api::{ApiVersion, Client, ClientConfig, RetryPolicy, Trust, VersionChoice};
 use vex::app::panes::job_dialog::JobPhase;
 use vex::app::panes::restore_dialog::{CredMode, RestoreDialog, RestoreField};
 use vex::app::{DisplayZone, HeaderInfo, Level, Overlay, State};
@@ -28,6 +28,8 @@ pub struct Setup {
     pub log_in: bool,
     /// Set on the emulator after the login (the login itself runs clean).
     pub faults: Option<Faults>,
+    /// The client's retries (default: the client's own policy).
+    pub retry: RetryPolicy,
     /// The terminal's columns and rows.
     pub size: (u16, u16),
     /// How long [`AppHarness::until`] waits.
@@ -49,6 +51,7 @@ impl Default for Setup {
             api: VersionChoice::Fixed(ApiVersion::V8),
             log_in: true,
             faults: None,
+            retry: RetryPolicy::default(),
             size: (120, 30),
             wait: Duration::from_secs(30),
             settle: Duration::from_millis(100),
@@ -97,6 +100,7 @@ impl AppHarness {
         let url = server.base_url().to_string();
         let mut config = ClientConfig::new(url.clone());
         config.version = setup.api;
+        config.retry = setup.retry;
         if tls {
             assert!(url.starts_with("https://"), "{url}");
             let der = server.cert_der().expect("the emulator serves HTTPS");
