@@ -38,6 +38,14 @@ impl<B: Backend> App<B> {
         }
     }
 
+    /// A read's answer reached the loop: its task is over (a read answers once), even if the task has not
+    /// returned yet, so [`App::running_tasks`] does not count it.
+    pub(super) fn forget_answered(&mut self, msg: &Msg) {
+        if let Msg::Answer(a) = msg {
+            self.tasks.remove(&a.id);
+        }
+    }
+
     /// Aborts the reads the state no longer waits for (the operator navigated away, or a newer read
     /// superseded them): their ids are no longer in the state's map of requests.
     pub(super) fn cancel_unawaited(&mut self) {
@@ -64,7 +72,7 @@ impl<B: Backend> App<B> {
         }
     }
 
-    /// Number of read tasks still running.
+    /// Number of read tasks still running whose answer has not reached the loop.
     pub fn running_tasks(&self) -> usize {
         self.tasks.values().filter(|h| !h.is_finished()).count()
     }

@@ -123,6 +123,7 @@ impl<B: Backend> App<B> {
     /// Applies a message and starts the effects it asks for.
     pub fn dispatch(&mut self, msg: Msg) {
         self.adopt_client(&msg);
+        self.forget_answered(&msg);
         let fx = app::update_at(&mut self.state, msg, time::OffsetDateTime::now_utc());
         for e in fx {
             self.spawn(e);
