@@ -368,3 +368,208 @@ user = "restore-admin@fabrikam.com"
     }
     assert_eq!(s.e.server.store().restores().len(), 0);
 }
+
+/// Whole mailboxes to the original location go through `mailboxes/restore`: one request per
+/// `BULK_CHUNK` mailboxes (a mailbox and its archive, one address, never in one request), carrying the
+/// plan's flags; the dry run names the requests and their mailboxes; the summary's counts are the
+/// emulator's record of each mailbox; the password reaches neither the journal, the audit log nor the log.
+async fn bulk_to_the_original_location(api: &'static str, mailboxes: u16) {
+    let s = setup(api, mailboxes).await;
+    std::fs::write(
+        &s.plan,
+        format!(
+            r#"session = "{sid}"
+
+[[source]]
+all = true
+
+[target]
+original = true
+
+[flags]
+changed_items = true
+mark_unread = true
+
+[credentials]
+user = "restore-admin@fabrikam.com"
+{pw}
+"#,
+            sid = s.sid,
+            pw = s.password_line(),
+        ),
+    )
+    .expect("plan");
+    let plan = s.plan.display().to_string();
+    let dry = s.e.vex(&["batch", &plan, "--dry-run", "--json"]);
+    assert_eq!(code(&dry), 0, "{}", out(&dry));
+    let dry: serde_json::Value = serde_json::from_str(&stdout(&dry)).expect("dry run JSON");
+    let table = s.e.vex(&["batch", &plan, "--dry-run"]);
+    assert!(
+        stdout(&table).contains("bulk 1: one mailboxes/restore request for"),
+        "{}",
+        out(&table)
+    );
+    assert!(s.records().is_empty(), "a dry run sends nothing");
+    let planned = dry["restores"].as_array().expect("restores").clone();
+    let bulks = dry["bulkRequests"].as_array().expect("bulk requests").clone();
+    let all_mailboxes = json(&s.e.vex(&["mailboxes", "--session", &s.sid, "--json"]));
+    let n = all_mailboxes.as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(planned.len(), n, "every mailbox of the session, whole");
+    // At most 20 a request, and the archive (same address as its primary) in another request.
+    let want_requests = n.div_ceil(20).max(2);
+    assert_eq!(bulks.len(), want_requests, "{bulks:?}");
+    for p in &planned {
+        assert_eq!(p["endpoint"], "mailboxes/restore", "{p}");
+        assert!(p["bulk"].as_u64().is_some(), "{p}");
+    }
+    for b in &bulks {
+        assert_eq!(
+            b["flags"],
+            serde_json::json!(["changedItems", "markRestoredAsUnread"]),
+            "{b}"
+        );
+        let emails: Vec<&str> = b["mailboxes"]
+            .as_array()
+            .expect("mailboxes")
+            .iter()
+            .filter_map(|m| m.as_str())
+            .collect();
+        let distinct: BTreeSet<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+        assert_eq!(distinct.len(), emails.len(), "one address once per request: {b}");
+        assert!(emails.len() <= 20, "{b}");
+    }
+
+    let before = s.e.server.restore_requests().len();
+    let (summary, _) = s.run(&[]);
+    summary_is_the_record(&s, &summary);
+    let records = s.records();
+    // The record per request: the mailboxes the dry run named, each once, with the plan's flags.
+    let mut by_request: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &records {
+        assert_eq!(r.kind, "original", "{r:?}");
+        assert!(
+            r.flags.changed_items && r.flags.mark_unread,
+            "the flags were applied: {r:?}"
+        );
+        assert!(
+            !r.flags.deleted_items && !r.flags.exclude_drafts,
+            "only the plan's flags: {r:?}"
+        );
+        assert_eq!(r.credential_mode, "Password");
+        by_request
+            .entry(r.bulk.clone().expect("sent through mailboxes/restore"))
+            .or_default()
+            .insert(r.source_mailbox_id.clone());
+    }
+    let mut named: Vec<BTreeSet<String>> = bulks
+        .iter()
+        .map(|b| {
+            b["mailboxIds"]
+                .as_array()
+                .expect("ids")
+                .iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    let mut sent: Vec<BTreeSet<String>> = by_request.into_values().collect();
+    named.sort();
+    sent.sort();
+    assert_eq!(sent, named, "each request restored the mailboxes the dry run named");
+    let paths: Vec<String> = s.e.server.restore_requests()[before..]
+        .iter()
+        .map(|r| r.path.to_ascii_lowercase())
+        .collect();
+    assert_eq!(paths.len(), bulks.len(), "one request per bulk: {paths:?}");
+    assert!(
+        paths.iter().all(|p| p.ends_with("/organization/mailboxes/restore")),
+        "{paths:?}"
+    );
+    // The summary names the bulk request of each restore, as the dry run did.
+    let pick = |v: &serde_json::Value| (v["seq"].clone(), v["mailboxId"].clone(), v["bulk"].clone());
+    assert_eq!(
+        planned.iter().map(pick).collect::<Vec<_>>(),
+        summary["restores"]
+            .as_array()
+            .expect("restores")
+            .iter()
+            .map(pick)
+            .collect::<Vec<_>>()
+    );
+    // The password went only into the request bodies.
+    for entry in std::fs::read_dir(s.e.dir.path().join("state"))
+        .expect("state dir")
+        .flatten()
+    {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+            "the password is in {}",
+            entry.path().display()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v6_bulk_to_the_original_location() {
+    bulk_to_the_original_location("v6", 8).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v7_bulk_to_the_original_location() {
+    bulk_to_the_original_location("v7", 8).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v8_bulk_to_the_original_location_in_chunks() {
+    bulk_to_the_original_location("v8", 45).await;
+}
+
+/// Flags with folders or items to the original location: their endpoints take no flags, so the plan is
+/// refused with the `[flags]` line, before anything is sent (never silently dropped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_the_original_location_cannot_carry_are_refused_with_their_line() {
+    let s = setup("v7", 4).await;
+    let e0 = s.mailboxes[0].1.clone();
+    let text = format!(
+        r#"session = "{sid}"
+
+[[source]]
+mailboxes = ["{e0}"]
+folders = ["Inbox"]
+
+[target]
+original = true
+
+[flags]
+mark_unread = true
+
+[credentials]
+user = "restore-admin@fabrikam.com"
+{pw}
+"#,
+        sid = s.sid,
+        pw = s.password_line(),
+    );
+    std::fs::write(&s.plan, &text).expect("plan");
+    let plan = s.plan.display().to_string();
+    for dry in [true, false] {
+        let mut a = vec!["batch", plan.as_str()];
+        if dry {
+            a.push("--dry-run");
+        }
+        let o = s.e.vex(&a);
+        let err = out(&o);
+        assert_eq!(code(&o), 2, "{err}");
+        assert!(err.contains("line 10:"), "the [flags] line: {err}");
+        assert!(
+            err.contains("markRestoredAsUnread") && err.contains("folders/{id}/restore"),
+            "{err}"
+        );
+    }
+    assert!(s.records().is_empty(), "nothing was sent");
+    // Without the flags it runs; to a mailbox the flags are carried by restoreTo.
+    std::fs::write(&s.plan, text.replace("[flags]\nmark_unread = true\n", "")).expect("plan");
+    let (summary, _) = s.run(&[]);
+    summary_is_the_record(&s, &summary);
+}

@@ -51,16 +51,7 @@ pub fn load_plan(path: &Path) -> Result<Plan, CmdError> {
     Plan::parse(&text).map_err(|e| CmdError::Usage(format!("{}: {e}; nothing was sent", path.display())))
 }
 
-fn endpoint(u: &UnitRow) -> &'static str {
-    match (u.kind.as_str(), u.target_mailbox.is_some()) {
-        ("mailbox", true) => "mailboxes/{id}/restoreTo",
-        ("mailbox", false) => "mailboxes/{id}/restore",
-        ("folder", true) => "folders/{id}/restoreTo",
-        ("folder", false) => "folders/{id}/restore",
-        (_, true) => "items/restoreTo",
-        (_, false) => "items/restore",
-    }
-}
+use super::{bulk_groups, bulk_of, endpoint};
 
 fn target_text(u: &UnitRow) -> String {
     match &u.target_mailbox {
@@ -110,8 +101,9 @@ fn table(rows: &[Vec<String>]) -> String {
     crate::text::sanitize_lines(&out).join("\n")
 }
 
-/// One restore as the dry run and the run's JSON show it (the same fields, so they can be compared).
-fn unit_json(u: &UnitRow) -> serde_json::Value {
+/// One restore as the dry run and the run's JSON show it (the same fields, so they can be compared);
+/// `bulk`: the number of its bulk request (see [`super::bulk_groups`]).
+fn unit_json(u: &UnitRow, groups: &[Vec<i64>]) -> serde_json::Value {
     serde_json::json!({
         "seq": u.seq + 1,
         "sourceLine": u.source_line,
@@ -123,6 +115,7 @@ fn unit_json(u: &UnitRow) -> serde_json::Value {
         "items": if u.kind == "items" { Some(u.item_ids.len()) } else { None },
         "target": target_text(u),
         "endpoint": endpoint(u),
+        "bulk": bulk_of(groups, u.seq),
         "state": u.state,
         "created": u.created, "merged": u.merged, "skipped": u.skipped, "failed": u.failed,
         "how": u.how,
@@ -274,9 +267,10 @@ pub fn status(state_dir: &Path, fmt: Format) -> Result<u8, CmdError> {
             th(n(PLANNED)),
             crate::text::thousands(created.max(0) as u64),
         ]);
+        let groups = bulk_groups(&us);
         json.push(serde_json::json!({
             "batch": b.id, "plan": b.plan_path, "server": b.server, "session": b.session, "created": b.created,
-            "restores": us.iter().map(unit_json).collect::<Vec<_>>(),
+            "restores": us.iter().map(|u| unit_json(u, &groups)).collect::<Vec<_>>(),
         }));
     }
     match fmt {
@@ -320,6 +314,22 @@ pub async fn run(
             "TARGET".into(),
             "ENDPOINT".into(),
         ]];
+        let groups = bulk_groups(&resolved.units);
+        // Each bulk request: its mailboxes, and the flags it carries.
+        let bulks: Vec<serde_json::Value> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let us: Vec<&UnitRow> = resolved.units.iter().filter(|u| g.contains(&u.seq)).collect();
+                serde_json::json!({
+                    "bulk": i + 1,
+                    "endpoint": "mailboxes/restore",
+                    "mailboxes": us.iter().map(|u| u.mailbox.clone()).collect::<Vec<_>>(),
+                    "mailboxIds": us.iter().map(|u| u.mailbox_id.clone()).collect::<Vec<_>>(),
+                    "flags": plan.flags.set_names(),
+                })
+            })
+            .collect();
         for u in &resolved.units {
             rows.push(vec![
                 th(u.seq as usize + 1),
@@ -331,12 +341,34 @@ pub async fn run(
                     format!("whole {}", u.kind)
                 },
                 target_text(u),
-                endpoint(u).into(),
+                match bulk_of(&groups, u.seq) {
+                    Some(b) => format!("{} (bulk {b})", endpoint(u)),
+                    None => endpoint(u).into(),
+                },
             ]);
         }
         match fmt {
             Format::Table => {
                 print!("{}", table(&rows));
+                for b in &bulks {
+                    let names: Vec<&str> = b["mailboxes"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
+                        .unwrap_or_default();
+                    let flags = plan.flags.set_names();
+                    let line = format!(
+                        "bulk {}: one mailboxes/restore request for {} mailboxes ({}), flags: {}",
+                        b["bulk"],
+                        names.len(),
+                        names.join(", "),
+                        if flags.is_empty() {
+                            "none".to_string()
+                        } else {
+                            flags.join(", ")
+                        }
+                    );
+                    println!("{}", crate::text::sanitize_lines(&line).join(" "));
+                }
                 println!(
                     "batch {id}: {} restores from {} sources; dry run, nothing sent",
                     resolved.units.len(),
@@ -351,7 +383,8 @@ pub async fn run(
                         "session": plan.session,
                         "dryRun": true,
                         "sources": resolved.sources,
-                        "restores": resolved.units.iter().map(unit_json).collect::<Vec<_>>(),
+                        "bulkRequests": bulks,
+                        "restores": resolved.units.iter().map(|u| unit_json(u, &groups)).collect::<Vec<_>>(),
                     }),
                     fmt == Format::Json
                 )?
@@ -385,6 +418,7 @@ pub async fn run(
     };
     let report = super::run(client, &plan, resolved, opts).await.map_err(batch_err)?;
     let sources = per_source(&report);
+    let groups = bulk_groups(&report.units);
     match fmt {
         Format::Table => {
             let mut rows = vec![vec![
@@ -436,7 +470,7 @@ pub async fn run(
                     "batch": report.batch,
                     "session": report.session,
                     "sources": sources,
-                    "restores": report.units.iter().map(unit_json).collect::<Vec<_>>(),
+                    "restores": report.units.iter().map(|u| unit_json(u, &groups)).collect::<Vec<_>>(),
                 }),
                 fmt == Format::Json
             )?

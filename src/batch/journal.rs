@@ -139,6 +139,15 @@ fn unit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitRow> {
     })
 }
 
+/// One statement that must change exactly one row.
+fn one_row(c: &Connection, sql: &'static str, p: impl rusqlite::Params) -> Result<(), String> {
+    let n = c.prepare_cached(sql).and_then(|mut st| st.execute(p)).map_err(db_err)?;
+    if n != 1 {
+        return Err(format!("batch journal: {n} rows changed where 1 was expected"));
+    }
+    Ok(())
+}
+
 fn db_err(e: rusqlite::Error) -> String {
     format!("batch journal: {e}")
 }
@@ -322,6 +331,33 @@ impl Journal {
     /// A new state (`planned`, `failed`, `unknown`) and why.
     pub fn state(&self, batch: &str, seq: i64, state: &str, message: Option<&str>) -> Result<(), String> {
         self.set(UPDATE_STATE, params![batch, seq, state, message])
+    }
+
+    /// [`Journal::sending`] for the restores of one bulk request, in one transaction: all or none.
+    pub fn sending_many(&mut self, batch: &str, seqs: &[i64], at: &str) -> Result<(), String> {
+        let tx = self.conn.transaction().map_err(db_err)?;
+        for seq in seqs {
+            one_row(&tx, UPDATE_SENDING, params![batch, seq, SENDING, at])?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// [`Journal::sent`] for the restores of one bulk request, in one transaction.
+    pub fn sent_many(&mut self, batch: &str, seqs: &[i64]) -> Result<(), String> {
+        let tx = self.conn.transaction().map_err(db_err)?;
+        for seq in seqs {
+            one_row(&tx, UPDATE_SENT, params![batch, seq, SENT, SENDING])?;
+        }
+        tx.commit().map_err(db_err)
+    }
+
+    /// [`Journal::accepted`] for the restores of one bulk request (one session for all), in one transaction.
+    pub fn accepted_many(&mut self, batch: &str, seqs: &[i64], restore_session: &str) -> Result<(), String> {
+        let tx = self.conn.transaction().map_err(db_err)?;
+        for seq in seqs {
+            one_row(&tx, UPDATE_ACCEPTED, params![batch, seq, restore_session])?;
+        }
+        tx.commit().map_err(db_err)
     }
 
     fn set(&self, sql: &'static str, p: impl rusqlite::Params) -> Result<(), String> {

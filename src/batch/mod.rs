@@ -3,7 +3,8 @@
 //!
 //! - **Resolve** ([`resolve`]): the plan's mailboxes (a list, a pattern, all of the session), folders by
 //!   path and items (a server search or a date range) become restores ("units"), one POST each: a whole
-//!   mailbox through the mailbox endpoint (`mailboxes/{id}/restore` or `restoreTo`), a whole folder
+//!   mailbox through the mailbox endpoint (`mailboxes/{id}/restoreTo`; to the original location, the
+//!   bulk endpoint `mailboxes/restore`, up to [`BULK_CHUNK`] mailboxes per request), a whole folder
 //!   through the folder endpoint (`folders/{id}/restore` or `restoreTo`), chosen items through
 //!   `items/restore` or `items/restoreTo`. A mailbox, folder or pattern that names nothing is refused
 //!   with the plan's line, before anything is sent.
@@ -21,7 +22,9 @@ pub mod command;
 pub mod journal;
 pub mod plan;
 
-use crate::api::models::{EventStatus, EventType, ItemData, RestoreOutcome, SessionEvent};
+use crate::api::models::{
+    BulkMailbox, BulkOutcome, BulkRestoreRequest, EventStatus, EventType, ItemData, RestoreOutcome, SessionEvent,
+};
 use crate::api::{ApiError, Client, FolderParent, RestoreHooks, RestoreScope, SearchScope, paging};
 use crate::restore_plan::{Credentials, PlanField, RestorePlan};
 use journal::{BatchRow, DONE, FAILED, Journal, PLANNED, SENDING, SENT, UNKNOWN, UnitRow};
@@ -45,6 +48,87 @@ pub const RUNNING_WAIT: Duration = Duration::from_secs(600);
 /// Attempts of one restore in one run when the server refuses it before doing anything (429, 500, a
 /// connection that failed before sending); then the batch stops and says to run it again.
 pub const MAX_ATTEMPTS_PER_RUN: u32 = 6;
+
+/// Mailboxes per bulk request (`mailboxes/restore`).
+///
+/// Assumption (the spec sets no limit): 20. A v6/v7 server answers a bulk request only when every mailbox
+/// in it is done, so a big one holds its connection for hours, makes `--concurrency` meaningless (two
+/// requests could be 600 mailboxes) and, when its answer is lost, leaves every one of its mailboxes to be
+/// settled from the session's events. 20 keeps those bounded while a 300-mailbox incident is still 15
+/// requests rather than 300.
+pub const BULK_CHUNK: usize = 20;
+
+/// True when a restore goes through the bulk endpoint: a whole mailbox to its original location. (A single
+/// mailbox too: the bulk body carries the plan's flags, `mailboxes/{id}/restore`'s takes none.)
+pub fn is_bulk(u: &UnitRow) -> bool {
+    u.kind == "mailbox" && u.target_mailbox.is_none()
+}
+
+/// The endpoint a restore is sent to.
+pub fn endpoint(u: &UnitRow) -> &'static str {
+    match (u.kind.as_str(), u.target_mailbox.is_some()) {
+        ("mailbox", true) => "mailboxes/{id}/restoreTo",
+        ("mailbox", false) => "mailboxes/restore",
+        ("folder", true) => "folders/{id}/restoreTo",
+        ("folder", false) => "folders/{id}/restore",
+        (_, true) => "items/restoreTo",
+        (_, false) => "items/restore",
+    }
+}
+
+/// The bulk requests of a batch, each the seqs of its restores: the whole-mailbox restores to the original
+/// location in plan order, at most [`BULK_CHUNK`] per request, never two of one signature in a request (a
+/// mailbox and its archive share an address: the session's events could not tell their restores apart).
+/// It depends on the batch's restores alone, so the dry run, the run, a resumed run and `vex batch status`
+/// name the same requests.
+pub fn bulk_groups(units: &[UnitRow]) -> Vec<Vec<i64>> {
+    let mut groups: Vec<(Vec<i64>, HashSet<&str>)> = Vec::new();
+    for u in units.iter().filter(|u| is_bulk(u)) {
+        match groups
+            .iter_mut()
+            .find(|(g, sigs)| g.len() < BULK_CHUNK && !sigs.contains(u.signature.as_str()))
+        {
+            Some((g, sigs)) => {
+                g.push(u.seq);
+                sigs.insert(u.signature.as_str());
+            }
+            None => groups.push((vec![u.seq], HashSet::from([u.signature.as_str()]))),
+        }
+    }
+    groups.into_iter().map(|(g, _)| g).collect()
+}
+
+/// The 1-based number of the bulk request restore `seq` is part of.
+pub fn bulk_of(groups: &[Vec<i64>], seq: i64) -> Option<usize> {
+    groups.iter().position(|g| g.contains(&seq)).map(|i| i + 1)
+}
+
+/// Refuses flags the plan's restores cannot carry, naming the `[flags]` line: the original-location
+/// bodies of folders and items (`RESTRestoreToOriginalLocation`, `...SelectedItems`) take credentials
+/// only, in every version. Whole mailboxes to the original location go through `mailboxes/restore`, whose
+/// body (`RestBulkRestoreOptions`) takes all seven flags. Silently dropping them would let the operator
+/// believe they were applied.
+pub fn check_flags(p: &Plan, units: &[UnitRow]) -> Result<(), PlanError> {
+    let set = p.flags.set_names();
+    if set.is_empty() {
+        return Ok(());
+    }
+    let Some(u) = units.iter().find(|u| u.target_mailbox.is_none() && !is_bulk(u)) else {
+        return Ok(());
+    };
+    let line = if p.flags_line > 0 { p.flags_line } else { p.target_line };
+    Err(err_at(
+        line,
+        format!(
+            "[flags] {} cannot be applied: {} goes to the original location through {}, whose request takes no \
+             flags (only whole mailboxes, through mailboxes/restore, carry them); remove the flags, or restore \
+             to a mailbox ([target] mailbox = \"...\")",
+            set.join(", "),
+            unit_label(u),
+            endpoint(u)
+        ),
+    ))
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Resolve
@@ -398,6 +482,7 @@ pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> 
     for (i, u) in out.units.iter_mut().enumerate() {
         u.seq = i as i64;
     }
+    check_flags(p, &out.units).map_err(BatchError::Plan)?;
     Ok(out)
 }
 
@@ -620,6 +705,23 @@ struct Shared {
 }
 
 impl Shared {
+    /// The rows of one bulk request say `sending`, all in one transaction (committed before the request
+    /// exists).
+    fn sending_many(&self, units: &[UnitRow], at: &str) -> Result<(), BatchError> {
+        let seqs: Vec<i64> = units.iter().map(|u| u.seq).collect();
+        self.journal()
+            .sending_many(&self.batch, &seqs, at)
+            .map_err(BatchError::Journal)?;
+        for s in units
+            .iter()
+            .map(|u| u.source)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            self.touch(s);
+        }
+        Ok(())
+    }
+
     /// The journal's row of `u` says `sending` (committed before its request exists).
     fn sending(&self, u: &UnitRow, at: &str) -> Result<(), BatchError> {
         self.journal()
@@ -894,10 +996,34 @@ async fn reconcile(client: &Client, shared: &Shared) -> Result<(), BatchError> {
         }
         // 1. The restore's own session, when the server named it.
         let mut followed = false;
+        let mut bulks: HashMap<String, Option<BulkOutcome>> = HashMap::new();
         for u in open.iter().filter(|u| u.state != UNKNOWN) {
             let Some(rs) = u.restore_session.as_deref() else {
                 continue;
             };
+            if is_bulk(u) {
+                // A bulk restore's session: its statistics name each mailbox; one without counts there is
+                // left to the events below.
+                if !bulks.contains_key(rs) {
+                    let o = client.wait_bulk(rs, &|_| {}).await;
+                    if let Err(e) = &o {
+                        tracing::warn!(session = rs, error = %e, "cannot follow a bulk restore's own session");
+                    }
+                    bulks.insert(rs.to_string(), o.ok());
+                }
+                let Some(Sent::Done(o)) = bulks.get(rs).and_then(|b| b.as_ref()).map(|b| bulk_part(b, u)) else {
+                    continue;
+                };
+                let note = format!("settled from its bulk restore's own session {rs}");
+                shared.done(u, counts_of(&o), "session", Some(&note))?;
+                let mut row = (*u).clone();
+                (row.created, row.merged, row.skipped, row.failed) =
+                    (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
+                shared.audit("batch-reconcile", Some(&row), "ok", Some(note.clone()));
+                (shared.progress)(format!("{}: it ran ({note}): {}", unit_label(u), counts_text(&o)));
+                followed = true;
+                continue;
+            }
             match client.wait_restore(rs, Duration::from_millis(250), &|_| {}).await {
                 Ok(o) => {
                     let note = format!("settled from its own restore session {rs}");
@@ -1021,6 +1147,7 @@ fn unit_label(u: &UnitRow) -> String {
     format!("#{} {what}", u.seq + 1)
 }
 
+#[derive(Clone)]
 enum Sent {
     Done(RestoreOutcome),
     /// Refused before anything ran: may be sent again.
@@ -1128,15 +1255,122 @@ async fn send_one(client: &Client, shared: &Arc<Shared>, p: &Plan, password: &Se
     };
     match r {
         Ok(o) => Sent::Done(o),
-        Err(ApiError::OutcomeUnknown(m)) => Sent::Unknown(m),
+        Err(e) => not_done(e),
+    }
+}
+
+/// What an error of a restore request means for its restores.
+fn not_done(e: ApiError) -> Sent {
+    match e {
+        ApiError::OutcomeUnknown(m) => Sent::Unknown(m),
         // Refused before processing: throttled (the client already waited out Retry-After), the server's
         // own failure (500: a VB365 server answers its own failures before running anything), or no
         // connection at all (the client reports a write that may have left as OutcomeUnknown).
-        Err(e @ ApiError::Http { status: 429, .. }) => Sent::Again(e.to_string(), true),
-        Err(e @ (ApiError::Http { status: 500, .. } | ApiError::Network(_) | ApiError::Timeout(_))) => {
+        e @ ApiError::Http { status: 429, .. } => Sent::Again(e.to_string(), true),
+        e @ (ApiError::Http { status: 500, .. } | ApiError::Network(_) | ApiError::Timeout(_)) => {
             Sent::Again(e.to_string(), false)
         }
-        Err(e) => Sent::Failed(e.to_string()),
+        e => Sent::Failed(e.to_string()),
+    }
+}
+
+/// The body of one bulk request: its mailboxes, every flag as the plan says (all seven sent, so the server's
+/// defaults play no part), the plan's account under the bulk body's names.
+fn bulk_request(p: &Plan, units: &[UnitRow], password: &SecretString) -> BulkRestoreRequest {
+    let f = &p.flags;
+    BulkRestoreRequest {
+        mailboxes: Some(
+            units
+                .iter()
+                .map(|u| BulkMailbox {
+                    id: Some(u.mailbox_id.clone()),
+                    email: Some(u.mailbox.clone()).filter(|e| e.contains('@')),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        changed_items: Some(f.changed_items),
+        deleted_items: Some(f.deleted_items),
+        mark_restored_as_unread: Some(f.mark_restored_as_unread),
+        exclude_drafts: Some(f.exclude_drafts),
+        exclude_deleted_items: Some(f.exclude_deleted_items),
+        exclude_in_place_hold_items: Some(f.exclude_in_place_hold_items),
+        exclude_litigation_hold_items: Some(f.exclude_litigation_hold_items),
+        office365_user_name: Some(p.credentials.user.clone()),
+        office365_user_password: Some(password.clone()),
+        ..Default::default()
+    }
+}
+
+/// One mailbox's part of a bulk answer. Counts: done. No counts, or not named at all: unknown (settled
+/// from the session's events, never resent), unless the whole request failed naming no mailbox.
+fn bulk_part(o: &BulkOutcome, u: &UnitRow) -> Sent {
+    let m = o
+        .of(&u.mailbox_id, &u.mailbox, false)
+        .or_else(|| o.of(&u.mailbox_id, &u.mailbox, true));
+    match m {
+        Some(m) => match &m.outcome {
+            Some(out) => {
+                let mut out = out.clone();
+                if let Some(e) = &m.error
+                    && !out.exceptions.contains(e)
+                {
+                    out.exceptions.push(e.clone());
+                }
+                Sent::Done(out)
+            }
+            None => Sent::Unknown(format!(
+                "the bulk restore's answer holds no counts for this mailbox (status {}{})",
+                m.status.as_deref().unwrap_or("none"),
+                m.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+            )),
+        },
+        None if o.mailboxes.is_empty() && o.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Failed")) => {
+            Sent::Failed(format!(
+                "the bulk restore failed: {}",
+                o.error.as_deref().unwrap_or("the server gave no reason")
+            ))
+        }
+        None => Sent::Unknown("the bulk restore's answer does not name this mailbox".into()),
+    }
+}
+
+/// Sends one bulk request for `units` (rows already `sending`): `sent` for all of them before its last
+/// byte, v8's session id for all of them as soon as the server answers it, then each mailbox's outcome.
+async fn send_bulk(
+    client: &Client,
+    shared: &Arc<Shared>,
+    p: &Plan,
+    password: &SecretString,
+    units: &[UnitRow],
+) -> Vec<(UnitRow, Sent)> {
+    let seqs: Vec<i64> = units.iter().map(|u| u.seq).collect();
+    let hooks = {
+        let (gate_shared, gate_seqs) = (shared.clone(), seqs.clone());
+        let (acc_shared, acc_seqs) = (shared.clone(), seqs.clone());
+        RestoreHooks {
+            before_last_byte: Some(Arc::new(move || {
+                let (sh, seqs) = (gate_shared.clone(), gate_seqs.clone());
+                Box::pin(async move {
+                    tokio::task::spawn_blocking(move || sh.journal().sent_many(&sh.batch, &seqs))
+                        .await
+                        .map_err(|e| e.to_string())?
+                })
+            })),
+            accepted: Some(Arc::new(move |rs: &str| {
+                if let Err(e) = acc_shared.journal().accepted_many(&acc_shared.batch, &acc_seqs, rs) {
+                    tracing::error!(error = %e, "cannot journal a bulk restore's session id");
+                }
+            })),
+        }
+    };
+    let req = bulk_request(p, units, password);
+    match client.restore_mailboxes(&p.session, &req, &|_| {}, &hooks).await {
+        Ok(o) => units.iter().map(|u| (u.clone(), bulk_part(&o, u))).collect(),
+        Err(e) => {
+            let s = not_done(e);
+            units.iter().map(|u| (u.clone(), s.clone())).collect()
+        }
     }
 }
 
@@ -1150,6 +1384,7 @@ async fn send_all(
     sent_this_run: &mut HashMap<i64, u32>,
 ) -> Result<(), BatchError> {
     let all = shared.journal().units(&shared.batch).map_err(BatchError::Journal)?;
+    let groups = bulk_groups(&all);
     let total_units = all.len();
     let mut done_count = all.iter().filter(|u| u.state == DONE).count();
     let mut queue: std::collections::VecDeque<UnitRow> = units.into();
@@ -1160,7 +1395,7 @@ async fn send_all(
         .filter(|u| u.state == UNKNOWN || u.state == SENDING || u.state == SENT)
         .map(|u| u.signature)
         .collect();
-    let mut set: tokio::task::JoinSet<(UnitRow, Sent)> = tokio::task::JoinSet::new();
+    let mut set: tokio::task::JoinSet<Vec<(UnitRow, Sent)>> = tokio::task::JoinSet::new();
     let mut backoff = Duration::ZERO;
     let mut throttled = 0u32;
     loop {
@@ -1169,6 +1404,19 @@ async fn send_all(
                 break;
             };
             let Some(u) = queue.remove(pos) else { break };
+            // A whole mailbox to its original location goes with the other restores of its bulk request
+            // that are waiting and not busy (the rest of the request may be done already, or refused).
+            let mut job = vec![u];
+            if let Some(g) = bulk_of(&groups, job[0].seq) {
+                let mut i = 0;
+                while i < queue.len() {
+                    if bulk_of(&groups, queue[i].seq) == Some(g) && !busy.contains(&queue[i].signature) {
+                        job.extend(queue.remove(i));
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
             if !backoff.is_zero() {
                 tokio::time::sleep(backoff).await;
             }
@@ -1177,83 +1425,104 @@ async fn send_all(
             while let Some(until) = client.throttled_until() {
                 tokio::time::sleep_until(until.into()).await;
             }
-            // The row says `sending` on disk before the request exists.
-            shared.sending(&u, &crate::audit::now_rfc3339())?;
-            shared.audit("batch-restore", Some(&u), "sent", None);
-            *sent_this_run.entry(u.seq).or_default() += 1;
-            busy.insert(u.signature.clone());
+            // The rows say `sending` on disk before the request exists.
+            let bulk = bulk_of(&groups, job[0].seq);
+            if bulk.is_some() {
+                shared.sending_many(&job, &crate::audit::now_rfc3339())?;
+                (shared.progress)(format!(
+                    "bulk request {} (mailboxes/restore): {} mailboxes",
+                    bulk.unwrap_or_default(),
+                    job.len()
+                ));
+            } else {
+                shared.sending(&job[0], &crate::audit::now_rfc3339())?;
+            }
+            for u in &job {
+                let note = bulk.map(|b| format!("bulk request {b} of {} mailboxes (mailboxes/restore)", job.len()));
+                shared.audit("batch-restore", Some(u), "sent", note);
+                *sent_this_run.entry(u.seq).or_default() += 1;
+                busy.insert(u.signature.clone());
+            }
             let (client, shared, p, creds) = (client.clone(), shared.clone(), p.clone(), creds.clone());
             set.spawn(async move {
-                let r = send_one(&client, &shared, &p, &creds, &u).await;
-                (u, r)
+                if bulk.is_some() {
+                    send_bulk(&client, &shared, &p, &creds, &job).await
+                } else {
+                    let mut job = job;
+                    let u = job.remove(0);
+                    let r = send_one(&client, &shared, &p, &creds, &u).await;
+                    vec![(u, r)]
+                }
             });
         }
         let Some(joined) = set.join_next().await else { break };
-        let (u, r) = joined.map_err(|e| BatchError::Other(format!("a restore task failed: {e}")))?;
-        match r {
-            Sent::Done(o) => {
-                busy.remove(&u.signature);
-                throttled = 0;
-                backoff = Duration::ZERO;
-                let mut note = o.exceptions.join(" | ");
-                if let Some(c) = &o.cannot_continue_error {
-                    note = format!("{c} {note}");
+        let answers = joined.map_err(|e| BatchError::Other(format!("a restore task failed: {e}")))?;
+        for (u, r) in answers {
+            match r {
+                Sent::Done(o) => {
+                    busy.remove(&u.signature);
+                    throttled = 0;
+                    backoff = Duration::ZERO;
+                    let mut note = o.exceptions.join(" | ");
+                    if let Some(c) = &o.cannot_continue_error {
+                        note = format!("{c} {note}");
+                    }
+                    let note = Some(crate::api::error::one_line(&note, 300)).filter(|n| !n.trim().is_empty());
+                    shared.done(&u, counts_of(&o), "answer", note.as_deref())?;
+                    let mut row = u.clone();
+                    (row.created, row.merged, row.skipped, row.failed) =
+                        (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
+                    shared.audit(
+                        "batch-restore",
+                        Some(&row),
+                        if o.has_problems() { "partial" } else { "ok" },
+                        note,
+                    );
+                    done_count += 1;
+                    let done = done_count;
+                    (shared.progress)(format!(
+                        "[{done}/{total_units}] {}: {}",
+                        unit_label(&u),
+                        counts_text(&o)
+                    ));
                 }
-                let note = Some(crate::api::error::one_line(&note, 300)).filter(|n| !n.trim().is_empty());
-                shared.done(&u, counts_of(&o), "answer", note.as_deref())?;
-                let mut row = u.clone();
-                (row.created, row.merged, row.skipped, row.failed) =
-                    (Some(o.created), Some(o.merged), Some(o.skipped), Some(o.failed));
-                shared.audit(
-                    "batch-restore",
-                    Some(&row),
-                    if o.has_problems() { "partial" } else { "ok" },
-                    note,
-                );
-                done_count += 1;
-                let done = done_count;
-                (shared.progress)(format!(
-                    "[{done}/{total_units}] {}: {}",
-                    unit_label(&u),
-                    counts_text(&o)
-                ));
-            }
-            Sent::Again(why, throttle) => {
-                busy.remove(&u.signature);
-                shared.state(&u, PLANNED, Some(&why))?;
-                shared.audit("batch-restore", Some(&u), "not-run", Some(why.clone()));
-                if throttle {
-                    throttled += 1;
-                    backoff = Duration::from_millis(500 * 2u64.pow(throttled.min(6)));
-                } else {
-                    backoff = Duration::from_millis(250);
+                Sent::Again(why, throttle) => {
+                    busy.remove(&u.signature);
+                    shared.state(&u, PLANNED, Some(&why))?;
+                    shared.audit("batch-restore", Some(&u), "not-run", Some(why.clone()));
+                    if throttle {
+                        throttled += 1;
+                        backoff = Duration::from_millis(500 * 2u64.pow(throttled.min(6)));
+                    } else {
+                        backoff = Duration::from_millis(250);
+                    }
+                    (shared.progress)(format!(
+                        "{}: refused before it ran ({why}); sent again later",
+                        unit_label(&u)
+                    ));
+                    if sent_this_run.get(&u.seq).copied().unwrap_or(0) < MAX_ATTEMPTS_PER_RUN {
+                        queue.push_back(u);
+                    }
                 }
-                (shared.progress)(format!(
-                    "{}: refused before it ran ({why}); sent again later",
-                    unit_label(&u)
-                ));
-                if sent_this_run.get(&u.seq).copied().unwrap_or(0) < MAX_ATTEMPTS_PER_RUN {
-                    queue.push_back(u);
+                Sent::Failed(why) => {
+                    busy.remove(&u.signature);
+                    shared.state(&u, FAILED, Some(&why))?;
+                    shared.audit("batch-restore", Some(&u), "failed", Some(why.clone()));
+                    (shared.progress)(format!("{}: failed: {why}", unit_label(&u)));
                 }
-            }
-            Sent::Failed(why) => {
-                busy.remove(&u.signature);
-                shared.state(&u, FAILED, Some(&why))?;
-                shared.audit("batch-restore", Some(&u), "failed", Some(why.clone()));
-                (shared.progress)(format!("{}: failed: {why}", unit_label(&u)));
-            }
-            Sent::Unknown(why) => {
-                // Stays busy: nothing the events could confuse with it is sent until it is settled. Its
-                // state stays what the journal says (`sending`: its request never left whole; `sent`).
-                shared
-                    .journal()
-                    .message(&shared.batch, u.seq, &why)
-                    .map_err(BatchError::Journal)?;
-                shared.audit("batch-restore", Some(&u), "unknown", Some(why.clone()));
-                (shared.progress)(format!(
-                    "{}: the answer was lost ({why}); it will be settled from the session's events",
-                    unit_label(&u)
-                ));
+                Sent::Unknown(why) => {
+                    // Stays busy: nothing the events could confuse with it is sent until it is settled. Its
+                    // state stays what the journal says (`sending`: its request never left whole; `sent`).
+                    shared
+                        .journal()
+                        .message(&shared.batch, u.seq, &why)
+                        .map_err(BatchError::Journal)?;
+                    shared.audit("batch-restore", Some(&u), "unknown", Some(why.clone()));
+                    (shared.progress)(format!(
+                        "{}: the answer was lost ({why}); it will be settled from the session's events",
+                        unit_label(&u)
+                    ));
+                }
             }
         }
     }

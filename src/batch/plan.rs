@@ -64,8 +64,7 @@ struct FilePlan {
     #[serde(rename = "source")]
     sources: Spanned<Vec<Spanned<FileSource>>>,
     target: Spanned<FileTarget>,
-    #[serde(default)]
-    flags: FileFlags,
+    flags: Option<Spanned<FileFlags>>,
     credentials: Spanned<FileCredentials>,
 }
 
@@ -215,6 +214,8 @@ pub struct Plan {
     /// The line of the `[target]` header.
     pub target_line: usize,
     pub flags: RestoreFlags,
+    /// The line of the `[flags]` header (0: no `[flags]`, or a plan not read from a file).
+    pub flags_line: usize,
     pub credentials: CredentialMode,
     /// The line of the `[credentials]` header.
     pub credentials_line: usize,
@@ -507,7 +508,9 @@ impl Plan {
             }
         };
 
-        let fl = &f.flags;
+        let flags_line = f.flags.as_ref().map(|x| line_of(text, x.span().start)).unwrap_or(0);
+        let no_flags = FileFlags::default();
+        let fl = f.flags.as_ref().map(|x| x.get_ref()).unwrap_or(&no_flags);
         let flags = RestoreFlags {
             changed_items: fl.changed_items,
             deleted_items: fl.deleted_items,
@@ -548,6 +551,7 @@ impl Plan {
             target,
             target_line,
             flags,
+            flags_line,
             credentials: CredentialMode { user, password },
             credentials_line: cline,
         })

@@ -864,11 +864,14 @@ fn marks_plan(state: &State, f: &MarksForm) -> Result<Review, (MarksField, Strin
         target_line: 0,
         credentials_line: 0,
         flags: f.flags.clone(),
+        flags_line: 0,
         credentials: CredentialMode {
             user,
             password: PasswordSource::Prompt,
         },
     };
+    // Flags the original location's folder and item restores cannot carry are refused, not dropped.
+    crate::batch::check_flags(&plan, &units).map_err(|e| (MarksField::Original, e.message))?;
     let mut notes = Vec::new();
     if f.other_sessions > 0 {
         notes.push(format!(
