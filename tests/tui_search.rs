@@ -879,17 +879,21 @@ async fn all_mailbox_results_name_their_mailbox_when_none_was_listed() {
     )
     .await;
     h.search("\"invoice #\"").await;
-    h.until("the mailbox names", |s| {
+    // The names, and the folder paths of the results shown (walked up through the folders' parent
+    // links: one request per folder, each asked once).
+    h.until("the mailbox names and the folder paths", |s| {
         s.items
             .as_ref()
             .and_then(|i| i.search.as_ref())
             .is_some_and(|x| x.spec.context.names_complete && x.names_loading.is_none())
+            && s.folder_paths.loading.is_none()
     })
     .await;
     let sent = h.server.fault_stats().requests - requests;
+    let (folders, previews) = (h.state().folder_paths.len() as u64, h.state().previews.asked);
     assert!(
-        sent <= 3,
-        "one search page and one mailboxes page (50 mailboxes): {sent} requests"
+        sent <= 3 + folders + previews,
+        "one search page and one mailboxes page (50 mailboxes), {folders} folders, {previews} previews: {sent} requests"
     );
     let data = h.server.store().data();
     let items = h.state().items.as_ref().expect("results");
@@ -908,6 +912,14 @@ async fn all_mailbox_results_name_their_mailbox_when_none_was_listed() {
         let word = want.split_whitespace().next().unwrap_or_default();
         assert!(screen.contains(word), "{want:?} not shown:\n{screen}");
         assert!(!screen.contains(&id), "no mailbox id shown:\n{screen}");
+        // Where it is, as the emulator's data has it.
+        let k = data.parse_item(&it.id).expect("an item of the emulator");
+        let want = data.folder_path(k.folder).replace('/', " / ");
+        let key = vex::app::folder_paths::row_folder(items, it).expect("a result names its folder");
+        assert_eq!(
+            vex::app::folder_paths::shown(h.state(), Ok(&key)),
+            vex::app::folder_paths::Shown::Path(want),
+        );
         named += 1;
     }
     assert!(named > 5, "{named} results checked");

@@ -48,7 +48,13 @@ pub fn visible(state: &State, width: u16) -> Vec<View> {
     let mut chain: Vec<View> = state.open_levels().into_iter().map(View::Pane).collect();
     if state.focus == Level::Items {
         chain.retain(|v| *v != View::Pane(Level::Details));
-        if state.items.as_ref().is_some_and(|i| i.selected().is_some()) {
+        // A filter that matches nothing keeps the preview's place (it says so) rather than the panes
+        // jumping.
+        if state
+            .items
+            .as_ref()
+            .is_some_and(|i| i.selected().is_some() || i.filtered_len() == Some(0))
+        {
             chain.push(View::Preview);
         }
     }
@@ -248,7 +254,7 @@ fn scroll(state: &mut State, level: Level, pane: Rect) {
         }
         Level::Details => {
             let Some(d) = &state.details else { return };
-            let es = preview::details_entries(state, &d.key.session_id, &d.key.mailbox_id, &d.item);
+            let es = preview::details_entries(state, &d.key, &d.item);
             let lines = entries::rows(&es, area.width as usize).len() as u64;
             if let Some(d) = &mut state.details {
                 d.max_scroll = lines.saturating_sub(rows);

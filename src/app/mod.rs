@@ -42,6 +42,7 @@
 pub mod copy;
 pub mod dialogs;
 pub mod fields;
+pub mod folder_paths;
 pub mod jobs;
 pub mod keymap;
 pub mod layout;
@@ -174,6 +175,8 @@ pub struct State {
     pub details: Option<DetailsPane>,
     /// The previews (MSG bodies) of this run and the one in flight.
     pub previews: panes::preview::Previews,
+    /// The folder paths of items found in this run and the walk in flight.
+    pub folder_paths: folder_paths::FolderPaths,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     /// Counts ticks (the spinner's frame).
@@ -241,6 +244,7 @@ impl State {
             items: None,
             details: None,
             previews: Default::default(),
+            folder_paths: Default::default(),
             overlay: None,
             status: None,
             tick: 0,
@@ -327,6 +331,7 @@ impl State {
             .into_iter()
             .any(|l| self.pane(l).is_some_and(|p| p.busy()))
             || self.previews.busy()
+            || self.folder_paths.loading.is_some()
             || self.pending_stop.is_some()
             || self.pending_explore.is_some()
             || self.quitting.is_some()
@@ -441,7 +446,10 @@ impl State {
     fn stash_marks(&mut self) {
         // Where the list is, for a batch made of marks in several mailboxes.
         panes::batch::note_place(self);
-        // Search results keep no marks; the folder they were started from does.
+        // Search results keep no marks (their cursor is kept); the folder they were started from does.
+        if let Some(i) = self.items.as_ref() {
+            self.recall.leave_search(i);
+        }
         let items = match self.items.as_ref() {
             Some(i) if i.search.is_some() => i.search.as_ref().and_then(|s| s.back.items.as_deref()),
             other => other,
@@ -570,6 +578,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if !state.quit {
         prefetch(state, &mut fx);
         panes::preview::step(state, tick, &mut fx);
+        folder_paths::step(state, &mut fx);
     }
     if state.login.is_some() {
         hold_for_login(state, &mut fx);
@@ -830,7 +839,11 @@ fn open_session(state: &mut State, s: RestoreSession, fx: &mut Vec<Effect>) {
     }
     state.items = None;
     state.details = None;
-    let (p, e) = MailboxesPane::new(s, &mut state.requests);
+    if let Some(old) = &state.mailboxes {
+        state.recall.leave_mailboxes(old);
+    }
+    let (mut p, e) = MailboxesPane::new(s, &mut state.requests);
+    state.recall.enter_mailboxes(&mut p);
     state.mailboxes = Some(p);
     fx.push(e);
     state.focus = Level::Mailboxes;
@@ -948,6 +961,7 @@ fn answered(
         To::Job => return jobs::on_answer(state, id, result),
         To::Login => return login_answered(state, request::take(result), fx),
         To::Preview => return panes::preview::on_answer(state, result),
+        To::FolderPath => return folder_paths::on_answer(state, result),
         To::Session(ask) => return session_answered(state, id, ask, result, fx),
         To::Batch => return panes::batch::on_run_answer(state, id, result),
     };

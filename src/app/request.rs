@@ -145,6 +145,14 @@ pub enum Call {
     MailboxNames {
         session_id: String,
     },
+    /// A folder's path from its mailbox's root, walked up through its parents (`app::folder_paths`);
+    /// the walk stops at a folder whose path `known` has (by id).
+    FolderPath {
+        session_id: String,
+        mailbox_id: String,
+        folder_id: String,
+        known: HashMap<String, Vec<String>>,
+    },
     /// `restoreTo` (or `restore` to the original location). Never aborted, never resent.
     Restore {
         session_id: String,
@@ -284,6 +292,7 @@ pub enum Slot {
     Organizations,
     RestorePoints,
     MailboxNames,
+    FolderPath,
     Events,
     TargetFolders,
     BatchJournal,
@@ -303,6 +312,7 @@ impl Call {
             Call::Organizations => Slot::Organizations,
             Call::RestorePoints { .. } => Slot::RestorePoints,
             Call::MailboxNames { .. } => Slot::MailboxNames,
+            Call::FolderPath { .. } => Slot::FolderPath,
             Call::Events { .. } => Slot::Events,
             Call::TargetFolders { .. } => Slot::TargetFolders,
             Call::BatchJournal { .. } => Slot::BatchJournal,
@@ -388,6 +398,8 @@ responses! {
     Item(Item),
     /// What an item's MSG file shows (body, recipients, attachments), sanitised.
     Preview(Box<crate::msg::Preview>),
+    /// The paths of the folders a walk fetched, the asked one's first.
+    FolderPaths(Vec<crate::api::folder_path::FolderPath>),
     Organizations(Vec<Organization>),
     RestorePoints(NamedPoints),
     /// The restore session started.
@@ -450,6 +462,9 @@ pub enum To {
     /// The preview of the item whose details are shown (or under the items cursor): the previews of
     /// the run are the state's (`panes::preview::on_answer`).
     Preview,
+    /// The walk up to the path of a folder on screen: the paths of the run are the state's
+    /// (`folder_paths::on_answer`).
+    FolderPath,
     /// Starting and stopping restore sessions (`n`, `x`, quitting): the browser's own requests.
     Session(SessionAsk),
     /// The running batch (`panes::batch::on_run_answer`): the state's, not the view's, so it runs on
@@ -561,6 +576,7 @@ impl State {
             To::Pane(ask) => self.pane(ask.level()).is_some_and(|p| p.waits(ask, id)),
             To::Dialog(ask) => self.overlay.as_ref().is_some_and(|o| o.waits(ask, id)),
             To::Preview => self.previews.loading.as_ref().is_some_and(|(g, _)| *g == id),
+            To::FolderPath => self.folder_paths.loading.as_ref().is_some_and(|(g, _)| *g == id),
             To::Job => self.jobs.get(id).is_some(),
             To::Login => self.login.as_ref().is_some_and(|l| l.submitting == Some(id)),
             To::Session(SessionAsk::Explore) => self.pending_explore == Some(id),

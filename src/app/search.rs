@@ -120,6 +120,7 @@ pub(crate) fn run(state: &mut State, spec: SearchSpec) {
     let back = match state.items.take() {
         // A search from the results: `Back` still returns to where the first search started.
         Some(items) if items.search.is_some() => {
+            state.recall.leave_search(&items);
             state.details = None;
             items.search.map(|s| s.back)
         }
@@ -134,7 +135,10 @@ pub(crate) fn run(state: &mut State, spec: SearchSpec) {
         details: None,
         focus: state.focus,
     });
-    state.items = Some(ItemsPane::for_search(spec, back));
+    let mut results = ItemsPane::for_search(spec, back);
+    // The same search run again: the cursor back on the result it was on.
+    state.recall.enter_search(&mut results);
+    state.items = Some(results);
     state.focus = Level::Items;
 }
 
@@ -145,6 +149,7 @@ pub fn leave(state: &mut State, fx: &mut Vec<Effect>) {
         state.items = Some(items);
         return;
     }
+    state.recall.leave_search(&items);
     let Some(info) = items.search else { return };
     let SearchInfo { back, .. } = *info;
     state.items = back.items.map(|mut i| {

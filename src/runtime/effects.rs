@@ -274,6 +274,12 @@ impl Runner {
                 .await?,
             ),
             Call::MailboxNames { session_id } => Response::Mailboxes(client.all_mailboxes(&session_id).await?),
+            Call::FolderPath {
+                session_id,
+                mailbox_id,
+                folder_id,
+                known,
+            } => Response::FolderPaths(client.folder_path(&session_id, &mailbox_id, &folder_id, &known).await?),
             Call::Restore {
                 session_id,
                 mailbox_id,

@@ -94,7 +94,7 @@ pub fn draw_details(buf: &mut Buffer, area: Rect, state: &State, focused: bool, 
         title.push_str(spinner(state));
     }
     title.push(' ');
-    let es = preview::details_entries(state, &d.key.session_id, &d.key.mailbox_id, &d.item);
+    let es = preview::details_entries(state, &d.key, &d.item);
     draw_item(buf, area, title, Some(es), d.scroll, focused, theme);
 }
 
@@ -105,5 +105,13 @@ pub fn draw_preview(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) 
         Some((i, _)) => format!(" {} ", kind_title(i)),
         None => " Details ".into(),
     };
-    draw_item(buf, area, title, shown.map(|(_, es)| es), 0, false, theme);
+    let mut entries = shown.map(|(_, es)| es);
+    // A filter that matches nothing: no item is under the cursor, none is shown.
+    if entries.is_none()
+        && let Some(i) = state.items.as_ref().filter(|i| i.filtered_len() == Some(0))
+    {
+        let q = crate::text::sanitize(crate::text::clip(i.filter.query(), 512).0).into_owned();
+        entries = Some(vec![Entry::Note(format!("no item matches /{q}"))]);
+    }
+    draw_item(buf, area, title, entries, 0, false, theme);
 }

@@ -227,12 +227,8 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
     };
     let filtering = state.focused_filter().is_some_and(|f| f.is_active());
     // A filter sees only the loaded items: the server search (which sees them all) comes first.
-    let partial_filter = filtering
-        && state.focus == Level::Items
-        && state
-            .items
-            .as_ref()
-            .is_some_and(|i| i.search.is_none() && i.partly_loaded());
+    let partial_filter =
+        filtering && state.focus == Level::Items && state.items.as_ref().is_some_and(|i| i.offers_server_search());
     if partial_filter {
         push(crate::app::Action::Search, "search the server");
     }
@@ -261,7 +257,7 @@ fn filter_note(buf: &mut Buffer, area: Rect, state: &State, cursor_x: u16, theme
         return;
     };
     let mut note = items.filter_words().unwrap_or_default();
-    if items.search.is_none() && items.partly_loaded() {
+    if items.offers_server_search() {
         let s = state.keymap.hint(crate::app::Action::Search, "s");
         if !note.is_empty() {
             note.push_str(" · ");

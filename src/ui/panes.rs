@@ -10,8 +10,8 @@ pub use crate::app::panes::details::entries::{hours, percent, task_status};
 use crate::app::panes::folders::{Children, folder_kind};
 use crate::app::panes::items::{ItemColumns, ItemsPane, Row};
 use crate::app::zone::DisplayZone;
-use crate::app::{Level, State};
-use crate::text::{clip, fit, sanitize, thousands, truncate};
+use crate::app::{Level, State, folder_paths};
+use crate::text::{clip, fit, sanitize, thousands, truncate, truncate_left};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -458,6 +458,7 @@ pub fn item_cols(c: ItemColumns) -> Vec<Col> {
         ItemColumns::Search => vec![
             mark,
             fixed("Type", 11),
+            fill("Folder", 3, 10),
             fill("From", 2, 10),
             clip_col,
             fill("Subject", 4, 10),
@@ -466,6 +467,7 @@ pub fn item_cols(c: ItemColumns) -> Vec<Col> {
         ItemColumns::SearchAll => vec![
             mark,
             fill("Mailbox", 2, 8),
+            fill("Folder", 3, 10),
             fill("From", 2, 10),
             clip_col,
             fill("Subject", 4, 10),
@@ -561,13 +563,14 @@ pub fn item_cells(it: &Item, c: ItemColumns, zone: &DisplayZone, marked: bool) -
                 ItemData::Contact(c) => (s(c.email.as_deref()), String::new()),
                 _ => (String::new(), String::new()),
             };
-            // The mailbox of an all-mailboxes result is filled in by the caller (it knows the names).
+            // The mailbox of an all-mailboxes result and the folder are filled in by the caller (it
+            // knows the names and the paths).
             let first = if c == ItemColumns::Search {
                 it.kind().label().to_string()
             } else {
                 String::new()
             };
-            cells.extend([first, from, clip(), title, when]);
+            cells.extend([first, String::new(), from, clip(), title, when]);
         }
         ItemColumns::Notes => {
             let date = match &it.data {
@@ -661,6 +664,12 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
             sanitize(p.filter.query()),
             state.keymap.hint(crate::app::Action::Search, "s")
         )),
+        // All of the folder is loaded: the server search still looks further (the mailbox, all of them).
+        Some(0) if search.is_none() => Some(format!(
+            "nothing in this folder matches /{} · {} searches the server",
+            sanitize(p.filter.query()),
+            state.keymap.hint(crate::app::Action::Search, "s")
+        )),
         Some(0) => Some(format!("nothing loaded matches /{}", sanitize(p.filter.query()))),
         Some(_) => None,
         None if p.total == Some(0) && search.is_some() => Some("no results: s edits the query".into()),
@@ -737,6 +746,17 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
                 {
                     let mb = s.mailbox_of(it).map(|id| s.mailbox_name(&id)).unwrap_or_default();
                     *cell = sanitize(clip(&mb, 4096).0).into_owned();
+                }
+                // Where the result is: its folder's path, the end kept when it is cut (the deepest
+                // folder says most).
+                if search.is_some()
+                    && let (Some(cell), Some(&fw)) = (cells.get_mut(2), w.get(2))
+                {
+                    let k = folder_paths::row_folder(p, it);
+                    *cell = match folder_paths::shown(state, k.as_ref().map_err(String::as_str)) {
+                        folder_paths::Shown::Path(path) => truncate_left(&path, fw),
+                        other => other.cell(),
+                    };
                 }
                 let line = row_line(&cells, &cols, &w);
                 if marked {

@@ -187,6 +187,35 @@ pub trait Data {
     fn target_folders(&self) -> Option<Vec<Folder>> {
         None
     }
+    /// One folder by id (`GET …/folders/{id}`; `Err`: the server's answer): the walk up to a search
+    /// result's folder path asks for them (a folder the fake lacks is a 404).
+    fn folder(&self, _folder_id: &str) -> Option<Result<Folder, ApiError>> {
+        None
+    }
+}
+
+/// The walk up to a folder's path against `d`'s folders, at once (the fake's folders are at hand); None
+/// when the fake has no folders to answer with.
+fn walk_now(
+    d: &impl Data,
+    folder_id: &str,
+    known: &std::collections::HashMap<String, Vec<String>>,
+) -> Option<Result<Response, ApiError>> {
+    use std::future::Future;
+    let unanswered = std::cell::Cell::new(false);
+    let walk = vex::api::folder_path::walk(folder_id, known, |id| {
+        std::future::ready(d.folder(&id).unwrap_or_else(|| {
+            unanswered.set(true);
+            Err(not_found())
+        }))
+    });
+    let mut walk = std::pin::pin!(walk);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let result = match walk.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r.map(Response::FolderPaths),
+        std::task::Poll::Pending => Err(ApiError::Config("the fake's walk waited".into())),
+    };
+    (!unanswered.get()).then_some(result)
 }
 
 /// What `vex::msg` reads from the MSG file of `m` (written with the emulator's writer): a preview as the
@@ -299,6 +328,7 @@ pub fn answer(d: &impl Data, r: &Request) -> Option<Answer> {
             Items::List(d.search(target, query)?).page(*offset, *limit),
         )),
         Call::MailboxNames { .. } => Ok(Response::Mailboxes(d.mailbox_names()?)),
+        Call::FolderPath { folder_id, known, .. } => walk_now(d, folder_id, known)?,
         Call::TargetFolders { .. } => Ok(Response::Folders(d.target_folders()?)),
         // Restores, exports, sends, device codes and events: the tests answer them by hand.
         Call::Restore { .. }

@@ -284,6 +284,30 @@ impl FoldersPane {
         chain.iter().rev().map(|&i| self.nodes[i].name()).collect()
     }
 
+    /// Every loaded folder's id and path from its root, in one pass over the tree (what the folder
+    /// paths of search results take from an open tree instead of asking the server).
+    pub fn all_paths(&self) -> Vec<(&str, Vec<&str>)> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(usize, Vec<&str>)> = match &self.roots {
+            Children::Loaded(r) => r.iter().rev().map(|&i| (i, Vec::new())).collect(),
+            _ => Vec::new(),
+        };
+        // Each node is in one children list; a malformed tree that repeats one stops at the node count.
+        let mut budget = self.nodes.len();
+        while let Some((i, mut path)) = stack.pop() {
+            let Some(n) = self.nodes.get(i).filter(|_| budget > 0) else {
+                continue;
+            };
+            budget -= 1;
+            path.push(n.name());
+            if let Children::Loaded(ch) = &n.children {
+                stack.extend(ch.iter().rev().map(|&c| (c, path.clone())));
+            }
+            out.push((n.folder.id.as_str(), path));
+        }
+        out
+    }
+
     /// Moves the cursor to the row of the node `idx`, if shown.
     pub fn select_node(&mut self, idx: usize) {
         if let Some(pos) = self.rows.iter().position(|&r| r == idx) {

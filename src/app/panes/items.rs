@@ -326,7 +326,11 @@ impl ItemsPane {
         self.pages.get(&p).and_then(|v| v.get((i - p) as usize))
     }
 
+    /// The item under the cursor; none when a filter matches nothing (the cursor's old row is not shown).
     pub fn selected(&self) -> Option<&Item> {
+        if self.filtered.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
         self.get(self.cursor)
     }
 
@@ -700,6 +704,12 @@ impl ItemsPane {
     /// Not every item of the list is loaded: a filter sees only part of it (a server search sees all).
     pub fn partly_loaded(&self) -> bool {
         self.total != Some(self.items_held() as u64)
+    }
+
+    /// A `/` filter over a folder's items that may miss what the server has: not all of the folder is
+    /// loaded, or nothing loaded matches (the server search can look in the mailbox, or in all of them).
+    pub fn offers_server_search(&self) -> bool {
+        self.search.is_none() && self.filter.is_active() && (self.partly_loaded() || self.filtered_len() == Some(0))
     }
 
     /// The page request in flight: (offset, generation).

@@ -3,7 +3,7 @@
 use super::{Ctx, Heard, Help, Pane, PaneReply, split_answer};
 use crate::api::ApiError;
 use crate::api::models::{Mailbox, RestoreSession};
-use crate::app::list::{Filter, Haystack, PAGE, PagedList, move_list, next_page_effect};
+use crate::app::list::{Filter, Haystack, PAGE, PagedList, Paging, move_list, next_page_effect};
 use crate::app::request::{PaneAsk, Response};
 use crate::app::{Action, Call, Effect, Level, RequestId, Requests, To};
 
@@ -25,6 +25,8 @@ pub const FILTER_REACH: usize = 100_000;
 pub struct MailboxesPane {
     pub session: RestoreSession,
     pub list: PagedList<Mailbox>,
+    /// The mailbox (id, row) the cursor goes back to once loaded (see `app::recall`).
+    seek: Option<(String, usize)>,
 }
 
 impl MailboxesPane {
@@ -33,6 +35,7 @@ impl MailboxesPane {
         let mut p = MailboxesPane {
             session,
             list: PagedList::default(),
+            seek: None,
         };
         p.list.filter_reach = FILTER_REACH;
         let e = p.reload(requests);
@@ -56,7 +59,29 @@ impl MailboxesPane {
             return false;
         }
         self.list.refilter();
+        self.seek_mailbox();
         true
+    }
+
+    /// Puts the cursor on the mailbox `id` once loaded (when it is gone: on row `row`).
+    pub fn return_to(&mut self, id: String, row: usize) {
+        self.seek = Some((id, row));
+        self.seek_mailbox();
+    }
+
+    /// After a page: on the mailbox sought when it is loaded; else as far as row `row` (the prefetch
+    /// follows the cursor to the pages up to it); the seeking ends there, or at the end of the list.
+    fn seek_mailbox(&mut self) {
+        let Some((id, row)) = self.seek.as_ref() else { return };
+        if self.list.select_where(|m| m.id == *id) {
+            self.seek = None;
+            return;
+        }
+        let (row, len) = (*row, self.list.len());
+        self.list.cursor = row.min(len.saturating_sub(1));
+        if len > row || self.list.paging != Paging::More || self.list.filter.is_active() {
+            self.seek = None;
+        }
     }
 
     pub fn selected(&self) -> Option<&Mailbox> {
@@ -82,7 +107,11 @@ impl Pane for MailboxesPane {
 
     fn on_action(&mut self, a: Action, ctx: &mut Ctx) -> PaneReply {
         match a {
-            _ if a.is_move() => move_list(&mut self.list, a, ctx.page),
+            _ if a.is_move() => {
+                // The operator moves on: the mailbox the cursor was going back to no longer matters.
+                self.seek = None;
+                move_list(&mut self.list, a, ctx.page)
+            }
             Action::Open => {
                 if let Some(mb) = self.selected() {
                     return PaneReply::OpenMailbox {

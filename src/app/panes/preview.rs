@@ -18,10 +18,11 @@
 //! `savetoMsg` is not asked for (the server says it cannot save it); an item without `_actions` is.
 
 use super::details::entries::{self, Entry};
+use super::items::ListKey;
 use crate::api::ApiError;
 use crate::api::models::Item;
 use crate::app::layout::{self, View};
-use crate::app::{Call, Effect, Level, RequestId, Response, State, To, request, search};
+use crate::app::{Call, Effect, Level, RequestId, Response, State, To, folder_paths, request, search};
 use crate::msg::Preview;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -197,10 +198,14 @@ pub fn shown<'a>(state: &'a State, key: &PreviewKey, item: &Item) -> Shown<'a> {
     }
 }
 
-/// The entries of the details of `item` (in the list `key`'s mailbox) with its preview.
-pub fn details_entries(state: &State, session_id: &str, mailbox_id: &str, item: &Item) -> Vec<Entry> {
-    let key = key_of(session_id, mailbox_id, item);
-    entries::with_preview(item, &state.zone, Some(shown(state, &key, item)))
+/// The entries of the details of `item` (listed in `list`: its mailbox, and its folder when the list is
+/// one) with its folder's path and its preview.
+pub fn details_entries(state: &State, list: &ListKey, item: &Item) -> Vec<Entry> {
+    let key = key_of(&list.session_id, &list.mailbox_id, item);
+    let mut es = entries::with_preview(item, &state.zone, Some(shown(state, &key, item)));
+    let folder = folder_paths::shown_for(state, list, item);
+    es.insert(1.min(es.len()), entries::folder(&folder));
+    es
 }
 
 /// The entries of the preview of the item under the items cursor (none without one).
@@ -208,8 +213,12 @@ pub fn cursor_entries(state: &State) -> Option<(&Item, Vec<Entry>)> {
     let items = state.items.as_ref()?;
     let it = items.selected()?;
     let es = match search::result_key(items, it) {
-        Ok(k) => details_entries(state, &k.session_id, &k.mailbox_id, it),
-        Err(_) => entries::entries(it, &state.zone),
+        Ok(k) => details_entries(state, &k, it),
+        Err(why) => {
+            let mut es = entries::entries(it, &state.zone);
+            es.insert(1.min(es.len()), entries::folder(&folder_paths::Shown::Unknown(why)));
+            es
+        }
     };
     Some((it, es))
 }

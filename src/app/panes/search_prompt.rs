@@ -20,7 +20,7 @@ use tui_input::Input;
 pub const MAX_QUERY: usize = 2048;
 
 /// Where a search runs (the owned form of [`SearchScope`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SearchTarget {
     AllMailboxes,
     Mailbox { mailbox_id: String },

@@ -154,6 +154,11 @@ fn raw_value(v: &Value) -> Vec<String> {
     }
 }
 
+/// The `Folder` line: where the item is (see `app::folder_paths`; `Shown` is sanitised already).
+pub fn folder(shown: &crate::app::folder_paths::Shown) -> Entry {
+    Entry::Field("Folder", Some(vec![shown.line()]))
+}
+
 /// Everything shown about an item, in order.
 pub fn entries(it: &Item, zone: &DisplayZone) -> Vec<Entry> {
     with_preview(it, zone, None)
