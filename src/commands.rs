@@ -321,8 +321,10 @@ pub enum ScriptCmd {
         /// Item ids (comma separated)
         #[arg(long, value_delimiter = ',', required = true)]
         items: Vec<String>,
-        #[arg(long)]
-        out: PathBuf,
+        /// Write the file to FILE. Without it (or with -) the bytes go to stdout, which must then be a file
+        /// or a pipe: binary data is not printed on a terminal
+        #[arg(short = 'o', long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Events of a restore session
     Events { session: String },
@@ -955,7 +957,10 @@ pub async fn run(
         }
         ScriptCmd::Save { at, items, out } => {
             refuse_if_read_only(read_only, "save items")?;
-            return save_items(client, &at, &items, &out, fmt).await;
+            return match out.filter(|p| !is_stdout(p)) {
+                Some(out) => save_items(client, &at, &items, &out, fmt).await,
+                None => save_to_stdout(client, &at, &items).await,
+            };
         }
         ScriptCmd::Item { at, id, .. } => {
             let item = client.item(&at.session, &at.mailbox, &id).await?;
@@ -1061,7 +1066,8 @@ fn check_id(what: &str, id: &str) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// Every id of a command (see [`check_id`]); `main` calls it before connecting, so nothing is sent.
+/// Every id of a command (see [`check_id`]), and where `vex save` writes ([`binary_output`]); `main` calls
+/// it before connecting, so nothing is sent.
 pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
     let at = |w: &Where| check_id("--session", &w.session).and_then(|()| check_id("--mailbox", &w.mailbox));
     let items = |ids: &[String]| ids.iter().try_for_each(|id| check_id("--items", id));
@@ -1080,7 +1086,9 @@ pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
         ScriptCmd::Folders { at: w, parent, .. } => at(w).and_then(|()| opt("--parent", parent)),
         ScriptCmd::Items { at: w, folder, .. } => at(w).and_then(|()| opt("--folder", folder)),
         ScriptCmd::Item { at: w, id, .. } => at(w).and_then(|()| check_id("item id", id)),
-        ScriptCmd::Save { at: w, items: ids, .. } => at(w).and_then(|()| items(ids)),
+        ScriptCmd::Save { at: w, items: ids, out } => at(w)
+            .and_then(|()| items(ids))
+            .and_then(|()| binary_output(out.as_deref())),
         ScriptCmd::Restore(a) => at(&a.at)
             .and_then(|()| items(&a.items))
             .and_then(|()| opt("--folder", &a.folder)),
@@ -1160,6 +1168,45 @@ async fn save_items(
             to_json(&serde_json::json!({"path": out, "bytes": n, "items": ids.len()}), false)?
         );
     }
+    Ok(EXIT_OK)
+}
+
+/// `-`: stdout.
+fn is_stdout(p: &std::path::Path) -> bool {
+    p == std::path::Path::new("-")
+}
+
+/// `vex save` without `-o FILE` (or with `-o -`) writes the MSG or ZIP bytes to stdout, and stdout must not
+/// be a terminal: binary data there is noise at best and terminal control sequences at worst (as curl says,
+/// "Binary output can mess up your terminal"). A file or a pipe takes the bytes.
+fn binary_output(out: Option<&std::path::Path>) -> Result<(), CmdError> {
+    use std::io::IsTerminal;
+    if out.is_none_or(is_stdout) && std::io::stdout().is_terminal() {
+        return Err(CmdError::Usage(
+            "not writing a binary MSG or ZIP file to the terminal (it can mess up the terminal): \
+             use -o FILE, or redirect stdout to a file or a pipe"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `vex save` to stdout (a file or a pipe, see [`binary_output`]): downloaded like a file (into the
+/// private state directory, 0600, removed on error), then that file is opened, unlinked and copied to
+/// stdout. Nothing else is written to stdout.
+async fn save_to_stdout(client: &Client, at: &Where, ids: &[String]) -> Result<u8, CmdError> {
+    binary_output(None)?;
+    let dir = crate::config::Paths::from_env().state_dir;
+    crate::config::paths::ensure_own_dir(&dir)
+        .map_err(|e| CmdError::Other(format!("state directory {}: {e}", dir.display())))?;
+    let tmp = dir.join(format!("save-{}.download", std::process::id()));
+    client.save_msg(&at.session, &at.mailbox, ids, &tmp, &|_| {}).await?;
+    let file = std::fs::File::open(&tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = file.map_err(|e| CmdError::Other(format!("cannot read {}: {e}", tmp.display())))?;
+    let mut out = std::io::stdout().lock();
+    std::io::copy(&mut file, &mut out).map_err(write_error)?;
+    out.flush().map_err(write_error)?;
     Ok(EXIT_OK)
 }
 
