@@ -658,31 +658,54 @@ pub(crate) fn start_transfer(state: &mut State, d: &mut TransferDialog, fx: &mut
     d.sent(generation);
 }
 
-/// "created 3, merged 0, skipped 0, failed 0".
+/// "created 3, merged 0, skipped 0, failed 0" and what [`outcome_notes`] adds.
 pub fn counts(o: &RestoreOutcome) -> String {
-    // Counts in the one number style (thousands separators); a negative count is shown as sent.
-    let n = |v: i64| match u64::try_from(v) {
+    std::iter::once(count_words(four_counts(o), ", "))
+        .chain(outcome_notes(o))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Created, merged, skipped and failed items of an outcome.
+pub fn four_counts(o: &RestoreOutcome) -> [i64; 4] {
+    [o.created, o.merged, o.skipped, o.failed]
+}
+
+/// A restore's four counts (created, merged, skipped, failed) joined by `sep`: `created 3, merged 0,
+/// skipped 0, failed 0`. The one place they are worded: the status line, R, the restore dialog's result
+/// and the batch view all show them through it.
+pub fn count_words([created, merged, skipped, failed]: [i64; 4], sep: &str) -> String {
+    [
+        ("created", created),
+        ("merged", merged),
+        ("skipped", skipped),
+        ("failed", failed),
+    ]
+    .map(|(w, v)| format!("{w} {}", count(v)))
+    .join(sep)
+}
+
+/// A count in the one number style (thousands separators); a negative count is shown as sent.
+fn count(v: i64) -> String {
+    match u64::try_from(v) {
         Ok(v) => crate::text::thousands(v),
         Err(_) => v.to_string(),
-    };
-    let mut s = format!(
-        "created {}, merged {}, skipped {}, failed {}",
-        n(o.created),
-        n(o.merged),
-        n(o.skipped),
-        n(o.failed)
-    );
-    if let Some(f) = o.failed_folders.filter(|f| *f > 0) {
-        s.push_str(&format!(", {} folders failed", n(f)));
     }
-    // v8: the restore session's own verdict, when it is not plain success (only known values: the
-    // text may be shown unsanitised).
+}
+
+/// What an outcome says beside its counts: failed folders, and on v8 the restore session's own verdict
+/// when it is not plain success (only known values: the text may be shown unsanitised).
+pub fn outcome_notes(o: &RestoreOutcome) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(f) = o.failed_folders.filter(|f| *f > 0) {
+        notes.push(format!("{} folders failed", count(f)));
+    }
     match o.result {
-        Some(crate::api::models::SessionResult::Warning) => s.push_str(", session result Warning"),
-        Some(crate::api::models::SessionResult::Failed) => s.push_str(", session result Failed"),
+        Some(crate::api::models::SessionResult::Warning) => notes.push("session result Warning".into()),
+        Some(crate::api::models::SessionResult::Failed) => notes.push("session result Failed".into()),
         _ => {}
     }
-    s
+    notes
 }
 
 /// A restore whose outcome is unknown, looked for in the events just loaded of session `session_id`

@@ -250,11 +250,8 @@ fn draw_entry(frame: &mut Frame, area: Rect, e: &BatchEntry, spin: &str, theme: 
     put(overall, Style::new(), &mut y);
     put(
         format!(
-            "        items created {} · merged {} · skipped {} · failed {} · restores refused {}",
-            i(t.created),
-            i(t.merged),
-            i(t.skipped),
-            i(t.failed),
+            "        items {} · restores refused {}",
+            super::counts_line([t.created, t.merged, t.skipped, t.failed]),
             n(t.refused)
         ),
         Style::new(),

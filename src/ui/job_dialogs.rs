@@ -5,7 +5,7 @@
 use super::dialogs::centered;
 use super::theme::Theme;
 use crate::api::models::RestoreOutcome;
-use crate::app::jobs::{Job, JobStatus, counts};
+use crate::app::jobs::{Job, JobStatus, four_counts, outcome_notes};
 use crate::app::layout::{events_list_rows, results_box, results_heights, results_width};
 use crate::app::panes::events::EventsView;
 use crate::app::panes::job_dialog::JobPhase;
@@ -608,7 +608,13 @@ fn running_rows(
 /// A restore outcome: the counts, then warnings, exceptions and the error that stopped it.
 fn outcome_rows(o: &RestoreOutcome, w: usize, theme: &Theme) -> Vec<Row> {
     let mut rows = vec![Row::plain(Line::from(Span::styled(
-        format!("  {}", counts(o).replace(", ", " · ")),
+        format!(
+            "  {}",
+            std::iter::once(super::counts_line(four_counts(o)))
+                .chain(outcome_notes(o))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        ),
         theme.section(),
     )))];
     let list = |rows: &mut Vec<Row>, title: &str, items: &[String], style: Style| {

@@ -89,6 +89,12 @@ pub fn fit_title(title: Line<'_>, w: u16) -> Line<'_> {
     Line::from(Span::styled(format!("{cut} "), style))
 }
 
+/// The counts of a restore as the dialogs draw them (created, merged, skipped, failed):
+/// `created 1 · merged 0 · skipped 0 · failed 0`. The restore dialog's result and the batch view's totals.
+pub fn counts_line(counts: [i64; 4]) -> String {
+    crate::app::jobs::count_words(counts, " · ")
+}
+
 /// The spinner frame for the current tick.
 pub fn spinner(state: &State) -> &'static str {
     const FRAMES: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
