@@ -569,7 +569,7 @@ fn throughput(sim: &Sim, s: &Scale) -> Vec<Outcome> {
         ms(sim_cpu),
         ms(vex_wall)
     );
-    println!("   peak RSS of vex items --all (ru_maxrss): {}", per_size.join(", "));
+    println!("   peak RSS of vex items --all (VmHWM): {}", per_size.join(", "));
     let mut out = vec![
         Outcome {
             name: "vex items --all --jsonl, 100,000 items",
