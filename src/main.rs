@@ -21,6 +21,9 @@ fn main() -> ExitCode {
     vex::secrets::take_environment();
     vex::install_crypto_provider();
     let cli = Cli::parse();
+    if matches!(cli.command, None | Some(Command::Demo(_))) {
+        vex::runtime::terminal::one_heap_arena();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

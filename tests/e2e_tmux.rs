@@ -404,3 +404,19 @@ async fn demo_reading_pane_shows_a_line_of_the_body() {
     assert!(screen.contains(&subject), "{screen}");
     t.keys(&["q"]);
 }
+
+/// Keys that arrive faster than vex reads them are all read: 500 × Down sent at once (1,500 bytes of
+/// input, more than one 1,024-byte read) move the cursor 500 rows. crossterm's default input source
+/// (edge-triggered) read the first 1,024 bytes and left the rest in the kernel until another key came:
+/// the cursor stopped on row 342.
+#[test]
+fn a_burst_of_keys_is_read_whole() {
+    const _: () = assert!(vex::sim::data::BIG_INBOX > 500, "the test needs more than 500 items");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(t) = demo("burst", dir.path(), 120, 36) else {
+        return;
+    };
+    t.open_demo_inbox(WAIT);
+    t.send_repeated("Down", 500);
+    t.wait_for("Inbox · 501/", WAIT);
+}

@@ -221,6 +221,9 @@ pub struct ByteCount(
     Arc<AtomicU64>,
     Arc<std::sync::Mutex<Vec<u8>>>,
     Arc<std::sync::Mutex<vt100::Parser>>,
+    /// The bytes up to the end of the first frame (its synchronized update) since the last
+    /// `take_first`: (bytes so far, the first frame's bytes once it ended).
+    Arc<std::sync::Mutex<(u64, Option<u64>)>>,
 );
 
 impl ByteCount {
@@ -230,6 +233,7 @@ impl ByteCount {
             Arc::default(),
             Arc::default(),
             Arc::new(std::sync::Mutex::new(vt100::Parser::new(rows, cols, 0))),
+            Arc::default(),
         )
     }
 
@@ -262,6 +266,13 @@ impl ByteCount {
         self.0.swap(0, Ordering::SeqCst)
     }
 
+    /// The bytes of the first frame written since the last call (up to the end of its synchronized
+    /// update, `CSI ? 2026 l`; everything when no frame ended).
+    pub fn take_first(&self) -> u64 {
+        let (all, first) = std::mem::take(&mut *self.3.lock().expect("lock"));
+        first.unwrap_or(all)
+    }
+
     /// The bytes since the last `take_bytes` (empty unless `VEX_BENCH_KEEP` is set).
     pub fn take_bytes(&self) -> Vec<u8> {
         std::mem::take(&mut *self.1.lock().expect("lock"))
@@ -278,6 +289,16 @@ pub struct CountingWriter(ByteCount, bool);
 impl Write for CountingWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.0.fetch_add(buf.len() as u64, Ordering::SeqCst);
+        {
+            const END: &[u8] = b"\x1b[?2026l";
+            let mut first = self.0.3.lock().expect("lock");
+            if first.1.is_none()
+                && let Some(at) = buf.windows(END.len()).position(|w| w == END)
+            {
+                first.1 = Some(first.0 + (at + END.len()) as u64);
+            }
+            first.0 += buf.len() as u64;
+        }
         if self.1 {
             self.0.1.lock().expect("lock").extend_from_slice(buf);
         }

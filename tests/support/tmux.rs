@@ -108,6 +108,11 @@ impl Tmux {
         }
     }
 
+    /// Sends one tmux key name `n` times at once (`send-keys -N`: tmux writes them in one go).
+    pub fn send_repeated(&self, key: &str, n: u32) {
+        let _ = self.tmux(&["send-keys", "-t", &self.name, "-N", &n.to_string(), key]);
+    }
+
     /// Sends literal text (not interpreted as key names).
     pub fn text(&self, s: &str) {
         let _ = self.tmux(&["send-keys", "-t", &self.name, "-l", s]);

@@ -13,7 +13,7 @@ use ratatui::backend::{Backend, ClearType, CrosstermBackend, IntoCrossterm, Wind
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::cursor::MoveTo;
 use ratatui::crossterm::queue;
-use ratatui::crossterm::style::{Attribute, Colors, SetAttribute, SetColors, SetUnderlineColor};
+use ratatui::crossterm::style::{Attribute, SetAttribute, SetUnderlineColor};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
 use std::io::{self, Write};
@@ -67,84 +67,6 @@ impl Next<'_> {
     }
 }
 
-/// What a row of the next frame costs (cells the terminal would still have to be sent) if it shows
-/// what the terminal's same row shows now (`stay`), the row above (`above`), the row below (`below`), or
-/// a blank row (`blank`).
-struct RowCosts {
-    stay: i64,
-    above: Option<i64>,
-    below: Option<i64>,
-    blank: i64,
-}
-
-/// Keys of cells that are not cells: the right half of a wide character, a cell not known.
-const COVERED_KEY: u64 = 1;
-const UNKNOWN_KEY: u64 = 2;
-
-/// A cell's key for planning a scroll: equal cells have equal keys (a mix of the symbol's bytes, the
-/// colours and the attributes; never [`COVERED_KEY`] or [`UNKNOWN_KEY`]). Two different cells with the
-/// same key could only make a plan worse, never a frame wrong: the cells written are found by comparing
-/// cells.
-fn key(c: &Cell) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = 0u64;
-    for part in c.symbol().as_bytes().chunks(8) {
-        let mut a = [0u8; 8];
-        a[..part.len()].copy_from_slice(part);
-        h = (h ^ u64::from_le_bytes(a)).wrapping_mul(K).rotate_left(23);
-    }
-    for x in [
-        color_code(c.fg),
-        color_code(c.bg),
-        color_code(c.underline_color),
-        u64::from(c.modifier.bits()),
-    ] {
-        h = (h ^ x).wrapping_mul(K).rotate_left(23);
-    }
-    // The two lowest bits clear: never one of the other keys.
-    h << 2
-}
-
-fn color_code(c: Color) -> u64 {
-    let named = |i: u64| 1 << 32 | i;
-    match c {
-        Color::Reset => 0,
-        Color::Black => named(0),
-        Color::Red => named(1),
-        Color::Green => named(2),
-        Color::Yellow => named(3),
-        Color::Blue => named(4),
-        Color::Magenta => named(5),
-        Color::Cyan => named(6),
-        Color::Gray => named(7),
-        Color::DarkGray => named(8),
-        Color::LightRed => named(9),
-        Color::LightGreen => named(10),
-        Color::LightYellow => named(11),
-        Color::LightBlue => named(12),
-        Color::LightMagenta => named(13),
-        Color::LightCyan => named(14),
-        Color::White => named(15),
-        Color::Rgb(r, g, b) => 2 << 32 | u64::from(r) << 16 | u64::from(g) << 8 | u64::from(b),
-        Color::Indexed(i) => 3 << 32 | u64::from(i),
-    }
-}
-
-fn slot_key(s: &Slot) -> u64 {
-    match s {
-        Slot::Known(c) => key(c),
-        Slot::Covered => COVERED_KEY,
-        Slot::Unknown => UNKNOWN_KEY,
-    }
-}
-
-fn next_key(n: &Next<'_>) -> u64 {
-    match n {
-        Next::Cell(c) => key(c),
-        Next::Covered => COVERED_KEY,
-    }
-}
-
 /// Which way the rows of a region move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scroll {
@@ -153,6 +75,10 @@ enum Scroll {
     /// Row y shows what row y - 1 showed; the top row is new.
     Down,
 }
+
+/// Blank cells in a row from which erasing them (`CSI n X` and a move past them: 8 to 10 bytes) is
+/// shorter than writing them.
+const ERASE_FROM: usize = 10;
 
 /// Changed cells from which scrolling is worth planning.
 const PLAN_FROM: usize = 100;
@@ -327,34 +253,6 @@ impl<W: Write> CompactBackend<W> {
             .count() as i64
     }
 
-    /// The planning costs of each row of the next frame (see [`RowCosts`]), comparing cell keys.
-    fn row_costs(&self, next: &[Vec<Next<'_>>]) -> Vec<RowCosts> {
-        let beyond = if self.blank { key(&Cell::EMPTY) } else { UNKNOWN_KEY };
-        let width = next.first().map_or(0, Vec::len);
-        let screen: Vec<Vec<u64>> = (0..next.len())
-            .map(|y| {
-                let row = self.screen.get(y).map_or(&[][..], Vec::as_slice);
-                let mut keys: Vec<u64> = row.iter().take(width).map(slot_key).collect();
-                keys.resize(width, beyond);
-                keys
-            })
-            .collect();
-        let blank = key(&Cell::EMPTY);
-        let differ = |a: &[u64], b: &[u64]| a.iter().zip(b).filter(|(x, y)| x != y).count() as i64;
-        next.iter()
-            .enumerate()
-            .map(|(y, row)| {
-                let keys: Vec<u64> = row.iter().map(next_key).collect();
-                RowCosts {
-                    stay: differ(&keys, &screen[y]),
-                    above: y.checked_sub(1).map(|f| differ(&keys, &screen[f])),
-                    below: screen.get(y + 1).map(|s| differ(&keys, s)),
-                    blank: keys.iter().filter(|k| **k != blank).count() as i64,
-                }
-            })
-            .collect()
-    }
-
     /// When moving a band of rows by one (as a list scrolls) makes most of a frame's changes already
     /// shown, does it (`CSI top;bottom r`, delete or insert a line, `CSI r`) and returns the changes left
     /// to write; otherwise returns the changes as they are.
@@ -390,19 +288,15 @@ impl<W: Write> CompactBackend<W> {
         if !changed.iter().step_by(step).take(4).any(|&y| probe(y)) {
             return Ok(owned(&changes));
         }
-        // Each row of the next frame against the terminal's row above, the same row and the row below, and
-        // a blank row: by keys, one pass.
-        let costs = self.row_costs(&next);
-        let stay: Vec<i64> = costs.iter().map(|c| c.stay).collect();
+        let stay: Vec<i64> = (0..h).map(|y| cost(y, Some(y))).collect();
         // Per row, what moving saves; the best band by the maximum-sum run, then its new row's cost.
         let best = |dir: Scroll| -> Option<(u16, u16, i64)> {
             let gain = |y: u16| -> Option<i64> {
-                let c = &costs[y as usize];
-                let moved = match dir {
-                    Scroll::Up => c.below?,
-                    Scroll::Down => c.above?,
+                let from = match dir {
+                    Scroll::Up => y.checked_add(1).filter(|f| *f < h)?,
+                    Scroll::Down => y.checked_sub(1)?,
                 };
-                Some(c.stay - moved)
+                Some(stay[y as usize] - cost(y, Some(from)))
             };
             let (mut run, mut run_start, mut top) = (0i64, 0u16, None::<(u16, u16, i64)>);
             for y in 0..h {
@@ -425,7 +319,7 @@ impl<W: Write> CompactBackend<W> {
                 Scroll::Up => (a, e + 1, e + 1),
                 Scroll::Down => (a - 1, e, a - 1),
             };
-            let total = sum + stay[fresh as usize] - costs[fresh as usize].blank;
+            let total = sum + stay[fresh as usize] - cost(fresh, None);
             Some((band_top, band_bottom, total))
         };
         let up = best(Scroll::Up).map(|b| (Scroll::Up, b));
@@ -502,6 +396,35 @@ impl<W: Write> CompactBackend<W> {
         self.blank = blank;
     }
 
+    /// The blank run that starts at `cells[0]` (a blank cell): the columns to erase (up to its last
+    /// blank change, over cells between them that the terminal shows blank already) and the changes it
+    /// takes, when it is worth erasing ([`ERASE_FROM`] columns or more).
+    fn blank_run(&self, cells: &[(u16, u16, Cell)]) -> Option<(u16, usize)> {
+        let (x0, y) = (cells[0].0, cells[0].1);
+        let (mut taken, mut end, mut x) = (0usize, x0, x0);
+        while let Some(nx) = x.checked_add(1) {
+            match cells.get(taken) {
+                Some((cx, cy, c)) if *cy == y && *cx == x => {
+                    if *c != Cell::EMPTY {
+                        break;
+                    }
+                    taken += 1;
+                    end = nx;
+                }
+                // Not changing here: the run goes on only over a blank the terminal shows.
+                _ if self.known(x, y) == Some(&Cell::EMPTY) => {}
+                _ => break,
+            }
+            // Past the next change's row: nothing more to take.
+            if cells.get(taken).is_none_or(|(_, cy, _)| *cy != y) {
+                break;
+            }
+            x = nx;
+        }
+        let columns = end - x0;
+        (usize::from(columns) >= ERASE_FROM).then_some((columns, taken))
+    }
+
     /// Writes the cells (x0..x1, y) again when the terminal shows them in `pen` already and that is
     /// shorter than moving over them. Returns whether it did.
     fn refill(&mut self, y: u16, x0: u16, x1: u16, pen: Pen) -> io::Result<bool> {
@@ -518,6 +441,65 @@ impl<W: Write> CompactBackend<W> {
         self.inner.write_all(bytes.as_bytes())?;
         Ok(true)
     }
+}
+
+/// Sets the foreground and background colours that differ from the pen's, in one `CSI … m`: the 16
+/// named colours (and indexed colours 0-15) with their short codes (`36`, `91`, `49`), which terminals
+/// show as `38;5;n` (what ratatui's backend writes, with both colours every time).
+fn set_colors(w: &mut impl Write, from: (Color, Color), to: (Color, Color)) -> io::Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    let mut seq = String::from("\x1b[");
+    if to.0 != from.0 {
+        push_color(&mut seq, to.0, false);
+    }
+    if to.1 != from.1 {
+        if seq.len() > 2 {
+            seq.push(';');
+        }
+        push_color(&mut seq, to.1, true);
+    }
+    seq.push('m');
+    w.write_all(seq.as_bytes())
+}
+
+/// The SGR parameters of a colour (foreground, or background when `bg`).
+fn push_color(seq: &mut String, c: Color, bg: bool) {
+    use std::fmt::Write as _;
+    let base: u8 = if bg { 40 } else { 30 };
+    let index = match c {
+        Color::Reset => {
+            let _ = write!(seq, "{}", base + 9);
+            return;
+        }
+        Color::Black => 0,
+        Color::Red => 1,
+        Color::Green => 2,
+        Color::Yellow => 3,
+        Color::Blue => 4,
+        Color::Magenta => 5,
+        Color::Cyan => 6,
+        Color::Gray => 7,
+        Color::DarkGray => 8,
+        Color::LightRed => 9,
+        Color::LightGreen => 10,
+        Color::LightYellow => 11,
+        Color::LightBlue => 12,
+        Color::LightMagenta => 13,
+        Color::LightCyan => 14,
+        Color::White => 15,
+        Color::Indexed(i) => i,
+        Color::Rgb(r, g, b) => {
+            let _ = write!(seq, "{};2;{r};{g};{b}", base + 8);
+            return;
+        }
+    };
+    let _ = match index {
+        0..=7 => write!(seq, "{}", base + index),
+        8..=15 => write!(seq, "{}", base + 60 + index - 8),
+        _ => write!(seq, "{};5;{index}", base + 8),
+    };
 }
 
 /// Queues the attribute changes from `from` to `to` (as ratatui's crossterm backend does).
@@ -603,8 +585,9 @@ impl<W: Write> Backend for CompactBackend<W> {
         // and whether every terminal agrees (only then is a relative move safe).
         let mut cursor: Option<(u16, u16)> = None;
         let mut sure = false;
-        for (x, y, cell) in &cells {
-            let (x, y) = (*x, *y);
+        let mut i = 0;
+        while i < cells.len() {
+            let (x, y, cell) = (cells[i].0, cells[i].1, &cells[i].2);
             match cursor {
                 Some(c) if c == (x, y) => {}
                 Some((cx, cy)) if sure && cy == y && cx < x => {
@@ -629,16 +612,25 @@ impl<W: Write> Backend for CompactBackend<W> {
             if want.modifier != pen.modifier {
                 modifier_diff(&mut self.inner, pen.modifier, want.modifier)?;
             }
-            if (want.fg, want.bg) != (pen.fg, pen.bg) {
-                queue!(
-                    self.inner,
-                    SetColors(Colors::new(want.fg.into_crossterm(), want.bg.into_crossterm()))
-                )?;
-            }
+            set_colors(&mut self.inner, (pen.fg, pen.bg), (want.fg, want.bg))?;
             if want.underline != pen.underline {
                 queue!(self.inner, SetUnderlineColor(want.underline.into_crossterm()))?;
             }
             pen = want;
+            // A run of blank cells (in the default colours, as the pen is now) is erased in place
+            // (`CSI n X`, which leaves the cursor where it is) instead of written space by space. The run
+            // goes on over cells that are not changing but show a blank already (erased again, no harm).
+            if *cell == Cell::EMPTY
+                && let Some((columns, taken)) = self.blank_run(&cells[i..])
+            {
+                write!(self.inner, "\x1b[{columns}X")?;
+                for (bx, by, c) in &cells[i..i + taken] {
+                    self.remember(*bx, *by, c, 1);
+                }
+                cursor = Some((x, y));
+                i += taken;
+                continue;
+            }
             let symbol = cell.symbol();
             self.inner.write_all(symbol.as_bytes())?;
             let w = sym_width(symbol);
@@ -651,6 +643,7 @@ impl<W: Write> Backend for CompactBackend<W> {
             };
             // Once a symbol of disputed width is written, only an absolute move makes it sure again.
             sure = sure && cursor.is_some() && surely_narrow(symbol);
+            i += 1;
         }
         if pen != Pen::default() {
             queue!(self.inner, SetAttribute(Attribute::Reset))?;
@@ -994,6 +987,59 @@ mod tests {
             assert_picture(compact.backend(), &vt, &format!("step {step}"));
         }
         assert!(sent * 2 < sent_plain, "{sent} bytes, ratatui's backend {sent_plain}");
+    }
+
+    /// Blank runs are erased in place (`CSI n X`, also over blanks the terminal shows already) and colours
+    /// are set one at a time with short codes; the emulated screen shows the frames all the same, in
+    /// fewer bytes than ratatui's backend writes.
+    #[test]
+    fn blanks_are_erased_and_colours_set_briefly() {
+        let (out, plain_out) = (Shared::default(), Shared::default());
+        let mut compact = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(out.clone()),
+            Size::new(W, H),
+        ));
+        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
+        let mut vt = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let mut vt_plain = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let label = Style::new().fg(Color::Indexed(6));
+        let mut a = Buffer::empty(Rect::new(0, 0, W, H));
+        for y in 0..H {
+            a.set_string(0, y, "Label", label);
+            a.set_string(
+                6,
+                y,
+                format!("a value {y} that is long enough to be erased"),
+                Style::new(),
+            );
+        }
+        // The values get shorter; one cell in the middle of the blanks stays as it was (blank).
+        let mut b = Buffer::empty(Rect::new(0, 0, W, H));
+        for y in 0..H {
+            b.set_string(0, y, "Label", label);
+            b.set_string(6, y, format!("v{y}"), Style::new().fg(Color::Indexed(8)));
+        }
+        for (i, buf) in [&a, &b, &a].into_iter().enumerate() {
+            draw_compact(&mut compact, buf);
+            draw(&mut plain, buf);
+            let (bytes, p) = (out.take(), plain_out.take());
+            vt.process(&bytes);
+            vt_plain.process(&p);
+            assert_same(&vt, &vt_plain, buf, &format!("frame {i}"));
+            assert_picture(compact.backend(), &vt, &format!("frame {i}"));
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if i == 1 {
+                assert!(text.contains("X"), "blanks erased with CSI n X: {text:?}");
+                assert!(text.contains("\x1b[90m"), "colour 8 as 90: {text:?}");
+                assert!(!text.contains("38;5;"), "no long colour codes: {text:?}");
+                assert!(
+                    bytes.len() * 2 < p.len(),
+                    "{} bytes, ratatui's backend {}",
+                    bytes.len(),
+                    p.len()
+                );
+            }
+        }
     }
 
     #[test]
