@@ -516,12 +516,22 @@ async fn list_items(
 }
 
 /// An item's JSON text as written: escaped for a terminal ([`crate::text::push_escaped_json`]), or as it
-/// is when it is printable ASCII (nothing to escape: the same bytes, without looking for them).
+/// is when it is printable ASCII (nothing to escape: the same bytes, without looking for them); when the
+/// fast path found where its bytes at or above DEL are, only that part is looked at.
 fn push_item_json(item: &crate::api::stream::ItemText<'_>, buf: &mut Vec<u8>) {
     if item.printable {
         buf.extend_from_slice(item.json.as_bytes());
+        return;
+    }
+    let json = item.json;
+    if let Some(r) = &item.high
+        && let (Some(head), Some(high), Some(tail)) = (json.get(..r.start), json.get(r.clone()), json.get(r.end..))
+    {
+        buf.extend_from_slice(head.as_bytes());
+        crate::text::push_escaped_json(high, buf);
+        buf.extend_from_slice(tail.as_bytes());
     } else {
-        crate::text::push_escaped_json(item.json, buf);
+        crate::text::push_escaped_json(json, buf);
     }
 }
 
@@ -632,13 +642,18 @@ impl ItemWriter {
     }
 
     fn finish(&mut self) {
+        self.close();
+        let _ = self.write();
+    }
+
+    /// What ends the output (the array's close, a table's only page), into the buffer.
+    fn close(&mut self) {
         match self.fmt {
             Format::Json if self.rows == 0 => self.buf.extend_from_slice(b"[]\n"),
             Format::Json => self.buf.extend_from_slice(b"\n]\n"),
             Format::Table if self.widths.is_none() => self.flush_first(),
             _ => {}
         }
-        let _ = self.write();
     }
 }
 
@@ -1482,6 +1497,88 @@ fn write_error(e: std::io::Error) -> CmdError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `vex items` writes for a page read as it arrives (`step` bytes at a time): through the fast
+    /// path (one scan per row, rows cut by a chunk carried over), or through the exact path (the byte
+    /// guard, `serde_json` per row, every row escaped).
+    fn items_written(fmt: Format, page: &[u8], step: usize, fast: bool) -> Vec<u8> {
+        use crate::api::body::{BodyLimits, JsonGuard};
+        use crate::api::stream::{ItemText, KEYS};
+        let mut w = ItemWriter::new(fmt, 4);
+        let mut g = JsonGuard::rows(BodyLimits::default(), 100).with_keys(&KEYS);
+        if !fast {
+            g = g.exact();
+        }
+        let mut on_row = |raw: &[u8], s: Option<&crate::api::scan::Scanned<'_>>| -> Result<(), ApiError> {
+            let item = match s {
+                Some(s) => ItemText::scanned(s)?,
+                None if fast => ItemText::parse(raw)?,
+                None => ItemText::parse_exact(raw)?,
+            };
+            assert!(w.item(&item).is_continue());
+            Ok(())
+        };
+        for c in page.chunks(step) {
+            g.feed_rows(c, &mut on_row).expect("the page is read");
+        }
+        g.end_rows(&mut on_row).expect("the page is read");
+        w.close();
+        assert!(w.buf.len() < OUT_BLOCK, "the test's output stays in the buffer");
+        w.buf
+    }
+
+    /// `vex items` writes the same bytes whether a row goes the fast path or the exact one, in every
+    /// output form and chunking, for plain, international and hostile rows (terminal controls raw and
+    /// escaped, DEL, C1, bidi overrides, separators, BOM, wide characters, emoji sequences, escapes,
+    /// whitespace, numbers for strings, nulls, nesting, a string longer than the cut).
+    #[test]
+    fn items_output_is_the_same_through_the_fast_and_the_exact_path() {
+        let long = "長".repeat(30_000);
+        let rows: Vec<String> = vec![
+            r#"{"id":"AAMk+/+/kUtg=","itemClass":"IPM.Note","subject":"Re: Keystone kickoff","received":"2019-01-16T00:58:37.0000000Z","_links":{"self":{"href":"/v8/x"}}}"#.into(),
+            r#"{"id":"z1","itemClass":"IPM.Note","subject":"Zoë 🎉 中文 naïve café ﷽"}"#.into(),
+            "{\"id\":\"z2\",\"itemClass\":\"IPM.Note\",\"subject\":\"raw DEL \u{7f} C1 \u{85}\u{9b}31m bidi \u{202e}txt.exe sep \u{2028}\u{2029} bom \u{feff} alm \u{61c}\"}".into(),
+            r#"{"id":"z3","itemClass":"IPM.Note","subject":"esc \u001b[31mred\u0007 \n\t \u202e \u0085 \u007f \ud83d\ude00 \" \\ \/"}"#.into(),
+            r#"{"id":7,"itemClass":"IPM.Contact","fullName":null,"displayAs":"Ørsted, Ånne"}"#.into(),
+            r#"{"id":"g","itemClass":"IPM.DistList","name":"Team 🇯🇵 👨‍👩‍👧 e\u0301"}"#.into(),
+            r#"{"id":"n","itemClass":"IPM.StickyNote","subject":5,"name":null}"#.into(),
+            r#"{"id":"o","itemClass":"X.Y","subject":5,"name":["a"],"title":"t\u200bt"}"#.into(),
+            "{ \"id\" : \"ws\" ,\n \"itemClass\":\"IPM.Note\", \"subject\" : \"white space\" }".into(),
+            r#"{"id":"deep","itemClass":"IPM.Appointment","subject":null,"x":[[[{"a":[1,-2.5e+3,true,false,null]}]]]}"#.into(),
+            format!(r#"{{"id":"long","itemClass":"IPM.Note","subject":"{long}"}}"#),
+            r#"{"id":"  x","subject":"a"}"#.into(),
+        ];
+        let page = format!(
+            r#"{{"offset":0,"limit":100,"results":[{}],"setId":"s"}}"#,
+            rows.join(",")
+        );
+        for fmt in [Format::Jsonl, Format::Json, Format::Table] {
+            let exact = items_written(fmt, page.as_bytes(), 1 << 20, false);
+            for step in [1, 3, 16, 100, 4097, 1 << 20] {
+                let fast = items_written(fmt, page.as_bytes(), step, true);
+                assert!(
+                    fast == exact,
+                    "{fmt:?} step {step}:\n{}\n--- exact:\n{}",
+                    String::from_utf8_lossy(&fast),
+                    String::from_utf8_lossy(&exact)
+                );
+            }
+            let text = String::from_utf8(exact).expect("UTF-8 output");
+            assert!(!text.chars().any(|c| crate::text::is_unsafe(c) && c != '\n'), "{text}");
+            if fmt == Format::Jsonl {
+                // Each line is its row, the same JSON value (but the cut string).
+                let lines: Vec<&str> = text.lines().collect();
+                assert_eq!(lines.len(), rows.len());
+                for (line, row) in lines.iter().zip(&rows).filter(|(_, r)| !r.contains("long")) {
+                    let (a, b): (serde_json::Value, serde_json::Value) = (
+                        serde_json::from_str(line).expect(line),
+                        serde_json::from_str(row).expect(row),
+                    );
+                    assert_eq!(a, b, "{line}");
+                }
+            }
+        }
+    }
 
     /// The exit code comes from the error's kind (the module doc's table), whatever its message says.
     #[test]

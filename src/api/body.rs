@@ -148,7 +148,19 @@ pub struct JsonGuard {
     /// Row mode: a row that arrives whole in one chunk is read by [`super::scan::object`] (found, checked
     /// and handed on in one pass, not copied); off only in tests, to compare.
     fast: bool,
+    /// Row mode, fast path: the start of a row that the chunk's end cut (plain so far), at most
+    /// [`MAX_CARRY`] bytes. The next chunk's first bytes are added until the row is whole, then it is read
+    /// as one; a row the fast path is unsure of goes through the byte path from its first byte.
+    carry: Vec<u8>,
+    /// How often the carried row was scanned (bounded: [`MAX_CARRY_SCANS`]).
+    carry_scans: u32,
 }
+
+/// The longest start of a row carried over to the next chunk (longer rows take the byte path).
+const MAX_CARRY: usize = 1 << 20;
+/// How often a carried row is scanned again as chunks arrive before the byte path takes it (tiny chunks
+/// must not make a long row cost its length times their number).
+const MAX_CARRY_SCANS: u32 = 8;
 
 /// What a row callback is given: the row's JSON text, and when the row was read by the fast path, what it
 /// found ([`super::scan::Scanned`]: the row is JSON `serde_json` accepts, and the members wanted).
@@ -180,6 +192,8 @@ impl JsonGuard {
             row_start: 0,
             keys: &[],
             fast: true,
+            carry: Vec::new(),
+            carry_scans: 0,
         }
     }
 
@@ -198,6 +212,13 @@ impl JsonGuard {
     /// fast path gives them with the row.
     pub fn with_keys(mut self, keys: &'static [&'static [u8]]) -> JsonGuard {
         self.keys = keys;
+        self
+    }
+
+    /// Every row through the byte path (the fast path off): what the fast path is compared with.
+    #[cfg(test)]
+    pub(crate) fn exact(mut self) -> JsonGuard {
+        self.fast = false;
         self
     }
 
@@ -229,17 +250,77 @@ impl JsonGuard {
     }
 
     /// Takes the next piece of the body; in row mode, each row completed by it goes to `on_row` (see
-    /// [`JsonGuard::rows`]); an error from `on_row` stops the read.
+    /// [`JsonGuard::rows`]); an error from `on_row` stops the read. In row mode, call
+    /// [`JsonGuard::end_rows`] once the body has ended.
     ///
-    /// A row that starts in this chunk and ends in it too (most rows) is read by
-    /// [`super::scan::object`] straight from the chunk, when it is plain JSON within the limits; anything
-    /// else (a row cut by the chunk's end, whitespace, a string to cut, text that is not JSON) goes through
-    /// the byte-by-byte path below, as before.
+    /// A row is read by [`super::scan::scan`] in one pass (found, checked, its wanted members found, and
+    /// handed on without a copy) when it is plain JSON within the limits: straight from the chunk when it
+    /// ends in it, else from its start carried over and completed from the next chunk's first bytes.
+    /// Anything else (whitespace, a string to cut, text that is not JSON, a row longer than
+    /// [`MAX_CARRY`]) goes through the byte-by-byte path below, from the row's first byte, as before.
     pub fn feed_rows(&mut self, chunk: &[u8], on_row: &mut OnRow<'_>) -> Result<(), ApiError> {
         self.received += chunk.len() as u64;
         if self.received > self.limits.max_bytes {
             return Err(too_large(self.limits.max_bytes));
         }
+        let from = if self.carry.is_empty() {
+            0
+        } else {
+            self.resume(chunk, on_row)?
+        };
+        self.feed_from(chunk.get(from..).unwrap_or_default(), self.fast, on_row)
+    }
+
+    /// Row mode: the body has ended; a row still carried goes through the byte path (it is not whole:
+    /// the envelope then says what is wrong, as it would have).
+    pub fn end_rows(&mut self, on_row: &mut OnRow<'_>) -> Result<(), ApiError> {
+        if self.carry.is_empty() {
+            return Ok(());
+        }
+        let carried = std::mem::take(&mut self.carry);
+        self.feed_from(&carried, false, on_row)
+    }
+
+    /// Completes the carried row from the start of `chunk` (see [`JsonGuard::feed_rows`]); returns how
+    /// many bytes of `chunk` it used.
+    fn resume(&mut self, chunk: &[u8], on_row: &mut OnRow<'_>) -> Result<usize, ApiError> {
+        let mut taken = 0;
+        loop {
+            // At least as much again as carried (so a long row is scanned a bounded number of times).
+            let add = self.carry.len().max(4 << 10).min(chunk.len() - taken);
+            self.carry.extend_from_slice(&chunk[taken..taken + add]);
+            taken += add;
+            self.carry_scans += 1;
+            let room = self.limits.max_depth.saturating_sub(self.stack.len());
+            match super::scan::scan(&self.carry, self.keys, self.limits.max_string, room) {
+                Ok(row) => {
+                    // What was added past the row's end is read from the chunk.
+                    let past = self.carry.len() - row.json.len();
+                    on_row(row.json.as_bytes(), Some(&row))?;
+                    self.carry.clear();
+                    return Ok(taken - past);
+                }
+                Err(super::scan::Miss::Short)
+                    if self.carry.len() <= MAX_CARRY && self.carry_scans < MAX_CARRY_SCANS =>
+                {
+                    if taken == chunk.len() {
+                        return Ok(taken);
+                    }
+                }
+                Err(_) => {
+                    // The byte path reads the row from its first byte, as if it had never been carried.
+                    let carried = std::mem::take(&mut self.carry);
+                    self.feed_from(&carried, false, on_row)?;
+                    self.carry = carried;
+                    self.carry.clear();
+                    return Ok(taken);
+                }
+            }
+        }
+    }
+
+    /// The loop of [`JsonGuard::feed_rows`] over `chunk`; `fast`: rows may be read by the scan.
+    fn feed_from(&mut self, chunk: &[u8], fast: bool, on_row: &mut OnRow<'_>) -> Result<(), ApiError> {
         let mut i = 0;
         while i < chunk.len() {
             if self.in_string && self.esc == Esc::None {
@@ -271,7 +352,7 @@ impl JsonGuard {
                 }
             }
             if self.split
-                && self.fast
+                && fast
                 && chunk[i] == b'{'
                 && !self.in_string
                 && !self.row_open
@@ -280,11 +361,19 @@ impl JsonGuard {
                 // As the byte path: the row is counted (and one too many refused) before it is read.
                 self.value_starts()?;
                 let room = self.limits.max_depth.saturating_sub(self.stack.len());
-                if let Some(row) = super::scan::object(&chunk[i..], self.keys, self.limits.max_string, room) {
-                    // The byte path would leave the guard as it is now (row open, nothing kept).
-                    on_row(row.json.as_bytes(), Some(&row))?;
-                    i += row.json.len();
-                    continue;
+                match super::scan::scan(&chunk[i..], self.keys, self.limits.max_string, room) {
+                    Ok(row) => {
+                        // The byte path would leave the guard as it is now (row open, nothing kept).
+                        on_row(row.json.as_bytes(), Some(&row))?;
+                        i += row.json.len();
+                        continue;
+                    }
+                    Err(super::scan::Miss::Short) if chunk.len() - i <= MAX_CARRY => {
+                        self.carry.extend_from_slice(&chunk[i..]);
+                        self.carry_scans = 0;
+                        return Ok(());
+                    }
+                    Err(_) => {}
                 }
             }
             self.byte(chunk[i], on_row)?;
@@ -505,6 +594,7 @@ pub(crate) async fn read_json_rows(
             Err(_) => return Err(stalled(stall)),
             Ok(Err(e)) => return Err(from_reqwest(e)),
             Ok(Ok(None)) => {
+                guard.end_rows(on_row)?;
                 let n = guard.row_count();
                 return Ok((guard.finish(), n));
             }
@@ -675,12 +765,14 @@ mod tests {
         let mut g = JsonGuard::rows(limits, max_rows);
         g.fast = fast;
         let mut rows = Vec::new();
+        let mut on_row = |r: &[u8], _: Option<&super::super::scan::Scanned<'_>>| {
+            rows.push(String::from_utf8_lossy(r).into_owned());
+            Ok(())
+        };
         for c in text.chunks(step.max(1)) {
-            g.feed_rows(c, &mut |r, _| {
-                rows.push(String::from_utf8_lossy(r).into_owned());
-                Ok(())
-            })?;
+            g.feed_rows(c, &mut on_row)?;
         }
+        g.end_rows(&mut on_row)?;
         Ok((g.finish(), rows))
     }
 
@@ -713,6 +805,51 @@ mod tests {
                     (Ok(a), Ok(b)) => assert_eq!(a, b, "{text} step {step}"),
                     (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text} step {step}"),
                     _ => panic!("{text} step {step}: {slow:?} vs {fast:?}"),
+                }
+            }
+        }
+    }
+
+    /// Rows cut by a chunk's end are carried and completed from the next chunk: the same rows, envelope
+    /// and errors as the byte path, for long rows (longer than the first piece added, than a chunk, than
+    /// several), rows found unsure only once whole, and bodies that end inside a carried row.
+    #[test]
+    fn carried_rows_hand_on_what_the_byte_path_does() {
+        let long = |n: usize, tail: &str| format!(r#"{{"id":"{n}","s":"{}"{tail}}}"#, "é~".repeat(n));
+        let rows = |list: &[String]| format!(r#"{{"offset":0,"results":[{}],"limit":9}}"#, list.join(","));
+        let texts: Vec<Vec<u8>> = vec![
+            rows(&[long(10, ""), long(3000, ""), long(10, ""), long(9000, ""), long(1, "")]).into_bytes(),
+            rows(&[
+                long(3000, r#","w": 1"#),
+                long(20, ""),
+                long(5000, r#","x":tru"#),
+                long(2, ""),
+            ])
+            .into_bytes(),
+            rows(&[
+                long(2500, ""),
+                long(2500, r#","n":[[[[1]]]]"#),
+                long(2500, r#","d":"\u00"#),
+            ])
+            .into_bytes(),
+            rows(&[long(4000, ""), long(4000, "")]).as_bytes()[..9000].to_vec(),
+            rows(&[long(100, "")])
+                .replace(r#""limit":9"#, r#""limit":9,"tail":"x"#)
+                .into_bytes(),
+        ];
+        let limits = BodyLimits {
+            max_depth: 5,
+            ..BodyLimits::default()
+        };
+        for text in &texts {
+            for step in [1, 7, 100, 999, 2048, 4097, 5000, 12_000, 1 << 20] {
+                let slow = split_with(text, limits, 9, step, false);
+                let fast = split_with(text, limits, 9, step, true);
+                let t = String::from_utf8_lossy(&text[..60]);
+                match (&slow, &fast) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{t} step {step}"),
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{t} step {step}"),
+                    _ => panic!("{t} step {step}: {slow:?} vs {fast:?}"),
                 }
             }
         }

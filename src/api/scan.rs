@@ -16,7 +16,7 @@
 pub const MAX_KEYS: usize = 8;
 
 /// An object read by [`object`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Scanned<'a> {
     /// The object's JSON text (valid UTF-8, no whitespace outside strings).
     pub json: &'a str,
@@ -25,6 +25,9 @@ pub struct Scanned<'a> {
     /// Printable ASCII only (no byte below 0x20, none at or above DEL): nothing in it needs escaping for
     /// a terminal.
     pub printable: bool,
+    /// Where the bytes at or above DEL are (from the first to the last of them, whole characters; empty
+    /// when printable): outside it, `json` is printable ASCII.
+    pub high: std::ops::Range<usize>,
 }
 
 impl<'a> Scanned<'a> {
@@ -35,56 +38,137 @@ impl<'a> Scanned<'a> {
     }
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Whether `b` holds a byte below 0x20, and whether it is printable ASCII (0x20..0x7f) throughout.
-fn classify(b: &[u8]) -> (bool, bool) {
-    let (mut low, mut high, mut del) = (0u64, 0u64, 0u64);
-    let mut words = b.chunks_exact(8);
-    for c in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        let w = u64::from_le_bytes(a);
-        // Exact for "is there such a byte" (a borrow only starts at a byte that is below 0x20).
-        low |= w.wrapping_sub(LO * 0x20) & !w;
-        high |= w;
-        let d = w ^ (LO * 0x7f);
-        del |= d.wrapping_sub(LO) & !d;
-    }
-    let (low, high, del) = (low & HI, high & HI, del & HI);
-    let rest = words.remainder();
-    let control = low != 0 || rest.iter().any(|&c| c < 0x20);
-    let printable = !control && high == 0 && del == 0 && rest.iter().all(|&c| c < 0x7f);
-    (control, printable)
+/// Where the bytes at or above DEL found so far in strings are: from `lo` to `hi` (exclusive); `lo` is
+/// `usize::MAX` while there is none.
+#[derive(Clone, Copy)]
+struct High {
+    lo: usize,
+    hi: usize,
 }
 
-/// Where the string whose text starts at `i` ends (after its closing quote); `None` when it does not
-/// end in `b`, is longer than `max` bytes of text, or holds an escape `serde_json` refuses.
-fn string_end(b: &[u8], mut i: usize, max: usize) -> Option<usize> {
+impl High {
+    /// The bytes of `mask` (bit k: byte `at + k`) are at or above DEL.
+    #[inline(always)]
+    fn note(&mut self, at: usize, mask: u32) {
+        if mask != 0 {
+            self.lo = self.lo.min(at + mask.trailing_zeros() as usize);
+            self.hi = at + 32 - mask.leading_zeros() as usize;
+        }
+    }
+}
+
+/// Where a run of string text stops: at a quote, a backslash or a byte below 0x20 (`Some(index)`), or
+/// `None` when `b` ends first. The bytes at or above DEL before the stop are noted in `high`.
+#[inline(always)]
+fn run_end(b: &[u8], mut i: usize, high: &mut High) -> Option<usize> {
+    while let Some(block) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        let (stop, del) = block16(block);
+        if stop == 0 {
+            high.note(i, del);
+            i += 16;
+            continue;
+        }
+        let at = stop.trailing_zeros();
+        high.note(i, del & ((1u32 << at) - 1));
+        return Some(i + at as usize);
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return Some(i);
+        }
+        high.note(i, u32::from(c >= 0x7f));
+        i += 1;
+    }
+    None
+}
+
+/// Sixteen bytes at once: bit masks of the bytes that stop a run of string text (quote, backslash,
+/// below 0x20) and of those at or above DEL.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block16(block: &[u8; 16]) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: `block` is 16 readable bytes and the load is unaligned (`loadu`); SSE2 is part of every
+    // x86_64 target, so the instructions exist.
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // v <= 0x1f (unsigned): min(v, 0x1f) == v.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        // v >= 0x7f (unsigned): max(v, 0x7f) == v.
+        let del = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x7f)), v);
+        let stop = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+        (_mm_movemask_epi8(stop) as u32, _mm_movemask_epi8(del) as u32)
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn block16(block: &[u8; 16]) -> (u32, u32) {
+    block16_scalar(block)
+}
+
+/// [`block16`] one byte at a time (other targets; and the reference the tests compare with).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn block16_scalar(block: &[u8; 16]) -> (u32, u32) {
+    let (mut stop, mut del) = (0u32, 0u32);
+    for (k, &c) in block.iter().enumerate() {
+        stop |= u32::from(c == b'"' || c == b'\\' || c < 0x20) << k;
+        del |= u32::from(c >= 0x7f) << k;
+    }
+    (stop, del)
+}
+
+/// Why [`scan`] gave no row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Miss {
+    /// What is there is a plain row so far, but `b` ends before the row does: more bytes may complete it.
+    Short,
+    /// Not sure (see the module's documentation): the exact path reads it.
+    Unsure,
+}
+
+use Miss::{Short, Unsure};
+
+/// `b[i]`, or [`Miss::Short`] past the end.
+#[inline(always)]
+fn at(b: &[u8], i: usize) -> Result<u8, Miss> {
+    b.get(i).copied().ok_or(Short)
+}
+
+/// Where the string whose text starts at `i` ends (after its closing quote); `Short` when it does not
+/// end in `b`; `Unsure` when it is longer than `max` bytes of text, holds a raw control character or an
+/// escape `serde_json` refuses.
+#[inline(always)]
+fn string_end(b: &[u8], mut i: usize, max: usize, high: &mut High) -> Result<usize, Miss> {
     let start = i;
     loop {
-        i += super::body::plain_run(b.get(i..)?);
+        i = run_end(b, i, high).ok_or(if b.len() - start > max { Unsure } else { Short })?;
         if i - start > max {
-            return None;
+            return Err(Unsure);
         }
-        match *b.get(i)? {
-            b'"' => return Some(i + 1),
-            // A backslash.
-            _ => match *b.get(i + 1)? {
+        match b[i] {
+            b'"' => return Ok(i + 1),
+            b'\\' => match at(b, i + 1)? {
                 b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                 b'u' => {
-                    if !b.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) {
-                        return None;
+                    for k in i + 2..i + 6 {
+                        if !at(b, k)?.is_ascii_hexdigit() {
+                            return Err(Unsure);
+                        }
                     }
                     i += 6;
                 }
-                _ => return None,
+                _ => return Err(Unsure),
             },
+            // A raw control character: serde refuses it.
+            _ => return Err(Unsure),
         }
     }
 }
 
+#[inline(always)]
 fn digits(b: &[u8], mut i: usize) -> usize {
     while let Some(b'0'..=b'9') = b.get(i) {
         i += 1;
@@ -93,24 +177,24 @@ fn digits(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Where the number at `i` ends, by JSON's grammar (as `serde_json` reads one it does not keep).
-fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+fn number_end(b: &[u8], mut i: usize) -> Result<usize, Miss> {
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
-    match *b.get(i)? {
+    match at(b, i)? {
         b'0' => {
             i += 1;
             if let Some(b'0'..=b'9') = b.get(i) {
-                return None;
+                return Err(Unsure);
             }
         }
         b'1'..=b'9' => i = digits(b, i + 1),
-        _ => return None,
+        _ => return Err(Unsure),
     }
     if b.get(i) == Some(&b'.') {
         let e = digits(b, i + 1);
         if e == i + 1 {
-            return None;
+            return Err(if e == b.len() { Short } else { Unsure });
         }
         i = e;
     }
@@ -121,136 +205,185 @@ fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
         }
         let e = digits(b, i);
         if e == i {
-            return None;
+            return Err(if e == b.len() { Short } else { Unsure });
         }
         i = e;
     }
-    Some(i)
-}
-
-#[derive(Clone, Copy)]
-enum St {
-    Value,
-    After,
-    Key,
+    Ok(i)
 }
 
 /// Reads the object at the start of `b` (see the module's documentation): `keys` are the top-level
 /// members wanted (at most [`MAX_KEYS`]), `max_string` the longest string text accepted, `room` how many
 /// levels of nesting the object may open (itself included).
 pub fn object<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> Option<Scanned<'a>> {
+    scan(b, keys, max_string, room).ok()
+}
+
+/// The walk of [`scan`]: where it is, what it found.
+struct Walk<'k> {
+    keys: &'k [&'k [u8]],
+    max_string: usize,
+    spans: [(u32, u32); MAX_KEYS],
+    /// The wanted key whose value starts at `.1` (at depth 1), until the value ends.
+    pending: Option<(usize, usize)>,
+    high: High,
+}
+
+impl Walk<'_> {
+    /// The key at `i` (its opening quote), its colon, and where its value starts.
+    #[inline(always)]
+    fn key(&mut self, b: &[u8], i: usize, depth: usize) -> Result<usize, Miss> {
+        if at(b, i)? != b'"' {
+            return Err(Unsure);
+        }
+        let start = i + 1;
+        let end = run_end(b, start, &mut self.high).ok_or(if b.len() - start > self.max_string {
+            Unsure
+        } else {
+            Short
+        })?;
+        // At a quote (a backslash: an escaped key, left to serde; a control character: refused).
+        if b[end] != b'"' || end - start > self.max_string {
+            return Err(Unsure);
+        }
+        if at(b, end + 1)? != b':' {
+            return Err(Unsure);
+        }
+        if depth == 1 {
+            let key = &b[start..end];
+            if let Some(k) = self
+                .keys
+                .iter()
+                .position(|w| w.len() == key.len() && w.first() == key.first() && *w == key)
+            {
+                if self.spans[k].1 != 0 {
+                    // serde refuses a duplicate field.
+                    return Err(Unsure);
+                }
+                self.pending = Some((k, end + 2));
+            }
+        }
+        Ok(end + 2)
+    }
+}
+
+/// [`object`], saying why there is no row: [`Miss::Short`] when `b` ends before the object does (and
+/// nothing so far is unsure), [`Miss::Unsure`] otherwise.
+pub fn scan<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> Result<Scanned<'a>, Miss> {
     if b.first() != Some(&b'{') || keys.len() > MAX_KEYS {
-        return None;
+        return Err(Unsure);
     }
     let room = room.min(64);
-    let mut spans = [(0u32, 0u32); MAX_KEYS];
-    let mut pending: Option<(usize, usize)> = None;
+    let mut w = Walk {
+        keys,
+        max_string,
+        spans: [(0u32, 0u32); MAX_KEYS],
+        pending: None,
+        // Bytes at or above DEL, all in strings (everything else is checked to be ASCII).
+        high: High { lo: usize::MAX, hi: 0 },
+    };
     let mut i = 0usize;
     let mut depth = 0usize;
     // Bit d set: level d (0 the innermost) is an object.
     let mut objects = 0u64;
-    let mut st = St::Value;
-    loop {
-        match st {
-            St::Value => {
-                let c = *b.get(i)?;
-                match c {
-                    b'{' | b'[' => {
-                        depth += 1;
-                        if depth > room {
-                            return None;
-                        }
-                        let object = c == b'{';
-                        objects = (objects << 1) | u64::from(object);
-                        i += 1;
-                        let close = if object { b'}' } else { b']' };
-                        if *b.get(i)? == close {
-                            i += 1;
-                            depth -= 1;
-                            objects >>= 1;
-                            st = St::After;
-                        } else if object {
-                            st = St::Key;
-                        }
-                        continue;
-                    }
-                    b'"' => i = string_end(b, i + 1, max_string)?,
-                    b't' | b'f' | b'n' => {
-                        let word: &[u8] = match c {
-                            b't' => b"true",
-                            b'f' => b"false",
-                            _ => b"null",
-                        };
-                        if b.get(i..i + word.len())? != word {
-                            return None;
-                        }
-                        i += word.len();
-                    }
-                    b'-' | b'0'..=b'9' => i = number_end(b, i)?,
-                    _ => return None,
+    'value: loop {
+        // A value starts at `i`.
+        let c = at(b, i)?;
+        match c {
+            b'"' => i = string_end(b, i + 1, max_string, &mut w.high)?,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > room {
+                    return Err(Unsure);
                 }
-                st = St::After;
-            }
-            St::After => {
-                if depth == 1
-                    && let Some((k, start)) = pending.take()
-                {
-                    spans[k] = (u32::try_from(start).ok()?, u32::try_from(i).ok()?);
-                }
-                if depth == 0 {
-                    break;
-                }
-                let c = *b.get(i)?;
+                let object = c == b'{';
+                objects = (objects << 1) | u64::from(object);
                 i += 1;
-                match c {
-                    b',' => st = if objects & 1 == 1 { St::Key } else { St::Value },
-                    b'}' if objects & 1 == 1 => {
-                        depth -= 1;
-                        objects >>= 1;
+                let close = if object { b'}' } else { b']' };
+                if at(b, i)? == close {
+                    i += 1;
+                    depth -= 1;
+                    objects >>= 1;
+                } else {
+                    if object {
+                        i = w.key(b, i, depth)?;
                     }
-                    b']' if objects & 1 == 0 => {
-                        depth -= 1;
-                        objects >>= 1;
-                    }
-                    _ => return None,
+                    continue 'value;
                 }
             }
-            St::Key => {
-                if b.get(i) != Some(&b'"') {
-                    return None;
+            b't' | b'f' | b'n' => {
+                let word: &[u8] = match c {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                let have = &b[i..b.len().min(i + word.len())];
+                if !word.starts_with(have) {
+                    return Err(Unsure);
                 }
-                let start = i + 1;
-                let end = start + super::body::plain_run(b.get(start..)?);
-                // Ends in `b`, at a quote (a backslash: an escaped key, left to serde).
-                if *b.get(end)? != b'"' || end - start > max_string {
-                    return None;
+                if have.len() < word.len() {
+                    return Err(Short);
                 }
-                i = end + 1;
-                if *b.get(i)? != b':' {
-                    return None;
-                }
-                i += 1;
-                if depth == 1 {
-                    let key = &b[start..end];
-                    if let Some(k) = keys.iter().position(|w| *w == key) {
-                        if spans[k].1 != 0 {
-                            // serde refuses a duplicate field.
-                            return None;
-                        }
-                        pending = Some((k, i));
+                i += word.len();
+            }
+            b'-' | b'0'..=b'9' => i = number_end(b, i)?,
+            _ => return Err(Unsure),
+        }
+        // A value ended at `i`: what follows it, up to the next value.
+        loop {
+            if depth == 1
+                && let Some((k, start)) = w.pending.take()
+            {
+                w.spans[k] = (
+                    u32::try_from(start).map_err(|_| Unsure)?,
+                    u32::try_from(i).map_err(|_| Unsure)?,
+                );
+            }
+            if depth == 0 {
+                break 'value;
+            }
+            let c = at(b, i)?;
+            i += 1;
+            match c {
+                b',' => {
+                    if objects & 1 == 1 {
+                        i = w.key(b, i, depth)?;
                     }
+                    continue 'value;
                 }
-                st = St::Value;
+                b'}' if objects & 1 == 1 => {
+                    depth -= 1;
+                    objects >>= 1;
+                }
+                b']' if objects & 1 == 0 => {
+                    depth -= 1;
+                    objects >>= 1;
+                }
+                _ => return Err(Unsure),
             }
         }
     }
+    let Walk { spans, high, .. } = w;
     let text = &b[..i];
-    let (control, printable) = classify(text);
-    if control {
-        return None;
+    // Outside `high` every byte is ASCII (below DEL), so `text` is UTF-8 when `high` is; `high` starts at
+    // a character boundary (the byte before is ASCII) and ends at one (a character's continuation bytes
+    // are above ASCII, so in it).
+    let high = if high.lo == usize::MAX { 0..0 } else { high.lo..high.hi };
+    if std::str::from_utf8(&text[high.clone()]).is_err() {
+        return Err(Unsure);
     }
-    let json = std::str::from_utf8(text).ok()?;
-    Some(Scanned { json, spans, printable })
+    debug_assert!(std::str::from_utf8(text).is_ok());
+    // SAFETY: `text` is UTF-8: outside strings the scan accepted only the ASCII bytes of JSON's grammar,
+    // one by one; every byte of every string and key went through `run_end`, which notes each byte at or
+    // above DEL in `high` (block by block and byte by byte), and `high` was checked to be UTF-8 just
+    // above; around it there are only ASCII bytes, which cannot be part of a character of `high`.
+    let json = unsafe { std::str::from_utf8_unchecked(text) };
+    Ok(Scanned {
+        json,
+        spans,
+        printable: high.is_empty(),
+        high,
+    })
 }
 
 #[cfg(test)]
@@ -322,6 +455,94 @@ mod tests {
         assert!(object(br#"{"id":"abcde"}"#, &KEYS, 4, 64).is_none());
         assert!(object(br#"{"a":[[1]]}"#, &KEYS, 10, 3).is_some());
         assert!(object(br#"{"a":[[1]]}"#, &KEYS, 10, 2).is_none());
+    }
+
+    /// The vector classification of 16 bytes is the byte-by-byte one, for every byte value at every
+    /// position.
+    #[test]
+    fn blocks_are_classified_as_byte_by_byte() {
+        let mut block = [b'a'; 16];
+        assert_eq!(block16(&block), block16_scalar(&block));
+        for at in 0..16 {
+            for c in 0..=255u8 {
+                block = [b'a'; 16];
+                block[at] = c;
+                block[(at + 7) % 16] = c.wrapping_mul(31);
+                assert_eq!(block16(&block), block16_scalar(&block), "{c:#x} at {at}");
+            }
+        }
+    }
+
+    /// Any cut of a row the scan reads whole is `Short` (never a row, never unsure), wherever it falls;
+    /// and what is high in a string (DEL, above ASCII) is seen wherever it sits relative to the 16-byte
+    /// blocks.
+    #[test]
+    fn a_cut_row_is_short_and_high_bytes_are_seen_anywhere() {
+        let rows = [
+            r#"{"id":"AAMk\u00e9=","n":-0.5E-7,"subject":"Re: \"budget\" \\ \/ \b\f\n\r\t","x":[true,false,null,{},[],0,12,3.25,1e9,{"n":[{"id":1}]}],"z":"ü"}"#,
+            r#"{"id":"0123456789abcdefghijklmnopqrstuvwxyz0123456789","k":[-0,1.5e+10]}"#,
+        ];
+        for row in rows {
+            let b = row.as_bytes();
+            assert!(super::scan(b, &KEYS, 1 << 20, 64).is_ok(), "{row}");
+            for cut in 1..b.len() {
+                assert_eq!(
+                    super::scan(&b[..cut], &KEYS, 1 << 20, 64).err(),
+                    Some(Miss::Short),
+                    "{}",
+                    &row[..cut]
+                );
+            }
+        }
+        for pad in 0..40 {
+            for (high, printable) in [("\u{7f}", false), ("é", false), ("~", true)] {
+                let row = format!(
+                    r#"{{"id":"{}{high}{}","k":"{}"}}"#,
+                    "a".repeat(pad),
+                    "b".repeat(pad % 7),
+                    "c".repeat(pad)
+                );
+                let s = super::scan(row.as_bytes(), &KEYS, 1 << 20, 64).unwrap_or_else(|e| panic!("{row}: {e:?}"));
+                assert_eq!(s.printable, printable, "{row}");
+                assert_eq!(s.json, row);
+                // Exactly the high character's bytes.
+                let at = 7 + pad;
+                let want = if printable { 0..0 } else { at..at + high.len() };
+                assert_eq!(s.high, want, "{row}");
+            }
+            // From the first high byte to the last, whatever lies between.
+            let row = format!(
+                "{{\"id\":\"{}é\",\"k\":\"x\",\"z\":\"{}\u{7f}\"}}",
+                "a".repeat(pad),
+                "b".repeat(pad)
+            );
+            let s = super::scan(row.as_bytes(), &KEYS, 1 << 20, 64).unwrap();
+            let lo = row.find('é').unwrap();
+            assert_eq!(s.high, lo..row.len() - 2, "{row}");
+            // In a key too.
+            let row = format!(r#"{{"{}é":1,"id":"x"}}"#, "k".repeat(pad));
+            assert!(
+                !super::scan(row.as_bytes(), &KEYS, 1 << 20, 64).unwrap().printable,
+                "{row}"
+            );
+            // Bad UTF-8 and raw control characters are unsure wherever they sit, in values and keys.
+            for bad in [0xffu8, 0xc3, 0x80, 0x01, 0x1f] {
+                for (head, tail) in [
+                    (&b"{\"id\":\""[..], &b"bcdefghijklmnopqrstu\",\"k\":1}"[..]),
+                    (b"{\"", b"bcdefghijklmnopqrstu\":1}"),
+                ] {
+                    let mut row = head.to_vec();
+                    row.extend(std::iter::repeat_n(b'a', pad));
+                    row.push(bad);
+                    row.extend_from_slice(tail);
+                    assert_eq!(
+                        super::scan(&row, &KEYS, 1 << 20, 64).err(),
+                        Some(Miss::Unsure),
+                        "{pad} {bad:#x}"
+                    );
+                }
+            }
+        }
     }
 
     #[derive(serde::Deserialize)]

@@ -47,6 +47,9 @@ pub struct ItemText<'a> {
     /// `json` is printable ASCII (known when the fast path read it): nothing in it needs escaping for a
     /// terminal.
     pub printable: bool,
+    /// Known when the fast path read it: where the bytes at or above DEL are (whole characters); outside
+    /// this range `json` is printable ASCII, so only this range needs looking at for escaping.
+    pub high: Option<std::ops::Range<usize>>,
 }
 
 /// The fields read from each item (all others are skipped, not decoded).
@@ -70,7 +73,7 @@ struct Fields<'a> {
 
 /// The keys of [`Fields`], in the order [`ItemText::from_members`] takes them (the fast path finds them
 /// as it reads the row: [`super::scan`]).
-const KEYS: [&[u8]; 7] = [
+pub(crate) const KEYS: [&[u8]; 7] = [
     b"id",
     b"itemClass",
     b"subject",
@@ -119,11 +122,12 @@ impl<'a> ItemText<'a> {
         let m = |k: usize| s.member(k).filter(|t| *t != "null");
         let mut item = ItemText::from_members(s.json, [0, 1, 2, 3, 4, 5, 6].map(m))?;
         item.printable = s.printable;
+        item.high = Some(s.high.clone());
         Ok(item)
     }
 
-    /// The exact path: `serde_json` reads the row.
-    fn parse_exact(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
+    /// The exact path: `serde_json` reads the row (what the fast path is compared with).
+    pub(crate) fn parse_exact(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
         let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
         if !json.starts_with('{') {
             // serde would read a list as the fields in order.
@@ -170,6 +174,7 @@ impl<'a> ItemText<'a> {
             item_class,
             title,
             printable: false,
+            high: None,
         })
     }
 }
