@@ -802,3 +802,84 @@ async fn a_plan_file_is_checked_then_run_from_the_tui_over_https() {
     h.compare_with_record(&e, &session);
     assert_eq!(e.plan, good.display().to_string());
 }
+
+/// A batch from marks is written as a plan file (0600, no password) that the journal names; stopped
+/// half-way (the server refusing one mailbox's restore until the run gives up), Enter in the view reads
+/// that file back, and the run resumes the same batch: each planned restore applied exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_from_marks_stopped_half_way_is_resumed_from_its_plan_file_exactly_once() {
+    let mut h = launch().await;
+    let session = h.browse_mailboxes().await;
+    let second = h
+        .state()
+        .mailboxes
+        .as_ref()
+        .and_then(|m| m.list.get(1).map(|x| x.id.clone()))
+        .expect("a second mailbox");
+    h.mark_inbox(0, 2).await;
+    h.mark_inbox(1, 1).await;
+    // The second mailbox's restore is refused (500, before anything is done) for the whole first run.
+    h.server.set_faults(vex::sim::faults::Faults {
+        routes: vec![format!("POST {second}*restoreTo")],
+        fault_rate: 1.0,
+        fault_statuses: vec![500],
+        ..vex::sim::faults::Faults::none()
+    });
+    h.open_batches().await;
+    h.key(KeyCode::Char('M'));
+    h.settle().await;
+    h.key(KeyCode::Tab);
+    h.retype("francois.lefevre@contoso.com");
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.retype("restore-admin@contoso.com");
+    h.key(KeyCode::Tab);
+    h.typed(PASSWORD);
+    h.key(KeyCode::Enter);
+    let first = h.run_and_wait().await;
+    let t = first.totals();
+    assert_eq!((t.done, t.not_sent + t.refused), (1, 1), "{first:?}");
+    assert_eq!(h.server.store().restores().len(), 1, "one mailbox's restore applied");
+
+    // The plan file: in the state directory, private, named by the journal, without the password.
+    let plan = std::path::PathBuf::from(&first.plan);
+    assert!(plan.starts_with(h.dir.path().join("state/plans")), "{}", plan.display());
+    let text = std::fs::read_to_string(&plan).expect("the plan file");
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(text.contains("prompt = true"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&plan).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let j = vex::batch::journal::Journal::open(&h.dir.path().join("state/batches.sqlite")).expect("journal");
+    let rows = j.batches().expect("batches");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].plan_path, first.plan);
+    assert!(
+        h.screen().contains(&first.plan),
+        "the view names the file\n{}",
+        h.screen()
+    );
+
+    // The server is well again; Enter on the batch: the file read back, the dry run, the password, Run.
+    h.server.set_faults(vex::sim::faults::Faults::none());
+    h.key(KeyCode::Enter);
+    h.until("the resumed dry run", |s| {
+        matches!(&s.overlay, Some(Overlay::Batches(v))
+            if matches!(&v.start, Some(Start::Review(r)) if r.focus == ReviewFocus::Password))
+    })
+    .await;
+    h.typed(PASSWORD);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Right);
+    h.key(KeyCode::Enter);
+    h.until("the resumed batch's end", |s| {
+        s.batches.running.is_none() && s.batches.runs.len() == 2 && s.batches.runs.iter().all(|e| !e.running)
+    })
+    .await;
+    let second_run = h.state().batches.runs.last().cloned().expect("the resumed batch");
+    assert_eq!(second_run.id, first.id, "the same batch, resumed");
+    assert!(second_run.error.is_none(), "{second_run:?}");
+    assert_eq!(j.batches().expect("batches").len(), 1, "no second batch in the journal");
+    // Each planned restore applied once: the first run's is not sent again.
+    h.compare_with_record(&second_run, &session);
+}

@@ -218,6 +218,9 @@ pub struct BatchJob {
     pub resolved: crate::batch::Resolved,
     /// The plan file (or what the marks were), for the journal and the audit log.
     pub plan_path: String,
+    /// A batch from marks: the plan's text, written to `plan_path` (0600) before anything is sent, so
+    /// that `vex batch` can resume it.
+    pub plan_text: Option<String>,
     /// The Exchange password typed in the TUI; `None`: the plan's `password_command` is run by the task.
     pub password: Option<secrecy::SecretString>,
     pub journal: PathBuf,

@@ -362,6 +362,32 @@ pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> 
         out.sources.push(describe_source(s));
         let mut missing = 0usize;
         for m in chosen {
+            if let Items::Marked(marked) = &s.items {
+                // Folders by id, as the TUI's marks named them: no reads (the server refuses an id it
+                // does not know when the restore is sent, and the journal says so).
+                for mk in marked {
+                    let folder_path = Some(mk.folder.clone()).filter(|f| !f.is_empty());
+                    let (kind, item_ids) = if mk.items.is_empty() {
+                        ("folder", Vec::new())
+                    } else {
+                        ("items", mk.items.clone())
+                    };
+                    let u = unit_of(
+                        p,
+                        si,
+                        s,
+                        m,
+                        kind,
+                        Some(mk.folder_id.clone()),
+                        folder_path,
+                        item_ids,
+                        seq,
+                    )?;
+                    out.units.push(u);
+                    seq += 1;
+                }
+                continue;
+            }
             // (folder id, folder path) or None for the whole mailbox.
             let mut places: Vec<Option<(String, String)>> = Vec::new();
             if s.folders.is_empty() {
@@ -412,7 +438,7 @@ pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> 
                             .await
                             .map_err(BatchError::Api)?,
                     ),
-                    (Items::Dates { .. }, None) => ("items", Vec::new()),
+                    (Items::Dates { .. }, None) | (Items::Marked(_), _) => ("items", Vec::new()),
                 };
                 if kind == "items" && item_ids.is_empty() {
                     out.notes.push(format!(
@@ -424,30 +450,7 @@ pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> 
                     ));
                     continue;
                 }
-                let (target_mailbox, target_folder) = match &p.target {
-                    Target::Original => (None, None),
-                    Target::Mailbox { mailbox, folder, .. } => (
-                        Some(mailbox.clone()),
-                        Some(target_folder(folder, m.label(), folder_path.as_deref())).filter(|f| !f.is_empty()),
-                    ),
-                };
-                let mut u = UnitRow {
-                    seq,
-                    source: si as i64,
-                    source_line: s.line as i64,
-                    kind: kind.into(),
-                    mailbox_id: m.id.clone(),
-                    mailbox: m.label().to_string(),
-                    folder_id,
-                    folder_path,
-                    item_ids,
-                    target_mailbox,
-                    target_folder,
-                    state: PLANNED.into(),
-                    ..Default::default()
-                };
-                u.signature = signature(&u);
-                check_unit(p, &u).map_err(BatchError::Plan)?;
+                let u = unit_of(p, si, s, m, kind, folder_id, folder_path, item_ids, seq)?;
                 out.units.push(u);
                 seq += 1;
             }
@@ -486,6 +489,49 @@ pub async fn resolve(client: &Client, p: &Plan) -> Result<Resolved, BatchError> 
     Ok(out)
 }
 
+/// One restore of a resolved plan: its target made from the plan's, checked.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of one restore, named where they are found"
+)]
+fn unit_of(
+    p: &Plan,
+    si: usize,
+    s: &plan::Source,
+    m: &Mbx,
+    kind: &str,
+    folder_id: Option<String>,
+    folder_path: Option<String>,
+    item_ids: Vec<String>,
+    seq: i64,
+) -> Result<UnitRow, BatchError> {
+    let (target_mailbox, target_folder) = match &p.target {
+        Target::Original => (None, None),
+        Target::Mailbox { mailbox, folder, .. } => (
+            Some(mailbox.clone()),
+            Some(target_folder(folder, m.label(), folder_path.as_deref())).filter(|f| !f.is_empty()),
+        ),
+    };
+    let mut u = UnitRow {
+        seq,
+        source: si as i64,
+        source_line: s.line as i64,
+        kind: kind.into(),
+        mailbox_id: m.id.clone(),
+        mailbox: m.label().to_string(),
+        folder_id,
+        folder_path,
+        item_ids,
+        target_mailbox,
+        target_folder,
+        state: PLANNED.into(),
+        ..Default::default()
+    };
+    u.signature = signature(&u);
+    check_unit(p, &u).map_err(BatchError::Plan)?;
+    Ok(u)
+}
+
 fn describe_source(s: &plan::Source) -> String {
     let who = match &s.mailboxes {
         Mailboxes::All => "all mailboxes".to_string(),
@@ -503,6 +549,18 @@ fn describe_source(s: &plan::Source) -> String {
     let items = match &s.items {
         Items::All => String::new(),
         Items::Query(q) => format!(" where {q}"),
+        Items::Marked(m) => {
+            let items: usize = m.iter().map(|x| x.items.len()).sum();
+            let whole = m.iter().filter(|x| x.items.is_empty()).count();
+            let mut w = Vec::new();
+            if items > 0 {
+                w.push(format!("{} marked items", crate::text::thousands(items as u64)));
+            }
+            if whole > 0 {
+                w.push(format!("{whole} whole folders"));
+            }
+            format!(": {}", w.join(", "))
+        }
         Items::Dates { from, to } => format!(
             " received {}..{}",
             from.map(|d| d.to_string()).unwrap_or_default(),

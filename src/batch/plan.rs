@@ -81,6 +81,20 @@ struct FileSource {
     received_from: Option<Spanned<String>>,
     /// `YYYY-MM-DD`, inclusive (UTC).
     received_to: Option<Spanned<String>>,
+    /// `[[source.marked]]`: folders by id, whole or some of their items (a plan written from the TUI's
+    /// marks, see [`marks_plan_text`]).
+    #[serde(default)]
+    marked: Vec<Spanned<FileMarked>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMarked {
+    folder_id: Spanned<String>,
+    /// The folder's path (`Inbox/Projects`): the `{folder}` of the target pattern and the source's words.
+    folder: Option<String>,
+    /// These items of the folder (ids); absent: the whole folder (the folder endpoint).
+    items: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +178,20 @@ pub enum Items {
         from: Option<time::Date>,
         to: Option<time::Date>,
     },
+    /// Folders by id, each whole or some of its items by id (the TUI's marks, written as a plan so that
+    /// `vex batch` can resume the batch they started).
+    Marked(Vec<Marked>),
+}
+
+/// A folder of a [`Items::Marked`] source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marked {
+    pub folder_id: String,
+    /// `Inbox/Projects` (may be empty when the TUI did not know it).
+    pub folder: String,
+    /// Empty: the whole folder.
+    pub items: Vec<String>,
+    pub line: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -462,6 +490,53 @@ impl Plan {
                 }
                 (None, false) => Items::All,
             };
+            let items = if s.marked.is_empty() {
+                items
+            } else {
+                let one_mailbox = matches!(&mailboxes, Mailboxes::List(l) if l.len() == 1);
+                if !one_mailbox || !folders.is_empty() || items != Items::All {
+                    return Err(PlanError {
+                        line: Some(line),
+                        message: "a source with [[source.marked]] names one mailbox (mailboxes = [\"<id>\"]) and \
+                                  no folders, query or dates"
+                            .into(),
+                    });
+                }
+                let mut out = Vec::new();
+                for m in &s.marked {
+                    let mline = line_of(text, m.span().start);
+                    let m = m.get_ref();
+                    let id = m.folder_id.get_ref().trim().to_string();
+                    let bad = |x: &str| x.trim().is_empty() || x.chars().any(|c| c.is_control());
+                    if bad(&id) {
+                        return Err(err(
+                            m.folder_id.span(),
+                            "folder_id is empty or has control characters".into(),
+                        ));
+                    }
+                    let ids = m.items.clone().unwrap_or_default();
+                    if m.items.is_some() && ids.is_empty() || ids.iter().any(|i| bad(i)) {
+                        return Err(PlanError {
+                            line: Some(mline),
+                            message: "items = [...] names item ids (leave it out for the whole folder)".into(),
+                        });
+                    }
+                    let folder = m.folder.clone().unwrap_or_default();
+                    if folder.chars().any(|c| c.is_control()) {
+                        return Err(PlanError {
+                            line: Some(mline),
+                            message: "the folder path has control characters".into(),
+                        });
+                    }
+                    out.push(Marked {
+                        folder_id: id,
+                        folder: folder.trim().trim_matches('/').to_string(),
+                        items: ids,
+                        line: mline,
+                    });
+                }
+                Items::Marked(out)
+            };
             sources.push(Source {
                 line,
                 mailboxes,
@@ -555,6 +630,100 @@ impl Plan {
             credentials: CredentialMode { user, password },
             credentials_line: cline,
         })
+    }
+}
+
+/// A TOML string (quoted and escaped).
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+impl Plan {
+    /// The plan as a file `Plan::parse` reads back to the same plan (lines aside): how a batch started
+    /// from the TUI's marks is written to the state directory, so that `vex batch FILE` (or the batch
+    /// view) resumes it. `notes` become comments at the top; `labels[i]` is a comment beside source `i`'s
+    /// mailboxes (the address of a mailbox named by id). Never a secret: the password source is the
+    /// prompt or the command, as in the plan.
+    pub fn to_toml(&self, notes: &[String], labels: &[String]) -> String {
+        let mut t = String::new();
+        for n in notes {
+            t.push_str(&format!("# {}\n", n.replace(['\n', '\r'], " ")));
+        }
+        t.push_str(&format!("session = {}\n", q(&self.session)));
+        for (i, s) in self.sources.iter().enumerate() {
+            t.push_str("\n[[source]]\n");
+            match &s.mailboxes {
+                Mailboxes::All => t.push_str("all = true\n"),
+                Mailboxes::Pattern(g) => t.push_str(&format!("pattern = {}\n", q(g))),
+                Mailboxes::List(l) => {
+                    let names: Vec<String> = l.iter().map(|(n, _)| q(n)).collect();
+                    t.push_str(&format!("mailboxes = [{}]", names.join(", ")));
+                    match labels.get(i).filter(|l| !l.is_empty()) {
+                        Some(l) => t.push_str(&format!("   # {}\n", l.replace(['\n', '\r'], " "))),
+                        None => t.push('\n'),
+                    }
+                }
+            }
+            if !s.folders.is_empty() {
+                let f: Vec<String> = s.folders.iter().map(|(f, _)| q(f)).collect();
+                t.push_str(&format!("folders = [{}]\n", f.join(", ")));
+            }
+            match &s.items {
+                Items::All => {}
+                Items::Query(x) => t.push_str(&format!("query = {}\n", q(x))),
+                Items::Dates { from, to } => {
+                    if let Some(d) = from {
+                        t.push_str(&format!("received_from = {}\n", q(&d.to_string())));
+                    }
+                    if let Some(d) = to {
+                        t.push_str(&format!("received_to = {}\n", q(&d.to_string())));
+                    }
+                }
+                Items::Marked(ms) => {
+                    for m in ms {
+                        t.push_str("\n[[source.marked]]\n");
+                        t.push_str(&format!("folder_id = {}\n", q(&m.folder_id)));
+                        if !m.folder.is_empty() {
+                            t.push_str(&format!("folder = {}\n", q(&m.folder)));
+                        }
+                        if !m.items.is_empty() {
+                            let ids: Vec<String> = m.items.iter().map(|x| q(x)).collect();
+                            t.push_str(&format!("items = [{}]\n", ids.join(", ")));
+                        }
+                    }
+                }
+            }
+        }
+        t.push_str("\n[target]\n");
+        match &self.target {
+            Target::Original => t.push_str("original = true\n"),
+            Target::Mailbox { mailbox, folder, .. } => {
+                t.push_str(&format!("mailbox = {}\n", q(mailbox)));
+                if !folder.is_empty() {
+                    t.push_str(&format!("folder = {}\n", q(folder)));
+                }
+            }
+        }
+        let f = &self.flags;
+        t.push_str("\n[flags]\n");
+        for (k, v) in [
+            ("changed_items", f.changed_items),
+            ("deleted_items", f.deleted_items),
+            ("mark_unread", f.mark_restored_as_unread),
+            ("exclude_drafts", f.exclude_drafts),
+            ("exclude_deleted_items", f.exclude_deleted_items),
+            ("exclude_in_place_hold_items", f.exclude_in_place_hold_items),
+            ("exclude_litigation_hold_items", f.exclude_litigation_hold_items),
+        ] {
+            t.push_str(&format!("{k} = {v}\n"));
+        }
+        t.push_str("\n[credentials]\n");
+        t.push_str(&format!("user = {}\n", q(&self.credentials.user)));
+        match &self.credentials.password {
+            PasswordSource::Prompt => t.push_str("prompt = true\n"),
+            PasswordSource::Command(c) => t.push_str(&format!("password_command = {}\n", q(c))),
+        }
+        t
     }
 }
 
@@ -658,5 +827,66 @@ password_command = "pass show exchange"
         assert!(glob_match("user?@*", "user7@x"));
         assert!(!glob_match("user?@*", "user77@x"));
         assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn a_plan_written_reads_back_the_same() {
+        let mut p = Plan::parse(GOOD).expect("parses");
+        p.sources.push(Source {
+            line: 0,
+            mailboxes: Mailboxes::List(vec![("mb-\"7\"".into(), 0)]),
+            folders: Vec::new(),
+            items: Items::Marked(vec![
+                Marked {
+                    folder_id: "f-1".into(),
+                    folder: "Inbox/Ünïcode \\ \"x\"".into(),
+                    items: vec!["i-1".into(), "i-2".into()],
+                    line: 0,
+                },
+                Marked {
+                    folder_id: "f-2".into(),
+                    folder: String::new(),
+                    items: Vec::new(),
+                    line: 0,
+                },
+            ]),
+        });
+        p.credentials.password = PasswordSource::Prompt;
+        let text = p.to_toml(
+            &["written from marks\nsecond line".into()],
+            &[String::new(), String::new(), "zoe@x".into()],
+        );
+        let back = Plan::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back.to_toml(&[], &[]), p.to_toml(&[], &[]), "{text}");
+        let lineless = |p: &Plan| {
+            let mut p = p.clone();
+            p.session_line = 0;
+            p.target_line = 0;
+            p.credentials_line = 0;
+            p.flags_line = 0;
+            if let Target::Mailbox { line, .. } = &mut p.target {
+                *line = 0;
+            }
+            for s in &mut p.sources {
+                s.line = 0;
+                if let Mailboxes::List(l) = &mut s.mailboxes {
+                    l.iter_mut().for_each(|x| x.1 = 0);
+                }
+                s.folders.iter_mut().for_each(|x| x.1 = 0);
+                if let Items::Marked(m) = &mut s.items {
+                    m.iter_mut().for_each(|x| x.line = 0);
+                }
+            }
+            p
+        };
+        assert_eq!(lineless(&back), lineless(&p), "{text}");
+        assert!(text.contains("prompt = true") && !text.contains("password ="), "{text}");
+        // A marked source names one mailbox and nothing else.
+        let line = text
+            .lines()
+            .find(|l| l.ends_with("# zoe@x"))
+            .expect("the marked source's mailboxes");
+        let e = refused(&text.replace(line, "mailboxes = [\"a@x\", \"b@x\"]"));
+        assert!(e.message.contains("[[source.marked]]"), "{e}\n{text}");
     }
 }

@@ -181,7 +181,7 @@ pub fn draw_batches(frame: &mut Frame, area: Rect, state: &State, v: &BatchView,
     }
     let km = &state.keymap;
     let text = format!(
-        " {}/{} select · p plan file · M from marks · {} reload · {} close ",
+        " {}/{} select · Enter resume · p plan file · M from marks · {} reload · {} close ",
         km.hint(Action::Down, "j"),
         km.hint(Action::Up, "k"),
         km.hint(Action::Refresh, "^r"),

@@ -25,7 +25,7 @@ use crate::app::request::{BatchJob, BatchProgress, DialogAsk, JournalBatch, Reso
 use crate::app::{Action, Call, Effect, Overlay, RequestId, State, To};
 use crate::batch::Resolved;
 use crate::batch::journal::{DONE, FAILED, PLANNED, UNKNOWN, UnitRow};
-use crate::batch::plan::{CredentialMode, Items, Mailboxes, PasswordSource, Plan, Source, Target};
+use crate::batch::plan::{CredentialMode, Items, Mailboxes, Marked, PasswordSource, Plan, Source, Target};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -300,6 +300,8 @@ pub struct Review {
     pub resolved: Resolved,
     /// The plan file, or what the marks were.
     pub plan_path: String,
+    /// A plan from marks: the file's text, written to `plan_path` when the batch runs.
+    pub plan_text: Option<String>,
     /// The password, typed here (a plan with `prompt = true`) or in the marks' form.
     pub password: SecretField,
     /// The password field is shown (the plan asks for a prompt).
@@ -325,6 +327,7 @@ impl Review {
             plan,
             resolved,
             plan_path,
+            plan_text: None,
             password,
             ask_password,
             focus: if ask_password {
@@ -404,6 +407,22 @@ impl Dialog for BatchView {
                 });
                 return DialogReply::Keep;
             }
+            // Resume the selected batch: its plan file read and resolved again, the dry run, Run (the
+            // journal sends only what it has not applied).
+            KeyCode::Enter if ev.modifiers.is_empty() => {
+                let picked = entries(state, self)
+                    .get(self.cursor)
+                    .filter(|e| !e.running && e.state_word() != "done")
+                    .map(|e| e.plan.clone());
+                match picked {
+                    Some(plan) if plan.ends_with(".toml") => {
+                        self.start = Some(resolve_plan(state, Input::new(plan), fx));
+                    }
+                    Some(_) => state.info("this batch has no plan file to resume it from"),
+                    None => state.info("nothing to resume: the batch is done or running"),
+                }
+                return DialogReply::Keep;
+            }
             KeyCode::Char('M') => {
                 match from_marks(state) {
                     Ok(form) => self.start = Some(Start::Marks(Box::new(form))),
@@ -473,19 +492,7 @@ fn start_key(state: &mut State, start: Start, ev: &KeyEvent, fx: &mut Vec<Effect
                         resolving: None,
                     });
                 }
-                let r = state.requests.ask(
-                    To::Dialog(DialogAsk::BatchPlan),
-                    Call::BatchResolve {
-                        path: PathBuf::from(path),
-                    },
-                );
-                let id = r.id;
-                fx.push(Effect::Request(r));
-                Some(Start::PlanPath {
-                    input,
-                    error: None,
-                    resolving: Some(id),
-                })
+                Some(resolve_plan(state, input, fx))
             }
             _ => {
                 fields::edit(&mut input, ev);
@@ -512,6 +519,24 @@ fn start_key(state: &mut State, start: Start, ev: &KeyEvent, fx: &mut Vec<Effect
             }
         },
         Start::Review(mut r) => review_key(state, &mut r, ev, fx).then_some(Start::Review(r)),
+    }
+}
+
+/// Reads and resolves the plan file named in `input` (the answer brings the dry run or the plan's error).
+fn resolve_plan(state: &mut State, input: Input, fx: &mut Vec<Effect>) -> Start {
+    let path = input.value().trim().to_string();
+    let r = state.requests.ask(
+        To::Dialog(DialogAsk::BatchPlan),
+        Call::BatchResolve {
+            path: PathBuf::from(path),
+        },
+    );
+    let id = r.id;
+    fx.push(Effect::Request(r));
+    Start::PlanPath {
+        input,
+        error: None,
+        resolving: Some(id),
     }
 }
 
@@ -619,6 +644,7 @@ fn run(state: &mut State, r: &mut Review, fx: &mut Vec<Effect>) -> bool {
         plan: r.plan.clone(),
         resolved: r.resolved.clone(),
         plan_path: r.plan_path.clone(),
+        plan_text: r.plan_text.clone(),
         password,
         journal,
         audit_log: state.audit_log.clone(),
@@ -857,7 +883,19 @@ fn marks_plan(state: &State, f: &MarksForm) -> Result<Review, (MarksField, Strin
                         .collect(),
                 ),
                 folders: Vec::new(),
-                items: Items::All,
+                // Each folder by id, whole or its marked items: what `vex batch` reads back to resume.
+                items: Items::Marked(
+                    units
+                        .iter()
+                        .filter(|u| u.source == i as i64)
+                        .map(|u| Marked {
+                            folder_id: u.folder_id.clone().unwrap_or_default(),
+                            folder: u.folder_path.clone().unwrap_or_default(),
+                            items: u.item_ids.clone(),
+                            line: 0,
+                        })
+                        .collect(),
+                ),
             })
             .collect(),
         target,
@@ -884,10 +922,53 @@ fn marks_plan(state: &State, f: &MarksForm) -> Result<Review, (MarksField, Strin
         notes,
         sources: f.sources.clone(),
     };
+    // The plan is written to the state directory when it runs (0600; the password is not in it: the
+    // plan asks for it), and the journal names that file: `vex batch FILE` or Enter in this view resumes.
     let n = f.sources.len();
-    let mut r = Review::new(plan, resolved, format!("marks in {n} mailboxes"), f.password.clone());
+    let (plan_path, plan_text) = match state.batches.journal.as_ref().and_then(|j| j.parent()) {
+        Some(dir) => {
+            let stamp = state
+                .clock
+                .map(|t| {
+                    let t = t.to_offset(time::UtcOffset::UTC);
+                    format!(
+                        "{}{:02}{:02}-{:02}{:02}{:02}",
+                        t.year(),
+                        u8::from(t.month()),
+                        t.day(),
+                        t.hour(),
+                        t.minute(),
+                        t.second()
+                    )
+                })
+                .unwrap_or_else(|| "now".into());
+            let path = dir.join("plans").join(format!("marks-{stamp}.toml"));
+            let labels: Vec<String> = (0..n as i64)
+                .map(|i| {
+                    resolved
+                        .units
+                        .iter()
+                        .find(|u| u.source == i)
+                        .map(|u| u.mailbox.clone())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let mut notes = vec![
+                format!("A batch started from marks in {n} mailboxes in vex's TUI."),
+                format!(
+                    "Resume it with: vex batch '{}' (the password is asked for).",
+                    path.display()
+                ),
+            ];
+            notes.extend(resolved.notes.iter().cloned());
+            let text = plan.to_toml(&notes, &labels);
+            (path.display().to_string(), Some(text))
+        }
+        None => (format!("marks in {n} mailboxes"), None),
+    };
+    let mut r = Review::new(plan, resolved, plan_path, f.password.clone());
+    r.plan_text = plan_text;
     r.focus = ReviewFocus::Cancel;
-    let _ = state;
     Ok(r)
 }
 

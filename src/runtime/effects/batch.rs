@@ -94,6 +94,26 @@ async fn password(job: &mut BatchJob) -> Result<secrecy::SecretString, String> {
     }
 }
 
+/// Writes a plan from marks: a new file, 0600, in a 0700 directory (it names mailboxes and items; never
+/// a secret).
+fn write_plan(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir).map_err(|e| e.to_string())?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path).map_err(|e| e.to_string())?;
+    f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    f.sync_all().map_err(|e| e.to_string())
+}
+
 /// Runs a batch to its end; `progress` gets the journal's rows as they change.
 pub(super) async fn run(client: &Client, mut job: BatchJob, progress: &(dyn Fn(Response) + Send + Sync)) -> BatchEnd {
     let ended = |error: String| BatchEnd {
@@ -108,6 +128,20 @@ pub(super) async fn run(client: &Client, mut job: BatchJob, progress: &(dyn Fn(R
         // Every batch step goes to the audit log; without one nothing is sent.
         return ended("not started: there is no audit log to record the batch in".into());
     };
+    if let Some(text) = job.plan_text.take() {
+        let path = PathBuf::from(&job.plan_path);
+        let written = tokio::task::spawn_blocking(move || write_plan(&path, &text))
+            .await
+            .map_err(|_| "internal error while writing the plan".to_string())
+            .and_then(|r| r);
+        if let Err(e) = written {
+            // Without its plan file a batch from marks could not be resumed: nothing is sent.
+            return ended(format!(
+                "not started: the plan could not be written to {}: {e}",
+                job.plan_path
+            ));
+        }
+    }
     let id = crate::batch::batch_id(client.base_url(), &job.plan, &job.resolved.units);
     let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
     let opts = RunOptions {
