@@ -2,11 +2,10 @@
 //! location in one request (`RestBulkRestoreOptions`, see [`super::models::bulk`]). Like every restore it
 //! is never resent here: an answer that is lost or unreadable is [`ApiError::OutcomeUnknown`].
 
-use super::body;
-use super::client::{Body, Client, Wait, json_body, seg};
-use super::error::{ApiError, one_line};
-use super::models::{AsyncRestoreResponse, BulkOutcome, BulkRestoreRequest, BulkRestoreStatistics};
-use super::restore::{RestoreHooks, RestoreProgress};
+use super::client::{Client, json_body, seg};
+use super::error::ApiError;
+use super::models::{BulkOutcome, BulkRestoreRequest, BulkRestoreStatistics};
+use super::restore::{Answer, RestoreHooks, RestoreProgress, follow_failed, unreadable};
 use std::time::Duration;
 
 /// The path of the bulk restore (relative to the API's base, like every call's).
@@ -40,50 +39,22 @@ impl Client {
         progress: &(dyn Fn(RestoreProgress) + Send + Sync),
         hooks: &RestoreHooks,
     ) -> Result<BulkOutcome, ApiError> {
-        let v = self.version().ok_or_else(|| ApiError::Auth("not logged in".into()))?;
-        let body = match (json_body(req)?, &hooks.before_last_byte) {
-            (Body::Json(b), Some(gate)) => Body::JsonGated(b, gate.clone()),
-            (b, _) => b,
-        };
-        let path = bulk_path(restore_session_id);
-        // v6/v7 answer only when every mailbox is done: no cap on the wait, the stall timeout once it flows.
-        let res = self.call(reqwest::Method::POST, &path, &[], body, Wait::Long).await?;
-        let unreadable = |e: &dyn std::fmt::Display| {
-            ApiError::OutcomeUnknown(format!(
-                "the bulk restore was sent but its answer is unreadable ({}); look at the session's events",
-                one_line(&e.to_string(), 300)
-            ))
-        };
-        let bytes = body::read_json(res, self.timeouts().stall, self.limits(), None)
-            .await
-            .map_err(|e| match e {
-                ApiError::Decode(_) | ApiError::Limit(_) => unreadable(&e),
-                e => ApiError::OutcomeUnknown(format!(
-                    "the bulk restore was sent but its answer was lost ({e}); look at the session's events"
-                )),
-            })?;
-        if v.async_restore() {
-            let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
-            let sid = a.session_id.trim().to_string();
-            if sid.is_empty() {
-                return Err(unreadable(&"no sessionId"));
+        const WHAT: &str = "the bulk restore";
+        match self
+            .send_restore(&bulk_path(restore_session_id), json_body(req)?, hooks, WHAT)
+            .await?
+        {
+            Answer::Accepted(sid) => self
+                .wait_bulk(&sid, progress)
+                .await
+                .map_err(|e| follow_failed(WHAT, &sid, e)),
+            Answer::Done(bytes) => {
+                if !says_something(&bytes) {
+                    return Err(unreadable(WHAT, &"it holds neither a status nor per-mailbox details"));
+                }
+                let s: BulkRestoreStatistics = serde_json::from_slice(&bytes).map_err(|e| unreadable(WHAT, &e))?;
+                Ok(s.into())
             }
-            if let Some(accepted) = &hooks.accepted {
-                accepted(&sid);
-            }
-            self.wait_bulk(&sid, progress).await.map_err(|e| match e {
-                ApiError::OutcomeUnknown(m) => ApiError::OutcomeUnknown(m),
-                other => ApiError::OutcomeUnknown(format!(
-                    "the bulk restore was accepted as session {sid} but following it failed ({other}); look at \
-                     that session's events"
-                )),
-            })
-        } else {
-            if !says_something(&bytes) {
-                return Err(unreadable(&"it holds neither a status nor per-mailbox details"));
-            }
-            let s: BulkRestoreStatistics = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
-            Ok(s.into())
         }
     }
 

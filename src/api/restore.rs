@@ -33,6 +33,33 @@ const SESSION_COUNTS: &[&str] = &[
 ];
 
 /// True when `bytes` is a JSON object holding at least one of `keys` with a value that is not null.
+/// What a restore's POST answered ([`Client::send_restore`]).
+pub(super) enum Answer {
+    /// v6/v7: the finished restore's body, for the caller to read.
+    Done(Vec<u8>),
+    /// v8: the restore's own session id (trimmed, not empty), already told to `hooks.accepted`.
+    Accepted(String),
+}
+
+/// The answer of a sent restore could not be read: its outcome is unknown here.
+pub(super) fn unreadable(what: &str, e: &dyn std::fmt::Display) -> ApiError {
+    ApiError::OutcomeUnknown(format!(
+        "{what} was sent but its answer is unreadable ({}); look at the session's events",
+        one_line(&e.to_string(), 300)
+    ))
+}
+
+/// Following an accepted restore's session failed. The restore runs on the server: whatever went wrong
+/// since, its outcome is unknown here.
+pub(super) fn follow_failed(what: &str, sid: &str, e: ApiError) -> ApiError {
+    match e {
+        ApiError::OutcomeUnknown(m) => ApiError::OutcomeUnknown(m),
+        other => ApiError::OutcomeUnknown(format!(
+            "{what} was accepted as session {sid} but following it failed ({other}); look at that session's events"
+        )),
+    }
+}
+
 fn has_any(bytes: &[u8], keys: &[&str]) -> bool {
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(m)) => keys.iter().any(|k| m.get(*k).is_some_and(|v| !v.is_null())),
@@ -222,64 +249,70 @@ impl Client {
         progress: &(dyn Fn(RestoreProgress) + Send + Sync),
         hooks: &RestoreHooks,
     ) -> Result<RestoreOutcome, ApiError> {
+        const WHAT: &str = "the restore";
+        match self.send_restore(path, body, hooks, WHAT).await? {
+            Answer::Accepted(sid) => self
+                .wait_restore(&sid, Duration::from_millis(250), progress)
+                .await
+                .map_err(|e| follow_failed(WHAT, &sid, e)),
+            Answer::Done(bytes) => {
+                // Lenient parsing would read `{}` or all-null counts as "0 restored": that is no answer.
+                if !has_any(&bytes, ITEM_COUNTS) {
+                    return Err(unreadable(WHAT, &"it holds none of the item counts"));
+                }
+                let s: ItemsRestoreStatistics = serde_json::from_slice(&bytes).map_err(|e| unreadable(WHAT, &e))?;
+                let counts = [
+                    s.created_items_count,
+                    s.merged_items_count,
+                    s.skipped_items_count,
+                    s.failed_items_count,
+                ];
+                if counts.iter().any(|n| *n < 0) {
+                    return Err(unreadable(WHAT, &format!("negative item counts {counts:?}")));
+                }
+                Ok(s.into())
+            }
+        }
+    }
+
+    /// Sends a restore (`what` names it in messages: "the restore", "the bulk restore") and reads its
+    /// answer. v6/v7 answer only when the restore is done (it may take an hour): no cap on the wait for
+    /// the answer, the stall timeout once it flows; their body is returned to be read by the caller. v8
+    /// answers the restore's own session id, told to `hooks.accepted` at once. Once the request is sent,
+    /// every failure is [`ApiError::OutcomeUnknown`]: the server may have applied it.
+    pub(super) async fn send_restore(
+        &self,
+        path: &str,
+        body: Body,
+        hooks: &RestoreHooks,
+        what: &str,
+    ) -> Result<Answer, ApiError> {
         let v = self.version().ok_or_else(|| ApiError::Auth("not logged in".into()))?;
         let body = match (body, &hooks.before_last_byte) {
             (Body::Json(b), Some(gate)) => Body::JsonGated(b, gate.clone()),
             (b, _) => b,
         };
-        // v6/v7 answer only when the restore is done (it may take an hour): no cap on the wait for the
-        // answer, the stall timeout once it flows.
         let res = self.call(reqwest::Method::POST, path, &[], body, Wait::Long).await?;
-        let unreadable = |e: &dyn std::fmt::Display| {
-            ApiError::OutcomeUnknown(format!(
-                "the restore was sent but its answer is unreadable ({}); look at the session's events",
-                one_line(&e.to_string(), 300)
-            ))
-        };
         let bytes = body::read_json(res, self.timeouts().stall, self.limits(), None)
             .await
             .map_err(|e| match e {
-                ApiError::Decode(_) | ApiError::Limit(_) => unreadable(&e),
+                ApiError::Decode(_) | ApiError::Limit(_) => unreadable(what, &e),
                 e => ApiError::OutcomeUnknown(format!(
-                    "the restore was sent but its answer was lost ({e}); look at the session's events"
+                    "{what} was sent but its answer was lost ({e}); look at the session's events"
                 )),
             })?;
-        if v.async_restore() {
-            let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
-            if a.session_id.trim().is_empty() {
-                return Err(unreadable(&"no sessionId"));
-            }
-            if let Some(accepted) = &hooks.accepted {
-                accepted(a.session_id.trim());
-            }
-            self.wait_restore(&a.session_id, Duration::from_millis(250), progress)
-                .await
-                .map_err(|e| match e {
-                    // The restore runs on the server: whatever went wrong since, its outcome is unknown here.
-                    ApiError::OutcomeUnknown(m) => ApiError::OutcomeUnknown(m),
-                    other => ApiError::OutcomeUnknown(format!(
-                        "the restore was accepted as session {} but following it failed ({other}); look at that \
-                         session's events",
-                        a.session_id
-                    )),
-                })
-        } else {
-            // Lenient parsing would read `{}` or all-null counts as "0 restored": that is no answer.
-            if !has_any(&bytes, ITEM_COUNTS) {
-                return Err(unreadable(&"it holds none of the item counts"));
-            }
-            let s: ItemsRestoreStatistics = serde_json::from_slice(&bytes).map_err(|e| unreadable(&e))?;
-            let counts = [
-                s.created_items_count,
-                s.merged_items_count,
-                s.skipped_items_count,
-                s.failed_items_count,
-            ];
-            if counts.iter().any(|n| *n < 0) {
-                return Err(unreadable(&format!("negative item counts {counts:?}")));
-            }
-            Ok(s.into())
+        if !v.async_restore() {
+            return Ok(Answer::Done(bytes));
         }
+        let a: AsyncRestoreResponse = serde_json::from_slice(&bytes).map_err(|e| unreadable(what, &e))?;
+        let sid = a.session_id.trim().to_string();
+        if sid.is_empty() {
+            return Err(unreadable(what, &"no sessionId"));
+        }
+        if let Some(accepted) = &hooks.accepted {
+            accepted(&sid);
+        }
+        Ok(Answer::Accepted(sid))
     }
 
     /// v8: `GET RestoreSessions/{id}/Statistics`. An answer with none of the counts is a decode error, not
