@@ -576,10 +576,11 @@ impl ItemWriter {
                 push_item_json(item, &mut self.buf);
             }
             Format::Table => {
+                let (class, title) = (item.item_class(), item.title());
                 let cells = [
                     crate::text::sanitize(&item.id),
-                    crate::text::sanitize(item.item_class.as_deref().unwrap_or("")),
-                    crate::text::sanitize(item.title.as_deref().unwrap_or("")),
+                    crate::text::sanitize(class.as_deref().unwrap_or("")),
+                    crate::text::sanitize(title.as_deref().unwrap_or("")),
                 ];
                 if self.widths.is_some() {
                     self.table_row(cells.each_ref().map(|c| &**c));

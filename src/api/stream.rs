@@ -36,14 +36,15 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 use tokio::task::JoinHandle;
 
-/// One item as the server sent it, checked (see the module's documentation).
+/// One item as the server sent it, checked (see the module's documentation). Only the id is read for
+/// every row (repeat detection and re-reads compare it); the class and the title are read when asked for
+/// ([`ItemText::item_class`], [`ItemText::title`]: the table needs them, JSON output does not).
 pub struct ItemText<'a> {
     /// The item's JSON text: one object, no whitespace outside strings, not yet escaped for a terminal.
     pub json: &'a str,
     pub id: Cow<'a, str>,
-    pub item_class: Option<Cow<'a, str>>,
-    /// What [`super::models::Item::title`] shows: the subject, or the name of a contact, group or note.
-    pub title: Option<Cow<'a, str>>,
+    /// The JSON texts of the other members of [`KEYS`] (`itemClass` on), null as absent.
+    fields: [Option<&'a str>; 6],
     /// `json` is printable ASCII (known when the fast path read it): nothing in it needs escaping for a
     /// terminal.
     pub printable: bool,
@@ -89,13 +90,23 @@ fn text(v: Option<&str>) -> Option<Cow<'_, str>> {
     let s = v?;
     match s.as_bytes().first() {
         // Without escapes, the text between the quotes is the string (what serde would borrow).
-        Some(b'"') if !s.as_bytes().contains(&b'\\') => s.get(1..s.len() - 1).map(Cow::Borrowed),
+        Some(b'"') if memchr::memchr(b'\\', s.as_bytes()).is_none() => s.get(1..s.len() - 1).map(Cow::Borrowed),
         Some(b'"') => serde_json::from_str::<&str>(s)
             .map(Cow::Borrowed)
             .or_else(|_| serde_json::from_str::<String>(s).map(Cow::Owned))
             .ok(),
         Some(b'n') if s == "null" => None,
         _ => Some(Cow::Borrowed(s)),
+    }
+}
+
+/// Not empty and not only white space (as `str::trim`), without trimming when the first character is
+/// printable ASCII other than the space (ids are: no look further).
+fn not_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(&b) if b > b' ' && b < 0x7f => true,
+        Some(_) => !s.trim().is_empty(),
+        None => false,
     }
 }
 
@@ -139,7 +150,7 @@ impl<'a> ItemText<'a> {
                 super::error::MAX_MESSAGE,
             ))
         })?;
-        let get = |v: Option<&'a RawValue>| v.map(RawValue::get);
+        let get = |v: Option<&'a RawValue>| v.map(RawValue::get).filter(|t| *t != "null");
         ItemText::from_members(
             json,
             [
@@ -154,37 +165,68 @@ impl<'a> ItemText<'a> {
         )
     }
 
-    /// From the fields' JSON texts (in the order of [`KEYS`]; a null field is absent).
+    /// From the fields' JSON texts (in the order of [`KEYS`]; a null field is absent): the id is read and
+    /// checked, the rest kept for [`ItemText::item_class`] and [`ItemText::title`].
     fn from_members(json: &'a str, f: [Option<&'a str>; 7]) -> Result<ItemText<'a>, ApiError> {
-        let [id, item_class, subject, name, full_name, display_as, title] = f;
+        let [id, fields @ ..] = f;
         let id = text(id)
-            .filter(|i| !i.trim().is_empty())
+            .filter(|i| not_blank(i))
             .ok_or_else(|| ApiError::Decode("an item without an id".into()))?;
-        let item_class = text(item_class);
-        let title = match ItemKind::from_class(item_class.as_deref()) {
+        Ok(ItemText {
+            json,
+            id,
+            fields,
+            printable: false,
+            high: None,
+        })
+    }
+
+    /// The `itemClass` (as [`super::models::Item::item_class`]).
+    pub fn item_class(&self) -> Option<Cow<'a, str>> {
+        text(self.fields[0])
+    }
+
+    /// What [`super::models::Item::title`] shows: the subject, or the name of a contact, group or note.
+    pub fn title(&self) -> Option<Cow<'a, str>> {
+        let [item_class, subject, name, full_name, display_as, title] = self.fields;
+        match ItemKind::from_class(text(item_class).as_deref()) {
             ItemKind::Contact => text(full_name).or_else(|| text(display_as)),
             ItemKind::ContactGroup => text(name),
             ItemKind::StickyNote => text(name).or_else(|| text(subject)),
             ItemKind::Other => string(subject).or_else(|| string(name)).or_else(|| string(title)),
             _ => text(subject),
-        };
-        Ok(ItemText {
-            json,
-            id,
-            item_class,
-            title,
-            printable: false,
-            high: None,
-        })
+        }
     }
 }
 
-/// What repeat detection and re-reads compare: a row's id and size.
+/// What repeat detection and re-reads compare: a hash of the row's id, and the row's size.
+///
+/// The hash is FxHash's word-at-a-time multiply-rotate (not SipHash: nothing here faces a hash-flooding
+/// attacker, there is no table). A collision makes two rows look the same when they are not: for
+/// repeat detection that only holds rows back until one differs (a whole page would have to collide,
+/// and be as long, to be called a repeat); for a re-read it could let a changed row at the same place
+/// pass unnoticed, as a server that changes a row but keeps its id and size already can.
 fn mark(item: &ItemText<'_>) -> (u64, usize) {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    item.id.hash(&mut h);
-    (h.finish(), item.json.len())
+    (id_hash(item.id.as_bytes()), item.json.len())
+}
+
+fn id_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut h = step(0, b.len() as u64);
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = step(h, u64::from_le_bytes(a));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut a = [0u8; 8];
+        a[..rest.len()].copy_from_slice(rest);
+        h = step(h, u64::from_le_bytes(a));
+    }
+    h
 }
 
 /// A request sent ahead; aborted when dropped unused.
@@ -254,6 +296,8 @@ pub async fn for_each_item(
     let mut got = 0u64;
     let mut pages = 0u64;
     let mut prev: Vec<(u64, usize)> = Vec::new();
+    // The marks of the page before `prev`, kept for their allocation (one pair of vectors per listing).
+    let mut spare: Vec<(u64, usize)> = Vec::new();
     let mut ahead: Option<Ahead> = None;
     loop {
         let want = want_at(got);
@@ -264,7 +308,9 @@ pub async fn for_each_item(
             return Err(paging::too_many_pages());
         }
         let offset = start + got;
-        let page = read_page(&at, offset, want, &prev, ahead.take(), on_item, |next_offset| {
+        spare.clear();
+        let marks = std::mem::take(&mut spare);
+        let page = read_page(&at, offset, want, &prev, marks, ahead.take(), on_item, |next_offset| {
             let w = want_at(next_offset - start);
             (w > 0).then(|| at.ahead(next_offset, w)).flatten()
         })
@@ -275,7 +321,7 @@ pub async fn for_each_item(
         if page.stopped || !page.more || page.rows.is_empty() {
             return Ok(got);
         }
-        prev = page.rows;
+        spare = std::mem::replace(&mut prev, page.rows);
     }
 }
 
@@ -289,13 +335,15 @@ struct PageRead {
 }
 
 /// One page at `offset` (`want` rows asked), read as a stream, with retries of its body; `send_ahead`
-/// sends the request for the page after it once this one's answer has started.
+/// sends the request for the page after it once this one's answer has started. `rows`: an empty vector
+/// for the marks of its rows (its allocation reused).
 #[allow(clippy::too_many_arguments)]
 async fn read_page(
     at: &Where<'_>,
     offset: u64,
     want: u32,
     prev: &[(u64, usize)],
+    mut rows: Vec<(u64, usize)>,
     ahead: Option<Ahead>,
     on_item: &mut dyn FnMut(&ItemText<'_>) -> ControlFlow<()>,
     send_ahead: impl Fn(u64) -> Option<Ahead>,
@@ -305,7 +353,8 @@ async fn read_page(
     let mut ahead = ahead.filter(|a| a.offset == offset && a.limit == want);
     let mut next: Option<Ahead> = None;
     // Rows handed on (or held back while they repeat the previous page) in earlier attempts.
-    let mut rows: Vec<(u64, usize)> = Vec::new();
+    rows.clear();
+    rows.reserve(want as usize);
     // Rows that so far repeat the previous page, not yet handed on (their JSON text).
     let mut held: Vec<Vec<u8>> = Vec::new();
     let mut attempt = 0u32;
@@ -430,7 +479,7 @@ mod tests {
 
     #[test]
     fn rows_are_checked_and_their_title_found() {
-        let ok = |s: &str| ItemText::parse(s.as_bytes()).map(|i| (i.id.into_owned(), i.title.map(Cow::into_owned)));
+        let ok = |s: &str| ItemText::parse(s.as_bytes()).map(|i| (i.id.to_string(), i.title().map(Cow::into_owned)));
         assert_eq!(
             ok(r#"{"id":"a\/b","itemClass":"IPM.Note","subject":"Hi \"there\""}"#).unwrap(),
             ("a/b".into(), Some("Hi \"there\"".into()))
@@ -465,5 +514,111 @@ mod tests {
             assert!(ItemText::parse(bad.as_bytes()).is_err(), "{bad}");
         }
         assert!(ItemText::parse(b"{\"id\":\"a\",\"x\":\"\xff\"}").is_err(), "not UTF-8");
+    }
+
+    /// The class and title read on demand are what the rows gave when they were read for every row (the
+    /// code before issue 17's lazy reading, kept here), and the model's ([`crate::api::models::Item`],
+    /// decoded by serde), through the fast and the exact path, for every class (each kind, odd case and
+    /// padding, unknown, none) and every mix of the title fields (strings with escapes and characters
+    /// above ASCII, numbers, null, absent). One known difference with the model, kept as it was: an item
+    /// of unknown class whose `subject` or `name` is not a string (the model reads those two leniently,
+    /// as text; the title here is only ever a string field for such items).
+    #[test]
+    fn class_and_title_on_demand_are_the_models() {
+        fn eager<'a>(f: [Option<&'a str>; 7]) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
+            let [_, item_class, subject, name, full_name, display_as, title] = f;
+            let item_class = text(item_class);
+            let title = match ItemKind::from_class(item_class.as_deref()) {
+                ItemKind::Contact => text(full_name).or_else(|| text(display_as)),
+                ItemKind::ContactGroup => text(name),
+                ItemKind::StickyNote => text(name).or_else(|| text(subject)),
+                ItemKind::Other => string(subject).or_else(|| string(name)).or_else(|| string(title)),
+                _ => text(subject),
+            };
+            (item_class, title)
+        }
+        let classes = [
+            None,
+            Some("IPM.Note"),
+            Some("ipm.note.smime"),
+            Some("IPM.Schedule.Meeting.Request"),
+            Some("REPORT.IPM.Note.NDR"),
+            Some("IPM.Appointment"),
+            Some("IPM.Contact"),
+            Some(" IPM.CONTACT "),
+            Some("IPM.DistList"),
+            Some("IPM.Task"),
+            Some("IPM.Activity"),
+            Some("IPM.StickyNote"),
+            Some("IPM.Post"),
+            Some("IPM.Notebook"),
+            Some("X.Y"),
+            Some("IPM.Note\\u00e9"),
+        ];
+        let values = ["", r#""plain""#, r#""esc \"q\" \u00e9 \/""#, r#""Zoë""#, "5", "null"];
+        let keys = ["subject", "name", "fullName", "displayAs", "title"];
+        let mut checked = 0;
+        for class in classes {
+            // Each key takes each value in turn while the others cycle (every value at every key, mixed).
+            for (round, _) in values.iter().enumerate() {
+                for (k, _) in keys.iter().enumerate() {
+                    let mut row = String::from(r#"{"id":"x1""#);
+                    if let Some(c) = class {
+                        row += &format!(r#","itemClass":"{c}""#);
+                    }
+                    for (j, key) in keys.iter().enumerate() {
+                        let v = values[(round + j * (k + 1)) % values.len()];
+                        if !v.is_empty() {
+                            row += &format!(r#","{key}":{v}"#);
+                        }
+                    }
+                    row.push('}');
+                    let model: crate::api::models::Item =
+                        serde_json::from_str(&row).unwrap_or_else(|e| panic!("{row}: {e}"));
+                    let scanned = crate::api::scan::object(row.as_bytes(), &KEYS, usize::MAX, 64).unwrap();
+                    let (class_then, title_then) = eager([0, 1, 2, 3, 4, 5, 6].map(|k| scanned.member(k)));
+                    let lenient_other = model.kind() == ItemKind::Other
+                        && [&subject_or_name(&row, "subject"), &subject_or_name(&row, "name")]
+                            .iter()
+                            .any(|v| v.as_ref().is_some_and(|v| !v.is_string() && !v.is_null()));
+                    for item in [
+                        ItemText::parse(row.as_bytes()).unwrap(),
+                        ItemText::parse_exact(row.as_bytes()).unwrap(),
+                    ] {
+                        assert_eq!(item.title(), title_then, "{row}");
+                        assert_eq!(item.item_class(), class_then, "{row}");
+                        if !lenient_other {
+                            assert_eq!(item.title().as_deref(), model.title(), "{row}");
+                        }
+                        assert_eq!(item.item_class().as_deref(), model.item_class.as_deref(), "{row}");
+                        assert_eq!(item.id, model.id, "{row}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, classes.len() * values.len() * keys.len() * 2);
+    }
+
+    fn subject_or_name(row: &str, key: &str) -> Option<serde_json::Value> {
+        serde_json::from_str::<serde_json::Value>(row).ok()?.get(key).cloned()
+    }
+
+    /// Ids that differ in any byte or in length get different marks (the hash reads every byte, the
+    /// tail included, and the length).
+    #[test]
+    fn id_hashes_tell_ids_apart() {
+        let mut seen = std::collections::HashSet::new();
+        for len in 0..40 {
+            let base: Vec<u8> = (0..len).map(|i| b'A' + (i % 26) as u8).collect();
+            assert!(seen.insert(id_hash(&base)), "{len}");
+            for at in 0..len {
+                let mut b = base.clone();
+                b[at] ^= 1;
+                assert!(seen.insert(id_hash(&b)), "{len} {at}");
+            }
+        }
+        // Zero bytes at the end are not the same as a shorter id.
+        assert_ne!(id_hash(b"ab"), id_hash(b"ab\0"));
     }
 }

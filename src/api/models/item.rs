@@ -72,11 +72,15 @@ pub enum ItemKind {
 
 impl ItemKind {
     /// Classifies an `itemClass` (case-insensitive, by prefix as Exchange defines them).
+    /// No allocation: it runs for every row `vex items` writes as a table (issue 17).
     pub fn from_class(class: Option<&str>) -> ItemKind {
         let Some(c) = class else { return ItemKind::Other };
-        let c = c.trim().to_ascii_uppercase();
-        let starts = |p: &str| c == p || c.starts_with(&format!("{p}."));
-        if starts("IPM.NOTE") || starts("IPM.MESSAGE") || starts("IPM.SCHEDULE.MEETING") || c.starts_with("REPORT.") {
+        let c = c.trim().as_bytes();
+        // `c` is `p` or starts with `p` and a dot, ignoring ASCII case (`p` is upper-case ASCII, so a
+        // byte above ASCII never matches, as after `to_ascii_uppercase`).
+        let head = |p: &str| c.len() >= p.len() && c[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+        let starts = |p: &str| head(p) && (c.len() == p.len() || c[p.len()] == b'.');
+        if starts("IPM.NOTE") || starts("IPM.MESSAGE") || starts("IPM.SCHEDULE.MEETING") || head("REPORT.") {
             ItemKind::Message
         } else if starts("IPM.APPOINTMENT") {
             ItemKind::Appointment
@@ -739,6 +743,76 @@ mod tests {
         assert_eq!(k("IPM.Post"), ItemKind::Discussion);
         assert_eq!(k("IPM.Notebook"), ItemKind::Other);
         assert_eq!(ItemKind::from_class(None), ItemKind::Other);
+    }
+
+    /// The allocation-free classification is the one it replaced (upper-cased copy, prefix and dot), for
+    /// every class prefix in every case, cut, extended, padded and with characters above ASCII.
+    #[test]
+    fn classes_map_as_the_upper_cased_comparison_did() {
+        fn reference(class: Option<&str>) -> ItemKind {
+            let Some(c) = class else { return ItemKind::Other };
+            let c = c.trim().to_ascii_uppercase();
+            let starts = |p: &str| c == p || c.starts_with(&format!("{p}."));
+            if starts("IPM.NOTE") || starts("IPM.MESSAGE") || starts("IPM.SCHEDULE.MEETING") || c.starts_with("REPORT.")
+            {
+                ItemKind::Message
+            } else if starts("IPM.APPOINTMENT") {
+                ItemKind::Appointment
+            } else if starts("IPM.CONTACT") {
+                ItemKind::Contact
+            } else if starts("IPM.DISTLIST") {
+                ItemKind::ContactGroup
+            } else if starts("IPM.TASK") || starts("IPM.TASKREQUEST") {
+                ItemKind::Task
+            } else if starts("IPM.ACTIVITY") || starts("IPM.JOURNAL") {
+                ItemKind::Journal
+            } else if starts("IPM.STICKYNOTE") {
+                ItemKind::StickyNote
+            } else if starts("IPM.POST") {
+                ItemKind::Discussion
+            } else {
+                ItemKind::Other
+            }
+        }
+        let bases = [
+            "IPM.Note",
+            "IPM.Message",
+            "IPM.Schedule.Meeting",
+            "REPORT.",
+            "REPORT",
+            "IPM.Appointment",
+            "IPM.Contact",
+            "IPM.DistList",
+            "IPM.Task",
+            "IPM.TaskRequest",
+            "IPM.Activity",
+            "IPM.Journal",
+            "IPM.StickyNote",
+            "IPM.Post",
+            "IPM",
+            "",
+            "ipm.note",
+            "IPM.NOTEBOOK",
+        ];
+        let mut n = 0;
+        for b in bases {
+            let lower = b.to_lowercase();
+            let upper = b.to_uppercase();
+            for c in [b, lower.as_str(), upper.as_str()] {
+                let cut: Vec<String> = (0..=c.len()).map(|i| c[..i].to_string()).collect();
+                for c in cut {
+                    for tail in ["", ".", ".X", "X", ".SMIME", "é", ".é", "\u{17f}"] {
+                        for pad in ["", " ", "\t \n"] {
+                            let class = format!("{pad}{c}{tail}{pad}");
+                            assert_eq!(ItemKind::from_class(Some(&class)), reference(Some(&class)), "{class:?}");
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 1000, "{n}");
+        assert_eq!(ItemKind::from_class(None), reference(None));
     }
 
     #[test]
