@@ -10,6 +10,7 @@ use crate::app::panes::batch::{
 };
 use crate::app::{Action, State};
 use crate::text::{fit, fit_right, sanitize, skip_columns, thousands, truncate, width, wrap};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -45,7 +46,7 @@ fn frame_box(frame: &mut Frame, r: Rect, title: &str, theme: &Theme) -> Rect {
 fn footer(frame: &mut Frame, r: Rect, text: &str, theme: &Theme) {
     let t = truncate(text, r.width.saturating_sub(4) as usize);
     let x = r.x + r.width.saturating_sub(width(&t) as u16 + 2);
-    frame.buffer_mut().set_string(x, r.y + r.height - 1, t, theme.dim());
+    frame.buffer_mut().put_string(x, r.y + r.height - 1, t, theme.dim());
 }
 
 /// `[██████░░░░]` for `done` of `total`, `w` cells inside the brackets.
@@ -117,7 +118,7 @@ pub fn draw_batches(frame: &mut Frame, area: Rect, state: &State, v: &BatchView,
             fit_right("Restores", 15),
             "  Plan"
         );
-        buf.set_string(x, y, truncate(&head, w), theme.label());
+        buf.put_string(x, y, truncate(&head, w), theme.label());
         y += 1;
         let list_h = (list.len().max(1) as u16).min((inner.height / 3).max(2));
         if list.is_empty() {
@@ -129,7 +130,7 @@ pub fn draw_batches(frame: &mut Frame, area: Rect, state: &State, v: &BatchView,
                 "no batches yet: p starts one from a plan file, M from the marks in several mailboxes".into()
             };
             let style = if v.error.is_some() { theme.error() } else { theme.dim() };
-            buf.set_string(x, y, truncate(&words, w), style);
+            buf.put_string(x, y, truncate(&words, w), style);
         }
         let top = v.cursor.saturating_sub(list_h as usize - 1);
         for (row, (idx, e)) in list.iter().enumerate().skip(top).take(list_h as usize).enumerate() {
@@ -162,11 +163,11 @@ pub fn draw_batches(frame: &mut Frame, area: Rect, state: &State, v: &BatchView,
             } else {
                 Style::new()
             };
-            buf.set_string(x, y + row as u16, fit(&line, w), style);
+            buf.put_string(x, y + row as u16, fit(&line, w), style);
         }
         y += list_h;
         if y < bottom {
-            buf.set_string(inner.x, y, "─".repeat(inner.width as usize), theme.dim());
+            buf.put_string(inner.x, y, "─".repeat(inner.width as usize), theme.dim());
             y += 1;
         }
     }
@@ -208,7 +209,7 @@ fn draw_entry(frame: &mut Frame, area: Rect, e: &BatchEntry, spin: &str, theme: 
     let buf = frame.buffer_mut();
     let mut put = |text: String, style: Style, y: &mut u16| {
         if *y < bottom {
-            buf.set_string(area.x, *y, fit(&text, w), style);
+            buf.put_string(area.x, *y, fit(&text, w), style);
             *y += 1;
         }
     };
@@ -387,13 +388,13 @@ fn draw_plan_path(
     let label = "Plan file ";
     let (text, cursor) = input_text(input, w.saturating_sub(width(label)));
     let buf = frame.buffer_mut();
-    buf.set_string(x, y, label, theme.key());
-    buf.set_string(x + width(label) as u16, y, text, theme.field(true));
+    buf.put_string(x, y, label, theme.key());
+    buf.put_string(x + width(label) as u16, y, text, theme.field(true));
     let cursor_at = (x + width(label) as u16 + cursor, y);
     y += 1;
     for l in &errs {
         if y < inner.y + inner.height {
-            buf.set_string(x, y, fit(l, w), theme.error());
+            buf.put_string(x, y, fit(l, w), theme.error());
             y += 1;
         }
     }
@@ -405,7 +406,7 @@ fn draw_plan_path(
             .to_string()
     };
     if y < inner.y + inner.height {
-        buf.set_string(x, y, fit(&words, w), theme.dim());
+        buf.put_string(x, y, fit(&words, w), theme.dim());
     }
     if !resolving {
         frame.set_cursor_position(cursor_at);
@@ -429,7 +430,7 @@ fn draw_marks(frame: &mut Frame, area: Rect, state: &State, f: &MarksForm, theme
         let buf = frame.buffer_mut();
         let mut put = |text: String, style: Style, y: &mut u16| {
             if *y < bottom {
-                buf.set_string(x, *y, fit(&text, w), style);
+                buf.put_string(x, *y, fit(&text, w), style);
                 *y += 1;
             }
         };
@@ -490,8 +491,8 @@ fn draw_marks(frame: &mut Frame, area: Rect, state: &State, f: &MarksForm, theme
             }
         };
         let buf = frame.buffer_mut();
-        buf.set_string(x, y, fit(label, LW), label_style);
-        buf.set_string(x + LW as u16, y, fit(&value, vw), theme.field(focused));
+        buf.put_string(x, y, fit(label, LW), label_style);
+        buf.put_string(x + LW as u16, y, fit(&value, vw), theme.field(focused));
         if focused && let Some(c) = cursor {
             cursor_at = Some((x + LW as u16 + c, y));
         }
@@ -500,7 +501,7 @@ fn draw_marks(frame: &mut Frame, area: Rect, state: &State, f: &MarksForm, theme
             && *ef == field
             && y < bottom
         {
-            buf.set_string(
+            buf.put_string(
                 x + LW as u16,
                 y,
                 fit(&format!("! {}", sanitize(msg)), vw),
@@ -516,7 +517,7 @@ fn draw_marks(frame: &mut Frame, area: Rect, state: &State, f: &MarksForm, theme
         } else {
             flags.join(", ")
         };
-        frame.buffer_mut().set_string(
+        frame.buffer_mut().put_string(
             x,
             y + 1.min(bottom - y - 1),
             fit(&format!("Flags: {flags} (the restore dialog's last ones)"), w),
@@ -576,7 +577,7 @@ fn draw_review(frame: &mut Frame, area: Rect, state: &State, rv: &Review, theme:
         let buf = frame.buffer_mut();
         for l in head.iter().flat_map(|l| wrap(l, w.max(10))) {
             if y < bottom {
-                buf.set_string(x, y, fit(&l, w), theme.label());
+                buf.put_string(x, y, fit(&l, w), theme.label());
                 y += 1;
             }
         }
@@ -604,14 +605,14 @@ fn draw_review(frame: &mut Frame, area: Rect, state: &State, rv: &Review, theme:
                 } else {
                     " ".repeat(6)
                 };
-                buf.set_string(x, y, fit(&format!("{num}{l}"), w), Style::new());
+                buf.put_string(x, y, fit(&format!("{num}{l}"), w), Style::new());
                 y += 1;
                 used += 1;
             }
             last += 1;
         }
         if (top > 0 || last < units.len()) && y < bottom {
-            buf.set_string(
+            buf.put_string(
                 x,
                 y,
                 fit(
@@ -643,12 +644,12 @@ fn draw_review(frame: &mut Frame, area: Rect, state: &State, rv: &Review, theme:
     let bw: usize = spans.iter().map(|s| width(&s.content)).sum();
     let mut line = vec![Span::raw(" ".repeat(w.saturating_sub(bw) / 2))];
     line.extend(spans);
-    frame.buffer_mut().set_line(x, yb, &Line::from(line), w as u16);
+    frame.buffer_mut().put_line(x, yb, &Line::from(line), w as u16);
     if let Some(e) = &rv.error {
         yb = yb.saturating_sub(1);
         frame
             .buffer_mut()
-            .set_string(x, yb, fit(&format!("! {}", sanitize(e)), w), theme.error());
+            .put_string(x, yb, fit(&format!("! {}", sanitize(e)), w), theme.error());
     }
     if rv.ask_password {
         yb = yb.saturating_sub(1);
@@ -657,8 +658,8 @@ fn draw_review(frame: &mut Frame, area: Rect, state: &State, rv: &Review, theme:
         let focused = rv.focus == ReviewFocus::Password;
         let vw = w.saturating_sub(width(&label));
         let buf = frame.buffer_mut();
-        buf.set_string(x, yb, &label, if focused { theme.key() } else { theme.label() });
-        buf.set_string(
+        buf.put_string(x, yb, &label, if focused { theme.key() } else { theme.label() });
+        buf.put_string(
             x + width(&label) as u16,
             yb,
             fit(&rv.password.masked(), vw),

@@ -7,6 +7,7 @@ use crate::app::State;
 use crate::app::panes::details::entries::{DetailRow, Entry, rows};
 use crate::app::panes::preview;
 use crate::text::{thousands, width};
+use crate::ui::put::Put;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -63,7 +64,7 @@ fn draw_item(
     let max = (ls.len() as u64).saturating_sub(h);
     let top = scroll.min(max);
     for (row, l) in ls.iter().skip(top as usize).take(h as usize).enumerate() {
-        buf.set_line(inner.x, inner.y + row as u16, l, inner.width);
+        buf.put_line(inner.x, inner.y + row as u16, l, inner.width);
     }
     if max > 0 && inner.height > 0 {
         // Where we are in a long item.
@@ -73,7 +74,7 @@ fn draw_item(
             thousands(ls.len() as u64)
         );
         let x = area.x + area.width.saturating_sub(width(&pos) as u16 + 1);
-        buf.set_string(x, area.y + area.height - 1, pos, theme.dim());
+        buf.put_string(x, area.y + area.height - 1, pos, theme.dim());
     }
 }
 

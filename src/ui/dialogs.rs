@@ -9,6 +9,7 @@ use crate::app::panes::help::{HelpDialog, HelpLine};
 use crate::app::panes::new_session::{NewSessionDialog, NewSessionField, PointSource};
 use crate::app::{Overlay, State};
 use crate::text::{fit, sanitize, thousands, truncate, width};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -74,7 +75,7 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme
     let max = (lines.len() as u64).saturating_sub(hgt);
     let top = h.scroll.min(max);
     for (i, l) in lines.iter().skip(top as usize).take(hgt as usize).enumerate() {
-        buf.set_line(inner.x + 1, inner.y + i as u16, l, inner.width.saturating_sub(1));
+        buf.put_line(inner.x + 1, inner.y + i as u16, l, inner.width.saturating_sub(1));
     }
     let close = km.hint(crate::app::Action::Back, "Esc");
     let foot = if max > 0 {
@@ -87,7 +88,7 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme
         format!(" {close} close ")
     };
     let x = r.x + r.width.saturating_sub(width(&foot) as u16 + 2);
-    buf.set_string(x, r.y + r.height - 1, foot, theme.dim());
+    buf.put_string(x, r.y + r.height - 1, foot, theme.dim());
 }
 
 fn checkbox(on: bool) -> &'static str {
@@ -113,7 +114,7 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
     let buf = frame.buffer_mut();
     let focus = |f: NewSessionField| d.field == f;
     let label_style = |f: NewSessionField| if focus(f) { theme.key() } else { theme.label() };
-    buf.set_string(x, y, "Organization", label_style(NewSessionField::Organization));
+    buf.put_string(x, y, "Organization", label_style(NewSessionField::Organization));
     if !d.orgs.is_empty() {
         // The backups' span is a time column like any other: its title names the zone (at the selected
         // organization's last backup, as the point-in-time label below).
@@ -125,26 +126,26 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
         let head = format!("Backups, first – last ({})", zone.label_at(at));
         let hw = width(&head);
         if w > hw + width("Organization") + 2 {
-            buf.set_string(x + (w - hw) as u16, y, head, theme.column_header());
+            buf.put_string(x + (w - hw) as u16, y, head, theme.column_header());
         }
     }
     y += 1;
     if d.loading.is_some() {
-        buf.set_string(
+        buf.put_string(
             x + 2,
             y,
             format!("{} loading organizations…", super::spinner(state)),
             theme.dim(),
         );
     } else if let Some(e) = &d.load_error {
-        buf.set_string(
+        buf.put_string(
             x + 2,
             y,
             truncate(&format!("! {}", sanitize(e)), w.saturating_sub(2)),
             theme.error(),
         );
     } else if d.orgs.is_empty() {
-        buf.set_string(x + 2, y, "no organizations", theme.dim());
+        buf.put_string(x + 2, y, "no organizations", theme.dim());
     } else {
         let top = d
             .org_view
@@ -165,7 +166,7 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
                 fit(&name, name_w)
             );
             let yy = y + row as u16;
-            buf.set_string(x + 1, yy, truncate(&line, w.saturating_sub(1)), Style::new());
+            buf.put_string(x + 1, yy, truncate(&line, w.saturating_sub(1)), Style::new());
             if i as usize == d.org_cursor {
                 buf.set_style(
                     Rect::new(x + 1, yy, w.saturating_sub(1) as u16, 1),
@@ -195,12 +196,12 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
         PointSource::Latest => "default: the latest backup",
     };
     let label = format!("Point in time ({zone_label}; {source})");
-    buf.set_string(x, y, truncate(&label, w), label_style(NewSessionField::PointInTime));
+    buf.put_string(x, y, truncate(&label, w), label_style(NewSessionField::PointInTime));
     y += 1;
     let field_w = 30usize.min(w.saturating_sub(2));
     let scroll = d.time.visual_scroll(field_w.saturating_sub(1));
     let shown: String = sanitize(d.time.value()).chars().skip(scroll).collect();
-    buf.set_string(
+    buf.put_string(
         x + 2,
         y,
         fit(&shown, field_w),
@@ -213,14 +214,14 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
     let buf = frame.buffer_mut();
     y += 2;
     let opt = |on: bool, text: &str| format!("{} {text}", checkbox(on));
-    buf.set_string(
+    buf.put_string(
         x + 2,
         y,
         opt(d.show_deleted, "show deleted items"),
         theme.field(focus(NewSessionField::ShowDeleted)),
     );
     y += 1;
-    buf.set_string(
+    buf.put_string(
         x + 2,
         y,
         opt(d.all_versions, "show all versions"),
@@ -233,8 +234,8 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
         "[ Start session ]".into()
     };
     let cancel = "[ Cancel ]";
-    buf.set_string(x + 2, y, &create, theme.field(focus(NewSessionField::Create)));
-    buf.set_string(
+    buf.put_string(x + 2, y, &create, theme.field(focus(NewSessionField::Create)));
+    buf.put_string(
         x + 4 + width(&create) as u16,
         y,
         cancel,
@@ -244,7 +245,7 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
     if let Some(e) = &d.error
         && y < inner.y + inner.height
     {
-        buf.set_string(x, y, truncate(&format!("! {}", sanitize(e)), w), theme.error());
+        buf.put_string(x, y, truncate(&format!("! {}", sanitize(e)), w), theme.error());
     }
     let foot = if focus(NewSessionField::RestorePoint) {
         " j/k pick a point · Enter start · Tab next · Esc close "
@@ -252,7 +253,7 @@ fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSession
         " Tab next · Space toggle · Enter start · Esc close "
     };
     let fx = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
-    buf.set_string(
+    buf.put_string(
         fx,
         r.y + r.height - 1,
         truncate(foot, r.width.saturating_sub(4) as usize),
@@ -269,7 +270,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
     let rows = r.height.saturating_sub(3);
     let mut y = r.y;
     let label = format!("Restore point (newest first; backup times in {zone})");
-    buf.set_string(
+    buf.put_string(
         x,
         y,
         truncate(&label, w),
@@ -294,7 +295,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
             fit(rp, repo_w)
         )
     };
-    buf.set_string(
+    buf.put_string(
         x + 3,
         y,
         truncate(
@@ -327,7 +328,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
         None
     };
     if let Some((text, style)) = empty {
-        buf.set_string(x + 2, y, truncate(&text, w.saturating_sub(2)), style);
+        buf.put_string(x + 2, y, truncate(&text, w.saturating_sub(2)), style);
     } else {
         let top = p.view.shown(p.cursor as u64, u64::from(rows), p.rows.len() as u64);
         for (row, i) in (top..(top + u64::from(rows)).min(p.rows.len() as u64)).enumerate() {
@@ -360,7 +361,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
             );
             let yy = y + row as u16;
             let style = if pt.has_exchange() { Style::new() } else { theme.dim() };
-            buf.set_string(x + 1, yy, truncate(&text, w.saturating_sub(1)), style);
+            buf.put_string(x + 1, yy, truncate(&text, w.saturating_sub(1)), style);
             if picked || (at_cursor && focused) {
                 buf.set_style(
                     Rect::new(x + 1, yy, w.saturating_sub(1) as u16, 1),
@@ -398,7 +399,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
         })
     };
     if let Some((text, style)) = status {
-        buf.set_string(x + 2, y, truncate(&text, w.saturating_sub(2)), style);
+        buf.put_string(x + 2, y, truncate(&text, w.saturating_sub(2)), style);
     }
     y + 1
 }
@@ -416,13 +417,13 @@ fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme)
         if i as u16 >= inner.height {
             break;
         }
-        buf.set_string(inner.x + 1, inner.y + i as u16, truncate(&sanitize(l), w), Style::new());
+        buf.put_string(inner.x + 1, inner.y + i as u16, truncate(&sanitize(l), w), Style::new());
     }
     let y = inner.y + inner.height.saturating_sub(1);
     let cancel = format!("[ {} ]", c.cancel_label);
     let yes = format!("[ {} ]", c.confirm_label);
     let total = width(&cancel) + 2 + width(&yes);
     let x = inner.x + (inner.width.saturating_sub(total as u16)) / 2;
-    buf.set_string(x, y, &cancel, theme.field(!c.yes));
-    buf.set_string(x + width(&cancel) as u16 + 2, y, &yes, theme.field(c.yes));
+    buf.put_string(x, y, &cancel, theme.field(!c.yes));
+    buf.put_string(x + width(&cancel) as u16 + 2, y, &yes, theme.field(c.yes));
 }

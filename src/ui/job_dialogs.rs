@@ -14,6 +14,7 @@ use crate::app::panes::results::{self, ResultsView};
 use crate::app::panes::transfer_dialog::{TransferDialog, TransferField, TransferKind};
 use crate::app::{Action, RequestId, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, thousands, truncate, width, wrap};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -112,7 +113,7 @@ fn draw_rows(frame: &mut Frame, inner: Rect, rows: &[Row], focus: Option<Restore
         let y = inner.y + n as u16;
         frame
             .buffer_mut()
-            .set_line(inner.x + 1, y, &r.line, inner.width.saturating_sub(2));
+            .put_line(inner.x + 1, y, &r.line, inner.width.saturating_sub(2));
         if let (Some(c), true) = (r.cursor, r.field.is_some() && r.field == focus) {
             frame.set_cursor_position((inner.x + 1 + c, y));
         }
@@ -159,14 +160,14 @@ fn draw_suggestions(
         } else {
             Style::new()
         };
-        buf.set_string(r.x + 1, r.y + 1 + i as u16, fit(&sanitize(l), (w - 2) as usize), style);
+        buf.put_string(r.x + 1, r.y + 1 + i as u16, fit(&sanitize(l), (w - 2) as usize), style);
     }
 }
 
 fn footer(frame: &mut Frame, r: Rect, text: &str, theme: &Theme) {
     let t = truncate(text, r.width.saturating_sub(4) as usize);
     let x = r.x + r.width.saturating_sub(width(&t) as u16 + 2);
-    frame.buffer_mut().set_string(x, r.y + r.height - 1, t, theme.dim());
+    frame.buffer_mut().put_string(x, r.y + r.height - 1, t, theme.dim());
 }
 
 /// The dialog's frame: a centred box `h` rows tall (at most the area), cleared and bordered.
@@ -889,7 +890,7 @@ pub(super) fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &Res
             if y >= list_h {
                 break;
             }
-            buf.set_string(inner.x + 1, inner.y + y, fit(&line, w), style);
+            buf.put_string(inner.x + 1, inner.y + y, fit(&line, w), style);
             y += 1;
         }
         if y >= list_h {
@@ -897,7 +898,7 @@ pub(super) fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &Res
         }
     }
     let sep_y = inner.y + list_h;
-    buf.set_string(inner.x, sep_y, "─".repeat(inner.width as usize), theme.dim());
+    buf.put_string(inner.x, sep_y, "─".repeat(inner.width as usize), theme.dim());
     if let Some(j) = state.jobs.newest(v.cursor) {
         let mut rows = Vec::new();
         if let Some(t) = results::when(j, &zone, state.clock) {
@@ -941,22 +942,22 @@ pub(super) fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &Even
                 }
             })
             .collect();
-        buf.set_string(x, y, truncate(&tabs.join(" "), w), theme.label());
+        buf.put_string(x, y, truncate(&tabs.join(" "), w), theme.label());
         y += 1;
         if let Some(n) = &v.note {
-            buf.set_string(x, y, truncate(&sanitize(n), w), theme.error());
+            buf.put_string(x, y, truncate(&sanitize(n), w), theme.error());
             y += 1;
         }
     }
     let bottom = inner.y + inner.height;
     if v.loading.is_some() && v.events.is_empty() {
         let t = format!("{} loading the events…", super::spinner(state));
-        frame.buffer_mut().set_string(x, y, t, theme.dim());
+        frame.buffer_mut().put_string(x, y, t, theme.dim());
     } else if let Some(e) = &v.error {
         let rows = error_row(e, 0, w, theme);
         draw_rows(frame, Rect::new(inner.x, y, inner.width, bottom - y), &rows, None);
     } else if v.events.is_empty() {
-        frame.buffer_mut().set_string(x, y, "no events", theme.dim());
+        frame.buffer_mut().put_string(x, y, "no events", theme.dim());
     } else {
         let list_h = events_list_rows(inner, v.note.is_some());
         let zone = state.zone;
@@ -979,7 +980,7 @@ pub(super) fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &Even
             "Title"
         );
         let buf = frame.buffer_mut();
-        buf.set_string(x, y, truncate(&head, w), theme.column_header());
+        buf.put_string(x, y, truncate(&head, w), theme.column_header());
         y += 1;
         let n = v.events.len();
         let top = v.view.shown(v.cursor as u64, list_h as u64, n as u64) as usize;
@@ -1005,10 +1006,10 @@ pub(super) fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &Even
             } else {
                 Style::new()
             };
-            buf.set_string(x, y + row as u16, fit(&line, w), style);
+            buf.put_string(x, y + row as u16, fit(&line, w), style);
         }
         y += list_h;
-        buf.set_string(inner.x, y, "─".repeat(inner.width as usize), theme.dim());
+        buf.put_string(inner.x, y, "─".repeat(inner.width as usize), theme.dim());
         y += 1;
         if let Some(e) = v.selected() {
             let mut text = Vec::new();

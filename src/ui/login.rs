@@ -5,6 +5,7 @@ use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::login::{API_CHOICES, LoginDialog, LoginField, LoginReason};
 use crate::text::{fit, sanitize, truncate, width, wrap};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -46,13 +47,13 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
         LoginReason::Expired => "The server ended the session. Log in again to carry on where you were.",
     };
     for l in wrap(intro, w as usize).into_iter().take(2) {
-        buf.set_string(x, y, l, theme.dim());
+        buf.put_string(x, y, l, theme.dim());
         y += 1;
     }
     y += 1;
     let label = |buf: &mut ratatui::buffer::Buffer, y: u16, text: &str, f: LoginField| {
         let style = if d.field == f { theme.key() } else { theme.label() };
-        buf.set_string(x, y, text, style);
+        buf.put_string(x, y, text, style);
     };
     // Server.
     label(buf, y, "Server", LoginField::Server);
@@ -72,7 +73,7 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
             cursor = Some((cx, y));
         }
     } else {
-        buf.set_string(
+        buf.put_string(
             x + LABEL,
             y,
             truncate(&sanitize(d.server.value()), field_w),
@@ -96,14 +97,14 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
             spans.push(Span::styled(text, style));
             spans.push(Span::raw(" "));
         }
-        buf.set_line(x + LABEL, y, &Line::from(spans), field_w as u16);
+        buf.put_line(x + LABEL, y, &Line::from(spans), field_w as u16);
     } else {
         let shown = if state.header.api_version.is_empty() {
             d.api.to_string()
         } else {
             state.header.api_version.clone()
         };
-        buf.set_string(x + LABEL, y, truncate(&sanitize(&shown), field_w), Style::new());
+        buf.put_string(x + LABEL, y, truncate(&sanitize(&shown), field_w), Style::new());
     }
     y += 1;
     // User.
@@ -156,7 +157,7 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
             } else {
                 l
             };
-            buf.set_string(x, y, l, theme.error());
+            buf.put_string(x, y, l, theme.error());
             y += 1;
         }
     }
@@ -168,14 +169,14 @@ pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog,
     let by = bottom.saturating_sub(1).max(y);
     if by < bottom {
         let bx = inner.x + inner.width.saturating_sub(width(&button) as u16) / 2;
-        buf.set_string(bx, by, &button, theme.field(d.submitting.is_none()));
+        buf.put_string(bx, by, &button, theme.field(d.submitting.is_none()));
     }
     let foot = match d.reason {
         LoginReason::Start => " Tab next · ←→ API · Enter log in · Esc quit ",
         LoginReason::Expired => " Tab next · Enter log in · ^C quit ",
     };
     let fx = r.x + r.width.saturating_sub(width(foot) as u16 + 2);
-    buf.set_string(
+    buf.put_string(
         fx,
         r.y + r.height - 1,
         truncate(foot, r.width.saturating_sub(4) as usize),
@@ -207,6 +208,6 @@ fn text_field(
     let value = sanitize(value);
     let scroll = cursor.saturating_sub(w - 1);
     let shown: String = value.chars().skip(scroll).collect();
-    buf.set_string(x, y, fit(&shown, w), theme.field(focused));
+    buf.put_string(x, y, fit(&shown, w), theme.field(focused));
     Some(x + (cursor - scroll).min(w - 1) as u16)
 }

@@ -10,6 +10,7 @@ pub mod dialogs;
 pub mod job_dialogs;
 pub mod login;
 pub mod panes;
+pub mod put;
 pub mod search_prompt;
 pub mod table;
 pub mod theme;
@@ -17,6 +18,7 @@ pub mod theme;
 use crate::app::layout::{Screen, ScreenLayout, View, too_small};
 use crate::app::{Conn, Level, State};
 use crate::text::{self, sanitize, skip_columns, truncate, truncate_left, width};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -31,7 +33,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let theme = Theme::for_state(state);
     if too_small(area) {
         let msg = truncate("vex: the terminal is too small", area.width as usize);
-        frame.buffer_mut().set_string(area.x, area.y, msg, Style::new());
+        frame.buffer_mut().put_string(area.x, area.y, msg, Style::new());
         return;
     }
     let Screen {
@@ -150,10 +152,10 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         }
         None => left,
     };
-    buf.set_string(area.x, area.y, truncate(&left, avail), theme.header());
+    buf.put_string(area.x, area.y, truncate(&left, avail), theme.header());
     let mut x = area.x + area.width.saturating_sub(right_w as u16);
     for (text, style) in badges {
-        buf.set_string(x, area.y, text, style);
+        buf.put_string(x, area.y, text, style);
         x += width(text) as u16;
     }
     if matches!(state.conn, Conn::Failing(_)) {
@@ -207,7 +209,7 @@ pub fn crumbs(state: &State) -> Vec<String> {
 
 fn draw_crumb(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     let s = format!(" {}", crumbs(state).join(" › "));
-    buf.set_string(area.x, area.y, truncate_left(&s, area.width as usize), theme.crumb());
+    buf.put_string(area.x, area.y, truncate_left(&s, area.width as usize), theme.crumb());
 }
 
 /// The hints for the focused pane: its own actions, then help and quit.
@@ -274,7 +276,7 @@ fn filter_note(buf: &mut Buffer, area: Rect, state: &State, cursor_x: u16, theme
     if note.is_empty() || area.x + area.width < cursor_x + 3 + w {
         return;
     }
-    buf.set_string(area.x + area.width - w - 1, area.y, note, theme.dim());
+    buf.put_string(area.x + area.width - w - 1, area.y, note, theme.dim());
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -288,8 +290,8 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let input = f.input();
         let scroll = input.visual_scroll(avail);
         let shown: String = skip_columns(input.value(), scroll);
-        buf.set_string(area.x, area.y, prefix, theme.key());
-        buf.set_string(area.x + 2, area.y, truncate(&shown, avail), Style::new());
+        buf.put_string(area.x, area.y, prefix, theme.key());
+        buf.put_string(area.x + 2, area.y, truncate(&shown, avail), Style::new());
         let cx = area.x + 2 + (input.visual_cursor().saturating_sub(scroll)).min(avail) as u16;
         frame.set_cursor_position((cx, area.y));
         filter_note(frame.buffer_mut(), area, state, cx, theme);
@@ -298,7 +300,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(s) = &state.status {
         let style = if s.error { theme.error() } else { theme.info() };
         let text = format!(" {}", sanitize(&s.text));
-        buf.set_string(area.x, area.y, truncate(&text, area.width as usize), style);
+        buf.put_string(area.x, area.y, truncate(&text, area.width as usize), style);
         return;
     }
     // As many hints as fit, whole; help and quit (the last two) always.
@@ -319,5 +321,5 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled(hint.0.clone(), theme.key()));
         spans.push(Span::raw(format!(" {}  ", hint.1)));
     }
-    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    buf.put_line(area.x, area.y, &Line::from(spans), area.width);
 }

@@ -12,6 +12,7 @@ use crate::app::panes::items::{ItemColumns, ItemsPane, Row};
 use crate::app::zone::DisplayZone;
 use crate::app::{Level, State, folder_paths};
 use crate::text::{clip, fit, sanitize, thousands, truncate, truncate_left};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -71,7 +72,7 @@ fn block(buf: &mut Buffer, area: Rect, title: Line<'_>, focused: bool, theme: &T
 /// A centred-ish message inside an empty pane.
 fn message(buf: &mut Buffer, inner: Rect, row: u16, text: &str, style: ratatui::style::Style) {
     if inner.height > row {
-        buf.set_string(
+        buf.put_string(
             inner.x + 1,
             inner.y + row,
             truncate(text, inner.width.saturating_sub(2) as usize),

@@ -5,6 +5,7 @@ use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::search_prompt::SearchPrompt;
 use crate::text::{sanitize, skip_columns, truncate, width};
+use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -33,13 +34,13 @@ pub(super) fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &Sea
     let mut y = inner.y;
     let bottom = inner.y + inner.height;
     // The query, scrolled so the cursor stays visible.
-    buf.set_string(x, y, "Query", theme.label());
+    buf.put_string(x, y, "Query", theme.label());
     let avail = w.saturating_sub(label_w + 1).max(1);
     let scroll = p.input.visual_scroll(avail);
     let shown = skip_columns(&sanitize(p.input.value()), scroll);
     let field = Rect::new(x + label_w as u16, y, avail as u16 + 1, 1);
     buf.set_style(field, theme.field(true));
-    buf.set_string(field.x, y, truncate(&shown, avail), theme.field(true));
+    buf.put_string(field.x, y, truncate(&shown, avail), theme.field(true));
     let cx = field.x + p.input.visual_cursor().saturating_sub(scroll).min(avail) as u16;
     frame.set_cursor_position((cx, y));
     let buf = frame.buffer_mut();
@@ -49,7 +50,7 @@ pub(super) fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &Sea
             return;
         }
         if i == 0 {
-            buf.set_string(x, y, "Scope", theme.label());
+            buf.put_string(x, y, "Scope", theme.label());
         }
         let on = *s == p.scope;
         let text = format!("{} {}", if on { "●" } else { "○" }, sanitize(&p.context.label(*s)));
@@ -58,22 +59,22 @@ pub(super) fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &Sea
         } else {
             ratatui::style::Style::new()
         };
-        buf.set_string(x + label_w as u16, y, truncate(&text, w.saturating_sub(label_w)), style);
+        buf.put_string(x + label_w as u16, y, truncate(&text, w.saturating_sub(label_w)), style);
         y += 1;
     }
     y += 1;
     if let Some(e) = &p.error
         && y < bottom
     {
-        buf.set_string(x, y, truncate(&format!("! {}", sanitize(e)), w), theme.error());
+        buf.put_string(x, y, truncate(&format!("! {}", sanitize(e)), w), theme.error());
         y += 1;
     }
     if y < bottom {
         let hint = "Windows Search syntax: from:alice subject:\"invoice\" words";
-        buf.set_string(x, y, truncate(hint, w), theme.dim());
+        buf.put_string(x, y, truncate(hint, w), theme.dim());
     }
     let foot = " Enter search · Tab scope · Esc cancel ";
     if r.width as usize > width(foot) + 4 {
-        buf.set_string(r.x + 2, r.y + r.height - 1, foot, theme.dim());
+        buf.put_string(r.x + 2, r.y + r.height - 1, foot, theme.dim());
     }
 }

@@ -3,6 +3,7 @@
 use super::theme::Theme;
 use crate::app::list::Viewport;
 use crate::text::{fit, fit_right};
+use crate::ui::put::Put;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -167,7 +168,7 @@ pub fn draw_rows<'a>(
         if area.height == 0 {
             return;
         }
-        buf.set_string(area.x, y, fit(&h, area.width as usize), theme.column_header());
+        buf.put_string(area.x, y, fit(&h, area.width as usize), theme.column_header());
         y += 1;
     }
     let height = (area.y + area.height).saturating_sub(y) as u64;
@@ -179,7 +180,7 @@ pub fn draw_rows<'a>(
     for i in top..end {
         let line = row(i);
         let r = Rect::new(area.x, y, area.width, 1);
-        buf.set_line(area.x, y, &line, area.width);
+        buf.put_line(area.x, y, &line, area.width);
         if i == cursor {
             buf.set_style(r, theme.selected(focused));
         }
