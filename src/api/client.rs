@@ -316,7 +316,13 @@ impl Client {
             .tcp_keepalive(Duration::from_secs(30))
             .tcp_keepalive_interval(Duration::from_secs(15))
             .tcp_keepalive_retries(4u32);
+        // The trust mode is still checked (a CA file that is not one is an error whatever the URL).
         let builder = tls::apply(builder, &cfg.trust)?;
+        let builder = if parsed.scheme() == "http" {
+            tls::plain_http(builder)?
+        } else {
+            builder
+        };
         let http = builder.build().map_err(from_reqwest)?;
         let fixed = match cfg.version {
             VersionChoice::Fixed(v) => Some(v),

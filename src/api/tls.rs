@@ -146,6 +146,20 @@ fn custom_config(verifier: Arc<dyn ServerCertVerifier>) -> Result<rustls::Client
     Ok(cfg)
 }
 
+/// A client for a plain `http://` server: it never makes a TLS handshake (every request goes to the
+/// base URL and redirects are never followed: [`super::client::Client::new`]), so it gets a TLS set-up
+/// that trusts nothing instead of the system's, whose certificates are read from disk when the client is
+/// built (a few milliseconds of every `vex` command's start, issue 17). Should a request ever reach an
+/// `https://` URL, its handshake fails: no certificate verifies.
+pub fn plain_http(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ApiError> {
+    let cfg = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ApiError::Config(format!("TLS setup: {e}")))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    Ok(builder.tls_backend_preconfigured(cfg))
+}
+
 /// Applies a trust mode to a reqwest client builder.
 pub fn apply(builder: reqwest::ClientBuilder, trust: &Trust) -> Result<reqwest::ClientBuilder, ApiError> {
     crate::install_crypto_provider();
