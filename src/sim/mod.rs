@@ -31,6 +31,7 @@ pub mod shape;
 pub mod store;
 mod tls;
 pub mod vary;
+pub mod zerocopy;
 
 pub use cli::{SimArgs, run};
 pub use faults::{FaultStats, Faults, Malformation, ResetAfterApply, RestoreRequest, SlowBody, Throttle};
@@ -304,7 +305,10 @@ pub async fn start(cfg: SimConfig) -> Result<SimServer, SimError> {
         let task = tokio::spawn(server.serve(app));
         (Some(cert), task, format!("https://{shown}"))
     } else {
-        let mut server = axum_server::from_tcp(listener)?.handle(handle.clone());
+        // Kept item pages go out by sendfile(2) (see `zerocopy`).
+        let mut server = axum_server::from_tcp(listener)?
+            .handle(handle.clone())
+            .acceptor(zerocopy::Acceptor);
         server
             .http_builder()
             .http1()

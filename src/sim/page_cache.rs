@@ -73,6 +73,8 @@ impl PageCache {
             return;
         }
         let set_id = find_set_id(&bytes);
+        // In a memfd, so that serving it again costs no copy (`super::zerocopy`).
+        let bytes = super::zerocopy::kept(&bytes).unwrap_or(bytes);
         let Ok(mut g) = self.inner.lock() else { return };
         if g.pages.contains_key(&key) {
             return;
