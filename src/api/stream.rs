@@ -130,8 +130,8 @@ impl<'a> ItemText<'a> {
 
     /// A row the fast path read (with [`KEYS`]): known to be JSON serde accepts.
     pub fn scanned(s: &super::scan::Scanned<'a>) -> Result<ItemText<'a>, ApiError> {
-        let m = |k: usize| s.member(k).filter(|t| *t != "null");
-        let mut item = ItemText::from_members(s.json, [0, 1, 2, 3, 4, 5, 6].map(m))?;
+        // A null member needs no filtering here: `text` and `string` read `null` as nothing.
+        let mut item = ItemText::from_members(s.json, [0, 1, 2, 3, 4, 5, 6].map(|k| s.member(k)))?;
         item.printable = s.printable;
         item.high = Some(s.high.clone());
         Ok(item)
@@ -150,7 +150,7 @@ impl<'a> ItemText<'a> {
                 super::error::MAX_MESSAGE,
             ))
         })?;
-        let get = |v: Option<&'a RawValue>| v.map(RawValue::get).filter(|t| *t != "null");
+        let get = |v: Option<&'a RawValue>| v.map(RawValue::get);
         ItemText::from_members(
             json,
             [
@@ -165,7 +165,7 @@ impl<'a> ItemText<'a> {
         )
     }
 
-    /// From the fields' JSON texts (in the order of [`KEYS`]; a null field is absent): the id is read and
+    /// From the fields' JSON texts (in the order of [`KEYS`]; `null` reads as absent): the id is read and
     /// checked, the rest kept for [`ItemText::item_class`] and [`ItemText::title`].
     fn from_members(json: &'a str, f: [Option<&'a str>; 7]) -> Result<ItemText<'a>, ApiError> {
         let [id, fields @ ..] = f;
