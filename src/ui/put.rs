@@ -134,6 +134,7 @@ impl Put for Buffer {
         let mut remaining = self.area.right().saturating_sub(x).min(max_width);
         let bytes = s.as_bytes();
         let mut i = 0;
+        let mut row_start: Option<usize> = None;
         // `i` is always at a grapheme boundary.
         while i < bytes.len() {
             let b = bytes[i];
@@ -147,7 +148,16 @@ impl Put for Buffer {
                     break;
                 }
                 remaining -= 1;
-                let cell = &mut self[(x, y)];
+                // The row's start is found once (and checked as ratatui's indexing checks it).
+                let at = match row_start {
+                    Some(start) => start + usize::from(x),
+                    None => {
+                        let at = self.index_of(x, y);
+                        row_start = Some(at - usize::from(x));
+                        at
+                    }
+                };
+                let cell = &mut self.content[at];
                 // A cell of this character made at compile time (its symbol is kept inline), with the
                 // style of the cell it replaces, as `set_symbol` keeps it.
                 let old = std::mem::replace(cell, ASCII[usize::from(b - 0x20)].clone());
