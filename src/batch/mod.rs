@@ -1453,12 +1453,24 @@ async fn send_all(
         .filter(|u| u.state == UNKNOWN || u.state == SENDING || u.state == SENT)
         .map(|u| u.signature)
         .collect();
+    // Signatures of the restores sent by this run whose answer has not come yet.
+    let mut in_flight: HashSet<String> = HashSet::new();
     let mut set: tokio::task::JoinSet<Vec<(UnitRow, Sent)>> = tokio::task::JoinSet::new();
     let mut backoff = Duration::ZERO;
     let mut throttled = 0u32;
     loop {
         while set.len() < concurrency {
-            let Some(pos) = queue.iter().position(|u| !busy.contains(&u.signature)) else {
+            // A bulk request goes whole, as the dry run named it: while one of its waiting mailboxes has a
+            // twin in flight (its archive or primary, sent in another request), the request waits for that
+            // answer rather than going without it and sending it later alone. (A twin busy for good — an
+            // answer lost, settled from the events later — still leaves it out.)
+            let whole = |u: &UnitRow| match bulk_of(&groups, u.seq) {
+                Some(g) => queue
+                    .iter()
+                    .all(|q| bulk_of(&groups, q.seq) != Some(g) || !in_flight.contains(&q.signature)),
+                None => true,
+            };
+            let Some(pos) = queue.iter().position(|u| !busy.contains(&u.signature) && whole(u)) else {
                 break;
             };
             let Some(u) = queue.remove(pos) else { break };
@@ -1500,6 +1512,7 @@ async fn send_all(
                 shared.audit("batch-restore", Some(u), "sent", note);
                 *sent_this_run.entry(u.seq).or_default() += 1;
                 busy.insert(u.signature.clone());
+                in_flight.insert(u.signature.clone());
             }
             let (client, shared, p, creds) = (client.clone(), shared.clone(), p.clone(), creds.clone());
             set.spawn(async move {
@@ -1516,6 +1529,7 @@ async fn send_all(
         let Some(joined) = set.join_next().await else { break };
         let answers = joined.map_err(|e| BatchError::Other(format!("a restore task failed: {e}")))?;
         for (u, r) in answers {
+            in_flight.remove(&u.signature);
             match r {
                 Sent::Done(o) => {
                     busy.remove(&u.signature);
