@@ -661,6 +661,12 @@ pub(crate) async fn middleware(State(state): State<Arc<FaultState>>, req: Reques
             unit(&mut Rng::new(&[faults.seed, 0x429, entry as u64])),
         ) {
         state.count(|s| s.throttled += 1);
+        // The request body is read before the 429 goes out. Assumption (the spec is silent): the VB365
+        // server is ASP.NET Core on Kestrel, which reads (drains) a request body the application did not
+        // read before it answers on the connection; answering at once and closing instead made a client
+        // still writing its body see a broken pipe, never the 429, and tell the restore's outcome unknown.
+        let (_, body) = req.into_parts();
+        let _ = axum::body::to_bytes(body, 16 << 20).await;
         let mut r = exception(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many requests: restores are throttled. Try again later.",
