@@ -57,21 +57,11 @@ pub fn bar(done: usize, total: usize, w: usize) -> String {
 
 /// `2026-12-03T10:40:12Z` → `2026-12-03 10:40:12 UTC` (the journal writes UTC).
 fn when(rfc3339: &str) -> String {
-    match time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            format!(
-                "{}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        }
-        Err(_) => sanitize(rfc3339).into_owned(),
-    }
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(f).ok())
+        .unwrap_or_else(|| sanitize(rfc3339).into_owned())
 }
 
 fn short_id(id: &str) -> String {

@@ -929,17 +929,9 @@ fn marks_plan(state: &State, f: &MarksForm) -> Result<Review, (MarksField, Strin
         Some(dir) => {
             let stamp = state
                 .clock
-                .map(|t| {
-                    let t = t.to_offset(time::UtcOffset::UTC);
-                    format!(
-                        "{}{:02}{:02}-{:02}{:02}{:02}",
-                        t.year(),
-                        u8::from(t.month()),
-                        t.day(),
-                        t.hour(),
-                        t.minute(),
-                        t.second()
-                    )
+                .and_then(|t| {
+                    let f = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+                    t.to_offset(time::UtcOffset::UTC).format(f).ok()
                 })
                 .unwrap_or_else(|| "now".into());
             let path = dir.join("plans").join(format!("marks-{stamp}.toml"));
