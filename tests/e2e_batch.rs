@@ -215,3 +215,59 @@ fn a_plan_file_run_from_the_batch_view_shows_the_counts_the_emulator_recorded() 
     t.keys(&["Escape", "q"]);
     rt.block_on(server.shutdown());
 }
+
+/// The lines of the box whose top-left corner is `top_left` (its sides `side`, its bottom-left corner
+/// `bottom_left`): each has a side in the box's first and last columns, counted as the terminal counts
+/// them (a wide character two columns; `capture-pane` writes it once).
+fn assert_box_whole(screen: &str, top_left: char, side: char, bottom_left: char) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with(top_left))
+        .unwrap_or_else(|| panic!("no box {top_left} on the screen:\n{screen}"));
+    let bottom = lines[top..]
+        .iter()
+        .position(|l| l.trim_start().starts_with(bottom_left))
+        .map(|b| top + b)
+        .unwrap_or_else(|| panic!("no bottom {bottom_left} on the screen:\n{screen}"));
+    let columns = |l: &str| -> (usize, usize) {
+        let left = vex::text::width(&l[..l.find(|c: char| c != ' ').unwrap_or(0)]);
+        (left, vex::text::width(l.trim_end()) - 1)
+    };
+    let (left, right) = columns(lines[top]);
+    for (i, l) in lines.iter().enumerate().take(bottom + 1).skip(top + 1) {
+        let (l_left, l_right) = columns(l);
+        let last = l.trim_end().chars().last();
+        assert!(
+            (l_left, l_right) == (left, right)
+                && (i == bottom || (l.trim_start().starts_with(side) && last == Some(side))),
+            "line {i} of the box has its sides in columns {l_left} and {l_right}, not {left} and {right}:\n{screen}"
+        );
+    }
+}
+
+/// The batch view opened over a list with wide characters (the demo's Inbox: 📎 and 🎉, CJK subjects):
+/// every line of its box has its sides in the box's first and last columns in tmux's screen. The
+/// terminal backend erased blank runs (`CSI n X`) that ended on an emoji's left part; tmux erases that
+/// part only, and those lines showed their right side a column to the left.
+#[test]
+fn the_batch_view_over_wide_characters_has_its_sides_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(t) = Tmux::demo(
+        "batchwide",
+        dir.path(),
+        "",
+        120,
+        32,
+        "the batch view over wide characters",
+    ) else {
+        return;
+    };
+    t.open_demo_inbox(WAIT);
+    let inbox = t.screen();
+    assert!(inbox.contains('📎'), "the Inbox shows wide characters:\n{inbox}");
+    t.keys(&["B"]);
+    let screen = t.wait_for("no batches yet", WAIT);
+    assert_box_whole(&screen, '╔', '║', '╚');
+    t.keys(&["Escape", "q"]);
+}

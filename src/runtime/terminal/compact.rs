@@ -302,6 +302,14 @@ impl<W: Write> CompactBackend<W> {
         for k in &mut keys[x + 1..end] {
             *k = COVERED;
         }
+        // Writing over the left part of a wide character erases its right part: no longer covered.
+        for (c, k) in row[end..].iter_mut().zip(&mut keys[end..]) {
+            if *c != Slot::Covered {
+                break;
+            }
+            *c = Slot::Unknown;
+            *k = UNKNOWN_KEY;
+        }
     }
 
     /// When moving a band of rows by one (as a list scrolls) makes most of a frame's changes already
@@ -518,30 +526,48 @@ impl<W: Write> CompactBackend<W> {
     /// The blank run that starts at `cells[0]` (a blank cell): the columns to erase (up to its last
     /// blank change, over cells between them that the terminal shows blank already) and the changes it
     /// takes, when it is worth erasing ([`ERASE_FROM`] columns or more).
+    ///
+    /// A run never erases a part of a wide character: terminals disagree on what that leaves (tmux
+    /// erases the part only, and the rest of its row then shows a column off, to the left when the
+    /// left part was erased, to the right when the right part was). So it does not start on the right
+    /// part of one, and it ends before a wide character whose right part it would not erase, or after
+    /// its right part (which is not a change: ratatui's frames hold a blank there).
     fn blank_run(&self, cells: &[(u16, u16, &Cell)]) -> Option<(u16, usize)> {
         let (x0, y) = (cells[0].0, cells[0].1);
-        let (mut taken, mut end, mut x) = (0usize, x0, x0);
+        let covered = |x: u16| matches!(self.slot(x, y), Slot::Covered);
+        if covered(x0) {
+            return None;
+        }
+        let (mut taken, mut x) = (0usize, x0);
+        let (mut end, mut end_taken) = (x0, 0usize);
         while let Some(nx) = x.checked_add(1) {
-            match cells.get(taken) {
+            let ends_here = match cells.get(taken) {
                 Some((cx, cy, c)) if *cy == y && *cx == x => {
                     if **c != Cell::EMPTY {
                         break;
                     }
                     taken += 1;
-                    end = nx;
+                    true
                 }
-                // Not changing here: the run goes on only over a blank the terminal shows.
-                _ if self.known(x, y) == Some(&Cell::EMPTY) => {}
+                // Not changing here: the right part of a wide character whose left part the run
+                // erases (it starts on none), erased with it.
+                _ if covered(x) => true,
+                // Otherwise the run goes on only over a blank the terminal shows.
+                _ if self.known(x, y) == Some(&Cell::EMPTY) => false,
                 _ => break,
+            };
+            if ends_here && !covered(nx) {
+                (end, end_taken) = (nx, taken);
             }
-            // Past the next change's row: nothing more to take.
-            if cells.get(taken).is_none_or(|(_, cy, _)| *cy != y) {
+            // Past the next change's row: nothing more to take (but the right part of a wide
+            // character being erased).
+            if !covered(nx) && cells.get(taken).is_none_or(|(_, cy, _)| *cy != y) {
                 break;
             }
             x = nx;
         }
         let columns = end - x0;
-        (usize::from(columns) >= ERASE_FROM).then_some((columns, taken))
+        (usize::from(columns) >= ERASE_FROM).then_some((columns, end_taken))
     }
 
     /// Writes the cells (x0..x1, y) again when the terminal shows them in `pen` already and that is
@@ -740,8 +766,10 @@ impl<W: Write> Backend for CompactBackend<W> {
                 && let Some((columns, taken)) = self.blank_run(&cells[i..])
             {
                 write!(self.inner, "\x1b[{columns}X")?;
-                for (bx, by, c) in &cells[i..i + taken] {
-                    self.remember(*bx, *by, c, 1);
+                // Every erased column is blank now (the changes taken, and the right parts of wide
+                // characters erased whole).
+                for bx in x..x + columns {
+                    self.remember(bx, y, &Cell::EMPTY, 1);
                 }
                 cursor = Some((x, y));
                 i += taken;
@@ -870,7 +898,7 @@ mod tests {
 
     /// A deterministic pseudo-random frame: rows of words in a few scripts and styles.
     fn frame(seed: u64) -> Buffer {
-        const WORDS: [&str; 12] = [
+        const WORDS: [&str; 14] = [
             "alpha",
             "Zoë",
             "—",
@@ -883,6 +911,9 @@ mod tests {
             "abc",
             "ß",
             "François",
+            // Blank runs long enough to be erased, next to wide characters.
+            "            ",
+            "📎",
         ];
         const STYLES: [Style; 4] = [
             Style::new(),
@@ -987,6 +1018,47 @@ mod tests {
         }
     }
 
+    /// Feeds the backend's bytes to the emulator, checking first that no erase (`CSI n X`) takes a part
+    /// of a wide character only: terminals disagree on what that leaves (tmux erases the part, and the
+    /// rest of the row shows a column off; vt100 and xterm erase the whole character).
+    fn process_strictly(vt: &mut vt100::Parser, bytes: &[u8], what: &str) {
+        let mut done = 0;
+        let mut i = 0;
+        while i + 2 < bytes.len() {
+            if bytes[i] != 0x1b || bytes[i + 1] != b'[' {
+                i += 1;
+                continue;
+            }
+            let digits = bytes[i + 2..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let end = i + 2 + digits;
+            if bytes.get(end) != Some(&b'X') {
+                i += 1;
+                continue;
+            }
+            vt.process(&bytes[done..i]);
+            let n: u16 = std::str::from_utf8(&bytes[i + 2..end])
+                .unwrap()
+                .parse()
+                .unwrap_or(1)
+                .max(1);
+            let screen = vt.screen();
+            let (row, col) = screen.cursor_position();
+            let last = (col + n - 1).min(W - 1);
+            assert!(
+                !screen.cell(row, col).unwrap().is_wide_continuation(),
+                "{what}: an erase of {n} from ({col}, {row}) starts on the right part of a wide character"
+            );
+            assert!(
+                !screen.cell(row, last).unwrap().is_wide(),
+                "{what}: an erase of {n} from ({col}, {row}) ends on the left part of a wide character"
+            );
+            vt.process(&bytes[i..=end]);
+            done = end + 1;
+            i = end + 1;
+        }
+        vt.process(&bytes[done..]);
+    }
+
     /// What the backend believes the terminal shows, it shows.
     fn assert_picture<X: Write>(b: &CompactBackend<X>, vt: &vt100::Parser, what: &str) {
         let screen = vt.screen();
@@ -1043,7 +1115,7 @@ mod tests {
             sent += bytes.len();
             let plain_bytes = plain_out.take();
             sent_plain += plain_bytes.len();
-            vt.process(&bytes);
+            process_strictly(&mut vt, &bytes, &format!("frame {seed}"));
             vt_plain.process(&plain_bytes);
             assert_same(&vt, &vt_plain, &buf, &format!("frame {seed}"));
             assert_picture(compact.backend(), &vt, &format!("frame {seed}"));
@@ -1169,7 +1241,7 @@ mod tests {
                 sent += b.len();
                 sent_plain += p.len();
             }
-            vt.process(&b);
+            process_strictly(&mut vt, &b, &format!("step {step}"));
             vt_plain.process(&p);
             assert_same(&vt, &vt_plain, &buf, &format!("step {step}"));
             assert_picture(compact.backend(), &vt, &format!("step {step}"));
@@ -1211,7 +1283,7 @@ mod tests {
             draw_compact(&mut compact, buf);
             draw(&mut plain, buf);
             let (bytes, p) = (out.take(), plain_out.take());
-            vt.process(&bytes);
+            process_strictly(&mut vt, &bytes, &format!("frame {i}"));
             vt_plain.process(&p);
             assert_same(&vt, &vt_plain, buf, &format!("frame {i}"));
             assert_picture(compact.backend(), &vt, &format!("frame {i}"));
@@ -1226,6 +1298,51 @@ mod tests {
                     bytes.len(),
                     p.len()
                 );
+            }
+        }
+    }
+
+    /// A wide character under a blank run (a dialog opened over a list with emoji, as the batch view's
+    /// marks form over the items): the erase takes the whole character or none of it. Before, it ended
+    /// on the emoji's left part, and tmux, erasing that part only, showed the rest of the row a column to
+    /// the left (the dialog's right border one column in).
+    #[test]
+    fn an_erase_takes_a_wide_character_whole() {
+        let (out, plain_out) = (Shared::default(), Shared::default());
+        let mut compact = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(out.clone()),
+            Size::new(W, H),
+        ));
+        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
+        let mut vt = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let mut vt_plain = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let mut list = Buffer::empty(Rect::new(0, 0, W, H));
+        for y in 0..H {
+            list.set_string(0, y, "│", Style::new());
+            list.set_string(39, y, "│", Style::new());
+        }
+        // The emoji in the middle of a run, at its end (the last change of the row), at a run's start.
+        list.set_string(1, 1, "soren.aberg@… 📎 Quarterly", Style::new());
+        list.set_string(1, 2, "a message     📎", Style::new());
+        list.set_string(1, 3, "会議 abcdefghijklmnop", Style::new());
+        list.set_string(1, 4, "x 会議の議事録 (44448) x", Style::new());
+        let mut dialog = Buffer::empty(Rect::new(0, 0, W, H));
+        for y in 0..H {
+            dialog.set_string(0, y, "║", Style::new());
+            dialog.set_string(39, y, "║", Style::new());
+        }
+        dialog.set_string(2, 3, "a", Style::new());
+        for (i, buf) in [&list, &dialog, &list, &dialog].into_iter().enumerate() {
+            draw_compact(&mut compact, buf);
+            draw(&mut plain, buf);
+            let (bytes, p) = (out.take(), plain_out.take());
+            process_strictly(&mut vt, &bytes, &format!("frame {i}"));
+            vt_plain.process(&p);
+            assert_same(&vt, &vt_plain, buf, &format!("frame {i}"));
+            assert_picture(compact.backend(), &vt, &format!("frame {i}"));
+            if i == 1 {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                assert!(text.contains("X"), "blanks still erased: {text:?}");
             }
         }
     }
