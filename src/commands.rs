@@ -627,7 +627,7 @@ impl ItemWriter {
             crate::text::push_fit(&mut self.buf, c, w.get(i).copied().unwrap_or(0));
         }
         // Trailing white space goes, as in `table_line`.
-        let keep = std::str::from_utf8(&self.buf[start..]).map_or(self.buf.len() - start, |l| l.trim_end().len());
+        let keep = trimmed_end(&self.buf[start..]);
         self.buf.truncate(start + keep);
         self.buf.push(b'\n');
     }
@@ -656,6 +656,36 @@ impl ItemWriter {
             _ => {}
         }
     }
+}
+
+/// The length of `line` (UTF-8) without its trailing white space, as `str::trim_end` counts it: only the
+/// last characters are read (a table row's cells were fitted from `&str`s, so the line is UTF-8; were it
+/// not, nothing would be trimmed past the first byte that does not decode).
+fn trimmed_end(line: &[u8]) -> usize {
+    let mut end = line.len();
+    while end > 0 {
+        let last = line[end - 1];
+        if last.is_ascii() {
+            if !last.is_ascii_whitespace() && last != 0x0b {
+                break;
+            }
+            end -= 1;
+            continue;
+        }
+        // The last character's first byte: at most three continuation bytes before the end.
+        let from = (end.saturating_sub(4)..end)
+            .rev()
+            .find(|&i| line[i] & 0xc0 != 0x80)
+            .unwrap_or(end - 1);
+        match std::str::from_utf8(&line[from..end])
+            .ok()
+            .and_then(|t| t.chars().next_back())
+        {
+            Some(c) if c.is_whitespace() => end = from,
+            _ => break,
+        }
+    }
+    end
 }
 
 /// JSON text for the terminal or a pipe: `serde_json`'s output with every character that could act on a
@@ -1532,6 +1562,21 @@ mod tests {
     /// output form and chunking, for plain, international and hostile rows (terminal controls raw and
     /// escaped, DEL, C1, bidi overrides, separators, BOM, wide characters, emoji sequences, escapes,
     /// whitespace, numbers for strings, nulls, nesting, a string longer than the cut).
+    #[test]
+    fn a_rows_trailing_white_space_goes_as_trim_end_removes_it() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let pool: Vec<char> =
+            "a é漢🎉\t\n\u{b}\u{c}\r\u{1c}\u{85}\u{a0}\u{1680}\u{2003}\u{2028}\u{202f}\u{3000}\u{200b}x"
+                .chars()
+                .collect();
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..8);
+            let s: String = (0..len).map(|_| pool[rng.random_range(0..pool.len())]).collect();
+            assert_eq!(trimmed_end(s.as_bytes()), s.trim_end().len(), "{s:?}");
+        }
+    }
+
     #[test]
     fn items_output_is_the_same_through_the_fast_and_the_exact_path() {
         let long = "長".repeat(30_000);

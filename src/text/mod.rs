@@ -200,7 +200,75 @@ pub fn width(s: &str) -> usize {
     if plain_ascii(s) {
         return s.len();
     }
+    if let Some(w) = standalone_width(s) {
+        return w;
+    }
     s.graphemes(true).map(grapheme_width).sum()
+}
+
+/// True for a character that is a grapheme cluster of its own next to any other such character, so a
+/// string of them needs no segmenter: each character is one cluster, as wide as the character. These are
+/// characters whose Grapheme_Cluster_Break (UAX #29) is `Other` (or, for Hangul syllables, `LV`/`LVT`,
+/// which join only conjoining jamo, not listed), in blocks without combining marks: between two of them
+/// only rule GB999 applies (a break); the rules that join `Other` characters all need a character not
+/// listed here (Extend, ZWJ, SpacingMark, Prepend, a regional indicator, a jamo, an Indic linker). Not
+/// listed: controls, CR, combining marks and everything else (the segmenter reads those strings).
+/// `tests::standalone_characters_are_clusters_of_their_own` checks every listed character against the
+/// segmenter and the width table.
+pub fn standalone(c: char) -> bool {
+    matches!(
+        c,
+        ' '..='~'
+            | '\u{a0}'..='\u{ac}'
+            | '\u{ae}'..='\u{2ff}'
+            | '\u{370}'..='\u{3ff}'
+            | '\u{400}'..='\u{482}'
+            | '\u{48a}'..='\u{52f}'
+            | '\u{531}'..='\u{58a}'
+            | '\u{5d0}'..='\u{5f4}'
+            | '\u{620}'..='\u{64a}'
+            | '\u{660}'..='\u{66f}'
+            | '\u{671}'..='\u{6d5}'
+            | '\u{1e00}'..='\u{1fff}'
+            | '\u{2010}'..='\u{2027}'
+            | '\u{2030}'..='\u{205e}'
+            | '\u{2070}'..='\u{20cf}'
+            | '\u{2100}'..='\u{2bff}'
+            | '\u{3000}'..='\u{3029}'
+            | '\u{3030}'..='\u{303f}'
+            | '\u{3041}'..='\u{3096}'
+            | '\u{309b}'..='\u{30ff}'
+            | '\u{3400}'..='\u{4dbf}'
+            | '\u{4e00}'..='\u{9fff}'
+            | '\u{ac00}'..='\u{d7a3}'
+            | '\u{ff01}'..='\u{ff9d}'
+            | '\u{1f300}'..='\u{1f3fa}'
+            | '\u{1f400}'..='\u{1f64f}'
+            | '\u{1f680}'..='\u{1f6ff}'
+            | '\u{1f900}'..='\u{1f9ff}'
+            | '\u{1fa70}'..='\u{1faff}'
+    )
+}
+
+/// The width of a [`standalone`] character (its own cluster).
+fn standalone_char_width(c: char) -> usize {
+    if c.is_ascii() {
+        1
+    } else {
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+    }
+}
+
+/// [`width`] without the segmenter, when every character of `s` is [`standalone`]; `None` otherwise.
+fn standalone_width(s: &str) -> Option<usize> {
+    let mut w = 0;
+    for c in s.chars() {
+        if !standalone(c) {
+            return None;
+        }
+        w += standalone_char_width(c);
+    }
+    Some(w)
 }
 
 /// Drops the first `cols` display columns of `s` (a wide character cut in two is dropped whole).
@@ -249,6 +317,9 @@ pub fn truncate(s: &str, w: usize) -> String {
         out.push('…');
         return out;
     }
+    if let Some(t) = truncate_standalone(s, w) {
+        return t;
+    }
     // The end (in bytes) and width of the longest prefix that fits in `w - 1` columns (room for `…`).
     let (mut cut, mut cut_used, mut used) = (0, 0, 0);
     for (i, g) in s.grapheme_indices(true) {
@@ -267,6 +338,38 @@ pub fn truncate(s: &str, w: usize) -> String {
         }
     }
     s.to_string()
+}
+
+/// [`truncate`] (for `w` ≥ 1) character by character while the characters are [`standalone`] (each its
+/// own cluster): `None` at the first one that is not, before anything is decided (the segmenter then
+/// reads `s`). A cut is only decided at a character that overflows and is followed by a standalone
+/// character (or nothing); every character before it was standalone, so each was a cluster of its own,
+/// as wide as the segmenter counts it, and the cut falls where the segmenter's would.
+fn truncate_standalone(s: &str, w: usize) -> Option<String> {
+    let (mut cut, mut cut_used, mut used) = (0, 0, 0);
+    for (i, c) in s.char_indices() {
+        if !standalone(c) {
+            return None;
+        }
+        used += standalone_char_width(c);
+        if used > w {
+            // Its cluster is itself only when the next character is standalone too (a variation
+            // selector after it, say, may change its width).
+            if s[i + c.len_utf8()..].chars().next().is_some_and(|n| !standalone(n)) {
+                return None;
+            }
+            let mut out = String::with_capacity(cut + w + 2);
+            out.push_str(&s[..cut]);
+            out.push('…');
+            out.extend(std::iter::repeat_n(' ', w.saturating_sub(cut_used + 1)));
+            return Some(out);
+        }
+        if used < w {
+            cut = i + c.len_utf8();
+            cut_used = used;
+        }
+    }
+    Some(s.to_string())
 }
 
 /// At most `max` bytes of `s` (cut at a character boundary), and whether it was cut: for server strings
@@ -295,6 +398,11 @@ pub fn push_fit(out: &mut Vec<u8>, s: &str, w: usize) {
     if s.len() <= w && plain_ascii(s) {
         out.extend_from_slice(s.as_bytes());
         out.resize(out.len() + (w - s.len()), b' ');
+    } else if s.len() <= w {
+        // No cluster is wider than its bytes: it fits whole, padded to `w`.
+        out.extend_from_slice(s.as_bytes());
+        let sw = width(s);
+        out.resize(out.len() + w.saturating_sub(sw), b' ');
     } else {
         out.extend_from_slice(fit(s, w).as_bytes());
     }
@@ -467,6 +575,119 @@ pub fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`width`] as it was: every string through the segmenter.
+    fn width_by_clusters(s: &str) -> usize {
+        s.graphemes(true).map(grapheme_width).sum()
+    }
+
+    /// [`truncate`] as it was: the segmenter's clusters (for `w` ≥ 1 and `s` longer than `w` bytes).
+    fn truncate_by_clusters(s: &str, w: usize) -> String {
+        if s.len() <= w {
+            return s.to_string();
+        }
+        if w == 0 {
+            return String::new();
+        }
+        let (mut cut, mut cut_used, mut used) = (0, 0, 0);
+        for (i, g) in s.grapheme_indices(true) {
+            used += grapheme_width(g);
+            if used > w {
+                let mut out = s[..cut].to_string();
+                out.push('…');
+                out.extend(std::iter::repeat_n(' ', w.saturating_sub(cut_used + 1)));
+                return out;
+            }
+            if used < w {
+                cut = i + g.len();
+                cut_used = used;
+            }
+        }
+        s.to_string()
+    }
+
+    #[test]
+    fn standalone_characters_are_clusters_of_their_own() {
+        let all: Vec<char> = (0..=0x10ffffu32)
+            .filter_map(char::from_u32)
+            .filter(|c| standalone(*c))
+            .collect();
+        assert!(all.len() > 45_000, "{}", all.len());
+        // Neighbours: the ends of every listed range, and characters that join others when they can.
+        let mut ends: Vec<char> = all
+            .windows(2)
+            .filter(|p| u32::from(p[1]) != u32::from(p[0]) + 1)
+            .flat_map(|p| [p[0], p[1]])
+            .collect();
+        ends.extend(['a', ' ', '~', '\u{a0}', '\u{1faff}', '\u{d7a3}', '🎉', '가', 'क']);
+        for (n, &c) in all.iter().enumerate() {
+            let one = c.to_string();
+            assert_eq!(
+                standalone_char_width(c),
+                grapheme_width(&one),
+                "width of U+{:04X}",
+                u32::from(c)
+            );
+            assert_eq!(standalone_char_width(c), one.width(), "width of U+{:04X}", u32::from(c));
+            let twice = format!("{c}{c}a{c}");
+            assert_eq!(
+                twice.graphemes(true).count(),
+                4,
+                "U+{:04X} joins itself or ASCII",
+                u32::from(c)
+            );
+            for k in 0..6 {
+                let e = ends[(n * 7 + k * 13) % ends.len()];
+                if standalone(e) {
+                    let s = format!("{e}{c}{e}");
+                    assert_eq!(
+                        s.graphemes(true).count(),
+                        3,
+                        "U+{:04X} next to U+{:04X}",
+                        u32::from(c),
+                        u32::from(e)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn width_and_truncate_are_the_segmenters_whatever_the_text() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+        // Standalone characters of every kind, and characters that join or break clusters.
+        let pool: Vec<char> = "aZ 7~é ßĀǅɐʰΩЖԱאשب٣ۀṩ–…‰€™→∑⌚☺⛄✅⬛　、あアン漢한글！ｶ🎉🐍😀🚀🤖🫠"
+            .chars()
+            .collect();
+        let joiners: Vec<char> =
+            "\u{301}\u{200d}\u{fe0f}\u{fe0e}\u{1f1ef}\u{1f1f5}\u{1f3fd}\u{1100}\u{1161}\u{11a8}\u{600}\u{94d}\u{915}\u{e31}\u{3099}\r\n\u{ad}\u{64b}\u{6dd}"
+                .chars()
+                .collect();
+        for round in 0..20_000 {
+            let len = rng.random_range(0..14);
+            let s: String = (0..len)
+                .map(|_| {
+                    if round % 3 == 0 && rng.random_range(0..4) == 0 {
+                        joiners[rng.random_range(0..joiners.len())]
+                    } else {
+                        pool[rng.random_range(0..pool.len())]
+                    }
+                })
+                .collect();
+            let w = width_by_clusters(&s);
+            assert_eq!(width(&s), w, "{s:?}");
+            for cut in 1..w + 3 {
+                assert_eq!(truncate(&s, cut), truncate_by_clusters(&s, cut), "{s:?} at {cut}");
+                let mut pushed = Vec::new();
+                push_fit(&mut pushed, &s, cut);
+                let mut reference = truncate_by_clusters(&s, cut);
+                let rw = width_by_clusters(&reference);
+                reference.extend(std::iter::repeat_n(' ', cut.saturating_sub(rw)));
+                assert_eq!(String::from_utf8(pushed).unwrap(), reference, "{s:?} fitted to {cut}");
+            }
+        }
+    }
 
     #[test]
     fn glyphs_terminals_disagree_on_are_flattened() {
