@@ -211,7 +211,7 @@ fn marks_in_two_mailboxes_become_one_batch_sent_only_after_the_dry_run() {
         form.sources,
         vec![
             "anna@contoso.com: 2 items".to_string(),
-            "bob@contoso.com: 1 whole folders".into()
+            "bob@contoso.com: 1 whole folder".into()
         ]
     );
     sent.extend(fill_marks_form(&f, &mut s));
@@ -283,6 +283,23 @@ fn marks_in_two_mailboxes_become_one_batch_sent_only_after_the_dry_run() {
     assert!(s.batches.running.is_some());
     assert_eq!(s.batches.runs.len(), 1);
     assert!(view(&s).start.is_none(), "back to the view, the batch running");
+}
+
+/// The dry run's line of a restore of one item says "1 item" (and of more, "items").
+#[test]
+fn a_restore_of_one_item_is_one_item() {
+    let one = UnitRow {
+        kind: "items".into(),
+        mailbox: "anna@contoso.com".into(),
+        item_ids: vec!["m-1".into()],
+        ..Default::default()
+    };
+    assert_eq!(vex::app::panes::batch::unit_line(&one).1, "1 item");
+    let two = UnitRow {
+        item_ids: vec!["m-1".into(), "m-2".into()],
+        ..one
+    };
+    assert_eq!(vex::app::panes::batch::unit_line(&two).1, "2 items");
 }
 
 #[test]
@@ -617,6 +634,19 @@ impl Harness {
         self.until("the mailboxes", |s| s.focus == Level::Mailboxes).await;
     }
 
+    /// The marks' form (after `M`): target Francois's mailbox, the folder pattern kept, the account and
+    /// its password; Enter for the dry run.
+    fn fill_marks_form(&self) {
+        self.key(KeyCode::Tab);
+        self.retype("francois.lefevre@contoso.com");
+        self.key(KeyCode::Tab);
+        self.key(KeyCode::Tab);
+        self.retype("restore-admin@contoso.com");
+        self.key(KeyCode::Tab);
+        self.typed(PASSWORD);
+        self.key(KeyCode::Enter);
+    }
+
     async fn open_batches(&mut self) {
         self.key(KeyCode::Char('B'));
         self.until(
@@ -724,15 +754,17 @@ async fn a_batch_of_marks_in_two_mailboxes_runs_to_its_end_over_https() {
         h.state().status,
         h.screen()
     );
-    // Target: Francois's mailbox; the account and its password.
-    h.key(KeyCode::Tab);
-    h.retype("francois.lefevre@contoso.com");
-    h.key(KeyCode::Tab);
-    h.key(KeyCode::Tab);
-    h.retype("restore-admin@contoso.com");
-    h.key(KeyCode::Tab);
-    h.typed(PASSWORD);
-    h.key(KeyCode::Enter);
+    // One marked message in the second mailbox: "1 item", in the form and in the dry run.
+    let form = h.screen();
+    assert!(form.contains(": 1 item ") && !form.contains("1 items"), "{form}");
+    h.fill_marks_form();
+    h.until(
+        "the dry run",
+        |s| matches!(&s.overlay, Some(Overlay::Batches(v)) if matches!(v.start, Some(Start::Review(_)))),
+    )
+    .await;
+    let dry = h.screen();
+    assert!(dry.contains("(1 item)") && !dry.contains("1 items"), "{dry}");
     let e = h.run_and_wait().await;
     assert_eq!(e.units.len(), 2, "{e:?}");
     assert!(e.error.is_none(), "{e:?}");
@@ -828,14 +860,7 @@ async fn a_batch_from_marks_stopped_half_way_is_resumed_from_its_plan_file_exact
     h.open_batches().await;
     h.key(KeyCode::Char('M'));
     h.settle().await;
-    h.key(KeyCode::Tab);
-    h.retype("francois.lefevre@contoso.com");
-    h.key(KeyCode::Tab);
-    h.key(KeyCode::Tab);
-    h.retype("restore-admin@contoso.com");
-    h.key(KeyCode::Tab);
-    h.typed(PASSWORD);
-    h.key(KeyCode::Enter);
+    h.fill_marks_form();
     let first = h.run_and_wait().await;
     let t = first.totals();
     assert_eq!((t.done, t.not_sent + t.refused), (1, 1), "{first:?}");

@@ -350,6 +350,11 @@ impl Review {
     }
 }
 
+/// A count and its noun, agreed: `1 item`, `2,750 items`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", crate::text::thousands(n), if n == 1 { one } else { many })
+}
+
 /// The words of the dry run: one line per restore (`source → target`, items, endpoint).
 pub fn unit_line(u: &UnitRow) -> (String, String, String) {
     let source = match &u.folder_path {
@@ -357,7 +362,7 @@ pub fn unit_line(u: &UnitRow) -> (String, String, String) {
         None => u.mailbox.clone(),
     };
     let what = match u.kind.as_str() {
-        "items" => format!("{} items", crate::text::thousands(u.item_ids.len() as u64)),
+        "items" => count(u.item_ids.len() as u64, "item", "items"),
         k => format!("whole {k}"),
     };
     let target = match &u.target_mailbox {
@@ -788,10 +793,10 @@ pub fn from_marks(state: &mut State) -> Result<MarksForm, String> {
         }
         let mut what = Vec::new();
         if n_items > 0 {
-            what.push(format!("{} items", crate::text::thousands(n_items as u64)));
+            what.push(count(n_items as u64, "item", "items"));
         }
         if n_folders > 0 {
-            what.push(format!("{n_folders} whole folders"));
+            what.push(count(n_folders as u64, "whole folder", "whole folders"));
         }
         sources.push(format!("{label}: {}", what.join(", ")));
     }
