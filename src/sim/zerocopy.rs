@@ -171,13 +171,21 @@ mod imp {
             return None;
         }
         // SAFETY: a C string literal and flags; the result is checked.
-        let fd = unsafe { libc::memfd_create(c"vex-sim-page".as_ptr(), libc::MFD_CLOEXEC) };
+        let fd = unsafe { libc::memfd_create(c"vex-sim-page".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING) };
         if fd < 0 {
             return None;
         }
         // SAFETY: `fd` was just created and is owned by nothing else.
         let mut file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
         file.write_all(bytes).ok()?;
+        // Sealed before it is mapped: from here the kernel refuses any write, resize or new seal, so the
+        // mapping's contents cannot change (what `Mapping::as_ref` relies on), whoever holds the fd. A
+        // memfd that cannot be sealed is not used (the page is kept as ordinary bytes).
+        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+        // SAFETY: fcntl on an open descriptor this function owns; the result is checked.
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
+            return None;
+        }
         let fd = Arc::new(OwnedFd::from(file));
         // SAFETY: maps `bytes.len()` bytes of a file that long, read-only and shared; the result is
         // checked.
@@ -218,6 +226,12 @@ mod imp {
         let r = REGIONS.lock().ok()?;
         let (&start, region) = r.range(..=p).next_back()?;
         (p + len <= start + region.len).then(|| (region.fd.clone(), p - start, region.number))
+    }
+
+    /// [`find`] (tests).
+    #[cfg(test)]
+    pub fn find_fd(buf: &[u8]) -> Option<(Arc<OwnedFd>, usize)> {
+        find(buf)
     }
 
     /// The number of the live mapping that holds `len` bytes at address `p` (tests).
@@ -312,6 +326,27 @@ mod tests {
         );
         assert!(kept(&data[..1]).is_some());
         assert!(kept(&[]).is_none());
+    }
+
+    /// A kept page's memfd is sealed: nothing can write it, grow it, shrink it or unseal it.
+    #[test]
+    fn a_kept_pages_memfd_cannot_change() {
+        use std::os::fd::AsRawFd;
+        let data = vec![7u8; 10_000];
+        let k = kept(&data).expect("a memfd on Linux");
+        let (fd, offset) = imp::find_fd(&k).expect("registered");
+        assert_eq!(offset, 0);
+        let raw = fd.as_raw_fd();
+        // SAFETY: fcntl/pwrite/ftruncate on a descriptor held open by `fd`; results checked.
+        unsafe {
+            let seals = libc::fcntl(raw, libc::F_GET_SEALS);
+            let all = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+            assert_eq!(seals & all, all, "seals {seals:#x}");
+            assert_eq!(libc::pwrite(raw, b"x".as_ptr().cast(), 1, 0), -1);
+            assert_eq!(libc::ftruncate(raw, 10), -1);
+            assert_eq!(libc::ftruncate(raw, 20_000), -1);
+        }
+        assert_eq!(&k[..], &data[..]);
     }
 
     /// Through a connection, kept slices (sent by the kernel from the memfd) and ordinary buffers
