@@ -69,7 +69,7 @@ fn items_pane(bencher: divan::Bencher, n: u64) {
         bencher.bench_local(|| {
             let mut f = term.get_frame();
             let area = f.area();
-            draw_view(&mut f, area, state, View::Pane(Level::Items), true, &theme);
+            draw_view(f.buffer_mut(), area, state, View::Pane(Level::Items), true, &theme);
         });
     });
 }
@@ -135,11 +135,10 @@ fn one_row_scroll_frame(bencher: divan::Bencher, backend: &str) {
             "vex" => {
                 let sink = CompactBackend::with_size(CrosstermBackend::new(std::io::sink()), Size::new(SIZE.0, SIZE.1));
                 let mut t = Terminal::with_options(sink, options()).expect("terminal");
-                let mut copy = ratatui::buffer::Buffer::default();
+                // As the loop draws (`App::compact_frames`).
                 bencher.with_inputs(&mut next).bench_local_refs(|s| {
-                    let done = t.draw(|f| vex::ui::draw(f, s)).expect("draw");
-                    vex::runtime::terminal::copy_frame(done.buffer, &mut copy);
-                    t.backend_mut().frame_drawn(&mut copy);
+                    vex::runtime::terminal::draw_frame(&mut t, |buf, area| vex::ui::draw_into(buf, area, s))
+                        .expect("draw");
                 });
             }
             _ => {

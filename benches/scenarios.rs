@@ -22,7 +22,7 @@ use support::{
 use vex::api::ApiVersion;
 use vex::app::layout::View;
 use vex::app::{Action, Level, Msg, State, update};
-use vex::runtime::terminal::{CompactBackend, copy_frame};
+use vex::runtime::terminal::{CompactBackend, draw_frame};
 use vex::ui::panes::draw_view;
 use vex::ui::theme::Theme;
 
@@ -233,7 +233,7 @@ fn render(sim: &Sim, s: &Scale) -> Vec<Outcome> {
         for _ in 0..iters {
             let mut f = term.get_frame();
             let area = f.area();
-            draw_view(&mut f, area, state, View::Pane(Level::Items), true, &theme);
+            draw_view(f.buffer_mut(), area, state, View::Pane(Level::Items), true, &theme);
         }
         t.elapsed().as_nanos() as f64 / f64::from(iters)
     };
@@ -312,9 +312,9 @@ fn thread_cpu_ns() -> f64 {
 }
 
 /// A frame in which the list scrolls by one row (Down and Up in turn, the cursor on the window's edge),
-/// drawn and written to a sink as the browser's loop does (vex's backend, told each frame; the copy of
-/// the frame the loop makes included), against ratatui's crossterm backend; interleaved samples, medians of
-/// the thread's CPU time per frame.
+/// drawn and written to a sink as the browser's loop does (`draw_frame`: drawn into the terminal's buffer,
+/// written whole by vex's backend), against ratatui's `Terminal::draw` with its crossterm backend;
+/// interleaved samples, medians of the thread's CPU time per frame.
 fn scroll_frame_cpu(million: &State, s: &Scale) -> (f64, f64) {
     let options = || TerminalOptions {
         viewport: Viewport::Fixed(Rect::new(0, 0, SIZE.0, SIZE.1)),
@@ -329,14 +329,12 @@ fn scroll_frame_cpu(million: &State, s: &Scale) -> (f64, f64) {
     let mut vex_t = Terminal::with_options(sink, options()).expect("terminal");
     let mut plain_t = Terminal::with_options(CrosstermBackend::new(std::io::sink()), options()).expect("terminal");
     let iters = s.render_iters.max(2) as usize;
-    let mut copy = ratatui::buffer::Buffer::default();
     let (mut v, mut r) = (Vec::new(), Vec::new());
     for sample in 0..s.render_samples + 1 {
         let t0 = thread_cpu_ns();
         for i in 0..iters {
-            let done = vex_t.draw(|f| vex::ui::draw(f, &states[i % 2])).expect("draw");
-            copy_frame(done.buffer, &mut copy);
-            vex_t.backend_mut().frame_drawn(&mut copy);
+            // As the loop draws (`App::compact_frames`).
+            draw_frame(&mut vex_t, |buf, area| vex::ui::draw_into(buf, area, &states[i % 2])).expect("draw");
         }
         let t1 = thread_cpu_ns();
         for i in 0..iters {
@@ -703,7 +701,7 @@ fn bytes(sim: &Sim, s: &Scale) -> Vec<Outcome> {
         let backend = CompactBackend::with_size(CrosstermBackend::new(count.writer()), size);
         let term = Terminal::with_options(backend, options()).expect("terminal");
         let compact = byte_steps(term, &count, &sim.url, s.bytes_reps, "compact", |app| {
-            app.on_frame(|backend, frame| backend.frame_drawn(frame));
+            app.compact_frames();
         })
         .await;
         let count = ByteCount::new(SIZE.0, SIZE.1);

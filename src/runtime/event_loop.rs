@@ -15,7 +15,6 @@ use crate::ui;
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::buffer::Buffer;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -50,10 +49,8 @@ pub struct App<B: Backend> {
     pub(super) new_client: super::effects::NewClient,
     /// Writes the synchronized-update sequences around a frame (see [`App::sync_updates`]).
     pub(super) sync: Option<SyncFn<B>>,
-    /// Given each frame drawn (see [`App::on_frame`]).
-    pub(super) on_frame: Option<fn(&mut B, &mut Buffer)>,
-    /// The copy of the last frame handed to `on_frame` (its storage is reused frame after frame).
-    frame_copy: Buffer,
+    /// Draws a frame instead of ratatui's `Terminal::draw` (see [`App::compact_frames`]).
+    pub(super) present: Option<PresentFn<B>>,
     /// Writes clipboard sequences to the terminal (see [`App::clipboard_writes`]).
     pub(super) clipboard: Option<WriteFn<B>>,
     /// Inside tmux: clipboard sequences are also sent in tmux's passthrough form.
@@ -64,6 +61,9 @@ pub struct App<B: Backend> {
 
 /// Writes bytes to a backend (and flushes them).
 pub(super) type WriteFn<B> = fn(&mut B, &[u8]) -> std::io::Result<()>;
+
+/// Draws the state on the terminal (a frame).
+pub(super) type PresentFn<B> = fn(&mut Terminal<B>, &State) -> std::io::Result<()>;
 
 /// Queues `BeginSynchronizedUpdate` (true) or `EndSynchronizedUpdate` (false) on a backend.
 pub(super) type SyncFn<B> = fn(&mut B, bool) -> std::io::Result<()>;
@@ -86,8 +86,7 @@ impl<B: Backend> App<B> {
             connector: None,
             new_client: Arc::new(Mutex::new(None)),
             sync: None,
-            on_frame: None,
-            frame_copy: Buffer::default(),
+            present: None,
             clipboard: None,
             tmux: false,
             last_clipboard: None,
@@ -153,21 +152,19 @@ impl<B: Backend> App<B> {
         if let Some(sync) = self.sync {
             sync(self.terminal.backend_mut(), true).map_err(|e| format!("cannot draw: {e}"))?;
         }
-        let hook = self.on_frame;
-        let copy = &mut self.frame_copy;
-        let drawn = self.terminal.draw(|f| ui::draw(f, state)).map(|done| {
-            if hook.is_some() {
-                crate::runtime::terminal::copy_frame(done.buffer, copy);
-            }
-        });
+        let drawn = match self.present {
+            Some(present) => present(&mut self.terminal, state).map_err(|e| e.to_string()),
+            None => self
+                .terminal
+                .draw(|f| ui::draw(f, state))
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        };
         if let Some(sync) = self.sync {
             // Ended even when drawing failed: a terminal must not stay in the mode.
             sync(self.terminal.backend_mut(), false).map_err(|e| format!("cannot draw: {e}"))?;
         }
         drawn.map_err(|e| format!("cannot draw: {e}"))?;
-        if let Some(hook) = hook {
-            hook(self.terminal.backend_mut(), &mut self.frame_copy);
-        }
         self.last_draw = Some(Instant::now());
         self.frames += 1;
         Ok(())

@@ -7,7 +7,7 @@ pub mod clipboard;
 pub mod compact;
 pub mod signals;
 
-pub use compact::{CompactBackend, copy_frame};
+pub use compact::{CompactBackend, copy_frame, draw_frame};
 pub use signals::{StopSignal, StopSignals};
 
 use super::App;
@@ -18,7 +18,6 @@ use crossterm::event::Event;
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::buffer::Buffer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -117,7 +116,7 @@ pub async fn run_tui_with(client: Client, header: HeaderInfo, opts: TuiOptions) 
     let mut app = App::new(terminal, client, state);
     app.sync_updates();
     app.clipboard_writes();
-    app.on_frame(|backend, frame| backend.frame_drawn(frame));
+    app.compact_frames();
     app.connector = opts.connector;
     let signals = spawn_signals(app.sender());
     let result = app.run(&mut ev_rx).await;
@@ -237,12 +236,16 @@ fn spawn_signals(tx: UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-impl<B: Backend> App<B> {
-    /// Hands the backend each frame once drawn (the compact backend moves scrolled rows with it).
-    pub fn on_frame(&mut self, f: fn(&mut B, &mut Buffer)) {
-        self.on_frame = Some(f);
+impl<W: std::io::Write> App<CompactBackend<W>> {
+    /// Draws each frame into the terminal's buffer and has the backend write it whole
+    /// ([`compact::draw_frame`]): the same bytes as `Terminal::draw`, in less time (the backend compares
+    /// frames by keys and moves scrolled rows).
+    pub fn compact_frames(&mut self) {
+        self.present = Some(|t, state| draw_frame(t, |buf, area| crate::ui::draw_into(buf, area, state)));
     }
+}
 
+impl<B: Backend> App<B> {
     /// Writes `y` / `Y` copies to the terminal as OSC 52 (see [`crate::text::osc52`]: capped, cleaned); with
     /// `$TMUX` set also wrapped in tmux's DCS passthrough. For backends that write bytes.
     pub fn clipboard_writes(&mut self)

@@ -3,6 +3,7 @@
 //! file, marks' form, dry run). Names from the server and the plan pass through `sanitize`; the password
 //! is only ever drawn as its mask.
 
+use super::Canvas;
 use super::theme::Theme;
 use crate::app::layout::centered;
 use crate::app::panes::batch::{
@@ -11,7 +12,6 @@ use crate::app::panes::batch::{
 use crate::app::{Action, State};
 use crate::text::{fit, fit_right, sanitize, skip_columns, thousands, truncate, width, wrap};
 use crate::ui::put::Put;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -27,7 +27,7 @@ fn i(v: i64) -> String {
 }
 
 /// A cleared, bordered box; returns it and its inside.
-fn frame_box(frame: &mut Frame, r: Rect, title: &str, theme: &Theme) -> Rect {
+fn frame_box(frame: &mut Canvas, r: Rect, title: &str, theme: &Theme) -> Rect {
     let b = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
@@ -43,7 +43,7 @@ fn frame_box(frame: &mut Frame, r: Rect, title: &str, theme: &Theme) -> Rect {
     inner
 }
 
-fn footer(frame: &mut Frame, r: Rect, text: &str, theme: &Theme) {
+fn footer(frame: &mut Canvas, r: Rect, text: &str, theme: &Theme) {
     let t = truncate(text, r.width.saturating_sub(4) as usize);
     let x = r.x + r.width.saturating_sub(width(&t) as u16 + 2);
     frame.buffer_mut().put_string(x, r.y + r.height - 1, t, theme.dim());
@@ -79,7 +79,7 @@ fn plan_name(p: &str) -> String {
 }
 
 /// The view over the body: the batches, the selected one's progress and sources; a start step on top.
-pub fn draw_batches(frame: &mut Frame, area: Rect, state: &State, v: &BatchView, theme: &Theme) {
+pub fn draw_batches(frame: &mut Canvas, area: Rect, state: &State, v: &BatchView, theme: &Theme) {
     let list = entries(state, v);
     let running = list.iter().filter(|e| e.running).count();
     let title = match (list.len(), running) {
@@ -192,7 +192,7 @@ pub fn draw_batches(frame: &mut Frame, area: Rect, state: &State, v: &BatchView,
 }
 
 /// One batch: what it is, the overall progress, the table of sources, the last line or the error.
-fn draw_entry(frame: &mut Frame, area: Rect, e: &BatchEntry, spin: &str, theme: &Theme) {
+fn draw_entry(frame: &mut Canvas, area: Rect, e: &BatchEntry, spin: &str, theme: &Theme) {
     let w = area.width as usize;
     let bottom = area.y + area.height;
     let mut y = area.y;
@@ -349,14 +349,14 @@ fn input_text(input: &Input, w: usize) -> (String, u16) {
     )
 }
 
-fn small_box(frame: &mut Frame, area: Rect, h: u16, title: &str, theme: &Theme) -> (Rect, Rect) {
+fn small_box(frame: &mut Canvas, area: Rect, h: u16, title: &str, theme: &Theme) -> (Rect, Rect) {
     let r = centered(area, 100, h.min(area.height));
     let inner = frame_box(frame, r, title, theme);
     (r, inner)
 }
 
 fn draw_plan_path(
-    frame: &mut Frame,
+    frame: &mut Canvas,
     area: Rect,
     input: &Input,
     error: Option<&str>,
@@ -404,7 +404,7 @@ fn draw_plan_path(
     footer(frame, r, " Enter read and check · Esc back ", theme);
 }
 
-fn draw_marks(frame: &mut Frame, area: Rect, state: &State, f: &MarksForm, theme: &Theme) {
+fn draw_marks(frame: &mut Canvas, area: Rect, state: &State, f: &MarksForm, theme: &Theme) {
     let shown_sources = f.sources.len().min(6);
     let h = 12 + shown_sources as u16 + u16::from(f.sources.len() > shown_sources) + 2;
     let (r, inner) = small_box(frame, area, h, "Start a batch from the marks", theme);
@@ -521,7 +521,7 @@ fn draw_marks(frame: &mut Frame, area: Rect, state: &State, f: &MarksForm, theme
     footer(frame, r, " Tab next · Space toggle · Enter dry run · Esc back ", theme);
 }
 
-fn draw_review(frame: &mut Frame, area: Rect, state: &State, rv: &Review, theme: &Theme) {
+fn draw_review(frame: &mut Canvas, area: Rect, state: &State, rv: &Review, theme: &Theme) {
     let (r, inner) = small_box(
         frame,
         area,

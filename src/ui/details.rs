@@ -1,7 +1,7 @@
 //! Details of an item drawn: the entries `app` makes of it ([`entries`]), wrapped, styled, scrolled.
 
 use super::theme::Theme;
-use super::{pane_block, spinner};
+use super::{bordered, spinner};
 use crate::api::models::{Item, ItemKind};
 use crate::app::State;
 use crate::app::panes::details::entries::{DetailRow, Entry, rows};
@@ -11,7 +11,6 @@ use crate::ui::put::Put;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
 
 /// The rows as styled lines.
 pub fn lines(rows: Vec<DetailRow>, theme: &Theme) -> Vec<Line<'static>> {
@@ -49,9 +48,7 @@ fn draw_item(
     theme: &Theme,
 ) {
     let t = Line::from(Span::styled(title, theme.title(focused)));
-    let b = pane_block(t, area.width, focused, theme);
-    let inner = b.inner(area);
-    b.render(area, buf);
+    let inner = bordered(buf, area, t, focused, theme);
     let Some(entries) = entries else { return };
     let inner = Rect {
         x: inner.x + 1,

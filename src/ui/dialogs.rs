@@ -2,6 +2,7 @@
 //! twin of `app::dialogs`); help, new restore session and confirmation are drawn here, the restore,
 //! transfer, results and events dialogs in [`super::job_dialogs`], the search prompt in [`super::search_prompt`].
 
+use super::Canvas;
 use super::theme::Theme;
 use crate::api::models::ApiDate;
 use crate::app::panes::confirm::ConfirmDialog;
@@ -10,7 +11,6 @@ use crate::app::panes::new_session::{NewSessionDialog, NewSessionField, PointSou
 use crate::app::{Overlay, State};
 use crate::text::{fit, sanitize, thousands, truncate, width};
 use crate::ui::put::Put;
-use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -21,7 +21,7 @@ pub use crate::app::layout::centered;
 use crate::app::layout::{help_box, new_session_box};
 
 /// Draws the open dialog `overlay` over `area` (the body, below the header and the breadcrumb).
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, overlay: &Overlay, theme: &Theme) {
+pub fn draw(frame: &mut Canvas, area: Rect, state: &State, overlay: &Overlay, theme: &Theme) {
     match overlay {
         Overlay::Help(h) => draw_help(frame, area, state, h, theme),
         Overlay::NewSession(d) => draw_new_session(frame, area, state, d, theme),
@@ -43,7 +43,7 @@ fn dialog_block(title: &str, theme: &Theme) -> Block<'static> {
         .title(Line::from(Span::styled(format!(" {title} "), theme.title(true))))
 }
 
-fn draw_help(frame: &mut Frame, area: Rect, state: &State, h: &HelpDialog, theme: &Theme) {
+fn draw_help(frame: &mut Canvas, area: Rect, state: &State, h: &HelpDialog, theme: &Theme) {
     let r = help_box(area);
     let block = dialog_block("Help", theme);
     let inner = block.inner(r);
@@ -95,7 +95,7 @@ fn checkbox(on: bool) -> &'static str {
     if on { "[x]" } else { "[ ]" }
 }
 
-fn draw_new_session(frame: &mut Frame, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
+fn draw_new_session(frame: &mut Canvas, area: Rect, state: &State, d: &NewSessionDialog, theme: &Theme) {
     let (r, list_h, points_h) = new_session_box(area, d.orgs.len());
     let block = dialog_block("New restore session", theme);
     let inner = block.inner(r);
@@ -404,7 +404,7 @@ fn draw_points(buf: &mut Buffer, r: Rect, state: &State, d: &NewSessionDialog, t
     y + 1
 }
 
-fn draw_confirm(frame: &mut Frame, area: Rect, c: &ConfirmDialog, theme: &Theme) {
+fn draw_confirm(frame: &mut Canvas, area: Rect, c: &ConfirmDialog, theme: &Theme) {
     let h = c.message.len() as u16 + 5;
     let r = centered(area, 60, h);
     let block = dialog_block(&c.title, theme);

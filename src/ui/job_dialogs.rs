@@ -2,6 +2,7 @@
 //! and its two forms), the results list and the events view. Server strings (messages, warnings, exceptions, events, names) go through `sanitize`; secrets are
 //! only ever drawn as their mask.
 
+use super::Canvas;
 use super::dialogs::centered;
 use super::theme::Theme;
 use crate::api::models::RestoreOutcome;
@@ -15,7 +16,6 @@ use crate::app::panes::transfer_dialog::{TransferDialog, TransferField, Transfer
 use crate::app::{Action, RequestId, State};
 use crate::text::{fit, human_size, sanitize, skip_columns, thousands, truncate, width, wrap};
 use crate::ui::put::Put;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -97,7 +97,7 @@ fn error_row(msg: &str, indent: usize, w: usize, theme: &Theme) -> Vec<Row> {
 
 /// Draws `rows` into the dialog's inner area, scrolled so the focused row shows; returns the screen row
 /// of each drawn row index (for the suggestions popup).
-fn draw_rows(frame: &mut Frame, inner: Rect, rows: &[Row], focus: Option<RestoreField>) -> Vec<(usize, u16)> {
+fn draw_rows(frame: &mut Canvas, inner: Rect, rows: &[Row], focus: Option<RestoreField>) -> Vec<(usize, u16)> {
     let h = inner.height as usize;
     let focused = focus.and_then(|f| rows.iter().position(|r| r.field == Some(f)));
     let mut top = 0;
@@ -124,7 +124,7 @@ fn draw_rows(frame: &mut Frame, inner: Rect, rows: &[Row], focus: Option<Restore
 
 /// A box of suggestions under the row at `y`, `x` from the left, highlighted `cursor`.
 fn draw_suggestions(
-    frame: &mut Frame,
+    frame: &mut Canvas,
     bounds: Rect,
     x: u16,
     y: u16,
@@ -164,14 +164,14 @@ fn draw_suggestions(
     }
 }
 
-fn footer(frame: &mut Frame, r: Rect, text: &str, theme: &Theme) {
+fn footer(frame: &mut Canvas, r: Rect, text: &str, theme: &Theme) {
     let t = truncate(text, r.width.saturating_sub(4) as usize);
     let x = r.x + r.width.saturating_sub(width(&t) as u16 + 2);
     frame.buffer_mut().put_string(x, r.y + r.height - 1, t, theme.dim());
 }
 
 /// The dialog's frame: a centred box `h` rows tall (at most the area), cleared and bordered.
-fn frame_box(frame: &mut Frame, area: Rect, w: u16, h: u16, title: &str, theme: &Theme) -> (Rect, Rect) {
+fn frame_box(frame: &mut Canvas, area: Rect, w: u16, h: u16, title: &str, theme: &Theme) -> (Rect, Rect) {
     let r = centered(area, w, h.min(area.height));
     let b = block(title, theme);
     let inner = b.inner(r);
@@ -201,7 +201,7 @@ fn centered_buttons(buttons: Vec<Span<'static>>, w: usize) -> Line<'static> {
     Line::from(spans)
 }
 
-pub(super) fn draw_restore(frame: &mut Frame, area: Rect, state: &State, d: &RestoreDialog, theme: &Theme) {
+pub(super) fn draw_restore(frame: &mut Canvas, area: Rect, state: &State, d: &RestoreDialog, theme: &Theme) {
     let title = match &d.phase {
         JobPhase::Form => "Restore",
         JobPhase::Confirm { .. } => "Confirm restore",
@@ -708,7 +708,7 @@ fn job_rows(j: &Job, w: usize, theme: &Theme) -> Vec<Row> {
     rows
 }
 
-pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &TransferDialog, theme: &Theme) {
+pub(super) fn draw_transfer(frame: &mut Canvas, area: Rect, state: &State, d: &TransferDialog, theme: &Theme) {
     let w_box: u16 = 88;
     let w = (if area.width < w_box + 12 { area.width } else { w_box }).saturating_sub(4) as usize;
     let input_w = w.saturating_sub(LABEL_W + 1).min(60);
@@ -862,7 +862,7 @@ pub(super) fn draw_transfer(frame: &mut Frame, area: Rect, state: &State, d: &Tr
     footer(frame, r, foot, theme);
 }
 
-pub(super) fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &ResultsView, theme: &Theme) {
+pub(super) fn draw_results(frame: &mut Canvas, area: Rect, state: &State, v: &ResultsView, theme: &Theme) {
     // The list's times are in the zone of the newest one (said once, in the title).
     let zone = state.zone;
     let title = match state.jobs.list.iter().rev().find_map(|j| j.started) {
@@ -919,7 +919,7 @@ pub(super) fn draw_results(frame: &mut Frame, area: Rect, state: &State, v: &Res
     footer(frame, r, &text, theme);
 }
 
-pub(super) fn draw_events(frame: &mut Frame, area: Rect, state: &State, v: &EventsView, theme: &Theme) {
+pub(super) fn draw_events(frame: &mut Canvas, area: Rect, state: &State, v: &EventsView, theme: &Theme) {
     let (r, inner) = frame_box(frame, area, 120, area.height, "Session events", theme);
     if inner.height < 5 {
         return;

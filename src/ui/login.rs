@@ -1,12 +1,12 @@
 //! The login screen, drawn over the panes (after an expiry, over the view that waits for it).
 
+use super::Canvas;
 use super::dialogs::centered;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::login::{API_CHOICES, LoginDialog, LoginField, LoginReason};
 use crate::text::{fit, sanitize, truncate, width, wrap};
 use crate::ui::put::Put;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 /// Width of the labels column.
 const LABEL: u16 = 10;
 
-pub fn draw_login(frame: &mut Frame, area: Rect, state: &State, d: &LoginDialog, theme: &Theme) {
+pub fn draw_login(frame: &mut Canvas, area: Rect, state: &State, d: &LoginDialog, theme: &Theme) {
     let r = centered(area, 66, 13);
     let title = match d.reason {
         LoginReason::Start => " Log in ",

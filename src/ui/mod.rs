@@ -21,14 +21,64 @@ use crate::text::{self, sanitize, skip_columns, truncate, truncate_left, width};
 use crate::ui::put::Put;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::widgets::{Block, BorderType, Borders, Widget};
 use theme::Theme;
 
-/// Draws the whole screen.
+/// What drawing writes into: a frame's buffer, its area, and where the terminal's cursor goes. The same
+/// methods as ratatui's `Frame`, which only ratatui's `Terminal` can make: the browser's loop draws into
+/// buffers of its own (`runtime::terminal::draw_frame`).
+pub struct Canvas<'a> {
+    buf: &'a mut Buffer,
+    area: Rect,
+    cursor: Option<Position>,
+}
+
+impl<'a> Canvas<'a> {
+    pub fn new(buf: &'a mut Buffer, area: Rect) -> Canvas<'a> {
+        Canvas {
+            buf,
+            area,
+            cursor: None,
+        }
+    }
+
+    pub fn area(&self) -> Rect {
+        self.area
+    }
+
+    pub fn buffer_mut(&mut self) -> &mut Buffer {
+        self.buf
+    }
+
+    /// Shows the terminal's cursor there after the frame (hidden when never set).
+    pub fn set_cursor_position<P: Into<Position>>(&mut self, p: P) {
+        self.cursor = Some(p.into());
+    }
+
+    pub fn cursor(&self) -> Option<Position> {
+        self.cursor
+    }
+}
+
+/// Draws the whole screen into a ratatui frame.
 pub fn draw(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    if let Some(p) = draw_into(frame.buffer_mut(), area, state) {
+        frame.set_cursor_position(p);
+    }
+}
+
+/// Draws the whole screen into `buf` (blank, `area` being its area); returns where the cursor goes.
+pub fn draw_into(buf: &mut Buffer, area: Rect, state: &State) -> Option<Position> {
+    let mut canvas = Canvas::new(buf, area);
+    draw_canvas(&mut canvas, state);
+    canvas.cursor()
+}
+
+fn draw_canvas(frame: &mut Canvas, state: &State) {
     let area = frame.area();
     let theme = Theme::for_state(state);
     if too_small(area) {
@@ -55,7 +105,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     };
     for &(v, a) in &layout.panes {
         let focused = v == View::Pane(state.focus);
-        panes::draw_view(frame, a, state, v, focused, &theme);
+        panes::draw_view(frame.buffer_mut(), a, state, v, focused, &theme);
     }
     draw_status(frame, status, state, &theme);
     if let Some(o) = &state.overlay {
@@ -76,6 +126,49 @@ pub fn pane_block<'a>(title: Line<'a>, width: u16, focused: bool, theme: &Theme)
         .border_type(BorderType::Plain)
         .border_style(theme.border(focused))
         .title(fit_title(title, width.saturating_sub(2)))
+}
+
+/// Draws [`pane_block`] into `area` and returns its inner area: the same cells as rendering the block,
+/// without its pass over every cell of the area to set the block's style (it has none): at 200x60 that
+/// pass was a tenth of a frame.
+pub fn bordered(buf: &mut Buffer, area: Rect, title: Line<'_>, focused: bool, theme: &Theme) -> Rect {
+    let inner = Block::new().borders(Borders::ALL).inner(area);
+    let title = fit_title(title, area.width.saturating_sub(2));
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return inner;
+    }
+    let style = theme.border(focused);
+    let (left, top) = (area.left(), area.top());
+    let (right, bottom) = (area.right() - 1, area.bottom() - 1);
+    // As `Block` draws them: the sides (left, top, right, bottom), then the corners over them.
+    for y in top..=bottom {
+        buf[(left, y)].set_symbol("│").set_style(style);
+    }
+    for x in left..=right {
+        buf[(x, top)].set_symbol("─").set_style(style);
+    }
+    for y in top..=bottom {
+        buf[(right, y)].set_symbol("│").set_style(style);
+    }
+    for x in left..=right {
+        buf[(x, bottom)].set_symbol("─").set_style(style);
+    }
+    for (x, y, corner) in [
+        (right, bottom, "┘"),
+        (right, top, "┐"),
+        (left, bottom, "└"),
+        (left, top, "┌"),
+    ] {
+        buf[(x, y)].set_symbol(corner).set_style(style);
+    }
+    // The title on the top border, left-aligned between the corners.
+    let room = area.width.saturating_sub(2);
+    if room > 0 {
+        let w = title.width().min(usize::from(u16::MAX)) as u16;
+        title.render(Rect::new(left + 1, top, w.min(room), 1), buf);
+    }
+    inner
 }
 
 /// A title wider than `w` columns is cut with `…` (the border would cut it silently, so a cut count or
@@ -279,7 +372,7 @@ fn filter_note(buf: &mut Buffer, area: Rect, state: &State, cursor_x: u16, theme
     buf.put_string(area.x + area.width - w - 1, area.y, note, theme.dim());
 }
 
-fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+fn draw_status(frame: &mut Canvas, area: Rect, state: &State, theme: &Theme) {
     let buf = frame.buffer_mut();
     // Typing a filter: the field, with the cursor.
     if let Some(f) = state.focused_filter()
@@ -322,4 +415,64 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::raw(format!(" {}  ", hint.1)));
     }
     buf.put_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::style::{Color, Modifier};
+
+    /// `bordered` draws the cells the pane block renders (and gives its inner area): titles that fit
+    /// or are cut, wide characters, both focus styles, areas of one row or column, areas past the
+    /// buffer's edge, over cells that hold something already.
+    #[test]
+    fn bordered_draws_what_the_block_renders() {
+        let titles = [
+            " Items · 3/1,000,000 ",
+            " 会議の議事録 folder ",
+            "",
+            " x ",
+            " Réunion – Zürich 🎉 and a title long enough to be cut ",
+        ];
+        let area = Rect::new(0, 0, 30, 8);
+        let mut before = Buffer::empty(area);
+        for y in 0..area.height {
+            before.set_string(0, y, "abcdefghij会klmnopqrstuvwxyz0123", Style::new().fg(Color::Red));
+        }
+        before.set_style(
+            Rect::new(2, 2, 5, 3),
+            Style::new().bg(Color::Blue).add_modifier(Modifier::BOLD),
+        );
+        for color in [true, false] {
+            let theme = Theme::new(color);
+            for (w, h) in [
+                (1, 1),
+                (2, 1),
+                (1, 3),
+                (2, 2),
+                (3, 3),
+                (5, 2),
+                (12, 4),
+                (40, 6),
+                (30, 8),
+            ] {
+                for (x, y) in [(0, 0), (3, 1), (25, 6)] {
+                    for title in titles {
+                        for focused in [true, false] {
+                            let r = Rect::new(x, y, w, h);
+                            let line = || Line::from(Span::styled(title, theme.title(focused)));
+                            let mut want = before.clone();
+                            let block = pane_block(line(), r.width, focused, &theme);
+                            let inner = block.inner(r);
+                            block.render(r, &mut want);
+                            let mut got = before.clone();
+                            let got_inner = bordered(&mut got, r, line(), focused, &theme);
+                            assert_eq!(got, want, "{r:?} {title:?} focused {focused}");
+                            assert_eq!(got_inner, inner, "{r:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths, zoned};
 use super::theme::Theme;
-use super::{details, pane_block, spinner};
+use super::{bordered, details, spinner};
 use crate::api::models::{Item, ItemData, Mailbox, SessionState};
 use crate::app::layout::View;
 use crate::app::list::{Filter, PagedList, Paging};
@@ -13,15 +13,12 @@ use crate::app::zone::DisplayZone;
 use crate::app::{Level, State, folder_paths};
 use crate::text::{clip, fit, sanitize, thousands, truncate, truncate_left};
 use crate::ui::put::Put;
-use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
 
 /// Draws one pane slot.
-pub fn draw_view(frame: &mut Frame, area: Rect, state: &State, view: View, focused: bool, theme: &Theme) {
-    let buf = frame.buffer_mut();
+pub fn draw_view(buf: &mut Buffer, area: Rect, state: &State, view: View, focused: bool, theme: &Theme) {
     match view {
         View::Pane(Level::Sessions) => draw_sessions(buf, area, state, focused, theme),
         View::Pane(Level::Mailboxes) => draw_mailboxes(buf, area, state, focused, theme),
@@ -63,10 +60,7 @@ fn title<'a>(
 
 /// Draws the block and returns its inner area.
 fn block(buf: &mut Buffer, area: Rect, title: Line<'_>, focused: bool, theme: &Theme) -> Rect {
-    let b = pane_block(title, area.width, focused, theme);
-    let inner = b.inner(area);
-    b.render(area, buf);
-    inner
+    bordered(buf, area, title, focused, theme)
 }
 
 /// A centred-ish message inside an empty pane.

@@ -1,17 +1,17 @@
 //! The search prompt (`s`): the query field, the scopes, the server's refusal when there was one.
 
+use super::Canvas;
 use super::dialogs::centered;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::panes::search_prompt::SearchPrompt;
 use crate::text::{sanitize, skip_columns, truncate, width};
 use crate::ui::put::Put;
-use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Widget};
 
-pub(super) fn draw_search(frame: &mut Frame, area: Rect, _state: &State, p: &SearchPrompt, theme: &Theme) {
+pub(super) fn draw_search(frame: &mut Canvas, area: Rect, _state: &State, p: &SearchPrompt, theme: &Theme) {
     let scopes = p.context.scopes();
     // Borders, the query, a gap, the scopes, a gap, the error (if any), the syntax hint.
     let h = 6 + scopes.len() as u16 + u16::from(p.error.is_some());

@@ -9,8 +9,9 @@
 //! may disagree on (wide, ambiguous), the next move sets the column absolutely (`CSI n G`), as ratatui's
 //! moves always do. Everything else is the crossterm backend's.
 
+use ratatui::Terminal;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, IntoCrossterm, WindowSize};
-use ratatui::buffer::{Buffer, Cell, CellDiffOption};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
 use ratatui::crossterm::cursor::MoveTo;
 use ratatui::crossterm::queue;
 use ratatui::crossterm::style::{Attribute, SetAttribute, SetUnderlineColor};
@@ -37,6 +38,175 @@ pub struct CompactBackend<W: Write> {
     prev_known: bool,
     /// The next frame's keys while a scroll is planned (kept for its storage).
     next_keys: Vec<Key>,
+    /// The keys of `prev` (see [`Self::present`]), and the storage of the next frame's.
+    prev_keys: FrameKeys,
+    frame_keys: FrameKeys,
+}
+
+/// The keys of a frame's cells and their widths, computed once when the frame is written
+/// ([`CompactBackend::present`]) and kept for the next frame to be compared with.
+#[derive(Default)]
+struct FrameKeys {
+    key: Vec<Key>,
+    /// Each cell's width as ratatui's diff counts it (`cell_width`).
+    width: Vec<u16>,
+    /// Each cell's width as [`sym_width`] counts it (at least 1): the cells after it that a scroll plan
+    /// treats as covered.
+    span: Vec<u16>,
+}
+
+impl FrameKeys {
+    fn of(&mut self, cells: &[Cell]) {
+        self.key.clear();
+        self.width.clear();
+        self.span.clear();
+        for c in cells {
+            let (k, span) = key(c);
+            let s = c.symbol();
+            let width = if printable_ascii(s) { 1 } else { s.cell_width() };
+            self.key.push(k);
+            self.width.push(width);
+            self.span.push(u16::try_from(span).unwrap_or(u16::MAX));
+        }
+    }
+
+    /// The keys of a blank frame of `n` cells.
+    fn blank(&mut self, n: usize) {
+        let k = key(&Cell::EMPTY).0;
+        self.key.clear();
+        self.key.resize(n, k);
+        self.width.clear();
+        self.width.resize(n, 1);
+        self.span.clear();
+        self.span.resize(n, 1);
+    }
+}
+
+/// The next frame as ratatui knows it, which a scroll is planned with (as [`CompactBackend::plan`] does):
+/// the frame before (`prev`) with the changes (ratatui's diff passes over a few cells that differ: skipped
+/// ones, the rest of a forced width). Its keys go into `into`, the cells a wide character covers as
+/// [`COVERED`]; `changed` tells the changes' cells (whose keys are `next`'s) from the others (`prev`'s).
+fn merged(
+    prev: &FrameKeys,
+    next: &FrameKeys,
+    changes: &[(u16, u16, &Cell)],
+    w: usize,
+    into: &mut Vec<Key>,
+    changed: &mut Vec<bool>,
+) {
+    into.clear();
+    into.extend_from_slice(&prev.key);
+    changed.clear();
+    changed.resize(into.len(), false);
+    for &(x, y, _) in changes {
+        let i = usize::from(y) * w + usize::from(x);
+        into[i] = next.key[i];
+        changed[i] = true;
+    }
+    for (row, keys) in into.chunks_exact_mut(w).enumerate() {
+        let mut x = 0;
+        while x < w {
+            let i = row * w + x;
+            let span = usize::from(if changed[i] { next.span[i] } else { prev.span[i] });
+            for k in keys.iter_mut().take(x + span).skip(x + 1) {
+                *k = COVERED;
+            }
+            x += span.max(1);
+        }
+    }
+}
+
+/// Modifiers that show on a blank cell (ratatui's diff writes again the cells a wide character covered
+/// when it had these or a background).
+const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
+    .union(Modifier::UNDERLINED)
+    .union(Modifier::SLOW_BLINK)
+    .union(Modifier::RAPID_BLINK)
+    .union(Modifier::CROSSED_OUT);
+
+#[allow(deprecated)]
+fn is_skip(c: &Cell) -> bool {
+    c.diff_option == CellDiffOption::Skip || (c.skip && c.diff_option == CellDiffOption::None)
+}
+
+/// The cells of `next` to write over `prev` (frames of the same `area`), exactly as ratatui's
+/// `BufferDiff` finds them, in the same order; but cells are compared by their keys (a number), as
+/// `Cell`s only where a key is a hash.
+fn diff<'a>(
+    prev: &[Cell],
+    next: &'a [Cell],
+    pk: &FrameKeys,
+    nk: &FrameKeys,
+    area: Rect,
+    out: &mut Vec<(u16, u16, &'a Cell)>,
+) {
+    let len = next.len().min(prev.len()).min(pk.key.len()).min(nk.key.len());
+    let w = usize::from(area.width).max(1);
+    let at = |i: usize| ((i % w) as u16 + area.x, (i / w) as u16 + area.y);
+    let mut pos = 0;
+    while pos < len {
+        let i = pos;
+        pos += 1;
+        let k = nk.key[i];
+        if k & 3 != COMPLEX {
+            // One character and no diff option: equal keys are equal cells; the skip flag is bit 126.
+            if k >> 126 & 1 == 1 {
+                continue;
+            }
+            if k == pk.key[i] {
+                pos += usize::from(nk.width[i]).saturating_sub(1);
+                continue;
+            }
+        }
+        let (current, previous) = (&next[i], &prev[i]);
+        match current.diff_option {
+            CellDiffOption::Skip => {}
+            _ if is_skip(current) => {}
+            CellDiffOption::ForcedWidth(width) => {
+                pos = pos.saturating_add(usize::from(width.get()).saturating_sub(1));
+                if current != previous {
+                    let (x, y) = at(i);
+                    out.push((x, y, current));
+                }
+            }
+            CellDiffOption::None | CellDiffOption::AlwaysUpdate => {
+                let cell_width = usize::from(nk.width[i]);
+                let equal = k == pk.key[i] && (k & 3 != COMPLEX || current == previous);
+                if current.diff_option == CellDiffOption::None && equal {
+                    pos += cell_width.saturating_sub(1);
+                    continue;
+                }
+                let previous_width = usize::from(pk.width[i]);
+                let vs16 = cell_width > 1 && current.symbol().contains('\u{FE0F}');
+                // Cells after this one written too: (from, to, whatever their symbols).
+                let mut trailing = None;
+                if vs16 {
+                    trailing = Some((i + 1, (i + cell_width).min(len), false));
+                } else if cell_width > 1 {
+                    pos += cell_width - 1;
+                } else if previous_width > cell_width
+                    && (previous.bg != Color::Reset || previous.modifier.intersects(VISIBLE_ON_BLANK))
+                {
+                    trailing = Some((i + 1, i + previous_width, true));
+                }
+                let (x, y) = at(i);
+                out.push((x, y, current));
+                if let Some((mut j, mut end, force)) = trailing {
+                    // (ratatui's would index past the frame there.)
+                    while j < end && j < len {
+                        let c = j;
+                        j += usize::from(nk.width[c]).max(1);
+                        end = end.max(j).min(len);
+                        if !is_skip(&next[c]) && (force || prev[c].symbol() != next[c].symbol()) {
+                            let (x, y) = at(c);
+                            out.push((x, y, &next[c]));
+                        }
+                    }
+                    pos = end;
+                }
+            }
+        }
+    }
 }
 
 /// What a cell of the terminal shows.
@@ -197,6 +367,33 @@ pub fn copy_frame(from: &Buffer, into: &mut Buffer) {
     into.content.clone_from(&from.content);
 }
 
+/// Draws a frame on the terminal as the browser's loop does: `draw` writes it into a blank buffer of the
+/// terminal's area (the one ratatui's `Terminal` keeps for the next frame) and says where the cursor goes;
+/// the backend writes it ([`CompactBackend::present`]). ratatui's `Terminal::draw` with the frame handed
+/// to the backend afterwards ([`copy_frame`], [`CompactBackend::frame_drawn`]) sends the same bytes.
+pub fn draw_frame<W: Write>(
+    t: &mut Terminal<CompactBackend<W>>,
+    draw: impl FnOnce(&mut Buffer, Rect) -> Option<Position>,
+) -> io::Result<()> {
+    t.autoresize()?;
+    let mut buf = std::mem::take(t.current_buffer_mut());
+    let area = buf.area;
+    let cursor = draw(&mut buf, area);
+    let written = t.backend_mut().present(&mut buf);
+    // Now the frame before: blank again for the next one.
+    buf.reset();
+    *t.current_buffer_mut() = buf;
+    written?;
+    match cursor {
+        None => t.hide_cursor()?,
+        Some(p) => {
+            t.show_cursor()?;
+            t.set_cursor_position(p)?;
+        }
+    }
+    Backend::flush(t.backend_mut())
+}
+
 /// True when every terminal agrees this symbol takes exactly one column (so the cursor position after
 /// it is known without asking).
 fn surely_narrow(s: &str) -> bool {
@@ -224,6 +421,8 @@ impl<W: Write> CompactBackend<W> {
             prev: Buffer::default(),
             prev_known: false,
             next_keys: Vec::new(),
+            prev_keys: FrameKeys::default(),
+            frame_keys: FrameKeys::default(),
         }
     }
 
@@ -240,7 +439,8 @@ impl<W: Write> CompactBackend<W> {
     }
 
     /// Tells the backend the frame ratatui just drew (a copy of `CompletedFrame::buffer`, see
-    /// [`copy_frame`]; the browser's loop does, see `App::on_frame`). With it the next frame is known
+    /// [`copy_frame`]), after `Terminal::draw`; the browser's loop writes whole frames instead
+    /// ([`Self::present`], the same bytes). With it the next frame is known
     /// whole, and rows that moved (a list scrolled) can be moved on the terminal instead of written again.
     /// Without it frames are written cell by cell. `frame` gets back the storage of the frame before, so
     /// the next copy allocates nothing.
@@ -323,24 +523,18 @@ impl<W: Write> CompactBackend<W> {
         changes: Vec<(u16, u16, &'a Cell)>,
         prev: Option<&'a Buffer>,
     ) -> io::Result<Vec<(u16, u16, &'a Cell)>> {
-        if changes.len() < PLAN_FROM {
-            return Ok(changes);
-        }
-        let (Ok(size), Some(prev)) = (self.size(), prev) else {
+        let Some(prev) = prev else {
             return Ok(changes);
         };
-        let (w, h) = (size.width, size.height);
-        if h < 3 || prev.area != Rect::new(0, 0, w, h) || changes.iter().any(|&(x, y, _)| x >= w || y >= h) {
+        let Some((w, h)) = self.plannable(prev.area, &changes) else {
             return Ok(changes);
-        }
+        };
         let (wu, hu) = (usize::from(w), usize::from(h));
         // The next frame: ratatui's last with this frame's changes, and its keys (the cells a wide
         // character covers: `COVERED`).
         let mut cells: Vec<&Cell> = prev.content.iter().collect();
-        let mut changed_row = vec![false; hu];
         for &(x, y, c) in &changes {
             cells[usize::from(y) * wu + usize::from(x)] = c;
-            changed_row[usize::from(y)] = true;
         }
         let mut next = std::mem::take(&mut self.next_keys);
         next.clear();
@@ -355,6 +549,38 @@ impl<W: Write> CompactBackend<W> {
                 }
                 x += cw;
             }
+        }
+        self.plan_keyed(changes, |i| cells[i], next, w, h)
+    }
+
+    /// The frame's size when a scroll may be planned for these changes (enough of them, a frame of the
+    /// whole terminal of three rows or more, every change inside it).
+    fn plannable(&self, area: Rect, changes: &[(u16, u16, &Cell)]) -> Option<(u16, u16)> {
+        if changes.len() < PLAN_FROM {
+            return None;
+        }
+        let size = self.size().ok()?;
+        let (w, h) = (size.width, size.height);
+        if h < 3 || area != Rect::new(0, 0, w, h) || changes.iter().any(|&(x, y, _)| x >= w || y >= h) {
+            return None;
+        }
+        Some((w, h))
+    }
+
+    /// [`Self::plan`] given the next frame whole: `cell(i)` is its cell i (row after row), `next` its
+    /// keys with the cells a wide character covers as [`COVERED`].
+    fn plan_keyed<'a>(
+        &mut self,
+        changes: Vec<(u16, u16, &'a Cell)>,
+        cell: impl Fn(usize) -> &'a Cell,
+        next: Vec<Key>,
+        w: u16,
+        h: u16,
+    ) -> io::Result<Vec<(u16, u16, &'a Cell)>> {
+        let (wu, hu) = (usize::from(w), usize::from(h));
+        let mut changed_row = vec![false; hu];
+        for &(_, y, _) in &changes {
+            changed_row[usize::from(y)] = true;
         }
         // The terminal's rows, whole (cells never written are what `slot` says they are).
         let filler = self.filler();
@@ -392,7 +618,7 @@ impl<W: Write> CompactBackend<W> {
                 None => &blank_row,
             };
             let start = usize::from(y) * wu;
-            let (nrow, crow) = (&next[start..start + wu], &cells[start..start + wu]);
+            let nrow = &next[start..start + wu];
             for x in 0..wu {
                 let k = nrow[x];
                 if k == COVERED {
@@ -402,11 +628,13 @@ impl<W: Write> CompactBackend<W> {
                 let shown = k == old[x]
                     && (k & 3 != COMPLEX
                         || match from {
-                            Some(fy) => matches!(&self.screen[usize::from(fy)][x], Slot::Known(o) if o == crow[x]),
-                            None => *crow[x] == Cell::EMPTY,
+                            Some(fy) => {
+                                matches!(&self.screen[usize::from(fy)][x], Slot::Known(o) if o == cell(start + x))
+                            }
+                            None => *cell(start + x) == Cell::EMPTY,
                         });
                 if !shown {
-                    out.push((x as u16, y, crow[x]));
+                    out.push((x as u16, y, cell(start + x)));
                 }
             }
         }
@@ -586,6 +814,135 @@ impl<W: Write> CompactBackend<W> {
         self.inner.write_all(bytes.as_bytes())?;
         Ok(true)
     }
+
+    /// Writes these cells (in ratatui's order, row after row), noting what the terminal shows.
+    fn write_cells(&mut self, cells: &[(u16, u16, &Cell)]) -> io::Result<()> {
+        let mut pen = Pen::default();
+        // Where the terminal's cursor is as ratatui counts (after a one-column symbol, the next column),
+        // and whether every terminal agrees (only then is a relative move safe).
+        let mut cursor: Option<(u16, u16)> = None;
+        let mut sure = false;
+        let mut i = 0;
+        while i < cells.len() {
+            let (x, y, cell) = cells[i];
+            match cursor {
+                Some(c) if c == (x, y) => {}
+                Some((cx, cy)) if sure && cy == y && cx < x => {
+                    if !self.refill(y, cx, x, pen)? {
+                        match x - cx {
+                            1 => self.inner.write_all(b"\x1b[C")?,
+                            n => write!(self.inner, "\x1b[{n}C")?,
+                        }
+                    }
+                }
+                // The same row after a symbol of disputed width: the row is certain, the column is set.
+                Some((_, cy)) if cy == y => {
+                    write!(self.inner, "\x1b[{}G", u32::from(x) + 1)?;
+                    sure = true;
+                }
+                _ => {
+                    queue!(self.inner, MoveTo(x, y))?;
+                    sure = true;
+                }
+            }
+            let want = Pen::of(cell);
+            if want.modifier != pen.modifier {
+                modifier_diff(&mut self.inner, pen.modifier, want.modifier)?;
+            }
+            set_colors(&mut self.inner, (pen.fg, pen.bg), (want.fg, want.bg))?;
+            if want.underline != pen.underline {
+                queue!(self.inner, SetUnderlineColor(want.underline.into_crossterm()))?;
+            }
+            pen = want;
+            // A run of blank cells (in the default colours, as the pen is now) is erased in place
+            // (`CSI n X`, which leaves the cursor where it is) instead of written space by space. The run
+            // goes on over cells that are not changing but show a blank already (erased again, no harm).
+            if *cell == Cell::EMPTY
+                && let Some((columns, taken)) = self.blank_run(&cells[i..])
+            {
+                write!(self.inner, "\x1b[{columns}X")?;
+                // Every erased column is blank now (the changes taken, and the right parts of wide
+                // characters erased whole).
+                for bx in x..x + columns {
+                    self.remember(bx, y, &Cell::EMPTY, 1);
+                }
+                cursor = Some((x, y));
+                i += taken;
+                continue;
+            }
+            let symbol = cell.symbol();
+            self.inner.write_all(symbol.as_bytes())?;
+            let w = sym_width(symbol);
+            self.remember(x, y, cell, w);
+            // (After the last column the next cell is on another row, or to the left: an absolute move.)
+            cursor = if w == 1 {
+                x.checked_add(1).map(|nx| (nx, y))
+            } else {
+                None
+            };
+            // Once a symbol of disputed width is written, only an absolute move makes it sure again.
+            sure = sure && cursor.is_some() && surely_narrow(symbol);
+            i += 1;
+        }
+        if pen != Pen::default() {
+            queue!(self.inner, SetAttribute(Attribute::Reset))?;
+        }
+        Ok(())
+    }
+
+    /// Writes a whole frame (drawn into `frame`; see [`draw_frame`]): what ratatui's `Terminal::draw`
+    /// and then [`Self::frame_drawn`] do, the same bytes, without their work over every cell: ratatui
+    /// compares the frame with the one before `Cell` by `Cell` and the loop copied it for the backend,
+    /// which then computed a key for every cell to plan a scroll. Here each cell's key is computed once
+    /// ([`FrameKeys`]), the frame is compared with the one before by keys ([`diff`], ratatui's order and
+    /// choices), the scroll is planned with the same keys, and the frame is kept, not copied: `frame` gets
+    /// the storage of the frame before (to be reset and drawn into next).
+    pub fn present(&mut self, frame: &mut Buffer) -> io::Result<()> {
+        let mut keys = std::mem::take(&mut self.frame_keys);
+        keys.of(&frame.content);
+        let known = self.prev_known && self.prev.area == frame.area && self.prev_keys.key.len() == keys.key.len();
+        if !known {
+            // A first frame, or after a clear: ratatui compares it with a blank frame (the screen is).
+            self.prev.resize(frame.area);
+            self.prev.reset();
+            self.prev_keys.blank(frame.content.len());
+        }
+        let prev = std::mem::take(&mut self.prev);
+        let mut changes = Vec::new();
+        diff(
+            &prev.content,
+            &frame.content,
+            &self.prev_keys,
+            &keys,
+            frame.area,
+            &mut changes,
+        );
+        let mut changed = Vec::new();
+        let planned = match self.plannable(frame.area, &changes) {
+            Some((w, h)) if known => {
+                let mut next = std::mem::take(&mut self.next_keys);
+                merged(
+                    &self.prev_keys,
+                    &keys,
+                    &changes,
+                    usize::from(w),
+                    &mut next,
+                    &mut changed,
+                );
+                let (now, before) = (&frame.content, &prev.content);
+                let changed = &changed;
+                self.plan_keyed(changes, |i| if changed[i] { &now[i] } else { &before[i] }, next, w, h)
+            }
+            _ => Ok(changes),
+        };
+        let written = planned.and_then(|cells| self.write_cells(&cells));
+        self.prev = prev;
+        std::mem::swap(&mut self.prev, frame);
+        self.frame_keys = std::mem::replace(&mut self.prev_keys, keys);
+        // After a failed write the terminal shows what it shows: the next frame is written whole.
+        self.prev_known = written.is_ok();
+        written
+    }
 }
 
 /// Sets the foreground and background colours that differ from the pen's, in one `CSI … m`: the 16
@@ -722,76 +1079,7 @@ impl<W: Write> Backend for CompactBackend<W> {
         let prev = std::mem::take(&mut self.prev);
         let known = std::mem::replace(&mut self.prev_known, false);
         let cells = self.plan(changes, known.then_some(&prev))?;
-        let mut pen = Pen::default();
-        // Where the terminal's cursor is as ratatui counts (after a one-column symbol, the next column),
-        // and whether every terminal agrees (only then is a relative move safe).
-        let mut cursor: Option<(u16, u16)> = None;
-        let mut sure = false;
-        let mut i = 0;
-        while i < cells.len() {
-            let (x, y, cell) = cells[i];
-            match cursor {
-                Some(c) if c == (x, y) => {}
-                Some((cx, cy)) if sure && cy == y && cx < x => {
-                    if !self.refill(y, cx, x, pen)? {
-                        match x - cx {
-                            1 => self.inner.write_all(b"\x1b[C")?,
-                            n => write!(self.inner, "\x1b[{n}C")?,
-                        }
-                    }
-                }
-                // The same row after a symbol of disputed width: the row is certain, the column is set.
-                Some((_, cy)) if cy == y => {
-                    write!(self.inner, "\x1b[{}G", u32::from(x) + 1)?;
-                    sure = true;
-                }
-                _ => {
-                    queue!(self.inner, MoveTo(x, y))?;
-                    sure = true;
-                }
-            }
-            let want = Pen::of(cell);
-            if want.modifier != pen.modifier {
-                modifier_diff(&mut self.inner, pen.modifier, want.modifier)?;
-            }
-            set_colors(&mut self.inner, (pen.fg, pen.bg), (want.fg, want.bg))?;
-            if want.underline != pen.underline {
-                queue!(self.inner, SetUnderlineColor(want.underline.into_crossterm()))?;
-            }
-            pen = want;
-            // A run of blank cells (in the default colours, as the pen is now) is erased in place
-            // (`CSI n X`, which leaves the cursor where it is) instead of written space by space. The run
-            // goes on over cells that are not changing but show a blank already (erased again, no harm).
-            if *cell == Cell::EMPTY
-                && let Some((columns, taken)) = self.blank_run(&cells[i..])
-            {
-                write!(self.inner, "\x1b[{columns}X")?;
-                // Every erased column is blank now (the changes taken, and the right parts of wide
-                // characters erased whole).
-                for bx in x..x + columns {
-                    self.remember(bx, y, &Cell::EMPTY, 1);
-                }
-                cursor = Some((x, y));
-                i += taken;
-                continue;
-            }
-            let symbol = cell.symbol();
-            self.inner.write_all(symbol.as_bytes())?;
-            let w = sym_width(symbol);
-            self.remember(x, y, cell, w);
-            // (After the last column the next cell is on another row, or to the left: an absolute move.)
-            cursor = if w == 1 {
-                x.checked_add(1).map(|nx| (nx, y))
-            } else {
-                None
-            };
-            // Once a symbol of disputed width is written, only an absolute move makes it sure again.
-            sure = sure && cursor.is_some() && surely_narrow(symbol);
-            i += 1;
-        }
-        if pen != Pen::default() {
-            queue!(self.inner, SetAttribute(Attribute::Reset))?;
-        }
+        self.write_cells(&cells)?;
         drop(cells);
         // The storage is kept for the next frame's copy.
         self.prev = prev;
@@ -1081,6 +1369,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Frames written whole as the loop writes them ([`draw_frame`]) send exactly the bytes of ratatui's
+    /// `Terminal::draw` through this backend told each frame: ratatui's diff (wide characters, emoji with
+    /// VS16, a narrow cell over a wide one on a background, cells with diff options or the skip flag),
+    /// the scrolls planned.
+    #[test]
+    #[allow(deprecated)]
+    fn whole_frames_send_the_bytes_of_ratatuis_draw() {
+        let (out, whole_out) = (Shared::default(), Shared::default());
+        let mut t = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(out.clone()),
+            Size::new(W, H),
+        ));
+        let mut whole = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(whole_out.clone()),
+            Size::new(W, H),
+        ));
+        let extra = ["❤\u{fe0f}", "e\u{301}", "会", "🎉", "x"];
+        let on_blue = Style::new().bg(Color::Indexed(4));
+        let mut scrolled = 0;
+        for seed in 0..400u64 {
+            // As in `frames_arrive_as_with_ratatuis_backend_and_smaller`: mostly rows moved.
+            let mut buf = if seed % 7 == 0 {
+                frame(seed)
+            } else {
+                let mut b = frame(seed / 7 * 7);
+                let shift = (seed % 7) as u16;
+                let src = frame(seed / 7 * 7 + 1000);
+                for y in 0..H.saturating_sub(shift) {
+                    for x in 0..W {
+                        b[(x, y)] = src[(x, (y + shift) % H)].clone();
+                    }
+                }
+                b
+            };
+            // A few more cells of the kinds ratatui's diff treats apart.
+            for k in 0..(seed % 5) {
+                let (x, y) = (
+                    ((seed * 7 + k * 13) % u64::from(W - 2)) as u16,
+                    ((seed + k * 3) % u64::from(H)) as u16,
+                );
+                let word = extra[((seed + k) % extra.len() as u64) as usize];
+                buf.set_stringn(x, y, word, 2, if k % 2 == 0 { on_blue } else { Style::new() });
+                let c = &mut buf[(x + 1, y)];
+                match (seed + k) % 6 {
+                    0 => c.set_diff_option(CellDiffOption::Skip),
+                    1 => c.set_diff_option(CellDiffOption::AlwaysUpdate),
+                    2 => c.set_diff_option(CellDiffOption::ForcedWidth(std::num::NonZeroU16::new(1).unwrap())),
+                    3 => c.set_skip(true),
+                    _ => c,
+                };
+            }
+            draw_compact(&mut t, &buf);
+            draw_frame(&mut whole, |into, _| {
+                into.merge(&buf);
+                None
+            })
+            .unwrap();
+            let (a, b) = (out.take(), whole_out.take());
+            scrolled += usize::from(String::from_utf8_lossy(&b).contains("\x1b[r"));
+            assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b), "frame {seed}");
+        }
+        assert!(scrolled > 20, "{scrolled} frames scrolled");
     }
 
     #[test]
