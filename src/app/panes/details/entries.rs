@@ -172,10 +172,11 @@ pub fn with_preview(it: &Item, zone: &DisplayZone, preview: Option<Shown<'_>>) -
         _ => None,
     };
     let mut out = fields(it, zone, loaded);
+    let after_sections = preview.is_some();
     if let Some(p) = preview {
         preview_entries(&mut out, it, p);
     }
-    rest(it, &mut out);
+    rest(it, &mut out, after_sections);
     out
 }
 
@@ -278,13 +279,19 @@ fn fields(it: &Item, zone: &DisplayZone, msg: Option<&crate::msg::Preview>) -> V
     out
 }
 
-/// The action names, the fields vex does not know, the ids.
-fn rest(it: &Item, out: &mut Vec<Entry>) {
+/// The action names, the fields vex does not know, the ids (`after_sections`: below a preview's sections,
+/// not among the item's fields).
+fn rest(it: &Item, out: &mut Vec<Entry>, after_sections: bool) {
     let kind = it.kind();
     // `_actions` (links to what the server can do with the item) is no field of the item: at most its
     // action names, on one line.
     let actions = it.action_names();
     if !actions.is_empty() {
+        // After a preview's sections (a body, a note, the message file's recipients or attachments), the
+        // action names would read as their last line.
+        if after_sections && out.last() != Some(&Entry::Blank) {
+            out.push(Entry::Blank);
+        }
         let names: Vec<&str> = actions.iter().map(|n| clip(n, 64).0).collect();
         out.push(Entry::Field("Actions", Some(long_lines(&names.join(", ")))));
     }
@@ -569,6 +576,33 @@ mod tests {
                 Entry::Blank => vec![],
             })
             .collect()
+    }
+
+    /// The action names are a field of their own, apart from the body text, note or problem above them
+    /// (they followed the last line of the body on the same block, found in a QA pass: `Pawel Zak` then
+    /// `Actions  exporttoPst, ...` read as part of the message).
+    #[test]
+    fn the_action_names_stand_apart_from_the_body() {
+        let it: Item = serde_json::from_value(serde_json::json!({
+            "id": "j-1", "itemClass": "IPM.Activity", "subject": "Call",
+            "_actions": {"restoreTo": {"uri": "https://h/v8/x", "method": "POST"}}
+        }))
+        .unwrap();
+        for shown in [Shown::NotOffered, Shown::Loading, Shown::Failed("gone")] {
+            let es = with_preview(&it, &DisplayZone::UTC, Some(shown));
+            let at = es
+                .iter()
+                .position(|e| matches!(e, Entry::Field("Actions", _)))
+                .expect("an Actions line");
+            assert_eq!(es[at - 1], Entry::Blank, "{es:?}");
+        }
+        // Among the fields (no preview), it stays one of them: no blank before it.
+        let es = entries(&it, &DisplayZone::UTC);
+        let at = es
+            .iter()
+            .position(|e| matches!(e, Entry::Field("Actions", _)))
+            .expect("an Actions line");
+        assert!(matches!(es[at - 1], Entry::Field(..)), "{es:?}");
     }
 
     /// The item resource as the seed documents it: attachment `size`, `_actions`, journal `startDate` and
