@@ -1156,3 +1156,58 @@ fn panes_shown_depend_on_the_width() {
     let text = screen_text(&render(&s, 120, 30));
     assert!(text.contains("Folders") && text.contains("Mailboxes"), "{text}");
 }
+
+/// The items' rows are kept from one frame to the next (`ui::table::put_cells`), found by all they show:
+/// every frame, after an item's text changed (a reload), a mark, a move, a scroll, a narrower terminal,
+/// shows exactly what a first frame of the same state shows (drawn on a thread of its own, where no row
+/// was drawn before).
+#[test]
+fn rows_kept_between_frames_are_never_shown_stale() {
+    let mut f = Fake::new();
+    let mut s = in_folder(&f, "Inbox");
+    let mut t = Terminal::new(TestBackend::new(120, 30)).expect("terminal");
+    let check = |s: &State, t: &mut Terminal<TestBackend>, what: &str| {
+        // The frames drawn (the terminal's picture may keep cells a wide character hides).
+        let now = t.draw(|fr| vex::ui::draw(fr, s)).expect("draw").buffer.clone();
+        let first = std::thread::scope(|sc| {
+            sc.spawn(|| {
+                let mut t = Terminal::new(TestBackend::new(now.area.width, now.area.height)).expect("terminal");
+                t.draw(|fr| vex::ui::draw(fr, s)).expect("draw").buffer.clone()
+            })
+            .join()
+            .expect("thread")
+        });
+        assert_eq!(now, first, "{what}");
+    };
+    check(&s, &mut t, "the first frame");
+    check(&s, &mut t, "the same again");
+    ch(&mut s, ' ');
+    check(&s, &mut t, "a mark");
+    ch(&mut s, 'k');
+    check(&s, &mut t, "back up");
+    ch(&mut s, ' ');
+    check(&s, &mut t, "the mark gone");
+    for _ in 0..30 {
+        ch(&mut s, 'j');
+    }
+    check(&s, &mut t, "scrolled");
+    // The same items (ids) with other subjects.
+    let mut inbox = vec![message()];
+    inbox.extend((1..40).map(|i| {
+        let mut it = generated_message(i);
+        if let vex::api::models::ItemData::Message(m) = &mut it.data {
+            m.subject = Some(format!("Status report #{i} (revised)"));
+        }
+        it
+    }));
+    f.items.insert("f-inbox".into(), Items::List(inbox));
+    let fx = update(&mut s, Msg::Action(Action::Refresh));
+    f.settle(&mut s, fx);
+    check(&s, &mut t, "the items reloaded, their subjects changed");
+    assert!(screen_text(&t).contains("(revised)"), "{}", screen_text(&t));
+    t.backend_mut().resize(100, 30);
+    check(&s, &mut t, "narrower");
+    let fx = update(&mut s, Msg::Resize(100, 30));
+    f.settle(&mut s, fx);
+    check(&s, &mut t, "narrower, laid out again");
+}

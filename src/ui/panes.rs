@@ -1,6 +1,9 @@
 //! The list panes: sessions, mailboxes, folder tree, items.
 
-use super::table::{Col, draw_rows, fill, fixed, fixed_right, header_line, row_line, styled, widths, zoned};
+use super::table::{
+    Col, draw_rows, draw_rows_by, fill, fixed, fixed_right, header_line, put_cells, row_line, rows_frame, styled,
+    widths, zoned,
+};
 use super::theme::Theme;
 use super::{bordered, details, spinner};
 use crate::api::models::{Item, ItemData, Mailbox, SessionState};
@@ -723,7 +726,8 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
     } else {
         inner
     };
-    draw_rows(
+    rows_frame();
+    draw_rows_by(
         buf,
         rows_area,
         Some(row_line(&titles, &cols, &w)),
@@ -732,7 +736,7 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
         &p.view,
         focused,
         theme,
-        |i| match p.row(i) {
+        |buf, i, r| match p.row(i) {
             Row::Item(it) => {
                 let marked = p.is_marked(it);
                 let mut cells = item_cells(it, p.columns, &zone, marked);
@@ -753,14 +757,12 @@ fn draw_items(buf: &mut Buffer, area: Rect, state: &State, focused: bool, theme:
                         other => other.cell(),
                     };
                 }
-                let line = row_line(&cells, &cols, &w);
-                if marked {
-                    styled(line, theme.marked())
-                } else {
-                    Line::from(line)
-                }
+                put_cells(buf, r, cells, &cols, &w, marked.then(|| theme.marked()));
             }
-            Row::Pending => styled(format!("  {} loading…", spinner(state)), theme.dim()),
+            Row::Pending => {
+                let line = styled(format!("  {} loading…", spinner(state)), theme.dim());
+                buf.put_line(r.x, r.y, &line, r.width);
+            }
         },
     );
 }

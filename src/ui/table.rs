@@ -4,10 +4,12 @@ use super::theme::Theme;
 use crate::app::list::Viewport;
 use crate::text::{fit, fit_right};
 use crate::ui::put::Put;
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// How wide a column is.
 #[derive(Clone, Copy, Debug)]
@@ -163,6 +165,25 @@ pub fn draw_rows<'a>(
     theme: &Theme,
     mut row: impl FnMut(u64) -> Line<'a>,
 ) {
+    draw_rows_by(buf, area, header, len, cursor, view, focused, theme, |buf, i, r| {
+        let line = row(i);
+        buf.put_line(r.x, r.y, &line, r.width);
+    });
+}
+
+/// [`draw_rows`] with each row drawn by `put(buf, i, r)` into its area `r` (blank).
+#[allow(clippy::too_many_arguments)]
+pub fn draw_rows_by(
+    buf: &mut Buffer,
+    area: Rect,
+    header: Option<String>,
+    len: u64,
+    cursor: u64,
+    view: &Viewport,
+    focused: bool,
+    theme: &Theme,
+    mut put: impl FnMut(&mut Buffer, u64, Rect),
+) {
     let mut y = area.y;
     if let Some(h) = header {
         if area.height == 0 {
@@ -178,13 +199,90 @@ pub fn draw_rows<'a>(
     let top = view.shown(cursor, height, len);
     let end = (top + height).min(len);
     for i in top..end {
-        let line = row(i);
         let r = Rect::new(area.x, y, area.width, 1);
-        buf.put_line(area.x, y, &line, area.width);
+        put(buf, i, r);
         if i == cursor {
             buf.set_style(r, theme.selected(focused));
         }
         y += 1;
+    }
+}
+
+/// The rows [`put_cells`] drew in this frame and the one before, by what they show: a list scrolled by a
+/// row draws all but one of its rows again, and fitting each cell to its column and writing it cell by
+/// cell was a third of drawing a frame.
+#[derive(Default)]
+struct RowCache {
+    /// The table the rows are of: its columns' widths and alignments, the rows' width.
+    table: (Vec<usize>, Vec<bool>, u16),
+    now: HashMap<(Vec<String>, Option<Style>), Vec<Cell>>,
+    before: HashMap<(Vec<String>, Option<Style>), Vec<Cell>>,
+}
+
+thread_local! {
+    static ROWS: RefCell<RowCache> = RefCell::new(RowCache::default());
+}
+
+/// Starts a frame of the rows [`put_cells`] keeps: those of the frame before stay until the next.
+pub fn rows_frame() {
+    ROWS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.before = std::mem::take(&mut c.now);
+    });
+}
+
+/// Draws a row of cells (sanitised, one per column) fitted to the columns, in `style` when given, into
+/// `r`: the cells of `put_line` of [`row_line`] (of [`styled`] with the style). A row drawn already
+/// in this frame or the one before, for the same table, is copied from then (see [`RowCache`]): it is
+/// found by all it shows (the cells' text, the style, the columns, the width), so a row is never shown
+/// as it was once anything of it changed.
+pub fn put_cells(buf: &mut Buffer, r: Rect, cells: Vec<String>, cols: &[Col], widths: &[usize], style: Option<Style>) {
+    let row = r;
+    let r = r.intersection(buf.area);
+    let blank = |buf: &Buffer| {
+        let start = buf.index_of(r.x, r.y);
+        buf.content[start..start + usize::from(r.width)]
+            .iter()
+            .all(|c| *c == Cell::EMPTY)
+    };
+    // Drawn as it would be on blank cells: only blank cells are drawn over with a copy.
+    if r.is_empty() || !blank(buf) {
+        let line = cells_line(&cells, cols, widths, style);
+        buf.put_line(row.x, row.y, &line, row.width);
+        return;
+    }
+    ROWS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let table = (widths.to_vec(), cols.iter().map(|c| c.right).collect(), r.width);
+        if cache.table != table {
+            cache.now.clear();
+            cache.before.clear();
+            cache.table = table;
+        }
+        let key = (cells, style);
+        let drawn = match cache.before.remove(&key) {
+            Some(drawn) => drawn,
+            None => match cache.now.get(&key) {
+                Some(drawn) => drawn.clone(),
+                None => {
+                    let mut row = Buffer::empty(Rect::new(0, 0, r.width, 1));
+                    row.put_line(0, 0, &cells_line(&key.0, cols, widths, style), r.width);
+                    row.content
+                }
+            },
+        };
+        let start = buf.index_of(r.x, r.y);
+        buf.content[start..start + drawn.len()].clone_from_slice(&drawn);
+        cache.now.insert(key, drawn);
+    });
+}
+
+/// The line [`put_cells`] draws.
+fn cells_line(cells: &[String], cols: &[Col], widths: &[usize], style: Option<Style>) -> Line<'static> {
+    let line = row_line(cells, cols, widths);
+    match style {
+        Some(s) => styled(line, s),
+        None => Line::from(line),
     }
 }
 
@@ -205,5 +303,54 @@ mod tests {
         let cols = [fill("X", 1, 3), fill("Y", 2, 3)];
         assert_eq!(widths(&cols, 31), vec![10, 20]);
         assert_eq!(row_line(&["ab".into(), "c".into()], &cols, &[3, 2]), "ab  c ");
+    }
+
+    /// Rows drawn through the cache are the cells `put_line` draws of the fitted line, frame after frame:
+    /// rows drawn again, changed, restyled, in other columns or widths, over cells that are not blank.
+    #[test]
+    fn cached_rows_are_the_rows_drawn() {
+        let words = [
+            "Budget",
+            "会議の議事録",
+            "Zoë",
+            "",
+            "e\u{301}te",
+            "📎",
+            "a long subject that is cut",
+        ];
+        let styles = [None, Some(Style::new().fg(ratatui::style::Color::Indexed(3)))];
+        let tables = [
+            (vec![fixed(" ", 1), fill("From", 2, 4), fill("Subject", 3, 4)], 30u16),
+            (vec![fixed(" ", 1), fixed_right("%", 4), fill("Subject", 3, 4)], 24),
+        ];
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        for frame in 0..200 {
+            rows_frame();
+            let (cols, width) = &tables[frame / 50 % 2];
+            let w = widths(cols, usize::from(*width));
+            let area = Rect::new(0, 0, width + 4, 6);
+            let mut got = Buffer::empty(area);
+            // A row that is not blank already.
+            got.set_string(2, 5, "xyz", Style::new().bg(ratatui::style::Color::Blue));
+            let mut want = got.clone();
+            for y in 0..area.height {
+                let cells: Vec<String> = (0..cols.len())
+                    .map(|_| words[next() % words.len()].to_string())
+                    .collect();
+                let style = styles[next() % 2];
+                let r = Rect::new(2, y, *width, 1);
+                put_cells(&mut got, r, cells.clone(), cols, &w, style);
+                let line = match style {
+                    Some(s) => styled(row_line(&cells, cols, &w), s),
+                    None => Line::from(row_line(&cells, cols, &w)),
+                };
+                want.put_line(r.x, r.y, &line, r.width);
+            }
+            assert_eq!(got, want, "frame {frame}");
+        }
     }
 }
