@@ -11,17 +11,7 @@ mod support;
 use support::fixture::{self, Baseline};
 use support::{Sim, client};
 use vex::api::body::{BodyLimits, JsonGuard};
-
-/// The keys `vex items` reads from each row (`api::stream::KEYS`).
-const KEYS: [&[u8]; 7] = [
-    b"id",
-    b"itemClass",
-    b"subject",
-    b"name",
-    b"fullName",
-    b"displayAs",
-    b"title",
-];
+use vex::api::stream::KEYS;
 
 thread_local! {
     static PAGE: bytes::Bytes = build();

@@ -74,7 +74,7 @@ struct Fields<'a> {
 
 /// The keys of [`Fields`], in the order [`ItemText::from_members`] takes them (the fast path finds them
 /// as it reads the row: [`super::scan`]).
-pub(crate) const KEYS: [&[u8]; 7] = [
+pub const KEYS: [&[u8]; 7] = [
     b"id",
     b"itemClass",
     b"subject",
