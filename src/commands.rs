@@ -1112,8 +1112,9 @@ fn check_id(what: &str, id: &str) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// Every id of a command (see [`check_id`]), and where `vex save` writes ([`binary_output`]); `main` calls
-/// it before connecting, so nothing is sent.
+/// Every id of a command (see [`check_id`]), where `vex save` writes ([`binary_output`]), and each usage
+/// error the flags alone show (no `--folder` nor `--query`, an `--at` that is no date, a restore's fields);
+/// `main` calls it before connecting, so nothing is sent and no password is asked for.
 pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
     let at = |w: &Where| check_id("--session", &w.session).and_then(|()| check_id("--mailbox", &w.mailbox));
     let items = |ids: &[String]| ids.iter().try_for_each(|id| check_id("--items", id));
@@ -1123,27 +1124,51 @@ pub fn check_ids(cmd: &ScriptCmd) -> Result<(), CmdError> {
             cmd: Some(SessionsCmd::Stop { id }),
         } => check_id("session id", id),
         ScriptCmd::Sessions {
-            cmd: Some(SessionsCmd::New { org, point, .. }),
-        } => opt("--org", org).and_then(|()| opt("--point", point)),
+            cmd: Some(SessionsCmd::New {
+                org, point, at: when, ..
+            }),
+        } => opt("--org", org).and_then(|()| opt("--point", point)).and_then(|()| {
+            match when.as_deref().map(ApiDate::parse) {
+                Some(ApiDate::Raw(a)) => Err(CmdError::Usage(format!("--at {a:?} is not a date"))),
+                _ => Ok(()),
+            }
+        }),
         ScriptCmd::RestorePoints { org, .. } => opt("--org", org),
         ScriptCmd::Sessions { .. } | ScriptCmd::Organizations => Ok(()),
         ScriptCmd::Mailboxes { session } | ScriptCmd::DeviceCode { session, .. } => check_id("--session", session),
         ScriptCmd::Events { session } => check_id("session id", session),
         ScriptCmd::Folders { at: w, parent, .. } => at(w).and_then(|()| opt("--parent", parent)),
-        ScriptCmd::Items { at: w, folder, .. } => at(w).and_then(|()| opt("--folder", folder)),
+        ScriptCmd::Items {
+            at: w, folder, query, ..
+        } => at(w).and_then(|()| opt("--folder", folder)).and_then(|()| {
+            if folder.is_none() && query.is_none() {
+                return Err(CmdError::Usage("give --folder ID or --query TEXT".into()));
+            }
+            Ok(())
+        }),
         ScriptCmd::Item { at: w, id, .. } => at(w).and_then(|()| check_id("item id", id)),
         ScriptCmd::Save { at: w, items: ids, out } => at(w)
             .and_then(|()| items(ids))
             .and_then(|()| binary_output(out.as_deref())),
+        // Every field the flags give, before a password is asked for or anything is sent (the profile's
+        // target settings are checked again with the plan after connecting).
         ScriptCmd::Restore(a) => at(&a.at)
             .and_then(|()| items(&a.items))
-            .and_then(|()| opt("--folder", &a.folder)),
+            .and_then(|()| opt("--folder", &a.folder))
+            .and_then(|()| restore_credentials(a, false))
+            .and_then(|c| check_restore_plan(&restore_plan(a, &TenantOptions::default(), c), true)),
         ScriptCmd::Export {
             at: w,
             items: ids,
             folder,
             ..
-        } => at(w).and_then(|()| items(ids)).and_then(|()| opt("--folder", folder)),
+        } => at(w)
+            .and_then(|()| items(ids))
+            .and_then(|()| opt("--folder", folder))
+            .and_then(|()| match (folder, ids.is_empty()) {
+                (None, true) => Err(CmdError::Usage("give --items or --folder".into())),
+                _ => Ok(()),
+            }),
     }
 }
 
@@ -1325,15 +1350,10 @@ fn refuse_if_read_only(read_only: bool, what: &str) -> Result<(), CmdError> {
     }
 }
 
-async fn restore(
-    client: &Client,
-    a: RestoreArgs,
-    fmt: Format,
-    read_only: bool,
-    tenant: &TenantOptions,
-) -> Result<u8, CmdError> {
-    refuse_if_read_only(read_only, "restore")?;
-    let credentials = if let Some(code) = a.device_code.clone() {
+/// The credentials the restore flags name. `prompt`: ask for the restore user's password when
+/// `VEX_RESTORE_PASSWORD` does not give it (without: an empty one, for the check before connecting).
+fn restore_credentials(a: &RestoreArgs, prompt: bool) -> Result<Credentials, CmdError> {
+    Ok(if let Some(code) = a.device_code.clone() {
         Credentials::DeviceCode { user_code: code }
     } else if let Some(app) = a.app_id.clone() {
         Credentials::Application {
@@ -1345,7 +1365,7 @@ async fn restore(
     } else if let Some(user) = a.restore_user.clone() {
         let password = match crate::secrets::restore_password() {
             Some(p) => p,
-            None if a.dry_run => SecretString::from(String::new()),
+            None if a.dry_run || !prompt => SecretString::from(String::new()),
             _ => crate::secrets::prompt(&format!("Exchange password for {user}: ")).map_err(CmdError::Usage)?,
         };
         Credentials::Password { user, password }
@@ -1353,15 +1373,19 @@ async fn restore(
         return Err(CmdError::Usage(
             "credentials: give --restore-user, --device-code, or --app-id with --cert and --impersonate".into(),
         ));
-    };
+    })
+}
+
+/// The restore the flags describe, the profile's target settings filling what they leave out.
+fn restore_plan(a: &RestoreArgs, tenant: &TenantOptions, credentials: Credentials) -> RestorePlan {
     let scope = match &a.folder {
         Some(f) => RestoreScope::Folder(f.clone()),
         None => RestoreScope::Items,
     };
-    let plan = RestorePlan {
+    RestorePlan {
         source_mailbox: a.at.mailbox.clone(),
         source_folder: a.folder.clone(),
-        scope: scope.clone(),
+        scope,
         item_ids: a.items.clone(),
         target_mailbox: a.to.clone(),
         target_folder: a.to_folder.clone(),
@@ -1381,11 +1405,15 @@ async fn restore(
             exclude_in_place_hold_items: a.exclude_in_place_hold,
             exclude_litigation_hold_items: a.exclude_litigation_hold,
         },
-    };
+    }
+}
+
+/// The plan's validation errors as one usage error (`skip_password`: a password not given yet is none).
+fn check_restore_plan(plan: &RestorePlan, skip_password: bool) -> Result<(), CmdError> {
     let errs: Vec<_> = plan
         .validate()
         .into_iter()
-        .filter(|(f, _)| !(a.dry_run && *f == crate::restore_plan::PlanField::Password))
+        .filter(|(f, _)| !(skip_password && *f == crate::restore_plan::PlanField::Password))
         .collect();
     if !errs.is_empty() {
         let msg = errs
@@ -1395,6 +1423,19 @@ async fn restore(
             .join("; ");
         return Err(CmdError::Usage(msg));
     }
+    Ok(())
+}
+
+async fn restore(
+    client: &Client,
+    a: RestoreArgs,
+    fmt: Format,
+    read_only: bool,
+    tenant: &TenantOptions,
+) -> Result<u8, CmdError> {
+    refuse_if_read_only(read_only, "restore")?;
+    let plan = restore_plan(&a, tenant, restore_credentials(&a, true)?);
+    check_restore_plan(&plan, a.dry_run)?;
     if a.dry_run {
         let mut req = serde_json::to_value(plan.to_request()?).map_err(|e| CmdError::Other(e.to_string()))?;
         if let serde_json::Value::Object(m) = &mut req {
@@ -1457,7 +1498,7 @@ async fn restore(
     let pending =
         crate::audit::begin(log_path.clone(), rec).map_err(|error| CmdError::Unrecorded { what: "restore", error })?;
     let result = tokio::select! {
-        r = client.restore_to(&a.at.session, &a.at.mailbox, &scope, &req, &|_| {}) => r,
+        r = client.restore_to(&a.at.session, &a.at.mailbox, &plan.scope, &req, &|_| {}) => r,
         sig = signals.recv() => {
             drop(req);
             let done = pending.complete(|r| {

@@ -379,6 +379,52 @@ async fn usage_errors_exit_2_before_anything_is_sent() {
             ],
         ),
         ("sessions --limit 0", vec!["sessions", "list", "--limit", "0"]),
+        // Found in a QA pass: these were told only after logging in (and a restore user's password was
+        // asked for first); against a server that is down they exited 6, a network error.
+        (
+            "items without --folder or --query",
+            vec!["items", "--session", &sid, "--mailbox", &mb],
+        ),
+        (
+            "sessions new --at yesterday",
+            vec!["sessions", "new", "--at", "yesterday"],
+        ),
+        (
+            "export without --items or --folder",
+            vec!["export", "--session", &sid, "--mailbox", &mb, "--out", "x.pst"],
+        ),
+        (
+            "restore to no address",
+            vec![
+                "restore",
+                "--session",
+                &sid,
+                "--mailbox",
+                &mb,
+                "--items",
+                "a",
+                "--to",
+                "not an address",
+                "--restore-user",
+                "u",
+                "--yes",
+            ],
+        ),
+        (
+            "restore without credentials",
+            vec![
+                "restore",
+                "--session",
+                &sid,
+                "--mailbox",
+                &mb,
+                "--items",
+                "a",
+                "--to",
+                TARGET,
+                "--yes",
+            ],
+        ),
     ] {
         let before = requests(&e);
         let o = e.vex(&args);
