@@ -169,13 +169,18 @@ pub enum SessionsCmd {
         /// Open at this restore point (see `vex restore-points`): its backup time, and on v8 its repository
         #[arg(long)]
         point: Option<String>,
+        /// Show the items removed by their user before the point in time (showDeleted)
         #[arg(long)]
         show_deleted: bool,
+        /// Show every version of the items changed before the point in time (showAllVersions)
         #[arg(long)]
         all_versions: bool,
     },
     /// Stop a restore session
-    Stop { id: String },
+    Stop {
+        /// Restore session id
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -229,18 +234,25 @@ pub struct RestoreArgs {
     /// Impersonation account for application restores
     #[arg(long)]
     pub impersonate: Option<String>,
+    /// Restore every version of the items (changedItems)
     #[arg(long)]
     pub changed_items: bool,
+    /// Restore the deleted items too (deletedItems)
     #[arg(long)]
     pub deleted_items: bool,
+    /// Mark the restored items as unread (markRestoredAsUnread)
     #[arg(long)]
     pub mark_unread: bool,
+    /// Leave out the Drafts folder (excludeDrafts)
     #[arg(long)]
     pub exclude_drafts: bool,
+    /// Leave out the Deleted Items folder (excludeDeletedItems)
     #[arg(long)]
     pub exclude_deleted: bool,
+    /// Leave out the items preserved by an In-Place Hold (excludeInPlaceHoldItems)
     #[arg(long)]
     pub exclude_in_place_hold: bool,
+    /// Leave out the items preserved by a Litigation Hold (excludeLitigationHoldItems)
     #[arg(long)]
     pub exclude_litigation_hold: bool,
     /// Do not ask for confirmation
@@ -271,6 +283,7 @@ pub enum ScriptCmd {
     },
     /// Mailboxes of a restore session
     Mailboxes {
+        /// Restore session id
         #[arg(long)]
         session: String,
     },
@@ -278,8 +291,10 @@ pub enum ScriptCmd {
     Folders {
         #[command(flatten)]
         at: Where,
+        /// List the children of this folder (id) instead of the root folders
         #[arg(long, conflicts_with = "all")]
         parent: Option<String>,
+        /// List every folder of the mailbox, at every depth
         #[arg(long)]
         all: bool,
     },
@@ -287,10 +302,14 @@ pub enum ScriptCmd {
     Items {
         #[command(flatten)]
         at: Where,
+        /// Folder id: its items, or where --query searches (one of --folder and --query is needed)
         #[arg(long)]
         folder: Option<String>,
+        /// Search on the server (Windows Search syntax, e.g. 'from:alice subject:"invoice"'): in --folder
+        /// when given, else in the whole mailbox
         #[arg(long)]
         query: Option<String>,
+        /// Skip this many items first
         #[arg(long, default_value_t = 0)]
         offset: u64,
         /// Items per request (1 to 10,000)
@@ -305,6 +324,7 @@ pub enum ScriptCmd {
     Item {
         #[command(flatten)]
         at: Where,
+        /// Item id
         id: String,
         /// Print the message as the server's MSG file holds it: sender, recipients, dates, attachments and
         /// the body as text (an HTML body rendered to text)
@@ -327,9 +347,13 @@ pub enum ScriptCmd {
         out: Option<PathBuf>,
     },
     /// Events of a restore session
-    Events { session: String },
+    Events {
+        /// Restore session id
+        session: String,
+    },
     /// Request a device code for restores
     DeviceCode {
+        /// Restore session id
         #[arg(long)]
         session: String,
         /// Application the code is for (targetApplicationId, a GUID; default: the profile's)
@@ -349,10 +373,13 @@ pub enum ScriptCmd {
     Export {
         #[command(flatten)]
         at: Where,
+        /// Item ids (comma separated)
         #[arg(long, value_delimiter = ',', conflicts_with = "folder")]
         items: Vec<String>,
+        /// Export a whole folder (by id) instead of items
         #[arg(long)]
         folder: Option<String>,
+        /// The PST file to write
         #[arg(long)]
         out: PathBuf,
     },
