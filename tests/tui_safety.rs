@@ -904,6 +904,36 @@ fn the_plain_http_banner_is_as_loud_as_the_insecure_one() {
     assert_eq!((cell.fg, cell.bg), (Color::White, Color::Red));
 }
 
+/// The connection's state is never cut beside a banner: at 80 columns with the plain http banner the
+/// header read `… │ API v8 │ ● …` (found in a QA pass against `vex sim --plain`); the user name, then
+/// the API version, make room for it.
+#[test]
+fn the_connection_state_is_not_cut_beside_a_banner() {
+    let f = Fake::plain(three_items());
+    let mut h = header();
+    h.server = "http://127.0.0.1:34967".into();
+    h.plain_http = true;
+    let mut s = in_items(&f, h);
+    for (w, user, api) in [(120u16, true, true), (80, false, true), (70, false, false)] {
+        let first = text_of(&render(&s, w, 24))
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(first.contains("● online"), "{w}: {first}");
+        assert!(first.contains("UNENCRYPTED: plain http"), "{w}: {first}");
+        assert_eq!(first.contains("user CORP"), user, "{w}: {first}");
+        assert_eq!(first.contains("API v8"), api, "{w}: {first}");
+    }
+    s.conn = Conn::Failing("connection refused".into());
+    let first = text_of(&render(&s, 80, 24))
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("✕ connection refused"), "{first}");
+}
+
 #[test]
 fn the_insecure_banner_stays_and_reads_without_colour() {
     let f = Fake::plain(three_items());

@@ -212,8 +212,6 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
         parts.push(format!("API {}", sanitize(&h.api_version)));
     }
     parts.push(conn);
-    let left = parts.join(" │ ");
-    let conn_end = width(&left);
     // Badges on the right: read-only, and the insecure banner (which stays for the whole session).
     let mut badges: Vec<(&str, Style)> = Vec::new();
     if h.read_only {
@@ -237,6 +235,13 @@ fn draw_header(buf: &mut Buffer, area: Rect, state: &State, theme: &Theme) {
     }
     let right_w: usize = badges.iter().map(|(t, _)| width(t)).sum();
     let avail = (area.width as usize).saturating_sub(right_w);
+    // The connection's state is the live part: rather than cut it ("● …", a failure's reason lost), the
+    // user name goes first, then the API version (both known from the command line or the login).
+    while parts.len() > 3 && width(&parts.join(" │ ")) > avail {
+        parts.remove(2);
+    }
+    let left = parts.join(" │ ");
+    let conn_end = width(&left);
     // The browsed session's point in time, when it fits whole (the breadcrumb always has it).
     let left = match &state.mailboxes {
         Some(m) => {
