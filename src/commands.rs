@@ -1320,6 +1320,11 @@ fn print_preview(p: &crate::msg::Preview, fmt: Format) -> Result<(), CmdError> {
         .collect();
     let mut out = std::io::stdout().lock();
     if fmt != Format::Table {
+        // For machines: RFC 3339 in UTC to the second, as the API writes dates (the table's form,
+        // `2025-09-11 21:53`, has neither zone nor seconds).
+        let when = |t: Option<time::OffsetDateTime>| {
+            t.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        };
         let v = serde_json::json!({
             "class": p.class,
             "subject": p.subject,

@@ -286,6 +286,21 @@ async fn item_preview_prints_the_body_recipients_and_attachments() {
     assert_eq!(j["subject"], item["subject"]);
     assert!(j["body"].as_str().is_some_and(|b| b.contains(&line)), "{j}");
     assert_eq!(j["to"].as_array().map(Vec::len), Some(1), "{j}");
+    // Dates as the API writes them (RFC 3339, to the second), the same instant as the item's: they were
+    // the table's `2025-09-11 21:53` (no zone, no seconds; found in a QA pass).
+    let rfc = |v: &Value| {
+        time::OffsetDateTime::parse(
+            v.as_str().unwrap_or_default(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok()
+    };
+    let sent = rfc(&j["sent"]).unwrap_or_else(|| panic!("sent as RFC 3339: {j}"));
+    assert_eq!(
+        Some(sent.unix_timestamp()),
+        rfc(&item["sent"]).map(|t| t.unix_timestamp()),
+        "{j}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
