@@ -59,8 +59,24 @@ impl High {
 
 /// Where a run of string text stops: at a quote, a backslash or a byte below 0x20 (`Some(index)`), or
 /// `None` when `b` ends first. The bytes at or above DEL before the stop are noted in `high`.
+/// `WIDE`: 32 bytes at a time first (AVX2; only inside [`scan_avx2`]).
 #[inline(always)]
-fn run_end(b: &[u8], mut i: usize, high: &mut High) -> Option<usize> {
+fn run_end<const WIDE: bool>(b: &[u8], mut i: usize, high: &mut High) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if WIDE {
+        while let Some(block) = b.get(i..).and_then(<[u8]>::first_chunk::<32>) {
+            // SAFETY: `WIDE` is true only in `scan_avx2`, which runs only when the CPU has AVX2.
+            let (stop, del) = unsafe { block32(block) };
+            if stop == 0 {
+                high.note(i, del);
+                i += 32;
+                continue;
+            }
+            let at = stop.trailing_zeros();
+            high.note(i, del & ((1u32 << at) - 1));
+            return Some(i + at as usize);
+        }
+    }
     while let Some(block) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
         let (stop, del) = block16(block);
         if stop == 0 {
@@ -80,6 +96,28 @@ fn run_end(b: &[u8], mut i: usize, high: &mut High) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// [`block16`] for 32 bytes, with AVX2.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn block32(block: &[u8; 32]) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: `block` is 32 readable bytes and the load is unaligned (`loadu`); the caller guarantees
+    // AVX2.
+    unsafe {
+        let v = _mm256_loadu_si256(block.as_ptr().cast());
+        let quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8));
+        let backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8));
+        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
+        let del = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x7f)), v);
+        let stop = _mm256_or_si256(_mm256_or_si256(quote, backslash), control);
+        (_mm256_movemask_epi8(stop) as u32, _mm256_movemask_epi8(del) as u32)
+    }
 }
 
 /// Sixteen bytes at once: bit masks of the bytes that stop a run of string text (quote, backslash,
@@ -141,10 +179,10 @@ fn at(b: &[u8], i: usize) -> Result<u8, Miss> {
 /// end in `b`; `Unsure` when it is longer than `max` bytes of text, holds a raw control character or an
 /// escape `serde_json` refuses.
 #[inline(always)]
-fn string_end(b: &[u8], mut i: usize, max: usize, high: &mut High) -> Result<usize, Miss> {
+fn string_end<const WIDE: bool>(b: &[u8], mut i: usize, max: usize, high: &mut High) -> Result<usize, Miss> {
     let start = i;
     loop {
-        i = run_end(b, i, high).ok_or(if b.len() - start > max { Unsure } else { Short })?;
+        i = run_end::<WIDE>(b, i, high).ok_or(if b.len() - start > max { Unsure } else { Short })?;
         if i - start > max {
             return Err(Unsure);
         }
@@ -232,12 +270,12 @@ struct Walk<'k> {
 impl Walk<'_> {
     /// The key at `i` (its opening quote), its colon, and where its value starts.
     #[inline(always)]
-    fn key(&mut self, b: &[u8], i: usize, depth: usize) -> Result<usize, Miss> {
+    fn key<const WIDE: bool>(&mut self, b: &[u8], i: usize, depth: usize) -> Result<usize, Miss> {
         if at(b, i)? != b'"' {
             return Err(Unsure);
         }
         let start = i + 1;
-        let end = run_end(b, start, &mut self.high).ok_or(if b.len() - start > self.max_string {
+        let end = run_end::<WIDE>(b, start, &mut self.high).ok_or(if b.len() - start > self.max_string {
             Unsure
         } else {
             Short
@@ -270,6 +308,32 @@ impl Walk<'_> {
 /// [`object`], saying why there is no row: [`Miss::Short`] when `b` ends before the object does (and
 /// nothing so far is unsure), [`Miss::Unsure`] otherwise.
 pub fn scan<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> Result<Scanned<'a>, Miss> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (just checked).
+        return unsafe { scan_avx2(b, keys, max_string, room) };
+    }
+    scan_with::<false>(b, keys, max_string, room)
+}
+
+/// [`scan`] compiled for AVX2 (string text read 32 bytes at a time).
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_avx2<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> Result<Scanned<'a>, Miss> {
+    scan_with::<true>(b, keys, max_string, room)
+}
+
+/// The body of [`scan`]; `WIDE`: see [`run_end`].
+#[inline(always)]
+fn scan_with<'a, const WIDE: bool>(
+    b: &'a [u8],
+    keys: &[&[u8]],
+    max_string: usize,
+    room: usize,
+) -> Result<Scanned<'a>, Miss> {
     if b.first() != Some(&b'{') || keys.len() > MAX_KEYS {
         return Err(Unsure);
     }
@@ -290,7 +354,7 @@ pub fn scan<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> 
         // A value starts at `i`.
         let c = at(b, i)?;
         match c {
-            b'"' => i = string_end(b, i + 1, max_string, &mut w.high)?,
+            b'"' => i = string_end::<WIDE>(b, i + 1, max_string, &mut w.high)?,
             b'{' | b'[' => {
                 depth += 1;
                 if depth > room {
@@ -306,7 +370,7 @@ pub fn scan<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> 
                     objects >>= 1;
                 } else {
                     if object {
-                        i = w.key(b, i, depth)?;
+                        i = w.key::<WIDE>(b, i, depth)?;
                     }
                     continue 'value;
                 }
@@ -347,7 +411,7 @@ pub fn scan<'a>(b: &'a [u8], keys: &[&[u8]], max_string: usize, room: usize) -> 
             match c {
                 b',' => {
                     if objects & 1 == 1 {
-                        i = w.key(b, i, depth)?;
+                        i = w.key::<WIDE>(b, i, depth)?;
                     }
                     continue 'value;
                 }
@@ -471,6 +535,71 @@ mod tests {
                 assert_eq!(block16(&block), block16_scalar(&block), "{c:#x} at {at}");
             }
         }
+    }
+
+    /// The AVX2 blocks are two scalar blocks side by side (where the CPU has AVX2; elsewhere the
+    /// test says so and checks nothing more).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn wide_blocks_are_classified_as_byte_by_byte() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            eprintln!("no AVX2 on this CPU: block32 is never used here");
+            return;
+        }
+        let halves = |b: &[u8; 32]| {
+            let (lo, hi) = (b[..16].try_into().unwrap(), b[16..].try_into().unwrap());
+            let ((s0, d0), (s1, d1)) = (block16_scalar(lo), block16_scalar(hi));
+            (s0 | s1 << 16, d0 | d1 << 16)
+        };
+        for at in 0..32 {
+            for c in 0..=255u8 {
+                let mut block = [b'a'; 32];
+                block[at] = c;
+                block[(at + 13) % 32] = c.wrapping_mul(31);
+                // SAFETY: AVX2 was detected above.
+                assert_eq!(unsafe { block32(&block) }, halves(&block), "{c:#x} at {at}");
+            }
+        }
+    }
+
+    /// The AVX2 build of the scan and the plain one answer alike (rows, members, high bytes, misses)
+    /// over every mutation of a row (both are compared wherever the CPU has AVX2).
+    #[test]
+    fn the_wide_and_the_plain_scan_answer_alike() {
+        let base = r#"{"id":"AAMk\u00e9=","n":-0.5E-7,"subject":"Re: \"budget\" über naïve 日本語 long enough to fill a block of thirty-two bytes \\ \/ \b\f\n\r\t","x":[true,false,null,{},[],0,12,3.25,1e9,{"n":[{"id":1}]}],"é":"ü"}"#;
+        let alphabet = b"{}[]\":,\\ 0a-.eEtn\x01\x7f\xc3\xa9";
+        type Look<'a> = Result<(&'a str, Vec<Option<&'a str>>, bool, std::ops::Range<usize>), Miss>;
+        fn look(r: Result<Scanned<'_>, Miss>) -> Look<'_> {
+            r.map(|s| {
+                let members: Vec<Option<&str>> = (0..KEYS.len()).map(|k| s.member(k)).collect();
+                (s.json, members, s.printable, s.high)
+            })
+        }
+        let b = base.as_bytes();
+        let mut compared = 0;
+        let mut both = |t: &[u8]| {
+            for cut in [t.len(), t.len() / 2] {
+                let t = &t[..cut];
+                let plain = look(scan_with::<false>(t, &KEYS, 1 << 20, 64));
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 was detected.
+                    let wide = look(unsafe { scan_avx2(t, &KEYS, 1 << 20, 64) });
+                    assert_eq!(wide, plain, "{}", String::from_utf8_lossy(t));
+                    compared += 1;
+                }
+                assert_eq!(look(super::scan(t, &KEYS, 1 << 20, 64)), plain);
+            }
+        };
+        both(b);
+        for at in 0..b.len() {
+            for &c in alphabet {
+                let mut t = b.to_vec();
+                t[at] = c;
+                both(&t);
+            }
+        }
+        eprintln!("{compared} scans compared with the AVX2 build");
     }
 
     /// Any cut of a row the scan reads whole is `Short` (never a row, never unsure), wherever it falls;
