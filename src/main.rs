@@ -80,9 +80,16 @@ async fn run(cli: Cli) -> Result<u8, CmdError> {
             if matches!(a.cmd, Some(batch::BatchCmd::Status)) {
                 return batch::status(&paths.state_dir, cli.output.format());
             }
-            // A plan with an error is refused before connecting, so before anything is sent.
-            if let Some(p) = &a.plan {
-                batch::load_plan(p)?;
+            // A plan with an error, or none, is refused before connecting, so before anything is sent.
+            match &a.plan {
+                Some(p) => {
+                    batch::load_plan(p)?;
+                }
+                None => {
+                    return Err(CmdError::Usage(
+                        "vex batch PLAN.toml [--dry-run], or vex batch status".into(),
+                    ));
+                }
             }
             let (client, spec) = connect(&cli.connect, &paths).await?;
             let fmt = cli.output.format();

@@ -434,6 +434,29 @@ async fn usage_errors_exit_2_before_anything_is_sent() {
     e.server.shutdown().await;
 }
 
+/// `vex batch status` before any batch (no journal) answers a script as it would with a journal: `[]` for
+/// `--json`, no line for `--jsonl`; and `vex batch` without a plan is a usage error told before
+/// connecting. Found in a QA pass: both JSON forms printed "no batches (no journal at ...)", and a plain
+/// `vex batch` logged in first.
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_status_without_a_journal_is_an_empty_list_and_batch_alone_sends_nothing() {
+    let e = env().await;
+    let o = e.vex(&["batch", "status", "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(json(&o), serde_json::json!([]));
+    let o = e.vex(&["batch", "status", "--jsonl"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "");
+    let o = e.vex(&["batch", "status"]);
+    assert!(text(&o.stdout).starts_with("no batches"), "{}", text(&o.stdout));
+    let before = requests(&e);
+    let o = e.vex(&["batch"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("vex batch PLAN.toml"), "{}", text(&o.stderr));
+    assert_eq!(requests(&e), before, "nothing sent");
+    e.server.shutdown().await;
+}
+
 /// Point 11: plain http to this machine (the emulator) works, with a warning as loud as --insecure's.
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_to_loopback_works_with_a_warning() {

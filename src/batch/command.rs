@@ -234,7 +234,12 @@ async fn password(p: &Plan) -> Result<secrecy::SecretString, CmdError> {
 pub fn status(state_dir: &Path, fmt: Format) -> Result<u8, CmdError> {
     let path = Journal::path_in(state_dir);
     if !path.exists() {
-        println!("no batches (no journal at {})", path.display());
+        // No journal, no batches: for a script, an empty list (`[]`, or no line), as with a journal.
+        match fmt {
+            Format::Table => println!("no batches (no journal at {})", path.display()),
+            Format::Json => println!("[]"),
+            Format::Jsonl => {}
+        }
         return Ok(EXIT_OK);
     }
     let j = Journal::open(&path).map_err(CmdError::Other)?;
