@@ -179,7 +179,12 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 pub fn scrub(buf: &mut ratatui::buffer::Buffer) -> usize {
     let mut n = 0;
     for cell in buf.content.iter_mut() {
-        if cell.symbol().chars().any(is_unsafe) {
+        let s = cell.symbol();
+        // One printable ASCII character (most cells) is safe.
+        if matches!(s.as_bytes(), [b' '..=b'~']) {
+            continue;
+        }
+        if s.chars().any(is_unsafe) {
             cell.set_symbol("\u{fffd}");
             n += 1;
         }

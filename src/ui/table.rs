@@ -4,9 +4,9 @@ use super::theme::Theme;
 use crate::app::list::Viewport;
 use crate::text::{fit, fit_right};
 use crate::ui::put::Put;
-use ratatui::buffer::{Buffer, Cell};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -215,8 +215,65 @@ pub fn draw_rows_by(
 struct RowCache {
     /// The table the rows are of: its columns' widths and alignments, the rows' width.
     table: (Vec<usize>, Vec<bool>, u16),
-    now: HashMap<(Vec<String>, Option<Style>), Vec<Cell>>,
-    before: HashMap<(Vec<String>, Option<Style>), Vec<Cell>>,
+    now: HashMap<(Vec<String>, Option<Style>), Vec<Cell>, Quick>,
+    before: HashMap<(Vec<String>, Option<Style>), Vec<Cell>, Quick>,
+}
+
+/// A quick hash for [`RowCache`]'s keys (rustc's Fx: a multiply and a rotate per word; SipHash was a
+/// tenth of drawing the rows). The keys are the cells on screen: a few dozen rows, nothing to flood.
+#[derive(Default, Clone, Copy)]
+struct Quick;
+
+impl std::hash::BuildHasher for Quick {
+    type Hasher = QuickHasher;
+    fn build_hasher(&self) -> QuickHasher {
+        QuickHasher(0)
+    }
+}
+
+struct QuickHasher(u64);
+
+impl QuickHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(w) ^ (rest.len() as u64) << 59);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A blank cell (`Cell::EMPTY`, as `==` says), without comparing symbols as strings.
+fn is_blank(c: &Cell) -> bool {
+    #[allow(deprecated)]
+    let skip = c.skip;
+    c.fg == Color::Reset
+        && c.bg == Color::Reset
+        && c.underline_color == Color::Reset
+        && c.modifier.is_empty()
+        && c.diff_option == CellDiffOption::None
+        && !skip
+        && c.symbol().as_bytes() == b" "
 }
 
 thread_local! {
@@ -241,9 +298,7 @@ pub fn put_cells(buf: &mut Buffer, r: Rect, cells: Vec<String>, cols: &[Col], wi
     let r = r.intersection(buf.area);
     let blank = |buf: &Buffer| {
         let start = buf.index_of(r.x, r.y);
-        buf.content[start..start + usize::from(r.width)]
-            .iter()
-            .all(|c| *c == Cell::EMPTY)
+        buf.content[start..start + usize::from(r.width)].iter().all(is_blank)
     };
     // Drawn as it would be on blank cells: only blank cells are drawn over with a copy.
     if r.is_empty() || !blank(buf) {
@@ -303,6 +358,34 @@ mod tests {
         let cols = [fill("X", 1, 3), fill("Y", 2, 3)];
         assert_eq!(widths(&cols, 31), vec![10, 20]);
         assert_eq!(row_line(&["ab".into(), "c".into()], &cols, &[3, 2]), "ab  c ");
+    }
+
+    /// `is_blank` is `== Cell::EMPTY`.
+    #[test]
+    #[allow(deprecated)]
+    fn blank_is_the_empty_cell() {
+        let mut cells = vec![
+            Cell::EMPTY,
+            Cell::new(" "),
+            Cell::new("x"),
+            Cell::new("  "),
+            Cell::new(""),
+        ];
+        for i in 0..6 {
+            let mut c = Cell::new(" ");
+            match i {
+                0 => c.fg = Color::Red,
+                1 => c.bg = Color::Indexed(0),
+                2 => c.underline_color = Color::Rgb(0, 0, 0),
+                3 => c.modifier = ratatui::style::Modifier::DIM,
+                4 => c.diff_option = CellDiffOption::AlwaysUpdate,
+                _ => c.skip = true,
+            }
+            cells.push(c);
+        }
+        for c in &cells {
+            assert_eq!(is_blank(c), *c == Cell::EMPTY, "{c:?}");
+        }
     }
 
     /// Rows drawn through the cache are the cells `put_line` draws of the fitted line, frame after frame:

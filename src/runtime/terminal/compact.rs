@@ -57,16 +57,24 @@ struct FrameKeys {
 
 impl FrameKeys {
     fn of(&mut self, cells: &[Cell]) {
-        self.key.clear();
-        self.width.clear();
-        self.span.clear();
-        for c in cells {
-            let (k, span) = key(c);
+        let n = cells.len();
+        self.key.resize(n, 0);
+        self.width.resize(n, 1);
+        self.span.resize(n, 1);
+        for (((c, k), width), span) in cells.iter().zip(&mut self.key).zip(&mut self.width).zip(&mut self.span) {
             let s = c.symbol();
-            let width = if printable_ascii(s) { 1 } else { s.cell_width() };
-            self.key.push(k);
-            self.width.push(width);
-            self.span.push(u16::try_from(span).unwrap_or(u16::MAX));
+            if let [b] = s.as_bytes()
+                && (b' '..=b'~').contains(b)
+            {
+                // One column (most cells): the key as `key` packs it.
+                *k = packed(char::from(*b), c);
+                (*width, *span) = (1, 1);
+            } else {
+                let (key, columns) = key(c);
+                *k = key;
+                *width = s.cell_width();
+                *span = u16::try_from(columns).unwrap_or(u16::MAX);
+            }
         }
     }
 
@@ -276,17 +284,8 @@ fn key(c: &Cell) -> (Key, usize) {
             (one, s.width().max(1))
         }
     };
-    #[allow(deprecated)]
-    let skip = c.skip;
     let k = match ch {
-        Some(ch) if c.diff_option == CellDiffOption::None => {
-            Key::from(u32::from(ch)) << 2
-                | color_bits(c.fg) << 23
-                | color_bits(c.bg) << 52
-                | color_bits(c.underline_color) << 81
-                | Key::from(c.modifier.bits()) << 110
-                | Key::from(skip) << 126
-        }
+        Some(ch) if c.diff_option == CellDiffOption::None => packed(ch, c),
         _ => {
             use std::hash::{Hash, Hasher};
             let mut h = std::hash::DefaultHasher::new();
@@ -295,6 +294,21 @@ fn key(c: &Cell) -> (Key, usize) {
         }
     };
     (k, width)
+}
+
+/// The key of a cell whose symbol is the one character `ch` and whose diff option is none.
+fn packed(ch: char, c: &Cell) -> Key {
+    #[allow(deprecated)]
+    let skip = c.skip;
+    if c.diff_option != CellDiffOption::None {
+        return key(c).0;
+    }
+    let k = Key::from(u32::from(ch)) << 2 | Key::from(c.modifier.bits()) << 110 | Key::from(skip) << 126;
+    // The default colours (most cells) are 0 bits.
+    if c.fg == Color::Reset && c.bg == Color::Reset && c.underline_color == Color::Reset {
+        return k;
+    }
+    k | color_bits(c.fg) << 23 | color_bits(c.bg) << 52 | color_bits(c.underline_color) << 81
 }
 
 /// The key of what a slot shows.
