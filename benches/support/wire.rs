@@ -12,11 +12,13 @@ pub struct Run {
     pub wall: Duration,
     /// Peak RSS of the child (its VmHWM, read from `/proc` while it runs: see [`wait_peak`]), kB.
     pub maxrss_kb: u64,
+    /// CPU time of the child, user and system (its `rusage` when reaped).
+    pub cpu: Duration,
 }
 
 /// `vex items --session … --folder … --offset START --limit L --all FORMAT > /dev/null` (or into a pipe
 /// whose lines are counted, when `count_lines`), timed from spawn to exit.
-#[allow(clippy::zombie_processes, reason = "reaped by waitpid in wait_peak")]
+#[allow(clippy::zombie_processes, reason = "reaped by wait4 in wait_peak")]
 pub fn vex_items(url: &str, dir: &std::path::Path, key: &ListKey, start: u64, limit: u32, format: &str) -> Run {
     let mut c = Command::new(BIN);
     c.env("VEX_PASSWORD", PASSWORD)
@@ -34,13 +36,13 @@ pub fn vex_items(url: &str, dir: &std::path::Path, key: &ListKey, start: u64, li
         .stderr(Stdio::null());
     let t = Instant::now();
     let child = c.spawn().expect("run vex items");
-    let (status, maxrss_kb) = wait_peak(child.id());
+    let (status, maxrss_kb, cpu) = wait_peak(child.id());
     let wall = t.elapsed();
     assert!(status == 0, "vex items exited with status {status}");
-    Run { wall, maxrss_kb }
+    Run { wall, maxrss_kb, cpu }
 }
 
-/// Waits for a child: its exit status and peak RSS (kB).
+/// Waits for a child: its exit status, peak RSS (kB) and CPU time (user and system).
 ///
 /// Not the child's `ru_maxrss`: the kernel carries the high-water mark of the memory a process was
 /// exec'd from into it, and a child spawned from this process (vfork, or fork) is exec'd from this
@@ -48,31 +50,44 @@ pub fn vex_items(url: &str, dir: &std::path::Path, key: &ListKey, start: u64, li
 /// from a process holding 300 MB reports 300 MB). The child's own peak is its `VmHWM`, read from
 /// `/proc/PID/status` every millisecond while it runs (the mark only grows; the last read misses at
 /// most the child's last millisecond).
-fn wait_peak(pid: u32) -> (i32, u64) {
+fn wait_peak(pid: u32) -> (i32, u64, Duration) {
     let status_file = format!("/proc/{pid}/status");
     let mut peak = 0u64;
     let mut status = 0;
-    loop {
+    let cpu = loop {
         let hwm = std::fs::read_to_string(&status_file).ok().and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
         });
         peak = peak.max(hwm.unwrap_or(0));
-        // SAFETY: plain waitpid on a child this process spawned.
-        let r = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) };
+        // SAFETY: wait4 on a child this process spawned, into a zeroed rusage it fills when it reaps.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, libc::WNOHANG, &mut usage) };
         if r == pid as libc::pid_t {
-            break;
+            break timeval(usage.ru_utime) + timeval(usage.ru_stime);
         }
-        assert!(r == 0, "waitpid");
+        assert!(r == 0, "wait4");
         std::thread::sleep(Duration::from_millis(1));
-    }
+    };
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
         -1
     };
-    (code, peak)
+    (code, peak, cpu)
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+}
+
+/// CPU time this process has used so far (all its threads, user and system).
+pub fn own_cpu() -> Duration {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    timeval(usage.ru_utime) + timeval(usage.ru_stime)
 }
 
 /// The raw loop: log in, then GET every page from `start` (`limit` a page) until the folder's end at
@@ -163,7 +178,7 @@ pub fn python_peer() -> Result<std::path::PathBuf, String> {
 }
 
 /// benches/veeam365_peer.py: the same items through the Python client, written as JSON lines.
-#[allow(clippy::zombie_processes, reason = "reaped by waitpid in wait_peak")]
+#[allow(clippy::zombie_processes, reason = "reaped by wait4 in wait_peak")]
 pub fn python_items(py: &std::path::Path, url: &str, key: &ListKey, start: u64, n: u64, limit: u32) -> Run {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/veeam365_peer.py");
     let t = Instant::now();
@@ -176,8 +191,8 @@ pub fn python_items(py: &std::path::Path, url: &str, key: &ListKey, start: u64, 
         .stdout(Stdio::null())
         .spawn()
         .expect("python peer");
-    let (status, maxrss_kb) = wait_peak(child.id());
+    let (status, maxrss_kb, cpu) = wait_peak(child.id());
     let wall = t.elapsed();
     assert!(status == 0, "the Python peer exited with status {status}");
-    Run { wall, maxrss_kb }
+    Run { wall, maxrss_kb, cpu }
 }
