@@ -1198,6 +1198,34 @@ mod tests {
         .unwrap()
     }
 
+    /// vex's backend and ratatui's, side by side: their outputs and a terminal (vt100) for each.
+    struct Pair {
+        out: Shared,
+        plain_out: Shared,
+        compact: Terminal<CompactBackend<Shared>>,
+        plain: Terminal<CrosstermBackend<Shared>>,
+        vt: vt100::Parser,
+        vt_plain: vt100::Parser,
+    }
+
+    fn pair() -> Pair {
+        let (out, plain_out) = (Shared::default(), Shared::default());
+        let compact = terminal(CompactBackend::with_size(
+            CrosstermBackend::new(out.clone()),
+            Size::new(W, H),
+        ));
+        let plain = terminal(CrosstermBackend::new(plain_out.clone()));
+        let vt = || vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        Pair {
+            out,
+            plain_out,
+            compact,
+            plain,
+            vt: vt(),
+            vt_plain: vt(),
+        }
+    }
+
     /// A deterministic pseudo-random frame: rows of words in a few scripts and styles.
     fn frame(seed: u64) -> Buffer {
         const WORDS: [&str; 14] = [
@@ -1451,14 +1479,14 @@ mod tests {
 
     #[test]
     fn frames_arrive_as_with_ratatuis_backend_and_smaller() {
-        let (compact_out, plain_out) = (Shared::default(), Shared::default());
-        let mut compact = terminal(CompactBackend::with_size(
-            CrosstermBackend::new(compact_out.clone()),
-            Size::new(W, H),
-        ));
-        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
-        let mut vt = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
-        let mut vt_plain = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let Pair {
+            out: compact_out,
+            plain_out,
+            mut compact,
+            mut plain,
+            mut vt,
+            mut vt_plain,
+        } = pair();
         let (mut sent, mut sent_plain) = (0, 0);
         for seed in 0..300 {
             // Mostly small changes (a row scrolled, a cell changed), sometimes a new screen.
@@ -1571,16 +1599,14 @@ mod tests {
     /// emulated screen after each; returns the bytes sent after the first frame, by this backend and by
     /// ratatui's.
     fn scrolling_list(subjects: [&str; 7]) -> (usize, usize) {
-        let (out, plain_out) = (Shared::default(), Shared::default());
-        let mut compact = terminal(CompactBackend::with_size(
-            CrosstermBackend::new(out.clone()),
-            Size::new(W, H),
-        ));
-        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
-        let (mut vt, mut vt_plain) = (
-            vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0),
-            vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0),
-        );
+        let Pair {
+            out,
+            plain_out,
+            mut compact,
+            mut plain,
+            mut vt,
+            mut vt_plain,
+        } = pair();
         let line = |i: u16| subjects[(i as usize * 5) % subjects.len()];
         let mut top = 0u16;
         let (mut sent, mut sent_plain) = (0, 0);
@@ -1620,14 +1646,14 @@ mod tests {
     /// fewer bytes than ratatui's backend writes.
     #[test]
     fn blanks_are_erased_and_colours_set_briefly() {
-        let (out, plain_out) = (Shared::default(), Shared::default());
-        let mut compact = terminal(CompactBackend::with_size(
-            CrosstermBackend::new(out.clone()),
-            Size::new(W, H),
-        ));
-        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
-        let mut vt = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
-        let mut vt_plain = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let Pair {
+            out,
+            plain_out,
+            mut compact,
+            mut plain,
+            mut vt,
+            mut vt_plain,
+        } = pair();
         let label = Style::new().fg(Color::Indexed(6));
         let mut a = Buffer::empty(Rect::new(0, 0, W, H));
         for y in 0..H {
@@ -1674,14 +1700,14 @@ mod tests {
     /// the left (the dialog's right border one column in).
     #[test]
     fn an_erase_takes_a_wide_character_whole() {
-        let (out, plain_out) = (Shared::default(), Shared::default());
-        let mut compact = terminal(CompactBackend::with_size(
-            CrosstermBackend::new(out.clone()),
-            Size::new(W, H),
-        ));
-        let mut plain = terminal(CrosstermBackend::new(plain_out.clone()));
-        let mut vt = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
-        let mut vt_plain = vt100::Parser::new(H.try_into().unwrap(), W.try_into().unwrap(), 0);
+        let Pair {
+            out,
+            plain_out,
+            mut compact,
+            mut plain,
+            mut vt,
+            mut vt_plain,
+        } = pair();
         let mut list = Buffer::empty(Rect::new(0, 0, W, H));
         for y in 0..H {
             list.set_string(0, y, "│", Style::new());
