@@ -1198,6 +1198,23 @@ mod tests {
         .unwrap()
     }
 
+    /// Frames that follow one another as a screen does: mostly small changes (rows moved by `seed % 7`, the
+    /// rest of a row changed), every seventh a new screen.
+    fn moved_frame(seed: u64) -> Buffer {
+        if seed.is_multiple_of(7) {
+            return frame(seed);
+        }
+        let mut b = frame(seed / 7 * 7);
+        let shift = (seed % 7) as u16;
+        let src = frame(seed / 7 * 7 + 1000);
+        for y in 0..H.saturating_sub(shift) {
+            for x in 0..W {
+                b[(x, y)] = src[(x, (y + shift) % H)].clone();
+            }
+        }
+        b
+    }
+
     /// vex's backend and ratatui's, side by side: their outputs and a terminal (vt100) for each.
     struct Pair {
         out: Shared,
@@ -1434,19 +1451,7 @@ mod tests {
         let mut scrolled = 0;
         for seed in 0..400u64 {
             // As in `frames_arrive_as_with_ratatuis_backend_and_smaller`: mostly rows moved.
-            let mut buf = if seed % 7 == 0 {
-                frame(seed)
-            } else {
-                let mut b = frame(seed / 7 * 7);
-                let shift = (seed % 7) as u16;
-                let src = frame(seed / 7 * 7 + 1000);
-                for y in 0..H.saturating_sub(shift) {
-                    for x in 0..W {
-                        b[(x, y)] = src[(x, (y + shift) % H)].clone();
-                    }
-                }
-                b
-            };
+            let mut buf = moved_frame(seed);
             // A few more cells of the kinds ratatui's diff treats apart.
             for k in 0..(seed % 5) {
                 let (x, y) = (
@@ -1489,20 +1494,7 @@ mod tests {
         } = pair();
         let (mut sent, mut sent_plain) = (0, 0);
         for seed in 0..300 {
-            // Mostly small changes (a row scrolled, a cell changed), sometimes a new screen.
-            let buf = if seed % 7 == 0 {
-                frame(seed)
-            } else {
-                let mut b = frame(seed / 7 * 7);
-                let shift = (seed % 7) as u16;
-                let src = frame(seed / 7 * 7 + 1000);
-                for y in 0..H.saturating_sub(shift) {
-                    for x in 0..W {
-                        b[(x, y)] = src[(x, (y + shift) % H)].clone();
-                    }
-                }
-                b
-            };
+            let buf = moved_frame(seed);
             draw_compact(&mut compact, &buf);
             draw(&mut plain, &buf);
             let bytes = compact_out.take();
