@@ -203,7 +203,7 @@ impl<'a> ItemText<'a> {
 
 /// What repeat detection and re-reads compare: a hash of the row's id, and the row's size.
 ///
-/// The hash is FxHash's word-at-a-time multiply-rotate (not SipHash: nothing here faces a hash-flooding
+/// The hash is foldhash's fast hasher with a fixed seed (not SipHash: nothing here faces a hash-flooding
 /// attacker, there is no table). A collision makes two rows look the same when they are not: for
 /// repeat detection that only holds rows back until one differs (a whole page would have to collide,
 /// and be as long, to be called a repeat); for a re-read it could let a changed row at the same place
@@ -212,23 +212,10 @@ fn mark(item: &ItemText<'_>) -> (u64, usize) {
     (id_hash(item.id.as_bytes()), item.json.len())
 }
 
+/// The id's bytes and their length, hashed.
 fn id_hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
-    let mut h = step(0, b.len() as u64);
-    let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(w);
-        h = step(h, u64::from_le_bytes(a));
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        let mut a = [0u8; 8];
-        a[..rest.len()].copy_from_slice(rest);
-        h = step(h, u64::from_le_bytes(a));
-    }
-    h
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(b)
 }
 
 /// A request sent ahead; aborted when dropped unused.

@@ -219,49 +219,9 @@ struct RowCache {
     before: HashMap<(Vec<String>, Option<Style>), Vec<Cell>, Quick>,
 }
 
-/// A quick hash for [`RowCache`]'s keys (rustc's Fx: a multiply and a rotate per word; SipHash was a
-/// tenth of drawing the rows). The keys are the cells on screen: a few dozen rows, nothing to flood.
-#[derive(Default, Clone, Copy)]
-struct Quick;
-
-impl std::hash::BuildHasher for Quick {
-    type Hasher = QuickHasher;
-    fn build_hasher(&self) -> QuickHasher {
-        QuickHasher(0)
-    }
-}
-
-struct QuickHasher(u64);
-
-impl QuickHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for QuickHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(w) ^ (rest.len() as u64) << 59);
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The hasher of [`RowCache`]'s maps: foldhash's fast one (SipHash was a tenth of drawing the rows). The
+/// keys are the cells on screen: a few dozen rows, nothing to flood.
+type Quick = foldhash::fast::FixedState;
 
 /// A blank cell (`Cell::EMPTY`, as `==` says), without comparing symbols as strings.
 fn is_blank(c: &Cell) -> bool {
