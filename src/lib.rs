@@ -12,6 +12,7 @@ pub mod batch;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod heap;
 pub mod logging;
 pub mod msg;
 pub mod restore_plan;

@@ -21,8 +21,10 @@ fn main() -> ExitCode {
     vex::secrets::take_environment();
     vex::install_crypto_provider();
     let cli = Cli::parse();
-    if matches!(cli.command, None | Some(Command::Demo(_))) {
-        vex::runtime::terminal::one_heap_arena();
+    match cli.command {
+        None | Some(Command::Demo(_)) => vex::heap::one_heap_arena(),
+        Some(Command::Script(_)) => vex::heap::keep_freed_memory(),
+        _ => {}
     }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -25,6 +25,8 @@ fn strict() -> SimConfig {
 }
 
 fn http() -> reqwest::Client {
+    // Run alone (nextest, or a filter), a test may build its client before any emulator installed it.
+    vex::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

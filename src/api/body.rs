@@ -578,7 +578,7 @@ pub(crate) async fn read_json(
 /// `on_row` as it arrives; returns the envelope (`"results":[]`) and the number of rows. Fails when no
 /// byte arrives for `stall`.
 pub(crate) async fn read_json_rows(
-    mut res: reqwest::Response,
+    res: reqwest::Response,
     stall: Duration,
     limits: BodyLimits,
     max_rows: usize,
@@ -589,17 +589,68 @@ pub(crate) async fn read_json_rows(
         return Err(too_large(limits.max_bytes));
     }
     let mut guard = JsonGuard::rows(limits, max_rows).with_keys(keys);
+    let mut ahead = ReadAhead::start(res, stall);
     loop {
-        match tokio::time::timeout(stall, res.chunk()).await {
-            Err(_) => return Err(stalled(stall)),
-            Ok(Err(e)) => return Err(from_reqwest(e)),
-            Ok(Ok(None)) => {
+        match ahead.next().await? {
+            None => {
                 guard.end_rows(on_row)?;
                 let n = guard.row_count();
                 return Ok((guard.finish(), n));
             }
-            Ok(Ok(Some(c))) => guard.feed_rows(&c, on_row)?,
+            Some(c) => guard.feed_rows(&c, on_row)?,
         }
+    }
+}
+
+/// How many chunks [`ReadAhead`] holds, read but not yet taken. A chunk is at most hyper's read buffer
+/// (about 400 KB), so this bounds what waits to about 3 MB.
+const READ_AHEAD_CHUNKS: usize = 8;
+
+/// An answer's body read by a task of its own, ahead of the one who checks it (bounded:
+/// [`READ_AHEAD_CHUNKS`]).
+///
+/// Why: hyper hands a body on chunk by chunk, and reads the socket for the next chunk only once the
+/// last one is taken: the socket is read (the kernel's copy, on a runtime thread) while the rows are not
+/// checked, and the other way round, with two thread hand-overs a chunk. With this task the socket is
+/// read while the rows of the chunks before are checked. The stall limit is the task's: a reader that
+/// is slow to take chunks is not a server that stalls. The task is aborted when this is dropped.
+struct ReadAhead {
+    rx: tokio::sync::mpsc::Receiver<Result<Option<bytes::Bytes>, ApiError>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ReadAhead {
+    fn start(mut res: reqwest::Response, stall: Duration) -> ReadAhead {
+        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD_CHUNKS);
+        let task = tokio::spawn(async move {
+            loop {
+                let next = match tokio::time::timeout(stall, res.chunk()).await {
+                    Err(_) => Err(stalled(stall)),
+                    Ok(Err(e)) => Err(from_reqwest(e)),
+                    Ok(Ok(c)) => Ok(c),
+                };
+                let more = matches!(next, Ok(Some(_)));
+                if tx.send(next).await.is_err() || !more {
+                    return;
+                }
+            }
+        });
+        ReadAhead { rx, task }
+    }
+
+    /// The next chunk; None at the body's end.
+    async fn next(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
+        match self.rx.recv().await {
+            Some(r) => r,
+            // The task ended without saying the body ended (it cannot: it says so before it returns).
+            None => Err(ApiError::Network("the answer's reader stopped before its end".into())),
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

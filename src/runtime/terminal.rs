@@ -49,21 +49,6 @@ pub struct TuiOptions {
     pub tenant: crate::restore_plan::TenantOptions,
 }
 
-/// Lets the browser's threads share one malloc arena (glibc; call it before the async runtime starts its
-/// threads). Each thread that allocates gets an arena of its own by default, and memory freed in one
-/// (pages decoded on a worker, dropped on the loop) stays resident there: in the memory scenario of
-/// `benches/run` (1M folder, `G`, PgUp/PgDn, a search, details) the browser's peak RSS was 28.1 MB with
-/// the default arenas and 23.4 MB with one (`MALLOC_ARENA_MAX=1`, back to back on the same machine). The
-/// browser allocates little per key, so the shared arena's lock costs nothing measurable; the scripting
-/// commands keep the default.
-pub fn one_heap_arena() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes glibc's allocator settings; called before other threads exist.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
-}
-
 /// How long logging out on the way out may take.
 const LOGOUT_WAIT: Duration = Duration::from_secs(5);
 
