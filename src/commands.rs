@@ -183,7 +183,7 @@ pub enum SessionsCmd {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct Where {
     /// Restore session id
     #[arg(long)]
@@ -970,7 +970,13 @@ pub async fn run(
                 return Err(CmdError::Usage("give --folder ID or --query TEXT".into()));
             }
             if let (None, Some(f)) = (&query, &folder) {
-                list_items(client, &at, f, offset, limit, all, fmt).await?;
+                // A task of the runtime, beside the connection's and the body's (`api::body`'s read
+                // ahead): their hand-overs wake a runtime thread, not this one parked in `block_on`.
+                // Task clock per 100,000 items (perf stat, 21 interleaved runs): 300 -> 277 ms.
+                let (client, at, f) = (client.clone(), at.clone(), f.clone());
+                let job = tokio::spawn(async move { list_items(&client, &at, &f, offset, limit, all, fmt).await });
+                job.await
+                    .map_err(|e| CmdError::Api(ApiError::Network(format!("the listing stopped: {e}"))))??;
                 return Ok(EXIT_OK);
             }
             let fetch = |o: u64, l: u32| {

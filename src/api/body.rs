@@ -164,7 +164,7 @@ const MAX_CARRY_SCANS: u32 = 8;
 
 /// What a row callback is given: the row's JSON text, and when the row was read by the fast path, what it
 /// found ([`super::scan::Scanned`]: the row is JSON `serde_json` accepts, and the members wanted).
-pub type OnRow<'f> = dyn FnMut(&[u8], Option<&super::scan::Scanned<'_>>) -> Result<(), ApiError> + 'f;
+pub type OnRow<'f> = dyn FnMut(&[u8], Option<&super::scan::Scanned<'_>>) -> Result<(), ApiError> + Send + 'f;
 
 impl JsonGuard {
     /// `max_rows`: the most elements the top-level object's `results` may hold (a page's `limit`).

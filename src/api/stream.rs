@@ -267,7 +267,7 @@ pub async fn for_each_item(
     start: u64,
     limit: u32,
     max_items: Option<u64>,
-    on_item: &mut dyn FnMut(&ItemText<'_>) -> ControlFlow<()>,
+    on_item: &mut (dyn FnMut(&ItemText<'_>) -> ControlFlow<()> + Send),
 ) -> Result<u64, ApiError> {
     let limit = paging::clamp_limit(limit);
     let at = Where {
@@ -334,7 +334,7 @@ async fn read_page(
     prev: &[(u64, usize)],
     mut rows: Vec<(u64, usize)>,
     ahead: Option<Ahead>,
-    on_item: &mut dyn FnMut(&ItemText<'_>) -> ControlFlow<()>,
+    on_item: &mut (dyn FnMut(&ItemText<'_>) -> ControlFlow<()> + Send),
     send_ahead: impl Fn(u64) -> Option<Ahead>,
 ) -> Result<PageRead, ApiError> {
     let client = at.client;
