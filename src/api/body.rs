@@ -674,6 +674,134 @@ pub(crate) async fn read_error_body(mut res: reqwest::Response, stall: Duration)
 mod tests {
     use super::*;
     use serde_json::Value;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// An answer whose body is `rows` one-row chunks of an items page (`{"results":[` first, `]}` last),
+    /// each sent after `gap[i]` (none: at once); `pulled` counts the chunks taken from the body so far.
+    fn paced(rows: usize, gap: impl Fn(usize) -> Duration + Send + 'static) -> (reqwest::Response, Arc<AtomicUsize>) {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let count = pulled.clone();
+        let chunks = (0..rows).map(move |i| {
+            let row = format!("{}{{\"id\":\"r{i}\"}}", if i == 0 { "{\"results\":[" } else { "," });
+            if i + 1 == rows { format!("{row}]}}") } else { row }
+        });
+        let stream = futures_util::StreamExt::then(futures_util::stream::iter(chunks.enumerate()), move |(i, c)| {
+            let (wait, count) = (gap(i), count.clone());
+            async move {
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, std::io::Error>(bytes::Bytes::from(c))
+            }
+        });
+        let res = http::Response::new(reqwest::Body::wrap_stream(stream));
+        (reqwest::Response::from(res), pulled)
+    }
+
+    async fn read_paced(
+        res: reqwest::Response,
+        stall: Duration,
+        rows: usize,
+        on_row: &mut OnRow<'_>,
+    ) -> Result<(Vec<u8>, usize), ApiError> {
+        read_json_rows(res, stall, BodyLimits::default(), rows, &[b"id"], on_row).await
+    }
+
+    /// The body is read ahead of the rows' check (while the first row is checked, later chunks arrive),
+    /// and no further than the bound.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_body_is_read_ahead_of_the_reader_within_its_bound() {
+        let rows = 40;
+        let (res, pulled) = paced(rows, |_| Duration::ZERO);
+        let mut seen = Vec::new();
+        let mut on_row = |_: &[u8], _: Option<&super::super::scan::Scanned<'_>>| {
+            if seen.is_empty() {
+                // The reader is busy with its first row (blocking, as a slow stdout would keep it).
+                std::thread::sleep(Duration::from_millis(300));
+                seen.push(pulled.load(Ordering::SeqCst));
+            } else {
+                seen.push(0);
+            }
+            Ok(())
+        };
+        let (_, n) = read_paced(res, Duration::from_secs(30), rows, &mut on_row)
+            .await
+            .expect("read");
+        assert_eq!(n, rows);
+        let ahead = seen[0];
+        // One chunk was taken by the reader; the task read on while it checked, but held at most
+        // READ_AHEAD_CHUNKS (plus the one it waits to hand on, and hyper's own one).
+        assert!(
+            ahead >= 4,
+            "the body was not read ahead: {ahead} chunks pulled while the first row was checked"
+        );
+        assert!(
+            ahead <= READ_AHEAD_CHUNKS + 3,
+            "read ahead past the bound: {ahead} chunks"
+        );
+    }
+
+    /// A reader slower than the stall limit (the task waits to hand chunks on) is not a stalled server.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_reader_is_not_a_stalled_server() {
+        let rows = 30;
+        let (res, _) = paced(rows, |_| Duration::ZERO);
+        let mut on_row = |_: &[u8], _: Option<&super::super::scan::Scanned<'_>>| {
+            std::thread::sleep(Duration::from_millis(10));
+            Ok(())
+        };
+        // 30 rows at 10 ms each: 300 ms of reading against a 60 ms stall limit.
+        let (_, n) = read_paced(res, Duration::from_millis(60), rows, &mut on_row)
+            .await
+            .expect("read");
+        assert_eq!(n, rows);
+    }
+
+    /// A server that stops sending is told as a stall, however far ahead the task had read.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_that_stops_sending_is_a_stall() {
+        let rows = 12;
+        let (res, _) = paced(rows, |i| {
+            if i == 10 {
+                Duration::from_secs(5)
+            } else {
+                Duration::ZERO
+            }
+        });
+        let mut handed = 0usize;
+        let mut on_row = |_: &[u8], _: Option<&super::super::scan::Scanned<'_>>| {
+            handed += 1;
+            Ok(())
+        };
+        let t = std::time::Instant::now();
+        let e = read_paced(res, Duration::from_millis(200), rows, &mut on_row)
+            .await
+            .expect_err("a stall");
+        assert!(e.to_string().contains("stalled"), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(3), "told after {:?}", t.elapsed());
+        // Every row sent before the silence was handed on.
+        assert_eq!(handed, 10);
+    }
+
+    /// Dropping the reader (the listing stopped) stops the task: the body is not read on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_task_stops_with_its_reader() {
+        let rows = 200;
+        let (res, pulled) = paced(rows, |_| Duration::from_millis(5));
+        let ahead = ReadAhead::start(res, Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(ahead);
+        let at_drop = pulled.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let later = pulled.load(Ordering::SeqCst);
+        assert!(
+            later <= at_drop + 1,
+            "read on after the reader was dropped: {at_drop} then {later}"
+        );
+        assert!(later < rows);
+    }
 
     fn guard_all(text: &[u8], limits: BodyLimits, rows: Option<usize>, step: usize) -> Result<Vec<u8>, ApiError> {
         let mut g = JsonGuard::new(limits, rows, None);
