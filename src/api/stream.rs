@@ -7,8 +7,8 @@
 //!   end) is aborted.
 //! - **Streamed**: a page is never held whole. [`super::body::JsonGuard::rows`] hands each row of
 //!   `results` on as its last byte arrives, under the same limits as every answer (size, rows, string
-//!   length, nesting, stall), and keeps only the envelope; memory is one row and the reader's buffers,
-//!   whatever the page size.
+//!   length, nesting, stall), and keeps only the envelope; memory is one row, the reader's buffers and
+//!   the chunks read ahead of the check (at most 8, `body::ReadAhead`), whatever the page size.
 //! - **Checked, not re-encoded**: a row is handed on when it is valid JSON (UTF-8, no raw control
 //!   characters in strings) and an object with a non-empty `id` (as [`super::models::Item`] requires); it
 //!   is the server's text with the whitespace outside strings removed (one item, one line) and long
