@@ -642,7 +642,7 @@ impl ReadAhead {
     async fn next(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
         match self.rx.recv().await {
             Some(r) => r,
-            // The task ended without saying the body ended (it cannot: it says so before it returns).
+            // The task ended without saying the body ended: it panicked (it says so before it returns).
             None => Err(ApiError::Network("the answer's reader stopped before its end".into())),
         }
     }
