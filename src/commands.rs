@@ -523,6 +523,7 @@ async fn list_items(
         offset,
         limit,
         max,
+        fmt == Format::Table,
         &mut |item| out.item(item),
     )
     .await;
@@ -604,14 +605,16 @@ impl ItemWriter {
             }
             Format::Table => {
                 let (class, title) = (item.item_class(), item.title());
-                let cells = [
-                    crate::text::sanitize(&item.id),
-                    crate::text::sanitize(class.as_deref().unwrap_or("")),
-                    crate::text::sanitize(title.as_deref().unwrap_or("")),
+                let raw = [
+                    &*item.id,
+                    class.as_deref().unwrap_or(""),
+                    title.as_deref().unwrap_or(""),
                 ];
                 if self.widths.is_some() {
-                    self.table_row(cells.each_ref().map(|c| &**c));
+                    // Sanitised and fitted in one pass.
+                    self.table_row(raw, crate::text::push_cell);
                 } else {
+                    let cells = raw.map(crate::text::sanitize);
                     self.first.push(cells.map(std::borrow::Cow::into_owned));
                     if self.first.len() >= self.first_len {
                         self.flush_first();
@@ -639,19 +642,20 @@ impl ItemWriter {
         self.buf.push(b'\n');
         self.widths = Some(w);
         for row in std::mem::take(&mut self.first) {
-            self.table_row(row.each_ref().map(String::as_str));
+            self.table_row(row.each_ref().map(String::as_str), crate::text::push_fit);
         }
     }
 
-    /// As [`table_line`] writes it, straight into the buffer.
-    fn table_row(&mut self, cells: [&str; 3]) {
+    /// As [`table_line`] writes it, straight into the buffer; `push` fits a cell to its width
+    /// ([`crate::text::push_fit`] for sanitised cells, [`crate::text::push_cell`] for the server's text).
+    fn table_row(&mut self, cells: [&str; 3], push: fn(&mut Vec<u8>, &str, usize)) {
         let w = self.widths.as_deref().unwrap_or(&[]);
         let start = self.buf.len();
         for (i, c) in cells.into_iter().enumerate() {
             if i > 0 {
                 self.buf.extend_from_slice(b"  ");
             }
-            crate::text::push_fit(&mut self.buf, c, w.get(i).copied().unwrap_or(0));
+            push(&mut self.buf, c, w.get(i).copied().unwrap_or(0));
         }
         // Trailing white space goes, as in `table_line`.
         let keep = trimmed_end(&self.buf[start..]);

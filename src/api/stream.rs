@@ -128,7 +128,8 @@ impl<'a> ItemText<'a> {
         ItemText::parse_exact(row)
     }
 
-    /// A row the fast path read (with [`KEYS`]): known to be JSON serde accepts.
+    /// A row the fast path read (with [`KEYS`], or only the first, the id: the class and the title then
+    /// read as absent): known to be JSON serde accepts.
     pub fn scanned(s: &super::scan::Scanned<'a>) -> Result<ItemText<'a>, ApiError> {
         // A null member needs no filtering here: `text` and `string` read `null` as nothing.
         let mut item = ItemText::from_members(s.json, [0, 1, 2, 3, 4, 5, 6].map(|k| s.member(k)))?;
@@ -258,6 +259,10 @@ impl Where<'_> {
 /// `max_items` when given (one page of `--limit`: requests follow a server that serves fewer rows than
 /// asked, like [`paging::fill_page`]). `on_item` may stop the listing ([`ControlFlow::Break`]); the
 /// result is the number of items handed on. See the module's documentation for the rules.
+///
+/// `titles`: the caller reads each item's class and title ([`ItemText::item_class`],
+/// [`ItemText::title`]: a table). Without, only the id is looked for in each row (JSON output: fewer keys
+/// to compare in the one pass over a row) and those two read as absent.
 #[allow(clippy::too_many_arguments)]
 pub async fn for_each_item(
     client: &Client,
@@ -267,8 +272,10 @@ pub async fn for_each_item(
     start: u64,
     limit: u32,
     max_items: Option<u64>,
+    titles: bool,
     on_item: &mut (dyn FnMut(&ItemText<'_>) -> ControlFlow<()> + Send),
 ) -> Result<u64, ApiError> {
+    let keys: &'static [&'static [u8]] = if titles { &KEYS } else { &KEYS[..1] };
     let limit = paging::clamp_limit(limit);
     let at = Where {
         client,
@@ -299,10 +306,20 @@ pub async fn for_each_item(
         let offset = start + got;
         spare.clear();
         let marks = std::mem::take(&mut spare);
-        let page = read_page(&at, offset, want, &prev, marks, ahead.take(), on_item, |next_offset| {
-            let w = want_at(next_offset - start);
-            (w > 0).then(|| at.ahead(next_offset, w)).flatten()
-        })
+        let page = read_page(
+            &at,
+            keys,
+            offset,
+            want,
+            &prev,
+            marks,
+            ahead.take(),
+            on_item,
+            |next_offset| {
+                let w = want_at(next_offset - start);
+                (w > 0).then(|| at.ahead(next_offset, w)).flatten()
+            },
+        )
         .await?;
         pages += 1;
         got += page.rows.len() as u64;
@@ -329,6 +346,7 @@ struct PageRead {
 #[allow(clippy::too_many_arguments)]
 async fn read_page(
     at: &Where<'_>,
+    keys: &'static [&'static [u8]],
     offset: u64,
     want: u32,
     prev: &[(u64, usize)],
@@ -407,7 +425,7 @@ async fn read_page(
             }
             Ok(())
         };
-        let read = body::read_json_rows(res, stall, limits, want as usize, &KEYS, &mut on_row).await;
+        let read = body::read_json_rows(res, stall, limits, want as usize, keys, &mut on_row).await;
         if stopped {
             return Ok(PageRead {
                 rows,
