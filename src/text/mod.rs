@@ -426,6 +426,10 @@ pub fn push_cell(out: &mut Vec<u8>, s: &str, w: usize) {
         // No character wider than its bytes: it fits whole when nothing in it changes.
         let mut width = 0;
         let plain = s.chars().all(|c| {
+            if (' '..='~').contains(&c) {
+                width += 1;
+                return true;
+            }
             width += standalone_char_width(c);
             standalone(c) && !is_unsafe(c) && !is_unstable(c)
         });
