@@ -265,6 +265,21 @@ struct Walk<'k> {
     /// The wanted key whose value starts at `.1` (at depth 1), until the value ends.
     pending: Option<(usize, usize)>,
     high: High,
+    /// Per key asked for, its [`tag`]; 0 for the slots past the last.
+    tags: [u32; MAX_KEYS],
+}
+
+/// A key's length, first and last bytes, and a bit no empty slot has: keys with different tags differ,
+/// so a key is compared whole only with the keys asked for that share its tag (at most one, mostly
+/// none), after one comparison of all the tags at once.
+#[inline(always)]
+fn tag(key: &[u8]) -> u32 {
+    let ends = match key {
+        [] => 0,
+        [first, .., last] => u32::from(*first) << 8 | u32::from(*last) << 16,
+        [only] => u32::from(*only) << 8 | u32::from(*only) << 16,
+    };
+    (key.len() as u32 & 0xff) | ends | 1 << 24
 }
 
 impl Walk<'_> {
@@ -289,11 +304,21 @@ impl Walk<'_> {
         }
         if depth == 1 {
             let key = &b[start..end];
-            if let Some(k) = self
-                .keys
-                .iter()
-                .position(|w| w.len() == key.len() && w.first() == key.first() && *w == key)
-            {
+            let t = tag(key);
+            let mut same = 0u32;
+            for (k, kt) in self.tags.iter().enumerate() {
+                same |= u32::from(*kt == t) << k;
+            }
+            let mut found = None;
+            while same != 0 {
+                let k = same.trailing_zeros() as usize;
+                if self.keys.get(k).is_some_and(|w| *w == key) {
+                    found = Some(k);
+                    break;
+                }
+                same &= same - 1;
+            }
+            if let Some(k) = found {
                 if self.spans[k].1 != 0 {
                     // serde refuses a duplicate field.
                     return Err(Unsure);
@@ -345,6 +370,7 @@ fn scan_with<'a, const WIDE: bool>(
         pending: None,
         // Bytes at or above DEL, all in strings (everything else is checked to be ASCII).
         high: High { lo: usize::MAX, hi: 0 },
+        tags: std::array::from_fn(|k| keys.get(k).map_or(0, |key| tag(key))),
     };
     let mut i = 0usize;
     let mut depth = 0usize;
