@@ -128,6 +128,36 @@ impl<'a> ItemText<'a> {
         ItemText::parse_exact(row)
     }
 
+    /// [`ItemText::parse`] when `titles`; otherwise only the id is looked for (as by the fast path with the
+    /// first of [`KEYS`] alone), so that a row reads alike whichever path reads it (a key given twice is
+    /// refused only when it is one looked for, as `serde` does).
+    pub fn parse_for(row: &'a [u8], titles: bool) -> Result<ItemText<'a>, ApiError> {
+        if titles {
+            return ItemText::parse(row);
+        }
+        if let Some(s) = super::scan::object(row, &KEYS[..1], usize::MAX, body::MAX_DEPTH)
+            && s.json.len() == row.len()
+        {
+            return ItemText::scanned(&s);
+        }
+        #[derive(Deserialize)]
+        struct Id<'a> {
+            #[serde(borrow, default)]
+            id: Option<&'a RawValue>,
+        }
+        let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
+        if !json.starts_with('{') {
+            return Err(ApiError::Decode("an item that is not an object".into()));
+        }
+        let f: Id<'a> = serde_json::from_str(json).map_err(|e| {
+            ApiError::Decode(super::error::one_line(
+                &format!("an item: {e}"),
+                super::error::MAX_MESSAGE,
+            ))
+        })?;
+        ItemText::from_members(json, [f.id.map(RawValue::get), None, None, None, None, None, None])
+    }
+
     /// A row the fast path read (with [`KEYS`], or only the first, the id: the class and the title then
     /// read as absent): known to be JSON serde accepts.
     pub fn scanned(s: &super::scan::Scanned<'a>) -> Result<ItemText<'a>, ApiError> {
@@ -358,6 +388,8 @@ async fn read_page(
     let client = at.client;
     let (stall, limits) = (client.timeouts().stall, client.limits());
     let mut ahead = ahead.filter(|a| a.offset == offset && a.limit == want);
+    // The table reads each item's class and title; JSON output only its id (see `for_each_item`).
+    let titles = keys.len() > 1;
     let mut next: Option<Ahead> = None;
     // Rows handed on (or held back while they repeat the previous page) in earlier attempts.
     rows.clear();
@@ -389,7 +421,7 @@ async fn read_page(
         let mut on_row = |raw: &[u8], scanned: Option<&super::scan::Scanned<'_>>| -> Result<(), ApiError> {
             let item = match scanned {
                 Some(s) => ItemText::scanned(s)?,
-                None => ItemText::parse(raw)?,
+                None => ItemText::parse_for(raw, titles)?,
             };
             let m = mark(&item);
             let i = seen;
@@ -413,7 +445,7 @@ async fn read_page(
                 return Ok(());
             }
             for h in held.drain(..) {
-                let item = ItemText::parse(&h)?;
+                let item = ItemText::parse_for(&h, titles)?;
                 if on_item(&item).is_break() {
                     stopped = true;
                     return Err(ApiError::Cancelled);
@@ -445,7 +477,7 @@ async fn read_page(
                     }
                     // A short repeat of the start of the previous page is no repeat: handed on.
                     for h in std::mem::take(&mut held) {
-                        let item = ItemText::parse(&h)?;
+                        let item = ItemText::parse_for(&h, titles)?;
                         if on_item(&item).is_break() {
                             return Ok(PageRead {
                                 rows,
@@ -483,6 +515,38 @@ async fn read_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Without titles only the id is looked for, by the fast path and the exact one alike: a key given
+    /// twice is refused when it is one looked for, whichever path reads the row (compact, or with white
+    /// space, which only the exact path reads).
+    #[test]
+    fn a_row_reads_alike_on_both_paths_with_or_without_titles() {
+        let spaced = |s: &str| s.replace(',', ", ");
+        let twice_subject = r#"{"id":"a","subject":"x","subject":"y"}"#;
+        let twice_id = r#"{"id":"a","subject":"x","id":"b"}"#;
+        for row in [twice_subject.to_string(), spaced(twice_subject)] {
+            let item = ItemText::parse_for(row.as_bytes(), false).unwrap_or_else(|e| panic!("{row}: {e}"));
+            assert_eq!((&*item.id, item.title()), ("a", None), "{row}");
+            assert!(ItemText::parse_for(row.as_bytes(), true).is_err(), "{row}");
+        }
+        for row in [
+            twice_id.to_string(),
+            spaced(twice_id),
+            r#"{"subject":"x"}"#.into(),
+            r#"{"id":" "}"#.into(),
+        ] {
+            for titles in [false, true] {
+                assert!(ItemText::parse_for(row.as_bytes(), titles).is_err(), "{row} {titles}");
+            }
+        }
+        let plain = r#"{"id":"a","itemClass":"IPM.Note","subject":"x"}"#;
+        for row in [plain.to_string(), spaced(plain)] {
+            let item = ItemText::parse_for(row.as_bytes(), true).unwrap();
+            assert_eq!((&*item.id, item.title().as_deref()), ("a", Some("x")), "{row}");
+            let item = ItemText::parse_for(row.as_bytes(), false).unwrap();
+            assert_eq!((&*item.id, item.title()), ("a", None), "{row}");
+        }
+    }
 
     #[test]
     fn rows_are_checked_and_their_title_found() {
