@@ -84,6 +84,23 @@ pub const KEYS: [&[u8]; 7] = [
     b"title",
 ];
 
+/// A row read by `serde_json` into `F` (the fields looked for), with its text: an object in UTF-8, or the
+/// error that says what it is not.
+fn exact<'a, F: Deserialize<'a>>(row: &'a [u8]) -> Result<(&'a str, F), ApiError> {
+    let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
+    if !json.starts_with('{') {
+        // serde would read a list as the fields in order.
+        return Err(ApiError::Decode("an item that is not an object".into()));
+    }
+    let f = serde_json::from_str(json).map_err(|e| {
+        ApiError::Decode(super::error::one_line(
+            &format!("an item: {e}"),
+            super::error::MAX_MESSAGE,
+        ))
+    })?;
+    Ok((json, f))
+}
+
 /// A field as text, as [`super::models::lenient::opt_string`] reads it: a string; a number, boolean or
 /// anything else as its JSON text; null as nothing. `v` is the field's JSON text, checked.
 fn text(v: Option<&str>) -> Option<Cow<'_, str>> {
@@ -145,16 +162,7 @@ impl<'a> ItemText<'a> {
             #[serde(borrow, default)]
             id: Option<&'a RawValue>,
         }
-        let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
-        if !json.starts_with('{') {
-            return Err(ApiError::Decode("an item that is not an object".into()));
-        }
-        let f: Id<'a> = serde_json::from_str(json).map_err(|e| {
-            ApiError::Decode(super::error::one_line(
-                &format!("an item: {e}"),
-                super::error::MAX_MESSAGE,
-            ))
-        })?;
+        let (json, f) = exact::<Id<'a>>(row)?;
         ItemText::from_members(json, [f.id.map(RawValue::get), None, None, None, None, None, None])
     }
 
@@ -170,17 +178,7 @@ impl<'a> ItemText<'a> {
 
     /// The exact path: `serde_json` reads the row (what the fast path is compared with).
     pub(crate) fn parse_exact(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
-        let json = std::str::from_utf8(row).map_err(|_| ApiError::Decode("an item is not valid UTF-8".into()))?;
-        if !json.starts_with('{') {
-            // serde would read a list as the fields in order.
-            return Err(ApiError::Decode("an item that is not an object".into()));
-        }
-        let f: Fields<'a> = serde_json::from_str(json).map_err(|e| {
-            ApiError::Decode(super::error::one_line(
-                &format!("an item: {e}"),
-                super::error::MAX_MESSAGE,
-            ))
-        })?;
+        let (json, f) = exact::<Fields<'a>>(row)?;
         let get = |v: Option<&'a RawValue>| v.map(RawValue::get);
         ItemText::from_members(
             json,
