@@ -84,6 +84,12 @@ pub const KEYS: [&[u8]; 7] = [
     b"title",
 ];
 
+/// The keys looked for in each row: all of [`KEYS`] when the class and the title are read (a table),
+/// only the id otherwise.
+fn keys_for(titles: bool) -> &'static [&'static [u8]] {
+    if titles { &KEYS } else { &KEYS[..1] }
+}
+
 /// A row read by `serde_json` into `F` (the fields looked for), with its text: an object in UTF-8, or the
 /// error that says what it is not.
 fn exact<'a, F: Deserialize<'a>>(row: &'a [u8]) -> Result<(&'a str, F), ApiError> {
@@ -137,25 +143,20 @@ impl<'a> ItemText<'a> {
     /// ([`super::scan::object`]); anything it is not sure of is read by `serde_json`, whose errors are the
     /// ones reported.
     pub fn parse(row: &'a [u8]) -> Result<ItemText<'a>, ApiError> {
-        if let Some(s) = super::scan::object(row, &KEYS, usize::MAX, body::MAX_DEPTH)
-            && s.json.len() == row.len()
-        {
-            return ItemText::scanned(&s);
-        }
-        ItemText::parse_exact(row)
+        ItemText::parse_for(row, true)
     }
 
     /// [`ItemText::parse`] when `titles`; otherwise only the id is looked for (as by the fast path with the
     /// first of [`KEYS`] alone), so that a row reads alike whichever path reads it (a key given twice is
     /// refused only when it is one looked for, as `serde` does).
     pub fn parse_for(row: &'a [u8], titles: bool) -> Result<ItemText<'a>, ApiError> {
-        if titles {
-            return ItemText::parse(row);
-        }
-        if let Some(s) = super::scan::object(row, &KEYS[..1], usize::MAX, body::MAX_DEPTH)
+        if let Some(s) = super::scan::object(row, keys_for(titles), usize::MAX, body::MAX_DEPTH)
             && s.json.len() == row.len()
         {
             return ItemText::scanned(&s);
+        }
+        if titles {
+            return ItemText::parse_exact(row);
         }
         #[derive(Deserialize)]
         struct Id<'a> {
@@ -303,7 +304,6 @@ pub async fn for_each_item(
     titles: bool,
     on_item: &mut (dyn FnMut(&ItemText<'_>) -> ControlFlow<()> + Send),
 ) -> Result<u64, ApiError> {
-    let keys: &'static [&'static [u8]] = if titles { &KEYS } else { &KEYS[..1] };
     let limit = paging::clamp_limit(limit);
     let at = Where {
         client,
@@ -336,7 +336,7 @@ pub async fn for_each_item(
         let marks = std::mem::take(&mut spare);
         let page = read_page(
             &at,
-            keys,
+            titles,
             offset,
             want,
             &prev,
@@ -374,7 +374,7 @@ struct PageRead {
 #[allow(clippy::too_many_arguments)]
 async fn read_page(
     at: &Where<'_>,
-    keys: &'static [&'static [u8]],
+    titles: bool,
     offset: u64,
     want: u32,
     prev: &[(u64, usize)],
@@ -386,8 +386,6 @@ async fn read_page(
     let client = at.client;
     let (stall, limits) = (client.timeouts().stall, client.limits());
     let mut ahead = ahead.filter(|a| a.offset == offset && a.limit == want);
-    // The table reads each item's class and title; JSON output only its id (see `for_each_item`).
-    let titles = keys.len() > 1;
     let mut next: Option<Ahead> = None;
     // Rows handed on (or held back while they repeat the previous page) in earlier attempts.
     rows.clear();
@@ -455,7 +453,7 @@ async fn read_page(
             }
             Ok(())
         };
-        let read = body::read_json_rows(res, stall, limits, want as usize, keys, &mut on_row).await;
+        let read = body::read_json_rows(res, stall, limits, want as usize, keys_for(titles), &mut on_row).await;
         if stopped {
             return Ok(PageRead {
                 rows,
