@@ -604,7 +604,7 @@ impl ItemWriter {
                 push_item_json(item, &mut self.buf);
             }
             Format::Table => {
-                let (class, title) = (item.item_class(), item.title());
+                let (class, title) = item.class_and_title();
                 let raw = [
                     &*item.id,
                     class.as_deref().unwrap_or(""),
@@ -695,6 +695,11 @@ impl ItemWriter {
 fn trimmed_end(line: &[u8]) -> usize {
     let mut end = line.len();
     while end > 0 {
+        // A cell's padding, eight spaces at a time (the last column is padded to its width, then trimmed).
+        if end >= 8 && line[end - 8..end] == [b' '; 8] {
+            end -= 8;
+            continue;
+        }
         let last = line[end - 1];
         if last.is_ascii() {
             if !last.is_ascii_whitespace() && last != 0x0b {
@@ -1657,9 +1662,14 @@ mod tests {
             "a é漢🎉\t\n\u{b}\u{c}\r\u{1c}\u{85}\u{a0}\u{1680}\u{2003}\u{2028}\u{202f}\u{3000}\u{200b}x"
                 .chars()
                 .collect();
-        for _ in 0..20_000 {
-            let len = rng.random_range(0..8);
-            let s: String = (0..len).map(|_| pool[rng.random_range(0..pool.len())]).collect();
+        let mut any = |n: usize| -> String { (0..n).map(|_| pool[rng.random_range(0..pool.len())]).collect() };
+        for i in 0..20_000 {
+            // Some with a run of spaces (a cell's padding) before a few more characters.
+            let s = if i % 2 == 0 {
+                any(i % 8)
+            } else {
+                format!("{}{}{}", any(i % 5), " ".repeat(i % 23), any(i % 3))
+            };
             assert_eq!(trimmed_end(s.as_bytes()), s.trim_end().len(), "{s:?}");
         }
     }

@@ -218,8 +218,14 @@ impl<'a> ItemText<'a> {
 
     /// What [`super::models::Item::title`] shows: the subject, or the name of a contact, group or note.
     pub fn title(&self) -> Option<Cow<'a, str>> {
+        self.class_and_title().1
+    }
+
+    /// [`ItemText::item_class`] and [`ItemText::title`], the class read once for both.
+    pub fn class_and_title(&self) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
         let [item_class, subject, name, full_name, display_as, title] = self.fields;
-        match ItemKind::from_class(text(item_class).as_deref()) {
+        let class = text(item_class);
+        let title = match ItemKind::from_class(class.as_deref()) {
             ItemKind::Contact => text(full_name).or_else(|| text(display_as)),
             ItemKind::ContactGroup => text(name),
             ItemKind::StickyNote => text(name).or_else(|| text(subject)),
@@ -227,7 +233,8 @@ impl<'a> ItemText<'a> {
             // as a string (the model keeps it as sent).
             ItemKind::Other => text(subject).or_else(|| text(name)).or_else(|| string(title)),
             _ => text(subject),
-        }
+        };
+        (class, title)
     }
 }
 
