@@ -568,8 +568,10 @@ struct ItemWriter {
     fmt: Format,
     buf: Vec<u8>,
     rows: u64,
-    /// Table: the first page's cells, held until its widths are known.
-    first: Vec<[String; 3]>,
+    /// Table: the first page's cells (sanitised), held until its widths are known: their text one after
+    /// another, and where each row's cells end in it (one allocation each, not three a row).
+    first: String,
+    first_ends: Vec<[usize; 3]>,
     first_len: usize,
     widths: Option<Vec<usize>>,
     failed: Option<CmdError>,
@@ -585,7 +587,8 @@ impl ItemWriter {
             fmt,
             buf: Vec::with_capacity(OUT_BLOCK + (64 << 10)),
             rows: 0,
-            first: Vec::new(),
+            first: String::new(),
+            first_ends: Vec::new(),
             first_len: first_len.max(1),
             widths: None,
             failed: None,
@@ -614,9 +617,12 @@ impl ItemWriter {
                     // Sanitised and fitted in one pass.
                     self.table_row(raw, crate::text::push_cell);
                 } else {
-                    let cells = raw.map(crate::text::sanitize);
-                    self.first.push(cells.map(std::borrow::Cow::into_owned));
-                    if self.first.len() >= self.first_len {
+                    let ends = raw.map(|c| {
+                        self.first.push_str(&crate::text::sanitize(c));
+                        self.first.len()
+                    });
+                    self.first_ends.push(ends);
+                    if self.first_ends.len() >= self.first_len {
                         self.flush_first();
                     }
                 }
@@ -631,18 +637,27 @@ impl ItemWriter {
 
     /// The table's header and the first page, once its widths are known.
     fn flush_first(&mut self) {
+        let (text, ends) = (std::mem::take(&mut self.first), std::mem::take(&mut self.first_ends));
+        // Row by row, its cells as they were pushed (each starts where the one before it ends).
+        let rows = || {
+            let starts = std::iter::once(0).chain(ends.iter().map(|e| e[2]));
+            ends.iter().zip(starts).map(|(e, start)| {
+                let from = [start, e[0], e[1]];
+                [0, 1, 2].map(|k| text.get(from[k]..e[k]).unwrap_or(""))
+            })
+        };
         let mut w: Vec<usize> = ITEM_COLS.iter().map(|c| c.len()).collect();
-        for row in &self.first {
+        for row in rows() {
             for (x, c) in w.iter_mut().zip(row) {
-                *x = (*x).max(unicode_width::UnicodeWidthStr::width(c.as_str()).min(60));
+                *x = (*x).max(unicode_width::UnicodeWidthStr::width(c).min(60));
             }
         }
         let header: Vec<String> = ITEM_COLS.iter().map(|c| c.to_string()).collect();
         self.buf.extend_from_slice(table_line(&header, &w).as_bytes());
         self.buf.push(b'\n');
         self.widths = Some(w);
-        for row in std::mem::take(&mut self.first) {
-            self.table_row(row.each_ref().map(String::as_str), crate::text::push_fit);
+        for row in rows() {
+            self.table_row(row, crate::text::push_fit);
         }
     }
 
