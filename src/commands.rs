@@ -1689,6 +1689,83 @@ mod tests {
         }
     }
 
+    /// The items table (`ItemWriter`: the first page held until its widths are known, the rows after it
+    /// fitted as they come) is what [`table_line`] writes for the same cells sanitised, with the widths of
+    /// the header and the first page (at most 60), for hostile, wide, combining and padded cells.
+    #[test]
+    fn the_items_table_is_what_table_line_writes() {
+        let rows = [
+            r#"{"id":"a","itemClass":"IPM.Note","subject":"plain"}"#,
+            r#"{"id":"b","itemClass":"IPM.Note","subject":"Zoë 中文 e\u0301 🇯🇵 trailing   "}"#,
+            r#"{"id":"c","itemClass":"IPM.Contact","displayAs":"esc \u001b[31m \n\t \u202e end"}"#,
+            r#"{"id":"d\u0000x","itemClass":"IPM.StickyNote","name":""}"#,
+            r#"{"id":"e","itemClass":"IPM.Note","subject":"a title much longer than the first page's widest, cut"}"#,
+            r#"{"id":"f-longer-id-than-any-before","itemClass":"X.Custom.Class.Name","subject":"中文中文中文中文中文中文中文中文"}"#,
+            r#"{"id":"g","subject":"   "}"#,
+        ];
+        let first_len = 4;
+        let page = format!(
+            r#"{{"offset":0,"limit":100,"results":[{}],"setId":"s"}}"#,
+            rows.join(",")
+        );
+        let items: Vec<[String; 3]> = rows
+            .iter()
+            .map(|r| {
+                let item = crate::api::stream::ItemText::parse(r.as_bytes()).expect(r);
+                let (class, title) = item.class_and_title();
+                [
+                    item.id.to_string(),
+                    class.unwrap_or_default().into_owned(),
+                    title.unwrap_or_default().into_owned(),
+                ]
+                .map(|c| clean(&c))
+            })
+            .collect();
+        // The header's and the first rows' widths, at most 60.
+        let widths = |first: &[[String; 3]]| -> Vec<usize> {
+            let mut w: Vec<usize> = ITEM_COLS.iter().map(|c| c.len()).collect();
+            for row in first {
+                for (x, c) in w.iter_mut().zip(row) {
+                    *x = (*x).max(unicode_width::UnicodeWidthStr::width(c.as_str()).min(60));
+                }
+            }
+            w
+        };
+        let w = widths(&items[..first_len]);
+        let mut want = table_line(&ITEM_COLS.map(String::from), &w) + "\n";
+        for row in &items {
+            want += &(table_line(row, &w) + "\n");
+        }
+        let mut out = ItemWriter::new(Format::Table, first_len);
+        let mut g = crate::api::body::JsonGuard::rows(crate::api::body::BodyLimits::default(), 100)
+            .with_keys(&crate::api::stream::KEYS);
+        let mut on_row = |raw: &[u8], s: Option<&crate::api::scan::Scanned<'_>>| -> Result<(), ApiError> {
+            let item = match s {
+                Some(s) => crate::api::stream::ItemText::scanned(s)?,
+                None => crate::api::stream::ItemText::parse(raw)?,
+            };
+            assert!(out.item(&item).is_continue());
+            Ok(())
+        };
+        g.feed_rows(page.as_bytes(), &mut on_row).expect("the page is read");
+        g.end_rows(&mut on_row).expect("the page is read");
+        out.close();
+        assert_eq!(String::from_utf8_lossy(&out.buf), want);
+        // A table shorter than its first page is written at the end, the same way.
+        let mut short = ItemWriter::new(Format::Table, 100);
+        for r in &rows[..2] {
+            let item = crate::api::stream::ItemText::parse(r.as_bytes()).expect(r);
+            assert!(short.item(&item).is_continue());
+        }
+        short.close();
+        let w2 = widths(&items[..2]);
+        let want2: String = std::iter::once(table_line(&ITEM_COLS.map(String::from), &w2))
+            .chain(items[..2].iter().map(|r| table_line(r, &w2)))
+            .map(|l| l + "\n")
+            .collect();
+        assert_eq!(String::from_utf8_lossy(&short.buf), want2);
+    }
+
     #[test]
     fn items_output_is_the_same_through_the_fast_and_the_exact_path() {
         let long = "長".repeat(30_000);
