@@ -410,14 +410,7 @@ fn emit<T: Serialize>(
                 .iter()
                 .map(|r| cells(r).into_iter().map(|c| clean(&c)).collect())
                 .collect();
-            let mut widths: Vec<usize> = cols.iter().map(|c| c.len()).collect();
-            for row in &data {
-                for (i, c) in row.iter().enumerate() {
-                    if let Some(w) = widths.get_mut(i) {
-                        *w = (*w).max(unicode_width::UnicodeWidthStr::width(c.as_str()).min(60));
-                    }
-                }
-            }
+            let widths = column_widths(cols, &data);
             let header: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
             writeln!(out, "{}", table_line(&header, &widths)).map_err(w)?;
             for row in data {
@@ -462,14 +455,10 @@ impl<'a> Stream<'a> {
                     let widths = match &self.widths {
                         Some(w) => w.clone(),
                         None => {
-                            let mut w: Vec<usize> = self.cols.iter().map(|c| c.len()).collect();
-                            for row in rows {
-                                for (i, c) in cells(row).iter().enumerate() {
-                                    if let Some(x) = w.get_mut(i) {
-                                        *x = (*x).max(unicode_width::UnicodeWidthStr::width(clean(c).as_str()).min(60));
-                                    }
-                                }
-                            }
+                            let w = column_widths(
+                                self.cols,
+                                rows.iter().map(|row| cells(row).into_iter().map(|c| clean(&c))),
+                            );
                             let header: Vec<String> = self.cols.iter().map(|c| c.to_string()).collect();
                             writeln!(out, "{}", table_line(&header, &w)).map_err(write_error)?;
                             self.widths = Some(w.clone());
@@ -646,12 +635,7 @@ impl ItemWriter {
                 [0, 1, 2].map(|k| text.get(from[k]..e[k]).unwrap_or(""))
             })
         };
-        let mut w: Vec<usize> = ITEM_COLS.iter().map(|c| c.len()).collect();
-        for row in rows() {
-            for (x, c) in w.iter_mut().zip(row) {
-                *x = (*x).max(unicode_width::UnicodeWidthStr::width(c).min(60));
-            }
-        }
+        let w = column_widths(&ITEM_COLS, rows());
         let header: Vec<String> = ITEM_COLS.iter().map(|c| c.to_string()).collect();
         self.buf.extend_from_slice(table_line(&header, &w).as_bytes());
         self.buf.push(b'\n');
@@ -755,6 +739,22 @@ pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> Result<String, Cmd
 }
 
 /// One table row: cells fitted to their widths, two spaces apart.
+/// A table's column widths: each column as wide as its header and its widest cell (display width; a cell
+/// counts for at most 60 columns, longer ones are cut). Cells past the last column are not counted.
+fn column_widths<R>(cols: &[&str], rows: impl IntoIterator<Item = R>) -> Vec<usize>
+where
+    R: IntoIterator,
+    R::Item: AsRef<str>,
+{
+    let mut w: Vec<usize> = cols.iter().map(|c| c.len()).collect();
+    for row in rows {
+        for (x, c) in w.iter_mut().zip(row) {
+            *x = (*x).max(unicode_width::UnicodeWidthStr::width(c.as_ref()).min(60));
+        }
+    }
+    w
+}
+
 fn table_line(cells: &[String], widths: &[usize]) -> String {
     cells
         .iter()
@@ -1721,17 +1721,7 @@ mod tests {
                 .map(|c| clean(&c))
             })
             .collect();
-        // The header's and the first rows' widths, at most 60.
-        let widths = |first: &[[String; 3]]| -> Vec<usize> {
-            let mut w: Vec<usize> = ITEM_COLS.iter().map(|c| c.len()).collect();
-            for row in first {
-                for (x, c) in w.iter_mut().zip(row) {
-                    *x = (*x).max(unicode_width::UnicodeWidthStr::width(c.as_str()).min(60));
-                }
-            }
-            w
-        };
-        let w = widths(&items[..first_len]);
+        let w = column_widths(&ITEM_COLS, &items[..first_len]);
         let mut want = table_line(&ITEM_COLS.map(String::from), &w) + "\n";
         for row in &items {
             want += &(table_line(row, &w) + "\n");
@@ -1758,7 +1748,7 @@ mod tests {
             assert!(short.item(&item).is_continue());
         }
         short.close();
-        let w2 = widths(&items[..2]);
+        let w2 = column_widths(&ITEM_COLS, &items[..2]);
         let want2: String = std::iter::once(table_line(&ITEM_COLS.map(String::from), &w2))
             .chain(items[..2].iter().map(|r| table_line(r, &w2)))
             .map(|l| l + "\n")

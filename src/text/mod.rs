@@ -141,7 +141,7 @@ impl Iterator for Candidates<'_> {
 /// shape (Arabic to Sinhala, U+0600–U+0DFF): a family shows as its members side by side.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     // Printable ASCII (most text) is safe and stable: one vectorised pass.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(|c| is_unsafe(c) || is_unstable(c)) {
+    if printable_ascii(s) || !s.chars().any(|c| is_unsafe(c) || is_unstable(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -292,6 +292,11 @@ pub fn skip_columns(s: &str, cols: usize) -> String {
 
 /// ASCII without CR: every byte is a grapheme of one column (CR LF would be one grapheme; controls are
 /// escaped before text is laid out).
+/// Printable ASCII only (no control character, no DEL): safe and stable as it is (one vectorised pass).
+fn printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
 fn plain_ascii(s: &str) -> bool {
     s.bytes().all(|b| b < 0x80 && b != b'\r')
 }
@@ -418,7 +423,7 @@ pub fn push_fit(out: &mut Vec<u8>, s: &str, w: usize) {
 /// cluster of their own, [`standalone`]); otherwise as the two do it.
 pub fn push_cell(out: &mut Vec<u8>, s: &str, w: usize) {
     if s.len() <= w {
-        if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        if printable_ascii(s) {
             out.extend_from_slice(s.as_bytes());
             out.resize(out.len() + (w - s.len()), b' ');
             return;
