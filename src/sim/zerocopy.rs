@@ -409,15 +409,15 @@ mod tests {
         let default = sndbuf(std::os::fd::AsRawFd::as_raw_fd(&stream));
         let (conn, ()) = Acceptor.accept(stream, ()).await.expect("accepted");
         let set = sndbuf(std::os::fd::AsRawFd::as_raw_fd(&conn.tcp));
-        match send_buffer_size(wmem_max, autotune_max) {
+        match expected {
             Some(asked) => assert_eq!(
                 set as u64,
                 2 * asked,
-                "wmem_max {wmem_max}, tcp_wmem max {autotune_max}"
+                "wmem_max {wmem_max:?}, tcp_wmem max {autotune_max:?}"
             ),
             None => assert_eq!(
                 set, default,
-                "left to autotuning: wmem_max {wmem_max}, tcp_wmem max {autotune_max}"
+                "left to autotuning: wmem_max {wmem_max:?}, tcp_wmem max {autotune_max:?}"
             ),
         }
     }
