@@ -119,6 +119,15 @@ fn main() -> ExitCode {
     );
     let sim = Sim::spawn(&[]);
     println!("emulator: {} (pid {}, separate process)", sim.url, sim.pid());
+    // The split of the loopback's receive work between the emulator and its reader depends on it (README).
+    match vex::sim::zerocopy::send_buffer_here() {
+        Some(b) => println!(
+            "emulator's send buffer: SO_SNDBUF {} MB ({} MB once the kernel doubles it; sim::zerocopy::send_buffer_size)",
+            b >> 20,
+            (2 * b) >> 20
+        ),
+        None => println!("emulator's send buffer: the kernel's autotuning (sim::zerocopy::send_buffer_size)"),
+    }
     let mut out: Vec<Outcome> = Vec::new();
     let started = Instant::now();
     type Scenario = fn(&Sim, &Scale) -> Vec<Outcome>;

@@ -126,6 +126,13 @@ pub fn send_buffer_size(wmem_max: u64, autotune_max: u64) -> Option<u64> {
     (ask.saturating_mul(2) > autotune_max).then_some(ask)
 }
 
+/// The `SO_SNDBUF` the emulator sets on this system's plain-HTTP connections ([`send_buffer_size`] of
+/// its limits), `None` where it leaves the kernel's autotuning alone: what the benchmarks print beside
+/// their figures, which depend on it.
+pub fn send_buffer_here() -> Option<u64> {
+    imp::wanted_send_buffer().and_then(|v| u64::try_from(v).ok())
+}
+
 impl<S> axum_server::accept::Accept<TcpStream, S> for Acceptor {
     type Stream = Conn;
     type Service = S;
@@ -160,7 +167,7 @@ mod imp {
     }
 
     /// [`super::send_buffer_size`] from this system's limits, read once.
-    fn wanted_send_buffer() -> Option<libc::c_int> {
+    pub fn wanted_send_buffer() -> Option<libc::c_int> {
         static WANTED: std::sync::OnceLock<Option<libc::c_int>> = std::sync::OnceLock::new();
         *WANTED.get_or_init(|| {
             let read = |path: &str| std::fs::read_to_string(path).ok();
@@ -362,6 +369,10 @@ mod imp {
 
     /// Elsewhere the kernel's default stays.
     pub fn widen_send_buffer(_: &TcpStream) {}
+
+    pub fn wanted_send_buffer() -> Option<i64> {
+        None
+    }
 
     pub fn poll_send_kept(_: &TcpStream, _: &mut Context<'_>, _: &[u8]) -> Option<Poll<io::Result<usize>>> {
         None
