@@ -738,7 +738,6 @@ pub fn to_json<T: Serialize + ?Sized>(v: &T, pretty: bool) -> Result<String, Cmd
     Ok(crate::text::escape_for_json(&text).into_owned())
 }
 
-/// One table row: cells fitted to their widths, two spaces apart.
 /// A table's column widths: each column as wide as its header and its widest cell (display width; a cell
 /// counts for at most 60 columns, longer ones are cut). Cells past the last column are not counted.
 fn column_widths<R>(cols: &[&str], rows: impl IntoIterator<Item = R>) -> Vec<usize>
@@ -755,6 +754,7 @@ where
     w
 }
 
+/// One table row: cells fitted to their widths, two spaces apart.
 fn table_line(cells: &[String], widths: &[usize]) -> String {
     cells
         .iter()

@@ -290,13 +290,13 @@ pub fn skip_columns(s: &str, cols: usize) -> String {
     out
 }
 
-/// ASCII without CR: every byte is a grapheme of one column (CR LF would be one grapheme; controls are
-/// escaped before text is laid out).
 /// Printable ASCII only (no control character, no DEL): safe and stable as it is (one vectorised pass).
 fn printable_ascii(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
+/// ASCII without CR: every byte is a grapheme of one column (CR LF would be one grapheme; controls are
+/// escaped before text is laid out).
 fn plain_ascii(s: &str) -> bool {
     s.bytes().all(|b| b < 0x80 && b != b'\r')
 }
